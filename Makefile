@@ -1,0 +1,117 @@
+# Trellis build, run and test entry points.
+#
+#   make run     create the virtualenv, install Python and npm dependencies, start Trellis
+#   make test    the whole test suite (unit, integration on SQLite, e2e in Debian's chromium)
+#
+# Set-up steps are stamped, so running a target twice only redoes what changed:
+#   .venv/.installed          <- pyproject.toml
+#   static/vendor/.installed  <- package.json, package-lock.json, scripts/vendor.sh
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON      ?= python3
+VENV        := .venv
+VPY         := $(VENV)/bin/python
+VENV_STAMP  := $(VENV)/.installed
+VENDOR_STAMP := static/vendor/.installed
+CHROMIUM    := /usr/bin/chromium
+PYTEST      := $(VPY) -m pytest -q -p no:cacheprovider
+PYTEST_ARGS ?=
+# Folders git doesn't track while empty are left out, so lint works in a fresh clone too.
+LINT_DIRS   := $(wildcard app runtime metadata builder tests bench)
+ARGS        ?=
+
+# Run pytest; its exit code 5 ("no tests collected") counts as a failure.
+define run_pytest
+	rc=0; $(PYTEST) $(1) $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make: pytest collected no tests; treating that as a failure" >&2; exit 1; fi; \
+	exit $$rc
+endef
+
+.PHONY: help venv vendor chromium run test test-integration lint bench docs clean distclean
+
+help:
+	@echo "Trellis make targets:"
+	@echo "  run               set everything up and start Trellis (web + worker + scheduler; ARGS=... passed on)"
+	@echo "  test              full test suite (needs chromium; PYTEST_ARGS=... passed on)"
+	@echo "  test-integration  tests marked 'integration' (TRELLIS_DATABASE_URL / TRELLIS_REDIS_URL honoured)"
+	@echo "  lint              ruff check"
+	@echo "  bench             run the benchmarks in bench/"
+	@echo "  docs              regenerate docs/metadata.md from the JSON Schemas"
+	@echo "  venv              create .venv and install the project with its test extras"
+	@echo "  vendor            npm ci and copy front-end files into static/vendor/"
+	@echo "  chromium          install Debian's chromium and CJK fonts if missing"
+	@echo "  clean             remove build outputs and caches (keeps .venv and instance/)"
+	@echo "  distclean         clean, and remove .venv too"
+
+# --- Python virtualenv ------------------------------------------------------------------------
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make venv: '$(PYTHON)' not found; Trellis needs Python >= 3.11" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || { \
+		echo "make venv: Trellis needs Python >= 3.11, but $(PYTHON) is $$($(PYTHON) -c 'import platform; print(platform.python_version())')." >&2; \
+		echo "           Install a newer Python or run: make PYTHON=/path/to/python3.11 ..." >&2; exit 1; }
+	@if [ -x $(VPY) ] && ! $(VPY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then \
+		echo "make venv: $(VENV) was made with Python < 3.11; run 'make distclean' first" >&2; exit 1; fi
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
+		echo "make venv: $(PYTHON) cannot create virtualenvs (no venv/ensurepip); on Debian: apt-get install python3-venv" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --disable-pip-version-check -q -e '.[test]' --config-settings editable_mode=compat
+	@touch $@
+
+# --- Front-end libraries from npm -------------------------------------------------------------
+
+vendor: $(VENDOR_STAMP)
+
+$(VENDOR_STAMP): package.json package-lock.json scripts/vendor.sh
+	@command -v npm >/dev/null 2>&1 || { echo "make vendor: npm not found; install Node.js and npm (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	bash scripts/vendor.sh
+	@touch $@
+
+# --- Debian's chromium for the browser tests --------------------------------------------------
+
+chromium:
+	@if [ -x $(CHROMIUM) ] && dpkg -s fonts-noto-cjk >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=; else sudo=sudo; fi; \
+	echo "make chromium: installing chromium and fonts-noto-cjk from Debian's packages"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$$sudo apt-get -o DPkg::Lock::Timeout=900 update; \
+	$$sudo apt-get -o DPkg::Lock::Timeout=900 install -y chromium fonts-noto-cjk; \
+	[ -x $(CHROMIUM) ] || { echo "make chromium: $(CHROMIUM) still missing after install" >&2; exit 1; }
+
+# --- Running ----------------------------------------------------------------------------------
+
+run: venv vendor
+	$(VENV)/bin/trellis run $(ARGS)
+
+# --- Checks -----------------------------------------------------------------------------------
+
+test: venv vendor chromium
+	@$(call run_pytest,tests)
+
+test-integration: venv vendor chromium
+	@$(call run_pytest,-m integration tests)
+
+lint: venv
+	$(VENV)/bin/ruff check $(LINT_DIRS)
+
+bench: venv vendor
+	$(VPY) bench/ingest.py
+	$(VPY) bench/form_page.py
+
+docs: venv
+	$(VPY) -m metadata.docs
+
+# --- Cleaning ---------------------------------------------------------------------------------
+
+clean:
+	rm -rf static/vendor static/.vendor.* node_modules build test-artifacts .pytest_cache .ruff_cache *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

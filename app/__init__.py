@@ -1,0 +1,45 @@
+"""The Flask app factory: wires configuration, the database, the runtime and the blueprints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(ROOT / "instance"), instance_relative_config=True,
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    if test_config and test_config.get("INSTANCE_PATH"):
+        app.instance_path = test_config["INSTANCE_PATH"]
+    from app.config import load_config
+
+    load_config(app, test_config)
+
+    from app.database import make_engine
+    from runtime.clock import Clock
+    from runtime.context import Runtime
+    from runtime.fields.regions import set_region_data_path
+    from runtime.fields.registry import build_field_registry
+
+    if app.config.get("REGION_DATA_PATH"):
+        set_region_data_path(app.config["REGION_DATA_PATH"])
+    runtime = Runtime(engine=make_engine(app.config["DATABASE_URL"]),
+                      fields=build_field_registry(), clock=Clock(),
+                      upload_dir=Path(app.config["UPLOAD_DIR"]),
+                      settings={"max_json_bytes": app.config["MAX_JSON_BYTES"]})
+    app.extensions["trellis"] = runtime
+
+    from app import auth, cli, shell, web
+    from runtime.api import api_blueprint
+    from runtime.forms.views import forms_blueprint
+
+    web.init_app(app)
+    auth.init_app(app)
+    app.register_blueprint(api_blueprint(), url_prefix="/api/v1")
+    app.register_blueprint(forms_blueprint(), url_prefix="/a")
+    shell.init_app(app)
+    cli.init_app(app)
+    return app

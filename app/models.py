@@ -1,0 +1,9 @@
+"""Every system table, gathered so Alembic sees the whole schema."""
+
+from app.auth.models import ApiToken, Role, Team, User  # noqa: F401
+from metadata.models import Document, DocumentVersion  # noqa: F401
+from metadata.orm import Base
+from runtime.jobs.models import PeriodicRun  # noqa: F401
+from runtime.storage.models import Attachment, AuditEntry, FormTable, Sequence  # noqa: F401
+
+target_metadata = Base.metadata

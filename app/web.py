@@ -1,0 +1,59 @@
+"""Request plumbing: the per-request session, locale, CSRF, security headers, error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, g, render_template, request
+from flask_login import current_user
+
+from app.extensions import babel, csrf
+from runtime.api.errors import error_response
+from runtime.web import current_runtime as runtime
+from runtime.web import db_session
+
+__all__ = ["db_session", "init_app", "runtime"]
+
+CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+       "script-src 'self'; object-src 'none'; frame-ancestors 'self'; base-uri 'self'; "
+       "form-action 'self'")
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated:
+        return current_user.locale
+    lang = request.cookies.get("lang")
+    if lang in ("zh", "en"):
+        return lang
+    return request.accept_languages.best_match(["zh", "en"], default="zh")
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES",
+                          str(app.root_path + "/translations"))
+    babel.init_app(app, locale_selector=select_locale,
+                   timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
+    csrf.init_app(app)
+
+    @app.teardown_appcontext
+    def close_session(_exc):
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    for code in (400, 403, 404, 405, 413, 500):
+        app.register_error_handler(code, error_page)
+
+
+def error_page(exc):
+    """Errors outside a blueprint's own handlers: JSON under /api/, a page elsewhere."""
+    code = getattr(exc, "code", None) or 500
+    if request.path.startswith("/api/"):
+        return error_response(code)
+    return render_template("app/error.html", code=code), code

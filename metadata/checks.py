@@ -1,0 +1,154 @@
+"""Validation of documents: the JSON Schema of the kind, then the semantic checks beyond it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from metadata.errors import InvalidDocument, Problem, pointer
+from metadata.keys import field_key_problem, key_problem
+from metadata.models import KINDS
+
+
+class CheckedFieldType(Protocol):
+    type: str
+
+    def check(self, fld: dict, path: str, ctx: CheckContext) -> list[Problem]: ...
+
+
+@dataclass
+class CheckContext:
+    """What semantic checks may look at: the other documents of the app and the field types."""
+
+    app_key: str
+    forms: Mapping[str, dict]
+    field_types: Mapping[str, CheckedFieldType]
+    problems: list[Problem] = field(default_factory=list)
+
+    def check_fields(self, fields: Iterable[dict], path: str) -> list[Problem]:
+        """Check a list of fields: keys, uniqueness and each type's own rules."""
+        problems: list[Problem] = []
+        seen: dict[str, int] = {}
+        for i, fld in enumerate(fields):
+            at = f"{path}/{i}"
+            key = fld.get("key")
+            why = field_key_problem(key)
+            if why:
+                problems.append(Problem(at + "/key", why))
+            elif key.lower() in seen:
+                problems.append(Problem(at + "/key", f"field key {key!r} is already used by "
+                                                     f"field {seen[key.lower()]}"))
+            else:
+                seen[key.lower()] = i
+            ftype = self.field_types.get(fld.get("type"))
+            if ftype is not None:
+                problems.extend(ftype.check(fld, at, self))
+        return problems
+
+
+class Validators:
+    """Compiled JSON Schema validators, one per kind."""
+
+    def __init__(self, schemas: Mapping[str, dict]):
+        self.schemas = dict(schemas)
+        self._validators = {kind: Draft202012Validator(s) for kind, s in schemas.items()}
+
+    def schema_problems(self, kind: str, doc: Any) -> list[Problem]:
+        validator = self._validators[kind]
+        return [_problem(e) for e in sorted(validator.iter_errors(doc), key=_error_order)]
+
+
+def _error_order(error: ValidationError) -> tuple:
+    return (list(map(str, error.absolute_path)), error.message)
+
+
+def _problem(error: ValidationError) -> Problem:
+    path = pointer(*error.absolute_path)
+    if error.validator in ("oneOf", "anyOf") and "title" in error.schema:
+        return Problem(path, f"must be {error.schema['title']}")
+    if error.validator == "pattern" and "title" in error.schema:
+        return Problem(path, f"{error.instance!r} is not {error.schema['title']}")
+    if error.validator == "additionalProperties":
+        return Problem(path, f"unknown property: {error.message.split('(')[-1].rstrip(')')}")
+    if error.validator == "enum":
+        allowed = ", ".join(map(repr, error.validator_value))
+        return Problem(path, f"{error.instance!r} is not one of {allowed}")
+    return Problem(path, error.message)
+
+
+def semantic_problems(kind: str, doc: dict, ctx: CheckContext) -> list[Problem]:
+    if kind not in KINDS:
+        return [Problem("/kind", f"unknown document kind {kind!r}")]
+    problems: list[Problem] = []
+    why = key_problem(doc.get("key"), f"{kind} key")
+    if why:
+        problems.append(Problem("/key", why))
+    if kind == "form":
+        problems += _form_problems(doc, ctx)
+    elif kind == "view":
+        problems += _view_problems(doc, ctx)
+    elif kind == "app":
+        problems += _app_problems(doc, ctx)
+    return problems
+
+
+def _form_problems(doc: dict, ctx: CheckContext) -> list[Problem]:
+    fields = doc.get("fields", [])
+    problems = ctx.check_fields(fields, "/fields")
+    keys = {f.get("key") for f in fields}
+    title = doc.get("title_field")
+    if title is not None and title not in keys:
+        problems.append(Problem("/title_field", f"{title!r} is not a field of this form"))
+    roles = (doc.get("permissions") or {}).get("roles", {})
+    for role, policy in roles.items():
+        for which in ("hidden_fields", "readonly_fields"):
+            for i, key in enumerate(policy.get(which, [])):
+                if key not in keys:
+                    problems.append(Problem(pointer("permissions", "roles", role, which, i),
+                                            f"{key!r} is not a field of this form"))
+    return problems
+
+
+def _view_problems(doc: dict, ctx: CheckContext) -> list[Problem]:
+    form = ctx.forms.get(doc.get("form"))
+    if form is None:
+        return [Problem("/form", f"form {doc.get('form')!r} does not exist in app "
+                                 f"{ctx.app_key!r}")]
+    keys = {f["key"] for f in form.get("fields", [])} | {"id", "created_at", "updated_at",
+                                                          "owner", "version"}
+    problems = []
+    for i, col in enumerate(doc.get("columns", [])):
+        if col not in keys:
+            problems.append(Problem(f"/columns/{i}", f"{col!r} is not a field of {form['key']}"))
+    for group in ("sort", "filters"):
+        for i, item in enumerate(doc.get(group, [])):
+            if item.get("field") not in keys:
+                problems.append(Problem(f"/{group}/{i}/field",
+                                        f"{item.get('field')!r} is not a field of {form['key']}"))
+    return problems
+
+
+def _app_problems(doc: dict, ctx: CheckContext) -> list[Problem]:
+    problems = []
+    for i, item in enumerate(doc.get("navigation", [])):
+        if item.get("form") not in ctx.forms:
+            problems.append(Problem(f"/navigation/{i}/form",
+                                    f"form {item.get('form')!r} does not exist in this app"))
+    return problems
+
+
+def check_document(validators: Validators, kind: str, doc: Any, ctx: CheckContext) -> None:
+    """Raise InvalidDocument listing every problem of ``doc``; return quietly when it is valid."""
+    if not isinstance(doc, dict):
+        raise InvalidDocument([Problem("", "a document must be a JSON object")])
+    if kind not in validators.schemas:
+        raise InvalidDocument([Problem("/kind", f"unknown document kind {kind!r}")])
+    problems = validators.schema_problems(kind, doc)
+    if not problems:
+        problems = semantic_problems(kind, doc, ctx)
+    if problems:
+        raise InvalidDocument(problems)

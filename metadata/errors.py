@@ -1,0 +1,60 @@
+"""Errors that name where in a document (or request) something is wrong."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One error: a JSON Pointer to the offending place and a message a person can act on."""
+
+    path: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message}
+
+
+class TrellisError(Exception):
+    """Base for errors that carry a list of problems and an HTTP-ish status."""
+
+    status = 400
+
+    def __init__(self, problems: list[Problem] | Problem | str, status: int | None = None):
+        if isinstance(problems, str):
+            problems = [Problem("", problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = list(problems)
+        if status is not None:
+            self.status = status
+        super().__init__("; ".join(f"{p.path or '/'}: {p.message}" for p in self.problems))
+
+    def as_dict(self) -> dict:
+        return {"errors": [p.as_dict() for p in self.problems]}
+
+
+class InvalidDocument(TrellisError):
+    status = 422
+
+
+class NotFound(TrellisError):
+    status = 404
+
+
+class Conflict(TrellisError):
+    status = 409
+
+
+class Forbidden(TrellisError):
+    status = 403
+
+
+def pointer(*parts: object) -> str:
+    """Build a JSON Pointer (RFC 6901) from path parts."""
+    out = []
+    for part in parts:
+        text = str(part).replace("~", "~0").replace("/", "~1")
+        out.append(text)
+    return "/" + "/".join(out) if out else ""

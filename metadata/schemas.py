@@ -1,0 +1,224 @@
+"""JSON Schemas (Draft 2020-12) of the document kinds, assembled from the field-type registry.
+
+Each field type contributes the schema of its own ``config``; the form schema selects it with an
+``if``/``then`` on the field's ``type`` so that errors point inside the right config object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from metadata.keys import KEY_PATTERN
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+BASE_ID = "https://trellis.invalid/schemas/"
+SCOPES = ["none", "own", "team", "all"]
+
+
+class FieldTypeSpec(Protocol):
+    type: str
+    label: dict[str, str]
+    description: str
+    config_schema: dict[str, Any]
+
+
+LABEL = {
+    "title": "a text, or an object of texts per language ({\"zh\": ..., \"en\": ...})",
+    "oneOf": [
+        {"type": "string", "minLength": 1, "maxLength": 200},
+        {
+            "type": "object",
+            "properties": {
+                "zh": {"type": "string", "minLength": 1, "maxLength": 200},
+                "en": {"type": "string", "minLength": 1, "maxLength": 200},
+            },
+            "minProperties": 1,
+            "additionalProperties": False,
+        },
+    ],
+}
+TEXT = {
+    "title": "a text, or an object of texts per language",
+    "oneOf": [
+        {"type": "string", "maxLength": 2000},
+        {
+            "type": "object",
+            "properties": {"zh": {"type": "string", "maxLength": 2000},
+                           "en": {"type": "string", "maxLength": 2000}},
+            "additionalProperties": False,
+        },
+    ],
+}
+
+
+def _common_defs() -> dict[str, Any]:
+    return {
+        "key": {"type": "string", "pattern": KEY_PATTERN, "title": "a key (a-z, 0-9, _)"},
+        "label": LABEL,
+        "text": TEXT,
+    }
+
+
+def field_schema(field_types: Iterable[FieldTypeSpec]) -> tuple[dict, dict]:
+    """The schema of one field entry, and the ``$defs`` of every type's config."""
+    types = list(field_types)
+    defs = {f"config_{t.type}": t.config_schema for t in types}
+    field = {
+        "type": "object",
+        "required": ["key", "type", "label"],
+        "properties": {
+            "key": {"$ref": "#/$defs/key"},
+            "type": {"enum": [t.type for t in types]},
+            "label": {"$ref": "#/$defs/label"},
+            "help": {"$ref": "#/$defs/text"},
+            "placeholder": {"$ref": "#/$defs/text"},
+            "required": {"type": "boolean"},
+            "unique": {"type": "boolean"},
+            "default": {},
+            "config": {"type": "object"},
+        },
+        "additionalProperties": False,
+        "allOf": [
+            {
+                "if": {"properties": {"type": {"const": t.type}}, "required": ["type"]},
+                "then": {"properties": {"config": {"$ref": f"#/$defs/config_{t.type}"}}},
+            }
+            for t in types
+        ],
+    }
+    return field, defs
+
+
+def permissions_schema() -> dict[str, Any]:
+    scope = {"enum": SCOPES}
+    role = {
+        "type": "object",
+        "properties": {
+            "create": scope,
+            "read": scope,
+            "update": scope,
+            "delete": scope,
+            "hidden_fields": {"type": "array", "items": {"$ref": "#/$defs/key"},
+                              "uniqueItems": True},
+            "readonly_fields": {"type": "array", "items": {"$ref": "#/$defs/key"},
+                                "uniqueItems": True},
+        },
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {"roles": {"type": "object", "additionalProperties": role,
+                                 "propertyNames": {"$ref": "#/$defs/key"}}},
+        "additionalProperties": False,
+    }
+
+
+def form_schema(field_types: Iterable[FieldTypeSpec]) -> dict[str, Any]:
+    field, config_defs = field_schema(field_types)
+    return {
+        "$schema": DIALECT,
+        "$id": BASE_ID + "form",
+        "title": "Form",
+        "description": "A form: its fields become the columns of a real table when published.",
+        "type": "object",
+        "required": ["kind", "key", "label", "fields"],
+        "properties": {
+            "kind": {"const": "form"},
+            "key": {"$ref": "#/$defs/key"},
+            "label": {"$ref": "#/$defs/label"},
+            "description": {"$ref": "#/$defs/text"},
+            "icon": {"type": "string", "maxLength": 64},
+            "title_field": {"$ref": "#/$defs/key"},
+            "fields": {"type": "array", "items": {"$ref": "#/$defs/field"}, "maxItems": 500},
+            "permissions": {"$ref": "#/$defs/permissions"},
+        },
+        "additionalProperties": False,
+        "$defs": {**_common_defs(), "field": field, "permissions": permissions_schema(),
+                  **config_defs},
+    }
+
+
+def view_schema() -> dict[str, Any]:
+    return {
+        "$schema": DIALECT,
+        "$id": BASE_ID + "view",
+        "title": "View",
+        "description": "A list of a form's records: columns, sort, filters and page size.",
+        "type": "object",
+        "required": ["kind", "key", "form", "label"],
+        "properties": {
+            "kind": {"const": "view"},
+            "key": {"$ref": "#/$defs/key"},
+            "form": {"$ref": "#/$defs/key"},
+            "label": {"$ref": "#/$defs/label"},
+            "columns": {"type": "array", "items": {"$ref": "#/$defs/key"}, "uniqueItems": True,
+                        "maxItems": 100},
+            "sort": {
+                "type": "array",
+                "maxItems": 5,
+                "items": {
+                    "type": "object",
+                    "required": ["field"],
+                    "properties": {"field": {"$ref": "#/$defs/key"},
+                                   "direction": {"enum": ["asc", "desc"]}},
+                    "additionalProperties": False,
+                },
+            },
+            "filters": {"type": "array", "items": {"$ref": "#/$defs/filter"}, "maxItems": 50},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": 1000},
+        },
+        "additionalProperties": False,
+        "$defs": {**_common_defs(), "filter": filter_schema()},
+    }
+
+
+FILTER_OPS = ["eq", "ne", "lt", "lte", "gt", "gte", "in", "nin", "contains", "startswith",
+              "isnull", "notnull"]
+
+
+def filter_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["field", "op"],
+        "properties": {"field": {"$ref": "#/$defs/key"}, "op": {"enum": FILTER_OPS}, "value": {}},
+        "additionalProperties": False,
+    }
+
+
+def app_schema() -> dict[str, Any]:
+    return {
+        "$schema": DIALECT,
+        "$id": BASE_ID + "app",
+        "title": "App",
+        "description": "An app: its name and navigation over its forms and views.",
+        "type": "object",
+        "required": ["kind", "key", "label"],
+        "properties": {
+            "kind": {"const": "app"},
+            "key": {"$ref": "#/$defs/key"},
+            "label": {"$ref": "#/$defs/label"},
+            "description": {"$ref": "#/$defs/text"},
+            "icon": {"type": "string", "maxLength": 64},
+            "color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+            "navigation": {
+                "type": "array",
+                "maxItems": 200,
+                "items": {
+                    "type": "object",
+                    "required": ["form"],
+                    "properties": {"form": {"$ref": "#/$defs/key"},
+                                   "view": {"$ref": "#/$defs/key"},
+                                   "label": {"$ref": "#/$defs/label"}},
+                    "additionalProperties": False,
+                },
+            },
+        },
+        "additionalProperties": False,
+        "$defs": _common_defs(),
+    }
+
+
+def build_schemas(field_types: Iterable[FieldTypeSpec]) -> dict[str, dict[str, Any]]:
+    """Every kind's schema, keyed by kind."""
+    return {"app": app_schema(), "form": form_schema(field_types), "view": view_schema()}

@@ -1,0 +1,144 @@
+"""The versioned document store: drafts with optimistic locking, immutable published versions."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from metadata.checks import CheckContext, Validators, check_document
+from metadata.errors import Conflict, InvalidDocument, NotFound, Problem
+from metadata.models import Document, DocumentVersion
+
+Now = Callable[[], datetime]
+
+
+class DocumentStore:
+    """Reads and writes documents inside a caller's session; the caller owns the transaction."""
+
+    def __init__(self, validators: Validators, field_types: Mapping, now: Now):
+        self.validators = validators
+        self.field_types = field_types
+        self.now = now
+
+    # -- reading -----------------------------------------------------------------------------
+    def find(self, session: Session, app_key: str, kind: str, key: str) -> Document | None:
+        return session.scalar(sa.select(Document).filter_by(app_key=app_key, kind=kind, key=key))
+
+    def get(self, session: Session, app_key: str, kind: str, key: str) -> Document:
+        doc = self.find(session, app_key, kind, key)
+        if doc is None:
+            where = f"app {app_key!r}" if kind != "app" else "this installation"
+            raise NotFound([Problem("", f"{kind} {key!r} does not exist in {where}")])
+        return doc
+
+    def list(self, session: Session, app_key: str | None = None, kind: str | None = None
+             ) -> list[Document]:
+        query = sa.select(Document).order_by(Document.app_key, Document.kind, Document.id)
+        if app_key is not None:
+            query = query.filter_by(app_key=app_key)
+        if kind is not None:
+            query = query.filter_by(kind=kind)
+        return list(session.scalars(query))
+
+    def versions(self, session: Session, doc: Document) -> list[DocumentVersion]:
+        query = (sa.select(DocumentVersion).filter_by(document_id=doc.id)
+                 .order_by(DocumentVersion.number))
+        return list(session.scalars(query))
+
+    def version(self, session: Session, doc: Document, number: int) -> DocumentVersion:
+        found = session.scalar(sa.select(DocumentVersion)
+                               .filter_by(document_id=doc.id, number=number))
+        if found is None:
+            raise NotFound([Problem("", f"{doc.kind} {doc.key!r} has no version {number}")])
+        return found
+
+    def published_body(self, session: Session, doc: Document) -> dict | None:
+        if doc.published_version is None:
+            return None
+        return self.version(session, doc, doc.published_version).body
+
+    def context(self, session: Session, app_key: str, overrides: Mapping[str, dict] = ()
+                ) -> CheckContext:
+        """The check context of an app: its forms' drafts, with ``overrides`` taking precedence."""
+        forms = {d.key: d.draft for d in self.list(session, app_key, "form")}
+        forms.update(overrides)
+        return CheckContext(app_key=app_key, forms=forms, field_types=self.field_types)
+
+    # -- writing -----------------------------------------------------------------------------
+    def check(self, kind: str, body: object, ctx: CheckContext) -> None:
+        check_document(self.validators, kind, body, ctx)
+
+    def save_draft(self, session: Session, app_key: str, kind: str, key: str, body: object,
+                   base_revision: int | None = None, user_id: int | None = None) -> Document:
+        """Validate ``body`` and store it as the draft; a stale ``base_revision`` is a 409."""
+        _check_identity(kind, key, body)
+        overrides = {key: body} if kind == "form" else {}
+        self.check(kind, body, self.context(session, app_key, overrides))
+        doc = self.find(session, app_key, kind, key)
+        if doc is None:
+            if kind != "app" and self.find(session, app_key, "app", app_key) is None:
+                raise NotFound([Problem("", f"app {app_key!r} does not exist")])
+            if base_revision not in (None, 0):
+                raise Conflict([Problem("", f"{kind} {key!r} does not exist yet; "
+                                            "save it without a base version")])
+            doc = Document(app_key=app_key, kind=kind, key=key, draft=copy.deepcopy(body),
+                           revision=1, updated_at=self.now(), updated_by=user_id)
+            session.add(doc)
+            session.flush()
+            return doc
+        if base_revision is not None and base_revision != doc.revision:
+            raise Conflict([Problem("", f"{kind} {key!r} was changed by someone else "
+                                        f"(you edited revision {base_revision}, it is now at "
+                                        f"revision {doc.revision}); reload and apply your "
+                                        "change again")])
+        doc.draft = copy.deepcopy(body)
+        doc.revision += 1
+        doc.updated_at = self.now()
+        doc.updated_by = user_id
+        session.flush()
+        return doc
+
+    def publish(self, session: Session, doc: Document, user_id: int | None = None,
+                note: str = "", body: dict | None = None) -> DocumentVersion:
+        """Make the draft (or ``body``) the next immutable version."""
+        body = copy.deepcopy(doc.draft if body is None else body)
+        overrides = {doc.key: body} if doc.kind == "form" else {}
+        self.check(doc.kind, body, self.context(session, doc.app_key, overrides))
+        number = (doc.published_version or 0) + 1
+        latest = session.scalar(sa.select(sa.func.max(DocumentVersion.number))
+                                .filter_by(document_id=doc.id))
+        number = max(number, (latest or 0) + 1)
+        version = DocumentVersion(document_id=doc.id, number=number, body=body, note=note[:500],
+                                  published_at=self.now(), published_by=user_id)
+        session.add(version)
+        doc.published_version = number
+        if doc.draft != body:
+            doc.draft = copy.deepcopy(body)
+            doc.revision += 1
+        doc.updated_at = self.now()
+        session.flush()
+        return version
+
+    def rollback(self, session: Session, doc: Document, number: int, user_id: int | None = None
+                 ) -> DocumentVersion:
+        """Publish a copy of version ``number`` as the newest version."""
+        old = self.version(session, doc, number)
+        return self.publish(session, doc, user_id, note=f"rollback to version {number}",
+                            body=old.body)
+
+
+def _check_identity(kind: str, key: str, body: object) -> None:
+    if not isinstance(body, dict):
+        raise InvalidDocument([Problem("", "a document must be a JSON object")])
+    problems = []
+    if body.get("kind") != kind:
+        problems.append(Problem("/kind", f"must be {kind!r} here, got {body.get('kind')!r}"))
+    if body.get("key") != key:
+        problems.append(Problem("/key", f"must be {key!r} (the key in the address), got "
+                                        f"{body.get('key')!r}; keys never change"))
+    if problems:
+        raise InvalidDocument(problems)

@@ -1,0 +1,1 @@
+"""The generic interpreter of metadata documents, one package per engine."""

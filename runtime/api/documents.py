@@ -1,0 +1,210 @@
+"""Metadata endpoints: schemas, apps, forms and views with drafts, versions, diffs, packages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, Response, jsonify, request
+
+from metadata.diff import diff
+from metadata.errors import NotFound, Problem, TrellisError
+from metadata.package import export_package, import_package
+from runtime.api.errors import json_body
+from runtime.web import current_runtime, db_session, transaction
+
+DESIGNERS = frozenset({"admin", "designer"})
+KIND_OF = {"forms": "form", "views": "view"}
+
+
+def _document_response(doc, body: dict, status: int = 200) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["ETag"] = f'"{doc.revision}"'
+    response.headers["X-Trellis-Revision"] = str(doc.revision)
+    if doc.published_version is not None:
+        response.headers["X-Trellis-Published-Version"] = str(doc.published_version)
+    return response
+
+
+def base_revision() -> int | None:
+    """The draft revision the client edited: If-Match header or ?base_version=."""
+    raw = request.headers.get("If-Match", "").strip().strip('W/').strip('"') or request.args.get(
+        "base_version", "")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise TrellisError([Problem("/base_version", "must be the revision number you "
+                                                     "loaded (from the ETag header)")])
+    return int(raw)
+
+
+def _version_number(raw: str | None, name: str) -> int:
+    if raw is None or not raw.isdigit():
+        raise TrellisError([Problem(f"/{name}", "must be a version number")])
+    return int(raw)
+
+
+def _summary(store, session, doc) -> dict:
+    return {"kind": doc.kind, "key": doc.key, "label": doc.draft.get("label"),
+            "revision": doc.revision, "published_version": doc.published_version,
+            "updated_at": doc.updated_at.isoformat()}
+
+
+def register(bp: Blueprint, require: Callable) -> None:
+    @bp.get("/schemas/<kind>")
+    def schema(kind: str):
+        schemas = current_runtime().schemas
+        if kind not in schemas:
+            raise NotFound([Problem("", f"no schema for {kind!r}; kinds: "
+                                        + ", ".join(schemas))])
+        return jsonify(schemas[kind])
+
+    @bp.get("/apps")
+    def list_apps():
+        require("metadata:read")
+        rt, session = current_runtime(), db_session()
+        apps = []
+        for doc in rt.store.list(session, kind="app"):
+            item = _summary(rt.store, session, doc)
+            item["forms"] = [_summary(rt.store, session, d)
+                             for d in rt.store.list(session, doc.key, "form")]
+            apps.append(item)
+        return jsonify({"apps": apps})
+
+    @bp.post("/apps")
+    def create_app_document():
+        principal = require("metadata:write", DESIGNERS)
+        rt, session = current_runtime(), db_session()
+        body = json_body(rt.settings["max_json_bytes"])
+        key = body.get("key") if isinstance(body, dict) else None
+        if isinstance(key, str) and rt.store.find(session, key, "app", key) is not None:
+            raise TrellisError([Problem("/key", f"app {key!r} already exists")], status=409)
+        with transaction():
+            doc = rt.store.save_draft(session, str(key), "app", str(key), body, None,
+                                      principal.user_id)
+            rt.publish(session, doc, principal.user_id, "created")
+        response = _document_response(doc, doc.draft, 201)
+        response.headers["Location"] = f"/api/v1/apps/{doc.key}"
+        return response
+
+    @bp.post("/apps/import")
+    def import_app():
+        principal = require("metadata:write", DESIGNERS)
+        rt, session = current_runtime(), db_session()
+        package = json_body(rt.settings["max_json_bytes"])
+        with transaction():
+            app_key = import_package(rt.store, session, package, principal.user_id,
+                                     on_publish=lambda d, v: rt.on_publish(session, d, v))
+        return jsonify({"app": app_key, "export": f"/api/v1/apps/{app_key}/export"}), 201
+
+    @bp.get("/apps/<app_key>/export")
+    def export_app(app_key: str):
+        require("metadata:read")
+        rt = current_runtime()
+        package = export_package(rt.store, db_session(), app_key)
+        response = jsonify(package)
+        response.headers["Content-Disposition"] = f'attachment; filename="{app_key}.json"'
+        return response
+
+    @bp.route("/apps/<app_key>", methods=["GET", "PUT"])
+    def app_document(app_key: str):
+        return _document(require, app_key, "app", app_key)
+
+    @bp.post("/apps/<app_key>/publish")
+    def publish_app(app_key: str):
+        return _publish(require, app_key, "app", app_key)
+
+    @bp.get("/apps/<app_key>/<any(forms, views):kinds>")
+    def list_documents(app_key: str, kinds: str):
+        require("metadata:read")
+        rt, session = current_runtime(), db_session()
+        rt.store.get(session, app_key, "app", app_key)
+        return jsonify({kinds: [_summary(rt.store, session, d)
+                                for d in rt.store.list(session, app_key, KIND_OF[kinds])]})
+
+    @bp.route("/apps/<app_key>/<any(forms, views):kinds>/<key>", methods=["GET", "PUT"])
+    def document(app_key: str, kinds: str, key: str):
+        return _document(require, app_key, KIND_OF[kinds], key)
+
+    @bp.post("/apps/<app_key>/<any(forms, views):kinds>/<key>/publish")
+    def publish(app_key: str, kinds: str, key: str):
+        return _publish(require, app_key, KIND_OF[kinds], key)
+
+    @bp.get("/apps/<app_key>/<any(forms, views):kinds>/<key>/versions")
+    def versions(app_key: str, kinds: str, key: str):
+        require("metadata:read")
+        rt, session = current_runtime(), db_session()
+        doc = rt.store.get(session, app_key, KIND_OF[kinds], key)
+        return jsonify({"published_version": doc.published_version, "revision": doc.revision,
+                        "versions": [{"number": v.number, "note": v.note,
+                                      "published_at": v.published_at.isoformat(),
+                                      "published_by": v.published_by}
+                                     for v in rt.store.versions(session, doc)]})
+
+    @bp.get("/apps/<app_key>/<any(forms, views):kinds>/<key>/versions/<int:number>")
+    def version(app_key: str, kinds: str, key: str, number: int):
+        require("metadata:read")
+        rt, session = current_runtime(), db_session()
+        doc = rt.store.get(session, app_key, KIND_OF[kinds], key)
+        return jsonify(rt.store.version(session, doc, number).body)
+
+    @bp.get("/apps/<app_key>/<any(forms, views):kinds>/<key>/diff")
+    def version_diff(app_key: str, kinds: str, key: str):
+        require("metadata:read")
+        rt, session = current_runtime(), db_session()
+        doc = rt.store.get(session, app_key, KIND_OF[kinds], key)
+        old = rt.store.version(session, doc, _version_number(request.args.get("from"), "from"))
+        to = request.args.get("to", "draft")
+        new = doc.draft if to == "draft" else rt.store.version(
+            session, doc, _version_number(to, "to")).body
+        return jsonify({"from": old.number, "to": to, "changes": diff(old.body, new)})
+
+    @bp.post("/apps/<app_key>/<any(forms, views):kinds>/<key>/versions/<int:number>/rollback")
+    def rollback(app_key: str, kinds: str, key: str, number: int):
+        principal = require("metadata:write", DESIGNERS)
+        rt, session = current_runtime(), db_session()
+        doc = rt.store.get(session, app_key, KIND_OF[kinds], key)
+        with transaction():
+            version, plan = rt.rollback(session, doc, number, principal.user_id)
+        return jsonify({"version": version.number, "migration": plan.summary() if plan
+                        else None})
+
+
+def _document(require: Callable, app_key: str, kind: str, key: str) -> Response:
+    rt, session = current_runtime(), db_session()
+    if request.method == "GET":
+        require("metadata:read")
+        doc = rt.store.get(session, app_key, kind, key)
+        wanted = request.args.get("version")
+        if wanted:
+            body = rt.store.version(session, doc, _version_number(wanted, "version")).body
+            return _document_response(doc, body)
+        return _document_response(doc, doc.draft)
+    principal = require("metadata:write", DESIGNERS)
+    body = json_body(rt.settings["max_json_bytes"])
+    existed = rt.store.find(session, app_key, kind, key) is not None
+    with transaction():
+        doc = rt.store.save_draft(session, app_key, kind, key, body, base_revision(),
+                                  principal.user_id)
+    return _document_response(doc, doc.draft, 200 if existed else 201)
+
+
+def _publish(require: Callable, app_key: str, kind: str, key: str) -> Response:
+    principal = require("metadata:write", DESIGNERS)
+    rt, session = current_runtime(), db_session()
+    doc = rt.store.get(session, app_key, kind, key)
+    options = json_body(64 * 1024) if request.content_length else {}
+    note = options.get("note", "") if isinstance(options, dict) else ""
+    expected = base_revision()
+    if expected is not None and expected != doc.revision:
+        raise TrellisError([Problem("", f"the draft changed since you loaded it (revision "
+                                        f"{expected}, now {doc.revision}); reload it")],
+                           status=409)
+    if request.args.get("dry_run") in ("1", "true"):
+        rt.store.check(kind, doc.draft, rt.store.context(session, app_key, {}))
+        plan = rt.migration_plan(session, doc, doc.draft) if kind == "form" else None
+        return jsonify({"dry_run": True, "migration": plan.summary() if plan else None})
+    with transaction():
+        version, plan = rt.publish(session, doc, principal.user_id, str(note))
+    return jsonify({"version": version.number,
+                    "migration": plan.summary() if plan else None})

@@ -1,0 +1,110 @@
+"""The runtime's services, built once per app: engine, registries, store, clock, plan cache."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from metadata.checks import Validators
+from metadata.errors import NotFound, Problem
+from metadata.models import Document, DocumentVersion
+from metadata.registry import Registry
+from metadata.schemas import build_schemas
+from metadata.store import DocumentStore
+from runtime.clock import Clock
+from runtime.fields.base import FieldType
+from runtime.forms.plan import FormPlan, compile_plan
+from runtime.permissions import Principal
+from runtime.storage.migrate import MigrationPlan, apply_migration, plan_migration
+from runtime.storage.models import FormTable
+from runtime.storage.names import form_table_name
+
+
+@dataclass
+class Runtime:
+    engine: sa.Engine
+    fields: Registry[FieldType]
+    clock: Clock
+    upload_dir: Path
+    settings: dict = field(default_factory=dict)
+    # set by the app: who is making the current request (None: nobody logged in)
+    authenticate: Callable[[], Principal | None] = lambda: None
+
+    def __post_init__(self) -> None:
+        self.schemas = build_schemas(self.fields)
+        self.validators = Validators(self.schemas)
+        self.store = DocumentStore(self.validators, self.fields, self.clock.now)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._plans: dict[tuple[str, str, int], FormPlan] = {}
+        self._lock = threading.Lock()
+
+    def session(self) -> Session:
+        return self.sessions()
+
+    # -- plans --------------------------------------------------------------------------------
+    def plan(self, session: Session, app_key: str, form_key: str) -> FormPlan:
+        """The compiled plan of a form's published version (compiled once per version)."""
+        doc = self.store.get(session, app_key, "form", form_key)
+        if doc.published_version is None:
+            raise NotFound([Problem("", f"form {form_key!r} has not been published yet")])
+        cache_key = (app_key, form_key, doc.published_version)
+        plan = self._plans.get(cache_key)
+        if plan is not None:
+            return plan
+        body = self.store.version(session, doc, doc.published_version).body
+        table = self.form_table(session, app_key, form_key)
+        plan = compile_plan(app_key, form_key, doc.published_version, body, table.table_name,
+                            table.fields, self.fields)
+        with self._lock:
+            self._plans[cache_key] = plan
+        return plan
+
+    def form_table(self, session: Session, app_key: str, form_key: str) -> FormTable:
+        row = session.scalar(sa.select(FormTable).filter_by(app_key=app_key, form_key=form_key))
+        if row is None:
+            raise NotFound([Problem("", f"form {form_key!r} has no table yet")])
+        return row
+
+    # -- publishing ---------------------------------------------------------------------------
+    def migration_plan(self, session: Session, doc: Document, body: dict) -> MigrationPlan:
+        existing = session.scalar(sa.select(FormTable).filter_by(app_key=doc.app_key,
+                                                                 form_key=doc.key))
+        name = existing.table_name if existing else form_table_name(doc.app_key, doc.key)
+        return plan_migration(name, existing.fields if existing else None, body["fields"],
+                              self.fields, self.engine.dialect)
+
+    def on_publish(self, session: Session, doc: Document, version: DocumentVersion
+                   ) -> MigrationPlan | None:
+        """Create or migrate the real table of a form that was just published."""
+        if doc.kind != "form":
+            return None
+        plan = self.migration_plan(session, doc, version.body)
+        existing = session.scalar(sa.select(FormTable).filter_by(app_key=doc.app_key,
+                                                                 form_key=doc.key))
+        apply_migration(session.connection(), plan, existing.fields if existing else None,
+                        self.fields)
+        if existing is None:
+            session.add(FormTable(app_key=doc.app_key, form_key=doc.key,
+                                  table_name=plan.table_name, form_version=version.number,
+                                  fields=plan.layout, updated_at=self.clock.now()))
+        else:
+            existing.fields = plan.layout
+            existing.form_version = version.number
+            existing.updated_at = self.clock.now()
+        session.flush()
+        return plan
+
+    def publish(self, session: Session, doc: Document, user_id: int | None = None,
+                note: str = "") -> tuple[DocumentVersion, MigrationPlan | None]:
+        version = self.store.publish(session, doc, user_id, note)
+        return version, self.on_publish(session, doc, version)
+
+    def rollback(self, session: Session, doc: Document, number: int, user_id: int | None = None
+                 ) -> tuple[DocumentVersion, MigrationPlan | None]:
+        version = self.store.rollback(session, doc, number, user_id)
+        return version, self.on_publish(session, doc, version)

@@ -1,0 +1,1 @@
+"""Field types: one module per type, each owning everything about itself."""

@@ -1,0 +1,118 @@
+"""Files uploaded to the instance folder and attached to a record, with size and type limits."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from metadata.orm import JSONValue
+from runtime.fields.base import FieldType, FieldValueError, config
+
+ATTACHMENT_ID = r"^[0-9a-f]{32}$"
+
+
+def accepts(accept: Sequence[str], name: str, content_type: str) -> bool:
+    """Whether a file matches an accept list like [".pdf", "image/*"] (empty: anything)."""
+    if not accept:
+        return True
+    lower = name.lower()
+    for pattern in accept:
+        pattern = pattern.lower()
+        if pattern.startswith(".") and lower.endswith(pattern):
+            return True
+        if "/" in pattern and fnmatch.fnmatch(content_type.lower(), pattern):
+            return True
+    return False
+
+
+class AttachmentField(FieldType):
+    type = "attachment"
+    label = {"zh": "附件", "en": "Attachment"}
+    description = ("Files uploaded with POST /api/v1/files and linked by id; limits on count, "
+                   "size (MB) and type (extensions like .pdf or MIME patterns like image/*).")
+    config_schema = {
+        "type": "object",
+        "properties": {
+            "max_files": {"type": "integer", "minimum": 1, "maximum": 100},
+            "max_size_mb": {"type": "number", "exclusiveMinimum": 0, "maximum": 1024},
+            "accept": {"type": "array", "maxItems": 50,
+                       "items": {"type": "string", "pattern": r"^(\.[A-Za-z0-9]{1,10}|"
+                                                            r"[a-z]+/[A-Za-z0-9.+*-]+)$"}},
+        },
+        "additionalProperties": False,
+    }
+    widget = "attachment"
+    sortable = False
+    filter_ops = ("isnull", "notnull")
+
+    def value_schema(self, fld: Mapping) -> dict[str, Any]:
+        ref = {"oneOf": [{"type": "string", "pattern": ATTACHMENT_ID},
+                         {"type": "object", "required": ["id"],
+                          "properties": {"id": {"type": "string", "pattern": ATTACHMENT_ID}}}]}
+        return {"type": "array", "items": ref}
+
+    def coerce(self, value: Any, fld: Mapping) -> Any:
+        if not isinstance(value, list):
+            value = [value]
+        out, seen = [], set()
+        for item in value:
+            ident = item.get("id") if isinstance(item, dict) else item
+            if not isinstance(ident, str) or len(ident) != 32 or not ident.isalnum():
+                raise FieldValueError("must list uploaded files by their id")
+            if ident not in seen:
+                seen.add(ident)
+                out.append({"id": ident.lower()})
+        limit = config(fld).get("max_files", 10)
+        if len(out) > limit:
+            raise FieldValueError(f"takes at most {limit} files")
+        return out
+
+    def parse_form(self, raw: Sequence[str], fld: Mapping) -> Any:
+        return [r for r in raw if r.strip()]
+
+    def unknown_references(self, fld: Mapping, values: Sequence[Any], refs, app_key: str
+                           ) -> dict[int, str]:
+        ids = {a["id"] for v in values if v for a in v}
+        found = refs.attachments(ids) if ids else {}
+        cfg = config(fld)
+        max_bytes = int(cfg.get("max_size_mb", 20) * 1024 * 1024)
+        problems = {}
+        for i, v in enumerate(values):
+            for item in v or []:
+                meta = found.get(item["id"])
+                if meta is None:
+                    problems[i] = f"file {item['id']} was not uploaded"
+                    break
+                if meta["size"] > max_bytes:
+                    problems[i] = f"{meta['name']} is larger than {cfg.get('max_size_mb', 20)} MB"
+                    break
+                if not accepts(cfg.get("accept", []), meta["name"], meta["content_type"]):
+                    problems[i] = (f"{meta['name']} is not an accepted type "
+                                   f"({', '.join(cfg['accept'])})")
+                    break
+                item.update(name=meta["name"], size=meta["size"],
+                            content_type=meta["content_type"])
+        return problems
+
+    def column_type(self, fld: Mapping) -> sa.types.TypeEngine:
+        return JSONValue
+
+    def is_empty(self, value: Any) -> bool:
+        return not value
+
+    def display(self, value: Any, fld: Mapping, lang: str) -> str:
+        return ", ".join(a.get("name", a["id"]) for a in value or [])
+
+    def widget_context(self, fld: Mapping, value: Any, lang: str) -> dict[str, Any]:
+        cfg = config(fld)
+        return {"files": value or [], "accept": ",".join(cfg.get("accept", [])),
+                "multiple": cfg.get("max_files", 10) > 1, "max_size_mb": cfg.get("max_size_mb", 20)}
+
+    def filter_expression(self, table: sa.Table, fld: Mapping, op: str, value: Any):
+        col = table.c[fld["key"]]
+        text = sa.cast(col, sa.Text)
+        empty = sa.or_(col.is_(None), text.in_(["[]", "null"]))
+        return empty if op == "isnull" else sa.not_(empty)

@@ -1,0 +1,117 @@
+"""Calendar dates; the API carries them as ISO ``YYYY-MM-DD`` strings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from metadata.errors import Problem
+from runtime.fields.base import ORDER_OPS, FieldType, FieldValueError, compare, config
+
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+TIME_GRAINS = ("day", "week", "month", "quarter", "year")
+FORMAT_ERROR = "must be a date (YYYY-MM-DD)"
+# 2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日 (or 号), 20240305; a time after it is ignored
+DATE_RE = re.compile(
+    r"(?P<y>\d{4})(?:[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})|年\s*(?P<m2>\d{1,2})\s*月\s*"
+    r"(?P<d2>\d{1,2})\s*[日号]?|(?P<m3>\d{2})(?P<d3>\d{2}))(?:[T\s].*)?"
+)
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """A date from the ways people write one; None for a blank text."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        raise FieldValueError(FORMAT_ERROR)
+    text = unicodedata.normalize("NFKC", value).strip()
+    if not text:
+        return None
+    match = DATE_RE.fullmatch(text)
+    if not match:
+        raise FieldValueError(FORMAT_ERROR)
+    parts = match.groupdict()
+    month = parts["m"] or parts["m2"] or parts["m3"]
+    day = parts["d"] or parts["d2"] or parts["d3"]
+    try:
+        return dt.date(int(parts["y"]), int(month), int(day))
+    except ValueError:
+        raise FieldValueError(f"{text!r} is not a day of the calendar") from None
+
+
+class DateField(FieldType):
+    type = "date"
+    label = {"zh": "日期", "en": "Date"}
+    description = "A calendar day (YYYY-MM-DD), with optional earliest and latest dates."
+    config_schema = {
+        "type": "object",
+        "properties": {
+            "min": {"type": "string", "pattern": DATE_PATTERN},
+            "max": {"type": "string", "pattern": DATE_PATTERN},
+        },
+        "additionalProperties": False,
+    }
+    widget = "date"
+    can_group_by = True
+    time_grains = TIME_GRAINS
+    aggregations = ("count", "min", "max", "distinct")
+    filter_ops = ORDER_OPS
+
+    def value_schema(self, fld: Mapping) -> dict[str, Any]:
+        return {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+
+    def coerce(self, value: Any, fld: Mapping) -> Any:
+        day = parse_date(value)
+        if day is None:
+            return None
+        cfg = config(fld)
+        if "min" in cfg and day.isoformat() < cfg["min"]:
+            raise FieldValueError(f"must be on or after {cfg['min']}")
+        if "max" in cfg and day.isoformat() > cfg["max"]:
+            raise FieldValueError(f"must be on or before {cfg['max']}")
+        return day.isoformat()
+
+    # -- storage ------------------------------------------------------------------------------
+    def column_type(self, fld: Mapping) -> sa.types.TypeEngine:
+        return sa.Date()
+
+    def to_row(self, value: Any, fld: Mapping) -> dict[str, Any]:
+        return {fld["key"]: parse_date(value) if value is not None else None}
+
+    def from_row(self, row: Mapping[str, Any], fld: Mapping) -> Any:
+        stored = row[fld["key"]]
+        return None if stored is None else parse_date(stored).isoformat()
+
+    def filter_expression(self, table: sa.Table, fld: Mapping, op: str, value: Any
+                          ) -> sa.ColumnElement:
+        # drivers (SQLite's above all) want date objects, not the API's strings
+        if op in ("in", "nin"):
+            value = [parse_date(v) for v in value]
+        elif op not in ("isnull", "notnull") and value is not None:
+            value = parse_date(value)
+        return compare(table.c[fld["key"]], op, value)
+
+    # -- presentation -------------------------------------------------------------------------
+    def widget_context(self, fld: Mapping, value: Any, lang: str) -> dict[str, Any]:
+        return {"min": config(fld).get("min"), "max": config(fld).get("max")}
+
+    # -- metadata -----------------------------------------------------------------------------
+    def check(self, fld: dict, path: str, ctx) -> list[Problem]:
+        cfg = config(fld)
+        problems = []
+        for name in ("min", "max"):
+            if name in cfg:
+                try:
+                    parse_date(cfg[name])
+                except FieldValueError as exc:
+                    problems.append(Problem(f"{path}/config/{name}", str(exc)))
+        if not problems and cfg.get("min", "") > cfg.get("max", "9999-12-31"):
+            problems.append(Problem(path + "/config/min", "is later than max"))
+        return problems + super().check(fld, path, ctx)

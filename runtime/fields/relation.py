@@ -1,0 +1,169 @@
+"""A link to one or more records of another form of the same app."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from metadata.errors import Problem
+from runtime.fields.base import EQUALITY_OPS, FieldType, FieldValueError, config
+from runtime.storage.names import child_table_name
+
+
+def _record_id(value: Any) -> int:
+    if isinstance(value, dict):
+        value = value.get("id")
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise FieldValueError("must be the id of a record (a positive whole number)")
+    return value
+
+
+class RelationField(FieldType):
+    type = "relation"
+    label = {"zh": "关联记录", "en": "Relation"}
+    description = "A link to a record (or several) of another form in the same app."
+    config_schema = {
+        "type": "object",
+        "required": ["target_form"],
+        "properties": {
+            "target_form": {"$ref": "#/$defs/key"},
+            "display_field": {"$ref": "#/$defs/key"},
+            "multiple": {"type": "boolean"},
+            "max_items": {"type": "integer", "minimum": 1, "maximum": 1000},
+        },
+        "additionalProperties": False,
+    }
+    widget = "relation"
+    can_group_by = True
+    filter_ops = EQUALITY_OPS
+
+    @staticmethod
+    def multiple(fld: Mapping) -> bool:
+        return bool(config(fld).get("multiple"))
+
+    def separate(self, fld: Mapping) -> bool:
+        return self.multiple(fld)
+
+    def value_schema(self, fld: Mapping) -> dict[str, Any]:
+        one = {"type": "integer", "minimum": 1}
+        if self.multiple(fld):
+            return {"type": "array", "items": one, "uniqueItems": True}
+        return one
+
+    def coerce(self, value: Any, fld: Mapping) -> Any:
+        if not self.multiple(fld):
+            if value == "":
+                return None
+            return _record_id(value)
+        if not isinstance(value, list):
+            value = [value]
+        ids = list(dict.fromkeys(_record_id(v) for v in value if v not in ("", None)))
+        limit = config(fld).get("max_items")
+        if limit and len(ids) > limit:
+            raise FieldValueError(f"may link at most {limit} records")
+        return ids
+
+    def parse_form(self, raw: Sequence[str], fld: Mapping) -> Any:
+        values = [r.strip() for r in raw if r.strip()]
+        if self.multiple(fld):
+            return values
+        return values[-1] if values else None
+
+    def unknown_references(self, fld: Mapping, values: Sequence[Any], refs, app_key: str
+                           ) -> dict[int, str]:
+        wanted = set()
+        for v in values:
+            wanted.update(v if isinstance(v, list) else [v])
+        found = refs.existing_record_ids(app_key, config(fld)["target_form"], wanted)
+        problems = {}
+        for i, v in enumerate(values):
+            missing = [x for x in (v if isinstance(v, list) else [v]) if x not in found]
+            if missing:
+                problems[i] = (f"record {missing[0]} of {config(fld)['target_form']} does not "
+                               "exist")
+        return problems
+
+    # -- storage ------------------------------------------------------------------------------
+    def columns(self, fld: Mapping) -> list[sa.Column]:
+        if self.multiple(fld):
+            return []
+        return [sa.Column(fld["key"], sa.Integer, nullable=True, index=True)]
+
+    def to_row(self, value: Any, fld: Mapping) -> dict[str, Any]:
+        return {} if self.multiple(fld) else {fld["key"]: value}
+
+    def from_row(self, row: Mapping[str, Any], fld: Mapping) -> Any:
+        return row[fld["key"]]
+
+    def child_tables(self, fld: Mapping, parent: sa.Table, field_types: Mapping
+                     ) -> list[sa.Table]:
+        if not self.multiple(fld):
+            return []
+        return [sa.Table(
+            child_table_name(parent.name, fld["key"]), parent.metadata,
+            # no database-level foreign key: SQLite's batch migrations recreate the parent
+            sa.Column("record_id", sa.Integer, primary_key=True),
+            sa.Column("target_id", sa.Integer, primary_key=True, index=True),
+            sa.Column("position", sa.Integer, nullable=False, default=0),
+        )]
+
+    def save_separate(self, conn, tables, record_id, value, fld) -> None:
+        link = tables[0]
+        conn.execute(link.delete().where(link.c.record_id == record_id))
+        if value:
+            conn.execute(link.insert(), [{"record_id": record_id, "target_id": t, "position": i}
+                                         for i, t in enumerate(value)])
+
+    def load_separate(self, conn, tables, record_ids, fld) -> dict[int, Any]:
+        link = tables[0]
+        out: dict[int, list[int]] = {}
+        rows = conn.execute(sa.select(link.c.record_id, link.c.target_id)
+                            .where(link.c.record_id.in_(list(record_ids)))
+                            .order_by(link.c.record_id, link.c.position))
+        for record_id, target_id in rows:
+            out.setdefault(record_id, []).append(target_id)
+        return out
+
+    def filter_expression(self, table: sa.Table, fld: Mapping, op: str, value: Any):
+        if not self.multiple(fld):
+            return super().filter_expression(table, fld, op, value)
+        link = [t for t in table.metadata.tables.values()
+                if t.name == child_table_name(table.name, fld["key"])][0]
+        has = sa.select(link.c.record_id).where(link.c.record_id == table.c.id)
+        if op in ("isnull", "notnull"):
+            return ~sa.exists(has) if op == "isnull" else sa.exists(has)
+        targets = value if isinstance(value, list) else [value]
+        match = sa.exists(has.where(link.c.target_id.in_(targets)))
+        return ~match if op in ("ne", "nin") else match
+
+    def sort_expression(self, table: sa.Table, fld: Mapping):
+        if self.multiple(fld):
+            return None
+        return table.c[fld["key"]]
+
+    # -- presentation -------------------------------------------------------------------------
+    def display(self, value: Any, fld: Mapping, lang: str) -> str:
+        if value in (None, []):
+            return ""
+        values = value if isinstance(value, list) else [value]
+        return ", ".join(f"#{v}" for v in values)
+
+    def widget_context(self, fld: Mapping, value: Any, lang: str) -> dict[str, Any]:
+        return {"target_form": config(fld)["target_form"], "multiple": self.multiple(fld)}
+
+    # -- metadata -----------------------------------------------------------------------------
+    def check(self, fld: dict, path: str, ctx) -> list[Problem]:
+        target = config(fld).get("target_form")
+        form = ctx.forms.get(target)
+        if form is None:
+            return [Problem(path + "/config/target_form",
+                            f"form {target!r} does not exist in app {ctx.app_key!r}")]
+        display = config(fld).get("display_field")
+        if display is not None and display not in {f.get("key") for f in form.get("fields", [])}:
+            return [Problem(path + "/config/display_field",
+                            f"{display!r} is not a field of form {target!r}")]
+        return super().check(fld, path, ctx)

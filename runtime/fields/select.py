@@ -1,0 +1,105 @@
+"""One choice from a list."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from metadata.errors import Problem
+from runtime.fields.base import EQUALITY_OPS, FieldType, FieldValueError, config, label_text
+
+CHOICES_SCHEMA = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": 1000,
+    "items": {
+        "type": "object",
+        "required": ["value", "label"],
+        "properties": {
+            "value": {"type": "string", "minLength": 1, "maxLength": 100},
+            "label": {"$ref": "#/$defs/label"},
+            "color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+        },
+        "additionalProperties": False,
+    },
+}
+
+
+def choice_values(fld: Mapping) -> list[str]:
+    return [c["value"] for c in config(fld).get("choices", [])]
+
+
+def choices_problems(fld: Mapping, path: str) -> list[Problem]:
+    problems, seen = [], set()
+    for i, choice in enumerate(config(fld).get("choices", [])):
+        if choice["value"] in seen:
+            problems.append(Problem(f"{path}/config/choices/{i}/value",
+                                    f"choice {choice['value']!r} appears twice"))
+        seen.add(choice["value"])
+    return problems
+
+
+def choice_label(fld: Mapping, value: str, lang: str) -> str:
+    for choice in config(fld).get("choices", []):
+        if choice["value"] == value:
+            return label_text(choice["label"], lang)
+    return value
+
+
+class SelectField(FieldType):
+    type = "select"
+    label = {"zh": "下拉单选", "en": "Select"}
+    description = "One value from a list of choices, each with a label and a colour."
+    config_schema = {
+        "type": "object",
+        "required": ["choices"],
+        "properties": {"choices": CHOICES_SCHEMA,
+                       "display": {"enum": ["dropdown", "radio"]}},
+        "additionalProperties": False,
+    }
+    widget = "select"
+    can_group_by = True
+    aggregations = ("count", "distinct")
+    filter_ops = EQUALITY_OPS
+
+    def value_schema(self, fld: Mapping) -> dict[str, Any]:
+        return {"type": "string", "enum": choice_values(fld)}
+
+    def coerce(self, value: Any, fld: Mapping) -> Any:
+        if not isinstance(value, str):
+            raise FieldValueError("must be one of the choices")
+        if value == "":
+            return None
+        if value not in choice_values(fld):
+            # a person may type the label instead of the value
+            for choice in config(fld).get("choices", []):
+                labels = choice["label"].values() if isinstance(choice["label"], dict) else [
+                    choice["label"]]
+                if value.strip() in labels:
+                    return choice["value"]
+            allowed = ", ".join(choice_values(fld)[:20])
+            raise FieldValueError(f"{value!r} is not one of the choices ({allowed})")
+        return value
+
+    def column_type(self, fld: Mapping) -> sa.types.TypeEngine:
+        return sa.String(100)
+
+    def display(self, value: Any, fld: Mapping, lang: str) -> str:
+        return "" if value is None else choice_label(fld, value, lang)
+
+    def widget_context(self, fld: Mapping, value: Any, lang: str) -> dict[str, Any]:
+        return {"choices": [{"value": c["value"], "label": label_text(c["label"], lang),
+                             "color": c.get("color"), "selected": c["value"] == value}
+                            for c in config(fld).get("choices", [])],
+                "display": config(fld).get("display", "dropdown")}
+
+    def check(self, fld: dict, path: str, ctx) -> list[Problem]:
+        problems = choices_problems(fld, path)
+        default = fld.get("default")
+        if default is not None and default not in choice_values(fld):
+            problems.append(Problem(path + "/default",
+                                    f"default {default!r} is not among the choices"))
+            return problems
+        return problems + super().check(fld, path, ctx)

@@ -1,0 +1,79 @@
+"""Single-line text."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from metadata.errors import Problem
+from runtime.fields.base import TEXT_OPS, FieldType, FieldValueError, config
+
+MAX_LENGTH = 10_000
+
+
+def clean_text(value: str) -> str:
+    """Normalise to NFC, strip surrounding white space; keep everything else byte-exact."""
+    return unicodedata.normalize("NFC", value).strip()
+
+
+class TextField(FieldType):
+    type = "text"
+    label = {"zh": "单行文本", "en": "Text"}
+    description = "One line of text, with optional length limits and a pattern."
+    config_schema = {
+        "type": "object",
+        "properties": {
+            "min_length": {"type": "integer", "minimum": 0, "maximum": MAX_LENGTH},
+            "max_length": {"type": "integer", "minimum": 1, "maximum": MAX_LENGTH},
+            "pattern": {"type": "string", "maxLength": 500},
+            "pattern_message": {"type": "string", "maxLength": 200},
+        },
+        "additionalProperties": False,
+    }
+    widget = "text"
+    searchable = True
+    can_group_by = True
+    aggregations = ("count", "distinct")
+    filter_ops = TEXT_OPS
+    max_length = 255
+
+    def value_schema(self, fld: Mapping) -> dict[str, Any]:
+        return {"type": "string", "maxLength": self._max(fld)}
+
+    def _max(self, fld: Mapping) -> int:
+        return config(fld).get("max_length", self.max_length)
+
+    def coerce(self, value: Any, fld: Mapping) -> Any:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise FieldValueError("must be a text")
+        text = clean_text(str(value))
+        cfg = config(fld)
+        if len(text) > self._max(fld):
+            raise FieldValueError(f"must be at most {self._max(fld)} characters long")
+        if text and len(text) < cfg.get("min_length", 0):
+            raise FieldValueError(f"must be at least {cfg['min_length']} characters long")
+        pattern = cfg.get("pattern")
+        if text and pattern and not re.fullmatch(pattern, text):
+            raise FieldValueError(cfg.get("pattern_message") or f"must match {pattern}")
+        return text or None
+
+    def column_type(self, fld: Mapping) -> sa.types.TypeEngine:
+        return sa.String(self._max(fld)) if self._max(fld) <= 255 else sa.Text()
+
+    def check(self, fld: dict, path: str, ctx) -> list[Problem]:
+        problems = []
+        pattern = config(fld).get("pattern")
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                problems.append(Problem(path + "/config/pattern",
+                                        f"not a valid regular expression: {exc}"))
+        cfg = config(fld)
+        if cfg.get("min_length", 0) > cfg.get("max_length", MAX_LENGTH):
+            problems.append(Problem(path + "/config/min_length", "is larger than max_length"))
+        return problems + super().check(fld, path, ctx)

@@ -1,0 +1,1 @@
+"""The forms engine: compiled plans of published forms, validation, generated pages."""

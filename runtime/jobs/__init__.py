@@ -1,0 +1,1 @@
+"""Background work: the Redis connection, RQ queues, the worker and the scheduler."""

@@ -1,0 +1,205 @@
+"""Publishing a form creates or migrates its real table.
+
+Added fields add columns; removed fields are archived (columns and data kept, hidden); a changed
+type converts every stored value through the new type first and runs only when all convert.
+DDL goes through Alembic operations (batch mode on SQLite) inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+
+from metadata.errors import InvalidDocument, Problem
+from runtime.fields.base import FieldType, FieldValueError
+from runtime.storage.tables import FormTables, build_tables
+
+MAX_REPORTED = 20
+
+
+def layout_entry(fld: Mapping, archived: bool = False) -> dict[str, Any]:
+    entry = {"key": fld["key"], "type": fld["type"], "config": fld.get("config") or {}}
+    return {**entry, "archived": archived}
+
+
+def signature(fld: Mapping, field_types: Mapping[str, FieldType], dialect: sa.Dialect) -> tuple:
+    """What a field looks like physically: column names and types, child table layouts."""
+    ftype = field_types[fld["type"]]
+    cols = tuple((c.name, c.type.compile(dialect), bool(c.unique)) for c in ftype.columns(fld))
+    probe = sa.Table("probe", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True))
+    children = tuple(
+        (t.name, tuple((c.name, c.type.compile(dialect)) for c in t.columns))
+        for t in ftype.child_tables(fld, probe, field_types)
+    )
+    return fld["type"], cols, children
+
+
+@dataclass
+class MigrationPlan:
+    """What publishing will do to the table; ``summary()`` is shown before a publish."""
+
+    table_name: str
+    creates_table: bool
+    layout: list[dict]
+    added: list[str] = field(default_factory=list)
+    archived: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+    converted: list[dict] = field(default_factory=list)  # {"key", "from", "to", "index"}
+
+    @property
+    def changes_table(self) -> bool:
+        return bool(self.creates_table or self.added or self.converted)
+
+    def summary(self) -> dict[str, Any]:
+        return {"table": self.table_name, "creates_table": self.creates_table,
+                "adds": self.added, "archives": self.archived, "restores": self.restored,
+                "converts": [{"field": c["key"], "from": c["from"], "to": c["to"]}
+                             for c in self.converted]}
+
+
+def plan_migration(table_name: str, old_layout: Sequence[Mapping] | None,
+                   fields: Sequence[Mapping], field_types: Mapping[str, FieldType],
+                   dialect: sa.Dialect) -> MigrationPlan:
+    """Compare the stored layout with a form's fields."""
+    if old_layout is None:
+        return MigrationPlan(table_name, True, [layout_entry(f) for f in fields],
+                             added=[f["key"] for f in fields])
+    old = {e["key"]: e for e in old_layout}
+    plan = MigrationPlan(table_name, False, [])
+    new_keys = set()
+    for index, fld in enumerate(fields):
+        new_keys.add(fld["key"])
+        before = old.get(fld["key"])
+        entry = layout_entry(fld)
+        if before is None:
+            plan.added.append(fld["key"])
+        elif signature(before, field_types, dialect) != signature(fld, field_types, dialect):
+            plan.converted.append({"key": fld["key"], "from": before["type"], "to": fld["type"],
+                                   "index": index, "old": before, "new": entry})
+        elif before.get("archived"):
+            plan.restored.append(fld["key"])
+        plan.layout.append(entry)
+    for entry in old_layout:
+        if entry["key"] not in new_keys:
+            if not entry.get("archived"):
+                plan.archived.append(entry["key"])
+            plan.layout.append({**entry, "archived": True})
+    return plan
+
+
+def apply_migration(conn: sa.Connection, plan: MigrationPlan, old_layout: Sequence[Mapping] | None,
+                    field_types: Mapping[str, FieldType]) -> FormTables:
+    """Run the plan's DDL and conversions on ``conn`` (inside the caller's transaction)."""
+    new_tables = build_tables(plan.table_name, plan.layout, field_types)
+    if plan.creates_table:
+        for table in new_tables.all():
+            table.create(conn)
+        return new_tables
+    old_tables = build_tables(plan.table_name, old_layout or [], field_types)
+    converted = {c["key"]: _convert_values(conn, old_tables, c, field_types)
+                 for c in plan.converted}
+    op = Operations(MigrationContext.configure(conn))
+    for change in plan.converted:
+        _drop_storage(op, conn, old_tables, change["old"], field_types)
+    new_by_key = {e["key"]: e for e in plan.layout}
+    for key in [*plan.added, *converted]:
+        _add_storage(op, conn, new_tables, new_by_key[key], field_types)
+    for key, values in converted.items():
+        _write_values(conn, new_tables, new_by_key[key], values, field_types)
+    return new_tables
+
+
+def _convert_values(conn: sa.Connection, tables: FormTables, change: dict,
+                    field_types: Mapping[str, FieldType]) -> dict[int, Any]:
+    old, new = change["old"], change["new"]
+    old_type, new_type = field_types[old["type"]], field_types[new["type"]]
+    values = _read_values(conn, tables, old, old_type)
+    failures: list[Problem] = []
+    out = {}
+    for record_id, value in values.items():
+        if old_type.is_empty(value):
+            out[record_id] = None
+            continue
+        try:
+            out[record_id] = new_type.coerce(value, new)
+        except FieldValueError as exc:
+            if len(failures) < MAX_REPORTED:
+                failures.append(Problem(f"/fields/{change['index']}/type",
+                                        f"record {record_id}: {value!r} {exc}"))
+            else:
+                failures.append(None)
+    if failures:
+        shown = [f for f in failures if f is not None]
+        more = len(failures) - len(shown)
+        head = Problem(f"/fields/{change['index']}/type",
+                       f"cannot change {old['key']!r} from {old['type']} to {new['type']}: "
+                       f"{len(failures)} stored value(s) do not convert; nothing was changed"
+                       + (f" ({more} more not listed)" if more else ""))
+        raise InvalidDocument([head, *shown])
+    return out
+
+
+def _read_values(conn: sa.Connection, tables: FormTables, fld: Mapping, ftype: FieldType
+                 ) -> dict[int, Any]:
+    main = tables.main
+    ids = [r[0] for r in conn.execute(sa.select(main.c.id))]
+    if ftype.separate(fld):
+        found = ftype.load_separate(conn, tables.children.get(fld["key"], []), ids, fld)
+        return {i: found.get(i) for i in ids}
+    cols = [main.c.id, *(main.c[c.name] for c in ftype.columns(fld))]
+    return {row["id"]: ftype.from_row(row, fld)
+            for row in conn.execute(sa.select(*cols)).mappings()}
+
+
+def _drop_storage(op: Operations, conn: sa.Connection, tables: FormTables, fld: Mapping,
+                  field_types: Mapping[str, FieldType]) -> None:
+    for child in tables.children.get(fld["key"], []):
+        child.drop(conn)
+    names = [c.name for c in field_types[fld["type"]].columns(fld)]
+    if not names:
+        return
+    for index in list(tables.main.indexes):
+        if any(c.name in names for c in index.columns):
+            op.drop_index(index.name, table_name=tables.main.name)
+    with op.batch_alter_table(tables.main.name) as batch:
+        for name in names:
+            batch.drop_column(name)
+
+
+def _add_storage(op: Operations, conn: sa.Connection, tables: FormTables, fld: Mapping,
+                 field_types: Mapping[str, FieldType]) -> None:
+    main = tables.main
+    for column in field_types[fld["type"]].columns(fld):
+        bare = main.c[column.name]._copy()
+        bare.unique = bare.index = None  # SQLite cannot ALTER in a constraint: indexes follow
+        op.add_column(main.name, bare)
+    for index in main.indexes:
+        if any(c.name in {c.name for c in field_types[fld["type"]].columns(fld)}
+               for c in index.columns):
+            index.create(conn)
+    for child in tables.children.get(fld["key"], []):
+        child.create(conn)
+
+
+def _write_values(conn: sa.Connection, tables: FormTables, fld: Mapping,
+                  values: Mapping[int, Any], field_types: Mapping[str, FieldType]) -> None:
+    ftype = field_types[fld["type"]]
+    if ftype.separate(fld):
+        for record_id, value in values.items():
+            ftype.save_separate(conn, tables.children[fld["key"]], record_id, value, fld)
+        return
+    main = tables.main
+    rows = []
+    for record_id, value in values.items():
+        row = {f"_{k}": v for k, v in ftype.to_row(value, fld).items()}
+        rows.append({"_id": record_id, **row})
+    if rows:
+        names = [c.name for c in ftype.columns(fld)]
+        stmt = (main.update().where(main.c.id == sa.bindparam("_id"))
+                .values({n: sa.bindparam(f"_{n}") for n in names}))
+        conn.execute(stmt, rows)

@@ -1,0 +1,68 @@
+"""System tables the storage engine keeps: table layouts, audit log, sequences, attachments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from metadata.orm import Base, JSONValue
+
+
+class FormTable(Base):
+    """The physical layout of a form's real table: every field ever published, archived or not."""
+
+    __tablename__ = "form_tables"
+    __table_args__ = (sa.UniqueConstraint("app_key", "form_key", name="uq_form_tables_form"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    app_key: Mapped[str] = mapped_column(sa.String(63))
+    form_key: Mapped[str] = mapped_column(sa.String(63))
+    table_name: Mapped[str] = mapped_column(sa.String(63), unique=True)
+    form_version: Mapped[int]
+    # [{"key", "type", "config", "archived": bool}] in column order
+    fields: Mapped[list] = mapped_column(JSONValue)
+    updated_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """One change to one record: who, when, and per field the old and new value."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (sa.Index("ix_audit_log_record", "app_key", "form_key", "record_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), default=None)
+    app_key: Mapped[str] = mapped_column(sa.String(63))
+    form_key: Mapped[str] = mapped_column(sa.String(63))
+    record_id: Mapped[int]
+    action: Mapped[str] = mapped_column(sa.String(16))  # create | update | delete | restore
+    version: Mapped[int]
+    # [{"field": key, "old": value, "new": value}]
+    changes: Mapped[list] = mapped_column(JSONValue)
+    via: Mapped[str] = mapped_column(sa.String(16), default="api")  # api | ui | import | system
+
+
+class Sequence(Base):
+    """Counters for auto numbers, incremented atomically inside the writing transaction."""
+
+    __tablename__ = "sequences"
+
+    name: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    value: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class Attachment(Base):
+    """An uploaded file, stored under the instance folder, referenced by attachment fields."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(127))
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime]

@@ -1,0 +1,35 @@
+"""Physical names of app tables; identifiers are checked before they reach any DDL."""
+
+from __future__ import annotations
+
+import hashlib
+
+from metadata.keys import KEY_RE
+
+MAX_IDENTIFIER = 63
+
+
+def _safe(*parts: str) -> str:
+    for part in parts:
+        if not KEY_RE.match(part) or "__" in part:
+            raise ValueError(f"unsafe identifier part {part!r}")
+    name = "__".join(parts)
+    if len(name) <= MAX_IDENTIFIER:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    return f"{name[:MAX_IDENTIFIER - 9]}_{digest}"
+
+
+def form_table_name(app_key: str, form_key: str) -> str:
+    return _safe(app_key, form_key)
+
+
+def child_table_name(parent: str, field_key: str) -> str:
+    """The table of a sub-table field or of a multiple relation."""
+    if not KEY_RE.match(field_key):
+        raise ValueError(f"unsafe identifier part {field_key!r}")
+    name = f"{parent}__{field_key}"
+    if len(name) <= MAX_IDENTIFIER:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    return f"{name[:MAX_IDENTIFIER - 9]}_{digest}"

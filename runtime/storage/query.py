@@ -1,0 +1,200 @@
+"""Listing records: filters, sort, search, page/per_page and keyset cursors for deep pages."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from metadata.errors import InvalidDocument, Problem
+from metadata.orm import UTCDateTime
+from metadata.schemas import FILTER_OPS
+from runtime.fields.base import FieldValueError, compare, like_escape
+from runtime.storage.records import Records
+
+MAX_PER_PAGE = 1000
+SYSTEM_SORTS = {"id": "id", "created_at": "created_at", "updated_at": "updated_at",
+                "owner": "owner_id", "version": "version"}
+
+
+@dataclass
+class ListQuery:
+    filters: list[dict] = field(default_factory=list)  # [{"field", "op", "value"}]
+    sort: list[tuple[str, str]] = field(default_factory=list)  # [(field, "asc"|"desc")]
+    q: str = ""
+    page: int = 1
+    per_page: int = 50
+    cursor: str | None = None
+    with_total: bool = True
+
+
+@dataclass
+class Page:
+    records: list[dict]
+    total: int | None
+    page: int
+    per_page: int
+    next_cursor: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"records": self.records, "total": self.total, "page": self.page,
+                "per_page": self.per_page, "next_cursor": self.next_cursor}
+
+
+def bad(path: str, message: str) -> InvalidDocument:
+    return InvalidDocument([Problem(path, message)], status=400)
+
+
+def filter_clause(records: Records, flt: dict, at: str) -> sa.ColumnElement[bool]:
+    plan, table = records.plan, records.table
+    key, op, value = flt.get("field"), flt.get("op", "eq"), flt.get("value")
+    if op not in FILTER_OPS:
+        raise bad(at + "/op", f"unknown operator {op!r}; use one of {', '.join(FILTER_OPS)}")
+    if key in SYSTEM_SORTS:
+        column = table.c[SYSTEM_SORTS[key]]
+        if op in ("contains", "startswith"):
+            raise bad(at + "/op", f"{op} does not apply to {key}")
+        return compare(column, op, value)
+    fld = plan.by_key.get(key)
+    if fld is None or key in records.access.hidden:
+        raise bad(at + "/field", f"{key!r} is not a field of {plan.form_key}")
+    ftype = plan.types[fld["type"]]
+    if op not in ftype.filter_ops:
+        raise bad(at + "/op", f"{op} does not apply to a {fld['type']} field; use one of "
+                              f"{', '.join(ftype.filter_ops)}")
+    if op in ("isnull", "notnull"):
+        return ftype.filter_expression(table, fld, op, None)
+    try:
+        if op in ("in", "nin"):
+            items = value if isinstance(value, list) else [value]
+            value = [ftype.coerce(v, fld) for v in items]
+        elif op not in ("contains", "startswith") and value is not None:
+            value = ftype.coerce(value, fld)
+    except FieldValueError as exc:
+        raise bad(at + "/value", str(exc)) from None
+    return ftype.filter_expression(table, fld, op, value)
+
+
+def sort_keys(records: Records, sort: Sequence[tuple[str, str]]) -> list[tuple[Any, str]]:
+    plan, table = records.plan, records.table
+    keys = []
+    for i, (key, direction) in enumerate(sort):
+        if key in SYSTEM_SORTS:
+            expr = table.c[SYSTEM_SORTS[key]]
+        else:
+            fld = plan.by_key.get(key)
+            if fld is None or key in records.access.hidden:
+                raise bad(f"/sort/{i}", f"{key!r} is not a field of {plan.form_key}")
+            expr = plan.types[fld["type"]].sort_expression(table, fld)
+            if expr is None:
+                raise bad(f"/sort/{i}", f"cannot sort by a {fld['type']} field")
+        keys.append((expr, direction))
+    if not any(k[0] is table.c.id for k in keys):
+        keys.append((table.c.id, keys[-1][1] if keys else "desc"))
+    return keys
+
+
+def _order(keys: list[tuple[Any, str]]) -> list:
+    out = []
+    for expr, direction in keys:
+        nulls = sa.case((expr.is_(None), 1), else_=0)
+        out.append(nulls.asc())  # NULLs last, the same on every database
+        out.append(expr.desc() if direction == "desc" else expr.asc())
+    return out
+
+
+def _typed(expr: Any, value: Any) -> Any:
+    """A cursor value back in the Python type its column binds."""
+    if value is None or not isinstance(value, str):
+        return value
+    kind = expr.type
+    try:
+        if isinstance(kind, sa.DateTime | UTCDateTime):
+            return datetime.fromisoformat(value)
+        if isinstance(kind, sa.Date):
+            return date.fromisoformat(value)
+        if isinstance(kind, sa.Numeric) and not isinstance(kind, sa.Integer | sa.Float):
+            return Decimal(value)
+    except (ValueError, ArithmeticError):
+        raise bad("/cursor", "is not a cursor this API gave out") from None
+    return value
+
+
+def _after(keys: list[tuple[Any, str]], values: list) -> sa.ColumnElement[bool]:
+    """Rows strictly after ``values`` in the order of ``keys`` (NULLs last)."""
+    clauses = []
+    equal: list = []
+    for (expr, direction), raw in zip(keys, values, strict=True):
+        value = _typed(expr, raw)
+        if value is None:
+            # only NULLs follow in this key: nothing is strictly after within it
+            equal.append(expr.is_(None))
+            continue
+        later = (expr < value) if direction == "desc" else (expr > value)
+        clauses.append(sa.and_(*equal, sa.or_(later, expr.is_(None))))
+        equal.append(expr == value)
+    return sa.or_(*clauses) if clauses else sa.false()
+
+
+def encode_cursor(values: list) -> str:
+    raw = json.dumps(values, default=str, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, size: int) -> list:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError):
+        raise bad("/cursor", "is not a cursor this API gave out") from None
+    if not isinstance(values, list) or len(values) != size:
+        raise bad("/cursor", "does not belong to this sort order")
+    return values
+
+
+def list_records(records: Records, query: ListQuery) -> Page:
+    table = records.table
+    if not 1 <= query.per_page <= MAX_PER_PAGE:
+        raise bad("/per_page", f"must be between 1 and {MAX_PER_PAGE}")
+    if query.page < 1:
+        raise bad("/page", "must be 1 or more")
+    where = [records.visible("read")]
+    where += [filter_clause(records, f, f"/filter/{i}") for i, f in enumerate(query.filters)]
+    if query.q.strip():
+        pattern = f"%{like_escape(query.q.strip())}%"
+        terms = [records.plan.types[f["type"]].search_expression(table, f, pattern)
+                 for f in records.plan.fields if f["key"] not in records.access.hidden]
+        terms = [t for t in terms if t is not None]
+        where.append(sa.or_(*terms) if terms else sa.false())
+    keys = sort_keys(records, query.sort or [("created_at", "desc")])
+    total = None
+    if query.with_total:
+        total = records.conn.execute(sa.select(sa.func.count()).select_from(table)
+                                     .where(*where)).scalar_one()
+    select = sa.select(table).where(*where).order_by(*_order(keys)).limit(query.per_page + 1)
+    if query.cursor:
+        select = select.where(_after(keys, decode_cursor(query.cursor, len(keys))))
+    else:
+        select = select.offset((query.page - 1) * query.per_page)
+    rows = list(records.conn.execute(select).mappings())
+    more = len(rows) > query.per_page
+    rows = rows[: query.per_page]
+    cursor = None
+    if more and rows:
+        probe = sa.select(*[k[0] for k in keys]).where(table.c.id == rows[-1]["id"])
+        last = records.conn.execute(probe).first()
+        cursor = encode_cursor([_plain(v) for v in last])
+    return Page(records.to_json(rows), total, query.page, query.per_page, cursor)
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if not isinstance(value, int | float | str | bool | type(None)):
+        return str(value)
+    return value

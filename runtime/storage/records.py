@@ -1,0 +1,280 @@
+"""Records of a published form: create (one or in bulk), read, update, delete, history.
+
+Every write checks permissions, coerces through the field types, checks references in batches,
+keeps ``version`` for optimistic locking and writes one audit entry per record change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from metadata.errors import Conflict, InvalidDocument, NotFound, Problem, pointer
+from metadata.orm import Base
+from runtime.fields.base import FieldType
+from runtime.forms.plan import FormPlan
+from runtime.permissions import Access, Principal, access_for, row_clause
+from runtime.storage.models import AuditEntry
+from runtime.storage.refs import StorageReferences
+
+AUDIT = AuditEntry.__table__
+
+
+def iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class InvalidRecord(InvalidDocument):
+    status = 422
+
+
+class Records:
+    """One principal's view of one form's records, inside one session (one transaction)."""
+
+    def __init__(self, session: Session, plan: FormPlan, principal: Principal, now: datetime,
+                 via: str = "api"):
+        self.session = session
+        self.plan = plan
+        self.principal = principal
+        self.now = now
+        self.via = via
+        self.access: Access = access_for(principal, plan.doc)
+        self.table = plan.table
+        self.team_members = Base.metadata.tables["team_members"]
+        self.refs = StorageReferences(session, now, plan.app_key, plan.form_key)
+        self._ref_fields = [f for f in plan.fields if _checks_references(plan.types[f["type"]])]
+        self._generated = [f for f in plan.fields if plan.types[f["type"]].generated]
+        self._row_fields = [(f, plan.types[f["type"]]) for f in plan.fields
+                            if not plan.types[f["type"]].separate(f)]
+        self._separate = [(f, plan.types[f["type"]]) for f in plan.fields
+                          if plan.types[f["type"]].separate(f)]
+
+    @property
+    def conn(self) -> sa.Connection:
+        return self.session.connection()
+
+    # -- reading ------------------------------------------------------------------------------
+    def visible(self, action: str = "read") -> sa.ColumnElement[bool]:
+        scope = self.access.require(action, self.plan.label("en") or self.plan.form_key)
+        return sa.and_(self.table.c.deleted_at.is_(None),
+                       row_clause(self.table, self.principal, scope, self.team_members))
+
+    def to_json(self, rows: Sequence[Mapping], with_separate: bool = True) -> list[dict]:
+        separate: dict[str, dict[int, Any]] = {}
+        if with_separate and self._separate and rows:
+            ids = [r["id"] for r in rows]
+            for fld, ftype in self._separate:
+                if fld["key"] not in self.access.hidden:
+                    tables = self.plan.tables.children.get(fld["key"], [])
+                    separate[fld["key"]] = ftype.load_separate(self.conn, tables, ids, fld)
+        hidden = self.access.hidden
+        out = []
+        for row in rows:
+            record = {"id": row["id"], "version": row["version"],
+                      "created_at": iso(row["created_at"]), "updated_at": iso(row["updated_at"]),
+                      "created_by": row["created_by"], "owner": row["owner_id"]}
+            for fld, ftype in self._row_fields:
+                if fld["key"] not in hidden:
+                    record[fld["key"]] = ftype.from_row(row, fld)
+            for fld, ftype in self._separate:
+                if fld["key"] in separate:
+                    empty = [] if fld["type"] != "relation" or ftype.separate(fld) else None
+                    record[fld["key"]] = separate[fld["key"]].get(row["id"], empty)
+            out.append(record)
+        return out
+
+    def _row(self, record_id: int, action: str = "read", lock: bool = False) -> Mapping:
+        query = sa.select(self.table).where(self.table.c.id == record_id, self.visible(action))
+        if lock and self.conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = self.conn.execute(query).mappings().first()
+        if row is None:
+            raise NotFound([Problem("", f"record {record_id} of {self.plan.form_key} does not "
+                                        "exist or is not visible to you")])
+        return row
+
+    def get(self, record_id: int) -> dict:
+        return self.to_json([self._row(record_id)])[0]
+
+    # -- creating -----------------------------------------------------------------------------
+    def create(self, payload: Any) -> dict:
+        results = self.bulk_create([payload], single=True)
+        if "errors" in results[0]:
+            raise InvalidRecord([Problem(e["path"], e["message"]) for e in results[0]["errors"]])
+        return results[0]["record"]
+
+    def bulk_create(self, payloads: Sequence[Any], single: bool = False) -> list[dict]:
+        """Create many records; returns per-row results ``{"index", "record" | "errors"}``.
+
+        Invalid rows are reported and skipped; valid rows are written together.
+        """
+        self.access.require("create", self.plan.label("en") or self.plan.form_key)
+        loaded: list[tuple[int, dict, Any]] = []
+        results: list[dict] = [{"index": i} for i in range(len(payloads))]
+        for i, payload in enumerate(payloads):
+            values, problems = self.plan.load(payload, partial=False, access=self.access)
+            owner = self._owner(payload, problems)
+            if problems:
+                results[i]["errors"] = [p.as_dict() for p in problems]
+            else:
+                loaded.append((i, values, owner))
+        loaded = self._check_references(loaded, results)
+        if not loaded:
+            return results
+        rows = [self._new_row(values, owner) for _, values, owner in loaded]
+        stmt = self.table.insert().returning(self.table.c.id, sort_by_parameter_order=True)
+        ids = list(self.conn.execute(stmt, rows).scalars()) if len(rows) > 1 else [
+            self.conn.execute(stmt, rows[0]).scalar_one()]
+        audit = []
+        for (_i, values, _), row, record_id in zip(loaded, rows, ids, strict=True):
+            row["id"] = record_id
+            for fld, ftype in self._separate:
+                if fld["key"] in values:
+                    tables = self.plan.tables.children[fld["key"]]
+                    ftype.save_separate(self.conn, tables, record_id, values[fld["key"]], fld)
+            changes = [{"field": k, "old": None, "new": v} for k, v in values.items()
+                       if v is not None and v != []]
+            audit.append(self._audit(record_id, "create", 1, changes))
+        self.conn.execute(AUDIT.insert(), audit)
+        records = self.to_json(rows, with_separate=False)
+        for (i, values, _), record in zip(loaded, records, strict=True):
+            for fld, _ftype in self._separate:
+                if fld["key"] not in self.access.hidden:
+                    record[fld["key"]] = values.get(fld["key"]) or []
+            results[i]["record"] = record
+        return results
+
+    def _owner(self, payload: Any, problems: list[Problem]) -> int | None:
+        if not isinstance(payload, dict) or payload.get("owner") is None:
+            return self.principal.user_id
+        owner = payload["owner"]
+        if isinstance(owner, bool) or not isinstance(owner, int):
+            problems.append(Problem("/owner", "must be the id of a user"))
+        elif owner != self.principal.user_id and self.access.scope("update") != "all":
+            problems.append(Problem("/owner", "you may not give records to someone else"))
+        elif not self.refs.existing_user_ids({owner}):
+            problems.append(Problem("/owner", f"user {owner} does not exist"))
+        return owner
+
+    def _check_references(self, loaded: list, results: list[dict]) -> list:
+        bad: dict[int, list[dict]] = {}
+        for fld in self._ref_fields:
+            key = fld["key"]
+            present = [(pos, item) for pos, item in enumerate(loaded)
+                       if item[1].get(key) not in (None, [])]
+            if not present:
+                continue
+            ftype = self.plan.types[fld["type"]]
+            values = [item[1][key] for _, item in present]
+            for n, message in ftype.unknown_references(fld, values, self.refs,
+                                                       self.plan.app_key).items():
+                index = present[n][1][0]
+                bad.setdefault(index, []).append({"path": pointer(key), "message": message})
+        for index, errors in bad.items():
+            results[index]["errors"] = errors
+        return [item for item in loaded if item[0] not in bad]
+
+    def _new_row(self, values: dict, owner: int | None) -> dict:
+        for fld in self._generated:
+            values[fld["key"]] = self.plan.types[fld["type"]].generate(fld, self.refs)
+        row = {"created_at": self.now, "updated_at": self.now, "version": 1,
+               "created_by": self.principal.user_id, "owner_id": owner, "deleted_at": None}
+        for fld, ftype in self._row_fields:
+            row.update(ftype.to_row(values.get(fld["key"]), fld))
+        return row
+
+    def _audit(self, record_id: int, action: str, version: int, changes: list) -> dict:
+        return {"at": self.now, "user_id": self.principal.user_id,
+                "app_key": self.plan.app_key, "form_key": self.plan.form_key,
+                "record_id": record_id, "action": action, "version": version,
+                "changes": changes, "via": self.via}
+
+    # -- updating -----------------------------------------------------------------------------
+    def update(self, record_id: int, payload: Any, expected_version: int | None = None) -> dict:
+        current = self._row(record_id, "update", lock=True)
+        if isinstance(payload, dict) and expected_version is None:
+            expected_version = payload.get("version")
+        if expected_version is not None and expected_version != current["version"]:
+            raise Conflict([Problem("/version", _stale(record_id, expected_version,
+                                                       current["version"]))])
+        values, problems = self.plan.load(payload, partial=True, access=self.access)
+        owner = current["owner_id"]
+        if isinstance(payload, dict) and payload.get("owner") not in (None, owner):
+            owner = self._owner(payload, problems)
+        if problems:
+            raise InvalidRecord(problems)
+        results = [{"index": 0}]
+        if not self._check_references([(0, values, owner)], results):
+            raise InvalidRecord([Problem(e["path"], e["message"])
+                                 for e in results[0]["errors"]])
+        before = self.to_json([current])[0]
+        changes = [{"field": k, "old": before.get(k), "new": v} for k, v in values.items()
+                   if before.get(k) != v]
+        if owner != current["owner_id"]:
+            changes.append({"field": "owner", "old": current["owner_id"], "new": owner})
+        if not changes:
+            return before
+        row: dict[str, Any] = {"updated_at": self.now, "version": current["version"] + 1,
+                               "owner_id": owner}
+        for fld, ftype in self._row_fields:
+            if fld["key"] in values:
+                row.update(ftype.to_row(values[fld["key"]], fld))
+        done = self.conn.execute(self.table.update()
+                                 .where(self.table.c.id == record_id,
+                                        self.table.c.version == current["version"])
+                                 .values(row))
+        if done.rowcount != 1:
+            raise Conflict([Problem("/version", _stale(record_id, current["version"],
+                                                       current["version"] + 1))])
+        for fld, ftype in self._separate:
+            if fld["key"] in values:
+                ftype.save_separate(self.conn, self.plan.tables.children[fld["key"]], record_id,
+                                    values[fld["key"]], fld)
+        self.conn.execute(AUDIT.insert(), [self._audit(record_id, "update", row["version"],
+                                                       changes)])
+        return self.get(record_id)
+
+    def delete(self, record_id: int, expected_version: int | None = None) -> None:
+        """Soft delete: the row stays, hidden from lists and reads."""
+        current = self._row(record_id, "delete", lock=True)
+        if expected_version is not None and expected_version != current["version"]:
+            raise Conflict([Problem("/version", _stale(record_id, expected_version,
+                                                       current["version"]))])
+        version = current["version"] + 1
+        self.conn.execute(self.table.update().where(self.table.c.id == record_id)
+                          .values(deleted_at=self.now, updated_at=self.now, version=version))
+        self.conn.execute(AUDIT.insert(), [self._audit(record_id, "delete", version, [])])
+
+    # -- history ------------------------------------------------------------------------------
+    def history(self, record_id: int) -> list[dict]:
+        self._row(record_id)  # the history is visible exactly when the record is
+        users = Base.metadata.tables["users"]
+        query = (sa.select(AUDIT, users.c.name.label("user_name"))
+                 .join(users, users.c.id == AUDIT.c.user_id, isouter=True)
+                 .where(AUDIT.c.app_key == self.plan.app_key,
+                        AUDIT.c.form_key == self.plan.form_key,
+                        AUDIT.c.record_id == record_id)
+                 .order_by(AUDIT.c.id))
+        out = []
+        for entry in self.conn.execute(query).mappings():
+            changes = [c for c in entry["changes"] if c["field"] not in self.access.hidden]
+            out.append({"id": entry["id"], "at": iso(entry["at"]), "action": entry["action"],
+                        "version": entry["version"], "user": entry["user_id"],
+                        "user_name": entry["user_name"], "via": entry["via"],
+                        "changes": changes})
+        return out
+
+
+def _stale(record_id: int, yours: int, current: int) -> str:
+    return (f"record {record_id} was changed by someone else (you sent version {yours}, it is "
+            f"now at version {current}); reload it and apply your change again")
+
+
+def _checks_references(ftype: FieldType) -> bool:
+    return type(ftype).unknown_references is not FieldType.unknown_references
