@@ -16,14 +16,13 @@ SYSTEM_FIELD_KEYS = frozenset(
 
 @cache
 def sql_keywords() -> frozenset[str]:
-    """Reserved words of standard SQL, SQLite, PostgreSQL and MySQL, as SQLAlchemy knows them."""
-    from sqlalchemy.dialects.mysql.reserved_words import RESERVED_WORDS_MYSQL
+    """Reserved words of standard SQL and of the databases Trellis runs on (SQLite and
+    PostgreSQL), as SQLAlchemy knows them."""
     from sqlalchemy.dialects.postgresql.base import RESERVED_WORDS as PG
     from sqlalchemy.dialects.sqlite.base import SQLiteIdentifierPreparer
     from sqlalchemy.sql.compiler import RESERVED_WORDS as ANSI
 
     words = set(ANSI) | set(PG) | set(SQLiteIdentifierPreparer.reserved_words)
-    words |= set(RESERVED_WORDS_MYSQL)
     return frozenset(w.lower() for w in words)
 
 

@@ -38,7 +38,8 @@ class UTCDateTime(sa.TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-JSONValue = sa.JSON().with_variant(JSONB(), "postgresql")
+# None is stored as SQL NULL (not JSON null), so "is empty" filters are plain IS NULL checks.
+JSONValue = sa.JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class Base(DeclarativeBase):

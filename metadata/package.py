@@ -92,8 +92,11 @@ def import_package(store: DocumentStore, session: Session, package: Any,
     app = package["app"]
     app_key = app["key"]
     docs = sorted(package["documents"], key=lambda d: ORDER[d["kind"]])
-    # The app first (as a draft, so forms may be saved under it); forms before views.
-    _save_and_publish(store, session, app_key, app, user_id, on_publish, publish=False)
+    # The app first (a draft without its navigation, which names forms not yet saved), so
+    # forms may be saved under it; forms before views; the whole app last.
+    if store.find(session, app_key, "app", app_key) is None:
+        bare = {k: v for k, v in app.items() if k != "navigation"}
+        _save_and_publish(store, session, app_key, bare, user_id, on_publish, publish=False)
     for body in docs:
         _save_and_publish(store, session, app_key, body, user_id, on_publish)
     _save_and_publish(store, session, app_key, app, user_id, on_publish)

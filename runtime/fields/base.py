@@ -50,6 +50,7 @@ class FieldType:
     can_group_by: ClassVar[bool] = False
     aggregations: ClassVar[tuple[str, ...]] = ("count",)
     filter_ops: ClassVar[tuple[str, ...]] = EQUALITY_OPS
+    time_grains: ClassVar[tuple[str, ...]] = ()  # day, week, month, ... for reports
     generated: ClassVar[bool] = False  # the system assigns the value (auto numbers)
     separate_storage: ClassVar[bool] = False  # the value lives in child/link tables
     sub_field_allowed: ClassVar[bool] = True  # may be used inside a sub-table
@@ -127,6 +128,10 @@ class FieldType:
 
     def sort_expression(self, table: sa.Table, fld: Mapping) -> sa.ColumnElement:
         return table.c[fld["key"]]
+
+    def coerce_filter(self, value: Any, fld: Mapping) -> Any:
+        """A value to compare with; unlike ``coerce`` it need not satisfy entry limits."""
+        return self.coerce(value, fld)
 
     def filter_expression(self, table: sa.Table, fld: Mapping, op: str, value: Any
                           ) -> sa.ColumnElement:

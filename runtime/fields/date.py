@@ -18,7 +18,7 @@ TIME_GRAINS = ("day", "week", "month", "quarter", "year")
 FORMAT_ERROR = "must be a date (YYYY-MM-DD)"
 # 2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日 (or 号), 20240305; a time after it is ignored
 DATE_RE = re.compile(
-    r"(?P<y>\d{4})(?:[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})|年\s*(?P<m2>\d{1,2})\s*月\s*"
+    r"(?P<y>\d{4})(?:[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})|\s*年\s*(?P<m2>\d{1,2})\s*月\s*"
     r"(?P<d2>\d{1,2})\s*[日号]?|(?P<m3>\d{2})(?P<d3>\d{2}))(?:[T\s].*)?"
 )
 

@@ -11,7 +11,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-import sqlalchemy.dialects.postgresql  # noqa: F401  (metadata.orm needs it loaded)
 
 from metadata.errors import Problem
 from metadata.orm import UTCDateTime

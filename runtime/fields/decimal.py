@@ -15,7 +15,9 @@ from runtime.fields.base import ORDER_OPS, FieldType, FieldValueError, compare, 
 
 MAX_DIGITS = 18
 DEFAULT_PRECISION = 2
+GROUPED_RE = re.compile(r"\d{1,3}(?:,\d{3})+")
 NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?")
+PLAIN_RE = re.compile(r"-?[0-9]{1,18}(?:\.[0-9]{1,18})?")
 CANONICAL_PATTERN = r"^-?[0-9]{1,18}(\.[0-9]{1,10})?$"
 LIMIT_SCHEMA = {"type": ["number", "string"], "pattern": r"^-?[0-9]{1,18}(\.[0-9]+)?$"}
 # what people write around an amount; after NFKC (which turns ￥ into ¥ and ，into ,)
@@ -46,6 +48,10 @@ def _strip_symbols(text: str, currency: str | None) -> str:
                 text, changed = text[:-len(mark)].rstrip(), True
     if re.fullmatch(r"[A-Z]{3}\s+.*|.*\s+[A-Z]{3}", text):
         text = re.sub(r"^[A-Z]{3}\s+|\s+[A-Z]{3}$", "", text)
+    whole = text.partition(".")[0].lstrip("+-")
+    if "," in text and not GROUPED_RE.fullmatch(whole):
+        # "1,5" or "1.234,5" mean something else in much of Europe: refuse rather than guess
+        raise FieldValueError("must use . for the decimal point and , only between thousands")
     return sign + re.sub(r"[,\s_']", "", text)
 
 
@@ -65,6 +71,8 @@ def parse_decimal(value: Any, currency: str | None = None) -> Decimal | None:
         return value
     if not isinstance(value, str):
         raise FieldValueError(FORMAT_ERROR)
+    if PLAIN_RE.fullmatch(value):
+        return Decimal(value)  # the common case, written as the API returns it
     if not value.strip():
         return None
     text = _strip_symbols(value, currency)

@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-import sqlalchemy.dialects.postgresql  # noqa: F401  (metadata.orm.JSONValue needs it loaded)
 
 from metadata.errors import Problem
 from metadata.orm import JSONValue

@@ -127,6 +127,11 @@ class RegionField(FieldType):
             self._require_full(place, levels)
         return place
 
+    def coerce_filter(self, value: Any, fld: Mapping) -> Any:
+        # a filter may name just a province ("广东") even where entry requires a district
+        read_place(value)
+        return value
+
     @staticmethod
     def _require_full(place: dict[str, str], levels: int) -> None:
         if "province" not in place:

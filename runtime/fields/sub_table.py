@@ -137,7 +137,9 @@ class SubTableField(FieldType):
 
     # -- presentation -------------------------------------------------------------------------
     def display(self, value: Any, fld: Mapping, lang: str) -> str:
-        n = len(value or [])
+        if not value:
+            return ""
+        n = len(value)
         return f"{n} 行" if lang.startswith("zh") else f"{n} row{'s' if n != 1 else ''}"
 
     def widget_context(self, fld: Mapping, value: Any, lang: str) -> dict[str, Any]:

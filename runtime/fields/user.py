@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-import sqlalchemy.dialects.postgresql  # noqa: F401  (metadata.orm.JSONValue needs it loaded)
 
 from metadata.orm import JSONValue
 from runtime.fields.base import (
@@ -26,7 +26,7 @@ def user_id(value: Any) -> int:
     if isinstance(value, dict):
         value = value.get("id")
     if isinstance(value, str):
-        text = value.strip().lstrip("#")
+        text = unicodedata.normalize("NFKC", value).strip().lstrip("#")
         if text.isdigit() and text.isascii():
             value = int(text)
     if isinstance(value, float) and value.is_integer():

@@ -30,11 +30,16 @@ class FormPlan:
     by_key: dict[str, dict] = field(init=False)
     archived: frozenset[str] = field(init=False)
     _defaults: dict[str, Any] = field(init=False)
+    _entries: dict[str, tuple] = field(init=False)
 
     def __post_init__(self) -> None:
         self.fields = list(self.doc["fields"])
         self.by_key = {f["key"]: f for f in self.fields}
         self.archived = frozenset(e["key"] for e in self.layout if e.get("archived"))
+        self._entries = {
+            f["key"]: (f, self.types[f["type"]].coerce, self.types[f["type"]].is_empty,
+                       bool(f.get("required")), self.types[f["type"]].generated)
+            for f in self.fields}
         self._defaults = {}
         for fld in self.fields:
             ftype = self.types[fld["type"]]
@@ -67,38 +72,36 @@ class FormPlan:
             return {}, [Problem(prefix, "a record must be a JSON object of field values")]
         values: dict[str, Any] = {}
         problems: list[Problem] = []
+        entries, readonly = self._entries, access.readonly
         for key, raw in payload.items():
-            fld = self.by_key.get(key)
-            at = prefix + pointer(key)
-            if fld is None:
+            entry = entries.get(key)
+            if entry is None:
                 if key not in IGNORED_KEYS:
-                    problems.append(Problem(at, self._unknown(key)))
+                    problems.append(Problem(prefix + pointer(key), self._unknown(key)))
                 continue
-            ftype = self.types[fld["type"]]
-            if ftype.generated:
-                if raw is not None:
-                    problems.append(Problem(at, "is assigned automatically and cannot be set"))
-                continue
-            if key in access.readonly:
-                problems.append(Problem(at, "you may not set this field"))
+            fld, coerce, is_empty, required, generated = entry
+            if generated or key in readonly:
+                if raw is not None or not generated:
+                    problems.append(Problem(prefix + pointer(key), (
+                        "is assigned automatically and cannot be set" if generated
+                        else "you may not set this field")))
                 continue
             try:
-                value = None if raw is None else ftype.coerce(raw, fld)
+                value = None if raw is None else coerce(raw, fld)
             except FieldValueError as exc:
-                problems.append(Problem(at, str(exc)))
+                problems.append(Problem(prefix + pointer(key), str(exc)))
                 continue
-            if fld.get("required") and ftype.is_empty(value):
-                problems.append(Problem(at, "is required"))
+            if required and is_empty(value):
+                problems.append(Problem(prefix + pointer(key), "is required"))
                 continue
             values[key] = value
-        if not partial:
-            for fld in self.fields:
-                key = fld["key"]
+        if not partial and len(values) < len(entries):
+            for key, (_fld, _c, _e, required, generated) in entries.items():
                 if key in values or key in payload:
                     continue
                 if key in self._defaults:
                     values[key] = self._defaults[key]
-                elif fld.get("required") and not self.types[fld["type"]].generated:
+                elif required and not generated:
                     problems.append(Problem(prefix + pointer(key), "is required"))
         return values, problems
 

@@ -73,9 +73,9 @@ def filter_clause(records: Records, flt: dict, at: str) -> sa.ColumnElement[bool
     try:
         if op in ("in", "nin"):
             items = value if isinstance(value, list) else [value]
-            value = [ftype.coerce(v, fld) for v in items]
+            value = [ftype.coerce_filter(v, fld) for v in items]
         elif op not in ("contains", "startswith") and value is not None:
-            value = ftype.coerce(value, fld)
+            value = ftype.coerce_filter(value, fld)
     except FieldValueError as exc:
         raise bad(at + "/value", str(exc)) from None
     return ftype.filter_expression(table, fld, op, value)

@@ -142,11 +142,14 @@ class Records:
                        if v is not None and v != []]
             audit.append(self._audit(record_id, "create", 1, changes))
         self.conn.execute(AUDIT.insert(), audit)
-        records = self.to_json(rows, with_separate=False)
-        for (i, values, _), record in zip(loaded, records, strict=True):
-            for fld, _ftype in self._separate:
-                if fld["key"] not in self.access.hidden:
-                    record[fld["key"]] = values.get(fld["key"]) or []
+        hidden = self.access.hidden
+        fields = [f["key"] for f in self.plan.fields if f["key"] not in hidden]
+        for (i, values, _), row in zip(loaded, rows, strict=True):
+            record = {"id": row["id"], "version": 1, "created_at": iso(self.now),
+                      "updated_at": iso(self.now), "created_by": row["created_by"],
+                      "owner": row["owner_id"]}
+            for key in fields:
+                record[key] = values.get(key)
             results[i]["record"] = record
         return results
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import sqlalchemy.dialects.postgresql  # noqa: F401  (TODO: metadata/orm.py should import it)
 
 from runtime.fields import regions
 

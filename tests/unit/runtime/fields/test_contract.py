@@ -63,7 +63,8 @@ SAMPLES: dict[str, Sample] = {
                   "Example.COM/Path?q=1", "https://example.com/Path?q=1", "javascript:alert(1)"),
     "region": Sample({"key": "place", "type": "region", "label": "Region"},
                      "广东 深圳 南山",
-                     {"country": "CN", "province": "广东省", "city": "深圳市", "district": "南山区"},
+                     {"country": "CN", "province": "广东省", "city": "深圳市",
+                      "district": "南山区"},
                      "火星基地", region_data=True),
     "user": Sample({"key": "owner_user", "type": "user", "label": "Owner"}, "42", 42, "bob"),
     # the types below are written by the lead; their samples follow their modules

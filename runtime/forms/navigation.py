@@ -1,0 +1,106 @@
+"""Which apps and forms a person can open, and the navigation entries that lead there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import url_for
+from sqlalchemy.orm import Session
+
+from metadata.models import Document, DocumentVersion
+from runtime.fields.base import label_text
+from runtime.permissions import Principal, access_for
+
+BUILDERS = frozenset({"admin", "designer"})
+
+
+@dataclass
+class NavForm:
+    key: str
+    label: str
+    url: str
+    view: str | None = None
+    active: bool = False
+
+
+@dataclass
+class NavApp:
+    key: str
+    label: str
+    description: str
+    color: str
+    icon: str
+    url: str
+    forms: list[NavForm] = field(default_factory=list)
+    active: bool = False
+
+    @property
+    def initial(self) -> str:
+        return (self.icon or self.label[:1] or self.key[:1]).upper()
+
+
+def published(session: Session, kind: str, app_key: str | None = None
+              ) -> list[tuple[Document, dict]]:
+    """Published documents of one kind with their published bodies, in one query."""
+    query = (sa.select(Document, DocumentVersion.body)
+             .join(DocumentVersion, sa.and_(DocumentVersion.document_id == Document.id,
+                                            DocumentVersion.number == Document.published_version))
+             .where(Document.kind == kind)
+             .order_by(Document.app_key, Document.id))
+    if app_key is not None:
+        query = query.where(Document.app_key == app_key)
+    return [(doc, body) for doc, body in session.execute(query)]
+
+
+def readable(principal: Principal, form_body: dict) -> bool:
+    return access_for(principal, form_body).scope("read") != "none"
+
+
+def _forms_of(app_body: dict, forms: dict[str, dict], principal: Principal, lang: str
+              ) -> list[NavForm]:
+    """The app's navigation entries (or every published form) that the person may read."""
+    entries = app_body.get("navigation") or [{"form": key} for key in forms]
+    out = []
+    for entry in entries:
+        body = forms.get(entry["form"])
+        if body is None or not readable(principal, body):
+            continue
+        label = label_text(entry.get("label") or body.get("label"), lang) or entry["form"]
+        args = {"view": entry["view"]} if entry.get("view") else {}
+        url = url_for("forms.record_list", app_key=app_body["key"], form_key=entry["form"],
+                      **args)
+        out.append(NavForm(entry["form"], label, url, entry.get("view")))
+    return out
+
+
+def visible_apps(session: Session, principal: Principal | None, lang: str) -> list[NavApp]:
+    """Apps with at least one form the person may read (builders see every app)."""
+    if principal is None:
+        return []
+    forms_by_app: dict[str, dict[str, dict]] = {}
+    for doc, body in published(session, "form"):
+        forms_by_app.setdefault(doc.app_key, {})[doc.key] = body
+    apps = []
+    for doc, body in published(session, "app"):
+        forms = _forms_of(body, forms_by_app.get(doc.key, {}), principal, lang)
+        if not forms and not (principal.roles & BUILDERS):
+            continue
+        apps.append(NavApp(
+            key=doc.key, label=label_text(body.get("label"), lang) or doc.key,
+            description=label_text(body.get("description"), lang),
+            color=body.get("color") or "#4f46e5", icon=body.get("icon") or "",
+            url=url_for("forms.app_home", app_key=doc.key), forms=forms))
+    return apps
+
+
+def mark_active(apps: list[NavApp], app_key: str | None, form_key: str | None) -> NavApp | None:
+    """Flag the current app and form; returns the current app."""
+    current = None
+    for app in apps:
+        app.active = app.key == app_key
+        if app.active:
+            current = app
+            for form in app.forms:
+                form.active = form.key == form_key
+    return current
