@@ -166,6 +166,8 @@ class FieldType:
                 problems.append(Problem(path + "/default", f"default value: {exc}"))
         if self.generated and "default" in fld:
             problems.append(Problem(path + "/default", "a generated field takes no default"))
+        if fld.get("unique") and (self.separate(fld) or len(self.columns(fld)) != 1):
+            problems.append(Problem(path + "/unique", f"a {self.type} field cannot be unique"))
         return problems
 
 

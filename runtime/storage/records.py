@@ -13,11 +13,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from metadata.errors import Conflict, InvalidDocument, NotFound, Problem, pointer
+from metadata.errors import Conflict, InvalidDocument, NotFound, Problem
 from metadata.orm import Base
 from runtime.fields.base import FieldType
 from runtime.forms.plan import FormPlan
 from runtime.permissions import Access, Principal, access_for, row_clause
+from runtime.storage.checks import reference_problems, unique_problems
 from runtime.storage.models import AuditEntry
 from runtime.storage.refs import StorageReferences
 
@@ -165,20 +166,12 @@ class Records:
             problems.append(Problem("/owner", f"user {owner} does not exist"))
         return owner
 
-    def _check_references(self, loaded: list, results: list[dict]) -> list:
-        bad: dict[int, list[dict]] = {}
-        for fld in self._ref_fields:
-            key = fld["key"]
-            present = [(pos, item) for pos, item in enumerate(loaded)
-                       if item[1].get(key) not in (None, [])]
-            if not present:
-                continue
-            ftype = self.plan.types[fld["type"]]
-            values = [item[1][key] for _, item in present]
-            for n, message in ftype.unknown_references(fld, values, self.refs,
-                                                       self.plan.app_key).items():
-                index = present[n][1][0]
-                bad.setdefault(index, []).append({"path": pointer(key), "message": message})
+    def _check_references(self, loaded: list, results: list[dict],
+                          record_id: int | None = None) -> list:
+        """Drop (and report) rows whose references or unique values do not hold."""
+        bad = reference_problems(self.plan, self._ref_fields, loaded, self.refs)
+        for index, errors in unique_problems(self.plan, self.conn, loaded, record_id).items():
+            bad.setdefault(index, []).extend(errors)
         for index, errors in bad.items():
             results[index]["errors"] = errors
         return [item for item in loaded if item[0] not in bad]
@@ -213,7 +206,7 @@ class Records:
         if problems:
             raise InvalidRecord(problems)
         results = [{"index": 0}]
-        if not self._check_references([(0, values, owner)], results):
+        if not self._check_references([(0, values, owner)], results, record_id):
             raise InvalidRecord([Problem(e["path"], e["message"])
                                  for e in results[0]["errors"]])
         before = self.to_json([current])[0]

@@ -13,3 +13,21 @@ def test_publish_and_create_record(admin_api, factory):
     assert record["phone"] == "+8613800138000"
     history = admin_api.ok("GET", f"/apps/crm/forms/contact/records/{record['id']}/history")
     assert history["entries"][0]["action"] == "create"
+
+
+def test_unique_fields_refuse_duplicates(admin_api, factory):
+    factory.app_doc(admin_api)
+    factory.form(admin_api, {
+        "kind": "form", "key": "company", "label": "公司",
+        "fields": [{"key": "name", "type": "text", "label": "名称", "unique": True}]})
+    first = admin_api.create("crm", "company", {"name": "ACME"})
+    again = admin_api.post("/apps/crm/forms/company/records", json={"name": "ACME"})
+    assert again.status_code == 422
+    assert again.get_json()["errors"][0]["path"] == "/name"
+    bulk = admin_api.ok("POST", "/apps/crm/forms/company/records/bulk",
+                        json={"records": [{"name": "B"}, {"name": "B"}, {"name": "ACME"}]})
+    assert [("record" in r) for r in bulk["results"]] == [True, False, False]
+    # updating a record to its own value is fine; deleting frees the value
+    admin_api.ok("PATCH", f"/apps/crm/forms/company/records/{first['id']}", json={"name": "ACME"})
+    admin_api.ok("DELETE", f"/apps/crm/forms/company/records/{first['id']}", 204)
+    admin_api.create("crm", "company", {"name": "ACME"})

@@ -1,0 +1,66 @@
+"""Checks of incoming records against stored data, batched per field: references that must
+exist, values that must be unique. Rows are ``(index, values, owner)``; problems come back as
+``{index: [{"path", "message"}]}``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+from metadata.errors import pointer
+from runtime.forms.plan import FormPlan
+from runtime.storage.refs import StorageReferences
+
+Rows = Sequence[tuple[int, dict, object]]
+
+
+def reference_problems(plan: FormPlan, fields: Sequence[dict], rows: Rows,
+                       refs: StorageReferences) -> dict[int, list[dict]]:
+    bad: dict[int, list[dict]] = {}
+    for fld in fields:
+        key = fld["key"]
+        present = [item for item in rows if item[1].get(key) not in (None, [])]
+        if not present:
+            continue
+        ftype = plan.types[fld["type"]]
+        values = [item[1][key] for item in present]
+        for n, message in ftype.unknown_references(fld, values, refs, plan.app_key).items():
+            bad.setdefault(present[n][0], []).append({"path": pointer(key), "message": message})
+    return bad
+
+
+def unique_problems(plan: FormPlan, conn: sa.Connection, rows: Rows,
+                    record_id: int | None = None) -> dict[int, list[dict]]:
+    """Values of unique fields already held by another live record, or twice in ``rows``."""
+    bad: dict[int, list[dict]] = {}
+    table = plan.table
+    for fld in plan.fields:
+        if not fld.get("unique"):
+            continue
+        key, ftype = fld["key"], plan.types[fld["type"]]
+        column = table.c[ftype.columns(fld)[0].name]
+        stored: dict[object, int] = {}
+        for index, values, _owner in rows:
+            if ftype.is_empty(values.get(key)) or key not in values:
+                continue
+            db_value = next(iter(ftype.to_row(values[key], fld).values()))
+            if db_value in stored:
+                bad.setdefault(index, []).append({
+                    "path": pointer(key),
+                    "message": f"{ftype.display(values[key], fld, 'en')!r} appears twice in "
+                               f"this request (row {stored[db_value]})"})
+            else:
+                stored[db_value] = index
+        if not stored:
+            continue
+        query = sa.select(column).where(column.in_(list(stored)), table.c.deleted_at.is_(None))
+        if record_id is not None:
+            query = query.where(table.c.id != record_id)
+        for taken in conn.execute(query).scalars():
+            index = stored.get(taken)
+            if index is not None:
+                bad.setdefault(index, []).append({
+                    "path": pointer(key),
+                    "message": f"another record already has {taken!r}; it must be unique"})
+    return bad
