@@ -21,6 +21,7 @@ from runtime.permissions import Access, Principal, access_for, row_clause
 from runtime.storage.checks import reference_problems, unique_problems
 from runtime.storage.models import AuditEntry
 from runtime.storage.refs import StorageReferences
+from runtime.storage.tables import allocate_ids
 
 AUDIT = AuditEntry.__table__
 
@@ -129,12 +130,12 @@ class Records:
         if not loaded:
             return results
         rows = [self._new_row(values, owner) for _, values, owner in loaded]
-        stmt = self.table.insert().returning(self.table.c.id, sort_by_parameter_order=True)
-        ids = list(self.conn.execute(stmt, rows).scalars()) if len(rows) > 1 else [
-            self.conn.execute(stmt, rows[0]).scalar_one()]
-        audit = []
-        for (_i, values, _), row, record_id in zip(loaded, rows, ids, strict=True):
+        ids = allocate_ids(self.conn, self.table, len(rows))
+        for row, record_id in zip(rows, ids, strict=True):
             row["id"] = record_id
+        self.conn.execute(self.table.insert(), rows)
+        audit = []
+        for (_i, values, _), record_id in zip(loaded, ids, strict=True):
             for fld, ftype in self._separate:
                 if fld["key"] in values:
                     tables = self.plan.tables.children[fld["key"]]
