@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from datetime import datetime
@@ -12,6 +13,21 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from metadata.errors import TrellisError
+
+
+def with_database(fn):
+    """Run a command with the app context and the system schema migrated to head (cheap
+    when it already is), so any command works on a fresh database."""
+
+    @functools.wraps(fn)
+    @with_appcontext
+    def wrapper(*args, **kwargs):
+        from app.bootstrap import init_db
+
+        init_db(current_app)
+        return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def _fail(exc: TrellisError) -> None:
@@ -38,7 +54,7 @@ def init_db_command() -> None:
 @click.option("--name", default=None)
 @click.option("--team", "teams", multiple=True, help="team name (repeatable)")
 @click.option("--locale", type=click.Choice(["zh", "en"]), default="zh")
-@with_appcontext
+@with_database
 def create_user_command(email, roles, password, name, teams, locale) -> None:
     """Create a user."""
     from app.auth import service
@@ -62,7 +78,7 @@ def create_user_command(email, roles, password, name, teams, locale) -> None:
               help="records:read, records:write, metadata:read, metadata:write (repeatable; "
                    "default: all)")
 @click.option("--name", default="cli")
-@with_appcontext
+@with_database
 def create_token_command(email, scopes, name) -> None:
     """Create an API token; the token alone is printed on the last line."""
     import sqlalchemy as sa
@@ -88,7 +104,7 @@ def create_token_command(email, scopes, name) -> None:
 
 @click.command("import-app")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@with_appcontext
+@with_database
 def import_app_command(file: Path) -> None:
     """Import an app package (all documents, or nothing when any is invalid)."""
     from app.bootstrap import import_file
@@ -103,7 +119,7 @@ def import_app_command(file: Path) -> None:
 @click.command("export-app")
 @click.argument("app_key")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@with_appcontext
+@with_database
 def export_app_command(app_key: str, output: Path | None) -> None:
     """Export an app package as JSON (to stdout, or to --output)."""
     from metadata.package import export_package
@@ -124,7 +140,7 @@ def export_app_command(app_key: str, output: Path | None) -> None:
 
 @click.command("tick")
 @click.option("--now", "now", default=None, help="ISO time to act at (default: now)")
-@with_appcontext
+@with_database
 def tick_command(now: str | None) -> None:
     """Process what the scheduler would at that time, in this process."""
     from runtime.jobs.scheduler import run_due
