@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -59,11 +60,25 @@ class Validators:
 
     def schema_problems(self, kind: str, doc: Any) -> list[Problem]:
         validator = self._validators[kind]
-        return [_problem(e) for e in sorted(validator.iter_errors(doc), key=_error_order)]
+        return [p for e in sorted(validator.iter_errors(doc), key=_error_order)
+                for p in _problems(e)]
 
 
 def _error_order(error: ValidationError) -> tuple:
     return (list(map(str, error.absolute_path)), error.message)
+
+
+def _problems(error: ValidationError) -> list[Problem]:
+    """One problem per schema error; an unknown property is named at its own path."""
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {})
+        patterns = error.schema.get("patternProperties", {})
+        extra = [k for k in error.instance if k not in known
+                 and not any(re.search(p, k) for p in patterns)]
+        if extra:
+            return [Problem(pointer(*error.absolute_path, k), f"unknown property {k!r}")
+                    for k in extra]
+    return [_problem(error)]
 
 
 def _problem(error: ValidationError) -> Problem:

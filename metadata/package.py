@@ -92,25 +92,29 @@ def import_package(store: DocumentStore, session: Session, package: Any,
     app = package["app"]
     app_key = app["key"]
     docs = sorted(package["documents"], key=lambda d: ORDER[d["kind"]])
+    # references resolve among the package's forms whatever their order (even in a cycle)
+    forms = {d["key"]: d for d in docs if d["kind"] == "form"}
     # The app first (a draft without its navigation, which names forms not yet saved), so
     # forms may be saved under it; forms before views; the whole app last.
     if store.find(session, app_key, "app", app_key) is None:
         bare = {k: v for k, v in app.items() if k != "navigation"}
-        _save_and_publish(store, session, app_key, bare, user_id, on_publish, publish=False)
+        _save_and_publish(store, session, app_key, bare, user_id, on_publish, forms,
+                          publish=False)
     for body in docs:
-        _save_and_publish(store, session, app_key, body, user_id, on_publish)
-    _save_and_publish(store, session, app_key, app, user_id, on_publish)
+        _save_and_publish(store, session, app_key, body, user_id, on_publish, forms)
+    _save_and_publish(store, session, app_key, app, user_id, on_publish, forms)
     return app_key
 
 
 def _save_and_publish(store: DocumentStore, session: Session, app_key: str, body: dict,
                       user_id: int | None, on_publish: PublishHook | None,
-                      publish: bool = True) -> None:
+                      forms: dict[str, dict], publish: bool = True) -> None:
     doc = store.find(session, app_key, body["kind"], body["key"])
     current = store.published_body(session, doc) if doc is not None else None
     if doc is None or doc.draft != body:
-        doc = store.save_draft(session, app_key, body["kind"], body["key"], body, None, user_id)
+        doc = store.save_draft(session, app_key, body["kind"], body["key"], body, None, user_id,
+                               forms=forms)
     if publish and current != body:
-        version = store.publish(session, doc, user_id, note="imported")
+        version = store.publish(session, doc, user_id, note="imported", forms=forms)
         if on_publish is not None:
             on_publish(doc, version)

@@ -73,10 +73,15 @@ class DocumentStore:
         check_document(self.validators, kind, body, ctx)
 
     def save_draft(self, session: Session, app_key: str, kind: str, key: str, body: object,
-                   base_revision: int | None = None, user_id: int | None = None) -> Document:
-        """Validate ``body`` and store it as the draft; a stale ``base_revision`` is a 409."""
+                   base_revision: int | None = None, user_id: int | None = None,
+                   forms: Mapping[str, dict] | None = None) -> Document:
+        """Validate ``body`` and store it as the draft; a stale ``base_revision`` is a 409.
+
+        ``forms`` are form bodies that references may resolve to beside the stored drafts (the
+        other forms of a package being imported).
+        """
         _check_identity(kind, key, body)
-        overrides = {key: body} if kind == "form" else {}
+        overrides = {**(forms or {}), key: body} if kind == "form" else dict(forms or {})
         self.check(kind, body, self.context(session, app_key, overrides))
         doc = self.find(session, app_key, kind, key)
         if doc is None:
@@ -103,10 +108,12 @@ class DocumentStore:
         return doc
 
     def publish(self, session: Session, doc: Document, user_id: int | None = None,
-                note: str = "", body: dict | None = None) -> DocumentVersion:
-        """Make the draft (or ``body``) the next immutable version."""
+                note: str = "", body: dict | None = None,
+                forms: Mapping[str, dict] | None = None) -> DocumentVersion:
+        """Make the draft (or ``body``) the next immutable version (``forms``: as in
+        ``save_draft``)."""
         body = copy.deepcopy(doc.draft if body is None else body)
-        overrides = {doc.key: body} if doc.kind == "form" else {}
+        overrides = {**(forms or {}), doc.key: body} if doc.kind == "form" else dict(forms or {})
         self.check(doc.kind, body, self.context(session, doc.app_key, overrides))
         number = (doc.published_version or 0) + 1
         latest = session.scalar(sa.select(sa.func.max(DocumentVersion.number))
