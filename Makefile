@@ -105,7 +105,7 @@ bench: venv vendor
 	$(VPY) bench/form_page.py
 
 docs: venv
-	$(VPY) -m metadata.docs
+	$(VPY) -m app.docs
 
 # --- Cleaning ---------------------------------------------------------------------------------
 

@@ -1,0 +1,91 @@
+"""``python -m app.docs [--check]``: write docs/metadata.md from the schemas and field types.
+
+With ``--check`` nothing is written; the exit code is 1 when docs/metadata.md is stale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from metadata.docs import EXAMPLE_FORM, render_metadata_reference
+from metadata.schemas import build_schemas
+
+ROOT = Path(__file__).resolve().parents[1]
+METADATA_DOC = ROOT / "docs" / "metadata.md"
+
+
+def example_field(type_key: str) -> dict | None:
+    """The example form's field of this type (looking inside sub-tables too)."""
+    for fld in EXAMPLE_FORM["fields"]:
+        if fld["type"] == type_key:
+            return fld
+        for sub in (fld.get("config") or {}).get("fields", []):
+            if sub["type"] == type_key:
+                return sub
+    return None
+
+
+def field_type_dict(ftype: Any) -> dict[str, Any]:
+    """A field type as the plain data the (pure) renderer takes."""
+    info = {
+        "type": ftype.type,
+        "label": dict(ftype.label),
+        "description": ftype.description,
+        "config_schema": ftype.config_schema,
+        "widget": ftype.widget,
+        "searchable": ftype.searchable,
+        "sortable": ftype.sortable,
+        "can_group_by": ftype.can_group_by,
+        "aggregations": list(ftype.aggregations),
+        "filter_ops": list(ftype.filter_ops),
+        "time_grains": list(getattr(ftype, "time_grains", ())),
+        "generated": ftype.generated,
+        "separate_storage": ftype.separate_storage,
+        "sub_field_allowed": ftype.sub_field_allowed,
+    }
+    fld = example_field(ftype.type)
+    if fld is not None:
+        info["value_schema"] = ftype.value_schema(fld)
+    return info
+
+
+def render(field_types: Iterable[Any] | None = None) -> str:
+    """The text docs/metadata.md should hold, for the built-in field types by default."""
+    from runtime.fields.registry import build_field_registry
+    from runtime.permissions import DEFAULT_POLICY
+
+    types = list(field_types if field_types is not None else build_field_registry())
+    return render_metadata_reference(build_schemas(types), [field_type_dict(t) for t in types],
+                                     default_policy=DEFAULT_POLICY)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.docs", description=__doc__)
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 when docs/metadata.md is stale instead of writing it")
+    args = parser.parse_args(argv)
+    text = render()
+    current = METADATA_DOC.read_text(encoding="utf-8") if METADATA_DOC.exists() else None
+    relative = METADATA_DOC.relative_to(ROOT)
+    if args.check:
+        if current != text:
+            print(f"{relative} is stale (it does not match the JSON Schemas and field types); "
+                  "run `make docs` and commit the result", file=sys.stderr)
+            return 1
+        print(f"{relative} is up to date")
+        return 0
+    if current == text:
+        print(f"{relative} is up to date")
+        return 0
+    METADATA_DOC.parent.mkdir(parents=True, exist_ok=True)
+    METADATA_DOC.write_text(text, encoding="utf-8")
+    print(f"wrote {relative}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
