@@ -30,7 +30,7 @@ define run_pytest
 	exit $$rc
 endef
 
-.PHONY: help venv vendor chromium run test test-integration lint bench docs clean distclean
+.PHONY: help venv vendor translations translations-update chromium run test test-integration lint bench docs clean distclean
 
 help:
 	@echo "Trellis make targets:"
@@ -42,6 +42,8 @@ help:
 	@echo "  docs              regenerate docs/metadata.md from the JSON Schemas"
 	@echo "  venv              create .venv and install the project with its test extras"
 	@echo "  vendor            npm ci and copy front-end files into static/vendor/"
+	@echo "  translations      compile the UI translations (app/translations/*/messages.po -> .mo)"
+	@echo "  translations-update  extract UI strings and merge them into the .po files"
 	@echo "  chromium          install Debian's chromium and CJK fonts if missing"
 	@echo "  clean             remove build outputs and caches (keeps .venv and instance/)"
 	@echo "  distclean         clean, and remove .venv too"
@@ -73,6 +75,23 @@ $(VENDOR_STAMP): package.json package-lock.json scripts/vendor.sh
 	bash scripts/vendor.sh
 	@touch $@
 
+# --- UI translations (flask-babel) -----------------------------------------------------------
+# The .po files are the source; the compiled .mo files are build outputs (git ignores them).
+
+PO_FILES := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+translations: $(MO_FILES)
+
+app/translations/%/LC_MESSAGES/messages.mo: app/translations/%/LC_MESSAGES/messages.po $(VENV_STAMP)
+	$(VENV)/bin/pybabel -q compile -l $* -i $< -o $@
+
+translations-update: venv
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k N_ --no-location --sort-output \
+		-o app/translations/messages.pot .
+	$(VENV)/bin/pybabel -q update -i app/translations/messages.pot -d app/translations \
+		--width 100 --ignore-obsolete
+
 # --- Debian's chromium for the browser tests --------------------------------------------------
 
 chromium:
@@ -86,15 +105,15 @@ chromium:
 
 # --- Running ----------------------------------------------------------------------------------
 
-run: venv vendor
+run: venv vendor translations
 	$(VENV)/bin/trellis run $(ARGS)
 
 # --- Checks -----------------------------------------------------------------------------------
 
-test: venv vendor chromium
+test: venv vendor chromium translations
 	@$(call run_pytest,tests)
 
-test-integration: venv vendor chromium
+test-integration: venv vendor chromium translations
 	@$(call run_pytest,-m integration tests)
 
 lint: venv

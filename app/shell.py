@@ -1,9 +1,61 @@
-"""The shell UI around the apps: home page with the list of apps."""
+"""The shell UI around the apps: the top bar every page shares, and the home page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template
-from flask_login import login_required
+import logging
+from dataclasses import dataclass, field
+
+from flask import Blueprint, Flask, g, render_template, request
+from flask_login import current_user, login_required
+
+from runtime.forms.display import local_time
+from runtime.forms.messages import ui_lang
+from runtime.forms.navigation import NavApp, mark_active, visible_apps
+from runtime.web import current_principal, db_session
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ShellVM:
+    """What the layout prints around every page."""
+
+    lang: str
+    html_lang: str
+    next_url: str
+    logged_in: bool = False
+    user_name: str = ""
+    user_email: str = ""
+    apps: list[NavApp] = field(default_factory=list)
+    current_app: NavApp | None = None
+
+
+def _next_url() -> str:
+    if request.method != "GET" or request.path.startswith("/a/_"):
+        return request.referrer or "/"
+    return request.full_path.rstrip("?")
+
+
+def shell_view() -> ShellVM:
+    """The layout's view model for the current request (built once per request)."""
+    if "shell_vm" in g:
+        return g.shell_vm
+    lang = ui_lang()
+    vm = ShellVM(lang=lang, html_lang="zh-CN" if lang == "zh" else "en", next_url=_next_url())
+    try:
+        if current_user and current_user.is_authenticated:
+            vm.logged_in = True
+            vm.user_name = current_user.name
+            vm.user_email = current_user.email
+            vm.apps = visible_apps(db_session(), current_principal(), lang)
+            args = request.view_args or {}
+            if request.blueprint == "forms":
+                vm.current_app = mark_active(vm.apps, args.get("app_key"), args.get("form_key"))
+    except Exception:  # the layout of an error page must render even when the database fails
+        log.exception("building the navigation failed")
+        db_session().rollback()
+    g.shell_vm = vm
+    return vm
 
 
 def init_app(app: Flask) -> None:
@@ -12,6 +64,12 @@ def init_app(app: Flask) -> None:
     @bp.get("/")
     @login_required
     def home():
-        return render_template("app/home.html")
+        return render_template("app/home.html", apps=shell_view().apps)
+
+    app.add_template_filter(local_time, "local_time")
+
+    @app.context_processor
+    def layout_context():
+        return {"shell": shell_view()}
 
     app.register_blueprint(bp)

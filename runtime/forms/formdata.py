@@ -14,6 +14,7 @@ from runtime.permissions import Access
 # sub-table inputs are named <key>[<row>][<sub>]
 SUB_NAME = re.compile(r"^(?P<key>[a-z][a-z0-9_]*)\[(?P<row>\d{1,4})\]\[(?P<sub>[a-z][a-z0-9_]*)\]$")
 SUB_TABLE = "sub_table"
+BLANK = (None, "", [], False)
 
 
 def field_key(name: str) -> str:
@@ -46,10 +47,11 @@ def parse_rows(plan: FormPlan, fld: Mapping, rows: dict[int, dict[str, list[str]
     out = []
     for n in sorted(rows):
         raw = rows[n]
-        if not any(text.strip() for values in raw.values() for text in values):
-            continue
-        out.append({sub["key"]: plan.types[sub["type"]].parse_form(raw.get(sub["key"], []), sub)
-                    for sub in subs})
+        row = {sub["key"]: plan.types[sub["type"]].parse_form(raw.get(sub["key"], []), sub)
+               for sub in subs}
+        # a row left blank posts only empty inputs (and unticked boxes): not a line item
+        if any(value not in BLANK for value in row.values()):
+            out.append(row)
     return out
 
 

@@ -1,9 +1,270 @@
-"""The generated UI of published forms (pages under /a/<app>/...)."""
+"""The generated UI of published forms (pages under /a/<app>/...).
+
+Views stay thin: they read the request, call the storage layer (which checks permissions) and
+hand view models built in runtime.forms.* to the templates.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from metadata.errors import Conflict, Forbidden, TrellisError
+from runtime.fields.base import FieldValueError
+from runtime.forms import display, listing, lookups
+from runtime.forms.formdata import field_key, parse_post
+from runtime.forms.messages import translate, ui_lang
+from runtime.forms.navigation import visible_apps
+from runtime.forms.plan import FormPlan
+from runtime.forms.references import References
+from runtime.forms.viewmodels import FormVM, PageContext, collect_posted, error_map, form_fields
+from runtime.permissions import Access, Principal
+from runtime.storage.records import InvalidRecord, Records
+from runtime.web import current_principal, current_runtime, db_session, transaction
+
+
+@dataclass
+class FormContext:
+    """The plan, principal, access and records of one form for the current request."""
+
+    plan: FormPlan
+    principal: Principal
+    access: Access
+    records: Records
+    lang: str
+
+
+def form_context(app_key: str, form_key: str) -> FormContext:
+    rt, session = current_runtime(), db_session()
+    plan = rt.plan(session, app_key, form_key)
+    principal = current_principal()
+    records = Records(session, plan, principal, rt.clock.now(), via="ui")
+    return FormContext(plan, principal, records.access, records, ui_lang())
+
+
+def new_references(ctx: FormContext) -> References:
+    return References(current_runtime(), db_session(), ctx.plan, ctx.principal, ctx.lang)
+
+
+def allowed(records: Records, record_id: int, action: str) -> bool:
+    """Whether the person may ``action`` this record (scope and ownership)."""
+    try:
+        clause = records.visible(action)
+    except Forbidden:
+        return False
+    query = sa.select(records.table.c.id).where(records.table.c.id == record_id, clause)
+    return records.conn.execute(query).first() is not None
+
+
+def record_title(ctx: FormContext, refs: References, record: dict) -> str:
+    key = ctx.plan.title_field
+    if key and key not in ctx.access.hidden:
+        text = refs.text(ctx.plan.by_key[key], record.get(key))
+        if text:
+            return text
+    return f"#{record['id']}"
+
+
+def defaults(ctx: FormContext) -> dict[str, Any]:
+    out = {}
+    for fld in ctx.plan.fields:
+        ftype = ctx.plan.types[fld["type"]]
+        if fld.get("default") is not None and not ftype.generated:
+            try:
+                out[fld["key"]] = ftype.coerce(fld["default"], fld)
+            except FieldValueError:
+                continue
+    return out
+
+
+def render_form(ctx: FormContext, record: dict | None, posted: dict | None = None,
+                problems: list = (), conflict: bool = False, status: int = 200):
+    plan, lang = ctx.plan, ctx.lang
+    refs = new_references(ctx)
+    values = record if record is not None else defaults(ctx)
+    refs.add_records(plan.fields, [values])
+    if posted:
+        collect_posted(refs, plan, posted)
+    refs.load()
+    errors, general = error_map(plan, list(problems), lang)
+    validate_url = url_for("forms.validate", app_key=plan.app_key, form_key=plan.form_key)
+    page = PageContext(plan, ctx.access, refs, lang, validate_url, errors)
+    list_url = url_for("forms.record_list", app_key=plan.app_key, form_key=plan.form_key)
+    vm = FormVM(title=plan.label(lang), action=request.path, cancel_url=list_url,
+                validate_url=validate_url, fields=form_fields(page, values, posted),
+                errors=general, conflict=conflict, submit_label=_("Save"))
+    if record is not None:
+        vm.version = int(request.form.get("version") or record["version"]) if conflict \
+            else record["version"]
+        vm.title = record_title(ctx, refs, record)
+        vm.cancel_url = url_for("forms.record_detail", app_key=plan.app_key,
+                                form_key=plan.form_key, record_id=record["id"])
+        vm.reload_url = url_for("forms.record_edit", app_key=plan.app_key,
+                                form_key=plan.form_key, record_id=record["id"])
+    template = "runtime/edit.html" if record is not None else "runtime/new.html"
+    return render_template(template, form=vm, form_label=plan.label(lang),
+                           list_url=list_url), status
+
+
+def require_login():
+    if current_user.is_authenticated:
+        return None
+    login = url_for("auth.login", next=request.full_path)
+    if request.endpoint in lookups.JSON_ENDPOINTS:
+        return jsonify({"errors": [{"path": "", "message": _("Please log in.")}]}), 401
+    if request.headers.get("HX-Request"):
+        return Response(status=401, headers={"HX-Redirect": login})
+    return redirect(login)
+
+
+def trellis_error(exc: TrellisError):
+    if request.endpoint in lookups.JSON_ENDPOINTS:
+        return jsonify({"errors": [{"path": p.path, "message": translate(p.message)}
+                                   for p in exc.problems]}), exc.status
+    messages = [translate(p.message) for p in exc.problems]
+    return render_template("app/error.html", code=exc.status, messages=messages), exc.status
+
+
+def app_home(app_key: str):
+    for app in visible_apps(db_session(), current_principal(), ui_lang()):
+        if app.key == app_key:
+            if app.forms:
+                return redirect(app.forms[0].url)
+            return render_template("runtime/empty_app.html", app=app)
+    abort(404)
+
+
+def record_list(app_key: str, form_key: str):
+    ctx = form_context(app_key, form_key)
+    builder = listing.ListBuilder(ctx.records, new_references(ctx), request.args, ctx.lang)
+    vm = builder.build(ctx.plan.label(ctx.lang), ctx.access.scope("create") != "none")
+    if request.headers.get("HX-Target") == "record-list":
+        return render_template("runtime/_record_list.html", list=vm)
+    return render_template("runtime/list.html", list=vm)
+
+
+def record_new(app_key: str, form_key: str):
+    ctx = form_context(app_key, form_key)
+    ctx.access.require("create", ctx.plan.label(ctx.lang))
+    if request.method == "GET":
+        return render_form(ctx, None)
+    posted = parse_post(ctx.plan, request.form, ctx.access)
+    try:
+        with transaction():
+            record = ctx.records.create(posted)
+    except InvalidRecord as exc:
+        return render_form(ctx, None, posted, exc.problems, status=422)
+    flash(_("Record created."), "success")
+    return redirect(url_for("forms.record_detail", app_key=app_key, form_key=form_key,
+                            record_id=record["id"]), 303)
+
+
+def validate(app_key: str, form_key: str):
+    """Inline validation: the error (or none) of the input that changed, checked on the server."""
+    ctx = form_context(app_key, form_key)
+    posted = parse_post(ctx.plan, request.form, ctx.access)
+    key = field_key(request.headers.get("HX-Trigger-Name") or request.form.get("_field", ""))
+    _values, problems = ctx.plan.load(posted, partial=False, access=ctx.access)
+    errors, _general = error_map(ctx.plan, problems, ctx.lang)
+    return render_template("runtime/_field_error.html", error_id=f"err-{key}",
+                           error=errors.get(key, ""))
+
+
+def record_detail(app_key: str, form_key: str, record_id: int):
+    ctx = form_context(app_key, form_key)
+    plan, lang, records = ctx.plan, ctx.lang, ctx.records
+    record = records.get(record_id)
+    history = records.history(record_id)
+    refs = new_references(ctx)
+    refs.add_records(plan.fields, [record])
+    refs.add_user([record.get("owner"), record.get("created_by")])
+    display.collect_history(refs, plan, history)
+    refs.load()
+    keys = {"app_key": app_key, "form_key": form_key, "record_id": record_id}
+    return render_template(
+        "runtime/detail.html", title=record_title(ctx, refs, record),
+        form_label=plan.label(lang), record=record,
+        fields=display.detail_fields(plan, ctx.access, record, refs, lang),
+        meta=_meta(record, refs), timeline=display.timeline(plan, history, refs, lang),
+        list_url=url_for("forms.record_list", app_key=app_key, form_key=form_key),
+        edit_url=url_for("forms.record_edit", **keys)
+        if allowed(records, record_id, "update") else "",
+        delete_url=url_for("forms.record_delete", **keys)
+        if allowed(records, record_id, "delete") else "")
+
+
+def record_edit(app_key: str, form_key: str, record_id: int):
+    ctx = form_context(app_key, form_key)
+    record = ctx.records.get(record_id)
+    if not allowed(ctx.records, record_id, "update"):
+        raise Forbidden(_("you may not change this record"))
+    if request.method == "GET":
+        return render_form(ctx, record)
+    posted = parse_post(ctx.plan, request.form, ctx.access)
+    version = request.form.get("version", "")
+    try:
+        with transaction():
+            ctx.records.update(record_id, posted, int(version) if version.isdigit() else None)
+    except Conflict:
+        # keep what was typed, and the version it was typed against: the person reloads
+        return render_form(ctx, ctx.records.get(record_id), posted, conflict=True, status=409)
+    except InvalidRecord as exc:
+        return render_form(ctx, record, posted, exc.problems, status=422)
+    flash(_("Changes saved."), "success")
+    return redirect(url_for("forms.record_detail", app_key=app_key, form_key=form_key,
+                            record_id=record_id), 303)
+
+
+def record_delete(app_key: str, form_key: str, record_id: int):
+    ctx = form_context(app_key, form_key)
+    with transaction():
+        ctx.records.delete(record_id)
+    flash(_("Record deleted."), "info")
+    return redirect(url_for("forms.record_list", app_key=app_key, form_key=form_key), 303)
+
+
+ROUTES = (
+    ("/<app_key>", app_home, ["GET"]),
+    ("/<app_key>/<form_key>", record_list, ["GET"]),
+    ("/<app_key>/<form_key>/new", record_new, ["GET", "POST"]),
+    ("/<app_key>/<form_key>/validate", validate, ["POST"]),
+    ("/<app_key>/<form_key>/<int:record_id>", record_detail, ["GET"]),
+    ("/<app_key>/<form_key>/<int:record_id>/edit", record_edit, ["GET", "POST"]),
+    ("/<app_key>/<form_key>/<int:record_id>/delete", record_delete, ["POST"]),
+)
 
 
 def forms_blueprint() -> Blueprint:
-    return Blueprint("forms", __name__)
+    bp = Blueprint("forms", __name__)
+    bp.before_request(require_login)
+    bp.register_error_handler(TrellisError, trellis_error)
+    for rule, view, methods in ROUTES:
+        bp.add_url_rule(rule, view.__name__, view, methods=methods)
+    lookups.register(bp, form_context)
+    return bp
+
+
+def _meta(record: dict, refs: References) -> list[tuple[str, str]]:
+    owner = record.get("owner")
+    creator = record.get("created_by")
+    return [(_("Owner"), refs.user_name(owner) if owner else ""),
+            (_("Created by"), refs.user_name(creator) if creator else ""),
+            (_("Created"), display.local_time(record.get("created_at"))),
+            (_("Updated"), display.local_time(record.get("updated_at"))),
+            (_("Version"), str(record.get("version", "")))]
+

@@ -1,0 +1,147 @@
+"""View models that show stored values: the record detail page and its audit timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import to_user_timezone
+
+from runtime.fields.base import config, label_text
+from runtime.forms.plan import FormPlan
+from runtime.forms.references import References
+from runtime.permissions import Access
+
+
+@dataclass
+class Shown:
+    """One value as the detail page prints it."""
+
+    key: str
+    label: str
+    kind: str  # text | multiline | link | links | table | empty
+    text: str = ""
+    href: str = ""
+    links: list[dict] = field(default_factory=list)
+    table: dict | None = None
+
+
+@dataclass
+class Change:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class TimelineEntry:
+    when: str
+    who: str
+    action: str
+    action_label: str
+    via: str
+    changes: list[Change]
+
+
+def local_time(moment: str | datetime | None) -> str:
+    """A stored UTC moment in the UI's time zone, to the minute."""
+    if moment is None:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return to_user_timezone(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _record_link(plan: FormPlan, fld: Mapping, record_id: int) -> str:
+    return url_for("forms.record_detail", app_key=plan.app_key,
+                   form_key=config(fld)["target_form"], record_id=record_id)
+
+
+def shown(plan: FormPlan, fld: Mapping, value: Any, refs: References, lang: str) -> Shown:
+    widget = plan.types[fld["type"]].widget
+    item = Shown(fld["key"], label_text(fld.get("label"), lang) or fld["key"], "text",
+                 refs.text(fld, value))
+    if value is None or value == [] or item.text == "":
+        item.kind = "empty"
+    elif widget == "relation":
+        item.kind = "links"
+        item.links = [{"text": text, "href": _record_link(plan, fld, i)}
+                      for i, text in refs.items(fld, value)]
+    elif widget == "attachment":
+        item.kind = "links"
+        item.links = [{"text": a.get("name") or a["id"],
+                       "href": url_for("api.download", file_id=a["id"])} for a in value]
+    elif widget in LINK_SCHEMES:
+        item.kind, item.href = "link", LINK_SCHEMES[widget] + str(value)
+    elif widget == "textarea":
+        item.kind = "multiline"
+    elif widget == "sub_table":
+        item.kind = "table"
+        subs = config(fld).get("fields", [])
+        item.table = {"columns": [label_text(s.get("label"), lang) or s["key"] for s in subs],
+                      "rows": [[refs.text(s, row.get(s["key"])) for s in subs]
+                               for row in value]}
+    return item
+
+
+LINK_SCHEMES = {"url": "", "email": "mailto:", "phone": "tel:"}
+
+
+def detail_fields(plan: FormPlan, access: Access, record: Mapping, refs: References,
+                  lang: str) -> list[Shown]:
+    return [shown(plan, fld, record.get(fld["key"]), refs, lang) for fld in plan.fields
+            if fld["key"] not in access.hidden]
+
+
+def collect_history(refs: References, plan: FormPlan, history: list[dict]) -> None:
+    for entry in history:
+        refs.add_user(entry.get("user"))
+        for change in entry["changes"]:
+            fld = plan.by_key.get(change["field"])
+            if change["field"] == "owner":
+                refs.add_user(change.get("old"))
+                refs.add_user(change.get("new"))
+            elif fld is not None:
+                refs.add(fld, change.get("old"))
+                refs.add(fld, change.get("new"))
+
+
+def _change(plan: FormPlan, change: Mapping, refs: References, lang: str) -> Change:
+    key = change["field"]
+    if key == "owner":
+        def text(v: Any) -> str:
+            return "" if v is None else refs.user_name(v)
+        return Change(_("Owner"), text(change.get("old")), text(change.get("new")))
+    fld = plan.by_key.get(key)
+    if fld is None:  # a field removed from the form since
+        return Change(key, _plain(change.get("old")), _plain(change.get("new")))
+    return Change(label_text(fld.get("label"), lang) or key, refs.text(fld, change.get("old")),
+                  refs.text(fld, change.get("new")))
+
+
+def _plain(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def timeline(plan: FormPlan, history: list[dict], refs: References, lang: str
+             ) -> list[TimelineEntry]:
+    """The audit entries of a record, newest first, with labels and display texts."""
+    actions = {"create": _("created the record"), "update": _("changed"),
+               "delete": _("deleted the record")}
+    vias = {"ui": _("web"), "api": _("API"), "import": _("import")}
+    out = []
+    for entry in reversed(history):
+        who = entry.get("user_name") or (refs.user_name(entry["user"]) if entry.get("user")
+                                         else _("System"))
+        out.append(TimelineEntry(
+            when=local_time(entry["at"]), who=who, action=entry["action"],
+            action_label=actions.get(entry["action"], entry["action"]),
+            via=vias.get(entry.get("via") or "", entry.get("via") or ""),
+            changes=[_change(plan, c, refs, lang) for c in entry["changes"]]))
+    return out

@@ -1,0 +1,275 @@
+"""The record list page: columns, sort, filters, search and paging from view metadata."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import url_for
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from metadata.errors import InvalidDocument
+from runtime.fields.base import label_text
+from runtime.forms.display import local_time
+from runtime.forms.messages import translate
+from runtime.forms.navigation import published
+from runtime.forms.references import References
+from runtime.storage.query import ListQuery, Page, list_records
+from runtime.storage.records import Records
+
+DEFAULT_COLUMNS = 6
+DEFAULT_PER_PAGE = 20
+SYSTEM_COLUMNS = ("id", "created_at", "updated_at", "owner")
+NO_VALUE_OPS = ("isnull", "notnull")
+LIST_OPS = ("in", "nin")
+
+
+def op_labels() -> dict[str, str]:
+    return {"eq": _("equals"), "ne": _("does not equal"), "lt": _("less than"),
+            "lte": _("at most"), "gt": _("greater than"), "gte": _("at least"),
+            "in": _("is one of"), "nin": _("is none of"), "contains": _("contains"),
+            "startswith": _("starts with"), "isnull": _("is empty"),
+            "notnull": _("is not empty")}
+
+
+def system_labels() -> dict[str, str]:
+    return {"id": _("No."), "created_at": _("Created"), "updated_at": _("Updated"),
+            "owner": _("Owner")}
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    sortable: bool
+    sort_url: str = ""
+    direction: str = ""  # "asc" or "desc" when the list is sorted by this column
+
+
+@dataclass
+class Row:
+    id: int
+    url: str
+    cells: list[str]
+
+
+@dataclass
+class Chip:
+    text: str
+    remove_url: str = ""  # empty: a filter of the view, which stays
+
+
+@dataclass
+class ListVM:
+    title: str
+    url: str
+    q: str
+    total: int
+    columns: list[Column]
+    rows: list[Row]
+    pages: list[dict] = field(default_factory=list)
+    prev_url: str = ""
+    next_url: str = ""
+    chips: list[Chip] = field(default_factory=list)
+    filter_fields: list[dict] = field(default_factory=list)
+    ops: list[dict] = field(default_factory=list)
+    hidden: list[tuple[str, str]] = field(default_factory=list)  # state kept by the search form
+    error: str = ""
+    new_url: str = ""
+    view_label: str = ""
+
+
+def find_view(records: Records, wanted: str | None) -> dict | None:
+    plan = records.plan
+    views = [body for _doc, body in published(records.session, "view", plan.app_key)
+             if body.get("form") == plan.form_key]
+    for body in views:
+        if body["key"] == wanted:
+            return body
+    return views[0] if views else None
+
+
+class ListBuilder:
+    """Reads the request's list parameters and builds the page's view model."""
+
+    def __init__(self, records: Records, refs: References, args: MultiDict, lang: str):
+        self.records = records
+        self.plan = records.plan
+        self.refs = refs
+        self.lang = lang
+        self.view = find_view(records, args.get("view"))
+        self.state = {"view": args.get("view", ""), "q": args.get("q", "").strip()[:200],
+                      "sort": args.get("sort", ""), "f": args.getlist("f"),
+                      "o": args.getlist("o"), "v": args.getlist("v")}
+        self.page = int(args["page"]) if args.get("page", "").isdigit() else 1
+        self.page = max(self.page, 1)
+        self.visible = [f for f in self.plan.fields if f["key"] not in records.access.hidden]
+
+    # -- state and URLs -----------------------------------------------------------------------
+    def url(self, **overrides: Any) -> str:
+        state = {**self.state, **overrides}
+        params = []
+        for key, value in state.items():
+            if isinstance(value, list):  # filter parts: kept aligned, blanks included
+                params += [(key, v) for v in value]
+            elif value not in ("", None):
+                params.append((key, value))
+        base = url_for("forms.record_list", app_key=self.plan.app_key,
+                       form_key=self.plan.form_key)
+        return base + ("?" + urlencode(params) if params else "")
+
+    def label(self, key: str) -> str:
+        fld = self.plan.by_key.get(key)
+        if fld is None:
+            return system_labels().get(key, key)
+        return label_text(fld.get("label"), self.lang) or key
+
+    # -- columns and sort ---------------------------------------------------------------------
+    def column_keys(self) -> list[str]:
+        keys = [f["key"] for f in self.visible]
+        wanted = (self.view or {}).get("columns") or keys[:DEFAULT_COLUMNS] + ["updated_at"]
+        return [k for k in wanted if k in SYSTEM_COLUMNS or k in keys]
+
+    def sortable(self, key: str) -> bool:
+        if key in SYSTEM_COLUMNS:
+            return True
+        fld = self.plan.by_key[key]
+        ftype = self.plan.types[fld["type"]]
+        return ftype.sortable and ftype.sort_expression(self.plan.table, fld) is not None
+
+    def sort(self) -> list[tuple[str, str]]:
+        raw = self.state["sort"]
+        key = raw.lstrip("-")
+        if key and (key in SYSTEM_COLUMNS or key in {f["key"] for f in self.visible}) \
+                and self.sortable(key):
+            return [(key, "desc" if raw.startswith("-") else "asc")]
+        self.state["sort"] = ""
+        return [(s["field"], s.get("direction", "asc")) for s in (self.view or {}).get("sort", [])]
+
+    def columns(self, sort: list[tuple[str, str]]) -> list[Column]:
+        current = dict(sort[:1])
+        out = []
+        for key in self.column_keys():
+            col = Column(key, self.label(key), self.sortable(key), direction=current.get(key, ""))
+            if col.sortable:
+                flip = "-" + key if col.direction == "asc" else key
+                col.sort_url = self.url(sort=flip, page="")
+            out.append(col)
+        return out
+
+    # -- filters ------------------------------------------------------------------------------
+    def user_filters(self) -> list[dict]:
+        out = []
+        for key, op, value in zip(self.state["f"], self.state["o"], self.state["v"], strict=False):
+            if op in NO_VALUE_OPS:
+                out.append({"field": key, "op": op})
+            elif op in LIST_OPS:
+                items = [v.strip() for v in value.replace("，", ",").split(",") if v.strip()]
+                out.append({"field": key, "op": op, "value": items})
+            elif value.strip():
+                out.append({"field": key, "op": op, "value": value.strip()})
+        return out
+
+    def chips(self, view_filters: list[dict], mine: list[dict]) -> list[Chip]:
+        ops = op_labels()
+
+        def text(flt: Mapping) -> str:
+            value = flt.get("value")
+            value = ", ".join(map(str, value)) if isinstance(value, list) else value
+            parts = [self.label(flt["field"]), ops.get(flt["op"], flt["op"])]
+            return " ".join(parts + ([str(value)] if value not in (None, "") else []))
+
+        out = [Chip(text(f)) for f in view_filters]
+        for i, flt in enumerate(mine):
+            keep = [j for j in range(len(mine)) if j != i]
+            out.append(Chip(text(flt), self.url(
+                f=[mine[j]["field"] for j in keep], o=[mine[j]["op"] for j in keep],
+                v=[_value_text(mine[j].get("value")) for j in keep], page="")))
+        return out
+
+    def filter_fields(self) -> list[dict]:
+        return [{"key": f["key"], "label": self.label(f["key"]),
+                 "ops": ",".join(self.plan.types[f["type"]].filter_ops)}
+                for f in self.visible]
+
+    # -- the page -----------------------------------------------------------------------------
+    def query(self, sort: list, filters: list[dict], per_page: int) -> tuple[Page, str]:
+        query = ListQuery(filters=filters, sort=sort, q=self.state["q"], page=self.page,
+                          per_page=per_page)
+        try:
+            return list_records(self.records, query), ""
+        except InvalidDocument as exc:
+            message = "; ".join(translate(p.message) for p in exc.problems)
+            view_only = (self.view or {}).get("filters", [])
+            fallback = ListQuery(filters=view_only, sort=[], page=1, per_page=per_page)
+            return list_records(self.records, fallback), message
+
+    def build(self, title: str, can_create: bool) -> ListVM:
+        sort = self.sort()
+        view_filters = list((self.view or {}).get("filters", []))
+        mine = self.user_filters()
+        per_page = int((self.view or {}).get("per_page") or DEFAULT_PER_PAGE)
+        page, error = self.query(sort, view_filters + mine, per_page)
+        columns = self.columns(sort)
+        fields = [self.plan.by_key[c.key] for c in columns if c.key in self.plan.by_key]
+        self.refs.add_records(fields, page.records)
+        for record in page.records:
+            self.refs.add_user(record.get("owner"))
+        self.refs.load()
+        vm = ListVM(title=title, url=self.url(q="", page=""), q=self.state["q"],
+                    total=page.total or 0, columns=columns,
+                    rows=[self.row(r, columns) for r in page.records], error=error,
+                    chips=self.chips(view_filters, mine), filter_fields=self.filter_fields(),
+                    ops=[{"value": k, "label": v} for k, v in op_labels().items()],
+                    view_label=label_text((self.view or {}).get("label"), self.lang))
+        vm.hidden = [(k, self.state[k]) for k in ("view", "sort") if self.state[k]]
+        vm.hidden += [(k, v) for k in ("f", "o", "v") for v in self.state[k]]
+        self.paging(vm, per_page)
+        if can_create:
+            vm.new_url = url_for("forms.record_new", app_key=self.plan.app_key,
+                                 form_key=self.plan.form_key)
+        return vm
+
+    def row(self, record: Mapping, columns: list[Column]) -> Row:
+        cells = []
+        for col in columns:
+            if col.key in ("created_at", "updated_at"):
+                cells.append(local_time(record.get(col.key)))
+            elif col.key == "owner":
+                owner = record.get("owner")
+                cells.append(self.refs.user_name(owner) if owner else "")
+            elif col.key == "id":
+                cells.append(f"#{record['id']}")
+            else:
+                cells.append(self.refs.text(self.plan.by_key[col.key], record.get(col.key)))
+        url = url_for("forms.record_detail", app_key=self.plan.app_key,
+                      form_key=self.plan.form_key, record_id=record["id"])
+        return Row(record["id"], url, cells)
+
+    def paging(self, vm: ListVM, per_page: int) -> None:
+        last = max(1, math.ceil(vm.total / per_page))
+        current = min(self.page, last) if vm.total else self.page
+        shown = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+        previous = 0
+        for number in shown:
+            if number - previous > 1:
+                vm.pages.append({"number": None, "url": "", "current": False})
+            vm.pages.append({"number": number, "url": self.url(page=number if number > 1 else ""),
+                             "current": number == current})
+            previous = number
+        if current > 1:
+            vm.prev_url = self.url(page=current - 1 if current > 2 else "")
+        if current < last:
+            vm.next_url = self.url(page=current + 1)
+        if last == 1:
+            vm.pages = []
+
+
+def _value_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)

@@ -1,0 +1,132 @@
+"""The helpers widgets call while a form is filled: region lists, user and record search,
+file uploads."""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+
+from metadata.errors import Forbidden, NotFound, Problem, TrellisError
+from metadata.orm import Base
+from runtime.api.files import CHUNK, as_json, save_upload
+from runtime.fields.attachment import accepts
+from runtime.fields.base import FieldValueError, config
+from runtime.fields.regions import region_data
+from runtime.forms.messages import ui_lang
+from runtime.forms.plan import FormPlan
+from runtime.permissions import Access, Principal
+from runtime.storage.query import ListQuery, list_records
+from runtime.storage.records import Records
+from runtime.web import current_runtime, db_session
+
+SEARCH_LIMIT = 20
+JSON_ENDPOINTS = frozenset({"forms.user_search", "forms.relation_lookup", "forms.upload"})
+
+
+def resolve_field(plan: FormPlan, path: str, access: Access, widget: str) -> dict:
+    """The field (or sub-table field, ``items.product``) a widget asks about."""
+    top, _sep, sub = path.partition(".")
+    fld = plan.by_key.get(top)
+    if fld is not None and sub:
+        fld = next((s for s in config(fld).get("fields", []) if s["key"] == sub), None)
+    if fld is None or top in access.hidden or plan.types[fld["type"]].widget != widget:
+        raise NotFound([Problem("/field", f"{path!r} is not a {widget} field of "
+                                          f"{plan.form_key}")])
+    return fld
+
+
+def region_options() -> str:
+    province = request.args.get("province", "").strip()
+    city = request.args.get("city", "").strip()
+    names: list[str] = []
+    try:
+        if province and city:
+            names = region_data().districts(province, city)
+        elif province:
+            names = region_data().cities(province)
+    except FieldValueError:
+        names = []
+    blank = _("District") if city else _("City")
+    return render_template("runtime/_region_options.html", names=names, blank=blank)
+
+
+def user_search():
+    users = Base.metadata.tables["users"]
+    q = request.args.get("q", "").strip()[:100]
+    query = sa.select(users.c.id, users.c.name, users.c.email).where(users.c.active.is_(True))
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(sa.or_(users.c.name.ilike(pattern, escape="\\"),
+                                   users.c.email.ilike(pattern, escape="\\")))
+    roles = [r for r in request.args.get("roles", "").split(",") if r]
+    if roles:
+        user_roles = Base.metadata.tables["user_roles"]
+        query = query.where(users.c.id.in_(sa.select(user_roles.c.user_id)
+                                           .where(user_roles.c.role_key.in_(roles))))
+    rows = db_session().execute(query.order_by(users.c.name).limit(SEARCH_LIMIT))
+    return jsonify([{"id": r.id, "name": r.name, "email": r.email} for r in rows])
+
+
+def relation_lookup(plan: FormPlan, principal: Principal, access: Access, field_path: str):
+    fld = resolve_field(plan, field_path, access, "relation")
+    rt, session = current_runtime(), db_session()
+    target = rt.plan(session, plan.app_key, config(fld)["target_form"])
+    records = Records(session, target, principal, rt.clock.now(), via="ui")
+    q = request.args.get("q", "").strip()[:200]
+    try:
+        page = list_records(records, ListQuery(q=q, per_page=SEARCH_LIMIT, with_total=False))
+    except Forbidden:
+        return jsonify([])
+    key = config(fld).get("display_field") or target.title_field
+    title_fld = target.by_key.get(key) if key and key not in records.access.hidden else None
+    lang = ui_lang()
+    out = []
+    for record in page.records:
+        title = ""
+        if title_fld is not None:
+            title = target.types[title_fld["type"]].display(record.get(key), title_fld, lang)
+        out.append({"id": record["id"], "title": title or f"#{record['id']}"})
+    return jsonify(out)
+
+
+def upload(plan: FormPlan, principal: Principal, access: Access, field_path: str):
+    fld = resolve_field(plan, field_path, access, "attachment")
+    if field_path.partition(".")[0] in access.readonly:
+        raise Forbidden([Problem("/field", _("you may not change this field"))])
+    if access.scope("create") == "none" and access.scope("update") == "none":
+        raise Forbidden([Problem("", _("you may not add files to this form"))])
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        raise TrellisError([Problem("/file", _("choose a file to upload"))])
+    cfg = config(fld)
+    name = Path(file.filename.replace("\\", "/")).name
+    content_type = mimetypes.guess_type(name)[0] or file.mimetype or ""
+    if not accepts(cfg.get("accept", []), name, content_type):
+        raise TrellisError([Problem("/file", _("%(name)s is not an accepted type (%(types)s)",
+                                               name=name, types=", ".join(cfg["accept"])))])
+    limit_mb = min(float(cfg.get("max_size_mb", 20)), float(current_app.config["UPLOAD_MAX_MB"]))
+    attachment = save_upload(file.stream, file.filename, file.mimetype, int(limit_mb * CHUNK),
+                             principal.user_id)
+    return jsonify(as_json(attachment)), 201
+
+
+def register(bp: Blueprint, form_context: Callable[[str, str], Any]) -> None:
+    """Add the widget helpers to the forms blueprint."""
+    bp.add_url_rule("/_regions", "region_options", region_options)
+    bp.add_url_rule("/_users", "user_search", user_search)
+
+    @bp.get("/<app_key>/<form_key>/_lookup/<field_path>", endpoint="relation_lookup")
+    def lookup_view(app_key: str, form_key: str, field_path: str):
+        ctx = form_context(app_key, form_key)
+        return relation_lookup(ctx.plan, ctx.principal, ctx.access, field_path)
+
+    @bp.post("/_upload", endpoint="upload")
+    def upload_view():
+        ctx = form_context(request.args.get("app_key", ""), request.args.get("form_key", ""))
+        return upload(ctx.plan, ctx.principal, ctx.access, request.args.get("field_path", ""))

@@ -1,0 +1,79 @@
+/* Trellis page plumbing: CSRF header for htmx, confirmations, copy buttons, clickable rows. */
+(function () {
+  'use strict';
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute('content') : '';
+  }
+  window.Trellis = window.Trellis || {};
+  window.Trellis.csrfToken = csrfToken;
+
+  // Every htmx request carries the CSRF token (the server checks it on state changes).
+  document.addEventListener('htmx:configRequest', function (event) {
+    event.detail.headers['X-CSRFToken'] = csrfToken();
+  });
+
+  // <form data-confirm="..."> asks before submitting (deletes, revokes).
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  }, true);
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    var area = document.createElement('textarea');
+    area.value = text;
+    document.body.appendChild(area);
+    area.select();
+    document.execCommand('copy');
+    area.remove();
+    return Promise.resolve();
+  }
+
+  document.addEventListener('click', function (event) {
+    var button = event.target.closest('[data-copy]');
+    if (button) {
+      var source = document.getElementById(button.dataset.copy);
+      copyText(source.value || source.textContent).then(function () {
+        button.textContent = button.dataset.copied || button.textContent;
+      });
+      return;
+    }
+    // a whole list row opens the record, unless a link or control inside was used
+    var row = event.target.closest('tr[data-href]');
+    if (row && !event.target.closest('a, button, input, select, label')) {
+      window.location.href = row.dataset.href;
+    }
+  });
+
+  // The filter bar offers only the conditions the chosen field supports.
+  function syncFilterOps(fieldSelect) {
+    var form = fieldSelect.form;
+    var opSelect = form && form.querySelector('[data-filter-op]');
+    if (!opSelect) { return; }
+    var chosen = fieldSelect.selectedOptions[0];
+    var ops = chosen && chosen.dataset.ops ? chosen.dataset.ops.split(',') : null;
+    var firstAllowed = null;
+    Array.prototype.forEach.call(opSelect.options, function (option) {
+      var ok = !ops || ops.indexOf(option.value) !== -1;
+      option.hidden = !ok;
+      option.disabled = !ok;
+      if (ok && firstAllowed === null) { firstAllowed = option; }
+    });
+    if (opSelect.selectedOptions[0] && opSelect.selectedOptions[0].disabled && firstAllowed) {
+      opSelect.value = firstAllowed.value;
+    }
+  }
+  document.addEventListener('change', function (event) {
+    if (event.target.matches('[data-filter-field]')) { syncFilterOps(event.target); }
+  });
+  document.addEventListener('DOMContentLoaded', function () {
+    document.querySelectorAll('[data-filter-field]').forEach(syncFilterOps);
+  });
+})();

@@ -1,0 +1,304 @@
+"""The generated UI through the Flask test client: pages, widgets, permissions, 409s, languages."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.forms import COMPANY, DEAL
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "password-123"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiled_translations():
+    """The zh catalogue compiled (make does this; a bare pytest run may not have)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in ROOT.glob("app/translations/*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source:
+                catalog = read_po(source)
+            with mo.open("wb") as target:
+                write_mo(target, catalog)
+
+
+@pytest.fixture
+def crm(factory, admin_api):
+    factory.app_doc(admin_api)
+    factory.form(admin_api, COMPANY)
+    factory.form(admin_api, DEAL)
+    member = factory.user("member@example.com", ["member"], name="Mia")
+    company = admin_api.create("crm", "company", {"name": "华为", "city": "深圳"})
+    return {"admin": admin_api.user_id, "member": member, "company": company["id"]}
+
+
+def login(client, email: str = "admin@example.com") -> None:
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(True)
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def upload(client, name: str = "note.txt", body: bytes = b"hello trellis") -> dict:
+    response = client.post("/a/_upload?app_key=crm&form_key=deal&field_path=files",
+                           data={"file": (io.BytesIO(body), name)},
+                           content_type="multipart/form-data")
+    assert response.status_code == 201, text_of(response)
+    return response.get_json()
+
+
+def deal_form(crm: dict, **overrides) -> dict:
+    data = {
+        "title": "Big deal", "notes": "line one\nline two", "qty": "3", "amount": "1,234.5",
+        "due": "2024-05-01", "meeting": "2024-05-02T10:30", "vip": ["false", "true"],
+        "stage": "new", "tags": ["hot", "repeat"], "phone": "138 0013 8000",
+        "email": "Bob@Example.COM", "website": "example.com",
+        "place": ["CN", "广东省", "深圳市", "南山区"], "manager": str(crm["member"]),
+        "company": str(crm["company"]), "secret": "top-secret-xyz",
+        "items[0][product]": "Widget", "items[0][qty]": "2", "items[0][price]": "9.5",
+        "items[1][product]": "Gadget", "items[1][qty]": "1", "items[1][price]": "20",
+        "items[2][product]": "", "items[2][qty]": "", "items[2][price]": "",
+    }
+    data.update(overrides)
+    return data
+
+
+WIDGET_MARKERS = [
+    'data-widget="date"', 'data-widget="datetime"', 'data-widget="select"',
+    'data-widget="multiselect"', 'data-widget="region"', 'data-widget="user"',
+    'data-widget="relation"', 'data-widget="attachment"', 'data-widget="subtable"',
+    'type="tel"', 'type="email"', 'type="url"', 'inputmode="numeric"', 'inputmode="decimal"',
+    'type="checkbox"', "<textarea", "assigned on save", 'name="items[__n__][product]"',
+]
+
+
+def test_every_page_renders_for_a_form_with_every_field_type(client, crm, admin_api):
+    login(client)
+    assert client.get("/a/crm").headers["Location"].endswith("/a/crm/company")
+    page = text_of(client.get("/a/crm/deal/new"))
+    for marker in WIDGET_MARKERS:
+        assert marker in page, marker
+    for fld in DEAL["fields"]:
+        assert fld["label"]["en"] in page
+
+    attachment = upload(client)
+    response = client.post("/a/crm/deal/new", data=deal_form(crm, files=attachment["id"]))
+    assert response.status_code == 303, text_of(response)
+    detail_url = response.headers["Location"]
+    record_id = int(detail_url.rsplit("/", 1)[1])
+    stored = admin_api.ok("GET", f"/apps/crm/forms/deal/records/{record_id}")
+    assert stored["phone"] == "+8613800138000"
+    assert stored["place"] == {"country": "CN", "province": "广东省", "city": "深圳市",
+                               "district": "南山区"}
+    assert [i["product"] for i in stored["items"]] == ["Widget", "Gadget"]
+    assert stored["vip"] is True and stored["tags"] == ["hot", "repeat"]
+    assert stored["meeting"] == "2024-05-02T02:30:00Z"
+
+    detail = text_of(client.get(detail_url))
+    for shown in ("Big deal", "138 0013 8000", "广东省 深圳市 南山区", "note.txt", "华为",
+                  "Mia", "Widget", "D-0001", "¥1,234.50", "Hot, Repeat", "created the record"):
+        assert shown in detail, shown
+
+    listing = text_of(client.get("/a/crm/deal?q=Big"))
+    assert "Big deal" in listing and "1 record" in listing
+
+    edit = text_of(client.get(detail_url + "/edit"))
+    assert 'value="Big deal"' in edit and 'name="version" value="1"' in edit
+    assert f'value="{crm["member"]}" selected>Mia</option>' in edit  # the picker shows names
+    assert "note.txt" in edit and 'value="Widget"' in edit
+
+    changed = deal_form(crm, title="Bigger deal", files=attachment["id"], version="1")
+    response = client.post(detail_url + "/edit", data=changed)
+    assert response.status_code == 303, text_of(response)
+    detail = text_of(client.get(detail_url))
+    assert re.search(r"<del>Big deal</del>\s*<span class=\"arrow\">→</span>\s*"
+                     r"<ins>Bigger deal</ins>", detail)
+
+    response = client.post(detail_url + "/delete")
+    assert response.status_code == 303
+    assert "Bigger deal" not in text_of(client.get("/a/crm/deal"))
+    assert client.get(detail_url).status_code == 404
+
+
+def test_invalid_input_is_shown_at_the_field_and_kept(client, crm):
+    login(client)
+    response = client.post("/a/crm/deal/new", data=deal_form(crm, title="", phone="12345",
+                                                             qty="many"))
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "is required" in page
+    assert "12345 is not a valid phone number" in page
+    assert 'value="many"' in page and 'value="12345"' in page  # what was typed stays
+    assert 'value="Widget"' in page
+
+
+def test_hidden_fields_never_reach_a_role_that_hides_them(client, crm, admin_api, factory):
+    record = admin_api.create("crm", "deal", {"title": "Shared", "secret": "top-secret-xyz",
+                                              "stage": "won"})
+    login(client, "member@example.com")
+    pages = [client.get("/a/crm/deal/new"), client.get("/a/crm/deal"),
+             client.get(f"/a/crm/deal/{record['id']}"),
+             client.get(f"/a/crm/deal/{record['id']}/edit")]
+    for response in pages:
+        page = text_of(response)
+        assert response.status_code == 200
+        assert 'name="secret"' not in page and "Internal note" not in page
+        assert "top-secret-xyz" not in page
+    edit = text_of(pages[-1])
+    assert re.search(r'<select[^>]*name="stage"[^>]*disabled', edit)  # read-only: disabled
+
+    # read-only and hidden fields are never read from a post
+    data = {"title": "Shared 2", "secret": "overwritten", "stage": "lost", "version": "1"}
+    response = client.post(f"/a/crm/deal/{record['id']}/edit", data=data)
+    assert response.status_code == 303, text_of(response)
+    stored = admin_api.ok("GET", f"/apps/crm/forms/deal/records/{record['id']}")
+    assert (stored["title"], stored["secret"], stored["stage"]) == (
+        "Shared 2", "top-secret-xyz", "won")
+
+
+def test_validate_returns_the_error_of_the_field_that_changed(client, crm):
+    login(client)
+    headers = {"HX-Request": "true", "HX-Trigger-Name": "phone"}
+    response = client.post("/a/crm/deal/validate", data={"title": "x", "phone": "12345"},
+                           headers=headers)
+    assert response.status_code == 200
+    page = text_of(response)
+    assert 'id="err-phone"' in page and "12345 is not a valid phone number" in page
+
+    response = client.post("/a/crm/deal/validate", headers=headers,
+                           data={"title": "x", "phone": "138 0013 8000"})
+    assert re.search(r'id="err-phone"[^>]*></div>', text_of(response))
+
+    headers["HX-Trigger-Name"] = "items[0][qty]"
+    response = client.post("/a/crm/deal/validate", headers=headers,
+                           data={"title": "x", "items[0][product]": "A", "items[0][qty]": "x"})
+    page = text_of(response)
+    assert 'id="err-items"' in page and "row 1, Qty: must be a whole number" in page
+
+
+def test_a_stale_edit_gets_409_and_keeps_the_typed_input(client, crm, admin_api):
+    record = admin_api.create("crm", "deal", {"title": "Original"})
+    login(client)
+    assert 'name="version" value="1"' in text_of(client.get(f"/a/crm/deal/{record['id']}/edit"))
+    admin_api.ok("PATCH", f"/apps/crm/forms/deal/records/{record['id']}",
+                 json={"title": "Changed elsewhere"})
+
+    response = client.post(f"/a/crm/deal/{record['id']}/edit",
+                           data={"title": "My typed title", "notes": "typed notes",
+                                 "version": "1"})
+    assert response.status_code == 409
+    page = text_of(response)
+    assert "changed by someone else" in page
+    assert 'value="My typed title"' in page and "typed notes" in page
+    assert 'name="version" value="1"' in page
+    stored = admin_api.ok("GET", f"/apps/crm/forms/deal/records/{record['id']}")
+    assert stored["title"] == "Changed elsewhere"
+
+
+def test_language_switch_changes_the_page_language(client, crm, app):
+    login(client, "member@example.com")
+    page = text_of(client.get("/a/crm/deal"))
+    assert 'lang="en"' in page and "New record" in page and ">Deal<" in page
+
+    response = client.post("/locale", data={"lang": "zh", "next": "/a/crm/deal"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/a/crm/deal")
+    page = text_of(client.get("/a/crm/deal"))
+    assert 'lang="zh-CN"' in page and "新建记录" in page and ">商机<" in page
+    assert "New record" not in page
+
+    from app.auth.models import User
+
+    with app.extensions["trellis"].session() as session:
+        assert session.get(User, crm["member"]).locale == "zh"
+    client.post("/locale", data={"lang": "en"})
+    assert "New record" in text_of(client.get("/a/crm/deal"))
+
+
+def test_list_follows_view_metadata_with_sort_filter_search_and_paging(client, crm,
+                                                                       admin_api):
+    view = {"kind": "view", "key": "by_qty", "form": "deal", "label": "By quantity",
+            "columns": ["title", "qty", "stage", "updated_at"],
+            "sort": [{"field": "qty", "direction": "desc"}], "per_page": 5}
+    admin_api.ok("PUT", "/apps/crm/views/by_qty", json=view)
+    admin_api.ok("POST", "/apps/crm/views/by_qty/publish")
+    admin_api.ok("POST", "/apps/crm/forms/deal/records/bulk", json={"records": [
+        {"title": f"Deal {n:02d}", "qty": n, "stage": "won" if n % 2 else "new"}
+        for n in range(1, 13)]})
+    login(client)
+
+    page = text_of(client.get("/a/crm/deal"))
+    headers = re.findall(r'<th scope="col">(?:<a [^>]*>)?([^<]+)', page)
+    assert headers == ["Title", "Quantity", "Stage", "Updated"]
+    rows = re.findall(r'class="row-link">([^<]+)<', page)
+    assert rows == ["Deal 12", "Deal 11", "Deal 10", "Deal 09", "Deal 08"]
+    assert "12 records" in page and "page=3" in page
+
+    rows = re.findall(r'class="row-link">([^<]+)<', text_of(client.get("/a/crm/deal?page=3")))
+    assert rows == ["Deal 02", "Deal 01"]
+    rows = re.findall(r'class="row-link">([^<]+)<', text_of(client.get("/a/crm/deal?sort=qty")))
+    assert rows[0] == "Deal 01"
+
+    page = text_of(client.get("/a/crm/deal?f=qty&o=gte&v=10"))
+    assert re.findall(r'class="row-link">([^<]+)<', page) == ["Deal 12", "Deal 11", "Deal 10"]
+    assert "Quantity at least 10" in page
+    page = text_of(client.get("/a/crm/deal?f=stage&o=eq&v=won&f=qty&o=lt&v=5"))
+    assert re.findall(r'class="row-link">([^<]+)<', page) == ["Deal 03", "Deal 01"]
+
+    partial = client.get("/a/crm/deal?q=Deal+07", headers={"HX-Request": "true",
+                                                            "HX-Target": "record-list"})
+    body = text_of(partial)
+    assert "<html" not in body and 'id="record-list"' in body
+    assert re.findall(r'class="row-link">([^<]+)<', body) == ["Deal 07"]
+
+    page = text_of(client.get("/a/crm/deal?f=qty&o=gte&v=lots"))
+    assert "alert-error" in page  # a bad filter value is explained, the page still works
+
+
+def test_widget_helpers_search_users_records_and_regions(client, crm):
+    login(client)
+    users = client.get("/a/_users?q=Mia").get_json()
+    assert [u["name"] for u in users] == ["Mia"] and users[0]["email"] == "member@example.com"
+    found = client.get("/a/crm/deal/_lookup/company?q=华").get_json()
+    assert found == [{"id": crm["company"], "title": "华为"}]
+    assert client.get("/a/crm/deal/_lookup/title?q=x").status_code == 404
+    cities = text_of(client.get("/a/_regions?province=广东省"))
+    assert '<option value="深圳市">' in cities
+    districts = text_of(client.get("/a/_regions?province=广东省&city=深圳市"))
+    assert '<option value="南山区">' in districts
+
+
+def test_uploads_respect_the_field_limits(client, crm):
+    login(client)
+    response = client.post("/a/_upload?app_key=crm&form_key=deal&field_path=files",
+                           data={"file": (io.BytesIO(b"x" * (2 * 1024 * 1024 + 1)), "big.bin")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert "larger than" in response.get_json()["errors"][0]["message"]
+
+
+def test_shell_pages(client, crm):
+    assert client.get("/a/crm/deal").status_code == 302  # anonymous: to the login page
+    response = client.post("/login", data={"email": "admin@example.com", "password": "nope"})
+    assert response.status_code == 401 and "邮箱或密码错误。" in text_of(response)  # zh first
+    response = client.post("/login", data={"email": "admin@example.com", "password": "nope"},
+                           headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert "Wrong email or password." in text_of(response)
+    login(client)
+    home = text_of(client.get("/"))
+    assert "CRM" in home and "/a/crm/deal" in home and "/a/crm/company" in home
+    tokens = client.post("/settings/tokens", data={"name": "import", "scopes": ["records:read"]})
+    page = text_of(tokens)
+    assert tokens.status_code == 200 and 'id="new-token"' in page and "records:read" in page
+    again = text_of(client.get("/settings/tokens"))
+    assert 'id="new-token"' not in again and "import" in again
+    missing = client.get("/a/crm/nothing")
+    assert missing.status_code == 404 and "Not found" in text_of(missing)
