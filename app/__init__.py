@@ -29,16 +29,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     runtime = Runtime(engine=make_engine(app.config["DATABASE_URL"]),
                       fields=build_field_registry(), clock=Clock(),
                       upload_dir=Path(app.config["UPLOAD_DIR"]),
-                      settings={"max_json_bytes": app.config["MAX_JSON_BYTES"]})
+                      settings={"max_json_bytes": app.config["MAX_JSON_BYTES"],
+                                "upload_max_mb": app.config["UPLOAD_MAX_MB"]})
     app.extensions["trellis"] = runtime
 
     from app import auth, cli, shell, web
     from runtime.api import api_blueprint
     from runtime.forms.views import forms_blueprint
 
+    from app.extensions import csrf
+
+    app.json.sort_keys = False  # records keep their fields in form order
     web.init_app(app)
     auth.init_app(app)
-    app.register_blueprint(api_blueprint(), url_prefix="/api/v1")
+    api = api_blueprint()
+    csrf.exempt(api)  # the API checks CSRF itself, for cookie-authenticated requests only
+    app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(forms_blueprint(), url_prefix="/a")
     shell.init_app(app)
     cli.init_app(app)

@@ -21,12 +21,10 @@ DEFAULTS = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "BABEL_DEFAULT_LOCALE": "zh",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
-    "LANGUAGES": ["zh", "en"],
     "PACKAGES_DIR": None,  # default: metadata/packages in the source tree
     "ADMIN_EMAIL": "admin@example.com",
     "SCHEDULER_INTERVAL": 5,
     "WTF_CSRF_TIME_LIMIT": None,
-    "JSON_SORT_KEYS": False,
 }
 
 

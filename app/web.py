@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_login import current_user
 
 from app.extensions import babel, csrf
@@ -23,7 +23,8 @@ def select_locale() -> str:
     lang = request.cookies.get("lang")
     if lang in ("zh", "en"):
         return lang
-    return request.accept_languages.best_match(["zh", "en"], default="zh")
+    return request.accept_languages.best_match(
+        ["zh", "en"], default=current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def init_app(app: Flask) -> None:

@@ -111,8 +111,13 @@ class DocumentStore:
                 note: str = "", body: dict | None = None,
                 forms: Mapping[str, dict] | None = None) -> DocumentVersion:
         """Make the draft (or ``body``) the next immutable version (``forms``: as in
-        ``save_draft``)."""
+        ``save_draft``); publishing what is already the published version changes nothing
+        and returns that version."""
         body = copy.deepcopy(doc.draft if body is None else body)
+        if doc.published_version is not None:
+            current = self.version(session, doc, doc.published_version)
+            if current.body == body:
+                return current
         overrides = {**(forms or {}), doc.key: body} if doc.kind == "form" else dict(forms or {})
         self.check(doc.kind, body, self.context(session, doc.app_key, overrides))
         number = (doc.published_version or 0) + 1

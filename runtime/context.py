@@ -101,10 +101,16 @@ class Runtime:
 
     def publish(self, session: Session, doc: Document, user_id: int | None = None,
                 note: str = "") -> tuple[DocumentVersion, MigrationPlan | None]:
+        before = doc.published_version
         version = self.store.publish(session, doc, user_id, note)
+        if version.number == before:
+            return version, None  # nothing changed
         return version, self.on_publish(session, doc, version)
 
     def rollback(self, session: Session, doc: Document, number: int, user_id: int | None = None
                  ) -> tuple[DocumentVersion, MigrationPlan | None]:
+        before = doc.published_version
         version = self.store.rollback(session, doc, number, user_id)
+        if version.number == before:
+            return version, None
         return version, self.on_publish(session, doc, version)

@@ -204,7 +204,8 @@ def _publish(require: Callable, app_key: str, kind: str, key: str) -> Response:
         rt.store.check(kind, doc.draft, rt.store.context(session, app_key, {}))
         plan = rt.migration_plan(session, doc, doc.draft) if kind == "form" else None
         return jsonify({"dry_run": True, "migration": plan.summary() if plan else None})
+    before = doc.published_version
     with transaction():
         version, plan = rt.publish(session, doc, principal.user_id, str(note))
-    return jsonify({"version": version.number,
+    return jsonify({"version": version.number, "unchanged": version.number == before,
                     "migration": plan.summary() if plan else None})

@@ -6,7 +6,7 @@ import base64
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -60,6 +60,11 @@ def filter_clause(records: Records, flt: dict, at: str) -> sa.ColumnElement[bool
         column = table.c[SYSTEM_SORTS[key]]
         if op in ("contains", "startswith"):
             raise bad(at + "/op", f"{op} does not apply to {key}")
+        if op in ("in", "nin"):
+            items = value if isinstance(value, list) else [value]
+            value = [system_value(key, v, at) for v in items]
+        elif op not in ("isnull", "notnull"):
+            value = system_value(key, value, at)
         return compare(column, op, value)
     fld = plan.by_key.get(key)
     if fld is None or key in records.access.hidden:
@@ -81,6 +86,22 @@ def filter_clause(records: Records, flt: dict, at: str) -> sa.ColumnElement[bool
     return ftype.filter_expression(table, fld, op, value)
 
 
+def system_value(key: str, value: Any, at: str) -> Any:
+    """A filter value for a system column: a whole number, or an ISO 8601 time."""
+    if value is None:
+        return None
+    if key in ("created_at", "updated_at"):
+        try:
+            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise bad(at + "/value", "must be an ISO 8601 time such as "
+                                     "2026-01-31T09:00:00Z") from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        raise bad(at + "/value", "must be a whole number")
+    return int(value)
+
+
 def sort_keys(records: Records, sort: Sequence[tuple[str, str]]) -> list[tuple[Any, str]]:
     plan, table = records.plan, records.table
     keys = []
@@ -91,7 +112,8 @@ def sort_keys(records: Records, sort: Sequence[tuple[str, str]]) -> list[tuple[A
             fld = plan.by_key.get(key)
             if fld is None or key in records.access.hidden:
                 raise bad(f"/sort/{i}", f"{key!r} is not a field of {plan.form_key}")
-            expr = plan.types[fld["type"]].sort_expression(table, fld)
+            ftype = plan.types[fld["type"]]
+            expr = ftype.sort_expression(table, fld) if ftype.sortable else None
             if expr is None:
                 raise bad(f"/sort/{i}", f"cannot sort by a {fld['type']} field")
         keys.append((expr, direction))
@@ -136,6 +158,7 @@ def _after(keys: list[tuple[Any, str]], values: list) -> sa.ColumnElement[bool]:
             # only NULLs follow in this key: nothing is strictly after within it
             equal.append(expr.is_(None))
             continue
+        value = sa.literal(value, expr.type)  # bound, so True/False compare like values
         later = (expr < value) if direction == "desc" else (expr > value)
         clauses.append(sa.and_(*equal, sa.or_(later, expr.is_(None))))
         equal.append(expr == value)
