@@ -34,10 +34,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["trellis"] = runtime
 
     from app import auth, cli, shell, web
+    from app.extensions import csrf
     from runtime.api import api_blueprint
     from runtime.forms.views import forms_blueprint
-
-    from app.extensions import csrf
 
     app.json.sort_keys = False  # records keep their fields in form order
     web.init_app(app)

@@ -51,6 +51,13 @@ def _summary(store, session, doc) -> dict:
 
 
 def register(bp: Blueprint, require: Callable) -> None:
+    register_apps(bp, require)
+    register_documents(bp, require)
+
+
+def register_apps(bp: Blueprint, require: Callable) -> None:
+    """Schemas, apps, packages."""
+
     @bp.get("/schemas/<kind>")
     def schema(kind: str):
         schemas = current_runtime().schemas
@@ -113,6 +120,11 @@ def register(bp: Blueprint, require: Callable) -> None:
     @bp.post("/apps/<app_key>/publish")
     def publish_app(app_key: str):
         return _publish(require, app_key, "app", app_key)
+
+
+
+def register_documents(bp: Blueprint, require: Callable) -> None:
+    """Forms and views: drafts, publishing, versions, diffs, rollback."""
 
     @bp.get("/apps/<app_key>/<any(forms, views):kinds>")
     def list_documents(app_key: str, kinds: str):
