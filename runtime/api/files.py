@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import Blueprint, jsonify, request, send_file
 
 from metadata.errors import NotFound, Problem, TrellisError
+from runtime.storage.attachments import attachment_visible
 from runtime.storage.models import Attachment
 from runtime.web import current_runtime, db_session, transaction
 
@@ -71,10 +72,13 @@ def register(bp: Blueprint, require: Callable) -> None:
 
     @bp.get("/files/<file_id>")
     def download(file_id: str):
-        require("records:read")
-        attachment = db_session().get(Attachment, file_id) if file_id.isalnum() else None
-        if attachment is None:
-            raise NotFound([Problem("", f"file {file_id} does not exist")])
+        principal = require("records:read")
+        session = db_session()
+        attachment = session.get(Attachment, file_id) if file_id.isalnum() else None
+        if attachment is None or not attachment_visible(current_runtime(), session, principal,
+                                                        attachment):
+            raise NotFound([Problem("", f"file {file_id} does not exist or is not visible "
+                                        "to you")])
         path = stored_path(current_runtime().upload_dir, attachment.id)
         inline = attachment.content_type.startswith("image/") and request.args.get("inline")
         return send_file(path, mimetype=attachment.content_type, download_name=attachment.name,
