@@ -14,7 +14,8 @@ from runtime.fields.base import FieldType, FieldValueError, label_text
 from runtime.permissions import Access
 from runtime.storage.tables import FormTables, build_tables
 
-IGNORED_KEYS = SYSTEM_FIELD_KEYS - {"owner"}
+# the system keys a record carries; "owner" is checked by the storage layer (runtime.storage)
+IGNORED_KEYS = SYSTEM_FIELD_KEYS
 
 
 @dataclass

@@ -1,67 +1,100 @@
-"""Fixtures of the integration tests beyond tests/conftest.py: a second, fresh installation."""
+"""Fixtures of the integration tests beyond tests/conftest.py: more installations, each on its
+own database (SQLite, or a schema of TRELLIS_DATABASE_URL's PostgreSQL database)."""
 
 from __future__ import annotations
 
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
 from tests.conftest import PG_URL
+from tests.support import ApiClient, Factory
 
 
-@pytest.fixture(autouse=True)
-def quick_password_hashes(monkeypatch):
+@pytest.fixture(scope="session", autouse=True)
+def quick_password_hashes():
     """scrypt costs ~0.1 s per user; these tests make many users and never attack a hash."""
     from werkzeug.security import generate_password_hash
 
     from app.auth import service
 
-    monkeypatch.setattr(service, "generate_password_hash",
-                        lambda password: generate_password_hash(password, "pbkdf2:sha256:1"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(service, "generate_password_hash",
+                      lambda password: generate_password_hash(password, "pbkdf2:sha256:1"))
+        yield
 
 
-@pytest.fixture
-def fresh_app(tmp_path, sqlite_template) -> Iterator[Callable[[], Flask]]:
-    """Make further apps, each on its own empty database (another schema on PostgreSQL)."""
-    from app import create_app
-    from app.bootstrap import init_db
+class Installations:
+    """Apps on fresh databases, all disposed of (and their schemas dropped) by ``close``."""
 
-    made: list[Flask] = []
-    schemas: list[str] = []
+    def __init__(self, directory: Path, sqlite_template: Path):
+        self.directory = directory
+        self.sqlite_template = sqlite_template
+        self.apps: list[Flask] = []
+        self.schemas: list[str] = []
+        self.admin = (sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://",
+                                                      1))
+                      if PG_URL.startswith("postgresql") else None)
 
-    def make() -> Flask:
-        n = len(made) + 1
-        if PG_URL.startswith("postgresql"):
+    def make(self, **config) -> Flask:
+        from app import create_app
+        from app.bootstrap import init_db
+
+        n = len(self.apps) + 1
+        if self.admin is not None:
             schema = f"t_{uuid.uuid4().hex[:12]}"
-            with admin.begin() as conn:
+            with self.admin.begin() as conn:
                 conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-            schemas.append(schema)
+            self.schemas.append(schema)
             sep = "&" if "?" in PG_URL else "?"
             url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
         else:
-            path = tmp_path / f"fresh{n}.db"
-            shutil.copy(sqlite_template, path)
+            path = self.directory / f"fresh{n}.db"
+            shutil.copy(self.sqlite_template, path)
             url = f"sqlite:///{path}"
         app = create_app({
-            "TESTING": True, "INSTANCE_PATH": str(tmp_path / f"instance{n}"),
+            "TESTING": True, "INSTANCE_PATH": str(self.directory / f"instance{n}"),
             "DATABASE_URL": url, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False,
-            "ADMIN_PASSWORD": "admin-password", "PACKAGES_DIR": str(tmp_path / "no-packages"),
+            "ADMIN_PASSWORD": "admin-password", "PACKAGES_DIR": str(self.directory / "none"),
+            **config,
         })
         init_db(app)
-        made.append(app)
+        self.apps.append(app)
         return app
 
-    admin = (sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-             if PG_URL.startswith("postgresql") else None)
-    yield make
-    for app in made:
-        app.extensions["trellis"].engine.dispose()
-    if admin is not None:
-        with admin.begin() as conn:
-            for schema in schemas:
-                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    def close(self) -> None:
+        for app in self.apps:
+            app.extensions["trellis"].engine.dispose()
+        if self.admin is not None:
+            with self.admin.begin() as conn:
+                for schema in self.schemas:
+                    conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            self.admin.dispose()
+
+
+@pytest.fixture
+def fresh_app(tmp_path, sqlite_template) -> Iterator[Callable[..., Flask]]:
+    """Make further apps, each on its own empty database, with configuration overrides as
+    keyword arguments."""
+    installations = Installations(tmp_path, sqlite_template)
+    yield installations.make
+    installations.close()
+
+
+@pytest.fixture(scope="module")
+def shared_app(tmp_path_factory, sqlite_template, quick_password_hashes) -> Iterator[Flask]:
+    """One app for a whole module, for tests that only read (or whose writes all fail)."""
+    installations = Installations(tmp_path_factory.mktemp("shared"), sqlite_template)
+    yield installations.make()
+    installations.close()
+
+
+@pytest.fixture(scope="module")
+def shared_admin(shared_app) -> ApiClient:
+    factory = Factory(shared_app)
+    return factory.api(factory.user("admin@example.com", ["admin"], name="Admin"))
