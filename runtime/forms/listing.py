@@ -26,6 +26,7 @@ DEFAULT_PER_PAGE = 20
 SYSTEM_COLUMNS = ("id", "created_at", "updated_at", "owner")
 NO_VALUE_OPS = ("isnull", "notnull")
 LIST_OPS = ("in", "nin")
+NUMERIC_WIDGETS = ("number", "decimal")
 
 
 def op_labels() -> dict[str, str]:
@@ -48,13 +49,14 @@ class Column:
     sortable: bool
     sort_url: str = ""
     direction: str = ""  # "asc" or "desc" when the list is sorted by this column
+    numeric: bool = False  # printed right-aligned
 
 
 @dataclass
 class Row:
     id: int
     url: str
-    cells: list[str]
+    cells: list[tuple[str, bool]]  # (text, numeric)
 
 
 @dataclass
@@ -141,6 +143,10 @@ class ListBuilder:
         ftype = self.plan.types[fld["type"]]
         return ftype.sortable and ftype.sort_expression(self.plan.table, fld) is not None
 
+    def numeric(self, key: str) -> bool:
+        fld = self.plan.by_key.get(key)
+        return fld is not None and self.plan.types[fld["type"]].widget in NUMERIC_WIDGETS
+
     def sort(self) -> list[tuple[str, str]]:
         raw = self.state["sort"]
         key = raw.lstrip("-")
@@ -154,7 +160,8 @@ class ListBuilder:
         current = dict(sort[:1])
         out = []
         for key in self.column_keys():
-            col = Column(key, self.label(key), self.sortable(key), direction=current.get(key, ""))
+            col = Column(key, self.label(key), self.sortable(key), direction=current.get(key, ""),
+                         numeric=self.numeric(key))
             if col.sortable:
                 flip = "-" + key if col.direction == "asc" else key
                 col.sort_url = self.url(sort=flip, page="")
@@ -248,7 +255,8 @@ class ListBuilder:
                 cells.append(self.refs.text(self.plan.by_key[col.key], record.get(col.key)))
         url = url_for("forms.record_detail", app_key=self.plan.app_key,
                       form_key=self.plan.form_key, record_id=record["id"])
-        return Row(record["id"], url, cells)
+        return Row(record["id"], url, [(text, col.numeric) for text, col in zip(cells, columns,
+                                                                              strict=True)])
 
     def paging(self, vm: ListVM, per_page: int) -> None:
         last = max(1, math.ceil(vm.total / per_page))

@@ -146,6 +146,11 @@ def _datetime(page: PageContext, fld: Mapping, vm: FieldVM, value: Any, raw: Any
         vm.ctx["local_value"] = _text(raw)
 
 
+def _phone(page: PageContext, fld: Mapping, vm: FieldVM, value: Any, raw: Any) -> None:
+    if raw is None and value:  # the number as people write it; it is stored as E.164
+        vm.value = page.plan.types[fld["type"]].display(value, fld, page.lang)
+
+
 def _readonly(page: PageContext, fld: Mapping, vm: FieldVM, value: Any, raw: Any) -> None:
     vm.ctx["pending"] = _("assigned on save") if value is None else ""
 
@@ -235,8 +240,9 @@ def human_size(size: Any) -> str:
 
 
 WIDGET_EXTRAS = {
-    "checkbox": _checkbox, "datetime": _datetime, "readonly": _readonly, "region": _region,
-    "user": _user, "relation": _relation, "attachment": _attachment, SUB_TABLE: _sub_table,
+    "checkbox": _checkbox, "datetime": _datetime, "phone": _phone, "readonly": _readonly,
+    "region": _region, "user": _user, "relation": _relation, "attachment": _attachment,
+    SUB_TABLE: _sub_table,
 }
 
 

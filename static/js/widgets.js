@@ -19,8 +19,7 @@
       allowEmptyOption: !multiple,
       maxOptions: null,
       placeholder: el.dataset.placeholder || '',
-      plugins: multiple ? ['remove_button'] : [],
-      hidePlaceholder: false
+      plugins: multiple ? ['remove_button'] : []
     });
   }
 
