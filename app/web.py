@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, render_template, request
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from app.extensions import babel, csrf
-from runtime.api.errors import error_response
+from runtime.api.errors import error_response, handle_http_error
 from runtime.web import current_runtime as runtime
 from runtime.web import db_session
 
@@ -56,5 +57,5 @@ def error_page(exc):
     """Errors outside a blueprint's own handlers: JSON under /api/, a page elsewhere."""
     code = getattr(exc, "code", None) or 500
     if request.path.startswith("/api/"):
-        return error_response(code)
+        return handle_http_error(exc) if isinstance(exc, HTTPException) else error_response(code)
     return render_template("app/error.html", code=code), code

@@ -38,6 +38,8 @@ def api_blueprint() -> Blueprint:
         # Bearer tokens are not sent by browsers on their own; cookies are: check those.
         if request.method in SAFE_METHODS or request.headers.get("Authorization"):
             return
+        if current_principal() is None:
+            return  # no session to protect: the endpoint answers 401
         try:
             validate_csrf(request.headers.get("X-CSRFToken") or request.headers.get(
                 "X-CSRF-Token"))

@@ -9,9 +9,10 @@ from typing import Any
 from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from metadata.errors import Problem, TrellisError
+from metadata.errors import Problem, TrellisError, pointer
 
 log = logging.getLogger(__name__)
+MAX_DEPTH = 64  # documents and records need about ten levels
 
 MESSAGES = {
     400: "the request is malformed",
@@ -46,7 +47,10 @@ def handle_http_error(exc: HTTPException) -> Response:
     message = MESSAGES.get(status) or exc.description or "error"
     if status == 413:
         message = "the request body is too large"
-    return error_response(status, [Problem("", message)])
+    response = error_response(status, [Problem("", message)])
+    if status == 405 and getattr(exc, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
 
 
 def handle_unexpected(exc: Exception) -> Response:
@@ -71,7 +75,42 @@ def json_body(max_bytes: int) -> Any:
     except UnicodeDecodeError as exc:
         raise TrellisError([Problem("", f"the body is not UTF-8 (byte {exc.start})")]) from None
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise TrellisError([Problem("", f"invalid JSON at line {exc.lineno}, column {exc.colno}"
                                         f": {exc.msg}")]) from None
+    except RecursionError:
+        raise TrellisError([Problem("", f"the JSON is nested more than {MAX_DEPTH} levels "
+                                        "deep")]) from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise TrellisError([Problem("", f"invalid JSON: {exc}")]) from None
+    check_structure(value)
+    return value
+
+
+def check_structure(value: Any) -> None:
+    """Refuse JSON nested deeper than MAX_DEPTH (400) and text holding NUL characters, which
+    PostgreSQL cannot store (422, at the value's JSON Pointer)."""
+    stack: list[tuple[Any, tuple, int]] = [(value, (), 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise TrellisError([Problem(pointer(*path), "text must not contain NUL "
+                                                            "characters (\\u0000)")], 422)
+            continue
+        if not isinstance(item, dict | list):
+            continue
+        if depth >= MAX_DEPTH:
+            raise TrellisError([Problem(pointer(*path), f"the JSON is nested more than "
+                                                        f"{MAX_DEPTH} levels deep")])
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if "\x00" in key:
+                    raise TrellisError([Problem(pointer(*path), "a property name must not "
+                                                                "contain NUL characters")], 422)
+                if isinstance(child, str | dict | list):
+                    stack.append((child, (*path, key), depth + 1))
+        else:
+            stack.extend((child, (*path, i), depth + 1) for i, child in enumerate(item)
+                         if isinstance(child, str | dict | list))

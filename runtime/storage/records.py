@@ -200,6 +200,12 @@ class Records:
         if expected_version is not None and expected_version != current["version"]:
             raise Conflict([Problem("/version", _stale(record_id, expected_version,
                                                        current["version"]))])
+        if isinstance(payload, dict) and self._generated:
+            # a record sent back as it was read: unchanged generated values are no attempt to
+            # set them
+            same = {f["key"] for f in self._generated if f["key"] in payload and payload[
+                f["key"]] == self.plan.types[f["type"]].from_row(current, f)}
+            payload = {k: v for k, v in payload.items() if k not in same}
         values, problems = self.plan.load(payload, partial=True, access=self.access)
         owner = current["owner_id"]
         if isinstance(payload, dict) and payload.get("owner") not in (None, owner):
