@@ -41,7 +41,8 @@ class Installations:
                                                       1))
                       if PG_URL.startswith("postgresql") else None)
 
-    def make(self, **config) -> Flask:
+    def make(self, migrate: bool = True, **config) -> Flask:
+        """A new app; ``migrate=False`` leaves its database empty (no system schema)."""
         from app import create_app
         from app.bootstrap import init_db
 
@@ -55,7 +56,8 @@ class Installations:
             url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
         else:
             path = self.directory / f"fresh{n}.db"
-            shutil.copy(self.sqlite_template, path)
+            if migrate:
+                shutil.copy(self.sqlite_template, path)
             url = f"sqlite:///{path}"
         app = create_app({
             "TESTING": True, "INSTANCE_PATH": str(self.directory / f"instance{n}"),
@@ -63,7 +65,8 @@ class Installations:
             "ADMIN_PASSWORD": "admin-password", "PACKAGES_DIR": str(self.directory / "none"),
             **config,
         })
-        init_db(app)
+        if migrate:
+            init_db(app)
         self.apps.append(app)
         return app
 
@@ -79,8 +82,8 @@ class Installations:
 
 @pytest.fixture
 def fresh_app(tmp_path, sqlite_template) -> Iterator[Callable[..., Flask]]:
-    """Make further apps, each on its own empty database, with configuration overrides as
-    keyword arguments."""
+    """Make further apps, each on its own new database, with configuration overrides as
+    keyword arguments (``migrate=False``: not even the system schema)."""
     installations = Installations(tmp_path, sqlite_template)
     yield installations.make
     installations.close()
