@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from metadata.checks import CheckContext, Validators, check_document
@@ -25,11 +26,17 @@ class DocumentStore:
         self.now = now
 
     # -- reading -----------------------------------------------------------------------------
-    def find(self, session: Session, app_key: str, kind: str, key: str) -> Document | None:
-        return session.scalar(sa.select(Document).filter_by(app_key=app_key, kind=kind, key=key))
+    def find(self, session: Session, app_key: str, kind: str, key: str, lock: bool = False
+             ) -> Document | None:
+        """The document, or None; ``lock`` re-reads it under a row lock (see ``lock``)."""
+        query = sa.select(Document).filter_by(app_key=app_key, kind=kind, key=key)
+        if lock:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return session.scalar(query)
 
-    def get(self, session: Session, app_key: str, kind: str, key: str) -> Document:
-        doc = self.find(session, app_key, kind, key)
+    def get(self, session: Session, app_key: str, kind: str, key: str, lock: bool = False
+            ) -> Document:
+        doc = self.find(session, app_key, kind, key, lock)
         if doc is None:
             where = f"app {app_key!r}" if kind != "app" else "this installation"
             raise NotFound([Problem("", f"{kind} {key!r} does not exist in {where}")])
@@ -43,6 +50,12 @@ class DocumentStore:
         if kind is not None:
             query = query.filter_by(kind=kind)
         return list(session.scalars(query))
+
+    def lock(self, session: Session, doc: Document) -> None:
+        """Re-read ``doc`` under a row lock until the transaction ends, so that concurrent
+        writers of one document take turns and each sees what the one before it wrote (on
+        SQLite every writing transaction already holds the database's write lock)."""
+        session.refresh(doc, with_for_update=True)
 
     def versions(self, session: Session, doc: Document) -> list[DocumentVersion]:
         query = (sa.select(DocumentVersion).filter_by(document_id=doc.id)
@@ -83,7 +96,7 @@ class DocumentStore:
         _check_identity(kind, key, body)
         overrides = {**(forms or {}), key: body} if kind == "form" else dict(forms or {})
         self.check(kind, body, self.context(session, app_key, overrides))
-        doc = self.find(session, app_key, kind, key)
+        doc = self.find(session, app_key, kind, key, lock=True)
         if doc is None:
             if kind != "app" and self.find(session, app_key, "app", app_key) is None:
                 raise NotFound([Problem("", f"app {app_key!r} does not exist")])
@@ -93,7 +106,11 @@ class DocumentStore:
             doc = Document(app_key=app_key, kind=kind, key=key, draft=copy.deepcopy(body),
                            revision=1, updated_at=self.now(), updated_by=user_id)
             session.add(doc)
-            session.flush()
+            try:
+                session.flush()
+            except IntegrityError:
+                raise Conflict([Problem("", f"{kind} {key!r} was created by someone else at "
+                                            "the same time; reload it")]) from None
             return doc
         if base_revision is not None and base_revision != doc.revision:
             raise Conflict([Problem("", f"{kind} {key!r} was changed by someone else "
@@ -113,6 +130,7 @@ class DocumentStore:
         """Make the draft (or ``body``) the next immutable version (``forms``: as in
         ``save_draft``); publishing what is already the published version changes nothing
         and returns that version."""
+        self.lock(session, doc)
         body = copy.deepcopy(doc.draft if body is None else body)
         if doc.published_version is not None:
             current = self.version(session, doc, doc.published_version)

@@ -101,6 +101,7 @@ class Runtime:
 
     def publish(self, session: Session, doc: Document, user_id: int | None = None,
                 note: str = "") -> tuple[DocumentVersion, MigrationPlan | None]:
+        self.store.lock(session, doc)
         before = doc.published_version
         version = self.store.publish(session, doc, user_id, note)
         if version.number == before:
@@ -109,6 +110,7 @@ class Runtime:
 
     def rollback(self, session: Session, doc: Document, number: int, user_id: int | None = None
                  ) -> tuple[DocumentVersion, MigrationPlan | None]:
+        self.store.lock(session, doc)
         before = doc.published_version
         version = self.store.rollback(session, doc, number, user_id)
         if version.number == before:

@@ -204,7 +204,7 @@ def _document(require: Callable, app_key: str, kind: str, key: str) -> Response:
 def _publish(require: Callable, app_key: str, kind: str, key: str) -> Response:
     principal = require("metadata:write", DESIGNERS)
     rt, session = current_runtime(), db_session()
-    doc = rt.store.get(session, app_key, kind, key)
+    doc = rt.store.get(session, app_key, kind, key, lock=True)  # publishers take turns
     options = json_body(64 * 1024) if request.content_length else {}
     note = options.get("note", "") if isinstance(options, dict) else ""
     expected = base_revision()

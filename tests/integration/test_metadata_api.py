@@ -4,6 +4,7 @@ and the semantic checks with their JSON Pointer paths."""
 from __future__ import annotations
 
 import copy
+import threading
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -20,6 +21,7 @@ from tests.integration.helpers import (
     publish,
     table_names,
 )
+from tests.support import ApiClient
 
 FORM = "/apps/crm/forms/contact"
 
@@ -389,3 +391,61 @@ def test_relation_target_becomes_valid_once_the_target_exists(crm):
     assert_error(crm.put(FORM, json=doc), 422, "/fields/4/config/target_form")
     crm.ok("PUT", "/apps/crm/forms/company", json=company_doc())
     assert crm.put(FORM, json=doc).status_code == 201
+
+
+# -- concurrent writers ------------------------------------------------------------------------
+def race(app, api, n: int, method: str, path: str, **kw) -> list:
+    """``n`` clients send the same request at once; their responses."""
+    barrier = threading.Barrier(n)
+    out = []
+
+    def go():
+        client = ApiClient(app, api.token, api.user_id)
+        barrier.wait()
+        out.append(client.request(method, path, **kw))
+
+    threads = [threading.Thread(target=go) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out
+
+
+def test_concurrent_saves_of_one_revision_let_exactly_one_win(crm, app):
+    crm.ok("PUT", "/apps/crm/forms/company", json=company_doc())
+    for attempt in range(3):
+        revision = crm.get("/apps/crm/forms/company").headers["ETag"]
+        doc = company_doc()
+        doc["label"] = f"attempt {attempt}"
+        responses = race(app, crm, 4, "PUT", "/apps/crm/forms/company", json=doc,
+                         headers={"If-Match": revision})
+        assert sorted(r.status_code for r in responses) == [200, 409, 409, 409]
+        for r in responses:
+            if r.status_code == 409:
+                assert_error(r, 409)
+    assert crm.get("/apps/crm/forms/company").headers["ETag"] == '"4"'
+
+
+def test_concurrent_creation_of_one_document(crm, app):
+    responses = race(app, crm, 4, "PUT", "/apps/crm/forms/company", json=company_doc())
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses.count(201) == 1 and set(statuses) <= {200, 201, 409}
+    for r in responses:
+        if r.status_code == 409:
+            assert_error(r, 409)
+
+
+def test_concurrent_publishes_make_one_version(crm, app, runtime):
+    doc = company_doc()
+    for i in range(3):
+        doc["fields"].append(field(f"extra{i}"))
+        crm.ok("PUT", "/apps/crm/forms/company", json=doc)
+        responses = race(app, crm, 4, "POST", "/apps/crm/forms/company/publish")
+        assert [r.status_code for r in responses] == [200] * 4, [r.get_json() for r in responses]
+        results = [r.get_json() for r in responses]
+        assert {r["version"] for r in results} == {i + 1}
+        assert sorted(r["unchanged"] for r in results) == [False, True, True, True]
+    listing = crm.ok("GET", "/apps/crm/forms/company/versions")
+    assert [v["number"] for v in listing["versions"]] == [1, 2, 3]
+    assert {"extra0", "extra1", "extra2"} <= set(columns(runtime, "crm__company"))
