@@ -54,6 +54,11 @@ def unique_problems(plan: FormPlan, conn: sa.Connection, rows: Rows,
                 stored[db_value] = index
         if not stored:
             continue
+        if conn.dialect.name == "postgresql":
+            # writers of one unique field take turns until they commit, so each one sees what
+            # the others stored (SQLite's write lock serialises writers already)
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(
+                sa.func.hashtext(f"{table.name}.{key}"))))
         query = sa.select(column).where(column.in_(list(stored)), table.c.deleted_at.is_(None))
         if record_id is not None:
             query = query.where(table.c.id != record_id)

@@ -379,3 +379,15 @@ def test_auto_numbers_are_unique_under_concurrency(crm, app, runtime):
     assert len({r["code"] for r in stored}) == expected
     # an auto number cannot be set by hand
     assert_error(crm.post(RECORDS.format("ticket"), json={"code": "T-9999"}), 422, "/code")
+
+
+def test_rollback_that_cannot_convert_is_refused_and_changes_nothing(crm, runtime):
+    publish(crm, form_doc("contact", [field("name"), field("size", "number")]))
+    publish(crm, form_doc("contact", [field("name"), field("size")]))
+    record = crm.create("crm", "contact", {"name": "a", "size": "big"})
+    errors = assert_error(crm.post("/apps/crm/forms/contact/versions/1/rollback"), 422,
+                          "/fields/1/type")
+    assert any(f"record {record['id']}" in e["message"] for e in errors)
+    assert versions(crm, "contact") == [1, 2]
+    assert records(crm, "contact")[0]["size"] == "big"
+    assert not isinstance(columns(runtime, "crm__contact")["size"], sa.BigInteger)

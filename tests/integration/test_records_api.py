@@ -525,3 +525,31 @@ def test_emoji_in_choices_and_labels_round_trip(crm):
     record = crm.create("crm", "mood", {"feeling": "😀"})
     assert record["feeling"] == "😀"
     assert crm.records("crm", "mood", filter={"feeling": "مرحبا"})["total"] == 0
+
+
+# -- concurrent writers ------------------------------------------------------------------------
+def test_concurrent_updates_of_one_version_let_exactly_one_win(crm, app):
+    from tests.integration.test_metadata_api import race
+
+    record = crm.create("crm", "contact", {"name": "x", "amount": 1})
+    for version in (1, 2, 3):
+        responses = race(app, crm, 4, "PATCH", f"{BASE}/{record['id']}",
+                         json={"amount": version * 10, "version": version})
+        assert sorted(r.status_code for r in responses) == [200, 409, 409, 409]
+    got = crm.ok("GET", f"{BASE}/{record['id']}")
+    assert got["version"] == 4
+    assert len(crm.ok("GET", f"{BASE}/{record['id']}/history")["entries"]) == 4
+
+
+def test_concurrent_creates_of_a_unique_value_let_exactly_one_in(crm, app):
+    from tests.integration.test_metadata_api import race
+
+    publish(crm, form_doc("company", [field("name", unique=True)]))
+    path = "/apps/crm/forms/company/records"
+    for i in range(3):
+        responses = race(app, crm, 4, "POST", path, json={"name": f"ACME {i}"})
+        assert sorted(r.status_code for r in responses) == [201, 422, 422, 422]
+        for r in responses:
+            if r.status_code == 422:
+                assert_error(r, 422, "/name", "unique")
+    assert crm.records("crm", "company")["total"] == 3
