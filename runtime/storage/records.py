@@ -146,12 +146,16 @@ class Records:
         self.conn.execute(AUDIT.insert(), audit)
         hidden = self.access.hidden
         fields = [f["key"] for f in self.plan.fields if f["key"] not in hidden]
+        lists = [f["key"] for f, _ in self._separate if f["key"] not in hidden]
         for (i, values, _), row in zip(loaded, rows, strict=True):
             record = {"id": row["id"], "version": 1, "created_at": iso(self.now),
                       "updated_at": iso(self.now), "created_by": row["created_by"],
                       "owner": row["owner_id"]}
             for key in fields:
                 record[key] = values.get(key)
+            for key in lists:  # as a read gives them: an empty list, not null
+                if record[key] is None:
+                    record[key] = []
             results[i]["record"] = record
         return results
 

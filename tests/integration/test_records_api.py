@@ -553,3 +553,41 @@ def test_concurrent_creates_of_a_unique_value_let_exactly_one_in(crm, app):
             if r.status_code == 422:
                 assert_error(r, 422, "/name", "unique")
     assert crm.records("crm", "company")["total"] == 3
+
+
+# -- one shape everywhere ----------------------------------------------------------------------
+def test_create_update_read_and_list_give_the_same_record(crm):
+    from tests.integration.helpers import every_type_fields
+
+    fields = every_type_fields()
+    fields.append(field("links", "relation", config={"target_form": "company",
+                                                     "multiple": True}))
+    fields.append(field("people", "user", config={"multiple": True}))
+    publish(crm, form_doc("deal", fields))
+    company = crm.create("crm", "company", {"name": "c"})
+    file_id = upload(crm, b"x").get_json()["id"]
+    bodies = [
+        {"name": "empty"},
+        {"name": "empties", "tags": [], "lines": [], "links": [], "files": [], "people": [],
+         "notes": "", "place": None},
+        {"name": "full", "notes": "n", "employees": 3, "amount": "1.5", "due": "2024-01-02",
+         "met_at": "2024-01-02T03:04:05+08:00", "active": False, "stage": "won",
+         "tags": ["hot"], "phone": "13800138000", "email": "a@b.com",
+         "website": "https://x.org", "place": {"country": "US", "text": "NYC"},
+         "assignee": crm.user_id, "company": company["id"], "files": [file_id],
+         "lines": [{"item": "i", "qty": 1}], "links": [company["id"]],
+         "people": [crm.user_id]},
+    ]
+    path = "/apps/crm/forms/deal/records"
+    for body in bodies:
+        created = crm.create("crm", "deal", body)
+        got = crm.ok("GET", f"{path}/{created['id']}")
+        assert created == got, body["name"]
+        listed = crm.records("crm", "deal", filter={"id": created["id"]})["records"]
+        assert listed == [got]
+        updated = crm.ok("PATCH", f"{path}/{created['id']}", json={"notes": "changed"})
+        assert updated == {**got, "notes": "changed", "version": 2,
+                           "updated_at": updated["updated_at"]}
+        bulk = crm.ok("POST", path + "/bulk", json={"records": [body]})
+        made = bulk["results"][0]["record"]
+        assert made == crm.ok("GET", f"{path}/{made['id']}")
