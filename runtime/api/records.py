@@ -78,6 +78,21 @@ def expected_version() -> int | None:
     return int(raw)
 
 
+def body_version(payload: object) -> int | None:
+    """The ``version`` a PATCH body carries (what the client read), if any."""
+    raw = payload.get("version") if isinstance(payload, dict) else None
+    if raw is None:
+        return None
+    if isinstance(raw, str) and raw.strip().isdigit():
+        return int(raw)
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+        raise TrellisError([Problem("/version", "must be the record's version number, as "
+                                                "read (a whole number)")], status=422)
+    return raw
+
+
 def register(bp: Blueprint, require: Callable) -> None:
     @bp.get(BASE)
     def list_(app_key: str, form_key: str):
@@ -134,8 +149,11 @@ def register(bp: Blueprint, require: Callable) -> None:
         rt = current_runtime()
         records = records_for(app_key, form_key, require("records:write"))
         payload = json_body(rt.settings["max_json_bytes"])
+        expected = expected_version()
+        if expected is None:
+            expected = body_version(payload)
         with transaction():
-            record = records.update(record_id, payload, expected_version())
+            record = records.update(record_id, payload, expected)
         response = jsonify(record)
         response.headers["ETag"] = f'"{record["version"]}"'
         return response

@@ -381,10 +381,18 @@ def test_stale_version_is_409_and_changes_nothing(crm):
     assert_error(crm.get(url), 404)
 
 
-def test_bad_version_is_400(crm):
+def test_bad_version_is_refused(crm):
     record = crm.create("crm", "contact", {"name": "x"})
-    assert_error(crm.patch(f"{BASE}/{record['id']}", json={"name": "y"},
-                           headers={"If-Match": "abc"}), 400, "/version")
+    url = f"{BASE}/{record['id']}"
+    assert_error(crm.patch(url, json={"name": "y"}, headers={"If-Match": "abc"}), 400,
+                 "/version")
+    for bad in ("x", True, [1], -1, 0, 1.5, {"v": 1}):
+        assert_error(crm.patch(url, json={"name": "y", "version": bad}), 422, "/version")
+    assert crm.ok("GET", url)["version"] == 1
+    # a version as text or as 1.0 is still the version
+    assert crm.ok("PATCH", url, json={"name": "y", "version": "1"})["version"] == 2
+    assert crm.ok("PATCH", url, json={"name": "z", "version": 2.0})["version"] == 3
+    assert_error(crm.patch(url, json={"name": "w", "version": "2"}), 409, "/version")
 
 
 # -- history -----------------------------------------------------------------------------------
