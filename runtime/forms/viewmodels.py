@@ -146,6 +146,17 @@ def _datetime(page: PageContext, fld: Mapping, vm: FieldVM, value: Any, raw: Any
         vm.ctx["local_value"] = _text(raw)
 
 
+def _choices(page: PageContext, fld: Mapping, vm: FieldVM, value: Any, raw: Any) -> None:
+    """Choices shown as buttons when the field's config asks for it, else a dropdown."""
+    inline = CHOICE_TEMPLATES.get((vm.widget, vm.ctx.get("display")))
+    if inline:
+        vm.template = f"runtime/fields/{inline}"
+
+
+CHOICE_TEMPLATES = {("select", "radio"): "_radio.html",
+                    ("multiselect", "checkboxes"): "_checkboxes.html"}
+
+
 def _phone(page: PageContext, fld: Mapping, vm: FieldVM, value: Any, raw: Any) -> None:
     if raw is None and value:  # the number as people write it; it is stored as E.164
         vm.value = page.plan.types[fld["type"]].display(value, fld, page.lang)
@@ -161,6 +172,8 @@ def _region(page: PageContext, fld: Mapping, vm: FieldVM, value: Any, raw: Any) 
     countries = vm.ctx.get("countries") or []
     vm.ctx["other_countries"] = [c for c in countries if c != "CN"]
     vm.ctx["china"] = vm.ctx.get("country", "CN") == "CN"
+    vm.ctx["show_city"] = vm.ctx.get("levels", 3) >= 2
+    vm.ctx["show_district"] = vm.ctx.get("levels", 3) >= 3
     vm.ctx["options_url"] = url_for("forms.region_options")
 
 
@@ -241,6 +254,7 @@ def human_size(size: Any) -> str:
 
 WIDGET_EXTRAS = {
     "checkbox": _checkbox, "datetime": _datetime, "phone": _phone, "readonly": _readonly,
+    "select": _choices, "multiselect": _choices,
     "region": _region, "user": _user, "relation": _relation, "attachment": _attachment,
     SUB_TABLE: _sub_table,
 }

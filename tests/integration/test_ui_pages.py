@@ -302,3 +302,101 @@ def test_shell_pages(client, crm):
     assert 'id="new-token"' not in again and "import" in again
     missing = client.get("/a/crm/nothing")
     assert missing.status_code == 404 and "Not found" in text_of(missing)
+
+
+def count_queries(app):
+    """A list that collects the SQL statements the app's engine runs."""
+    import sqlalchemy as sa
+
+    statements: list[str] = []
+    engine = app.extensions["trellis"].engine
+    sa.event.listen(engine, "before_cursor_execute",
+                    lambda conn, cursor, statement, *args: statements.append(statement))
+    return statements
+
+
+def test_list_cells_show_titles_and_names_in_a_fixed_number_of_queries(client, crm, admin_api,
+                                                                       app):
+    view = {"kind": "view", "key": "links", "form": "deal", "label": "Links",
+            "columns": ["title", "company", "manager", "owner"], "per_page": 50}
+    admin_api.ok("PUT", "/apps/crm/views/links", json=view)
+    admin_api.ok("POST", "/apps/crm/views/links/publish")
+    other = admin_api.create("crm", "company", {"name": "腾讯"})
+    login(client)
+
+    def add(n: int) -> None:
+        admin_api.ok("POST", "/apps/crm/forms/deal/records/bulk", json={"records": [
+            {"title": f"Deal {i}", "company": [crm["company"], other["id"]][i % 2],
+             "manager": [crm["member"], crm["admin"]][i % 2]} for i in range(n)]})
+
+    add(3)
+    statements = count_queries(app)
+    page = text_of(client.get("/a/crm/deal"))
+    few = len(statements)
+    assert "华为" in page and "腾讯" in page and "Mia" in page and "Admin" in page
+    assert f">#{crm['company']}<" not in page  # titles, not ids
+    add(30)
+    statements.clear()
+    page = text_of(client.get("/a/crm/deal"))
+    assert len(statements) == few  # one look-up per linked form and one for users
+    assert page.count("<tr data-href") == 33
+
+
+VISIT = {
+    "kind": "form", "key": "visit", "label": {"zh": "拜访", "en": "Visit"},
+    "fields": [
+        {"key": "subject", "type": "text", "label": "Subject", "required": True},
+        {"key": "mood", "type": "select", "label": "Mood",
+         "config": {"display": "radio", "choices": [{"value": "good", "label": "Good"},
+                                                    {"value": "bad", "label": "Bad"}]}},
+        {"key": "topics", "type": "multiselect", "label": "Topics",
+         "config": {"display": "checkboxes",
+                    "choices": [{"value": "price", "label": "Price"},
+                                {"value": "terms", "label": "Terms"}]}},
+        {"key": "city", "type": "region", "label": "City", "config": {"levels": 2}},
+        {"key": "people", "type": "user", "label": "People", "config": {"multiple": True}},
+        {"key": "firms", "type": "relation", "label": "Firms",
+         "config": {"target_form": "company", "multiple": True}},
+        {"key": "stops", "type": "sub_table", "label": "Stops", "config": {"fields": [
+            {"key": "firm", "type": "relation", "label": "Firm",
+             "config": {"target_form": "company"}},
+            {"key": "done", "type": "boolean", "label": "Done"},
+            {"key": "day", "type": "date", "label": "Day"}]}},
+    ],
+}
+
+
+def test_configured_widgets_and_multiple_links(client, crm, admin_api, factory):
+    factory.form(admin_api, VISIT)
+    login(client)
+    page = text_of(client.get("/a/crm/visit/new"))
+    assert page.count('type="radio" name="mood"') == 2
+    assert page.count('type="checkbox" name="topics"') == 2
+    assert "region-city" in page and "region-district" not in page
+    assert re.search(r'<select[^>]*data-widget="user"[^>]*multiple', page)
+    assert 'data-url="/a/crm/visit/_lookup/stops.firm" name="stops[__n__][firm]"' in page
+    assert "/a/crm/visit/_lookup/firms" in page
+
+    company = str(crm["company"])
+    data = {"subject": "Trip", "mood": "good", "topics": ["price", "terms"],
+            "city": ["CN", "广东省", "深圳市"], "people": [str(crm["member"]), str(crm["admin"])],
+            "firms": [company], "stops[0][firm]": company, "stops[0][done]": ["false", "true"],
+            "stops[0][day]": "2024-06-01", "stops[1][done]": "false", "stops[1][day]": ""}
+    response = client.post("/a/crm/visit/new", data=data)
+    assert response.status_code == 303, text_of(response)
+    record_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    stored = admin_api.ok("GET", f"/apps/crm/forms/visit/records/{record_id}")
+    assert stored["mood"] == "good" and stored["topics"] == ["price", "terms"]
+    assert stored["city"] == {"country": "CN", "province": "广东省", "city": "深圳市"}
+    assert stored["people"] == [crm["member"], crm["admin"]]
+    assert stored["firms"] == [crm["company"]]
+    assert stored["stops"] == [{"firm": crm["company"], "done": True, "day": "2024-06-01"}]
+
+    detail = text_of(client.get(response.headers["Location"]))
+    assert "Mia, Admin" in detail and detail.count("华为") >= 2
+    edit = text_of(client.get(response.headers["Location"] + "/edit"))
+    assert 'value="good" checked' in edit and 'name="stops[0][firm]"' in edit
+    assert f'<option value="{company}" selected>华为</option>' in edit
+
+    lookup = client.get("/a/crm/visit/_lookup/stops.firm?q=华").get_json()
+    assert lookup == [{"id": crm["company"], "title": "华为"}]
