@@ -621,3 +621,34 @@ def test_create_update_read_and_list_give_the_same_record(crm):
         bulk = crm.ok("POST", path + "/bulk", json={"records": [body]})
         made = bulk["results"][0]["record"]
         assert made == crm.ok("GET", f"{path}/{made['id']}")
+
+
+def test_filters_on_lists_of_choices_and_users_with_any_text(crm, factory):
+    """Multi-value fields are stored as JSON; their filters work for Chinese text, quotes,
+    LIKE wildcards and ids that contain other ids' digits, on every database."""
+    choices = {"choices": [{"value": v, "label": v} for v in ("金融", "制造", 'a"b', "100%",
+                                                             "1", "11")]}
+    publish(crm, form_doc("firm", [field("name"), field("ind", "multiselect", config=choices),
+                                   field("people", "user", config={"multiple": True})]))
+    others = [factory.user(f"u{i}@example.com", ["member"]) for i in range(11)]
+    me, u2, u12 = crm.user_id, others[0], others[10]
+    assert (me, u2, u12) == (1, 2, 12)
+    for name, ind, people in [("a", ["金融"], [me]), ("b", ["制造", 'a"b'], [u2, me]),
+                              ("c", ["100%", "11"], [u12]), ("d", ["1"], None)]:
+        crm.create("crm", "firm", {"name": name, "ind": ind, "people": people})
+
+    def found(flt):
+        return [r["name"] for r in crm.records("crm", "firm", filter=flt, sort="id")["records"]]
+
+    assert found({"ind": {"contains": "金融"}}) == ["a"]
+    assert found({"ind": {"in": ["制造", "100%"]}}) == ["b", "c"]
+    assert found({"ind": {"contains": 'a"b'}}) == ["b"]
+    assert found({"ind": {"contains": "1"}}) == ["d"]
+    assert found({"ind": {"contains": "11"}}) == ["c"]
+    assert found({"ind": {"isnull": True}}) == []
+    assert found({"people": me}) == ["a", "b"]
+    assert found({"people": {"in": [u2]}}) == ["b"]
+    assert found({"people": {"in": [u12]}}) == ["c"]
+    assert found({"people": {"ne": u2}}) == ["a", "c", "d"]
+    assert found({"people": {"nin": [me]}}) == ["c", "d"]
+    assert found({"people": {"isnull": True}}) == ["d"]
