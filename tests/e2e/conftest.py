@@ -70,14 +70,9 @@ def live_server(tmp_path_factory, sqlite_template) -> Iterator[dict]:
     tmp = tmp_path_factory.mktemp("e2e")
     database = tmp / "trellis.db"
     shutil.copy(sqlite_template, database)
-    url = f"sqlite:///{database}"
-    # set-up goes through the API with CSRF off; the browser talks to an app with CSRF on
-    setup = make_app(tmp, url, WTF_CSRF_ENABLED=False)
-    init_db(setup)
-    people = seed(setup)
-    setup.extensions["trellis"].engine.dispose()
-
-    app = make_app(tmp, url)
+    app = make_app(tmp, f"sqlite:///{database}")  # CSRF checks on, as in production
+    init_db(app)
+    people = seed(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="trellis-e2e", daemon=True)
     thread.start()
