@@ -31,6 +31,11 @@ def parse_date(value: Any) -> dt.date | None:
         return value
     if not isinstance(value, str):
         raise FieldValueError(FORMAT_ERROR)
+    if len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return dt.date.fromisoformat(value)  # the common case: YYYY-MM-DD
+        except ValueError:
+            pass
     text = unicodedata.normalize("NFKC", value).strip()
     if not text:
         return None

@@ -42,7 +42,9 @@ def normalise_email(value: str) -> str | None:
         raise FieldValueError(f"{text!r} is not an e-mail address")
     local, domain = text.split("@")
     # full-width dots and letters in the domain (常见于中文输入法) become plain ASCII
-    domain = unicodedata.normalize("NFKC", domain).replace("。", ".").lower().rstrip(".")
+    if not domain.isascii():
+        domain = unicodedata.normalize("NFKC", domain).replace("。", ".")
+    domain = domain.lower().rstrip(".")
     if not LOCAL_RE.fullmatch(local) or len(local) > 64 or not _domain_ok(domain):
         raise FieldValueError(f"{text!r} is not an e-mail address")
     address = f"{local}@{domain}"

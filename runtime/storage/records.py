@@ -56,6 +56,9 @@ class Records:
                             if not plan.types[f["type"]].separate(f)]
         self._separate = [(f, plan.types[f["type"]]) for f in plan.fields
                           if plan.types[f["type"]].separate(f)]
+        # the row value of most types is the value itself: skip their to_row call
+        self._writers = [(f["key"], f, None if type(t).to_row is FieldType.to_row else t.to_row)
+                         for f, t in self._row_fields]
 
     @property
     def conn(self) -> sa.Connection:
@@ -186,8 +189,11 @@ class Records:
             values[fld["key"]] = self.plan.types[fld["type"]].generate(fld, self.refs)
         row = {"created_at": self.now, "updated_at": self.now, "version": 1,
                "created_by": self.principal.user_id, "owner_id": owner, "deleted_at": None}
-        for fld, ftype in self._row_fields:
-            row.update(ftype.to_row(values.get(fld["key"]), fld))
+        for key, fld, to_row in self._writers:
+            if to_row is None:
+                row[key] = values.get(key)
+            else:
+                row.update(to_row(values.get(key), fld))
         return row
 
     def _audit(self, record_id: int, action: str, version: int, changes: list) -> dict:
