@@ -101,8 +101,14 @@ def apply_migration(conn: sa.Connection, plan: MigrationPlan, old_layout: Sequen
             table.create(conn)
         return new_tables
     old_tables = build_tables(plan.table_name, old_layout or [], field_types)
-    converted = {c["key"]: _convert_values(conn, old_tables, c, field_types)
-                 for c in plan.converted}
+    converted, problems = {}, []
+    for change in plan.converted:  # every field that does not convert is named at once
+        try:
+            converted[change["key"]] = _convert_values(conn, old_tables, change, field_types)
+        except InvalidDocument as exc:
+            problems += exc.problems
+    if problems:
+        raise InvalidDocument(problems)
     op = Operations(MigrationContext.configure(conn))
     for change in plan.converted:
         _drop_storage(op, conn, old_tables, change["old"], field_types)
@@ -119,6 +125,7 @@ def _convert_values(conn: sa.Connection, tables: FormTables, change: dict,
     old, new = change["old"], change["new"]
     old_type, new_type = field_types[old["type"]], field_types[new["type"]]
     values = _read_values(conn, tables, old, old_type)
+    at = f"/fields/{change['index']}/" + ("type" if old["type"] != new["type"] else "config")
     failures: list[Problem] = []
     out = {}
     for record_id, value in values.items():
@@ -126,22 +133,36 @@ def _convert_values(conn: sa.Connection, tables: FormTables, change: dict,
             out[record_id] = None
             continue
         try:
-            out[record_id] = new_type.coerce(value, new)
+            out[record_id] = _coerce(new_type, value, new)
         except FieldValueError as exc:
             if len(failures) < MAX_REPORTED:
-                failures.append(Problem(f"/fields/{change['index']}/type",
-                                        f"record {record_id}: {value!r} {exc}"))
+                failures.append(Problem(at, f"record {record_id}: {value!r} {exc}"))
             else:
                 failures.append(None)
     if failures:
         shown = [f for f in failures if f is not None]
         more = len(failures) - len(shown)
-        head = Problem(f"/fields/{change['index']}/type",
-                       f"cannot change {old['key']!r} from {old['type']} to {new['type']}: "
+        what = (f"from {old['type']} to {new['type']}" if old["type"] != new["type"]
+                else f"(a {old['type']} field) to its new configuration")
+        head = Problem(at, f"cannot change {old['key']!r} {what}: "
                        f"{len(failures)} stored value(s) do not convert; nothing was changed"
                        + (f" ({more} more not listed)" if more else ""))
         raise InvalidDocument([head, *shown])
     return out
+
+
+def _coerce(new_type: FieldType, value: Any, fld: Mapping) -> Any:
+    """A stored value through the new type; a list of one item becomes that item where the
+    new type takes one value (several -> one converts when each record holds one)."""
+    try:
+        return new_type.coerce(value, fld)
+    except FieldValueError:
+        if isinstance(value, list) and len(value) == 1 and not isinstance(value[0], list):
+            try:
+                return new_type.coerce(value[0], fld)
+            except FieldValueError:
+                pass
+        raise
 
 
 def _read_values(conn: sa.Connection, tables: FormTables, fld: Mapping, ftype: FieldType

@@ -243,7 +243,8 @@ def test_shortening_a_text_refuses_values_that_no_longer_fit(crm):
     long = crm.create("crm", "contact", {"name": "x" * 300})
     crm.ok("PUT", "/apps/crm/forms/contact",
            json=form_doc("contact", [field("name", config={"max_length": 100})]))
-    errors = assert_error(crm.post("/apps/crm/forms/contact/publish"), 422, "/fields/0/type")
+    errors = assert_error(crm.post("/apps/crm/forms/contact/publish"), 422,
+                          "/fields/0/config", "to its new configuration")
     assert any(f"record {long['id']}" in e["message"] for e in errors)
     crm.ok("PATCH", f"{RECORDS.format('contact')}/{long['id']}", json={"name": "short"})
     crm.ok("POST", "/apps/crm/forms/contact/publish")
@@ -391,3 +392,37 @@ def test_rollback_that_cannot_convert_is_refused_and_changes_nothing(crm, runtim
     assert versions(crm, "contact") == [1, 2]
     assert records(crm, "contact")[0]["size"] == "big"
     assert not isinstance(columns(runtime, "crm__contact")["size"], sa.BigInteger)
+
+
+def test_several_to_one_converts_when_each_record_holds_one(crm, factory):
+    publish(crm, form_doc("company", [field("name")]))
+    a, b = (crm.create("crm", "company", {"name": n})["id"] for n in "ab")
+    other = factory.user("o@example.com", ["member"])
+    many = form_doc("contact", [
+        field("firms", "relation", config={"target_form": "company", "multiple": True}),
+        field("people", "user", config={"multiple": True}),
+        field("tags", "multiselect", config=STAGES)])
+    publish(crm, many)
+    one = crm.create("crm", "contact", {"firms": [a], "people": [other], "tags": ["won"]})
+    two = crm.create("crm", "contact", {"firms": [a, b], "people": [other, crm.user_id],
+                                        "tags": ["new", "won"]})
+    crm.create("crm", "contact", {})
+    single = form_doc("contact", [
+        field("firms", "relation", config={"target_form": "company"}),
+        field("people", "user"),
+        field("tags", "select", config=STAGES)])
+    crm.ok("PUT", "/apps/crm/forms/contact", json=single)
+    errors = assert_error(crm.post("/apps/crm/forms/contact/publish"), 422)
+    paths = {e["path"] for e in errors}
+    assert paths == {"/fields/0/config", "/fields/1/config", "/fields/2/type"}
+    assert any(f"record {two['id']}" in e["message"] for e in errors)
+    assert not any(f"record {one['id']}" in e["message"] for e in errors)
+    # with one value each, it goes through
+    crm.ok("PATCH", f"{RECORDS.format('contact')}/{two['id']}",
+           json={"firms": [b], "people": [crm.user_id], "tags": ["new"]})
+    crm.ok("POST", "/apps/crm/forms/contact/publish")
+    got = {r["id"]: r for r in records(crm, "contact")}
+    assert (got[one["id"]]["firms"], got[one["id"]]["people"], got[one["id"]]["tags"]) == (
+        a, other, "won")
+    assert (got[two["id"]]["firms"], got[two["id"]]["people"], got[two["id"]]["tags"]) == (
+        b, crm.user_id, "new")
