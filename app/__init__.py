@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -12,8 +13,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(ROOT / "instance"), instance_relative_config=True,
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
-    if test_config and test_config.get("INSTANCE_PATH"):
-        app.instance_path = test_config["INSTANCE_PATH"]
+    instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("TRELLIS_INSTANCE_PATH")
+    if instance:
+        app.instance_path = instance
     from app.config import load_config
 
     load_config(app, test_config)

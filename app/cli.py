@@ -190,7 +190,8 @@ def run_command(host: str, port: int, no_worker: bool) -> None:
     """Set up everything and start the web server, an RQ worker and the scheduler."""
     from app.serve import serve
 
-    serve(current_app, host, port, with_worker=not no_worker)
+    # the server's threads need the app itself, not the context-bound proxy
+    serve(current_app._get_current_object(), host, port, with_worker=not no_worker)
 
 
 COMMANDS = (init_db_command, create_user_command, create_token_command, import_app_command,
