@@ -50,7 +50,8 @@ def shell_view() -> ShellVM:
             vm.apps = visible_apps(db_session(), current_principal(), lang)
             args = request.view_args or {}
             if request.blueprint == "forms":
-                vm.current_app = mark_active(vm.apps, args.get("app_key"), args.get("form_key"))
+                vm.current_app = mark_active(vm.apps, args.get("app_key"), args.get("form_key"),
+                                             request.args.get("view"))
     except Exception:  # the layout of an error page must render even when the database fails
         log.exception("building the navigation failed")
         db_session().rollback()

@@ -179,7 +179,8 @@ class DecimalField(FieldType):
     def widget_context(self, fld: Mapping, value: Any, lang: str) -> dict[str, Any]:
         cfg = config(fld)
         places = precision(fld)
-        return {"step": format(Decimal(1).scaleb(-places), "f"), "min": cfg.get("min"),
+        return {"step": format(Decimal(1).scaleb(-places), "f"),
+                "example": format(Decimal(0).scaleb(-places), "f"), "min": cfg.get("min"),
                 "max": cfg.get("max"), "currency": cfg.get("currency"),
                 "symbol": SYMBOL_BY_CURRENCY.get(cfg.get("currency") or ""),
                 "unit": cfg.get("unit")}

@@ -37,7 +37,10 @@ class NavApp:
 
     @property
     def initial(self) -> str:
-        return (self.icon or self.label[:1] or self.key[:1]).upper()
+        """An emoji or one or two letters chosen as the icon, else the label's first letter."""
+        if self.icon and len(self.icon) <= 2:
+            return self.icon
+        return (self.label[:1] or self.key[:1]).upper()
 
 
 def published(session: Session, kind: str, app_key: str | None = None
@@ -57,16 +60,19 @@ def readable(principal: Principal, form_body: dict) -> bool:
     return access_for(principal, form_body).scope("read") != "none"
 
 
-def _forms_of(app_body: dict, forms: dict[str, dict], principal: Principal, lang: str
-              ) -> list[NavForm]:
-    """The app's navigation entries (or every published form) that the person may read."""
+def _forms_of(app_body: dict, forms: dict[str, dict], views: dict[str, dict],
+              principal: Principal, lang: str) -> list[NavForm]:
+    """The app's navigation entries (or every published form) that the person may read;
+    an entry is named by its own label, else its view's, else its form's."""
     entries = app_body.get("navigation") or [{"form": key} for key in forms]
     out = []
     for entry in entries:
         body = forms.get(entry["form"])
         if body is None or not readable(principal, body):
             continue
-        label = label_text(entry.get("label") or body.get("label"), lang) or entry["form"]
+        view = views.get(entry.get("view") or "", {})
+        label = label_text(entry.get("label") or view.get("label") or body.get("label"),
+                           lang) or entry["form"]
         args = {"view": entry["view"]} if entry.get("view") else {}
         url = url_for("forms.record_list", app_key=app_body["key"], form_key=entry["form"],
                       **args)
@@ -81,9 +87,13 @@ def visible_apps(session: Session, principal: Principal | None, lang: str) -> li
     forms_by_app: dict[str, dict[str, dict]] = {}
     for doc, body in published(session, "form"):
         forms_by_app.setdefault(doc.app_key, {})[doc.key] = body
+    views_by_app: dict[str, dict[str, dict]] = {}
+    for doc, body in published(session, "view"):
+        views_by_app.setdefault(doc.app_key, {})[doc.key] = body
     apps = []
     for doc, body in published(session, "app"):
-        forms = _forms_of(body, forms_by_app.get(doc.key, {}), principal, lang)
+        forms = _forms_of(body, forms_by_app.get(doc.key, {}), views_by_app.get(doc.key, {}),
+                          principal, lang)
         if not forms and not (principal.roles & BUILDERS):
             continue
         apps.append(NavApp(
@@ -94,13 +104,18 @@ def visible_apps(session: Session, principal: Principal | None, lang: str) -> li
     return apps
 
 
-def mark_active(apps: list[NavApp], app_key: str | None, form_key: str | None) -> NavApp | None:
-    """Flag the current app and form; returns the current app."""
+def mark_active(apps: list[NavApp], app_key: str | None, form_key: str | None,
+                view_key: str | None = None) -> NavApp | None:
+    """Flag the current app and its one current entry (the form's entry for the view shown,
+    else its first entry); returns the current app."""
     current = None
     for app in apps:
         app.active = app.key == app_key
         if app.active:
             current = app
+            candidates = [f for f in app.forms if f.key == form_key]
+            chosen = next((f for f in candidates if view_key and f.view == view_key),
+                          candidates[0] if candidates else None)
             for form in app.forms:
-                form.active = form.key == form_key
+                form.active = form is chosen
     return current
