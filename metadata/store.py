@@ -117,6 +117,8 @@ class DocumentStore:
                                         f"(you edited revision {base_revision}, it is now at "
                                         f"revision {doc.revision}); reload and apply your "
                                         "change again")])
+        if doc.draft == body:
+            return doc  # saving what is there already changes nothing (autosaves repeat)
         doc.draft = copy.deepcopy(body)
         doc.revision += 1
         doc.updated_at = self.now()

@@ -16,7 +16,10 @@ MAX_LENGTH = 10_000
 
 
 def clean_text(value: str) -> str:
-    """Normalise to NFC, strip surrounding white space; keep everything else byte-exact."""
+    """Normalise to NFC, strip surrounding white space; keep everything else byte-exact.
+    NUL cannot be stored by PostgreSQL, so it is refused everywhere alike."""
+    if "\x00" in value:
+        raise FieldValueError("must not contain NUL characters (\\u0000)")
     return unicodedata.normalize("NFC", value).strip()
 
 

@@ -48,6 +48,8 @@ class TextAreaField(FieldType):
     def coerce(self, value: Any, fld: Mapping) -> Any:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise FieldValueError("must be a text")
+        if "\x00" in str(value):
+            raise FieldValueError("must not contain NUL characters (\\u0000)")
         text = clean_multiline(str(value))
         if len(text) > self._max(fld):
             raise FieldValueError(f"must be at most {self._max(fld)} characters long")

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from metadata.errors import Conflict, InvalidDocument, NotFound, Problem
+from metadata.errors import Conflict, Forbidden, InvalidDocument, NotFound, Problem
 from metadata.orm import Base
 from runtime.fields.base import FieldType
 from runtime.forms.plan import FormPlan
@@ -100,9 +100,19 @@ class Records:
             query = query.with_for_update()
         row = self.conn.execute(query).mappings().first()
         if row is None:
+            if action != "read" and self._readable(record_id):
+                raise Forbidden([Problem("", f"you may read record {record_id} of "
+                                             f"{self.plan.form_key} but not {action} it")])
             raise NotFound([Problem("", f"record {record_id} of {self.plan.form_key} does not "
                                         "exist or is not visible to you")])
         return row
+
+    def _readable(self, record_id: int) -> bool:
+        if self.access.scope("read") == "none":
+            return False
+        query = sa.select(self.table.c.id).where(self.table.c.id == record_id,
+                                                 self.visible("read"))
+        return self.conn.execute(query).first() is not None
 
     def get(self, record_id: int) -> dict:
         return self.to_json([self._row(record_id)])[0]

@@ -79,9 +79,14 @@ def test_save_draft_returns_revision_as_etag(crm):
     doc["label"] = "Contacts"
     second = crm.put(FORM, json=doc, headers={"If-Match": '"1"'})
     assert second.status_code == 200 and second.headers["ETag"] == '"2"'
+    doc["label"] = "People"
     third = crm.put(FORM + "?base_version=2", json=doc)
     assert third.status_code == 200 and third.headers["ETag"] == '"3"'
+    # saving the same draft again (autosave) is no new revision
+    again = crm.put(FORM, json=doc, headers={"If-Match": '"3"'})
+    assert again.status_code == 200 and again.headers["ETag"] == '"3"'
     # a weak ETag as sent back by some clients works too
+    doc["label"] = "Persons"
     fourth = crm.put(FORM, json=doc, headers={"If-Match": 'W/"3"'})
     assert fourth.status_code == 200 and fourth.headers["ETag"] == '"4"'
 
@@ -155,7 +160,7 @@ def test_publish_makes_numbered_immutable_versions(crm, runtime):
 
 def test_publish_with_stale_revision_is_409(crm):
     crm.ok("PUT", "/apps/crm/forms/company", json=company_doc())
-    crm.ok("PUT", "/apps/crm/forms/company", json=company_doc())
+    crm.ok("PUT", "/apps/crm/forms/company", json={**company_doc(), "label": "Firms"})
     assert_error(crm.post("/apps/crm/forms/company/publish", headers={"If-Match": '"1"'}), 409)
     assert crm.ok("GET", "/apps/crm/forms/company/versions")["versions"] == []
     assert crm.ok("POST", "/apps/crm/forms/company/publish",
