@@ -20,7 +20,12 @@ from runtime.clock import Clock
 from runtime.fields.base import FieldType
 from runtime.forms.plan import FormPlan, compile_plan
 from runtime.permissions import Principal
-from runtime.storage.migrate import MigrationPlan, apply_migration, plan_migration
+from runtime.storage.migrate import (
+    MigrationPlan,
+    apply_migration,
+    check_conversions,
+    plan_migration,
+)
 from runtime.storage.models import FormTable
 from runtime.storage.names import form_table_name
 
@@ -77,6 +82,16 @@ class Runtime:
         name = existing.table_name if existing else form_table_name(doc.app_key, doc.key)
         return plan_migration(name, existing.fields if existing else None, body["fields"],
                               self.fields, self.engine.dialect)
+
+    def dry_run(self, session: Session, doc: Document) -> MigrationPlan:
+        """What publishing the draft would do to the table; refuses like the publish would
+        when stored values do not convert. Writes nothing."""
+        plan = self.migration_plan(session, doc, doc.draft)
+        existing = session.scalar(sa.select(FormTable).filter_by(app_key=doc.app_key,
+                                                                 form_key=doc.key))
+        check_conversions(session.connection(), plan, existing.fields if existing else None,
+                          self.fields)
+        return plan
 
     def on_publish(self, session: Session, doc: Document, version: DocumentVersion
                    ) -> MigrationPlan | None:

@@ -214,7 +214,7 @@ def _publish(require: Callable, app_key: str, kind: str, key: str) -> Response:
                            status=409)
     if request.args.get("dry_run") in ("1", "true"):
         rt.store.check(kind, doc.draft, rt.store.context(session, app_key, {}))
-        plan = rt.migration_plan(session, doc, doc.draft) if kind == "form" else None
+        plan = rt.dry_run(session, doc) if kind == "form" else None
         return jsonify({"dry_run": True, "migration": plan.summary() if plan else None})
     before = doc.published_version
     with transaction():

@@ -92,6 +92,30 @@ def plan_migration(table_name: str, old_layout: Sequence[Mapping] | None,
     return plan
 
 
+def convert_all(conn: sa.Connection, plan: MigrationPlan, old_tables: FormTables,
+                field_types: Mapping[str, FieldType]) -> dict[str, dict[int, Any]]:
+    """The stored values of every converted field in their new type (nothing is written);
+    InvalidDocument names every field, and its records, that do not convert."""
+    converted, problems = {}, []
+    for change in plan.converted:
+        try:
+            converted[change["key"]] = _convert_values(conn, old_tables, change, field_types)
+        except InvalidDocument as exc:
+            problems += exc.problems
+    if problems:
+        raise InvalidDocument(problems)
+    return converted
+
+
+def check_conversions(conn: sa.Connection, plan: MigrationPlan,
+                      old_layout: Sequence[Mapping] | None,
+                      field_types: Mapping[str, FieldType]) -> None:
+    """What a dry run of a publish checks: that the stored data converts."""
+    if plan.converted:
+        convert_all(conn, plan, build_tables(plan.table_name, old_layout or [], field_types),
+                    field_types)
+
+
 def apply_migration(conn: sa.Connection, plan: MigrationPlan, old_layout: Sequence[Mapping] | None,
                     field_types: Mapping[str, FieldType]) -> FormTables:
     """Run the plan's DDL and conversions on ``conn`` (inside the caller's transaction)."""
@@ -101,14 +125,7 @@ def apply_migration(conn: sa.Connection, plan: MigrationPlan, old_layout: Sequen
             table.create(conn)
         return new_tables
     old_tables = build_tables(plan.table_name, old_layout or [], field_types)
-    converted, problems = {}, []
-    for change in plan.converted:  # every field that does not convert is named at once
-        try:
-            converted[change["key"]] = _convert_values(conn, old_tables, change, field_types)
-        except InvalidDocument as exc:
-            problems += exc.problems
-    if problems:
-        raise InvalidDocument(problems)
+    converted = convert_all(conn, plan, old_tables, field_types)
     op = Operations(MigrationContext.configure(conn))
     for change in plan.converted:
         _drop_storage(op, conn, old_tables, change["old"], field_types)

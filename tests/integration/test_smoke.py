@@ -31,3 +31,18 @@ def test_unique_fields_refuse_duplicates(admin_api, factory):
     admin_api.ok("PATCH", f"/apps/crm/forms/company/records/{first['id']}", json={"name": "ACME"})
     admin_api.ok("DELETE", f"/apps/crm/forms/company/records/{first['id']}", 204)
     admin_api.create("crm", "company", {"name": "ACME"})
+
+
+def test_dry_run_refuses_a_type_change_the_data_cannot_take(admin_api, factory):
+    factory.app_doc(admin_api)
+    doc = {"kind": "form", "key": "item", "label": "Item",
+           "fields": [{"key": "size", "type": "text", "label": "Size"}]}
+    factory.form(admin_api, doc)
+    admin_api.create("crm", "item", {"size": "12"})
+    bad = admin_api.create("crm", "item", {"size": "large"})
+    doc["fields"][0]["type"] = "number"
+    admin_api.ok("PUT", "/apps/crm/forms/item", json=doc)
+    response = admin_api.post("/apps/crm/forms/item/publish?dry_run=1")
+    assert response.status_code == 422
+    assert f"record {bad['id']}" in response.get_data(as_text=True)
+    assert admin_api.ok("GET", "/apps/crm/forms/item/versions")["published_version"] == 1
