@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
+
+
+def _json(value) -> str:
+    # orjson: the audit log and JSON columns serialise a value per row on bulk writes
+    return orjson.dumps(value).decode()
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -12,10 +18,10 @@ def make_engine(url: str) -> sa.Engine:
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        engine = sa.create_engine(url, connect_args={"timeout": 30}, json_serializer=_json)
         _sqlite_pragmas(engine)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(url, pool_pre_ping=True, json_serializer=_json)
 
 
 def _sqlite_pragmas(engine: sa.Engine) -> None:

@@ -2,7 +2,7 @@
 hand-written Jinja template of the same page (same layout, same app, same logged-in session),
 requests per second through the WSGI app in the same run.
 
-    .venv/bin/python bench/form_page.py [--requests 1000]
+    .venv/bin/python bench/form_page.py [--requests 500] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def build():
     return app, client
 
 
-def run(n: int) -> float:
+def run(n: int, rounds: int = 3) -> float:
     _app, client = build()
     ours, raw = "/a/bench/big/new", "/handwritten/new"
     for url in (ours, raw):  # warm up: templates compiled, plan cached
@@ -88,18 +88,22 @@ def run(n: int) -> float:
     def fetch(url: str):
         return lambda: [client.get(url) for _ in range(n)]
 
-    raw_seconds = timed(fetch(raw))
-    our_seconds = timed(fetch(ours))
+    raw_seconds = our_seconds = float("inf")
+    for _ in range(rounds):  # best of a few rounds, interleaved: the machine is noisy
+        raw_seconds = min(raw_seconds, timed(fetch(raw)))
+        our_seconds = min(our_seconds, timed(fetch(ours)))
     ratio = raw_seconds / our_seconds
-    print(f"page: new record of a 30-field form, {n} requests each")
+    print(f"page: new record of a 30-field form, {n} requests each, best of {rounds} rounds")
     print(ratio_line("form page", n / our_seconds, n / raw_seconds, "requests/s", ">= 0.50"))
     return ratio
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=1000)
-    run(parser.parse_args().requests)
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    run(args.requests, args.rounds)
 
 
 if __name__ == "__main__":

@@ -2,12 +2,13 @@
 (coercion, normalisation, permission checks, audit entries) versus plain SQLAlchemy Core
 executemany of ready-made rows into the same table, same database, same run.
 
-    .venv/bin/python bench/ingest.py [--records 100000] [--database-url URL]
+    .venv/bin/python bench/ingest.py [--records 100000] [--rounds 3] [--database-url URL]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -83,7 +84,7 @@ def raw_rows(data: list[dict]) -> list[dict]:
     return rows
 
 
-def run(n: int, database_url: str | None) -> float:
+def run(n: int, database_url: str | None, rounds: int = 3) -> float:
     from runtime.permissions import Principal
     from runtime.storage.records import Records
 
@@ -95,6 +96,9 @@ def run(n: int, database_url: str | None) -> float:
     table = plan.table
     data = payloads(n)
     rows = raw_rows(data)
+    # the 100k prepared inputs are not part of either path: keep the collector off them
+    gc.collect()
+    gc.freeze()
 
     def raw() -> None:
         with runtime.engine.begin() as conn:
@@ -110,35 +114,46 @@ def run(n: int, database_url: str | None) -> float:
                 results = records.bulk_create(data[i:i + CHUNK])
                 assert all("record" in r for r in results), results[0]
 
-    raw_seconds = timed(raw)
-    with runtime.engine.begin() as conn:  # empty the table again, leaving no dead rows
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text(f'TRUNCATE "{table.name}"'))
-        else:
-            conn.execute(table.delete())
+    raw_best = our_best = float("inf")
+    for _ in range(rounds):  # best of a few rounds: disk and checkpoint noise is large
+        empty(runtime, table)
+        raw_best = min(raw_best, timed(raw))
+        empty(runtime, table)
+        our_best = min(our_best, timed(ours))
+        with runtime.engine.connect() as conn:
+            count = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            audits = conn.execute(sa.text("SELECT count(*) FROM audit_log")).scalar_one()
+        assert count == n and audits == n, (count, audits)
+    ratio = raw_best / our_best
+    print(f"database: {runtime.engine.dialect.name}, records: {n:,}, fields: 12, "
+          f"best of {rounds} rounds")
+    print(ratio_line("ingest", n / our_best, n / raw_best, "records/s", ">= 0.20"))
+    return ratio
+
+
+def empty(runtime, table: sa.Table) -> None:
+    """Empty the form's table and the audit log, leaving no dead rows behind."""
+    with runtime.engine.begin() as conn:
+        for name in (table.name, "audit_log"):
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text(f'TRUNCATE "{name}"'))
+            else:
+                conn.execute(sa.text(f'DELETE FROM "{name}"'))
     if runtime.engine.dialect.name == "sqlite":
-        raw_connection = runtime.engine.raw_connection()  # outside any transaction
+        raw_connection = runtime.engine.raw_connection()  # VACUUM runs outside transactions
         try:
             raw_connection.cursor().execute("VACUUM")
         finally:
             raw_connection.close()
-    our_seconds = timed(ours)
-    with runtime.engine.connect() as conn:
-        count = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-        audits = conn.execute(sa.text("SELECT count(*) FROM audit_log")).scalar_one()
-    assert count == n and audits == n, (count, audits)
-    ratio = (n / our_seconds) / (n / raw_seconds)
-    print(f"database: {runtime.engine.dialect.name}, records: {n:,}, fields: 12")
-    print(ratio_line("ingest", n / our_seconds, n / raw_seconds, "records/s", ">= 0.20"))
-    return ratio
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    run(args.records, args.database_url)
+    run(args.records, args.database_url, args.rounds)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ MAX_LENGTH = 254
 # what RFC 5321 allows unquoted, plus any non-ASCII letter (RFC 6531); no quoted local parts
 LOCAL_RE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\U0010ffff-]+"
                       r"(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\U0010ffff-]+)*")
+SPACE_RE = re.compile(r"\s")
 LABEL_RE = re.compile(r"(?!-)[a-z0-9\u0080-\U0010ffff-]{1,63}(?<!-)")
 
 
@@ -38,7 +39,7 @@ def normalise_email(value: str) -> str | None:
         text = text[len("mailto:"):].strip()
     if not text:
         return None
-    if text.count("@") != 1 or any(c.isspace() for c in text):
+    if text.count("@") != 1 or SPACE_RE.search(text):
         raise FieldValueError(f"{text!r} is not an e-mail address")
     local, domain = text.split("@")
     # full-width dots and letters in the domain (常见于中文输入法) become plain ASCII
