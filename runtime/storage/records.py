@@ -70,9 +70,9 @@ class Records:
         return sa.and_(self.table.c.deleted_at.is_(None),
                        row_clause(self.table, self.principal, scope, self.team_members))
 
-    def to_json(self, rows: Sequence[Mapping], with_separate: bool = True) -> list[dict]:
+    def to_json(self, rows: Sequence[Mapping]) -> list[dict]:
         separate: dict[str, dict[int, Any]] = {}
-        if with_separate and self._separate and rows:
+        if self._separate and rows:
             ids = [r["id"] for r in rows]
             for fld, ftype in self._separate:
                 if fld["key"] not in self.access.hidden:
@@ -87,10 +87,8 @@ class Records:
             for fld, ftype in self._row_fields:
                 if fld["key"] not in hidden:
                     record[fld["key"]] = ftype.from_row(row, fld)
-            for fld, ftype in self._separate:
-                if fld["key"] in separate:
-                    empty = [] if fld["type"] != "relation" or ftype.separate(fld) else None
-                    record[fld["key"]] = separate[fld["key"]].get(row["id"], empty)
+            for key, values in separate.items():
+                record[key] = values.get(row["id"], [])  # kept apart: always a list
             out.append(record)
         return out
 
