@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import service
+from app.auth.throttle import LoginThrottle
 from app.web import db_session, runtime
 from metadata.errors import InvalidDocument
 
@@ -25,19 +26,31 @@ def _safe_next(target: str | None) -> str:
 def auth_blueprint() -> Blueprint:
     bp = Blueprint("auth", __name__)
 
+    throttle = LoginThrottle()
+
     @bp.route("/login", methods=["GET", "POST"])
     def login():
-        error = None
+        error, status = None, 200
         if request.method == "POST":
-            user = service.check_login(db_session(), request.form.get("email", ""),
-                                       request.form.get("password", ""))
-            if user is None:
-                error = _("Wrong email or password.")
+            email = request.form.get("email", "").strip().lower()
+            keys = (f"ip:{request.remote_addr}", f"email:{email}")
+            wait = throttle.retry_after(*keys)
+            if wait:
+                error, status = _("Too many failed log-ins. Try again in %(minutes)s minutes.",
+                                  minutes=max(1, round(wait / 60))), 429
             else:
-                login_user(user, remember=bool(request.form.get("remember")))
-                return redirect(_safe_next(request.args.get("next")))
-        return render_template("app/login.html", error=error,
-                               email=request.form.get("email", "")), (401 if error else 200)
+                user = service.check_login(db_session(), email,
+                                           request.form.get("password", ""))
+                if user is None:
+                    throttle.failed(*keys)
+                    error, status = _("Wrong email or password."), 401
+                else:
+                    throttle.succeeded(*keys)
+                    login_user(user, remember=bool(request.form.get("remember")))
+                    return redirect(_safe_next(request.args.get("next")))
+        response = render_template("app/login.html", error=error,
+                                   email=request.form.get("email", ""))
+        return response, status
 
     @bp.post("/logout")
     def logout():
