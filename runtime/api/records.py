@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from flask import Blueprint, jsonify, request
 
 from metadata.errors import Problem, TrellisError
 from runtime.api.errors import json_body
+from runtime.api.params import list_query
 from runtime.permissions import Principal
-from runtime.storage.query import MAX_PER_PAGE, ListQuery, list_records
+from runtime.storage.query import MAX_PER_PAGE, list_records
 from runtime.storage.records import Records
 from runtime.web import current_runtime, db_session, transaction
 
@@ -22,51 +22,6 @@ def records_for(app_key: str, form_key: str, principal: Principal, via: str = "a
     rt, session = current_runtime(), db_session()
     plan = rt.plan(session, app_key, form_key)
     return Records(session, plan, principal, rt.clock.now(), via=via)
-
-
-def parse_filter(raw: str | None) -> list[dict]:
-    """``filter`` as a JSON list of {field, op, value}, or an object {"field": value | {op: v}}."""
-    if not raw:
-        return []
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise TrellisError([Problem("/filter", f"is not valid JSON (column {exc.colno}: "
-                                               f"{exc.msg})")]) from None
-    if isinstance(value, dict):
-        out = []
-        for key, cond in value.items():
-            if isinstance(cond, dict) and cond:
-                out += [{"field": key, "op": op, "value": v} for op, v in cond.items()]
-            else:
-                out.append({"field": key, "op": "eq", "value": cond})
-        return out
-    if isinstance(value, list) and all(isinstance(v, dict) and "field" in v for v in value):
-        return [{"op": "eq", **v} for v in value]
-    raise TrellisError([Problem("/filter", 'must be a JSON object like {"stage": "new"} or a '
-                                           'list like [{"field": "stage", "op": "eq", '
-                                           '"value": "new"}]')])
-
-
-def parse_sort(raw: str | None) -> list[tuple[str, str]]:
-    if not raw:
-        return []
-    out = []
-    for part in raw.split(","):
-        part = part.strip()
-        if part:
-            out.append((part[1:], "desc") if part.startswith("-") else (part.lstrip("+"), "asc"))
-    return out
-
-
-def _int_arg(name: str, default: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise TrellisError([Problem(f"/{name}", "must be a whole number")]) from None
 
 
 def expected_version() -> int | None:
@@ -97,14 +52,7 @@ def register(bp: Blueprint, require: Callable) -> None:
     @bp.get(BASE)
     def list_(app_key: str, form_key: str):
         records = records_for(app_key, form_key, require("records:read"))
-        query = ListQuery(filters=parse_filter(request.args.get("filter")),
-                          sort=parse_sort(request.args.get("sort")),
-                          q=request.args.get("q", "")[:200],
-                          page=_int_arg("page", 1),
-                          per_page=_int_arg("per_page", 50),
-                          cursor=request.args.get("cursor") or None,
-                          with_total=request.args.get("total", "1") != "0")
-        return jsonify(list_records(records, query).as_dict())
+        return jsonify(list_records(records, list_query(request.args)).as_dict())
 
     @bp.post(BASE)
     def create(app_key: str, form_key: str):
