@@ -40,8 +40,8 @@ class AuditEntry(Base):
     record_id: Mapped[int]
     action: Mapped[str] = mapped_column(sa.String(16))  # create | update | delete | restore
     version: Mapped[int]
-    # [{"field": key, "old": value, "new": value}]
-    changes: Mapped[list] = mapped_column(JSONValue)
+    # [{"field": key, "old": value, "new": value}]; a creation stores {field: new value}
+    changes: Mapped[list | dict] = mapped_column(JSONValue)
     via: Mapped[str] = mapped_column(sa.String(16), default="api")  # api | ui | import | system
 
 

@@ -151,9 +151,9 @@ class Records:
                 if fld["key"] in values:
                     tables = self.plan.tables.children[fld["key"]]
                     ftype.save_separate(self.conn, tables, record_id, values[fld["key"]], fld)
-            changes = [{"field": k, "old": None, "new": v} for k, v in values.items()
-                       if v is not None and v != []]
-            audit.append(self._audit(record_id, "create", 1, changes))
+            # a creation stores its values as {field: new}: the old values are all empty
+            created = {k: v for k, v in values.items() if v is not None and v != []}
+            audit.append(self._audit(record_id, "create", 1, created))
         self.conn.execute(AUDIT.insert(), audit)
         hidden = self.access.hidden
         fields = [f["key"] for f in self.plan.fields if f["key"] not in hidden]
@@ -204,7 +204,8 @@ class Records:
                 row.update(to_row(values.get(key), fld))
         return row
 
-    def _audit(self, record_id: int, action: str, version: int, changes: list) -> dict:
+    def _audit(self, record_id: int, action: str, version: int, changes: list | dict
+               ) -> dict:
         return {"at": self.now, "user_id": self.principal.user_id,
                 "app_key": self.plan.app_key, "form_key": self.plan.form_key,
                 "record_id": record_id, "action": action, "version": version,
@@ -284,7 +285,10 @@ class Records:
                  .order_by(AUDIT.c.id))
         out = []
         for entry in self.conn.execute(query).mappings():
-            changes = [c for c in entry["changes"] if c["field"] not in self.access.hidden]
+            changes = entry["changes"]
+            if isinstance(changes, dict):  # a creation: {field: new}
+                changes = [{"field": k, "old": None, "new": v} for k, v in changes.items()]
+            changes = [c for c in changes if c["field"] not in self.access.hidden]
             out.append({"id": entry["id"], "at": iso(entry["at"]), "action": entry["action"],
                         "version": entry["version"], "user": entry["user_id"],
                         "user_name": entry["user_name"], "via": entry["via"],

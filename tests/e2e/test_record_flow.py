@@ -7,6 +7,7 @@ import re
 from urllib.parse import quote
 
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.forms import FIELD_TYPES
 
@@ -49,17 +50,34 @@ def focus_search(page: Page, select_id: str) -> None:
     expect(wrapper).to_have_class(re.compile(r"\bfocus\b"))
 
 
+def remote_search(page: Page, select_id: str, typed: str, attempts: int = 3) -> None:
+    """Type a search and wait for the server's answer. On a loaded machine a late blur (a
+    date picker closing gives its input the focus back) can make the picker drop the text
+    before its throttled search fires: then focus and type again, as a person would."""
+    query = "q=" + quote(typed)
+    search = page.locator(f"#{select_id}-ts-control")
+    for attempt in range(attempts):
+        try:
+            with page.expect_response(lambda r: query in r.url, timeout=8000):
+                search.fill("")
+                search.fill(typed)
+            return
+        except PlaywrightTimeoutError:
+            if attempt == attempts - 1:
+                raise
+            focus_search(page, select_id)
+
+
 def pick(page: Page, select_id: str, typed: str, option: str, remote: bool = False) -> None:
     """Type into a tom-select and choose the option that appears."""
     wrapper = page.locator(f"#{select_id} + .ts-wrapper")
+    search = page.locator(f"#{select_id}-ts-control")
     focus_search(page, select_id)
     if remote:  # the search goes to the server: wait for the answer to the typed text
-        query = "q=" + quote(typed)
-        with page.expect_response(lambda response: query in response.url):
-            page.keyboard.type(typed)
+        remote_search(page, select_id, typed)
         expect(wrapper).not_to_have_class(re.compile(r"\bloading\b"))
     else:
-        page.keyboard.type(typed)
+        search.fill(typed)
     page.locator(f"#{select_id}-ts-dropdown .option", has_text=option).first.click()
     expect(wrapper.locator(".item", has_text=option)).to_be_visible()
     page.keyboard.press("Escape")
