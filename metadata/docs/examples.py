@@ -21,7 +21,7 @@ EXAMPLE_COMPANY_FORM: dict[str, Any] = {
 }
 EXAMPLE_FORM: dict[str, Any] = {
     "kind": "form", "key": "contact", "label": {"zh": "联系人", "en": "Contact"},
-    "description": {"zh": "销售线索的联系人", "en": "People we sell to"},
+    "description": {"zh": "我们服务的客户联系人", "en": "People we sell to"},
     "title_field": "name",
     "fields": [
         {"key": "name", "type": "text", "label": "姓名", "required": True,

@@ -54,7 +54,7 @@ SCOPES = {
     "team": "records owned by the user or by members of the user's teams",
     "all": "every record",
 }
-# Where a local ``$ref`` leads in this document.
+# Where a local ``$ref`` points in this document.
 FLAG_ROWS = (
     ("searchable", "full-text search (`q`)"),
     ("sortable", "sortable"),

@@ -1,4 +1,4 @@
-"""Which apps and forms a person can open, and the navigation entries that lead there."""
+"""Which apps and forms a person can open, and the navigation entries that take them there."""
 
 from __future__ import annotations
 
