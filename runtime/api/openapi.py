@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from runtime.web import current_runtime, db_session
+from runtime.permissions import access_for
+from runtime.web import current_principal, current_runtime, db_session
 
 ERRORS = {"$ref": "#/components/responses/Error"}
 
@@ -94,10 +95,17 @@ def static_paths() -> dict[str, Any]:
 
 
 def form_schemas() -> dict[str, Any]:
+    """A record schema per published form the caller may read (none for strangers)."""
+    principal = current_principal()
+    if principal is None or not principal.has_scope("metadata:read"):
+        return {}
     rt, session = current_runtime(), db_session()
     schemas = {}
     for doc in rt.store.list(session, kind="form"):
         if doc.published_version is None:
+            continue
+        body = rt.store.published_body(session, doc)
+        if access_for(principal, body).scope("read") == "none":
             continue
         plan = rt.plan(session, doc.app_key, doc.key)
         props: dict[str, Any] = {

@@ -18,3 +18,12 @@ def test_openapi_is_valid_and_lists_forms(admin_api, factory):
     assert {"type": "string", "enum": ["new"]} in record["properties"]["stage"]["anyOf"]
     paths = spec["paths"]
     assert "/apps/{app_key}/forms/{form_key}/records/bulk" in paths
+
+
+def test_strangers_see_the_api_but_not_the_forms(admin_api, factory, client):
+    factory.app_doc(admin_api)
+    factory.form(admin_api, {"kind": "form", "key": "secret", "label": "Secret",
+                             "fields": [{"key": "name", "type": "text", "label": "Name"}]})
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "/apps" in spec["paths"]
+    assert "crm.secret" not in spec["components"]["schemas"]
