@@ -1,0 +1,225 @@
+"""The type checker: gives every node a type, or a FormulaError a business user can act on."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from runtime.formula.ast import (
+    MAX_DEPTH,
+    Binary,
+    Call,
+    FieldRef,
+    ListLiteral,
+    Literal,
+    Node,
+    Unary,
+    depth,
+)
+from runtime.formula.errors import FormulaError
+from runtime.formula.functions import ArgumentProblem, FunctionRegistry, default_registry
+from runtime.formula.grammar import parse
+from runtime.formula.types import NUMERIC, ORDERED, FType, Scope, comparable, describe, unify
+
+CONCATENABLE = (FType.TEXT, FType.INTEGER, FType.DATE, FType.NULL)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A formula whose every node has a type (``types`` is keyed by ``id(node)``)."""
+
+    node: Node
+    type: FType
+    types: dict[int, FType]
+    source: str | None = None
+
+    def type_of(self, node: Node) -> FType:
+        return self.types[id(node)]
+
+
+class _Problem(Exception):
+    def __init__(self, message: str, node: Node):
+        super().__init__(message)
+        self.message = message
+        self.node = node
+
+
+def suggest(word: str, candidates: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def check(formula: str | Node, scope: Scope, registry: FunctionRegistry | None = None,
+          expected: FType | None = None, source: str | None = None) -> Checked:
+    """Type ``formula`` (source text or an AST) against ``scope``'s fields."""
+    if isinstance(formula, str):
+        source, node = formula, parse(formula)
+    else:
+        node = formula
+        if depth(node) > MAX_DEPTH:
+            raise FormulaError(f"the formula is nested more than {MAX_DEPTH} levels deep")
+    checker = _Checker(scope, registry or default_registry())
+    try:
+        result = checker.visit(node)
+        if expected is not None and unify(expected, result) != expected:
+            raise _Problem(f"the formula must give {describe(expected)}, but it gives "
+                           f"{describe(result)}", node)
+    except _Problem as problem:
+        pos = problem.node.pos
+        if source is not None:
+            raise FormulaError.at(problem.message, source, pos) from None
+        raise FormulaError(problem.message, pos) from None
+    return Checked(node, result, checker.types, source)
+
+
+class _Checker:
+    def __init__(self, scope: Scope, registry: FunctionRegistry):
+        self.scope = scope
+        self.registry = registry
+        self.types: dict[int, FType] = {}
+
+    def visit(self, node: Node) -> FType:
+        match node:
+            case Literal():
+                result = literal_type(node.value)
+            case FieldRef():
+                result = self.field(node)
+            case Unary():
+                result = self.unary(node)
+            case Binary():
+                result = self.binary(node)
+            case Call():
+                result = self.call(node)
+            case ListLiteral():
+                raise _Problem("a list [...] can only follow IN or NOT IN", node)
+            case _:
+                raise _Problem("unknown formula element", node)
+        self.types[id(node)] = result
+        return result
+
+    def field(self, node: FieldRef) -> FType:
+        scope, prefix = self.scope, ""
+        if node.relation is not None:
+            related = scope.related(node.relation)
+            if related is None:
+                raise _Problem(f"{{{node.relation}}} is not a link to one record of another "
+                               f"form in {scope.label}", node)
+            scope, prefix = related, node.relation + "."
+        if node.key in scope.fields:
+            return scope.fields[node.key]
+        message = f"{{{prefix}{node.key}}} is not a field of {scope.label}"
+        close = suggest(node.key, scope.fields)
+        if close:
+            message += f" — did you mean {{{prefix}{close}}}?"
+        raise _Problem(message, node)
+
+    def unary(self, node: Unary) -> FType:
+        operand = self.visit(node.operand)
+        if node.op == "NOT":
+            self.need(node.operand, operand, (FType.BOOLEAN,), "NOT")
+            return FType.BOOLEAN
+        self.need(node.operand, operand, NUMERIC, "a minus sign")
+        return FType.INTEGER if operand == FType.NULL else operand
+
+    def need(self, node: Node, actual: FType, allowed: Iterable[FType], what: str) -> None:
+        allowed = tuple(allowed)
+        if actual != FType.NULL and actual not in allowed:
+            wanted = " or ".join(describe(t) for t in allowed if t != FType.NULL)
+            raise _Problem(f"{what} needs {wanted}, not {describe(actual)}", node)
+
+    def binary(self, node: Binary) -> FType:
+        if node.op in ("IN", "NOT IN"):
+            return self.membership(node)
+        left, right = self.visit(node.left), self.visit(node.right)
+        op = node.op
+        if op in ("AND", "OR"):
+            self.need(node.left, left, (FType.BOOLEAN,), op)
+            self.need(node.right, right, (FType.BOOLEAN,), op)
+            return FType.BOOLEAN
+        if op == "&":
+            self.need(node.left, left, CONCATENABLE, "&")
+            self.need(node.right, right, CONCATENABLE, "&")
+            return FType.TEXT
+        if op in ("+", "-", "*", "/"):
+            return self.arithmetic(node, left, right)
+        return self.comparison(node, left, right)
+
+    def arithmetic(self, node: Binary, left: FType, right: FType) -> FType:
+        for side, kind in ((node.left, left), (node.right, right)):
+            if kind == FType.TEXT and node.op == "+":
+                raise _Problem("use & to join text, + only adds numbers", node)
+            if kind in (FType.DATE, FType.DATETIME):
+                raise _Problem(f"'{node.op}' does not work on dates: use DATEADD, "
+                               "DAYS_BETWEEN or HOURS_BETWEEN", side)
+            self.need(side, kind, NUMERIC, f"'{node.op}'")
+        if node.op == "/" or FType.NUMBER in (left, right):
+            return FType.NUMBER
+        return FType.INTEGER
+
+    def comparison(self, node: Binary, left: FType, right: FType) -> FType:
+        allowed = ORDERED if node.op in ("<", "<=", ">", ">=") else (*ORDERED, FType.BOOLEAN)
+        self.need(node.left, left, allowed, f"'{node.op}'")
+        self.need(node.right, right, allowed, f"'{node.op}'")
+        if not comparable(left, right):
+            raise _Problem(f"cannot compare {describe(left)} with {describe(right)}", node)
+        return FType.BOOLEAN
+
+    def membership(self, node: Binary) -> FType:
+        left = self.visit(node.left)
+        right = node.right
+        if isinstance(right, ListLiteral):
+            if not right.items:
+                raise _Problem(f"the list after {node.op} is empty", right)
+            for item in right.items:
+                kind = self.visit(item)
+                if kind == FType.NULL:
+                    raise _Problem("NULL cannot be in a list: use ISBLANK(...) instead", item)
+                if not comparable(left, kind) or kind == FType.TEXT_LIST:
+                    raise _Problem(f"the list holds {describe(kind)}, which cannot be compared "
+                                   f"with {describe(left)}", item)
+            self.types[id(right)] = left
+            return FType.BOOLEAN
+        kind = self.visit(right)
+        if kind != FType.TEXT_LIST:
+            raise _Problem(f"{node.op} needs a list such as [\"a\", \"b\"] or a multi-select "
+                           "field after it", right)
+        self.need(node.left, left, (FType.TEXT,), node.op)
+        return FType.BOOLEAN
+
+    def call(self, node: Call) -> FType:
+        fn = self.registry.get(node.name)
+        if fn is None:
+            message = f"{node.name} is not a known function"
+            close = suggest(node.name.upper(), self.registry.names())
+            raise _Problem(message + (f" — did you mean {close}?" if close else ""), node)
+        count = len(node.args)
+        if count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
+            raise _Problem(f"{fn.name} takes {arity(fn.min_args, fn.max_args)}, not {count}: "
+                           f"{fn.signature}", node)
+        types = [self.visit(arg) for arg in node.args]
+        try:
+            return fn.result_type(types, node.args)
+        except ArgumentProblem as problem:
+            where = node if problem.index is None else node.args[problem.index]
+            raise _Problem(problem.message, where) from None
+
+
+def arity(low: int, high: int | None) -> str:
+    if high is None:
+        return f"at least {low} argument{'s' if low != 1 else ''}"
+    if low == high:
+        return f"{low} argument{'s' if low != 1 else ''}"
+    return f"{low} to {high} arguments"
+
+
+def literal_type(value: object) -> FType:
+    if value is None:
+        return FType.NULL
+    if isinstance(value, bool):
+        return FType.BOOLEAN
+    if isinstance(value, int):
+        return FType.INTEGER
+    if isinstance(value, float):
+        return FType.NUMBER
+    return FType.TEXT

@@ -1,0 +1,188 @@
+"""Date functions: TODAY, NOW, DATE, YEAR, MONTH, DAY, WEEKDAY, DATEADD, DAYS_BETWEEN,
+HOURS_BETWEEN.
+
+Date-times are UTC and whole seconds on both sides. TODAY is the UTC date of the clock.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from runtime.formula import sqlparts
+from runtime.formula.ast import Literal
+from runtime.formula.functions import ArgumentProblem, Function, expect
+from runtime.formula.types import FType
+
+MOMENTS = (FType.DATE, FType.DATETIME)
+
+
+def as_datetime(value: date) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time(), UTC)
+
+
+def as_date(value: date) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+class Today(Function):
+    name, aliases, signature = "TODAY", ("今天",), "TODAY()"
+    description = "Today's date (UTC)."
+    min_args, max_args = 0, 0
+
+    def result_type(self, types, nodes):
+        return FType.DATE
+
+    def python(self, fns, call):
+        return lambda record: call.now().date()
+
+    def to_sql(self, args, call):
+        return sqlparts.date_literal(call.now().date(), call.dialect)
+
+
+class Now(Function):
+    name, aliases, signature = "NOW", ("现在",), "NOW()"
+    description = "The current date and time (UTC, to the second)."
+    min_args, max_args = 0, 0
+
+    def result_type(self, types, nodes):
+        return FType.DATETIME
+
+    def python(self, fns, call):
+        return lambda record: call.now().replace(microsecond=0)
+
+    def to_sql(self, args, call):
+        return sqlparts.datetime_literal(call.now().replace(microsecond=0), call.dialect)
+
+
+def constant_date(nodes) -> date:
+    """The date that DATE("2024-03-05") or DATE(2024, 3, 5) stands for."""
+    values = [n.value if isinstance(n, Literal) else n for n in nodes]
+    try:
+        if len(values) == 1 and isinstance(values[0], str):
+            return date.fromisoformat(values[0])
+        if len(values) == 3 and all(type(v) is int for v in values):
+            return date(*values)
+    except ValueError as exc:
+        raise ArgumentProblem(f"DATE: {exc}") from None
+    raise ArgumentProblem('DATE takes a date written as DATE("2024-03-05") or '
+                          "DATE(2024, 3, 5)")
+
+
+class Date(Function):
+    name, aliases, signature = "DATE", ("日期",), 'DATE("2024-03-05") or DATE(2024, 3, 5)'
+    description = "A fixed date."
+    min_args, max_args = 1, 3
+
+    def result_type(self, types, nodes):
+        constant_date(nodes)
+        return FType.DATE
+
+    def python(self, fns, call):
+        value = constant_date(call.nodes)
+        return lambda record: value
+
+    def to_sql(self, args, call):
+        return sqlparts.date_literal(constant_date(call.nodes), call.dialect)
+
+
+class Year(Function):
+    name, aliases, signature = "YEAR", ("年",), "YEAR(date)"
+    description = "The year of a date."
+    part = "year"
+
+    def result_type(self, types, nodes):
+        expect(types, 0, MOMENTS, f"the argument of {self.name}")
+        return FType.INTEGER
+
+    def evaluate(self, value: date) -> Any:
+        return getattr(value, self.part)
+
+    def to_sql(self, args, call):
+        return sqlparts.date_part(self.part, args[0])
+
+
+class Month(Year):
+    name, aliases, signature = "MONTH", ("月",), "MONTH(date)"
+    description = "The month of a date, 1 to 12."
+    part = "month"
+
+
+class Day(Year):
+    name, aliases, signature = "DAY", ("日",), "DAY(date)"
+    description = "The day of the month of a date, 1 to 31."
+    part = "day"
+
+
+class Weekday(Year):
+    name, aliases, signature = "WEEKDAY", ("星期",), "WEEKDAY(date)"
+    description = "The day of the week: 1 for Monday to 7 for Sunday."
+
+    def evaluate(self, value: date) -> Any:
+        return value.isoweekday()
+
+    def to_sql(self, args, call):
+        return sqlparts.weekday(args[0])
+
+
+class DateAdd(Function):
+    name, aliases, signature = "DATEADD", ("日期加",), "DATEADD(date, days)"
+    description = "The date (or date and time) that many days later (earlier when negative)."
+    min_args, max_args = 2, 2
+
+    def result_type(self, types, nodes):
+        expect(types, 0, MOMENTS, "the date of DATEADD")
+        expect(types, 1, (FType.INTEGER,), "the days of DATEADD")
+        return FType.DATE if types[0] == FType.NULL else types[0]
+
+    def evaluate(self, moment: date, days: int) -> Any:
+        try:
+            return moment + timedelta(days=days)
+        except OverflowError:
+            return None
+
+    def to_sql(self, args, call):
+        return sqlparts.add_days(args[0], args[1], call.types[0], call.dialect)
+
+
+class DaysBetween(Function):
+    name, aliases, signature = "DAYS_BETWEEN", ("相差天数",), "DAYS_BETWEEN(start, end)"
+    description = "Whole days from the start date to the end date (negative if end is first)."
+    min_args, max_args = 2, 2
+
+    def result_type(self, types, nodes):
+        expect(types, 0, MOMENTS, f"the start of {self.name}")
+        expect(types, 1, MOMENTS, f"the end of {self.name}")
+        return FType.INTEGER
+
+    def evaluate(self, start: date, end: date) -> Any:
+        return (as_date(end) - as_date(start)).days
+
+    def to_sql(self, args, call):
+        start, end = (sqlparts.day_number(a, call.dialect) for a in args)
+        return sqlparts.as_integer(end - start)
+
+
+class HoursBetween(DaysBetween):
+    name, aliases, signature = "HOURS_BETWEEN", ("相差小时",), "HOURS_BETWEEN(start, end)"
+    description = "Hours from start to end, with fractions (a date counts from midnight UTC)."
+
+    def result_type(self, types, nodes):
+        super().result_type(types, nodes)
+        return FType.NUMBER
+
+    def evaluate(self, start: date, end: date) -> Any:
+        seconds = int(as_datetime(end).timestamp()) - int(as_datetime(start).timestamp())
+        return seconds / 3600
+
+    def to_sql(self, args, call):
+        start, end = (sqlparts.epoch_seconds(a, call.dialect) for a in args)
+        return sqlparts.divide(sqlparts.as_float(end - start), sa.literal(3600.0, sa.Float()))
+
+
+DATE_FUNCTIONS = (Today, Now, Date, Year, Month, Day, Weekday, DateAdd, DaysBetween,
+                  HoursBetween)

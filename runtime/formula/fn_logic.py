@@ -1,0 +1,176 @@
+"""Logic functions: IF, IFS, AND, OR, NOT, ISBLANK, COALESCE."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from runtime.formula.functions import ArgumentProblem, CallContext, Fn, Function, expect
+from runtime.formula.types import FType, describe, unify
+
+BOOL = (FType.BOOLEAN,)
+
+
+def unify_all(types: Sequence[FType], indexes: Sequence[int], what: str) -> FType:
+    result = FType.NULL
+    for i in indexes:
+        joined = unify(result, types[i])
+        if joined is None:
+            raise ArgumentProblem(f"{what} must all be of one type: {describe(result)} and "
+                                  f"{describe(types[i])} do not mix", i)
+        result = joined
+    return result
+
+
+def and_values(values: Sequence[Any]) -> bool | None:
+    """Three-valued AND, as SQL: FALSE wins, then NULL."""
+    if any(v is False for v in values):
+        return False
+    return None if any(v is None for v in values) else True
+
+
+def or_values(values: Sequence[Any]) -> bool | None:
+    if any(v is True for v in values):
+        return True
+    return None if any(v is None for v in values) else False
+
+
+class If(Function):
+    name, aliases = "IF", ("如果",)
+    signature = "IF(condition, value_if_true, value_if_false)"
+    description = "The second value when the condition is TRUE, else the third (or NULL)."
+    min_args, max_args = 2, 3
+
+    def result_type(self, types, nodes):
+        expect(types, 0, BOOL, "the condition of IF")
+        return unify_all(types, range(1, len(types)), "the values of IF")
+
+    def python(self, fns, call):
+        cond, then = fns[0], fns[1]
+        other = fns[2] if len(fns) == 3 else (lambda record: None)
+        return lambda record: then(record) if cond(record) is True else other(record)
+
+    def to_sql(self, args, call):
+        return sa.case((args[0], args[1]), else_=args[2] if len(args) == 3 else sa.null())
+
+
+class Ifs(Function):
+    name, aliases = "IFS", ("多条件",)
+    signature = "IFS(condition1, value1, condition2, value2, ...)"
+    description = "The value after the first TRUE condition, NULL when none is TRUE."
+    min_args, max_args = 2, None
+
+    def result_type(self, types, nodes):
+        if len(types) % 2:
+            raise ArgumentProblem("IFS takes pairs of a condition and a value")
+        for i in range(0, len(types), 2):
+            expect(types, i, BOOL, f"condition {i // 2 + 1} of IFS")
+        return unify_all(types, range(1, len(types), 2), "the values of IFS")
+
+    def python(self, fns, call):
+        pairs = list(zip(fns[::2], fns[1::2], strict=True))
+
+        def run(record: Mapping) -> Any:
+            for cond, value in pairs:
+                if cond(record) is True:
+                    return value(record)
+            return None
+        return run
+
+    def to_sql(self, args, call):
+        return sa.case(*zip(args[::2], args[1::2], strict=True), else_=sa.null())
+
+
+class And(Function):
+    name, aliases = "AND", ("并且",)
+    signature = "AND(condition1, condition2, ...)"
+    description = "TRUE when every condition is TRUE; FALSE when any is FALSE; else NULL."
+    min_args, max_args = 1, None
+
+    def result_type(self, types, nodes):
+        for i in range(len(types)):
+            expect(types, i, BOOL, f"argument {i + 1} of {self.name}")
+        return FType.BOOLEAN
+
+    def python(self, fns, call):
+        return lambda record: and_values([f(record) for f in fns])
+
+    def to_sql(self, args, call):
+        return sa.and_(*args)
+
+
+class Or(And):
+    name, aliases = "OR", ("或者",)
+    signature = "OR(condition1, condition2, ...)"
+    description = "TRUE when any condition is TRUE; FALSE when all are FALSE; else NULL."
+
+    def python(self, fns, call):
+        return lambda record: or_values([f(record) for f in fns])
+
+    def to_sql(self, args, call):
+        return sa.or_(*args)
+
+
+class Not(Function):
+    name, aliases = "NOT", ("非",)
+    signature = "NOT(condition)"
+    description = "TRUE for FALSE, FALSE for TRUE, NULL for NULL."
+
+    def result_type(self, types, nodes):
+        expect(types, 0, BOOL, "the argument of NOT")
+        return FType.BOOLEAN
+
+    def evaluate(self, value: Any) -> Any:
+        return not value
+
+    def to_sql(self, args, call):
+        return sa.not_(args[0])
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+class IsBlank(Function):
+    name, aliases = "ISBLANK", ("为空",)
+    signature = "ISBLANK(value)"
+    description = "TRUE when the value is NULL, empty text or an empty list."
+
+    def result_type(self, types, nodes):
+        return FType.BOOLEAN
+
+    def python(self, fns: Sequence[Fn], call: CallContext) -> Fn:
+        f = fns[0]
+        return lambda record: is_blank(f(record))
+
+    def to_sql(self, args, call):
+        if call.types[0] == FType.TEXT:
+            return sa.or_(args[0].is_(None), args[0] == "")
+        return args[0].is_(None)
+
+
+class Coalesce(Function):
+    name, aliases = "COALESCE", ("首个非空",)
+    signature = "COALESCE(value1, value2, ...)"
+    description = "The first value that is not NULL (empty text counts as a value)."
+    min_args, max_args = 1, None
+
+    def result_type(self, types, nodes):
+        return unify_all(types, range(len(types)), "the values of COALESCE")
+
+    def python(self, fns, call):
+        def run(record: Mapping) -> Any:
+            for f in fns:
+                value = f(record)
+                if value is not None:
+                    return value
+            return None
+        return run
+
+    def to_sql(self, args, call):
+        return sa.func.coalesce(*args) if len(args) > 1 else args[0]
+
+
+LOGIC_FUNCTIONS = (If, Ifs, And, Or, Not, IsBlank, Coalesce)

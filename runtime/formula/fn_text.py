@@ -1,0 +1,235 @@
+"""Text functions: LEN, LOWER, UPPER, TRIM, CONCAT, LEFT, RIGHT, CONTAINS, STARTSWITH,
+REGEX_MATCH.
+
+LOWER and UPPER change ASCII letters the same way everywhere; other letters follow the
+database's rules in SQL (SQLite leaves them alone) and Python's in closures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from runtime.formula import sqlparts
+from runtime.formula.ast import Literal
+from runtime.formula.errors import FormulaError
+from runtime.formula.functions import ArgumentProblem, Function, expect
+from runtime.formula.types import FType
+
+TEXT = (FType.TEXT,)
+INTEGER = (FType.INTEGER,)
+CONCATENABLE = (FType.TEXT, FType.INTEGER, FType.DATE)
+MAX_TEXT = 10_000  # characters; longer text results raise FormulaError at evaluation
+MAX_PATTERN = 200
+
+
+def text_value(value: Any) -> str:
+    """How ``&`` and CONCAT write a value: NULL as nothing, dates as YYYY-MM-DD."""
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def capped(text: str) -> str:
+    if len(text) > MAX_TEXT:
+        raise FormulaError(f"the formula made text longer than {MAX_TEXT} characters")
+    return text
+
+
+class TextFunction(Function):
+    """One text argument, text (or ``result``) out."""
+
+    result: FType = FType.TEXT
+
+    def result_type(self, types, nodes):
+        expect(types, 0, TEXT, f"the argument of {self.name}")
+        return self.result
+
+
+class Len(TextFunction):
+    name, aliases, signature = "LEN", ("长度",), "LEN(text)"
+    description = "The number of characters of the text."
+    result = FType.INTEGER
+
+    def evaluate(self, value):
+        return len(value)
+
+    def to_sql(self, args, call):
+        return sa.func.length(args[0])
+
+
+class Lower(TextFunction):
+    name, aliases, signature = "LOWER", ("小写",), "LOWER(text)"
+    description = "The text in lower case."
+
+    def evaluate(self, value):
+        return value.lower()
+
+    def to_sql(self, args, call):
+        return sa.func.lower(args[0])
+
+
+class Upper(TextFunction):
+    name, aliases, signature = "UPPER", ("大写",), "UPPER(text)"
+    description = "The text in upper case."
+
+    def evaluate(self, value):
+        return value.upper()
+
+    def to_sql(self, args, call):
+        return sa.func.upper(args[0])
+
+
+class Trim(TextFunction):
+    name, aliases, signature = "TRIM", ("去空格",), "TRIM(text)"
+    description = "The text without spaces at either end."
+
+    def evaluate(self, value):
+        return value.strip(" ")
+
+    def to_sql(self, args, call):
+        return sa.func.trim(args[0])
+
+
+class Concat(Function):
+    name, aliases, signature = "CONCAT", ("连接",), "CONCAT(value1, value2, ...)"
+    description = "The values written one after the other; NULL counts as empty text (like &)."
+    min_args, max_args = 1, None
+
+    def result_type(self, types, nodes):
+        for i in range(len(types)):
+            expect(types, i, CONCATENABLE, f"argument {i + 1} of CONCAT")
+        return FType.TEXT
+
+    def python(self, fns, call):
+        return lambda record: capped("".join(text_value(f(record)) for f in fns))
+
+    def to_sql(self, args, call):
+        parts = [sa.func.coalesce(sqlparts.text_of(a, t, call.dialect), "")
+                 for a, t in zip(args, call.types, strict=True)]
+        result = parts[0]
+        for part in parts[1:]:
+            result = result.op("||")(part)
+        return sa.type_coerce(result, sa.Text())
+
+
+class Left(Function):
+    name, aliases, signature = "LEFT", ("左",), "LEFT(text, count)"
+    description = "The first count characters of the text."
+    min_args, max_args = 2, 2
+
+    def result_type(self, types, nodes):
+        expect(types, 0, TEXT, f"the text of {self.name}")
+        expect(types, 1, INTEGER, f"the count of {self.name}")
+        return FType.TEXT
+
+    def evaluate(self, text, count):
+        return text[:count] if count > 0 else ""
+
+    def to_sql(self, args, call):
+        text, count = args
+        length = sa.case((count > 0, count), (count <= 0, 0), else_=sa.null())
+        return sa.func.substr(text, 1, length)
+
+
+class Right(Left):
+    name, aliases, signature = "RIGHT", ("右",), "RIGHT(text, count)"
+    description = "The last count characters of the text."
+
+    def evaluate(self, text, count):
+        return text[-count:] if count > 0 else ""
+
+    def to_sql(self, args, call):
+        text, count = args
+        length = sa.func.length(text)
+        return sa.case((sa.or_(text.is_(None), count.is_(None)), sa.null()),
+                       (count <= 0, ""), (count >= length, text),
+                       else_=sa.func.substr(text, length - count + 1))
+
+
+class Contains(Function):
+    name, aliases, signature = "CONTAINS", ("包含",), "CONTAINS(text_or_choices, part)"
+    description = ("TRUE when the text contains the part (case-sensitive), or when a "
+                   "multi-select field has the choice.")
+    min_args, max_args = 2, 2
+
+    def result_type(self, types, nodes):
+        expect(types, 0, (FType.TEXT, FType.TEXT_LIST), "the first argument of CONTAINS")
+        expect(types, 1, TEXT, "the second argument of CONTAINS")
+        return FType.BOOLEAN
+
+    def evaluate(self, whole, part):
+        return part in whole
+
+    def to_sql(self, args, call):
+        if call.types[0] == FType.TEXT_LIST:
+            return list_contains(args[0], args[1], call.dialect)
+        return sqlparts.position(args[0], args[1], call.dialect) > 0
+
+
+def list_contains(column: sa.ColumnElement, item: sa.ColumnElement, dialect: str
+                  ) -> sa.ColumnElement:
+    """Whether the JSON list ``column`` holds ``item``; NULL when either is NULL."""
+    if dialect == sqlparts.PG:
+        found = sa.func.jsonb_exists(column, item)
+    else:
+        each = sa.func.json_each(column).table_valued("value")
+        found = sa.exists().where(each.c.value == item)
+    return sa.case((sa.or_(column.is_(None), item.is_(None)), sa.null()), else_=found)
+
+
+class StartsWith(Function):
+    name, aliases, signature = "STARTSWITH", ("开头是",), "STARTSWITH(text, prefix)"
+    description = "TRUE when the text begins with the prefix (case-sensitive)."
+    min_args, max_args = 2, 2
+
+    def result_type(self, types, nodes):
+        expect(types, 0, TEXT, "the text of STARTSWITH")
+        expect(types, 1, TEXT, "the prefix of STARTSWITH")
+        return FType.BOOLEAN
+
+    def evaluate(self, text, prefix):
+        return text.startswith(prefix)
+
+    def to_sql(self, args, call):
+        text, prefix = args
+        return sa.func.substr(text, 1, sa.func.length(prefix)) == prefix
+
+
+class RegexMatch(Function):
+    name, aliases, signature = "REGEX_MATCH", ("正则匹配",), "REGEX_MATCH(text, \"pattern\")"
+    description = ("TRUE when the pattern (a regular expression written in the formula) "
+                   "matches somewhere in the text. Not available in list filters.")
+    min_args, max_args = 2, 2
+    sql = False
+
+    def result_type(self, types, nodes):
+        expect(types, 0, TEXT, "the text of REGEX_MATCH")
+        pattern = nodes[1]
+        if not isinstance(pattern, Literal) or not isinstance(pattern.value, str):
+            raise ArgumentProblem("the pattern of REGEX_MATCH must be written as text in "
+                                  "quotes", 1)
+        if len(pattern.value) > MAX_PATTERN:
+            raise ArgumentProblem(f"the pattern is longer than {MAX_PATTERN} characters", 1)
+        try:
+            re.compile(pattern.value)
+        except re.error as exc:
+            raise ArgumentProblem(f"the pattern is not a valid regular expression: {exc}",
+                                  1) from None
+        return FType.BOOLEAN
+
+    def python(self, fns, call):
+        text = fns[0]
+        search = re.compile(call.nodes[1].value).search
+
+        def run(record: Mapping) -> Any:
+            value = text(record)
+            return None if value is None else search(value[:MAX_TEXT]) is not None
+        return run
+
+
+TEXT_FUNCTIONS = (Len, Lower, Upper, Trim, Concat, Left, Right, Contains, StartsWith,
+                  RegexMatch)

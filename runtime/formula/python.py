@@ -1,0 +1,145 @@
+"""Compile a checked formula into a Python closure ``fn(record) -> value``.
+
+No eval or exec: one small closure per node, composed. Semantics (shared with ``sql``):
+NULL propagates through arithmetic, comparisons and most functions; AND / OR / NOT are
+three-valued like SQL; division by zero gives NULL; ``&`` and CONCAT write NULL as empty text
+(like Excel), so ``NULL & NULL`` is ``""``; text compares case-sensitively by code point;
+numbers that are not whole are IEEE doubles (like Excel); date-times are UTC to the second.
+A text result longer than 10,000 characters raises FormulaError at evaluation.
+
+Records carry values as the records API does (decimals as text, dates and date-times as ISO
+text) or as Python objects; ``{relation.field}`` reads ``record["relation.field"]`` or, when
+the relation's value is a mapping of the related record, ``record["relation"]["field"]``.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from runtime.clock import Clock
+from runtime.formula.ast import Binary, Call, FieldRef, ListLiteral, Literal, Node, Unary
+from runtime.formula.checker import Checked
+from runtime.formula.fn_logic import and_values, or_values
+from runtime.formula.fn_text import capped, text_value
+from runtime.formula.functions import CallContext, Fn, FunctionRegistry, default_registry
+from runtime.formula.types import FType
+
+COMPARE = {"=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.le,
+           ">": operator.gt, ">=": operator.ge}
+ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+
+
+def compile_python(checked: Checked, now: Callable[[], datetime] | None = None,
+                   registry: FunctionRegistry | None = None) -> Fn:
+    """A closure computing the formula over a record mapping."""
+    compiler = _Compiler(checked, now or Clock().now, registry or default_registry())
+    return compiler.compile(checked.node)
+
+
+def read_value(value: Any, ftype: FType) -> Any:
+    """A stored or API value in the formula's representation of ``ftype``."""
+    if value is None or value == [] and ftype == FType.TEXT_LIST:
+        return None
+    if ftype == FType.NUMBER and not isinstance(value, int | float) or isinstance(value, Decimal):
+        return float(value)
+    if ftype == FType.DATE and isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    if ftype == FType.DATETIME:
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).replace(microsecond=0)
+    return value
+
+
+class _Compiler:
+    def __init__(self, checked: Checked, now: Callable[[], datetime],
+                 registry: FunctionRegistry):
+        self.checked = checked
+        self.now = now
+        self.registry = registry
+
+    def compile(self, node: Node) -> Fn:
+        match node:
+            case Literal(value=value):
+                return lambda record: value
+            case FieldRef():
+                return self.field(node)
+            case Unary(op="NOT"):
+                inner = self.compile(node.operand)
+                return lambda record: None if (v := inner(record)) is None else not v
+            case Unary():
+                inner = self.compile(node.operand)
+                return lambda record: None if (v := inner(record)) is None else -v
+            case Binary():
+                return self.binary(node)
+            case Call():
+                return self.call(node)
+        raise TypeError(f"cannot compile {node!r}")
+
+    def field(self, node: FieldRef) -> Fn:
+        ftype, path, key, relation = self.checked.type_of(node), node.path, node.key, node.relation
+
+        def read(record: Mapping) -> Any:
+            value = record.get(path)
+            if value is None and relation is not None:
+                related = record.get(relation)
+                value = related.get(key) if isinstance(related, Mapping) else None
+            return read_value(value, ftype)
+        if ftype in (FType.TEXT, FType.INTEGER, FType.BOOLEAN) and relation is None:
+            return lambda record: record.get(path)
+        return read
+
+    def binary(self, node: Binary) -> Fn:
+        op = node.op
+        if op in ("IN", "NOT IN"):
+            return self.membership(node)
+        left, right = self.compile(node.left), self.compile(node.right)
+        if op == "AND":
+            return lambda record: and_values((left(record), right(record)))
+        if op == "OR":
+            return lambda record: or_values((left(record), right(record)))
+        if op == "&":
+            return lambda record: capped(text_value(left(record)) + text_value(right(record)))
+        if op == "/":
+            return _strict2(_divide, left, right)
+        return _strict2(ARITHMETIC.get(op) or COMPARE[op], left, right)
+
+    def membership(self, node: Binary) -> Fn:
+        left = self.compile(node.left)
+        negate = node.op == "NOT IN"
+        if isinstance(node.right, ListLiteral):
+            values = [item.value for item in node.right.items if isinstance(item, Literal)]
+            if len(values) == len(node.right.items):
+                members = frozenset(values)
+                return lambda record: (None if (v := left(record)) is None
+                                       else (v in members) != negate)
+            items = [self.compile(item) for item in node.right.items]
+            return lambda record: (None if (v := left(record)) is None
+                                   else (v in [f(record) for f in items]) != negate)
+        right = self.compile(node.right)
+        return _strict2(lambda v, values: (v in values) != negate, left, right)
+
+    def call(self, node: Call) -> Fn:
+        fn = self.registry.get(node.name)
+        context = CallContext(node.args, [self.checked.type_of(a) for a in node.args], self.now)
+        return fn.python([self.compile(arg) for arg in node.args], context)
+
+
+def _divide(a: Any, b: Any) -> Any:
+    return None if b == 0 else a / b
+
+
+def _strict2(fn: Callable[[Any, Any], Any], left: Fn, right: Fn) -> Fn:
+    def run(record: Mapping) -> Any:
+        a = left(record)
+        if a is None:
+            return None
+        b = right(record)
+        return None if b is None else fn(a, b)
+    return run

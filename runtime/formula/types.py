@@ -1,0 +1,91 @@
+"""Formula value types, and the types of a form's fields as formulas see them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class FType(StrEnum):
+    TEXT = "text"
+    INTEGER = "integer"
+    NUMBER = "number"  # any number: integers, and decimals computed as IEEE doubles
+    BOOLEAN = "boolean"
+    DATE = "date"
+    DATETIME = "datetime"
+    TEXT_LIST = "list of text"
+    NULL = "null"  # the literal NULL, which fits anywhere
+
+
+NUMERIC = frozenset({FType.INTEGER, FType.NUMBER})
+ORDERED = frozenset({FType.TEXT, FType.INTEGER, FType.NUMBER, FType.DATE, FType.DATETIME})
+
+DESCRIPTIONS = {
+    FType.TEXT: "text", FType.INTEGER: "a whole number", FType.NUMBER: "a number",
+    FType.BOOLEAN: "TRUE/FALSE", FType.DATE: "a date", FType.DATETIME: "a date and time",
+    FType.TEXT_LIST: "a list of choices", FType.NULL: "NULL",
+}
+
+# The formula type of each field type. TODO(next session): move into the field type classes as
+# a ``formula_type`` attribute so a new field type touches one module.
+FIELD_TYPES: dict[str, FType] = {
+    "text": FType.TEXT, "textarea": FType.TEXT, "phone": FType.TEXT, "email": FType.TEXT,
+    "url": FType.TEXT, "select": FType.TEXT, "auto_number": FType.TEXT,
+    "number": FType.INTEGER, "decimal": FType.NUMBER, "date": FType.DATE,
+    "datetime": FType.DATETIME, "boolean": FType.BOOLEAN, "multiselect": FType.TEXT_LIST,
+}
+
+
+def describe(ftype: FType) -> str:
+    return DESCRIPTIONS[ftype]
+
+
+def unify(a: FType, b: FType) -> FType | None:
+    """The type holding values of both ``a`` and ``b`` (IF branches, COALESCE), or None."""
+    if a == b or b == FType.NULL:
+        return a
+    if a == FType.NULL:
+        return b
+    if a in NUMERIC and b in NUMERIC:
+        return FType.NUMBER
+    return None
+
+
+def comparable(a: FType, b: FType) -> bool:
+    return unify(a, b) is not None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The fields a formula may name: ``{key}`` here, ``{relation.key}`` through ``related``."""
+
+    label: str  # the form's name, for messages ("... is not a field of 线索")
+    fields: Mapping[str, FType]
+    related: Callable[[str], Scope | None] = field(default=lambda key: None)
+
+
+def field_label(label: Any) -> str:
+    if isinstance(label, dict):
+        return label.get("zh") or label.get("en") or ""
+    return "" if label is None else str(label)
+
+
+def scope_of_form(form: Mapping, load_form: Callable[[str], Mapping | None],
+                  _hop: bool = True) -> Scope:
+    """The scope of a form document; ``load_form`` finds the target forms of relations."""
+    types: dict[str, FType] = {}
+    relations: dict[str, str] = {}
+    for fld in form.get("fields", []):
+        cfg = fld.get("config") or {}
+        if fld["type"] in FIELD_TYPES:
+            types[fld["key"]] = FIELD_TYPES[fld["type"]]
+        elif fld["type"] == "relation" and not cfg.get("multiple") and _hop:
+            relations[fld["key"]] = cfg["target_form"]
+
+    def related(key: str) -> Scope | None:
+        target = load_form(relations[key]) if key in relations else None
+        return None if target is None else scope_of_form(target, load_form, _hop=False)
+
+    return Scope(field_label(form.get("label")) or form.get("key", ""), types, related)
