@@ -132,7 +132,7 @@ class Left(Function):
     def to_sql(self, args, call):
         text, count = args
         length = sa.case((count > 0, count), (count <= 0, 0), else_=sa.null())
-        return sa.func.substr(text, 1, length)
+        return sa.func.substr(text, 1, sa.cast(length, sa.Integer()))
 
 
 class Right(Left):
@@ -147,7 +147,7 @@ class Right(Left):
         length = sa.func.length(text)
         return sa.case((sa.or_(text.is_(None), count.is_(None)), sa.null()),
                        (count <= 0, ""), (count >= length, text),
-                       else_=sa.func.substr(text, length - count + 1))
+                       else_=sa.func.substr(text, sa.cast(length - count + 1, sa.Integer())))
 
 
 class Contains(Function):

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import Grouping
 
 from runtime.clock import Clock
 from runtime.formula import sqlparts
@@ -30,7 +31,9 @@ def compile_sql(checked: Checked, columns: Mapping[str, sa.ColumnElement], diale
     """The formula as an expression typed with its result's SQL type."""
     compiler = _Compiler(checked, columns, dialect, now or Clock().now,
                          registry or default_registry())
-    return sa.type_coerce(compiler.compile(checked.node), sqlparts.sql_type(checked.type))
+    expression = compiler.compile(checked.node)
+    # a Grouping, because type_coerce of a bare literal would change how the literal is bound
+    return sa.type_coerce(Grouping(expression), sqlparts.sql_type(checked.type))
 
 
 class _Compiler:
@@ -98,7 +101,8 @@ class _Compiler:
             kind = self.type_of(node.right)
         left = sqlparts.ordered(left, kind, self.dialect)
         right = sqlparts.ordered(right, kind, self.dialect)
-        return left.operate(COMPARE[op], right)
+        # .op(), not ==: SQLAlchemy turns "== NULL" into IS NULL, which is not NULL-propagating
+        return left.op(op, is_comparison=True)(right)
 
     def membership(self, node: Binary) -> sa.ColumnElement:
         left = self.compile(node.left)
@@ -118,7 +122,3 @@ class _Compiler:
         context = CallContext(node.args, [self.type_of(a) for a in node.args], self.now,
                               self.dialect)
         return fn.to_sql([self.compile(arg) for arg in node.args], context)
-
-
-COMPARE = {"=": sa.sql.operators.eq, "<>": sa.sql.operators.ne, "<": sa.sql.operators.lt,
-           "<=": sa.sql.operators.le, ">": sa.sql.operators.gt, ">=": sa.sql.operators.ge}

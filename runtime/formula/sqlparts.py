@@ -53,9 +53,7 @@ def read_column(column: sa.ColumnElement, ftype: FType, dialect: str) -> sa.Colu
 
 
 def date_literal(value: date, dialect: str) -> sa.ColumnElement:
-    if dialect == PG:
-        return sa.literal(value, sa.Date())
-    return sa.literal(value.isoformat(), sa.Text())
+    return sa.literal(value, sa.Date())
 
 
 def datetime_literal(value: datetime, dialect: str) -> sa.ColumnElement:
@@ -95,7 +93,8 @@ def least(args: Sequence[sa.ColumnElement], dialect: str, biggest: bool = False
         return (sa.func.greatest if biggest else sa.func.least)(*args)
     # SQLite's scalar min/max return NULL if any argument is NULL: give each a fallback
     pick = sa.func.max if biggest else sa.func.min
-    return pick(*(sa.func.coalesce(a, *(b for b in args if b is not a)) for a in args))
+    return pick(*(sa.func.coalesce(a, *(b for j, b in enumerate(args) if j != i))
+                  for i, a in enumerate(args)))
 
 
 def epoch_seconds(x: sa.ColumnElement, dialect: str) -> sa.ColumnElement:
@@ -116,7 +115,7 @@ def add_days(x: sa.ColumnElement, days: sa.ColumnElement, ftype: FType, dialect:
     if dialect == PG:
         if ftype == FType.DATE:
             return x + sa.cast(days, sa.Integer())
-        return x + sa.func.make_interval(0, 0, 0, days)
+        return x + sa.func.make_interval(0, 0, 0, sa.cast(days, sa.Integer()))
     fn = sa.func.date if ftype == FType.DATE else sa.func.datetime
     return fn(x, sa.cast(days, sa.Text()) + " days")
 

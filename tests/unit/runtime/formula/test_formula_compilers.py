@@ -1,0 +1,135 @@
+"""Both compilers on examples: each formula gives the expected value in Python and in SQL."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from runtime.formula.checker import check
+from runtime.formula.errors import FormulaError
+from runtime.formula.sql import compile_sql
+from tests.unit.runtime.formula.formula_support import (
+    NOW,
+    PG_URL,
+    SCOPE,
+    normal,
+    python_value,
+    sql_value,
+    table,
+)
+
+LEAD = {"name": "Ada", "city": "", "employees": 600, "score": 7, "amount": "12.50",
+        "vip": True, "signed": "2024-03-01", "seen": "2024-03-04T20:00:00Z",
+        "tags": ["金融", "制造"]}
+CASES = [
+    ('IF(AND("金融" IN {tags}, {employees} > 500), 25, 0)', 25),
+    ("{employees} / 0", None),
+    ("{employees} / 8", 75.0),
+    ("7 / 2", 3.5),
+    ("{amount} * 2", 25.0),
+    ("{missing_number} + 1", None),
+    ("{name} & NULL & {city} & '!'", "Ada!"),
+    ("NULL & NULL", ""),
+    ("CONCAT({name}, '-', {employees}, '-', {signed})", "Ada-600-2024-03-01"),
+    ("ISBLANK({city}) AND ISBLANK(NULL) AND NOT ISBLANK({name})", True),
+    ("{city} = ''", True),
+    ("NULL = NULL", None),
+    ("NULL AND FALSE", False),
+    ("NULL OR TRUE", True),
+    ("NULL OR FALSE", None),
+    ("NOT NULL", None),
+    ("{name} IN ['Ada', 'Bob']", True),
+    ("{name} NOT IN ['Ada', 'Bob']", False),
+    ("NULL IN [1, 2]", None),
+    ("'b' > 'B' AND 'a' < 'b'", True),
+    ("LEN('金融abc') + LEN('')", 5),
+    ("LOWER('AbC') & UPPER('xY') & TRIM('  a b  ')", "abcXYa b"),
+    ("LEFT('abcdef', 2) & RIGHT('abcdef', 2) & LEFT('ab', 0) & RIGHT('ab', 9)", "abefab"),
+    ("LEFT(NULL, 2)", None),
+    ("CONTAINS({name}, 'd') AND STARTSWITH({name}, 'Ad') AND NOT CONTAINS({tags}, '零售')",
+     True),
+    ("ROUND(2.675, 2) + ROUND(-2.5) + ROUND(7)", 2.68 - 3 + 7),
+    ("FLOOR(-2.5) + CEIL(2.1) + ABS(-3)", 3),
+    ("MIN(3, NULL, 1.5) + MAX(NULL, 2)", 3.5),
+    ("MAX(NULL, NULL)", None),
+    ("TODAY()", NOW.date()),
+    ("NOW()", NOW.replace(microsecond=0)),
+    ("DATE(2024, 2, 29) = DATE('2024-02-29')", True),
+    ("YEAR({signed}) * 10000 + MONTH({signed}) * 100 + DAY({seen})", 20240304),
+    ("WEEKDAY(DATE(2024, 3, 3)) & WEEKDAY(DATE(2024, 3, 4))", "71"),
+    ("DATEADD({signed}, 30)", date(2024, 3, 31)),
+    ("DATEADD({seen}, -1)", datetime.fromisoformat("2024-03-03T20:00:00+00:00")),
+    ("DAYS_BETWEEN({signed}, {seen})", 3),
+    ("HOURS_BETWEEN({signed}, {seen})", 92.0),
+    ("{company.name} & '/' & {company.size}", "ACME/50"),
+    ("IFS({score} > 10, 'high', {score} > 5, 'mid')", "mid"),
+    ("IFS({score} > 10, 'high')", None),
+    ("COALESCE(NULL, {missing_text}, '', 'x')", ""),
+]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def db(request):
+    if request.param == "postgresql" and not PG_URL:
+        pytest.skip("TRELLIS_DATABASE_URL is not set")
+    engine = sa.create_engine(PG_URL if request.param == "postgresql" else "sqlite://")
+    metadata = sa.MetaData()
+    leads = table(metadata)
+    companies = sa.Table("companies", metadata, sa.Column("id", sa.Integer, primary_key=True),
+                         sa.Column("name", sa.Text), sa.Column("size", sa.BigInteger))
+    with engine.connect() as conn:
+        metadata.drop_all(conn)
+        metadata.create_all(conn)
+        conn.execute(companies.insert().values(id=1, name="ACME", size=50))
+        yield conn, leads, companies
+        conn.rollback()
+        metadata.drop_all(conn)
+        conn.commit()
+    engine.dispose()
+
+
+def record_for(source: str) -> dict:
+    record = {k: v for k, v in LEAD.items()}
+    if "company" in source:
+        record["company"] = {"name": "ACME", "size": 50}
+    return record
+
+
+@pytest.mark.parametrize("source, expected", CASES)
+def test_python_and_sql_agree_on_examples(db, source, expected):
+    conn, leads, companies = db
+    with conn.begin_nested():
+        agree_on_example(conn, leads, companies, source, expected)
+
+
+def agree_on_example(conn, leads, companies, source, expected):
+    for key in ("missing_number", "missing_text"):
+        source = source.replace("{" + key + "}", "NULL")
+    assert python_value(source, record_for(source)) == expected
+    if "company" in source:
+        checked = check(source, SCOPE)
+        joined = {**dict(leads.c), "company.name": companies.c.name,
+                  "company.size": companies.c.size}
+        expr = compile_sql(checked, joined, conn.dialect.name, now=lambda: NOW)
+        assert normal(conn.execute(sa.select(expr)).scalar_one()) == expected
+        return
+    record = {k: v for k, v in LEAD.items()}
+    record["signed"] = date.fromisoformat(record["signed"])
+    record["seen"] = datetime.fromisoformat(record["seen"].replace("Z", "+00:00"))
+    assert sql_value(conn, leads, source, record) == expected
+
+
+def test_regex_match_runs_in_python_only(db):
+    conn, leads, _ = db
+    assert python_value('REGEX_MATCH({name}, "^A.a$")', LEAD) is True
+    with pytest.raises(FormulaError, match="cannot be used in list filters"):
+        compile_sql(check('REGEX_MATCH({name}, "^A")', SCOPE), dict(leads.c), "sqlite")
+
+
+def test_text_results_are_capped():
+    big = {"name": "x" * 6000}
+    assert len(python_value("{name} & 'y'", big)) == 6001
+    with pytest.raises(FormulaError, match="longer than 10000 characters"):
+        python_value("{name} & {name}", big)
