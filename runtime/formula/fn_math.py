@@ -74,7 +74,14 @@ class Floor(Function):
     def to_sql(self, args, call):
         if call.types[0] == FType.INTEGER:
             return args[0]
-        return sqlparts.as_integer(getattr(sa.func, self.sql_function)(args[0]))
+        if call.dialect == sqlparts.PG:
+            return sqlparts.as_integer(getattr(sa.func, self.sql_function)(args[0]))
+        # SQLite: SQLAlchemy's pysqlite driver replaces floor() with a Python function that
+        # fails on NULL; truncate and step instead
+        value, whole = args[0], sqlparts.as_integer(args[0])
+        if self.sql_function == "floor":
+            return whole - sa.cast(value < whole, sa.Integer())
+        return whole + sa.cast(value > whole, sa.Integer())
 
 
 class Ceil(Floor):
