@@ -28,6 +28,10 @@ class Document(Base):
     updated_at: Mapped[datetime]
     updated_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), default=None)
 
+    # not stored: set on the instance that ``DocumentStore.save_draft`` has just inserted, so
+    # callers can answer "created" even when another request raced them to the same key
+    created_now = False
+
 
 class DocumentVersion(Base):
     """An immutable published version of a document."""

@@ -105,6 +105,7 @@ class DocumentStore:
                                             "save it without a base version")])
             doc = Document(app_key=app_key, kind=kind, key=key, draft=copy.deepcopy(body),
                            revision=1, updated_at=self.now(), updated_by=user_id)
+            doc.created_now = True
             session.add(doc)
             try:
                 session.flush()

@@ -194,11 +194,10 @@ def _document(require: Callable, app_key: str, kind: str, key: str) -> Response:
         return _document_response(doc, doc.draft)
     principal = require("metadata:write", DESIGNERS)
     body = json_body(rt.settings["max_json_bytes"])
-    existed = rt.store.find(session, app_key, kind, key) is not None
     with transaction():
         doc = rt.store.save_draft(session, app_key, kind, key, body, base_revision(),
                                   principal.user_id)
-    return _document_response(doc, doc.draft, 200 if existed else 201)
+    return _document_response(doc, doc.draft, 201 if doc.created_now else 200)
 
 
 def _publish(require: Callable, app_key: str, kind: str, key: str) -> Response:
