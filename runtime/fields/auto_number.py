@@ -17,6 +17,7 @@ TOKEN_RE = re.compile(r"\{[A-Za-z]+\}")
 
 class AutoNumberField(FieldType):
     type = "auto_number"
+    formula_type = "text"
     label = {"zh": "流水号", "en": "Auto number"}
     description = ("A number the system gives each new record: prefix (may hold {YYYY}, {YY}, "
                    "{MM}, {DD}) plus a zero-padded sequence; the sequence restarts whenever "

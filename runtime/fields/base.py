@@ -51,6 +51,9 @@ class FieldType:
     aggregations: ClassVar[tuple[str, ...]] = ("count",)
     filter_ops: ClassVar[tuple[str, ...]] = EQUALITY_OPS
     time_grains: ClassVar[tuple[str, ...]] = ()  # day, week, month, ... for reports
+    # how formulas see the value: "text", "integer", "number", "boolean", "date", "datetime",
+    # "list of text"; None: formulas cannot name the field (yet)
+    formula_type: ClassVar[str | None] = None
     generated: ClassVar[bool] = False  # the system assigns the value (auto numbers)
     separate_storage: ClassVar[bool] = False  # the value lives in child/link tables
     sub_field_allowed: ClassVar[bool] = True  # may be used inside a sub-table
@@ -90,6 +93,10 @@ class FieldType:
     def generate(self, fld: Mapping, refs: References) -> Any:
         """The value of a generated field for a new record."""
         raise NotImplementedError
+
+    def formula_link(self, fld: Mapping) -> str | None:
+        """The form whose fields a formula reaches through this field ({field.other}), if any."""
+        return None
 
     def marshmallow_field(self, fld: Mapping) -> ma.fields.Field:
         """A marshmallow field that coerces and validates exactly as ``coerce`` does."""

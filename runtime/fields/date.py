@@ -53,6 +53,7 @@ def parse_date(value: Any) -> dt.date | None:
 
 class DateField(FieldType):
     type = "date"
+    formula_type = "date"
     label = {"zh": "日期", "en": "Date"}
     description = "A calendar day (YYYY-MM-DD), with optional earliest and latest dates."
     config_schema = {

@@ -97,6 +97,7 @@ def utc_text(moment: dt.datetime) -> str:
 
 class DateTimeField(FieldType):
     type = "datetime"
+    formula_type = "datetime"
     label = {"zh": "日期时间", "en": "Date and time"}
     description = ("A moment in time, kept in UTC and shown in the field's time zone "
                    "(Asia/Shanghai unless set).")

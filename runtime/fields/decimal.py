@@ -100,6 +100,7 @@ def canonical(number: Decimal, places: int) -> str:
 
 class DecimalField(FieldType):
     type = "decimal"
+    formula_type = "number"
     label = {"zh": "金额/小数", "en": "Decimal"}
     description = ("An exact decimal number for money and measures: a fixed number of digits after "
                    "the point, optional limits, currency and unit.")

@@ -56,6 +56,7 @@ def normalise_email(value: str) -> str | None:
 
 class EmailField(FieldType):
     type = "email"
+    formula_type = "text"
     label = {"zh": "邮箱", "en": "Email"}
     description = "An e-mail address, checked, with its domain in lower case."
     widget = "email"

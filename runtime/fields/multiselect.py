@@ -52,6 +52,7 @@ def json_is_null(column: sa.ColumnElement) -> sa.ColumnElement:
 
 class MultiSelectField(FieldType):
     type = "multiselect"
+    formula_type = "list of text"
     label = {"zh": "多选", "en": "Multiple choice"}
     description = "Any number of values from a list of choices, kept in the order given."
     config_schema = {

@@ -15,6 +15,7 @@ INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
 class NumberField(FieldType):
     type = "number"
+    formula_type = "integer"
     label = {"zh": "整数", "en": "Number"}
     description = "A whole number, with optional minimum and maximum."
     config_schema = {

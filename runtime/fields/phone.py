@@ -39,6 +39,7 @@ def fast_e164(text: str, region: str) -> str | None:
 
 class PhoneField(FieldType):
     type = "phone"
+    formula_type = "text"
     label = {"zh": "手机/电话", "en": "Phone"}
     description = "A phone number, checked and stored in E.164 form (+8613800138000)."
     config_schema = {

@@ -87,6 +87,9 @@ class RelationField(FieldType):
                                "exist")
         return problems
 
+    def formula_link(self, fld: Mapping) -> str | None:
+        return None if self.multiple(fld) else config(fld)["target_form"]
+
     # -- storage ------------------------------------------------------------------------------
     def columns(self, fld: Mapping) -> list[sa.Column]:
         if self.multiple(fld):

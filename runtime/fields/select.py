@@ -50,6 +50,7 @@ def choice_label(fld: Mapping, value: str, lang: str) -> str:
 
 class SelectField(FieldType):
     type = "select"
+    formula_type = "text"
     label = {"zh": "下拉单选", "en": "Select"}
     description = "One value from a list of choices, each with a label and a colour."
     config_schema = {

@@ -25,6 +25,7 @@ def clean_text(value: str) -> str:
 
 class TextField(FieldType):
     type = "text"
+    formula_type = "text"
     label = {"zh": "单行文本", "en": "Text"}
     description = "One line of text, with optional length limits and a pattern."
     config_schema = {

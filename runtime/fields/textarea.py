@@ -23,6 +23,7 @@ def clean_multiline(value: str) -> str:
 
 class TextAreaField(FieldType):
     type = "textarea"
+    formula_type = "text"
     label = {"zh": "多行文本", "en": "Long text"}
     description = "Several lines of text (notes, descriptions), with optional length limits."
     config_schema = {

@@ -68,6 +68,7 @@ def normalise_url(value: str) -> str | None:
 
 class UrlField(FieldType):
     type = "url"
+    formula_type = "text"
     label = {"zh": "网址", "en": "URL"}
     description = "A web address (http or https); https:// is added when the scheme is left out."
     widget = "url"

@@ -20,8 +20,9 @@ MIN_MAX_TYPES = (*NUMERIC, FType.DATE, FType.DATETIME)
 
 
 def round_half_up(value: float, places: int) -> float:
-    """Round halves away from zero on the written decimal value (2.675 -> 2.68), like SQL."""
-    exact = Decimal(repr(float(value)))
+    """Round halves away from zero on the value taken to 15 significant digits, as SQLite,
+    PostgreSQL (float to numeric) and spreadsheets do: 2.51 * 5 is 12.55, so 12.6."""
+    exact = Decimal(format(float(value), ".15g"))
     return float(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 

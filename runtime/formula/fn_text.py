@@ -196,7 +196,9 @@ class StartsWith(Function):
 
     def to_sql(self, args, call):
         text, prefix = args
-        return sa.func.substr(text, 1, sa.func.length(prefix)) == prefix
+        # .op(), not ==: with a NULL prefix SQLAlchemy would write IS NULL (TRUE), not NULL
+        return sa.func.substr(text, 1, sa.func.length(prefix)).op("=", is_comparison=True)(
+            prefix)
 
 
 class RegexMatch(Function):

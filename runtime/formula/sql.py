@@ -61,6 +61,8 @@ class _Compiler:
                                             self.dialect)
             case Unary(op="NOT"):
                 return sa.not_(self.compile(node.operand))
+            case Unary(operand=Literal(value=None)):
+                return sa.null()  # PostgreSQL cannot type "-NULL"
             case Unary():
                 return -self.compile(node.operand)
             case Binary():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 
 class FType(StrEnum):
@@ -27,16 +27,6 @@ DESCRIPTIONS = {
     FType.BOOLEAN: "TRUE/FALSE", FType.DATE: "a date", FType.DATETIME: "a date and time",
     FType.TEXT_LIST: "a list of choices", FType.NULL: "NULL",
 }
-
-# The formula type of each field type. TODO(next session): move into the field type classes as
-# a ``formula_type`` attribute so a new field type touches one module.
-FIELD_TYPES: dict[str, FType] = {
-    "text": FType.TEXT, "textarea": FType.TEXT, "phone": FType.TEXT, "email": FType.TEXT,
-    "url": FType.TEXT, "select": FType.TEXT, "auto_number": FType.TEXT,
-    "number": FType.INTEGER, "decimal": FType.NUMBER, "date": FType.DATE,
-    "datetime": FType.DATETIME, "boolean": FType.BOOLEAN, "multiselect": FType.TEXT_LIST,
-}
-
 
 def describe(ftype: FType) -> str:
     return DESCRIPTIONS[ftype]
@@ -72,20 +62,32 @@ def field_label(label: Any) -> str:
     return "" if label is None else str(label)
 
 
+class FieldTypeSpec(Protocol):
+    """What the scope needs of a field type: its ``formula_type`` and ``formula_link``."""
+
+    formula_type: str | None
+
+    def formula_link(self, fld: Mapping) -> str | None: ...
+
+
 def scope_of_form(form: Mapping, load_form: Callable[[str], Mapping | None],
-                  _hop: bool = True) -> Scope:
-    """The scope of a form document; ``load_form`` finds the target forms of relations."""
+                  field_types: Mapping[str, FieldTypeSpec], _hop: bool = True) -> Scope:
+    """The scope of a form document, the field types telling how formulas see each field;
+    ``load_form`` finds the forms that single relations lead to (one hop)."""
     types: dict[str, FType] = {}
     relations: dict[str, str] = {}
     for fld in form.get("fields", []):
-        cfg = fld.get("config") or {}
-        if fld["type"] in FIELD_TYPES:
-            types[fld["key"]] = FIELD_TYPES[fld["type"]]
-        elif fld["type"] == "relation" and not cfg.get("multiple") and _hop:
-            relations[fld["key"]] = cfg["target_form"]
+        ftype = field_types.get(fld["type"])
+        if ftype is None:
+            continue
+        if ftype.formula_type is not None:
+            types[fld["key"]] = FType(ftype.formula_type)
+        elif _hop and ftype.formula_link(fld):
+            relations[fld["key"]] = ftype.formula_link(fld)
 
     def related(key: str) -> Scope | None:
         target = load_form(relations[key]) if key in relations else None
-        return None if target is None else scope_of_form(target, load_form, _hop=False)
+        return None if target is None else scope_of_form(target, load_form, field_types,
+                                                         _hop=False)
 
     return Scope(field_label(form.get("label")) or form.get("key", ""), types, related)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from runtime.fields.registry import build_field_registry
 from runtime.formula.checker import check
 from runtime.formula.errors import FormulaError
 from runtime.formula.functions import Function, FunctionRegistry, build_function_registry
@@ -81,7 +82,7 @@ def test_the_scope_of_a_form_document_follows_single_relations():
             {"key": "contacts", "type": "relation",
              "config": {"target_form": "company", "multiple": True}}]},
     }
-    scope = scope_of_form(forms["lead"], forms.get)
+    scope = scope_of_form(forms["lead"], forms.get, build_field_registry())
     assert scope.label == "线索"
     assert dict(scope.fields) == {"amount": FType.NUMBER, "tags": FType.TEXT_LIST}
     assert check("{company.name}", scope).type == FType.TEXT
