@@ -51,7 +51,7 @@ def comparable(a: FType, b: FType) -> bool:
 class Scope:
     """The fields a formula may name: ``{key}`` here, ``{relation.key}`` through ``related``."""
 
-    label: str  # the form's name, for messages ("... is not a field of 线索")
+    label: str  # the form's name, for messages ("... is not a field of 联系人")
     fields: Mapping[str, FType]
     related: Callable[[str], Scope | None] = field(default=lambda key: None)
 
@@ -73,7 +73,7 @@ class FieldTypeSpec(Protocol):
 def scope_of_form(form: Mapping, load_form: Callable[[str], Mapping | None],
                   field_types: Mapping[str, FieldTypeSpec], _hop: bool = True) -> Scope:
     """The scope of a form document, the field types telling how formulas see each field;
-    ``load_form`` finds the forms that single relations lead to (one hop)."""
+    ``load_form`` finds the forms that single relations point at (one hop)."""
     types: dict[str, FType] = {}
     relations: dict[str, str] = {}
     for fld in form.get("fields", []):
