@@ -1,6 +1,7 @@
-"""``python -m app.docs [--check]``: write docs/metadata.md from the schemas and field types.
+"""``python -m app.docs [--check]``: write docs/metadata.md (from the schemas and field types)
+and docs/formula.md (from the formula function registry).
 
-With ``--check`` nothing is written; the exit code is 1 when docs/metadata.md is stale.
+With ``--check`` nothing is written; the exit code is 1 when either file is stale.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from metadata.schemas import build_schemas
 
 ROOT = Path(__file__).resolve().parents[1]
 METADATA_DOC = ROOT / "docs" / "metadata.md"
+FORMULA_DOC = ROOT / "docs" / "formula.md"
 
 
 def example_field(type_key: str) -> dict | None:
@@ -63,28 +65,39 @@ def render(field_types: Iterable[Any] | None = None) -> str:
                                      default_policy=DEFAULT_POLICY)
 
 
+def render_formula() -> str:
+    """The text docs/formula.md should hold."""
+    from runtime.formula.functions import build_function_registry
+    from runtime.formula.reference import render_formula_reference
+
+    return render_formula_reference(build_function_registry())
+
+
+def sync(path: Path, text: str, check: bool) -> bool:
+    """Write (or with ``check`` only compare) one generated file; False when it is stale."""
+    current = path.read_text(encoding="utf-8") if path.exists() else None
+    relative = path.relative_to(ROOT)
+    if current == text:
+        print(f"{relative} is up to date")
+        return True
+    if check:
+        print(f"{relative} is stale (it does not match the code it is generated from); "
+              "run `make docs` and commit the result", file=sys.stderr)
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {relative}")
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.docs", description=__doc__)
     parser.add_argument("--check", action="store_true",
-                        help="exit 1 when docs/metadata.md is stale instead of writing it")
+                        help="exit 1 when a generated doc is stale instead of writing it")
     args = parser.parse_args(argv)
-    text = render()
-    current = METADATA_DOC.read_text(encoding="utf-8") if METADATA_DOC.exists() else None
-    relative = METADATA_DOC.relative_to(ROOT)
-    if args.check:
-        if current != text:
-            print(f"{relative} is stale (it does not match the JSON Schemas and field types); "
-                  "run `make docs` and commit the result", file=sys.stderr)
-            return 1
-        print(f"{relative} is up to date")
-        return 0
-    if current == text:
-        print(f"{relative} is up to date")
-        return 0
-    METADATA_DOC.parent.mkdir(parents=True, exist_ok=True)
-    METADATA_DOC.write_text(text, encoding="utf-8")
-    print(f"wrote {relative}")
-    return 0
+    fresh = [sync(METADATA_DOC, render(), args.check),
+             sync(FORMULA_DOC, render_formula(), args.check)]
+    return 0 if all(fresh) else 1
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ def test_docs_check_reports_a_stale_file(tmp_path, monkeypatch, capsys):
     stale.write_text("# old\n", encoding="utf-8")
     monkeypatch.setattr(app_docs, "ROOT", tmp_path)
     monkeypatch.setattr(app_docs, "METADATA_DOC", stale)
+    monkeypatch.setattr(app_docs, "FORMULA_DOC", tmp_path / "formula.md")
     assert app_docs.main(["--check"]) == 1
     assert "run `make docs`" in capsys.readouterr().err
     assert stale.read_text(encoding="utf-8") == "# old\n"  # --check writes nothing
