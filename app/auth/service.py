@@ -106,6 +106,12 @@ def user_for_token(session: Session, secret: str, now: datetime) -> tuple[User, 
     return token.user, token
 
 
+def tokens_of(session: Session, user: User) -> list[ApiToken]:
+    """A user's tokens, newest first (revoked ones too, to show when they were revoked)."""
+    query = sa.select(ApiToken).filter_by(user_id=user.id).order_by(ApiToken.id.desc())
+    return list(session.scalars(query))
+
+
 def revoke_token(session: Session, token_id: int, user: User, now: datetime) -> None:
     token = session.get(ApiToken, token_id)
     if token is None or (token.user_id != user.id and "admin" not in user.role_keys):

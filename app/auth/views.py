@@ -86,8 +86,8 @@ def auth_blueprint() -> Blueprint:
             except InvalidDocument as exc:
                 session.rollback()
                 flash(exc.problems[0].message, "error")
-        rows = [t for t in current_user_tokens(session)]
-        return render_template("app/tokens.html", tokens=rows, created=created,
+        return render_template("app/tokens.html", tokens=service.tokens_of(session, current_user),
+                               created=created,
                                scopes=service.SCOPES)
 
     @bp.post("/settings/tokens/<int:token_id>/revoke")
@@ -103,12 +103,3 @@ def auth_blueprint() -> Blueprint:
         return redirect(url_for("auth.tokens"))
 
     return bp
-
-
-def current_user_tokens(session):
-    from sqlalchemy import select
-
-    from app.auth.models import ApiToken
-
-    query = select(ApiToken).filter_by(user_id=current_user.id).order_by(ApiToken.id.desc())
-    return list(session.scalars(query))

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 from metadata.diff import diff
 from metadata.errors import NotFound, Problem, TrellisError
 from metadata.package import export_package, import_package
-from runtime.api.errors import json_body
+from runtime.api.errors import if_match, json_body
 from runtime.web import current_runtime, db_session, transaction
 
 DESIGNERS = frozenset({"admin", "designer"})
@@ -28,14 +28,8 @@ def _document_response(doc, body: dict, status: int = 200) -> Response:
 
 def base_revision() -> int | None:
     """The draft revision the client edited: If-Match header or ?base_version=."""
-    raw = request.headers.get("If-Match", "").strip().strip('W/').strip('"') or request.args.get(
-        "base_version", "")
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise TrellisError([Problem("/base_version", "must be the revision number you "
-                                                     "loaded (from the ETag header)")])
-    return int(raw)
+    return if_match("base_version", "must be the revision number you loaded (from the ETag "
+                                    "header)")
 
 
 def _version_number(raw: str | None, name: str) -> int:

@@ -114,3 +114,14 @@ def check_structure(value: Any) -> None:
         else:
             stack.extend((child, (*path, i), depth + 1) for i, child in enumerate(item)
                          if isinstance(child, str | dict | list))
+
+
+def if_match(arg: str, message: str) -> int | None:
+    """The number a client read (its ETag, weak or not, in If-Match; or ``?<arg>=``)."""
+    raw = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
+    raw = raw or request.args.get(arg, "")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise TrellisError([Problem(f"/{arg}", message)])
+    return int(raw)

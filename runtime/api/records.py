@@ -7,7 +7,7 @@ from collections.abc import Callable
 from flask import Blueprint, jsonify, request
 
 from metadata.errors import Problem, TrellisError
-from runtime.api.errors import json_body
+from runtime.api.errors import if_match, json_body
 from runtime.api.params import list_query
 from runtime.permissions import Principal
 from runtime.storage.query import MAX_PER_PAGE, list_records
@@ -25,12 +25,7 @@ def records_for(app_key: str, form_key: str, principal: Principal, via: str = "a
 
 
 def expected_version() -> int | None:
-    raw = request.headers.get("If-Match", "").strip().strip('"') or request.args.get("version")
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise TrellisError([Problem("/version", "must be the record's version number")])
-    return int(raw)
+    return if_match("version", "must be the record's version number")
 
 
 def body_version(payload: object) -> int | None:

@@ -46,3 +46,14 @@ def test_dry_run_refuses_a_type_change_the_data_cannot_take(admin_api, factory):
     assert response.status_code == 422
     assert f"record {bad['id']}" in response.get_data(as_text=True)
     assert admin_api.ok("GET", "/apps/crm/forms/item/versions")["published_version"] == 1
+
+
+def test_records_take_weak_etags_in_if_match(admin_api, factory):
+    factory.app_doc(admin_api)
+    factory.form(admin_api, {"kind": "form", "key": "note", "label": "Note",
+                             "fields": [{"key": "text", "type": "text", "label": "Text"}]})
+    record = admin_api.create("crm", "note", {"text": "a"})
+    path = f"/apps/crm/forms/note/records/{record['id']}"
+    assert admin_api.patch(path, json={"text": "b"}, headers={"If-Match": 'W/"9"'}
+                           ).status_code == 409
+    admin_api.ok("PATCH", path, json={"text": "b"}, headers={"If-Match": 'W/"1"'})
