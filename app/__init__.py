@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from app import auth, cli, shell, web
     from app.extensions import csrf
+    from builder.web import builder_blueprint
     from runtime.api import api_blueprint
     from runtime.forms.views import forms_blueprint
 
@@ -47,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(api)  # the API checks CSRF itself, for cookie-authenticated requests only
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(forms_blueprint(), url_prefix="/a")
+    app.register_blueprint(builder_blueprint(), url_prefix="/build")
     shell.init_app(app)
     cli.init_app(app)
     return app

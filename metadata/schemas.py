@@ -52,11 +52,70 @@ TEXT = {
 }
 
 
+FORMULA = {"type": "string", "minLength": 1, "maxLength": 4000,
+           "title": "a formula, e.g. {employees} > 500"}
+
+
 def _common_defs() -> dict[str, Any]:
     return {
         "key": {"type": "string", "pattern": KEY_PATTERN, "title": "a key (a-z, 0-9, _)"},
         "label": LABEL,
         "text": TEXT,
+        "formula": FORMULA,
+    }
+
+
+def default_schema() -> dict[str, Any]:
+    """A field's default: a plain value, or ``{"formula": ...}`` computed for each new record."""
+    return {
+        "title": "a value, or {\"formula\": ...} computed for each new record",
+        "anyOf": [
+            {"not": {"type": "object"}},
+            {"type": "object", "required": ["formula"],
+             "properties": {"formula": {"$ref": "#/$defs/formula"}},
+             "additionalProperties": False},
+            {"type": "object", "not": {"required": ["formula"]}},
+        ],
+    }
+
+
+def validate_schema() -> dict[str, Any]:
+    return {
+        "type": "array",
+        "maxItems": 20,
+        "items": {
+            "type": "object",
+            "required": ["formula", "message"],
+            "properties": {"formula": {"$ref": "#/$defs/formula"},
+                           "message": {"$ref": "#/$defs/label"}},
+            "additionalProperties": False,
+        },
+    }
+
+
+def layout_schema() -> dict[str, Any]:
+    """Tabs of sections of 1–4 columns; fields not placed are shown after the last section."""
+    section = {
+        "type": "object",
+        "properties": {
+            "label": {"$ref": "#/$defs/label"},
+            "columns": {"type": "integer", "minimum": 1, "maximum": 4},
+            "fields": {"type": "array", "items": {"$ref": "#/$defs/key"}, "maxItems": 500},
+        },
+        "additionalProperties": False,
+    }
+    tab = {
+        "type": "object",
+        "properties": {
+            "label": {"$ref": "#/$defs/label"},
+            "sections": {"type": "array", "items": section, "maxItems": 100},
+        },
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {"tabs": {"type": "array", "items": tab, "maxItems": 20}},
+        "additionalProperties": False,
     }
 
 
@@ -75,7 +134,11 @@ def field_schema(field_types: Iterable[FieldTypeSpec]) -> tuple[dict, dict]:
             "placeholder": {"$ref": "#/$defs/text"},
             "required": {"type": "boolean"},
             "unique": {"type": "boolean"},
-            "default": {},
+            "default": default_schema(),
+            "visible_if": {"$ref": "#/$defs/formula"},
+            "required_if": {"$ref": "#/$defs/formula"},
+            "readonly_if": {"$ref": "#/$defs/formula"},
+            "validate": validate_schema(),
             "config": {"type": "object"},
         },
         "additionalProperties": False,
@@ -131,6 +194,7 @@ def form_schema(field_types: Iterable[FieldTypeSpec]) -> dict[str, Any]:
             "icon": {"type": "string", "maxLength": 64},
             "title_field": {"$ref": "#/$defs/key"},
             "fields": {"type": "array", "items": {"$ref": "#/$defs/field"}, "maxItems": 500},
+            "layout": layout_schema(),
             "permissions": {"$ref": "#/$defs/permissions"},
         },
         "additionalProperties": False,
@@ -166,6 +230,7 @@ def view_schema() -> dict[str, Any]:
                 },
             },
             "filters": {"type": "array", "items": {"$ref": "#/$defs/filter"}, "maxItems": 50},
+            "filter": {"$ref": "#/$defs/formula"},
             "per_page": {"type": "integer", "minimum": 1, "maximum": 1000},
         },
         "additionalProperties": False,

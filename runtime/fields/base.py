@@ -166,7 +166,7 @@ class FieldType:
     def check(self, fld: dict, path: str, ctx: CheckContext) -> list[Problem]:
         """Semantic checks of the field's definition beyond its config schema."""
         problems = []
-        if "default" in fld and fld["default"] is not None and not self.generated:
+        if formula_default(fld) is None and fld.get("default") is not None and not self.generated:
             try:
                 self.coerce(fld["default"], fld)
             except FieldValueError as exc:
@@ -226,6 +226,14 @@ def compare(column: sa.ColumnElement, op: str, value: Any) -> sa.ColumnElement:
 
 def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def formula_default(fld: Mapping) -> str | None:
+    """The formula of a default written as ``{"formula": ...}``, else None (a plain value)."""
+    default = fld.get("default")
+    if isinstance(default, dict) and isinstance(default.get("formula"), str):
+        return default["formula"]
+    return None
 
 
 def label_text(label: Any, lang: str) -> str:

@@ -10,7 +10,7 @@ import marshmallow as ma
 
 from metadata.errors import Problem, pointer
 from metadata.keys import SYSTEM_FIELD_KEYS
-from runtime.fields.base import FieldType, FieldValueError, label_text
+from runtime.fields.base import FieldType, FieldValueError, formula_default, label_text
 from runtime.permissions import Access
 from runtime.storage.tables import FormTables, build_tables
 
@@ -44,7 +44,8 @@ class FormPlan:
         self._defaults = {}
         for fld in self.fields:
             ftype = self.types[fld["type"]]
-            if fld.get("default") is not None and not ftype.generated:
+            if (fld.get("default") is not None and not ftype.generated
+                    and formula_default(fld) is None):
                 self._defaults[fld["key"]] = ftype.coerce(fld["default"], fld)
 
     @property
