@@ -1,0 +1,167 @@
+"""Readable changes between two documents, and what publishing a form body does to its table.
+
+Shared by the version history (diffs, rollback) and package import (what an import changes).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from metadata.diff import diff
+from metadata.errors import InvalidDocument
+from runtime.context import Runtime
+from runtime.fields.base import label_text
+from runtime.forms.messages import translate
+from runtime.storage.migrate import check_conversions, plan_migration
+from runtime.storage.models import FormTable
+from runtime.storage.names import form_table_name
+
+MAX_VALUE = 160
+
+
+@dataclass
+class Change:
+    """One line of a diff: ``op`` is added, removed, changed or moved."""
+
+    op: str
+    subject: str
+    prop: str = ""
+    old: str = ""
+    new: str = ""
+
+
+@dataclass
+class TableEffect:
+    """What publishing a form body does to its table, in sentences; ``problems`` refuse it."""
+
+    lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def subject_names() -> dict[str, str]:
+    return {"fields": _("Field"), "navigation": _("Menu entry"), "sort": _("Sort"),
+            "filters": _("Saved filter"), "columns": _("Columns"), "label": _("Label"),
+            "filter": _("Formula filter"), "per_page": _("Rows per page"),
+            "form": _("Form"), "title_field": _("Title field"), "layout": _("Layout"),
+            "permissions": _("Permissions"), "description": _("Description")}
+
+
+def value_text(value: Any, lang: str) -> str:
+    """A value as a person reads it: labels in the UI language, JSON for the rest."""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, dict) and value and set(value) <= {"zh", "en"}:
+        text = label_text(value, lang)
+    elif isinstance(value, dict) and "key" in value and "type" in value:
+        name = label_text(value.get("label"), lang)
+        text = f"{name} ({value['key']}, {value['type']})" if name else value["key"]
+    else:
+        text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= MAX_VALUE else text[:MAX_VALUE - 1] + "…"
+
+
+def _segments(path: str) -> list[str]:
+    return [s.replace("~1", "/").replace("~0", "~") for s in path.split("/")[1:]]
+
+
+def _step_name(container: Any, seg: str, lang: str) -> tuple[Any, str]:
+    """The child of ``container`` at ``seg`` and how to name it."""
+    if isinstance(container, list) and seg.isdigit() and int(seg) < len(container):
+        item = container[int(seg)]
+        if isinstance(item, dict) and ("key" in item or "value" in item):
+            ident = item.get("key", item.get("value"))
+            name = label_text(item.get("label"), lang)
+            return item, f"“{name}” ({ident})" if name and name != ident else f"“{ident}”"
+        return item, f"#{int(seg) + 1}"
+    if isinstance(container, dict):
+        return container.get(seg), seg
+    return None, seg
+
+
+def describe_path(doc: Any, path: str, lang: str) -> tuple[str, str]:
+    """(subject, property) of a JSON Pointer into ``doc``: ("Field “名称” (name)", "label › en")."""
+    segs = _segments(path)
+    if not segs:
+        return _("Document"), ""
+    names = subject_names()
+    head = names.get(segs[0], segs[0])
+    node = doc.get(segs[0]) if isinstance(doc, dict) else None
+    rest = segs[1:]
+    if isinstance(node, list) and rest:
+        node, item = _step_name(node, rest[0], lang)
+        head, rest = f"{head} {item}", rest[1:]
+    parts = []
+    for seg in rest:
+        node, name = _step_name(node, seg, lang)
+        parts.append(name)
+    return head, " › ".join(parts)
+
+
+def describe(old: dict, new: dict, lang: str) -> list[Change]:
+    """The changes turning ``old`` into ``new``, each named by the field or property it touches."""
+    out = []
+    for change in diff(old, new):
+        op = change["op"]
+        subject, prop = describe_path(old if op == "removed" else new, change["path"], lang)
+        item = Change(op, subject, prop)
+        if op == "moved":
+            item.old = str(int(_segments(change["from"])[-1]) + 1)
+            item.new = str(int(_segments(change["path"])[-1]) + 1)
+        else:
+            item.old = value_text(change["old"], lang) if "old" in change else ""
+            item.new = value_text(change["new"], lang) if "new" in change else ""
+        out.append(item)
+    return out
+
+
+def _field_names(keys: list[str], bodies: list[dict], lang: str) -> str:
+    labels = {f["key"]: label_text(f.get("label"), lang)
+              for body in reversed(bodies) for f in body.get("fields", [])}
+    return ", ".join(f"{labels[k]} ({k})" if labels.get(k) else k for k in keys)
+
+
+def effect_lines(summary: dict, bodies: list[dict], lang: str) -> list[str]:
+    """A migration summary (``MigrationPlan.summary()``) in sentences; fields are named by
+    their labels in ``bodies`` (the first that has the field)."""
+    lines = []
+    if summary["creates_table"]:
+        lines.append(_("creates the table %(table)s with %(count)s field columns",
+                       table=summary["table"], count=len(summary["adds"])))
+    elif summary["adds"]:
+        lines.append(_("adds columns for: %(fields)s",
+                       fields=_field_names(summary["adds"], bodies, lang)))
+    if summary["archives"]:
+        lines.append(_("archives (keeps the data of): %(fields)s",
+                       fields=_field_names(summary["archives"], bodies, lang)))
+    if summary["restores"]:
+        lines.append(_("restores archived fields: %(fields)s",
+                       fields=_field_names(summary["restores"], bodies, lang)))
+    for conv in summary["converts"]:
+        lines.append(_("converts %(field)s from %(old)s to %(new)s",
+                       field=_field_names([conv["field"]], bodies, lang), old=conv["from"],
+                       new=conv["to"]))
+    return lines or [_("no change to the table")]
+
+
+def table_effect(rt: Runtime, session: Session, app_key: str, form_key: str, body: dict,
+                 lang: str, before: dict | None = None) -> TableEffect:
+    """What publishing ``body`` as form ``form_key`` would do to its table (``before``: the
+    body published now, for the labels of fields it archives); writes nothing."""
+    existing = session.scalar(sa.select(FormTable).filter_by(app_key=app_key, form_key=form_key))
+    name = existing.table_name if existing else form_table_name(app_key, form_key)
+    old_layout = existing.fields if existing else None
+    plan = plan_migration(name, old_layout, body.get("fields", []), rt.fields,
+                          rt.engine.dialect)
+    effect = TableEffect(effect_lines(plan.summary(), [body, before or {}], lang))
+    try:
+        check_conversions(session.connection(), plan, old_layout, rt.fields)
+    except InvalidDocument as exc:
+        effect.problems = [translate(p.message) for p in exc.problems]
+    return effect
+
