@@ -110,8 +110,11 @@ class _Compiler:
         left = self.compile(node.left)
         if isinstance(node.right, ListLiteral):
             items = [self.compile(item) for item in node.right.items]
-            found = left.in_(items)
-            result = sa.case((left.is_(None), sa.null()), else_=found)
+            result = left.in_(items)
+            # a list of literals (never NULL, never empty: the checker sees to it) needs no
+            # CASE: "NULL IN (...)" is NULL already, and a bare IN can use an index
+            if not all(isinstance(item, Literal) for item in node.right.items):
+                result = sa.case((left.is_(None), sa.null()), else_=result)
         else:
             result = list_contains(self.compile(node.right), left, self.dialect)
         return sa.not_(result) if node.op == "NOT IN" else result
