@@ -58,6 +58,8 @@ def value_text(value: Any, lang: str) -> str:
         text = value
     elif isinstance(value, dict) and value and set(value) <= {"zh", "en"}:
         text = label_text(value, lang)
+    elif isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        text = ", ".join(map(str, value))
     elif isinstance(value, dict) and "key" in value and "type" in value:
         name = label_text(value.get("label"), lang)
         text = f"{name} ({value['key']}, {value['type']})" if name else value["key"]

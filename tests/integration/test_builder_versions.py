@@ -118,7 +118,7 @@ def test_view_and_app_history(client, crm, admin_api):
     admin_api.ok("PUT", "/apps/crm/views/open_deals", json=revise(view, columns=["title", "qty"]))
     login(client, "admin@example.com")
     html = text(client.get("/build/crm/views/open_deals/history"))
-    assert "Columns" in html and '["title"]</del>' in html
+    assert "Columns" in html and "title</del>" in html and "title, qty</ins>" in html
     assert "/build/crm/views/open_deals" in html  # the designer link
     confirm = text(client.get("/build/crm/views/open_deals/history/1/rollback"))
     assert "has no table of its own" in confirm
