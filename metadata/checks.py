@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -21,6 +21,11 @@ class CheckedFieldType(Protocol):
     def check(self, fld: dict, path: str, ctx: CheckContext) -> list[Problem]: ...
 
 
+# checks the formulas of a document (a service of the runtime, which owns the formula
+# language): (kind, document, context) -> (problems, {pointer: {source, ast, type}})
+FormulaCheck = Callable[[str, dict, "CheckContext"], tuple[list[Problem], dict]]
+
+
 @dataclass
 class CheckContext:
     """What semantic checks may look at: the other documents of the app and the field types."""
@@ -29,6 +34,7 @@ class CheckContext:
     forms: Mapping[str, dict]
     field_types: Mapping[str, CheckedFieldType]
     problems: list[Problem] = field(default_factory=list)
+    formulas: FormulaCheck | None = None
 
     def check_fields(self, fields: Iterable[dict], path: str) -> list[Problem]:
         """Check a list of fields: keys, uniqueness and each type's own rules."""
@@ -156,8 +162,9 @@ def _app_problems(doc: dict, ctx: CheckContext) -> list[Problem]:
     return problems
 
 
-def check_document(validators: Validators, kind: str, doc: Any, ctx: CheckContext) -> None:
-    """Raise InvalidDocument listing every problem of ``doc``; return quietly when it is valid."""
+def check_document(validators: Validators, kind: str, doc: Any, ctx: CheckContext) -> dict:
+    """Raise InvalidDocument listing every problem of ``doc``; when it is valid, return its
+    checked formulas ({pointer: {source, ast, type}}, kept beside the document)."""
     if not isinstance(doc, dict):
         raise InvalidDocument([Problem("", "a document must be a JSON object")])
     if kind not in validators.schemas:
@@ -165,5 +172,9 @@ def check_document(validators: Validators, kind: str, doc: Any, ctx: CheckContex
     problems = validators.schema_problems(kind, doc)
     if not problems:
         problems = semantic_problems(kind, doc, ctx)
+    formulas: dict = {}
+    if not problems and ctx.formulas is not None:
+        problems, formulas = ctx.formulas(kind, doc, ctx)
     if problems:
         raise InvalidDocument(problems)
+    return formulas

@@ -11,8 +11,12 @@ class Problem:
 
     path: str
     message: str
+    # where inside a text value (a formula) it is: {"position", "line", "column"}
+    where: dict | None = None
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict:
+        if self.where:
+            return {"path": self.path, "message": self.message, **self.where}
         return {"path": self.path, "message": self.message}
 
 

@@ -23,6 +23,8 @@ class Document(Base):
     kind: Mapped[str] = mapped_column(sa.String(20))
     key: Mapped[str] = mapped_column(sa.String(63))
     draft: Mapped[dict] = mapped_column(JSONValue)
+    # the draft's formulas, checked: {JSON pointer: {"source", "ast", "type"}}
+    formulas: Mapped[dict | None] = mapped_column(JSONValue, default=None)
     revision: Mapped[int] = mapped_column(default=1)
     published_version: Mapped[int | None] = mapped_column(default=None)
     updated_at: Mapped[datetime]
@@ -43,6 +45,8 @@ class DocumentVersion(Base):
     document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id", ondelete="CASCADE"))
     number: Mapped[int]
     body: Mapped[dict] = mapped_column(JSONValue)
+    # the version's formulas as parsed and typed when it was published (see Document.formulas)
+    formulas: Mapped[dict | None] = mapped_column(JSONValue, default=None)
     note: Mapped[str] = mapped_column(sa.String(500), default="")
     published_at: Mapped[datetime]
     published_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), default=None)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from metadata.checks import CheckContext, Validators, check_document
+from metadata.checks import CheckContext, FormulaCheck, Validators, check_document
 from metadata.errors import Conflict, InvalidDocument, NotFound, Problem
 from metadata.models import Document, DocumentVersion
 
@@ -20,10 +20,12 @@ Now = Callable[[], datetime]
 class DocumentStore:
     """Reads and writes documents inside a caller's session; the caller owns the transaction."""
 
-    def __init__(self, validators: Validators, field_types: Mapping, now: Now):
+    def __init__(self, validators: Validators, field_types: Mapping, now: Now,
+                 formulas: FormulaCheck | None = None):
         self.validators = validators
         self.field_types = field_types
         self.now = now
+        self.formulas = formulas
 
     # -- reading -----------------------------------------------------------------------------
     def find(self, session: Session, app_key: str, kind: str, key: str, lock: bool = False
@@ -79,11 +81,13 @@ class DocumentStore:
         """The check context of an app: its forms' drafts, with ``overrides`` taking precedence."""
         forms = {d.key: d.draft for d in self.list(session, app_key, "form")}
         forms.update(overrides)
-        return CheckContext(app_key=app_key, forms=forms, field_types=self.field_types)
+        return CheckContext(app_key=app_key, forms=forms, field_types=self.field_types,
+                            formulas=self.formulas)
 
     # -- writing -----------------------------------------------------------------------------
-    def check(self, kind: str, body: object, ctx: CheckContext) -> None:
-        check_document(self.validators, kind, body, ctx)
+    def check(self, kind: str, body: object, ctx: CheckContext) -> dict:
+        """Raise InvalidDocument, or return the checked formulas of ``body``."""
+        return check_document(self.validators, kind, body, ctx)
 
     def save_draft(self, session: Session, app_key: str, kind: str, key: str, body: object,
                    base_revision: int | None = None, user_id: int | None = None,
@@ -95,7 +99,7 @@ class DocumentStore:
         """
         _check_identity(kind, key, body)
         overrides = {**(forms or {}), key: body} if kind == "form" else dict(forms or {})
-        self.check(kind, body, self.context(session, app_key, overrides))
+        formulas = self.check(kind, body, self.context(session, app_key, overrides))
         doc = self.find(session, app_key, kind, key, lock=True)
         if doc is None:
             if kind != "app" and self.find(session, app_key, "app", app_key) is None:
@@ -104,7 +108,8 @@ class DocumentStore:
                 raise Conflict([Problem("", f"{kind} {key!r} does not exist yet; "
                                             "save it without a base version")])
             doc = Document(app_key=app_key, kind=kind, key=key, draft=copy.deepcopy(body),
-                           revision=1, updated_at=self.now(), updated_by=user_id)
+                           formulas=formulas, revision=1, updated_at=self.now(),
+                           updated_by=user_id)
             doc.created_now = True
             session.add(doc)
             try:
@@ -121,6 +126,7 @@ class DocumentStore:
         if doc.draft == body:
             return doc  # saving what is there already changes nothing (autosaves repeat)
         doc.draft = copy.deepcopy(body)
+        doc.formulas = formulas
         doc.revision += 1
         doc.updated_at = self.now()
         doc.updated_by = user_id
@@ -140,17 +146,19 @@ class DocumentStore:
             if current.body == body:
                 return current
         overrides = {**(forms or {}), doc.key: body} if doc.kind == "form" else dict(forms or {})
-        self.check(doc.kind, body, self.context(session, doc.app_key, overrides))
+        formulas = self.check(doc.kind, body, self.context(session, doc.app_key, overrides))
         number = (doc.published_version or 0) + 1
         latest = session.scalar(sa.select(sa.func.max(DocumentVersion.number))
                                 .filter_by(document_id=doc.id))
         number = max(number, (latest or 0) + 1)
-        version = DocumentVersion(document_id=doc.id, number=number, body=body, note=note[:500],
-                                  published_at=self.now(), published_by=user_id)
+        version = DocumentVersion(document_id=doc.id, number=number, body=body,
+                                  formulas=formulas, note=note[:500], published_at=self.now(),
+                                  published_by=user_id)
         session.add(version)
         doc.published_version = number
         if doc.draft != body:
             doc.draft = copy.deepcopy(body)
+            doc.formulas = formulas
             doc.revision += 1
         doc.updated_at = self.now()
         session.flush()

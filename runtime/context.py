@@ -11,14 +11,23 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from metadata.checks import Validators
-from metadata.errors import NotFound, Problem
+from metadata.errors import InvalidDocument, NotFound, Problem
 from metadata.models import Document, DocumentVersion
 from metadata.registry import Registry
 from metadata.schemas import build_schemas
 from metadata.store import DocumentStore
 from runtime.clock import Clock
 from runtime.fields.base import FieldType
+from runtime.forms.behaviour import Behaviour
+from runtime.forms.formulas import (
+    Analysis,
+    analyze_form,
+    document_formulas,
+    with_layout_types,
+    with_result_types,
+)
 from runtime.forms.plan import FormPlan, compile_plan
+from runtime.formula.functions import build_function_registry
 from runtime.permissions import Principal
 from runtime.storage.migrate import (
     MigrationPlan,
@@ -28,6 +37,7 @@ from runtime.storage.migrate import (
 )
 from runtime.storage.models import FormTable
 from runtime.storage.names import form_table_name
+from runtime.storage.recalculate import needs_recalculation, recalculate_all
 
 
 @dataclass
@@ -43,7 +53,9 @@ class Runtime:
     def __post_init__(self) -> None:
         self.schemas = build_schemas(self.fields)
         self.validators = Validators(self.schemas)
-        self.store = DocumentStore(self.validators, self.fields, self.clock.now)
+        self.functions = build_function_registry()
+        self.store = DocumentStore(self.validators, self.fields, self.clock.now,
+                                   document_formulas(self.functions))
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._plans: dict[tuple[str, str, int], FormPlan] = {}
         self._lock = threading.Lock()
@@ -61,13 +73,33 @@ class Runtime:
         plan = self._plans.get(cache_key)
         if plan is not None:
             return plan
-        body = self.store.version(session, doc, doc.published_version).body
+        version = self.store.version(session, doc, doc.published_version)
         table = self.form_table(session, app_key, form_key)
+        body = with_layout_types(version.body, table.fields)
+        analysis = analyze_form(body, self.published_forms(session, app_key).get, self.fields,
+                                self.functions, version.formulas)
+        behaviour = Behaviour(body["fields"], self.fields, analysis, self.functions,
+                              self.clock.now)
         plan = compile_plan(app_key, form_key, doc.published_version, body, table.table_name,
-                            table.fields, self.fields)
+                            table.fields, self.fields, behaviour)
+        plan.plan_of = lambda s, key: self.plan(s, app_key, key)
         with self._lock:
             self._plans[cache_key] = plan
         return plan
+
+    def published_forms(self, session: Session, app_key: str) -> dict[str, dict]:
+        """The published bodies of an app's forms (what formulas reach through relations)."""
+        query = (sa.select(Document.key, DocumentVersion.body)
+                 .join(DocumentVersion, sa.and_(DocumentVersion.document_id == Document.id,
+                                                DocumentVersion.number
+                                                == Document.published_version))
+                 .where(Document.app_key == app_key, Document.kind == "form"))
+        return {key: body for key, body in session.execute(query)}
+
+    def analyze(self, session: Session, app_key: str, body: dict) -> Analysis:
+        """The formulas of a form body, checked against the app's drafts."""
+        forms = self.store.context(session, app_key, {body["key"]: body}).forms
+        return analyze_form(body, forms.get, self.fields, self.functions)
 
     def form_table(self, session: Session, app_key: str, form_key: str) -> FormTable:
         row = session.scalar(sa.select(FormTable).filter_by(app_key=app_key, form_key=form_key))
@@ -80,7 +112,11 @@ class Runtime:
         existing = session.scalar(sa.select(FormTable).filter_by(app_key=doc.app_key,
                                                                  form_key=doc.key))
         name = existing.table_name if existing else form_table_name(doc.app_key, doc.key)
-        return plan_migration(name, existing.fields if existing else None, body["fields"],
+        analysis = self.analyze(session, doc.app_key, body)
+        if analysis.problems:
+            raise InvalidDocument(analysis.problems)
+        fields = with_result_types(body, analysis)["fields"]
+        return plan_migration(name, existing.fields if existing else None, fields,
                               self.fields, self.engine.dialect)
 
     def dry_run(self, session: Session, doc: Document) -> MigrationPlan:
@@ -101,8 +137,8 @@ class Runtime:
         plan = self.migration_plan(session, doc, version.body)
         existing = session.scalar(sa.select(FormTable).filter_by(app_key=doc.app_key,
                                                                  form_key=doc.key))
-        apply_migration(session.connection(), plan, existing.fields if existing else None,
-                        self.fields)
+        existing_before = list(existing.fields) if existing else None
+        apply_migration(session.connection(), plan, existing_before, self.fields)
         if existing is None:
             session.add(FormTable(app_key=doc.app_key, form_key=doc.key,
                                   table_name=plan.table_name, form_version=version.number,
@@ -112,6 +148,8 @@ class Runtime:
             existing.form_version = version.number
             existing.updated_at = self.clock.now()
         session.flush()
+        if needs_recalculation(plan, existing_before, self.fields):
+            recalculate_all(session, self.plan(session, doc.app_key, doc.key), self.clock.now())
         return plan
 
     def publish(self, session: Session, doc: Document, user_id: int | None = None,

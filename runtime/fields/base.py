@@ -55,6 +55,7 @@ class FieldType:
     # "list of text"; None: formulas cannot name the field (yet)
     formula_type: ClassVar[str | None] = None
     generated: ClassVar[bool] = False  # the system assigns the value (auto numbers)
+    calculated: ClassVar[bool] = False  # a formula gives the value on every save
     separate_storage: ClassVar[bool] = False  # the value lives in child/link tables
     sub_field_allowed: ClassVar[bool] = True  # may be used inside a sub-table
 
@@ -139,6 +140,10 @@ class FieldType:
     def coerce_filter(self, value: Any, fld: Mapping) -> Any:
         """A value to compare with; unlike ``coerce`` it need not satisfy entry limits."""
         return self.coerce(value, fld)
+
+    def operators(self, fld: Mapping) -> tuple[str, ...]:
+        """The filter operators this field takes (most types: the same for every field)."""
+        return self.filter_ops
 
     def filter_expression(self, table: sa.Table, fld: Mapping, op: str, value: Any
                           ) -> sa.ColumnElement:

@@ -11,6 +11,7 @@ from runtime.fields.date import DateField
 from runtime.fields.datetime import DateTimeField
 from runtime.fields.decimal import DecimalField
 from runtime.fields.email import EmailField
+from runtime.fields.formula import FormulaField
 from runtime.fields.multiselect import MultiSelectField
 from runtime.fields.number import NumberField
 from runtime.fields.phone import PhoneField
@@ -42,6 +43,7 @@ BUILTIN_FIELD_TYPES: tuple[type[FieldType], ...] = (
     AttachmentField,
     AutoNumberField,
     SubTableField,
+    FormulaField,
 )
 
 

@@ -200,7 +200,7 @@ class ListBuilder:
 
     def filter_fields(self) -> list[dict]:
         return [{"key": f["key"], "label": self.label(f["key"]),
-                 "ops": ",".join(self.plan.types[f["type"]].filter_ops)}
+                 "ops": ",".join(self.plan.types[f["type"]].operators(f))}
                 for f in self.visible]
 
     # -- the page -----------------------------------------------------------------------------

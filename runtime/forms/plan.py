@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import marshmallow as ma
+from sqlalchemy.orm import Session
 
 from metadata.errors import Problem, pointer
 from metadata.keys import SYSTEM_FIELD_KEYS
 from runtime.fields.base import FieldType, FieldValueError, formula_default, label_text
+from runtime.forms.behaviour import Behaviour
 from runtime.permissions import Access
 from runtime.storage.tables import FormTables, build_tables
 
@@ -27,6 +29,9 @@ class FormPlan:
     layout: list[dict]
     types: Mapping[str, FieldType]
     tables: FormTables
+    behaviour: Behaviour | None = None
+    # the published plan of another form of the app (set by the runtime; for {relation.field})
+    plan_of: Callable[[Session, str], FormPlan] | None = None
     fields: list[dict] = field(init=False)
     by_key: dict[str, dict] = field(init=False)
     archived: frozenset[str] = field(init=False)
@@ -37,10 +42,15 @@ class FormPlan:
         self.fields = list(self.doc["fields"])
         self.by_key = {f["key"]: f for f in self.fields}
         self.archived = frozenset(e["key"] for e in self.layout if e.get("archived"))
+        # required fields with conditions are checked by the behaviour, on the whole record
+        deferred = self.behaviour.deferred_required if self.behaviour else frozenset()
         self._entries = {
             f["key"]: (f, self.types[f["type"]].coerce, self.types[f["type"]].is_empty,
-                       bool(f.get("required")), self.types[f["type"]].generated)
+                       bool(f.get("required")) and f["key"] not in deferred,
+                       self.types[f["type"]].generated)
             for f in self.fields}
+        self._calculated = frozenset(f["key"] for f in self.fields
+                                     if self.types[f["type"]].calculated)
         self._defaults = {}
         for fld in self.fields:
             ftype = self.types[fld["type"]]
@@ -82,6 +92,8 @@ class FormPlan:
                     problems.append(Problem(prefix + pointer(key), self._unknown(key)))
                 continue
             fld, coerce, is_empty, required, generated = entry
+            if key in self._calculated:
+                continue  # calculated on the server, whatever the client thinks it is
             if generated or key in readonly:
                 if raw is not None or not generated:
                     problems.append(Problem(prefix + pointer(key), (
@@ -119,6 +131,8 @@ class FormPlan:
 
 
 def compile_plan(app_key: str, form_key: str, version: int, doc: dict, table_name: str,
-                 layout: Sequence[dict], types: Mapping[str, FieldType]) -> FormPlan:
+                 layout: Sequence[dict], types: Mapping[str, FieldType],
+                 behaviour: Behaviour | None = None) -> FormPlan:
     tables = build_tables(table_name, layout, types)
-    return FormPlan(app_key, form_key, version, doc, list(layout), types, tables)
+    return FormPlan(app_key, form_key, version, doc, list(layout), types, tables,
+                    behaviour if behaviour is not None and behaviour.active else None)

@@ -152,6 +152,9 @@ def _convert_values(conn: sa.Connection, tables: FormTables, change: dict,
         try:
             out[record_id] = _coerce(new_type, value, new)
         except FieldValueError as exc:
+            if new_type.calculated:  # recalculated after the publish anyway
+                out[record_id] = None
+                continue
             if len(failures) < MAX_REPORTED:
                 failures.append(Problem(at, f"record {record_id}: {value!r} {exc}"))
             else:

@@ -70,9 +70,9 @@ def filter_clause(records: Records, flt: dict, at: str) -> sa.ColumnElement[bool
     if fld is None or key in records.access.hidden:
         raise bad(at + "/field", f"{key!r} is not a field of {plan.form_key}")
     ftype = plan.types[fld["type"]]
-    if op not in ftype.filter_ops:
+    if op not in ftype.operators(fld):
         raise bad(at + "/op", f"{op} does not apply to a {fld['type']} field; use one of "
-                              f"{', '.join(ftype.filter_ops)}")
+                              f"{', '.join(ftype.operators(fld))}")
     if op in ("isnull", "notnull"):
         return ftype.filter_expression(table, fld, op, None)
     try:

@@ -21,6 +21,7 @@ from runtime.permissions import Access, Principal, access_for, row_clause
 from runtime.storage.checks import reference_problems, unique_problems
 from runtime.storage.models import AuditEntry
 from runtime.storage.refs import StorageReferences
+from runtime.storage.related import related_loader
 from runtime.storage.tables import allocate_ids
 
 AUDIT = AuditEntry.__table__
@@ -51,7 +52,10 @@ class Records:
         self.team_members = Base.metadata.tables["team_members"]
         self.refs = StorageReferences(session, now, plan.app_key, plan.form_key)
         self._ref_fields = [f for f in plan.fields if _checks_references(plan.types[f["type"]])]
-        self._generated = [f for f in plan.fields if plan.types[f["type"]].generated]
+        self._generated = [f for f in plan.fields if plan.types[f["type"]].generated
+                           and not plan.types[f["type"]].calculated]
+        self.lang = "en"  # the language of validation messages written in the form
+        self._related = related_loader(session, plan)
         self._row_fields = [(f, plan.types[f["type"]]) for f in plan.fields
                             if not plan.types[f["type"]].separate(f)]
         self._separate = [(f, plan.types[f["type"]]) for f in plan.fields
@@ -70,15 +74,17 @@ class Records:
         return sa.and_(self.table.c.deleted_at.is_(None),
                        row_clause(self.table, self.principal, scope, self.team_members))
 
-    def to_json(self, rows: Sequence[Mapping]) -> list[dict]:
+    def to_json(self, rows: Sequence[Mapping], everything: bool = False) -> list[dict]:
+        """Records as the API gives them; ``everything`` includes the fields hidden from the
+        principal (for formulas, which see the whole record)."""
+        hidden = frozenset() if everything else self.access.hidden
         separate: dict[str, dict[int, Any]] = {}
         if self._separate and rows:
             ids = [r["id"] for r in rows]
             for fld, ftype in self._separate:
-                if fld["key"] not in self.access.hidden:
+                if fld["key"] not in hidden:
                     tables = self.plan.tables.children.get(fld["key"], [])
                     separate[fld["key"]] = ftype.load_separate(self.conn, tables, ids, fld)
-        hidden = self.access.hidden
         out = []
         for row in rows:
             record = {"id": row["id"], "version": row["version"],
@@ -132,6 +138,9 @@ class Records:
         results: list[dict] = [{"index": i} for i in range(len(payloads))]
         for i, payload in enumerate(payloads):
             values, problems = self.plan.load(payload, partial=False, access=self.access)
+            if self.plan.behaviour is not None and not problems:
+                problems = self.plan.behaviour.apply(values, None, set(payload), self._related,
+                                                     self.lang)
             owner = self._owner(payload, problems)
             if problems:
                 results[i]["errors"] = [p.as_dict() for p in problems]
@@ -226,6 +235,10 @@ class Records:
                 f["key"]] == self.plan.types[f["type"]].from_row(current, f)}
             payload = {k: v for k, v in payload.items() if k not in same}
         values, problems = self.plan.load(payload, partial=True, access=self.access)
+        before = self.to_json([current], everything=True)[0]
+        if self.plan.behaviour is not None and not problems:
+            problems = self.plan.behaviour.apply(values, before, set(payload), self._related,
+                                                 self.lang)
         owner = current["owner_id"]
         if isinstance(payload, dict) and payload.get("owner") not in (None, owner):
             owner = self._owner(payload, problems)
@@ -235,7 +248,6 @@ class Records:
         if not self._check_references([(0, values, owner)], results, record_id):
             raise InvalidRecord([Problem(e["path"], e["message"])
                                  for e in results[0]["errors"]])
-        before = self.to_json([current])[0]
         changes = [{"field": k, "old": before.get(k), "new": v} for k, v in values.items()
                    if before.get(k) != v]
         if owner != current["owner_id"]:

@@ -19,7 +19,9 @@ def check_error_body(response) -> list[dict]:
     assert isinstance(body, dict) and set(body) == {"errors"}, body
     assert isinstance(body["errors"], list) and body["errors"], body
     for error in body["errors"]:
-        assert set(error) == {"path", "message"}, error
+        # formula errors also say where in the formula: position, line, column
+        assert {"path", "message"} <= set(error) <= {"path", "message", "position", "line",
+                                                     "column"}, error
         assert isinstance(error["path"], str) and isinstance(error["message"], str), error
         assert error["path"] == "" or error["path"].startswith("/"), error
         assert error["message"], error
@@ -84,6 +86,7 @@ def every_type_fields(target_form: str = "company") -> list[dict]:
         field("code", "auto_number", config={"prefix": "C-", "digits": 5}),
         field("lines", "sub_table", config={"fields": [field("item"),
                                                        field("qty", "number")]}),
+        field("score", "formula", config={"formula": "COALESCE({employees}, 0) * 2"}),
     ]
 
 

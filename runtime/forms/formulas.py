@@ -1,0 +1,247 @@
+"""The formulas of a form document: where they sit, what each must give, and their analysis.
+
+A form holds formulas in five places per field — ``visible_if``, ``required_if``,
+``readonly_if`` (conditions), ``default: {"formula": ...}``, ``validate[].formula`` — and in the
+``config.formula`` of a calculated (``formula``) field. ``analyze_form`` parses and type-checks
+every one against the form's fields, infers the result type of each calculated field (in
+dependency order, refusing circles) and returns the problems with their JSON Pointers and
+positions, plus what the document store keeps beside the source: ``{pointer: {source, ast,
+type}}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from metadata.errors import Problem, pointer
+from runtime.fields.base import formula_default
+from runtime.formula.ast import FieldRef, Node, from_json
+from runtime.formula.checker import Checked, check
+from runtime.formula.errors import FormulaError
+from runtime.formula.functions import FunctionRegistry
+from runtime.formula.grammar import parse
+from runtime.formula.types import FType, Scope, describe, scope_of_form
+
+CONDITIONS = ("visible_if", "required_if", "readonly_if")
+CALCULATED = "formula"  # the type of calculated fields
+# what a calculated field may give: each becomes a real column
+STORABLE = frozenset({FType.TEXT, FType.INTEGER, FType.NUMBER, FType.BOOLEAN, FType.DATE,
+                      FType.DATETIME})
+
+
+@dataclass(frozen=True)
+class Site:
+    """One formula of a form: where it is and what it is for."""
+
+    pointer: str  # JSON Pointer of the source text in the form document
+    field: str  # the key of the field it belongs to
+    role: str  # visible_if, required_if, readonly_if, default, validate, formula
+    source: str
+    index: int = 0  # position in ``validate``
+
+
+def sites(form: Mapping) -> Iterator[Site]:
+    for i, fld in enumerate(form.get("fields", [])):
+        key = fld.get("key", "")
+        for role in CONDITIONS:
+            if isinstance(fld.get(role), str):
+                yield Site(pointer("fields", i, role), key, role, fld[role])
+        source = formula_default(fld)
+        if source is not None:
+            yield Site(pointer("fields", i, "default", "formula"), key, "default", source)
+        for j, rule in enumerate(fld.get("validate") or []):
+            if isinstance(rule, dict) and isinstance(rule.get("formula"), str):
+                yield Site(pointer("fields", i, "validate", j, "formula"), key, "validate",
+                           rule["formula"], j)
+        if fld.get("type") == CALCULATED:
+            source = (fld.get("config") or {}).get("formula")
+            if isinstance(source, str):
+                yield Site(pointer("fields", i, "config", "formula"), key, CALCULATED, source)
+
+
+def refs(node: Node) -> set[str]:
+    """The field paths a formula names (``key`` or ``relation.key``)."""
+    found, stack = set(), [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, FieldRef):
+            found.add(current.path)
+        stack.extend(current.children())
+    return found
+
+
+@dataclass
+class Analysis:
+    """Every formula of a form, checked; or the problems that stop it."""
+
+    checked: dict[str, Checked] = field(default_factory=dict)  # by pointer
+    sites: list[Site] = field(default_factory=list)
+    result_types: dict[str, FType] = field(default_factory=dict)  # calculated field → type
+    order: list[str] = field(default_factory=list)  # calculated fields, inputs first
+    scope: Scope | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    def stored(self) -> dict[str, dict]:
+        """What the store keeps beside the document: source, AST and type per pointer."""
+        return {p: {"source": c.source, "ast": c.node.to_json(), "type": str(c.type)}
+                for p, c in self.checked.items()}
+
+
+def problem(site: Site, exc: FormulaError) -> Problem:
+    where = None
+    if exc.position is not None:
+        where = {"position": exc.position, "line": exc.line, "column": exc.column}
+    return Problem(site.pointer, exc.message, where)
+
+
+class _Analyzer:
+    def __init__(self, form: Mapping, scope: Scope, field_types: Mapping,
+                 registry: FunctionRegistry, stored: Mapping[str, dict]):
+        self.form, self.field_types, self.registry = form, field_types, registry
+        self.stored = stored
+        self.result = Analysis(sites=list(sites(form)))
+        self.calculated = {s.field: s for s in self.result.sites if s.role == CALCULATED}
+        self.fields = dict(scope.fields)
+        self.scope = scope
+        self.by_key = {f.get("key"): f for f in form.get("fields", [])}
+
+    def node(self, site: Site) -> Node:
+        kept = self.stored.get(site.pointer)
+        if kept and kept.get("source") == site.source and "ast" in kept:
+            return from_json(kept["ast"])
+        return parse(site.source)
+
+    def check(self, site: Site, expected: FType | None) -> Checked | None:
+        try:
+            checked = check(self.node(site), replace(self.scope, fields=self.fields),
+                            self.registry, expected, source=site.source)
+        except FormulaError as exc:
+            if exc.position is not None and exc.line is None:
+                exc = FormulaError.at(exc.message, site.source, exc.position)
+            self.result.problems.append(problem(site, exc))
+            return None
+        self.result.checked[site.pointer] = checked
+        return checked
+
+    def infer(self, key: str, visiting: list[str]) -> None:
+        """Type the calculated field ``key`` after the calculated fields it reads."""
+        if key in self.result.result_types or key in self.failed:
+            return
+        site = self.calculated[key]
+        if key in visiting:
+            circle = " → ".join(f"{{{k}}}" for k in [*visiting[visiting.index(key):], key])
+            self.result.problems.append(Problem(site.pointer, "calculated fields refer to "
+                                                              f"each other in a circle: {circle}"))
+            self.failed.add(key)
+            return
+        try:
+            inputs = refs(self.node(site)) & set(self.calculated)
+        except FormulaError as exc:
+            self.result.problems.append(problem(site, exc))
+            self.failed.add(key)
+            return
+        for other in sorted(inputs):
+            self.infer(other, [*visiting, key])
+        if inputs & self.failed:
+            self.failed.add(key)
+            return
+        checked = self.check(site, None)
+        if checked is None:
+            self.failed.add(key)
+        elif checked.type not in STORABLE:
+            self.result.problems.append(Problem(site.pointer, (
+                "a calculated field must give a number, text, a date or TRUE/FALSE, "
+                f"not {describe(checked.type)}")))
+            self.failed.add(key)
+        else:
+            self.result.result_types[key] = checked.type
+            self.fields[key] = checked.type
+            self.result.order.append(key)
+
+    def run(self) -> Analysis:
+        self.failed: set[str] = set()
+        for key in self.calculated:
+            self.infer(key, [])
+        for site in self.result.sites:
+            if site.role in CONDITIONS or site.role == "validate":
+                self.check(site, FType.BOOLEAN)
+            elif site.role == "default":
+                self.check_default(site)
+        self.result.scope = replace(self.scope, fields=self.fields)
+        return self.result
+
+    def check_default(self, site: Site) -> None:
+        fld = self.by_key.get(site.field, {})
+        ftype = self.field_types.get(fld.get("type"))
+        wanted = getattr(ftype, "formula_type", None)
+        if wanted is None or fld.get("type") == CALCULATED:
+            self.result.problems.append(Problem(site.pointer, (
+                f"a {fld.get('type')} field cannot take a default formula")))
+            return
+        self.check(site, FType(wanted))
+
+
+def analyze_form(form: Mapping, load_form: Callable[[str], Mapping | None],
+                 field_types: Mapping, registry: FunctionRegistry,
+                 stored: Mapping[str, dict] | None = None) -> Analysis:
+    """Check every formula of ``form``; ``stored`` (ASTs kept from before) spares re-parsing."""
+    scope = scope_of_form(form, load_form, field_types)
+    return _Analyzer(form, scope, field_types, registry, stored or {}).run()
+
+
+def analyze_filter(source: str, scope: Scope, registry: FunctionRegistry,
+                   at: str = "/filter") -> tuple[Checked | None, list[Problem]]:
+    """A list filter: a formula giving TRUE/FALSE over a form's fields."""
+    site = Site(at, "", "filter", source)
+    try:
+        return check(source, scope, registry, FType.BOOLEAN), []
+    except FormulaError as exc:
+        return None, [problem(site, exc)]
+
+
+def with_result_types(form: Mapping, analysis: Analysis) -> dict[str, Any]:
+    """A copy of ``form`` whose calculated fields say their inferred ``result_type`` in their
+    config, which is what their columns are made from."""
+    fields = []
+    for fld in form.get("fields", []):
+        if fld.get("type") == CALCULATED and fld["key"] in analysis.result_types:
+            config = {**(fld.get("config") or {}),
+                      "result_type": str(analysis.result_types[fld["key"]])}
+            fld = {**fld, "config": config}
+        fields.append(fld)
+    return {**form, "fields": fields}
+
+
+def document_formulas(registry: FunctionRegistry) -> Callable:
+    """The document store's formula check (metadata.checks.FormulaCheck) for forms and views."""
+
+    def check_formulas(kind: str, doc: dict, ctx) -> tuple[list[Problem], dict]:
+        if kind == "form":
+            analysis = analyze_form(doc, ctx.forms.get, ctx.field_types, registry)
+            return analysis.problems, analysis.stored()
+        if kind == "view" and isinstance(doc.get("filter"), str):
+            form = ctx.forms.get(doc.get("form")) or {}
+            scope = analyze_form(form, ctx.forms.get, ctx.field_types, registry).scope
+            checked, problems = analyze_filter(doc["filter"], scope, registry)
+            if checked is None:
+                return problems, {}
+            return [], {"/filter": {"source": doc["filter"], "ast": checked.node.to_json(),
+                                    "type": str(checked.type)}}
+        return [], {}
+
+    return check_formulas
+
+
+def with_layout_types(form: Mapping, layout: list[Mapping]) -> dict[str, Any]:
+    """A copy of ``form`` whose calculated fields take ``result_type`` from the table layout
+    (what their columns were made from when the form was published)."""
+    types = {e["key"]: (e.get("config") or {}).get("result_type") for e in layout}
+    fields = []
+    for fld in form.get("fields", []):
+        if fld.get("type") == CALCULATED and types.get(fld["key"]):
+            fld = {**fld, "config": {**(fld.get("config") or {}),
+                                     "result_type": types[fld["key"]]}}
+        fields.append(fld)
+    return {**form, "fields": fields}

@@ -1,0 +1,69 @@
+"""Publishing a new or changed calculation recalculates the stored values of every record."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from runtime.fields.base import FieldType
+from runtime.forms.plan import FormPlan
+from runtime.permissions import SYSTEM
+from runtime.storage.migrate import MigrationPlan
+from runtime.storage.related import related_loader
+
+BATCH = 1000
+
+
+def needs_recalculation(plan: MigrationPlan, old_layout: Sequence[Mapping] | None,
+                        field_types: Mapping[str, FieldType]) -> bool:
+    """Whether stored calculated values may be stale after this migration."""
+    if old_layout is None:
+        return False  # a new table holds no records
+    old = {e["key"]: e for e in old_layout}
+    for entry in plan.layout:
+        if entry.get("archived") or not field_types[entry["type"]].calculated:
+            continue
+        before = old.get(entry["key"])
+        if before is None or before.get("archived") or before.get("config") != entry["config"]:
+            return True
+    return bool(plan.converted) and any(
+        field_types[e["type"]].calculated for e in plan.layout if not e.get("archived"))
+
+
+def recalculate_all(session: Session, plan: FormPlan, now: datetime) -> int:
+    """Recompute every record's calculated fields in batches; returns how many changed.
+    A recalculation is the system's, not a person's edit: versions and history stay."""
+    from runtime.storage.records import Records
+
+    behaviour = plan.behaviour
+    if behaviour is None or not behaviour.calculated:
+        return 0
+    records = Records(session, plan, SYSTEM, now, via="publish")
+    load_related = related_loader(session, plan)
+    table, conn = plan.table, session.connection()
+    keys = [key for key, _ in behaviour.calculated]
+    last, changed = 0, 0
+    while True:
+        rows = conn.execute(sa.select(table).where(table.c.id > last)
+                            .order_by(table.c.id).limit(BATCH)).mappings().all()
+        if not rows:
+            return changed
+        last = rows[-1]["id"]
+        updates = []
+        for record in records.to_json(rows):
+            values = dict(record)
+            values.update(load_related(values, behaviour.related_paths))
+            behaviour.calculate(values)
+            if any(values[k] != record.get(k) for k in keys):
+                row = {"_id": record["id"]}
+                for key in keys:
+                    fld = plan.by_key[key]
+                    row.update(plan.ftype(key).to_row(values[key], fld))
+                updates.append(row)
+        if updates:
+            conn.execute(table.update().where(table.c.id == sa.bindparam("_id"))
+                         .values({k: sa.bindparam(k) for k in keys}), updates)
+            changed += len(updates)

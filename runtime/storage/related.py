@@ -1,0 +1,51 @@
+"""Values one hop away: what ``{relation.field}`` in a formula reads for a record."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from metadata.errors import TrellisError
+from runtime.forms.behaviour import RelatedLoader
+from runtime.forms.plan import FormPlan
+
+
+def related_loader(session: Session, plan: FormPlan) -> RelatedLoader:
+    """Loads ``{"relation.field": value}`` for a record from the records its single relations
+    point at (deleted or missing records give empty values)."""
+
+    def load(record: Mapping[str, Any], paths: frozenset[str]) -> dict[str, Any]:
+        if not paths or plan.plan_of is None:
+            return {}
+        wanted: dict[str, list[str]] = defaultdict(list)
+        for path in paths:
+            relation, _, key = path.partition(".")
+            wanted[relation].append(key)
+        out: dict[str, Any] = {}
+        for relation, keys in wanted.items():
+            out.update(dict.fromkeys(f"{relation}.{k}" for k in keys))
+            target_id = record.get(relation)
+            fld = plan.by_key.get(relation)
+            if fld is None or isinstance(target_id, bool) or not isinstance(target_id, int):
+                continue
+            try:
+                target = plan.plan_of(session, plan.ftype(relation).formula_link(fld))
+            except TrellisError:
+                continue  # the related form is not published (yet)
+            table = target.table
+            row = session.connection().execute(
+                sa.select(table).where(table.c.id == target_id, table.c.deleted_at.is_(None))
+            ).mappings().first()
+            if row is None:
+                continue
+            for key in keys:
+                if key in target.by_key and not target.ftype(key).separate(target.by_key[key]):
+                    out[f"{relation}.{key}"] = target.ftype(key).from_row(row,
+                                                                          target.by_key[key])
+        return out
+
+    return load
