@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from runtime.forms.display import local_time
 from runtime.forms.messages import ui_lang
-from runtime.forms.navigation import NavApp, mark_active, visible_apps
+from runtime.forms.navigation import BUILDERS, NavApp, mark_active, visible_apps
 from runtime.web import current_principal, db_session
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,7 @@ class ShellVM:
     user_email: str = ""
     apps: list[NavApp] = field(default_factory=list)
     current_app: NavApp | None = None
+    can_build: bool = False  # designers and admins see the builder's entry
 
 
 def _next_url() -> str:
@@ -47,6 +48,7 @@ def shell_view() -> ShellVM:
             vm.logged_in = True
             vm.user_name = current_user.name
             vm.user_email = current_user.email
+            vm.can_build = bool(BUILDERS & current_user.role_keys)
             vm.apps = visible_apps(db_session(), current_principal(), lang)
             args = request.view_args or {}
             if request.blueprint == "forms":

@@ -1,9 +1,165 @@
-"""Builder pages: forms (filled in by the builder work of issue 3)."""
+"""Builder pages: the builder's home and the drag-and-drop form designer.
+
+The designer keeps the draft document in the page and saves it through the documents API
+(``PUT /api/v1/apps/<app>/forms/<form>``); the routes here only render: the property panel
+of one field, the live preview of a draft, the publish summary, and keys derived from labels.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from builder.designer import designer_vm, summary_vm, table_keys
+from builder.home import home_vm, new_app_doc, new_form_doc
+from builder.keys import derive_key
+from builder.preview import draft_plan, preview_form, problem_list
+from builder.properties import PanelContext, build_panel
+from metadata.errors import InvalidDocument, Problem, TrellisError
+from metadata.keys import field_key_problem
+from runtime.forms.messages import translate, ui_lang
+from runtime.web import current_principal, current_runtime, db_session, transaction
+
+MAX_BODY = 2 * 1024 * 1024
+
+
+def home():
+    return render_template("builder/home.html",
+                           apps=home_vm(current_runtime(), db_session(), ui_lang()))
+
+
+def _created(problems: list[Problem]) -> None:
+    for problem in problems:
+        flash(translate(problem.message), "error")
+
+
+def new_app():
+    rt, session = current_runtime(), db_session()
+    label = (request.form.get("label") or "").strip()
+    if not label:
+        flash(_("Give the app a name."), "error")
+        return redirect(url_for("builder.home"))
+    doc = new_app_doc(rt, session, label, (request.form.get("key") or "").strip(), ui_lang())
+    if rt.store.find(session, doc["key"], "app", doc["key"]) is not None:
+        flash(_("An app with the key %(key)s exists already.", key=doc["key"]), "error")
+        return redirect(url_for("builder.home"))
+    try:
+        with transaction():
+            saved = rt.store.save_draft(session, doc["key"], "app", doc["key"], doc, None,
+                                        current_user.id)
+            rt.publish(session, saved, current_user.id, "created")
+    except TrellisError as exc:
+        _created(exc.problems)
+        return redirect(url_for("builder.home"))
+    flash(_("App %(name)s created: add its first form.", name=label), "success")
+    return redirect(url_for("builder.home", _anchor=f"app-{doc['key']}"))
+
+
+def new_form(app_key: str):
+    rt, session = current_runtime(), db_session()
+    rt.store.get(session, app_key, "app", app_key)
+    label = (request.form.get("label") or "").strip()
+    if not label:
+        flash(_("Give the form a name."), "error")
+        return redirect(url_for("builder.home", _anchor=f"app-{app_key}"))
+    doc = new_form_doc(rt, session, app_key, label, (request.form.get("key") or "").strip(),
+                       ui_lang())
+    if rt.store.find(session, app_key, "form", doc["key"]) is not None:
+        flash(_("A form with the key %(key)s exists already.", key=doc["key"]), "error")
+        return redirect(url_for("builder.home", _anchor=f"app-{app_key}"))
+    try:
+        with transaction():
+            rt.store.save_draft(session, app_key, "form", doc["key"], doc, None,
+                                current_user.id)
+    except TrellisError as exc:
+        _created(exc.problems)
+        return redirect(url_for("builder.home", _anchor=f"app-{app_key}"))
+    return redirect(url_for("builder.form_designer", app_key=app_key, form_key=doc["key"]))
+
+
+def designer(app_key: str, form_key: str):
+    rt, session = current_runtime(), db_session()
+    app = rt.store.get(session, app_key, "app", app_key)
+    doc = rt.store.get(session, app_key, "form", form_key)
+    vm = designer_vm(rt, session, app, doc, ui_lang())
+    return render_template("builder/designer.html", vm=vm)
+
+
+def _json_arg(name: str) -> Any:
+    raw = request.form.get(name)
+    if raw is None or len(raw) > MAX_BODY:
+        abort(400)
+    try:
+        return json.loads(raw)
+    except ValueError:
+        abort(400)
+
+
+def properties(app_key: str, form_key: str):
+    rt, session = current_runtime(), db_session()
+    fld = _json_arg("field")
+    if not isinstance(fld, dict) or fld.get("type") not in rt.fields:
+        abort(400)
+    index = request.form.get("index", type=int) or 0
+    locked, _archived = table_keys(rt, session, app_key, form_key)
+    forms = {d.key: d.draft for d in rt.store.list(session, app_key, "form")}
+    ctx = PanelContext(lang=ui_lang(), forms=forms, locked_keys=frozenset(locked),
+                       types=rt.fields)
+    return render_template("builder/_properties.html", panel=build_panel(fld, index, ctx),
+                           app_key=app_key, form_key=form_key)
+
+
+def preview(app_key: str, form_key: str):
+    rt, session, lang = current_runtime(), db_session(), ui_lang()
+    doc = _json_arg("doc")
+    try:
+        plan = draft_plan(rt, session, app_key, form_key, doc)
+    except InvalidDocument as exc:
+        fields = doc.get("fields", []) if isinstance(doc, dict) else []
+        return render_template("builder/_preview.html", form=None,
+                               problems=problem_list(exc.problems, fields))
+    form = preview_form(rt, session, plan, current_principal(), lang)
+    return render_template("builder/_preview.html", form=form, problems=[])
+
+
+def derived_key(app_key: str, form_key: str):
+    body = request.get_json(silent=True) or {}
+    taken = [t for t in body.get("taken") or [] if isinstance(t, str)]
+    locked, archived = table_keys(current_runtime(), db_session(), app_key, form_key)
+    if isinstance(body.get("key"), str):
+        key = body["key"]
+        problem = field_key_problem(key)
+        if problem is None and key in taken:
+            problem = _("another field of this form uses the key %(key)s", key=key)
+        elif problem is None and key in archived:
+            problem = _("%(key)s belongs to an archived field: its old data comes back",
+                        key=key)
+        return jsonify({"key": key, "problem": translate(problem) if problem else None})
+    label = str(body.get("label") or "")
+    return jsonify({"key": derive_key(label, [*taken, *archived]), "problem": None})
+
+
+def publish_summary(app_key: str, form_key: str):
+    body = request.get_json(silent=True) or {}
+    doc = body.get("doc") if isinstance(body.get("doc"), dict) else {}
+    summary = body.get("summary") if isinstance(body.get("summary"), dict) else None
+    return render_template("builder/_publish_summary.html",
+                           summary=summary_vm(summary, doc, ui_lang()))
 
 
 def register(bp: Blueprint) -> None:
-    """Add this designer's routes to the builder blueprint."""
+    """Add the home and form designer routes to the builder blueprint."""
+    form = "/<app_key>/forms/<form_key>"
+    bp.add_url_rule("/", "home", home)
+    bp.add_url_rule("/apps", "new_app", new_app, methods=["POST"])
+    bp.add_url_rule("/<app_key>/forms", "new_form", new_form, methods=["POST"])
+    bp.add_url_rule(form, "form_designer", designer)
+    bp.add_url_rule(form + "/_properties", "form_properties", properties, methods=["POST"])
+    bp.add_url_rule(form + "/_preview", "form_preview", preview, methods=["POST"])
+    bp.add_url_rule(form + "/_key", "form_key", derived_key, methods=["POST"])
+    bp.add_url_rule(form + "/_publish_summary", "publish_summary", publish_summary,
+                    methods=["POST"])

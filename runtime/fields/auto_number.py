@@ -19,6 +19,7 @@ class AutoNumberField(FieldType):
     type = "auto_number"
     formula_type = "text"
     label = {"zh": "流水号", "en": "Auto number"}
+    icon = "№"
     description = ("A number the system gives each new record: prefix (may hold {YYYY}, {YY}, "
                    "{MM}, {DD}) plus a zero-padded sequence; the sequence restarts whenever "
                    "the prefix text changes, so {YYYY}{MM} numbers restart monthly.")

@@ -17,6 +17,7 @@ class BooleanField(FieldType):
     type = "boolean"
     formula_type = "boolean"
     label = {"zh": "是/否", "en": "Yes/No"}
+    icon = "✓"
     description = "A yes-or-no value, shown as a check box."
     widget = "checkbox"
     can_group_by = True

@@ -55,6 +55,7 @@ class DateField(FieldType):
     type = "date"
     formula_type = "date"
     label = {"zh": "日期", "en": "Date"}
+    icon = "31"
     description = "A calendar day (YYYY-MM-DD), with optional earliest and latest dates."
     config_schema = {
         "type": "object",

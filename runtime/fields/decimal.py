@@ -102,6 +102,7 @@ class DecimalField(FieldType):
     type = "decimal"
     formula_type = "number"
     label = {"zh": "金额/小数", "en": "Decimal"}
+    icon = "¥"
     description = ("An exact decimal number for money and measures: a fixed number of digits after "
                    "the point, optional limits, currency and unit.")
     config_schema = {

@@ -58,6 +58,7 @@ class EmailField(FieldType):
     type = "email"
     formula_type = "text"
     label = {"zh": "邮箱", "en": "Email"}
+    icon = "@"
     description = "An e-mail address, checked, with its domain in lower case."
     widget = "email"
     searchable = True

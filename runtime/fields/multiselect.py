@@ -54,6 +54,7 @@ class MultiSelectField(FieldType):
     type = "multiselect"
     formula_type = "list of text"
     label = {"zh": "多选", "en": "Multiple choice"}
+    icon = "☷"
     description = "Any number of values from a list of choices, kept in the order given."
     config_schema = {
         "type": "object",

@@ -17,6 +17,7 @@ class NumberField(FieldType):
     type = "number"
     formula_type = "integer"
     label = {"zh": "整数", "en": "Number"}
+    icon = "123"
     description = "A whole number, with optional minimum and maximum."
     config_schema = {
         "type": "object",

@@ -41,6 +41,7 @@ class PhoneField(FieldType):
     type = "phone"
     formula_type = "text"
     label = {"zh": "手机/电话", "en": "Phone"}
+    icon = "☎"
     description = "A phone number, checked and stored in E.164 form (+8613800138000)."
     config_schema = {
         "type": "object",

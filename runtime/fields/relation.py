@@ -25,6 +25,7 @@ def _record_id(value: Any) -> int:
 class RelationField(FieldType):
     type = "relation"
     label = {"zh": "关联记录", "en": "Relation"}
+    icon = "⇄"
     description = "A link to a record (or several) of another form in the same app."
     config_schema = {
         "type": "object",

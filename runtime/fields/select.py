@@ -52,6 +52,7 @@ class SelectField(FieldType):
     type = "select"
     formula_type = "text"
     label = {"zh": "下拉单选", "en": "Select"}
+    icon = "◉"
     description = "One value from a list of choices, each with a label and a colour."
     config_schema = {
         "type": "object",

@@ -17,6 +17,7 @@ SYSTEM_CHILD_COLUMNS = ("id", "parent_id", "position")
 class SubTableField(FieldType):
     type = "sub_table"
     label = {"zh": "子表单", "en": "Sub-table"}
+    icon = "▦"
     description = "Line items: a list of rows, each with its own fields, in a child table."
     config_schema = {
         "type": "object",

@@ -27,6 +27,7 @@ class TextField(FieldType):
     type = "text"
     formula_type = "text"
     label = {"zh": "单行文本", "en": "Text"}
+    icon = "Aa"
     description = "One line of text, with optional length limits and a pattern."
     config_schema = {
         "type": "object",

@@ -25,6 +25,7 @@ class TextAreaField(FieldType):
     type = "textarea"
     formula_type = "text"
     label = {"zh": "多行文本", "en": "Long text"}
+    icon = "¶"
     description = "Several lines of text (notes, descriptions), with optional length limits."
     config_schema = {
         "type": "object",

@@ -70,6 +70,7 @@ class UrlField(FieldType):
     type = "url"
     formula_type = "text"
     label = {"zh": "网址", "en": "URL"}
+    icon = "⇗"
     description = "A web address (http or https); https:// is added when the scheme is left out."
     widget = "url"
     searchable = True

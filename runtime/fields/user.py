@@ -39,6 +39,7 @@ def user_id(value: Any) -> int:
 class UserField(FieldType):
     type = "user"
     label = {"zh": "成员", "en": "User"}
+    icon = "☺"
     description = "A member of the organisation, or several when `multiple` is set."
     config_schema = {
         "type": "object",

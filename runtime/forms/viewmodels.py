@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from metadata.errors import Problem
 from runtime.fields.base import FieldType, FieldValueError, config, label_text
 from runtime.forms.formdata import SUB_TABLE
+from runtime.forms.layout import TabVM
 from runtime.forms.messages import translate
 from runtime.forms.plan import FormPlan
 from runtime.forms.references import References
@@ -56,6 +57,7 @@ class FormVM:
     conflict: bool = False
     reload_url: str = ""
     submit_label: str = ""
+    tabs: list[TabVM] = field(default_factory=list)  # fields arranged by the form's layout
 
 
 @dataclass

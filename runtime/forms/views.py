@@ -28,6 +28,7 @@ from metadata.errors import Conflict, Forbidden, TrellisError
 from runtime.fields.base import FieldValueError
 from runtime.forms import display, listing, lookups
 from runtime.forms.formdata import field_key, parse_post
+from runtime.forms.layout import layout_tabs
 from runtime.forms.messages import translate, ui_lang
 from runtime.forms.navigation import visible_apps
 from runtime.forms.plan import FormPlan
@@ -108,6 +109,7 @@ def render_form(ctx: FormContext, record: dict | None, posted: dict | None = Non
     vm = FormVM(title=plan.label(lang), action=request.path, cancel_url=list_url,
                 validate_url=validate_url, fields=form_fields(page, values, posted),
                 errors=general, conflict=conflict, submit_label=_("Save"))
+    vm.tabs = layout_tabs(plan.doc.get("layout"), vm.fields, lang)
     if record is not None:
         vm.version = int(request.form.get("version") or record["version"]) if conflict \
             else record["version"]

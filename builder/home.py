@@ -1,0 +1,73 @@
+"""The builder's home: every app with its forms, and the creation of new apps and forms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import url_for
+from sqlalchemy.orm import Session
+
+from builder.keys import derive_document_key
+from metadata.models import Document
+from runtime.context import Runtime
+from runtime.fields.base import label_text
+
+APP_COLORS = ("#4f46e5", "#0891b2", "#059669", "#d97706", "#db2777", "#7c3aed", "#2563eb")
+
+
+@dataclass
+class FormCard:
+    key: str
+    label: str
+    url: str
+    fields: int
+    published_version: int | None
+    draft_changed: bool
+    records_url: str | None
+
+
+@dataclass
+class AppCard:
+    key: str
+    label: str
+    color: str
+    initial: str
+    forms: list[FormCard] = field(default_factory=list)
+
+
+def form_card(rt: Runtime, session: Session, doc: Document, lang: str) -> FormCard:
+    published = rt.store.published_body(session, doc)
+    keys = {"app_key": doc.app_key, "form_key": doc.key}
+    return FormCard(
+        key=doc.key, label=label_text(doc.draft.get("label"), lang) or doc.key,
+        url=url_for("builder.form_designer", **keys),
+        fields=len(doc.draft.get("fields") or []), published_version=doc.published_version,
+        draft_changed=published is None or published != doc.draft,
+        records_url=url_for("forms.record_list", **keys) if published is not None else None)
+
+
+def home_vm(rt: Runtime, session: Session, lang: str) -> list[AppCard]:
+    cards = []
+    for app in rt.store.list(session, kind="app"):
+        label = label_text(app.draft.get("label"), lang) or app.key
+        icon = app.draft.get("icon") or ""
+        card = AppCard(key=app.key, label=label, color=app.draft.get("color") or APP_COLORS[0],
+                       initial=icon if icon and len(icon) <= 2 else label[:1].upper())
+        card.forms = [form_card(rt, session, d, lang)
+                      for d in rt.store.list(session, app.key, "form")]
+        cards.append(card)
+    return cards
+
+
+def new_app_doc(rt: Runtime, session: Session, label: str, key: str, lang: str) -> dict:
+    taken = [d.key for d in rt.store.list(session, kind="app")]
+    key = key or derive_document_key(label, taken, "app")
+    return {"kind": "app", "key": key, "label": {lang: label},
+            "color": APP_COLORS[len(taken) % len(APP_COLORS)]}
+
+
+def new_form_doc(rt: Runtime, session: Session, app_key: str, label: str, key: str,
+                 lang: str) -> dict:
+    taken = [d.key for d in rt.store.list(session, app_key, "form")]
+    key = key or derive_document_key(label, taken, "form")
+    return {"kind": "form", "key": key, "label": {lang: label}, "fields": []}

@@ -1,0 +1,71 @@
+"""The form builder's palette: every registered field type, with the field a drop creates."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+
+from builder.keys import derive_key
+from runtime.fields.base import FieldType, label_text
+
+DEFAULT_ICON = "•"
+
+
+@dataclass
+class PaletteItem:
+    type: str
+    label: str
+    description: str
+    icon: str
+    template: str  # JSON of the field a drop creates (key made unique by the page)
+
+
+def starter_config(ftype: FieldType, lang: str, forms: list[str], own_form: str,
+                   types: Mapping[str, FieldType]) -> dict[str, Any]:
+    """A config that passes the type's schema: its required options filled with examples."""
+    schema = ftype.config_schema
+    props = schema.get("properties", {})
+    out: dict[str, Any] = {}
+    for name in schema.get("required", []):
+        prop = props.get(name, {})
+        if name == "target_form":
+            others = [f for f in forms if f != own_form]
+            out[name] = (others or [own_form])[0]
+        elif prop.get("type") == "array" and "#/$defs/field" in json.dumps(prop):
+            out[name] = [sub_field_starter(types, lang)]
+        elif prop.get("type") == "array":
+            out[name] = example_choices(lang)
+    return out
+
+
+def example_choices(lang: str) -> list[dict]:
+    word = _("Option")
+    sep = "" if lang == "zh" else " "
+    return [{"value": f"{word}{sep}{n}", "label": f"{word}{sep}{n}"} for n in (1, 2, 3)]
+
+
+def sub_field_starter(types: Mapping[str, FieldType], lang: str) -> dict:
+    text = types["text"]
+    label = label_text(text.label, lang)
+    return {"key": derive_key(label, ()), "type": "text", "label": {lang: label}}
+
+
+def palette(types: Iterable[FieldType], lang: str, forms: list[str], own_form: str
+            ) -> list[PaletteItem]:
+    registry = {t.type: t for t in types}
+    items = []
+    for ftype in registry.values():
+        label = label_text(ftype.label, lang) or ftype.type
+        field: dict[str, Any] = {"key": derive_key(label, ()), "type": ftype.type,
+                                 "label": {lang: label}}
+        cfg = starter_config(ftype, lang, forms, own_form, registry)
+        if cfg:
+            field["config"] = cfg
+        items.append(PaletteItem(type=ftype.type, label=label, description=ftype.description,
+                                 icon=getattr(ftype, "icon", DEFAULT_ICON),
+                                 template=json.dumps(field, ensure_ascii=False)))
+    return items

@@ -1,0 +1,81 @@
+"""Words the property panel shows for config options that field types name in their schemas.
+
+An option without an entry here is shown by its name with the underscores made spaces, so a new
+field type works in the builder before anyone words its options.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from runtime.forms.messages import N_
+
+PROP_LABELS = {
+    "accept": N_("Allowed file types"),
+    "choices": N_("Choices"),
+    "color": N_("Colour"),
+    "countries": N_("Countries"),
+    "currency": N_("Currency"),
+    "decimals": N_("Decimal places"),
+    "default_region": N_("Default country code"),
+    "digits": N_("Digits"),
+    "display": N_("Display as"),
+    "display_field": N_("Display field"),
+    "fields": N_("Columns"),
+    "formula": N_("Formula"),
+    "label": N_("Label"),
+    "levels": N_("Levels"),
+    "max": N_("Maximum"),
+    "max_files": N_("Most files"),
+    "max_items": N_("Most choices"),
+    "max_length": N_("Maximum length"),
+    "max_rows": N_("Most rows"),
+    "max_size_mb": N_("Largest file (MB)"),
+    "min": N_("Minimum"),
+    "min_items": N_("Fewest choices"),
+    "min_length": N_("Minimum length"),
+    "min_rows": N_("Fewest rows"),
+    "mobile_only": N_("Mobile numbers only"),
+    "multiple": N_("Allow several"),
+    "pattern": N_("Pattern (regular expression)"),
+    "pattern_message": N_("Message when the pattern does not match"),
+    "precision": N_("Decimal places"),
+    "prefix": N_("Prefix"),
+    "require_full": N_("Require every level"),
+    "roles": N_("Only users with these roles"),
+    "rows": N_("Visible lines"),
+    "start": N_("First number"),
+    "target_form": N_("Linked form"),
+    "timezone": N_("Time zone"),
+    "unit": N_("Unit"),
+    "value": N_("Stored value"),
+}
+
+PROP_HELP = {
+    "accept": N_("Extensions like .pdf or types like image/*, separated by commas."),
+    "countries": N_("Two-letter country codes, e.g. CN, US."),
+    "currency": N_("Three-letter code, e.g. CNY."),
+    "default_region": N_("Two-letter code used for numbers without +, e.g. CN."),
+    "display_field": N_("What a linked record shows; its title field when empty."),
+    "prefix": N_("May hold {YYYY}, {YY}, {MM} and {DD}."),
+    "pattern": N_("The whole value must match, e.g. [A-Z]{2}[0-9]{4}."),
+}
+
+ENUM_LABELS = {
+    "1": N_("Province"),
+    "2": N_("Province and city"),
+    "3": N_("Province, city and district"),
+    "checkboxes": N_("Checkboxes"),
+    "dropdown": N_("Dropdown"),
+    "radio": N_("Radio buttons"),
+}
+
+
+def prop_label(name: str) -> str:
+    if name in PROP_LABELS:
+        return _(PROP_LABELS[name])
+    return name.replace("_", " ").capitalize()
+
+
+def prop_help(name: str) -> str:
+    return _(PROP_HELP[name]) if name in PROP_HELP else ""

@@ -1,0 +1,316 @@
+/* Form designer, core: the draft document, undo/redo over snapshots, autosave through the API.
+ * builder-canvas.js draws the canvas, builder-panel.js binds the property panel,
+ * builder-publish.js does the preview and publishing. The saved document is exactly what the
+ * documents API accepts: nothing here is kept beyond it except the undo history. */
+(function () {
+  'use strict';
+
+  var B = window.TrellisBuilder = window.TrellisBuilder || {};
+  var SAVE_DELAY = 700;
+  var HISTORY_LIMIT = 200;
+
+  // -- small helpers ------------------------------------------------------------------------
+  B.labelText = function (label, lang) {
+    if (!label) { return ''; }
+    if (typeof label === 'string') { return label; }
+    var other = lang === 'zh' ? 'en' : 'zh';
+    return label[lang] || label[other] || '';
+  };
+
+  /* Set the text of ``obj[prop]`` in one language; a plain string becomes per-language. */
+  B.setLangText = function (obj, prop, lang, value) {
+    var current = obj[prop];
+    var texts = {};
+    if (typeof current === 'string' && current) {
+      texts[lang === 'zh' ? 'en' : 'zh'] = current;
+    } else if (current && typeof current === 'object') {
+      texts = Object.assign({}, current);
+    }
+    if (value) { texts[lang] = value; } else { delete texts[lang]; }
+    if (Object.keys(texts).length) { obj[prop] = texts; } else { delete obj[prop]; }
+  };
+
+  B.csrf = function () {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute('content') : '';
+  };
+
+  B.field = function (key) {
+    return (B.doc.fields || []).find(function (f) { return f.key === key; }) || null;
+  };
+
+  B.fieldIndex = function (key) {
+    return (B.doc.fields || []).findIndex(function (f) { return f.key === key; });
+  };
+
+  B.allKeys = function (except) {
+    return (B.doc.fields || []).map(function (f) { return f.key; })
+      .filter(function (k) { return k !== except; });
+  };
+
+  B.uniqueKey = function (base, except) {
+    var taken = new Set(B.allKeys(except).concat(B.archived).map(function (k) {
+      return k.toLowerCase();
+    }));
+    var root = base.slice(0, 56);
+    var key = root;
+    var n = 1;
+    while (taken.has(key.toLowerCase())) { n += 1; key = root + '_' + n; }
+    return key;
+  };
+
+  // -- layout: tabs -> sections -> keys ----------------------------------------------------
+  B.sections = function () {
+    var out = [];
+    B.doc.layout.tabs.forEach(function (tab) {
+      (tab.sections || []).forEach(function (s) { out.push(s); });
+    });
+    return out;
+  };
+
+  /* Every field placed exactly once; a form without a layout gets one section. */
+  B.normalise = function (doc) {
+    doc.fields = doc.fields || [];
+    var keys = new Set(doc.fields.map(function (f) { return f.key; }));
+    if (!doc.layout || !doc.layout.tabs || !doc.layout.tabs.length) {
+      doc.layout = {tabs: [{sections: [{columns: doc.fields.length ? 2 : 1, fields: []}]}]};
+    }
+    var placed = new Set();
+    doc.layout.tabs.forEach(function (tab) {
+      if (!tab.sections || !tab.sections.length) { tab.sections = [{columns: 1, fields: []}]; }
+      tab.sections.forEach(function (s) {
+        s.fields = (s.fields || []).filter(function (k) {
+          var ok = keys.has(k) && !placed.has(k);
+          placed.add(k);
+          return ok;
+        });
+      });
+    });
+    var tabs = doc.layout.tabs;
+    var lastSections = tabs[tabs.length - 1].sections;
+    var last = lastSections[lastSections.length - 1];
+    doc.fields.forEach(function (f) { if (!placed.has(f.key)) { last.fields.push(f.key); } });
+    return doc;
+  };
+
+  /* Keep ``fields`` in the order the layout shows them (API readers see the same order). */
+  function syncFieldOrder() {
+    var order = [];
+    B.sections().forEach(function (s) { order = order.concat(s.fields); });
+    var rank = {};
+    order.forEach(function (k, i) { rank[k] = i; });
+    B.doc.fields.sort(function (a, b) { return rank[a.key] - rank[b.key]; });
+  }
+
+  B.renameKey = function (oldKey, newKey) {
+    var fld = B.field(oldKey);
+    if (!fld || oldKey === newKey) { return; }
+    fld.key = newKey;
+    B.sections().forEach(function (s) {
+      s.fields = s.fields.map(function (k) { return k === oldKey ? newKey : k; });
+    });
+    if (B.fresh.has(oldKey)) { B.fresh.delete(oldKey); B.fresh.add(newKey); }
+    if (B.selected === oldKey) { B.selected = newKey; }
+  };
+
+  // -- history ------------------------------------------------------------------------------
+  var history = [];
+  var future = [];
+  var lastCoalesce = null;
+  var lastChangeAt = 0;
+
+  function snapshot() { return JSON.stringify(B.doc); }
+
+  function record(coalesce) {
+    var now = Date.now();
+    var state = snapshot();
+    if (state === history[history.length - 1]) { return; }
+    if (coalesce && coalesce === lastCoalesce && now - lastChangeAt < 1500 &&
+        history.length > 1) {
+      history[history.length - 1] = state;
+    } else {
+      history.push(state);
+      if (history.length > HISTORY_LIMIT) { history.shift(); }
+    }
+    future = [];
+    lastCoalesce = coalesce || null;
+    lastChangeAt = now;
+  }
+
+  function updateUndoButtons() {
+    var undo = B.root.querySelector('[data-action="undo"]');
+    var redo = B.root.querySelector('[data-action="redo"]');
+    undo.disabled = history.length < 2;
+    redo.disabled = future.length === 0;
+  }
+
+  function restore(state) {
+    B.doc = JSON.parse(state);
+    lastCoalesce = null;
+    if (B.selected && !B.field(B.selected)) { B.selected = null; }
+    B.render();
+    if (B.reloadPanel) { B.reloadPanel(); }
+    afterChange();
+  }
+
+  B.undo = function () {
+    if (history.length < 2) { return; }
+    future.push(history.pop());
+    restore(history[history.length - 1]);
+  };
+
+  B.redo = function () {
+    if (!future.length) { return; }
+    var state = future.pop();
+    history.push(state);
+    restore(state);
+  };
+
+  /* Call after every edit of B.doc: records history, redraws, saves and refreshes the preview.
+   * ``opts.coalesce`` merges a run of edits of one input into one undo step. */
+  B.change = function (opts) {
+    opts = opts || {};
+    syncFieldOrder();
+    record(opts.coalesce);
+    if (!opts.keepCanvas) { B.render(); }
+    afterChange();
+  };
+
+  function afterChange() {
+    updateUndoButtons();
+    scheduleSave();
+    if (B.schedulePreview) { B.schedulePreview(); }
+  }
+
+  // -- saving -------------------------------------------------------------------------------
+  var saveTimer = null;
+  var inFlight = null;
+  var again = false;
+
+  B.setStatus = function (state) {
+    var el = document.getElementById('save-status');
+    el.dataset.state = state;
+    el.textContent = B.t[state] || state;
+  };
+
+  function scheduleSave() {
+    if (B.conflict) { return; }
+    B.setStatus('unsaved');
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(B.saveNow, SAVE_DELAY);
+  }
+
+  function revisionOf(response) {
+    var rev = response.headers.get('X-Trellis-Revision');
+    if (rev) { return rev; }
+    var etag = response.headers.get('ETag') || '';
+    return etag.replace(/^W\//, '').replace(/"/g, '') || B.revision;
+  }
+
+  function showConflict() {
+    B.conflict = true;
+    var banner = document.getElementById('conflict-banner');
+    banner.querySelector('[data-message]').textContent = B.t.conflict;
+    banner.querySelector('a').setAttribute('href', window.location.pathname);
+    banner.hidden = false;
+    B.setStatus('conflict');
+  }
+
+  function put(body) {
+    return fetch(B.urls.document, {
+      method: 'PUT', credentials: 'same-origin', body: body,
+      headers: {'Content-Type': 'application/json', 'Accept': 'application/json',
+                'X-CSRFToken': B.csrf(), 'If-Match': '"' + B.revision + '"'}
+    }).then(function (response) {
+      if (response.ok) {
+        B.revision = revisionOf(response);
+        B.lastSaved = body;
+        B.showErrors([]);
+        B.setStatus(body === snapshot() ? 'saved' : 'unsaved');
+        return true;
+      }
+      if (response.status === 409) { showConflict(); return false; }
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        B.showErrors((data && data.errors) || [{path: '', message: B.t.error}]);
+        B.setStatus('error');
+        return false;
+      });
+    }, function () { B.setStatus('offline'); return false; });
+  }
+
+  /* Save now (waiting for a save under way); resolves true when the server has the draft. */
+  B.saveNow = function () {
+    clearTimeout(saveTimer);
+    if (B.conflict) { return Promise.resolve(false); }
+    if (inFlight) { again = true; return inFlight.then(function () { return B.saveNow(); }); }
+    var body = snapshot();
+    if (body === B.lastSaved) { B.setStatus('saved'); return Promise.resolve(true); }
+    B.setStatus('saving');
+    inFlight = put(body).then(function (ok) {
+      inFlight = null;
+      if (again) { again = false; return B.saveNow(); }
+      return ok;
+    });
+    return inFlight;
+  };
+
+  B.isSaved = function () { return snapshot() === B.lastSaved; };
+
+  // -- start --------------------------------------------------------------------------------
+  function readUrls(root) {
+    var urls = {};
+    Object.keys(root.dataset).forEach(function (name) {
+      if (name.indexOf('url') === 0 && name.length > 3) {
+        urls[name.charAt(3).toLowerCase() + name.slice(4)] = root.dataset[name];
+      }
+    });
+    return urls;
+  }
+
+  function bindShortcuts() {
+    document.addEventListener('keydown', function (event) {
+      if (!(event.ctrlKey || event.metaKey)) { return; }
+      var key = event.key.toLowerCase();
+      var editing = event.target.closest('input, textarea, select, [contenteditable]');
+      if (editing) { return; }  // the input's own undo
+      if (key === 'z' && !event.shiftKey) { event.preventDefault(); B.undo(); }
+      else if ((key === 'z' && event.shiftKey) || key === 'y') { event.preventDefault(); B.redo(); }
+    });
+    B.root.addEventListener('click', function (event) {
+      var button = event.target.closest('[data-action="undo"], [data-action="redo"]');
+      if (button) { B[button.dataset.action](); }
+    });
+    window.addEventListener('beforeunload', function (event) {
+      if (!B.isSaved()) { event.preventDefault(); event.returnValue = ''; }
+    });
+  }
+
+  function init() {
+    var root = document.getElementById('designer');
+    if (!root) { return; }
+    B.root = root;
+    B.t = JSON.parse(document.getElementById('builder-strings').textContent);
+    B.lang = B.t.lang;
+    B.app = root.dataset.app;
+    B.form = root.dataset.form;
+    B.revision = root.dataset.revision;
+    B.locked = new Set(JSON.parse(root.dataset.lockedKeys || '[]'));
+    B.archived = JSON.parse(root.dataset.archivedKeys || '[]');
+    B.urls = readUrls(root);
+    B.fresh = new Set();  // fields dropped on this page whose key still follows the label
+    var source = document.getElementById('builder-doc').textContent;
+    B.lastSaved = JSON.stringify(JSON.parse(source));
+    B.doc = B.normalise(JSON.parse(source));
+    history = [snapshot()];
+    B.selected = null;
+    B.activeTab = 0;
+    bindShortcuts();
+    if (B.initCanvas) { B.initCanvas(); }
+    if (B.initPanel) { B.initPanel(); }
+    if (B.initPublish) { B.initPublish(); }
+    B.render();
+    updateUndoButtons();
+  }
+
+  document.addEventListener('DOMContentLoaded', init);
+})();
