@@ -122,6 +122,7 @@ lint: venv
 bench: venv vendor
 	$(VPY) bench/ingest.py
 	$(VPY) bench/form_page.py
+	$(VPY) bench/formula.py
 
 docs: venv
 	$(VPY) -m app.docs
