@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 from wtforms import ValidationError
 
 from metadata.errors import Problem, TrellisError
-from runtime.api import documents, files, openapi, records
+from runtime.api import documents, files, formula, openapi, records
 from runtime.api.errors import handle_http_error, handle_trellis_error, handle_unexpected
 from runtime.permissions import Principal
 from runtime.web import current_principal
@@ -54,5 +54,6 @@ def api_blueprint() -> Blueprint:
     documents.register(bp, require)
     records.register(bp, require)
     files.register(bp, require)
+    formula.register(bp, require)
     openapi.register(bp)
     return bp

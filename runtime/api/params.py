@@ -15,18 +15,20 @@ import marshmallow as ma
 from metadata.errors import Problem, TrellisError
 from runtime.storage.query import MAX_PER_PAGE, ListQuery
 
-FILTER_HELP = ('must be a JSON object like {"stage": "new"} or a list like '
-               '[{"field": "stage", "op": "eq", "value": "new"}]')
+FILTER_HELP = ('must be a formula like {employees} > 500, a JSON object like {"stage": "new"} '
+               'or a list like [{"field": "stage", "op": "eq", "value": "new"}]')
 
 
 class FilterArg(ma.fields.Field):
     """``filter``: a JSON list of {field, op, value}, or an object {"field": value | {op: v}}."""
 
-    def _deserialize(self, value: Any, attr, data, **kwargs) -> list[dict]:
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> list[dict] | str:
         if not isinstance(value, str):
             raise ma.ValidationError(FILTER_HELP)
         if not value.strip():
             return []
+        if not is_json_filter(value):
+            return value.strip()  # a formula: checked against the form when listing
         try:
             parsed = json.loads(value)
         except json.JSONDecodeError as exc:
@@ -44,6 +46,13 @@ class FilterArg(ma.fields.Field):
                                             for v in parsed):
             return [{"op": "eq", **v} for v in parsed]
         raise ma.ValidationError(FILTER_HELP)
+
+
+def is_json_filter(text: str) -> bool:
+    """JSON filters start with ``[`` or ``{"``; anything else (``{employees} > 500``,
+    ``ISBLANK({email})``) is a formula."""
+    text = text.lstrip()
+    return text.startswith("[") or (text.startswith("{") and text[1:].lstrip()[:1] in ('"', "}"))
 
 
 class SortArg(ma.fields.Field):
@@ -86,6 +95,9 @@ def list_query(args: Mapping[str, str]) -> ListQuery:
     except ma.ValidationError as exc:
         raise TrellisError([Problem(f"/{name}", " ".join(map(str, messages)))
                             for name, messages in sorted(exc.messages.items())]) from None
-    return ListQuery(filters=loaded["filter"], sort=loaded["sort"], q=loaded["q"],
+    formula = loaded["filter"] if isinstance(loaded["filter"], str) else None
+    return ListQuery(filters=[] if formula else loaded["filter"],
+                     formulas=[(formula, "/filter")] if formula else [],
+                     sort=loaded["sort"], q=loaded["q"],
                      page=loaded["page"], per_page=loaded["per_page"],
                      cursor=loaded["cursor"] or None, with_total=loaded["total"])

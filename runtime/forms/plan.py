@@ -13,6 +13,8 @@ from metadata.errors import Problem, pointer
 from metadata.keys import SYSTEM_FIELD_KEYS
 from runtime.fields.base import FieldType, FieldValueError, formula_default, label_text
 from runtime.forms.behaviour import Behaviour
+from runtime.formula.functions import FunctionRegistry
+from runtime.formula.types import Scope
 from runtime.permissions import Access
 from runtime.storage.tables import FormTables, build_tables
 
@@ -32,6 +34,9 @@ class FormPlan:
     behaviour: Behaviour | None = None
     # the published plan of another form of the app (set by the runtime; for {relation.field})
     plan_of: Callable[[Session, str], FormPlan] | None = None
+    # what formula filters over this form's records check and compile against (runtime-set)
+    scope: Scope | None = None
+    functions: FunctionRegistry | None = None
     fields: list[dict] = field(init=False)
     by_key: dict[str, dict] = field(init=False)
     archived: frozenset[str] = field(init=False)

@@ -16,6 +16,7 @@ from metadata.errors import InvalidDocument, Problem
 from metadata.orm import UTCDateTime
 from metadata.schemas import FILTER_OPS
 from runtime.fields.base import FieldValueError, compare, like_escape
+from runtime.storage.formula_filter import formula_clause
 from runtime.storage.records import Records
 
 MAX_PER_PAGE = 1000
@@ -26,6 +27,7 @@ SYSTEM_SORTS = {"id": "id", "created_at": "created_at", "updated_at": "updated_a
 @dataclass
 class ListQuery:
     filters: list[dict] = field(default_factory=list)  # [{"field", "op", "value"}]
+    formulas: list[tuple[str, str]] = field(default_factory=list)  # [(formula, error path)]
     sort: list[tuple[str, str]] = field(default_factory=list)  # [(field, "asc"|"desc")]
     q: str = ""
     page: int = 1
@@ -188,6 +190,7 @@ def list_records(records: Records, query: ListQuery) -> Page:
         raise bad("/page", "must be 1 or more")
     where = [records.visible("read")]
     where += [filter_clause(records, f, f"/filter/{i}") for i, f in enumerate(query.filters)]
+    where += [formula_clause(records, source, at) for source, at in query.formulas]
     if query.q.strip():
         pattern = f"%{like_escape(query.q.strip())}%"
         terms = [records.plan.types[f["type"]].search_expression(table, f, pattern)

@@ -1,0 +1,147 @@
+"""Formula endpoints for editors: the function list, the fields a formula may name, and a check
+that types a formula against a form's draft and, given a sample record, evaluates it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from flask import Blueprint, jsonify
+
+from metadata.errors import Problem, TrellisError
+from runtime.api.errors import json_body
+from runtime.fields.base import FieldValueError, label_text
+from runtime.forms.behaviour import Behaviour, evaluate
+from runtime.forms.formulas import Analysis, analyze_form, refs, with_result_types
+from runtime.formula.checker import check
+from runtime.formula.errors import FormulaError
+from runtime.formula.python import compile_python
+from runtime.formula.types import FType, describe
+from runtime.web import current_runtime, db_session
+
+EXPECT = {"boolean": FType.BOOLEAN, "value": None, None: None}
+MAX_FORMULA = 4000
+
+
+def register(bp: Blueprint, require: Callable) -> None:
+    @bp.get("/formula/functions")
+    def formula_functions():
+        require("metadata:read")
+        functions = [{"name": fn.name, "aliases": list(fn.aliases), "signature": fn.signature,
+                      "description": fn.description, "sql": bool(fn.sql)}
+                     for fn in current_runtime().functions]
+        return jsonify({"functions": sorted(functions, key=lambda f: f["name"])})
+
+    @bp.get("/apps/<app_key>/forms/<form_key>/formula/fields")
+    def formula_fields(app_key: str, form_key: str):
+        require("metadata:read")
+        draft, analysis = _draft_analysis(app_key, form_key)
+        return jsonify({"fields": field_list(draft, analysis, _forms(app_key))})
+
+    @bp.post("/apps/<app_key>/forms/<form_key>/formula")
+    def formula_check(app_key: str, form_key: str):
+        require("metadata:read")
+        rt = current_runtime()
+        body = json_body(rt.settings["max_json_bytes"])
+        source, expect, sample = _check_arguments(body)
+        draft, analysis = _draft_analysis(app_key, form_key)
+        try:
+            checked = check(source, analysis.scope, rt.functions, EXPECT[expect])
+        except FormulaError as exc:
+            return jsonify({"ok": False, "error": exc.to_json()})
+        answer: dict[str, Any] = {"ok": True, "type": str(checked.type),
+                                  "type_label": describe(checked.type),
+                                  "refs": sorted(refs(checked.node))}
+        if sample is not None:
+            record = sample_record(draft, analysis, sample, _forms(app_key))
+            behaviour = Behaviour(draft["fields"], rt.fields, analysis, rt.functions,
+                                  rt.clock.now)
+            behaviour.calculate(record)
+            value = evaluate(compile_python(checked, rt.clock.now, rt.functions), record)
+            answer["value"] = value.isoformat() if isinstance(value, date | datetime) else value
+        return jsonify(answer)
+
+
+def _check_arguments(body: Any) -> tuple[str, str | None, dict | None]:
+    if not isinstance(body, dict):
+        raise TrellisError([Problem("", "send a JSON object: {\"formula\": ...}")], status=422)
+    source, expect, sample = body.get("formula"), body.get("expect"), body.get("record")
+    problems = []
+    if not isinstance(source, str) or not source.strip():
+        problems.append(Problem("/formula", "must be the formula's text"))
+    elif len(source) > MAX_FORMULA:
+        problems.append(Problem("/formula", f"is longer than {MAX_FORMULA} characters"))
+    if expect not in EXPECT:
+        problems.append(Problem("/expect", "must be \"boolean\", \"value\" or null"))
+    if sample is not None and not isinstance(sample, dict):
+        problems.append(Problem("/record", "must be an object of field values"))
+    if problems:
+        raise TrellisError(problems, status=422)
+    return source, expect, sample
+
+
+def _forms(app_key: str) -> dict[str, dict]:
+    rt = current_runtime()
+    return rt.store.context(db_session(), app_key).forms
+
+
+def _draft_analysis(app_key: str, form_key: str) -> tuple[dict, Analysis]:
+    rt = current_runtime()
+    draft = rt.store.get(db_session(), app_key, "form", form_key).draft
+    forms = _forms(app_key)
+    analysis = analyze_form(draft, forms.get, rt.fields, rt.functions)
+    return with_result_types(draft, analysis), analysis
+
+
+def field_list(draft: dict, analysis: Analysis, forms: dict[str, dict]) -> list[dict]:
+    """Every field a formula of ``draft`` may name, own fields first, then one hop away."""
+    types = current_runtime().fields
+    scope = analysis.scope
+    out = []
+    for fld in draft.get("fields", []):
+        key = fld["key"]
+        if key in scope.fields:
+            out.append(_entry(key, label_text(fld.get("label"), "zh"), scope.fields[key]))
+    for fld in draft.get("fields", []):
+        target = forms.get(types[fld["type"]].formula_link(fld) or "") if \
+            fld["type"] in types else None
+        related = scope.related(fld["key"]) if target is not None else None
+        if related is None:
+            continue
+        labels = {f["key"]: label_text(f.get("label"), "zh") for f in target.get("fields", [])}
+        for key, ftype in related.fields.items():
+            out.append(_entry(f"{fld['key']}.{key}", f"{label_text(fld.get('label'), 'zh')} › "
+                                                     f"{labels.get(key, key)}", ftype))
+    return out
+
+
+def _entry(ref: str, label: str, ftype: FType) -> dict:
+    return {"ref": ref, "label": label or ref, "type": str(ftype), "type_label": describe(ftype)}
+
+
+def sample_record(draft: dict, analysis: Analysis, sample: dict, forms: dict[str, dict]
+                  ) -> dict[str, Any]:
+    """A record from the values people typed for "try it", coerced like a real record's."""
+    types = current_runtime().fields
+    by_key = {f["key"]: f for f in draft.get("fields", [])}
+    record: dict[str, Any] = {}
+    problems = []
+    for ref, raw in sample.items():
+        if not isinstance(ref, str):
+            continue
+        relation, _, key = ref.rpartition(".")
+        fld = by_key.get(ref)
+        if relation:
+            link = by_key.get(relation)
+            target = forms.get(types[link["type"]].formula_link(link) or "") if link else None
+            fld = next((f for f in (target or {}).get("fields", []) if f["key"] == key), None)
+        if fld is None or fld["type"] not in types or types[fld["type"]].calculated:
+            continue
+        try:
+            record[ref] = None if raw in (None, "") else types[fld["type"]].coerce(raw, fld)
+        except FieldValueError as exc:
+            problems.append(Problem(f"/record/{ref}", f"{{{ref}}}: {exc}"))
+    if problems:
+        raise TrellisError(problems, status=422)
+    return record

@@ -1,0 +1,62 @@
+"""List filters written as formulas: checked against the form, compiled to one SQL condition.
+
+Fields hidden from the reader cannot be named (the filter would reveal their values); fields
+one hop away (``{company.city}``) are read through a correlated subquery on the related table.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from metadata.errors import InvalidDocument, Problem, TrellisError
+from runtime.forms.formulas import analyze_filter, refs
+from runtime.formula.errors import FormulaError
+from runtime.formula.sql import compile_sql
+
+
+def formula_clause(records, source: str, at: str) -> sa.ColumnElement[bool]:
+    """The WHERE condition of a formula filter, or InvalidDocument pointing into it."""
+    plan = records.plan
+    if plan.scope is None:
+        raise InvalidDocument([Problem(at, "formula filters are not available for this form")])
+    checked, problems = analyze_filter(source, plan.scope, plan.functions, at)
+    if problems:
+        raise InvalidDocument(problems)
+    paths = refs(checked.node)
+    for path in sorted(paths):
+        if path.partition(".")[0] in records.access.hidden:
+            raise InvalidDocument([Problem(at, f"{{{path}}} is not a field of {plan.form_key}")])
+    try:
+        columns = formula_columns(records, paths)
+        return compile_sql(checked, columns, records.conn.dialect.name, lambda: records.now,
+                           plan.functions)
+    except FormulaError as exc:
+        where = None if exc.position is None else {"position": exc.position, "line": exc.line,
+                                                   "column": exc.column}
+        raise InvalidDocument([Problem(at, exc.message, where)]) from None
+
+
+def formula_columns(records, paths: set[str]) -> dict[str, sa.ColumnElement]:
+    """The SQL value of every field path a formula names."""
+    plan, table = records.plan, records.table
+    columns: dict[str, sa.ColumnElement] = {}
+    for path in paths:
+        relation, _, key = path.rpartition(".")
+        if not relation:
+            if key in plan.by_key and not plan.ftype(key).separate(plan.by_key[key]):
+                columns[path] = table.c[key]
+            continue
+        fld = plan.by_key.get(relation)
+        if fld is None or plan.plan_of is None:
+            continue
+        try:
+            target = plan.plan_of(records.session, plan.ftype(relation).formula_link(fld))
+        except TrellisError:
+            continue
+        if key not in target.by_key or target.ftype(key).separate(target.by_key[key]):
+            continue
+        other = target.table.alias(f"rel_{relation}")
+        columns[path] = (sa.select(other.c[key])
+                         .where(other.c.id == table.c[relation], other.c.deleted_at.is_(None))
+                         .scalar_subquery())
+    return columns

@@ -1,0 +1,291 @@
+"""Formula-driven forms through the API: formulas checked at save, calculated fields stored in
+real columns and recalculated, visible/required/read-only conditions, default and validation
+formulas, formula filters, and the editor's formula endpoints."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+
+from metadata.models import Document, DocumentVersion
+from tests.integration.helpers import (
+    STAGES,
+    assert_error,
+    columns,
+    field,
+    form_doc,
+    publish,
+    revise,
+    rows,
+)
+
+pytestmark = pytest.mark.integration
+BASE = "/apps/crm/forms/lead/records"
+
+
+def lead_form(**extra) -> dict:
+    return form_doc("lead", [
+        field("name", required=True),
+        field("employees", "number"),
+        field("budget", "decimal", config={"precision": 2}),
+        field("stage", "select", config=STAGES),
+        field("company", "relation", config={"target_form": "company"}),
+        field("lost_reason", "textarea", required=True, visible_if='{stage} = "lost"'),
+        field("contract_no", required_if='{stage} = "won"'),
+        field("signed_on", "date", readonly_if='{stage} = "won"'),
+        field("next_call", "date", default={"formula": 'DATEADD(TODAY(), 3)'}),
+        field("discount", "number", validate=[
+            {"formula": "{discount} <= 30", "message": {"zh": "折扣不能超过 30%",
+                                                         "en": "A discount above 30% needs "
+                                                               "approval"}}]),
+        field("score", "formula", config={
+            "formula": 'IF({employees} > 500, 25, 0) + IF({stage} = "won", 50, 0)'}),
+        field("per_head", "formula", config={"formula": "{budget} / {employees}",
+                                             "decimals": 1}),
+        field("rank", "formula", config={"formula": 'IF({score} >= 50, "A", "B")'}),
+    ], label={"zh": "线索", "en": "Lead"}, **extra)
+
+
+@pytest.fixture
+def crm(admin_api, factory):
+    factory.app_doc(admin_api)
+    publish(admin_api, form_doc("company", [field("name"), field("city"),
+                                            field("size", "number")],
+                                label={"zh": "公司", "en": "Company"}))
+    publish(admin_api, lead_form())
+    return admin_api
+
+
+def create(api, **values) -> dict:
+    return api.ok("POST", BASE, json={"name": "x", **values}, status=201)
+
+
+def listing(api, flt: str) -> dict:
+    return api.ok("GET", f"{BASE}?filter={quote(flt)}")
+
+
+# -- checked at save --------------------------------------------------------------------------
+def test_a_bad_formula_is_refused_at_save_with_its_place(crm, factory):
+    doc = lead_form()
+    doc["fields"][5]["visible_if"] = '{stag} = "lost"'
+    errors = assert_error(crm.put("/apps/crm/forms/lead", json=doc), 422,
+                          "/fields/5/visible_if", "did you mean {stage}")
+    error = next(e for e in errors if e["path"] == "/fields/5/visible_if")
+    assert (error["position"], error["line"], error["column"]) == (0, 1, 1)
+    doc["fields"][5]["visible_if"] = '{stage} = "lost" AND'
+    errors = assert_error(crm.put("/apps/crm/forms/lead", json=doc), 422,
+                          "/fields/5/visible_if")
+    assert errors[0]["column"] == 18 and "AND" in errors[0]["message"]
+
+
+def test_conditions_must_give_true_or_false(crm):
+    doc = lead_form()
+    doc["fields"][6]["required_if"] = "{employees} + 1"
+    assert_error(crm.put("/apps/crm/forms/lead", json=doc), 422, "/fields/6/required_if",
+                 "must give TRUE/FALSE")
+
+
+def test_circles_between_calculated_fields_are_refused(crm):
+    doc = form_doc("loop", [field("a", "formula", config={"formula": "{b} + 1"}),
+                            field("b", "formula", config={"formula": "{c} * 2"}),
+                            field("c", "formula", config={"formula": "{a}"})])
+    errors = assert_error(crm.put("/apps/crm/forms/loop", json=doc), 422,
+                          "/fields/0/config/formula", "circle")
+    assert "{a} → {b} → {c} → {a}" in errors[0]["message"]
+
+
+def test_a_calculated_field_takes_no_required_or_default(crm):
+    doc = form_doc("x", [field("n", "number"),
+                         field("f", "formula", required=True, config={"formula": "{n}"})])
+    assert_error(crm.put("/apps/crm/forms/x", json=doc), 422, "/fields/1/required")
+
+
+def test_the_store_keeps_source_ast_and_type_beside_the_document(crm, runtime):
+    with runtime.session() as session:
+        doc = session.scalar(sa.select(Document).filter_by(app_key="crm", key="lead"))
+        version = session.scalar(sa.select(DocumentVersion).filter_by(document_id=doc.id))
+        kept = version.formulas["/fields/10/config/formula"]
+    assert kept["source"].startswith("IF({employees} > 500")
+    assert kept["type"] == "integer"
+    assert kept["ast"]["kind"] == "binary"
+    assert doc.formulas == version.formulas
+
+
+# -- calculated fields --------------------------------------------------------------------------
+def test_calculated_values_are_stored_in_typed_columns_and_recalculated(crm, runtime):
+    table = columns(runtime, "crm__lead")
+    assert isinstance(table["score"], sa.BigInteger | sa.Integer)
+    assert isinstance(table["per_head"], sa.Float)
+    assert isinstance(table["rank"], sa.Text | sa.String)
+    lead = create(crm, employees=600, budget="3000")
+    assert (lead["score"], lead["per_head"], lead["rank"]) == (25, 5.0, "B")
+    won = crm.ok("PATCH", f"{BASE}/{lead['id']}", json={"stage": "won", "contract_no": "C-1"})
+    assert (won["score"], won["rank"]) == (75, "A")
+    assert rows(runtime, "SELECT score, rank FROM crm__lead") == [{"score": 75, "rank": "A"}]
+    history = crm.ok("GET", f"{BASE}/{lead['id']}/history")["entries"]
+    assert {"field": "score", "old": 25, "new": 75} in history[-1]["changes"]
+
+
+def test_division_by_zero_and_empty_inputs_never_break_a_save(crm):
+    lead = create(crm, employees=0, budget="100")
+    assert lead["per_head"] is None
+    assert create(crm)["score"] == 0  # IF(NULL > 500, ...) takes the else branch
+
+
+@pytest.mark.parametrize("value", [{"a": 1}, "abc", 99, None])
+def test_values_sent_for_a_calculated_field_are_ignored(crm, value):
+    lead = create(crm, employees=700, score=value)
+    assert lead["score"] == 25
+    assert crm.ok("PATCH", f"{BASE}/{lead['id']}", json={"employees": 5,
+                                                          "score": value})["score"] == 0
+
+
+def test_publishing_a_new_calculation_fills_in_existing_records(crm, runtime):
+    first = create(crm, employees=10)
+    doc = lead_form()
+    doc["fields"].append(field("big", "formula", config={"formula": "{employees} >= 10"}))
+    doc["fields"][10]["config"]["formula"] = "{employees} * 2"
+    publish(crm, doc)
+    got = crm.ok("GET", f"{BASE}/{first['id']}")
+    assert (got["big"], got["score"]) == (True, 20)
+    assert got["version"] == first["version"]  # a recalculation is no edit
+
+
+# -- conditions ---------------------------------------------------------------------------------
+def test_a_hidden_field_is_not_required_and_loses_what_the_client_sent(crm):
+    lead = create(crm, stage="new", lost_reason="sneaky")
+    assert lead["lost_reason"] is None
+    assert_error(crm.post(BASE, json={"name": "y", "stage": "lost"}), 422, "/lost_reason",
+                 "required")
+    lost = create(crm, stage="lost", lost_reason="too expensive")
+    assert lost["lost_reason"] == "too expensive"
+    reopened = crm.ok("PATCH", f"{BASE}/{lost['id']}", json={"stage": "new"})
+    assert reopened["lost_reason"] is None
+
+
+def test_required_if(crm):
+    assert_error(crm.post(BASE, json={"name": "y", "stage": "won"}), 422, "/contract_no",
+                 "required")
+    lead = create(crm, stage="new")
+    assert_error(crm.patch(f"{BASE}/{lead['id']}", json={"stage": "won"}), 422, "/contract_no")
+    assert create(crm, stage="won", contract_no="C-9")["contract_no"] == "C-9"
+
+
+def test_readonly_if_is_judged_on_the_stored_record(crm):
+    lead = create(crm, stage="new", signed_on="2026-01-05")
+    # closing the deal and fixing the date in one request is allowed ...
+    won = crm.ok("PATCH", f"{BASE}/{lead['id']}", json={"stage": "won", "contract_no": "C-1",
+                                                         "signed_on": "2026-01-06"})
+    # ... afterwards the date is locked, though sending it back unchanged is fine
+    assert_error(crm.patch(f"{BASE}/{lead['id']}", json={"signed_on": "2026-02-01"}), 422,
+                 "/signed_on", "read-only")
+    crm.ok("PATCH", f"{BASE}/{lead['id']}", json={**won, "name": "renamed"})
+
+
+def test_default_formula_fills_in_missing_values_only(crm, runtime):
+    lead = create(crm)
+    today = runtime.clock.now().date()
+    assert lead["next_call"] == (today + __import__("datetime").timedelta(days=3)).isoformat()
+    assert create(crm, next_call="2030-01-01")["next_call"] == "2030-01-01"
+    assert create(crm, next_call=None)["next_call"] is None
+
+
+def test_validation_formula_gives_its_message(crm):
+    assert_error(crm.post(BASE, json={"name": "y", "discount": 40}), 422, "/discount",
+                 "above 30% needs approval")
+    assert create(crm, discount=30)["discount"] == 30
+    assert create(crm)["discount"] is None  # empty: the formula gives NULL, which passes
+
+
+def test_bulk_create_applies_the_formulas_per_row(crm):
+    result = crm.ok("POST", BASE + "/bulk", json={"records": [
+        {"name": "a", "employees": 900}, {"name": "b", "discount": 99},
+        {"name": "c", "stage": "lost"}]})
+    assert result["created"] == 1
+    assert result["results"][0]["record"]["score"] == 25
+    assert result["results"][1]["errors"][0]["path"] == "/discount"
+    assert result["results"][2]["errors"][0]["path"] == "/lost_reason"
+
+
+# -- formula filters ------------------------------------------------------------------------------
+def test_the_filter_parameter_takes_a_formula(crm):
+    company = crm.ok("POST", "/apps/crm/forms/company/records",
+                     json={"name": "Acme", "city": "深圳"}, status=201)
+    create(crm, name="big", employees=800, company=company["id"])
+    create(crm, name="small", employees=20)
+    create(crm, name="won", employees=5, stage="won", contract_no="C")
+    names = lambda flt: sorted(r["name"] for r in listing(crm, flt)["records"])  # noqa: E731
+    assert names("{employees} > 500") == ["big"]
+    assert names('{score} >= 50 OR {employees} < 30') == ["small", "won"]
+    assert names('{company.city} = "深圳"') == ["big"]
+    assert names('{rank} = "A"') == ["won"]
+    assert names('AND({stage} IN ["won", "lost"], NOT ISBLANK({contract_no}))') == ["won"]
+    assert listing(crm, "{employees} > 500")["total"] == 1
+    # JSON filters keep working beside formulas
+    assert names(json.dumps({"name": "big"})) == ["big"]
+
+
+def test_a_bad_formula_filter_is_an_error_with_its_place(crm):
+    errors = assert_error(crm.get(f"{BASE}?filter={quote('{employes} > 5')}"), 422, "/filter",
+                          "did you mean {employees}")
+    assert errors[0]["column"] == 1
+    assert_error(crm.get(f"{BASE}?filter={quote('{employees} + 1')}"), 422, "/filter",
+                 "TRUE/FALSE")
+
+
+def test_a_formula_filter_cannot_name_fields_hidden_from_the_reader(admin_api, factory):
+    factory.app_doc(admin_api)
+    publish(admin_api, form_doc("company", [field("name")]))
+    publish(admin_api, lead_form(permissions={"roles": {"member": {
+        "create": "all", "read": "all", "update": "all", "delete": "none",
+        "hidden_fields": ["budget"]}}}))
+    member = factory.api(factory.user("member@example.com", ["member"]))
+    assert_error(member.get(f"{BASE}?filter={quote('{budget} > 1')}"), 422, "/filter",
+                 "not a field")
+
+
+def test_a_view_filter_formula_is_checked_at_save(crm):
+    view = {"kind": "view", "key": "hot", "form": "lead", "label": "Hot",
+            "filter": "{scor} > 20"}
+    assert_error(crm.put("/apps/crm/views/hot", json=view), 422, "/filter", "did you mean")
+    crm.ok("PUT", "/apps/crm/views/hot", json={**view, "filter": "{score} > 20"})
+
+
+# -- the editor's endpoints -------------------------------------------------------------------
+def test_function_list(crm):
+    functions = crm.ok("GET", "/formula/functions")["functions"]
+    by_name = {f["name"]: f for f in functions}
+    assert "如果" in by_name["IF"]["aliases"] and by_name["IF"]["signature"].startswith("IF(")
+
+
+def test_field_list_reaches_one_hop(crm):
+    fields = crm.ok("GET", "/apps/crm/forms/lead/formula/fields")["fields"]
+    refs = {f["ref"]: f for f in fields}
+    assert refs["employees"]["type"] == "integer"
+    assert refs["score"]["type"] == "integer"  # calculated fields with their inferred type
+    assert refs["company.city"]["label"] == "company › city"
+
+
+def test_check_and_try_a_formula(crm):
+    url = "/apps/crm/forms/lead/formula"
+    ok = crm.ok("POST", url, json={"formula": "{employees} > 500", "expect": "boolean"})
+    assert (ok["ok"], ok["type"], ok["refs"]) == (True, "boolean", ["employees"])
+    bad = crm.ok("POST", url, json={"formula": "{employees} >", "expect": "boolean"})
+    assert bad["ok"] is False and bad["error"]["column"] == 13
+    tried = crm.ok("POST", url, json={"formula": "{score} + 1",
+                                      "record": {"employees": "600", "stage": "won"}})
+    assert tried["value"] == 76
+    assert_error(crm.post(url, json={"formula": "{employees}", "record": {"employees": "x"}}),
+                 422, "/record/employees")
+    assert_error(crm.post(url, json={"formula": ""}), 422, "/formula")
+    assert_error(crm.post(url, json=[1]), 422)
+
+
+def test_republishing_unchanged_recalculates_nothing(crm, runtime):
+    lead = create(crm, employees=600)
+    runtime.engine.dispose()
+    publish(crm, revise(lead_form(), description="same formulas"))
+    assert crm.ok("GET", f"{BASE}/{lead['id']}")["score"] == 25
