@@ -93,6 +93,9 @@ def js_strings(lang: str) -> dict[str, str]:
         "checking": _("Checking what publishing will do…"),
         "previewStale": _("Updating preview…"),
         "option": _("Option"),
+        "flagVisible": _("conditional"), "flagRequired": _("required if"),
+        "flagReadonly": _("read-only if"), "flagValidate": _("validated"),
+        "flagDefault": _("default"),
         "badKey": _("A key starts with a-z and uses only a-z, 0-9 and _."),
         "publishFailed": _("Not published: fix the problems below."),
     }

@@ -110,7 +110,8 @@ def properties(app_key: str, form_key: str):
     ctx = PanelContext(lang=ui_lang(), forms=forms, locked_keys=frozenset(locked),
                        types=rt.fields)
     return render_template("builder/_properties.html", panel=build_panel(fld, index, ctx),
-                           app_key=app_key, form_key=form_key)
+                           app_key=app_key, form_key=form_key,
+                           seq=request.form.get("seq", type=int) or 0)
 
 
 def preview(app_key: str, form_key: str):

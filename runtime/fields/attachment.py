@@ -31,7 +31,7 @@ def accepts(accept: Sequence[str], name: str, content_type: str) -> bool:
 class AttachmentField(FieldType):
     type = "attachment"
     label = {"zh": "附件", "en": "Attachment"}
-    icon = "⎙"
+    icon = "⇪"
     description = ("Files uploaded with POST /api/v1/files and linked by id; limits on count, "
                    "size (MB) and type (extensions like .pdf or MIME patterns like image/*).")
     config_schema = {

@@ -99,7 +99,7 @@ class DateTimeField(FieldType):
     type = "datetime"
     formula_type = "datetime"
     label = {"zh": "日期时间", "en": "Date and time"}
-    icon = "⏲"
+    icon = "◔"
     description = ("A moment in time, kept in UTC and shown in the field's time zone "
                    "(Asia/Shanghai unless set).")
     config_schema = {

@@ -77,7 +77,7 @@ def _china(province: str, city: str | None, district: str | None) -> dict[str, s
 class RegionField(FieldType):
     type = "region"
     label = {"zh": "地区", "en": "Region"}
-    icon = "⌖"
+    icon = "◎"
     description = ("A place: province, city and district in China (names checked and made "
                    "canonical), free text in other countries.")
     config_schema = {

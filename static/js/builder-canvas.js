@@ -112,11 +112,23 @@
     card.querySelector('.card-mock .type-icon').textContent = type.icon;
     card.querySelector('.card-type').textContent = type.label;
     card.querySelector('.card-key').textContent = fld.key;
-    var flags = [];
-    if (fld.visible_if) { flags.push('👁'); }
-    if (fld.readonly_if) { flags.push('🔒'); }
-    if (fld.validate && fld.validate.length) { flags.push('✔'); }
-    card.querySelector('.card-flags').textContent = flags.join(' ');
+    var flags = card.querySelector('.card-flags');
+    [['visible_if', 'flagVisible'], ['required_if', 'flagRequired'],
+     ['readonly_if', 'flagReadonly'], ['validate', 'flagValidate']].forEach(function (pair) {
+      var value = fld[pair[0]];
+      if (value && (!Array.isArray(value) || value.length)) {
+        var flag = document.createElement('span');
+        flag.className = 'flag';
+        flag.textContent = B.t[pair[1]];
+        flags.appendChild(flag);
+      }
+    });
+    if (fld['default'] !== undefined) {
+      var flag = document.createElement('span');
+      flag.className = 'flag';
+      flag.textContent = B.t.flagDefault;
+      flags.appendChild(flag);
+    }
     if (fld.key === B.selected) { card.classList.add('selected'); }
     return card;
   }
@@ -220,7 +232,7 @@
   function bindSortables(list) {
     list.querySelectorAll('[data-grid]').forEach(function (grid) {
       sortables.push(new Sortable(grid, {
-        group: {name: 'fields', pull: true, put: true}, animation: 150,
+        group: {name: 'fields', pull: true, put: true}, animation: 150, forceFallback: true,
         filter: '.card-tools', preventOnFilter: false, ghostClass: 'drag-ghost',
         chosenClass: 'drag-chosen', emptyInsertThreshold: 40,
         onAdd: function () { setTimeout(readDrop, 0); },
@@ -228,7 +240,7 @@
       }));
     });
     sortables.push(new Sortable(list, {
-      handle: '.section-grip', draggable: '.canvas-section', animation: 150,
+      handle: '.section-grip', draggable: '.canvas-section', animation: 150, forceFallback: true,
       onUpdate: function () { setTimeout(function () { readSectionOrder(list); }, 0); }
     }));
   }
@@ -241,7 +253,7 @@
     });
     new Sortable(palette, {
       group: {name: 'fields', pull: 'clone', put: false}, sort: false, animation: 150,
-      ghostClass: 'drag-ghost'
+      forceFallback: true, ghostClass: 'drag-ghost'  // mouse events: the same in every browser
     });
     palette.addEventListener('click', function (event) {
       var item = event.target.closest('[data-type]');

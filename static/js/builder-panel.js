@@ -111,7 +111,7 @@
     rowSortables = [];
     panel().querySelectorAll('[data-array] [data-rows]').forEach(function (rows) {
       rowSortables.push(new Sortable(rows, {
-        handle: '.row-grip', animation: 150,
+        handle: '.row-grip', animation: 150, forceFallback: true,
         onUpdate: function () { writeArray(rows.closest('[data-array]')); }
       }));
     });
@@ -228,16 +228,34 @@
     });
   };
 
+  var panelSeq = 0;
+
+  /* Ask the server for the selected field's panel; the old panel goes at once, so nothing is
+   * typed into inputs of the field selected before. */
   B.loadPanel = function () {
     if (!B.selected) { B.showFormSettings(); return; }
     var fld = B.field(B.selected);
+    panelSeq += 1;
     document.getElementById('form-settings').hidden = true;
     panel().hidden = false;
+    panel().textContent = '';
+    panel().classList.add('is-loading');
     htmx.ajax('POST', B.urls.properties, {
       target: '#props', swap: 'innerHTML',
-      values: {field: JSON.stringify(fld), index: B.fieldIndex(B.selected)}
+      values: {field: JSON.stringify(fld), index: B.fieldIndex(B.selected), seq: panelSeq}
     });
   };
+
+  function onSwap() {
+    var head = panel().querySelector('[data-panel-seq]');
+    if (head && Number(head.dataset.panelSeq) !== panelSeq) {
+      panel().textContent = '';  // an answer to an earlier selection: the newest follows
+      return;
+    }
+    panel().classList.remove('is-loading');
+    bindRowSorting();
+    B.placePanelErrors();
+  }
 
   B.reloadPanel = function () { B.loadPanel(); };
 
@@ -251,10 +269,7 @@
       if (event.target.matches(picked)) { onEdit(event); }
     });
     el.addEventListener('click', onClick);
-    el.addEventListener('htmx:afterSwap', function () {
-      bindRowSorting();
-      B.placePanelErrors();
-    });
+    el.addEventListener('htmx:afterSwap', onSwap);
     document.getElementById('form-settings').addEventListener('input', function (event) {
       var input = event.target;
       if (!input.dataset.docProp) { return; }

@@ -1,0 +1,147 @@
+"""In Chromium: build a form in the form builder with real mouse drags (palette → canvas,
+reorder), label the fields, lay them out in two columns, undo/redo, preview, publish after
+seeing what it does to the table, and fill the generated form; screenshots in zh and en."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Locator, Page, expect
+
+from tests.e2e.test_record_flow import log_in, shot, use_language
+
+DROPPED = ["text", "number", "select", "date", "phone", "textarea", "email"]
+LABELS = {0: ("公司名称", "gong_si_ming_cheng"), 1: ("员工人数", "yuan_gong_ren_shu"),
+          2: ("行业", "hang_ye")}
+
+
+def drag(page: Page, source: Locator, target: Locator, where: str = "center") -> None:
+    """Press, move in steps and release, as a hand does (SortableJS follows mouse events)."""
+    src = source.bounding_box()
+    dst = target.bounding_box()
+    x, y = src["x"] + src["width"] / 2, src["y"] + src["height"] / 2
+    tx = dst["x"] + dst["width"] / 2
+    ty = {"center": dst["y"] + dst["height"] / 2, "top": dst["y"] + 4,
+          "bottom": dst["y"] + dst["height"] - 4}[where]
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 8, y + 8, steps=4)
+    if where == "bottom":  # come from below, as a hand aiming under the last field does
+        page.mouse.move(tx, ty + 40, steps=15)
+    page.mouse.move(tx, ty, steps=10)
+    page.mouse.move(tx, ty + 1, steps=2)
+    page.mouse.up()
+
+
+def cards(page: Page) -> Locator:
+    return page.locator("#canvas .field-card")
+
+
+def card_keys(page: Page) -> list[str]:
+    return cards(page).evaluate_all("els => els.map(e => e.dataset.key)")
+
+
+def wait_saved(page: Page) -> None:
+    expect(page.locator("#save-status")).to_have_attribute("data-state", "saved",
+                                                           timeout=15_000)
+
+
+def drop_fields(page: Page) -> None:
+    for n, ftype in enumerate(DROPPED):
+        item = page.locator(f'#palette [data-type="{ftype}"]')
+        if n == 0:
+            drag(page, item, page.locator("#canvas [data-grid]").first)
+        else:
+            drag(page, item, page.locator("#canvas [data-grid]").first, "bottom")
+        expect(cards(page)).to_have_count(n + 1)
+    keys = card_keys(page)
+    assert [page.evaluate("k => TrellisBuilder.field(k).type", k) for k in keys] == DROPPED
+
+
+def set_label(page: Page, index: int, label: str, key: str) -> None:
+    """Type a Chinese label: the key follows it in pinyin (the field is new)."""
+    cards(page).nth(index).click()
+    field = page.locator('#props [data-prop="label"][data-lang="zh"]')
+    expect(field).to_be_visible()
+    field.fill(label)
+    expect(page.locator('#props [data-prop="key"]')).to_have_value(key)
+    expect(cards(page).nth(index).locator(".card-label")).to_have_text(label)
+    expect(cards(page).nth(index)).to_have_attribute("data-key", key)
+
+
+def test_build_publish_and_fill_a_form(page: Page, live_server, artifacts):
+    base = live_server["url"]
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    log_in(page, base)
+    use_language(page, "zh")
+    page.locator(".topbar .builder-link").click()
+    expect(page).to_have_url(base + "/build/")
+    page.locator("#app-crm .create-menu summary").click()
+    page.fill("#new-form-label-crm", "客户线索")
+    page.locator("#app-crm .create-menu button[type=submit]").click()
+    expect(page).to_have_url(base + "/build/crm/forms/ke_hu_xian_suo")
+
+    drop_fields(page)
+    for index, (label, key) in LABELS.items():
+        set_label(page, index, label, key)
+    cards(page).nth(0).click()
+    page.locator('#props label[for="p-required"]').click()
+    expect(cards(page).nth(0).locator(".req")).to_be_visible()
+
+    # reorder: the phone card goes to the top
+    before = card_keys(page)
+    moved = before[4]
+    drag(page, cards(page).nth(4), cards(page).first, "top")
+    expect(cards(page).first).to_have_attribute("data-key", moved)
+    assert card_keys(page) == [moved, *before[:4], *before[5:]]
+
+    # two columns, undo, redo
+    grid = page.locator("#canvas [data-grid]").first
+    page.locator('#canvas [data-cols="2"]').first.click()
+    expect(grid).to_have_class(re.compile(r"\bcols-2\b"))
+    page.locator('[data-action="undo"]').click()
+    expect(page.locator("#canvas [data-grid]").first).to_have_class(re.compile(r"\bcols-1\b"))
+    page.keyboard.press("Control+Shift+Z")
+    expect(page.locator("#canvas [data-grid]").first).to_have_class(re.compile(r"\bcols-2\b"))
+    wait_saved(page)
+    page.locator("#canvas .field-card").nth(1).click()
+    expect(page.locator('#props [data-prop="label"][data-lang="zh"]')).to_have_value("公司名称")
+    shot(page, artifacts, "zh-builder")
+
+    page.locator('[data-mode="preview"]').click()
+    expect(page.locator("#preview .form-grid.cols-2")).to_be_visible()
+    expect(page.locator('#preview [data-field="gong_si_ming_cheng"]')).to_be_visible()
+    shot(page, artifacts, "zh-builder-preview")
+    page.locator('[data-mode="design"]').click()
+
+    page.locator('[data-action="publish"]').click()
+    summary = page.locator("#publish-dialog [data-summary]")
+    expect(summary).to_contain_text("7")
+    expect(summary).to_contain_text("公司名称 (gong_si_ming_cheng)")
+    page.locator("#publish-dialog").screenshot(path=str(artifacts / "zh-builder-publish.png"))
+    page.locator('[data-action="publish-confirm"]').click()
+    expect(page.locator("#publish-dialog")).to_be_hidden()
+    expect(page.locator("[data-publish-state]")).to_contain_text("1")
+    assert not page.console_errors, page.console_errors
+
+    page.goto(base + "/a/crm/ke_hu_xian_suo/new")
+    grid = page.locator(".record-form .form-grid.cols-2")
+    expect(grid).to_be_visible()
+    expect(grid.locator('[data-field="gong_si_ming_cheng"]')).to_be_visible()
+    order = grid.locator("[data-field]").evaluate_all("els => els.map(e => e.dataset.field)")
+    assert order[:2] == [moved, "gong_si_ming_cheng"], order
+    page.fill("#f-gong_si_ming_cheng", "华为")
+    page.fill("#f-yuan_gong_ren_shu", "1200")
+    page.locator(".record-form button[type=submit]").click()
+    expect(page.locator(".detail, main")).to_contain_text("华为")
+    shot(page, artifacts, "zh-builder-generated")
+
+    use_language(page, "en")
+    page.goto(base + "/build/crm/forms/ke_hu_xian_suo")
+    expect(cards(page)).to_have_count(len(DROPPED))
+    cards(page).nth(3).click()
+    expect(page.locator('#props [data-array="config.choices"]')).to_be_visible()
+    shot(page, artifacts, "en-builder")
+    page.goto(base + "/build/")
+    shot(page, artifacts, "en-builder-home")
+    assert not page.console_errors, page.console_errors
