@@ -73,6 +73,8 @@ class HistoryVM:
     choices: list[tuple[str, str]] = field(default_factory=list)
     diff: DiffVM | None = None
     links: list[tuple[str, str]] = field(default_factory=list)
+    left: str = ""  # what the compare picker shows chosen
+    right: str = "draft"
 
 
 @dataclass
@@ -155,6 +157,9 @@ def history_vm(doc: Document, kinds: str, left: str | None, right: str | None) -
     if pair:
         changes = describe(body_of(doc, pair[0]), body_of(doc, pair[1]), lang)
         vm.diff = DiffVM(pair[0], pair[1], changes, url)
+        vm.left, vm.right = pair
+    elif versions:
+        vm.left = str(versions[-1].number)
     vm.links = designer_links(doc)
     return vm
 

@@ -69,11 +69,12 @@ def field_choices(form_body: dict, lang: str) -> list[FieldChoice]:
         ftype = types.get(fld["type"])
         if ftype is None:
             continue
+        ops = ftype.operators(fld) if hasattr(ftype, "operators") else ftype.filter_ops
         out.append(FieldChoice(fld["key"], label_text(fld.get("label"), lang) or fld["key"],
-                               label_text(ftype.label, lang), ",".join(ftype.filter_ops),
-                               ftype.sortable))
+                               label_text(ftype.label, lang), ",".join(ops), ftype.sortable))
     system = system_labels()
-    out += [FieldChoice(key, system[key], _("system"), SYSTEM_OPS[key]) for key in SYSTEM_COLUMNS]
+    out += [FieldChoice(key, system[key], _("system") + f" · {key}", SYSTEM_OPS[key])
+            for key in SYSTEM_COLUMNS]
     return out
 
 

@@ -28,6 +28,7 @@
   function label() {
     var zh = $('#label-zh').value.trim(), en = $('#label-en').value.trim();
     if (!zh && !en) { return original.label; }
+    if (typeof original.label === 'string' && zh === original.label && !en) { return original.label; }
     var out = {};
     if (zh) { out.zh = zh; }
     if (en) { out.en = en; }
@@ -105,8 +106,14 @@
 
   function showErrors(errors) {
     clearErrors();
+    var formula = document.getElementById('view-formula');
     errors.forEach(function (error) {
       var place = placeFor(error.path || '');
+      // the formula editor already shows its own error, with the position marked
+      if (place.dataset.path === '/filter' && formula.getAttribute('aria-invalid') === 'true') {
+        place.classList.add('has-error');
+        return;
+      }
       var box = place.querySelector(':scope > .bx-error') || place.querySelector('.bx-error');
       place.classList.add('has-error');
       place.hidden = false;
@@ -130,9 +137,17 @@
 
   function save(force) {
     if (blocked && !force) { return Promise.resolve(false); }
+    if (saving) {
+      // one request at a time: answers must not overtake each other (ETags, error marks)
+      return saving.then(function () { return save(force); });
+    }
     var doc = collect();
     var text = JSON.stringify(doc);
-    if (text === lastSaved && !force) { return Promise.resolve(true); }
+    if (text === lastSaved && !force) {  // back to what is stored: nothing to save or mark
+      clearErrors();
+      status(msg('Saved'), 'saved');
+      return Promise.resolve(true);
+    }
     status(msg('Saving'), 'saving');
     saving = request('PUT', root.dataset.api, doc, etag).then(function (answer) {
       if (answer.status === 200 || answer.status === 201) {
@@ -157,7 +172,7 @@
     }, function () {
       status(msg('Failed'), 'error');
       return false;
-    });
+    }).then(function (ok) { saving = null; return ok; });
     return saving;
   }
 
@@ -176,7 +191,7 @@
     clearTimeout(timer);
     var button = document.getElementById('publish-view');
     button.disabled = true;
-    Promise.resolve(saving).then(function () { return save(false); }).then(function (ok) {
+    save(false).then(function (ok) {
       if (!ok) { return; }
       status(msg('Publishing'), 'saving');
       return request('POST', root.dataset.publish, {}, etag).then(function (answer) {
@@ -185,7 +200,7 @@
           var text = answer.data.unchanged ? msg('Unchanged', n) : msg('Published', n);
           showAlert(text, 'success');
           status(msg('Saved'), 'saved');
-          $('[data-published]').textContent = text.replace(/\.$/, '');
+          $('[data-published]').textContent = text.replace(/[.。]$/, '');
           return;
         }
         if (answer.status === 409) { showAlert(msg('Conflict'), 'error', true); blocked = true; }
@@ -276,7 +291,8 @@
     if (!window.Sortable) { return; }
     ['columns-shown', 'columns-available'].forEach(function (id) {
       window.Sortable.create(document.getElementById(id), {
-        group: 'columns', animation: 150, handle: '.bx-col', ghostClass: 'bx-ghost',
+        group: 'columns', animation: 150, handle: '.bx-col', ghostClass: 'bx-ghost', forceFallback: true,
+        fallbackClass: 'bx-dragging', filter: '[data-move-column]', preventOnFilter: false,
         chosenClass: 'bx-chosen', onSort: function () { schedule(0); }
       });
     });

@@ -11,13 +11,13 @@
       gives: 'Gives', at: 'Line {line}, column {column}: ', unavailable: 'The formula could not be checked right now.',
       run: 'Run', result: 'Result', sample: 'Fill in values for the fields the formula uses, then run it.',
       noRefs: 'The formula uses no fields: run it as it is.', aliases: 'also', formsOnly: 'not in list filters',
-      empty: 'empty', yes: 'yes', no: 'no', close: 'Close', example: 'Example' },
+      empty: 'empty', yes: 'yes', no: 'no', close: 'Close', example: 'Example', keyword: 'operator' },
     zh: { fields: '字段', functions: '函数', tryIt: '试算', searchFields: '搜索字段…',
       searchFunctions: '搜索函数…', noMatch: '没有匹配项', checking: '正在检查…',
       gives: '结果类型：', at: '第 {line} 行，第 {column} 列：', unavailable: '暂时无法检查公式。',
       run: '运行', result: '结果', sample: '为公式用到的字段填写示例值，然后运行。',
       noRefs: '公式没有用到字段，可以直接运行。', aliases: '又名', formsOnly: '不能用于列表筛选',
-      empty: '空', yes: '是', no: '否', close: '关闭', example: '示例' }
+      empty: '空', yes: '是', no: '否', close: '关闭', example: '示例', keyword: '运算符' }
   };
   var T = TEXTS[(document.documentElement.lang || 'zh').slice(0, 2) === 'en' ? 'en' : 'zh'];
   var KEYWORDS = ['AND', 'OR', 'NOT', 'IN', 'TRUE', 'FALSE', 'NULL'];
@@ -235,6 +235,16 @@
         return { text: '{' + f.ref + '}', main: f.label || f.ref, side: '{' + f.ref + '} · ' + (f.type_label || f.type), ctx: ctx };
       });
     } else if (ctx) {
+      // after a value an operator is more likely than a function: AND, OR, IN come first then
+      var before = this.area.value.slice(0, ctx.start);
+      var afterValue = /[0-9A-Za-z_})\]"'”]\s+$/.test(before);
+      var words = [];
+      KEYWORDS.forEach(function (k) {
+        if (k.toLowerCase().indexOf(ctx.prefix) === 0 && k.toLowerCase() !== ctx.prefix) {
+          words.push({ text: k + ' ', main: k, side: T.keyword, ctx: ctx });
+        }
+      });
+      if (afterValue) { items = words; }
       this.functions.forEach(function (f) {
         [f.name].concat(f.aliases || []).forEach(function (name) {
           if (name.toLowerCase().indexOf(ctx.prefix) === 0) {
@@ -242,11 +252,7 @@
           }
         });
       });
-      KEYWORDS.forEach(function (k) {
-        if (k.toLowerCase().indexOf(ctx.prefix) === 0 && k.toLowerCase() !== ctx.prefix) {
-          items.push({ text: k + ' ', main: k, side: '', ctx: ctx });
-        }
-      });
+      if (!afterValue) { items = items.concat(words); }
       items = items.slice(0, 10);
     }
     this.show(items);
@@ -341,7 +347,9 @@
     } else if (result) {
       var err = result.error || {};
       this.message.className = 'fe-message error';
-      this.message.textContent = T.at.replace('{line}', err.line || 1).replace('{column}', err.column || 1) + (err.message || '');
+      var where = /column \d|第 ?\d+ ?列/.test(err.message || '') ? ''
+        : T.at.replace('{line}', err.line || 1).replace('{column}', err.column || 1);
+      this.message.textContent = where + (err.message || '');
       this.area.setAttribute('aria-invalid', 'true');
       this.typeEl.textContent = '✗';
       this.typeEl.classList.add('bad');
