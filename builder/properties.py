@@ -25,6 +25,7 @@ NO_PLACEHOLDER = frozenset({"checkbox", "sub_table", "attachment", "region", "re
 PLAIN_DEFAULT = {"string": "string", "integer": "integer", "number": "number",
                  "boolean": "boolean"}
 HEX_COLOR = "^#[0-9a-fA-F]{6}$"
+COLUMN_ORDER = {"color": 0, "label": 1}
 
 
 @dataclass
@@ -243,6 +244,7 @@ def array_prop(path: str, label: str, hint: str, schema: dict, value: list, ctx:
     elif items.get("type") == "object":
         columns = [c for c in (item_column(n, s, ctx)
                                for n, s in items.get("properties", {}).items()) if c]
+        columns.sort(key=lambda c: COLUMN_ORDER.get(c.kind, 9))  # colour, label, the rest
     else:
         return None
     rows = [{"item": _json(item), "cells": [_cell(c, item, ctx) for c in columns]}
