@@ -94,7 +94,7 @@ class Behaviour:
         and calculated values, drop hidden fields, and return the problems that stop the save.
         """
         if before is None:
-            self._formula_defaults(values, payload_keys, load_related)
+            self.fill_defaults(values, payload_keys, load_related)
         record = {**(before or {}), **values}
         record.update(load_related(record, self.related_paths))
         problems = self._readonly_problems(values, before, payload_keys, record, load_related)
@@ -109,7 +109,7 @@ class Behaviour:
         return problems + self._required_problems(record, hidden) + \
             self._validation_problems(record, hidden, lang)
 
-    def _formula_defaults(self, values: dict, payload_keys: set[str],
+    def fill_defaults(self, values: dict, payload_keys: set[str],
                           load_related: RelatedLoader) -> None:
         record = None
         for key, rules in self.rules.items():
@@ -136,6 +136,8 @@ class Behaviour:
                 continue
             if before is not None and before.get(key) == values[key]:
                 continue  # sent back unchanged
+            if before is None and values[key] in (None, []):
+                continue  # a new record leaving it empty sets nothing
             if basis is None:  # an update is judged by the record as it was
                 basis = record if before is None else {
                     **before, **load_related(before, self.related_paths)}

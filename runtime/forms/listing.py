@@ -83,6 +83,7 @@ class ListVM:
     error: str = ""
     new_url: str = ""
     view_label: str = ""
+    fx: str = ""  # the formula filter typed into the list's filter bar
 
 
 def find_view(records: Records, wanted: str | None) -> dict | None:
@@ -106,7 +107,8 @@ class ListBuilder:
         self.view = find_view(records, args.get("view"))
         self.state = {"view": args.get("view", ""), "q": args.get("q", "").strip()[:200],
                       "sort": args.get("sort", ""), "f": args.getlist("f"),
-                      "o": args.getlist("o"), "v": args.getlist("v")}
+                      "o": args.getlist("o"), "v": args.getlist("v"),
+                      "fx": args.get("fx", "").strip()[:2000]}
         self.page = int(args["page"]) if args.get("page", "").isdigit() else 1
         self.page = max(self.page, 1)
         self.visible = [f for f in self.plan.fields if f["key"] not in records.access.hidden]
@@ -191,6 +193,9 @@ class ListBuilder:
             return " ".join(parts + ([str(value)] if value not in (None, "") else []))
 
         out = [Chip(text(f)) for f in view_filters]
+        out += [Chip("ƒx " + source) for source, _at in self.view_formulas()]
+        if self.state["fx"]:
+            out.append(Chip("ƒx " + self.state["fx"], self.url(fx="", page="")))
         for i, flt in enumerate(mine):
             keep = [j for j in range(len(mine)) if j != i]
             out.append(Chip(text(flt), self.url(
@@ -204,15 +209,22 @@ class ListBuilder:
                 for f in self.visible]
 
     # -- the page -----------------------------------------------------------------------------
+    def view_formulas(self) -> list[tuple[str, str]]:
+        source = (self.view or {}).get("filter")
+        return [(source, "/filter")] if source else []
+
     def query(self, sort: list, filters: list[dict], per_page: int) -> tuple[Page, str]:
-        query = ListQuery(filters=filters, sort=sort, q=self.state["q"], page=self.page,
-                          per_page=per_page)
+        formulas = self.view_formulas() + ([(self.state["fx"], "/fx")] if self.state["fx"]
+                                           else [])
+        query = ListQuery(filters=filters, formulas=formulas, sort=sort, q=self.state["q"],
+                          page=self.page, per_page=per_page)
         try:
             return list_records(self.records, query), ""
         except InvalidDocument as exc:
             message = "; ".join(translate(p.message) for p in exc.problems)
             view_only = (self.view or {}).get("filters", [])
-            fallback = ListQuery(filters=view_only, sort=[], page=1, per_page=per_page)
+            fallback = ListQuery(filters=view_only, formulas=self.view_formulas(), sort=[],
+                                 page=1, per_page=per_page)
             return list_records(self.records, fallback), message
 
     def build(self, title: str, can_create: bool) -> ListVM:
@@ -233,6 +245,7 @@ class ListBuilder:
                     chips=self.chips(view_filters, mine), filter_fields=self.filter_fields(),
                     ops=[{"value": k, "label": v} for k, v in op_labels().items()],
                     view_label=label_text((self.view or {}).get("label"), self.lang))
+        vm.fx = self.state["fx"]
         vm.hidden = [(k, self.state[k]) for k in ("view", "sort") if self.state[k]]
         vm.hidden += [(k, v) for k in ("f", "o", "v") for v in self.state[k]]
         self.paging(vm, per_page)

@@ -26,7 +26,8 @@ from runtime.storage.records import Records
 from runtime.web import current_runtime, db_session
 
 SEARCH_LIMIT = 20
-JSON_ENDPOINTS = frozenset({"forms.user_search", "forms.relation_lookup", "forms.upload"})
+JSON_ENDPOINTS = frozenset({"forms.user_search", "forms.relation_lookup", "forms.upload",
+                            "forms.form_state"})
 
 
 def resolve_field(plan: FormPlan, path: str, access: Access, widget: str) -> dict:

@@ -39,6 +39,7 @@ class FieldVM:
     error: str = ""
     required: bool = False
     readonly: bool = False
+    hidden: bool = False  # by the field's visibility formula (the page can show it later)
     help: str = ""
     placeholder: str = ""
     validate_url: str | None = None
@@ -57,6 +58,7 @@ class FormVM:
     conflict: bool = False
     reload_url: str = ""
     submit_label: str = ""
+    state_url: str = ""  # where the live form asks for its formula-driven state
     tabs: list[TabVM] = field(default_factory=list)  # fields arranged by the form's layout
 
 

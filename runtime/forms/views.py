@@ -26,7 +26,7 @@ from flask_login import current_user
 
 from metadata.errors import Conflict, Forbidden, TrellisError
 from runtime.fields.base import FieldValueError
-from runtime.forms import display, listing, lookups
+from runtime.forms import display, listing, live, lookups
 from runtime.forms.formdata import field_key, parse_post
 from runtime.forms.layout import layout_tabs
 from runtime.forms.messages import translate, ui_lang
@@ -55,6 +55,7 @@ def form_context(app_key: str, form_key: str) -> FormContext:
     plan = rt.plan(session, app_key, form_key)
     principal = current_principal()
     records = Records(session, plan, principal, rt.clock.now(), via="ui")
+    records.lang = ui_lang()
     return FormContext(plan, principal, records.access, records, ui_lang())
 
 
@@ -97,7 +98,7 @@ def render_form(ctx: FormContext, record: dict | None, posted: dict | None = Non
                 problems: list = (), conflict: bool = False, status: int = 200):
     plan, lang = ctx.plan, ctx.lang
     refs = new_references(ctx)
-    values = record if record is not None else defaults(ctx)
+    values = record if record is not None else live.formula_defaults(plan, defaults(ctx))
     refs.add_records(plan.fields, [values])
     if posted:
         collect_posted(refs, plan, posted)
@@ -109,6 +110,12 @@ def render_form(ctx: FormContext, record: dict | None, posted: dict | None = Non
     vm = FormVM(title=plan.label(lang), action=request.path, cancel_url=list_url,
                 validate_url=validate_url, fields=form_fields(page, values, posted),
                 errors=general, conflict=conflict, submit_label=_("Save"))
+    typed = live.typed_values(plan, request.form, ctx.access) if posted else {}
+    live.apply_state(plan, vm.fields, live.state_of(plan, {**values, **typed}), lang)
+    if plan.behaviour is not None:
+        vm.state_url = url_for("forms.form_state", app_key=plan.app_key,
+                               form_key=plan.form_key,
+                               record=record["id"] if record is not None else None)
     vm.tabs = layout_tabs(plan.doc.get("layout"), vm.fields, lang)
     if record is not None:
         vm.version = int(request.form.get("version") or record["version"]) if conflict \
@@ -187,6 +194,14 @@ def validate(app_key: str, form_key: str):
                            error=errors.get(key, ""))
 
 
+def form_state(app_key: str, form_key: str):
+    """The live form's formula-driven state for what has been typed so far (JSON)."""
+    ctx = form_context(app_key, form_key)
+    record_id = request.args.get("record", "")
+    record = ctx.records.get_all(int(record_id)) if record_id.isdigit() else None
+    return live.state_response(ctx.plan, record, ctx.access, ctx.lang)
+
+
 def record_detail(app_key: str, form_key: str, record_id: int):
     ctx = form_context(app_key, form_key)
     plan, lang, records = ctx.plan, ctx.lang, ctx.records
@@ -218,6 +233,8 @@ def record_edit(app_key: str, form_key: str, record_id: int):
     if request.method == "GET":
         return render_form(ctx, record)
     posted = parse_post(ctx.plan, request.form, ctx.access)
+    for key in live.locked_keys(ctx.plan, ctx.records.get_all(record_id)):
+        posted.pop(key, None)  # read-only by formula: its input was disabled, not emptied
     version = request.form.get("version", "")
     try:
         with transaction():
@@ -245,6 +262,7 @@ ROUTES = (
     ("/<app_key>/<form_key>", record_list, ["GET"]),
     ("/<app_key>/<form_key>/new", record_new, ["GET", "POST"]),
     ("/<app_key>/<form_key>/validate", validate, ["POST"]),
+    ("/<app_key>/<form_key>/state", form_state, ["POST"]),
     ("/<app_key>/<form_key>/<int:record_id>", record_detail, ["GET"]),
     ("/<app_key>/<form_key>/<int:record_id>/edit", record_edit, ["GET", "POST"]),
     ("/<app_key>/<form_key>/<int:record_id>/delete", record_delete, ["POST"]),

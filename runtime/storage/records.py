@@ -121,6 +121,11 @@ class Records:
     def get(self, record_id: int) -> dict:
         return self.to_json([self._row(record_id)])[0]
 
+    def get_all(self, record_id: int) -> dict:
+        """A readable record with the fields hidden from the principal too (for formulas,
+        which see the whole record; never hand this to the principal)."""
+        return self.to_json([self._row(record_id)], everything=True)[0]
+
     # -- creating -----------------------------------------------------------------------------
     def create(self, payload: Any) -> dict:
         results = self.bulk_create([payload], single=True)

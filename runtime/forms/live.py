@@ -1,0 +1,92 @@
+"""Formulas while a form is being filled in: which fields show, are required or read-only, and
+the calculated values — computed on the server from what has been typed so far.
+
+The page renders with the state of its starting values; ``form_state`` answers the browser's
+requests as the person types (static/js/form-behaviour.js applies the answer). Saving runs the
+same formulas again (runtime.forms.behaviour): the page only shows what the server will do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import jsonify, request
+from werkzeug.datastructures import MultiDict
+
+from runtime.fields.base import FieldValueError
+from runtime.forms.behaviour import FormState
+from runtime.forms.formdata import parse_post
+from runtime.forms.plan import FormPlan
+from runtime.forms.viewmodels import FieldVM
+from runtime.permissions import Access
+from runtime.storage.related import related_loader
+from runtime.web import db_session
+
+
+def typed_values(plan: FormPlan, form: MultiDict, access: Access) -> dict[str, Any]:
+    """The posted inputs that make sense so far; what does not (yet) coerce counts as empty."""
+    values = {}
+    for key, parsed in parse_post(plan, form, access).items():
+        fld = plan.by_key[key]
+        try:
+            values[key] = None if parsed in (None, "", []) else plan.ftype(key).coerce(parsed,
+                                                                                      fld)
+        except (FieldValueError, TypeError, ValueError):
+            values[key] = None
+    return values
+
+
+def state_of(plan: FormPlan, record: Mapping[str, Any]) -> FormState | None:
+    if plan.behaviour is None:
+        return None
+    return plan.behaviour.state(dict(record), related_loader(db_session(), plan))
+
+
+def formula_defaults(plan: FormPlan, values: dict[str, Any]) -> dict[str, Any]:
+    """A new record's starting values with its default formulas worked out."""
+    if plan.behaviour is None:
+        return values
+    values = dict(values)
+    plan.behaviour.fill_defaults(values, set(), related_loader(db_session(), plan))
+    return values
+
+
+def apply_state(plan: FormPlan, fields: list[FieldVM], state: FormState | None,
+                lang: str) -> None:
+    """Mark the field view models hidden, required or read-only, and show calculated values."""
+    if state is None:
+        return
+    for vm in fields:
+        vm.hidden = vm.key in state.hidden
+        vm.required = vm.required or vm.key in state.required
+        vm.readonly = vm.readonly or vm.key in state.readonly
+        if vm.key in state.values:
+            vm.value = display(plan, vm.key, state.values[vm.key], lang)
+
+
+def display(plan: FormPlan, key: str, value: Any, lang: str) -> str:
+    return plan.ftype(key).display(value, plan.by_key[key], lang)
+
+
+def state_response(plan: FormPlan, record: Mapping[str, Any] | None, access: Access,
+                   lang: str):
+    """The JSON answer to the live form: its state for the posted inputs."""
+    values = {**(record or {}), **typed_values(plan, request.form, access)}
+    state = state_of(plan, values)
+    if state is None:
+        return jsonify({"hidden": [], "required": [], "readonly": [], "values": {}})
+    visible = {f["key"] for f in plan.fields} - access.hidden
+    return jsonify({
+        "hidden": sorted(state.hidden & visible),
+        "required": sorted(state.required & visible),
+        "readonly": sorted(state.readonly & visible),
+        "values": {k: display(plan, k, v, lang) for k, v in state.values.items()
+                   if k in visible},
+    })
+
+
+def locked_keys(plan: FormPlan, record: Mapping[str, Any]) -> set[str]:
+    """Fields read-only by formula for the stored record: their inputs are not posted."""
+    state = state_of(plan, record)
+    return set() if state is None else set(state.readonly)

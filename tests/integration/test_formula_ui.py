@@ -1,0 +1,108 @@
+"""Formula-driven behaviour of the generated pages: the starting state rendered by the server,
+the live state answered while typing, read-only fields on edit, and list filters as formulas."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+
+from tests.integration.helpers import STAGES, field, form_doc, publish
+
+pytestmark = pytest.mark.integration
+PASSWORD = "password-123"
+
+
+@pytest.fixture
+def crm(factory, admin_api):
+    factory.app_doc(admin_api)
+    publish(admin_api, form_doc("deal", [
+        field("name", required=True),
+        field("stage", "select", config=STAGES),
+        field("quantity", "number"),
+        field("price", "decimal", config={"precision": 2}),
+        field("lost_reason", "textarea", visible_if='{stage} = "lost"', required=True),
+        field("contract_no", required_if='{stage} = "won"'),
+        field("signed_on", "date", readonly_if='{stage} = "won"'),
+        field("follow_up", "date", default={"formula": "DATE(2030, 1, 2)"}),
+        field("total", "formula", config={"formula": "{quantity} * {price}", "decimals": 2}),
+    ], label={"zh": "商机", "en": "Deal"}))
+    return admin_api
+
+
+@pytest.fixture
+def client(app):
+    client = app.test_client()
+    response = client.post("/login", data={"email": "admin@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def wrapper(html: str, key: str) -> str:
+    start = html.index(f'data-field="{key}"')
+    return html[start: html.index(">", start)]
+
+
+def test_the_new_form_starts_with_its_formula_state(crm, client):
+    html = client.get("/a/crm/deal/new").get_data(as_text=True)
+    assert 'data-state-url="/a/crm/deal/state"' in html
+    assert "hidden" in wrapper(html, "lost_reason")
+    assert "hidden" not in wrapper(html, "contract_no")
+    assert 'value="2030-01-02"' in html  # the default formula, worked out
+
+
+def test_the_live_state_follows_what_is_typed(crm, client):
+    state = client.post("/a/crm/deal/state", data={"stage": "lost", "quantity": "3",
+                                                    "price": "2.50"}).get_json()
+    assert state["hidden"] == []
+    assert "lost_reason" in state["required"]
+    assert state["values"] == {"total": "7.50"}
+    state = client.post("/a/crm/deal/state", data={"stage": "won", "quantity": "x"}).get_json()
+    assert state["hidden"] == ["lost_reason"]
+    assert state["required"] == ["contract_no", "name"] or "contract_no" in state["required"]
+    assert state["readonly"] == ["signed_on"]
+    assert state["values"] == {"total": ""}
+
+
+def test_saving_through_the_page_applies_the_formulas(crm, client):
+    response = client.post("/a/crm/deal/new", data={"name": "A", "stage": "won",
+                                                     "quantity": "2", "price": "10"})
+    assert response.status_code == 422
+    assert "contract_no" in response.get_data(as_text=True)
+    response = client.post("/a/crm/deal/new", data={
+        "name": "A", "stage": "won", "contract_no": "C-1", "quantity": "2", "price": "10",
+        "signed_on": "2026-03-01"})
+    assert response.status_code == 422  # read-only once won: a new won deal cannot set it
+    response = client.post("/a/crm/deal/new", data={
+        "name": "A", "stage": "won", "contract_no": "C-1", "quantity": "2", "price": "10",
+        "lost_reason": "ignored"})
+    assert response.status_code == 303
+    record = crm.ok("GET", "/apps/crm/forms/deal/records")["records"][0]
+    assert (record["total"], record["lost_reason"]) == (20.0, None)
+    record = crm.ok("POST", "/apps/crm/forms/deal/records", status=201, json={
+        "name": "A", "stage": "new", "signed_on": "2026-03-01"})
+    record = crm.ok("PATCH", f"/apps/crm/forms/deal/records/{record['id']}",
+                    json={"stage": "won", "contract_no": "C-1"})
+    # on edit, the date is read-only: its input is disabled (not posted) and nothing breaks
+    edit = f"/a/crm/deal/{record['id']}/edit"
+    page = client.get(edit).get_data(as_text=True)
+    assert "disabled" in page[page.index('id="f-signed_on"') - 200:
+                              page.index('id="f-signed_on"') + 300]
+    response = client.post(edit, data={"name": "B", "stage": "won", "contract_no": "C-1",
+                                       "quantity": "3", "price": "10",
+                                       "version": str(record["version"])})
+    assert response.status_code == 303, re.findall(r"has-error.{0,400}",
+                                                   response.get_data(as_text=True), re.S)
+    record = crm.ok("GET", f"/apps/crm/forms/deal/records/{record['id']}")
+    assert (record["name"], record["total"], record["signed_on"]) == ("B", 30.0, "2026-03-01")
+
+
+def test_the_list_page_filters_with_a_formula(crm, client):
+    for name, quantity in (("small", 1), ("big", 50)):
+        crm.ok("POST", "/apps/crm/forms/deal/records", json={"name": name, "quantity": quantity,
+                                                             "price": "3"}, status=201)
+    html = client.get("/a/crm/deal?fx=" + quote("{total} > 100")).get_data(as_text=True)
+    assert "big" in html and "small" not in html
+    html = client.get("/a/crm/deal?fx=" + quote("{totl} > 100")).get_data(as_text=True)
+    assert "did you mean" in html or "是不是" in html
