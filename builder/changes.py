@@ -68,6 +68,11 @@ def value_text(value: Any, lang: str) -> str:
     return text if len(text) <= MAX_VALUE else text[:MAX_VALUE - 1] + "…"
 
 
+def quoted(text: str, lang: str) -> str:
+    """Quotation marks of the UI language (CJK quotes are full width beside Latin text)."""
+    return f"“{text}”" if lang.startswith("zh") else f'"{text}"'
+
+
 def _segments(path: str) -> list[str]:
     return [s.replace("~1", "/").replace("~0", "~") for s in path.split("/")[1:]]
 
@@ -79,7 +84,8 @@ def _step_name(container: Any, seg: str, lang: str) -> tuple[Any, str]:
         if isinstance(item, dict) and ("key" in item or "value" in item):
             ident = item.get("key", item.get("value"))
             name = label_text(item.get("label"), lang)
-            return item, f"“{name}” ({ident})" if name and name != ident else f"“{ident}”"
+            return item, (f"{quoted(name, lang)} ({ident})" if name and name != ident
+                          else quoted(str(ident), lang))
         return item, f"#{int(seg) + 1}"
     if isinstance(container, dict):
         return container.get(seg), seg

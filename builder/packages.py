@@ -14,7 +14,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from builder.changes import Change, describe, describe_path, table_effect
+from builder.changes import Change, describe, describe_path, quoted, table_effect
 from builder.versions import kind_labels
 from metadata.errors import Problem, TrellisError
 from metadata.package import ORDER, export_package, package_problems
@@ -112,7 +112,7 @@ def where_in_package(package: Any, path: str, lang: str) -> str:
     if not isinstance(doc, dict):
         return ""
     kind = kind_labels().get(doc.get("kind"), str(doc.get("kind")))
-    name = f"{kind} “{doc.get('key')}”"
+    name = f"{kind} {quoted(str(doc.get('key')), lang)}"
     if rest == "/":
         return name
     subject, prop = describe_path(doc, rest, lang)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_record_flow import log_in, shot, use_language
+from tests.support import Factory
 
 DESIGNER = "/build/crm/views/big_qty"
 
@@ -76,6 +78,9 @@ def design_sort_and_formula(page: Page) -> None:
     area.press_sequentially("{qt")
     option = page.locator(".fe-complete .fe-option", has_text="{qty}")
     expect(option).to_be_visible()
+    box = page.locator(".bx-formula-block").bounding_box()
+    page.screenshot(path=str(ARTIFACTS / "zh-formula-autocomplete.png"),
+                    clip={**box, "height": box["height"] + 120})
     area.press("Enter")
     area.press_sequentially(" > 1 AN")
     expect(page.locator(".fe-complete .fe-option").first).to_contain_text("AND")
@@ -87,6 +92,21 @@ def design_sort_and_formula(page: Page) -> None:
     expect(area).to_have_value("{qty} > 1 AND NOT ISBLANK({title})")
     expect(page.locator(".fe-type")).to_contain_text("✓")
     wait_saved(page)
+
+
+def try_formula(page: Page, artifacts) -> None:
+    """"Try it": the editor asks for the fields the formula uses and shows the result."""
+    page.locator(".fe-tool", has_text="试算").click()
+    panel = page.locator(".fe-try")
+    panel.locator("input[data-ref=qty]").fill("5")
+    panel.locator("input[data-ref=title]").fill("样品")
+    panel.locator("button", has_text="运行").click()
+    expect(panel.locator(".fe-try-result")).to_have_text("结果: true")
+    panel.locator("input[data-ref=qty]").fill("1")
+    panel.locator("button", has_text="运行").click()
+    expect(panel.locator(".fe-try-result")).to_have_text("结果: false")
+    page.locator(".bx-formula-block").screenshot(path=str(artifacts / "zh-formula-try.png"))
+    page.locator(".fe-tool", has_text="试算").click()
 
 
 def check_formula_errors(page: Page, artifacts) -> None:
@@ -110,6 +130,7 @@ def test_design_publish_and_use_a_view(page: Page, live_server, artifacts):
     expect(page.locator(".fe-func").first).to_be_visible()
     shot(page, artifacts, "zh-view-designer")
     page.locator(".fe-tool", has_text="函数").click()
+    try_formula(page, artifacts)
     check_formula_errors(page, artifacts)
     page.click("#publish-view")
     expect(page.locator("#designer-alert")).to_contain_text("版本 1")
@@ -146,7 +167,25 @@ def test_view_history_diff_and_rollback(page: Page, live_server, artifacts):
     page.goto(base + DESIGNER)
     expect(page.locator("#per-page")).to_have_value("")
     shot(page, artifacts, "en-view-designer")
-    page.goto(base + "/build/crm/forms/deal/history")
-    shot(page, artifacts, "en-form-history")
+    form_rollback_preview(page, live_server, artifacts)
     use_language(page, "zh")
     assert unexpected_errors(page) == []
+
+
+def form_rollback_preview(page: Page, live_server, artifacts) -> None:
+    """A form's rollback says what it does to the table before anything happens."""
+    from tests.e2e.forms import DEAL
+
+    api = Factory(live_server["app"]).api(live_server["admin"])
+    city = {"key": "city", "type": "text", "label": {"zh": "城市", "en": "City"}}
+    api.ok("PUT", "/apps/crm/forms/deal", json={**DEAL, "fields": [*DEAL["fields"], city]})
+    api.ok("POST", "/apps/crm/forms/deal/publish")
+    base = live_server["url"]
+    page.goto(base + "/build/crm/forms/deal/history")
+    expect(page.locator(".bx-change", has_text="City")).to_be_visible()
+    shot(page, artifacts, "en-form-history")
+    page.locator("tr[data-version='1'] a", has_text="Roll back").click()
+    expect(page.locator(".bx-effect")).to_contain_text("archives (keeps the data of): City (city)")
+    shot(page, artifacts, "en-form-rollback")
+    page.locator(".bx-confirm a", has_text="Cancel").click()
+    expect(page.locator("tr[data-version='2'] .tag-ok")).to_be_visible()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import io
 import json
 
@@ -34,7 +35,7 @@ def login(client, email: str = "dora@example.com") -> None:
 
 
 def text(response) -> str:
-    return response.get_data(as_text=True)
+    return html.unescape(response.get_data(as_text=True))
 
 
 def upload(client, package, name: str = "crm.json"):
@@ -44,12 +45,12 @@ def upload(client, package, name: str = "crm.json"):
 
 
 def confirm(client, page) -> object:
-    html = text(page)
-    start = html.index('<textarea name="package_json" hidden>') + len(
-        '<textarea name="package_json" hidden>')
-    import html as htmllib
-    raw = htmllib.unescape(html[start:html.index("</textarea>", start)])
-    return client.post("/build/import/confirm", data={"package_json": raw,
+    """Post the confirmation form the preview page printed."""
+    raw = page.get_data(as_text=True)
+    tag = '<textarea name="package_json" hidden>'
+    start = raw.index(tag) + len(tag)
+    package = html.unescape(raw[start:raw.index("</textarea>", start)])
+    return client.post("/build/import/confirm", data={"package_json": package,
                                                       "filename": "crm.json"})
 
 
@@ -105,7 +106,7 @@ def test_changes_to_an_existing_app_are_previewed(client, crm, admin_api):
     html = text(preview)
     assert "0 new, 1 changed, 3 unchanged" in html
     assert "adds columns for: Website (website)" in html
-    assert "Field “Company name” (name)" in html and "name</del>" in html
+    assert 'Field "Company name" (name)' in html and "name</del>" in html
     assert admin_api.ok("GET", "/apps/crm/forms/company/versions")["published_version"] == 1
     assert confirm(client, preview).status_code == 303
     assert admin_api.ok("GET", "/apps/crm/forms/company/versions")["published_version"] == 2
@@ -132,7 +133,7 @@ def test_invalid_package_lists_every_error_with_its_path(client, crm, fresh_app)
     assert page.status_code == 422
     html = text(page)
     assert f"/documents/{contact}/fields/1/type" in html
-    assert "Form “contact” › Field “phone”" in html
+    assert 'Form "contact" › Field "phone"' in html
     assert f"/documents/{len(bad['documents']) - 1}/form" in html
     assert "2 problems in crm.json" in html
     runtime = other.extensions["trellis"]
