@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from flask import url_for
 from sqlalchemy.orm import Session
+from werkzeug.routing import BuildError
 
 from builder.keys import derive_document_key
 from metadata.models import Document
@@ -24,6 +25,7 @@ class FormCard:
     published_version: int | None
     draft_changed: bool
     records_url: str | None
+    history_url: str | None = None
 
 
 @dataclass
@@ -33,6 +35,15 @@ class AppCard:
     color: str
     initial: str
     forms: list[FormCard] = field(default_factory=list)
+    package_url: str | None = None
+
+
+def optional_url(endpoint: str, **args: str) -> str | None:
+    """A link to another designer's page, when that page is there."""
+    try:
+        return url_for(endpoint, **args)
+    except BuildError:
+        return None
 
 
 def form_card(rt: Runtime, session: Session, doc: Document, lang: str) -> FormCard:
@@ -43,7 +54,9 @@ def form_card(rt: Runtime, session: Session, doc: Document, lang: str) -> FormCa
         url=url_for("builder.form_designer", **keys),
         fields=len(doc.draft.get("fields") or []), published_version=doc.published_version,
         draft_changed=published is None or published != doc.draft,
-        records_url=url_for("forms.record_list", **keys) if published is not None else None)
+        records_url=url_for("forms.record_list", **keys) if published is not None else None,
+        history_url=optional_url("builder.history", app_key=doc.app_key, kinds="forms",
+                                 key=doc.key))
 
 
 def home_vm(rt: Runtime, session: Session, lang: str) -> list[AppCard]:
@@ -52,7 +65,8 @@ def home_vm(rt: Runtime, session: Session, lang: str) -> list[AppCard]:
         label = label_text(app.draft.get("label"), lang) or app.key
         icon = app.draft.get("icon") or ""
         card = AppCard(key=app.key, label=label, color=app.draft.get("color") or APP_COLORS[0],
-                       initial=icon if icon and len(icon) <= 2 else label[:1].upper())
+                       initial=icon if icon and len(icon) <= 2 else label[:1].upper(),
+                       package_url=optional_url("builder.package_page", app_key=app.key))
         card.forms = [form_card(rt, session, d, lang)
                       for d in rt.store.list(session, app.key, "form")]
         cards.append(card)
