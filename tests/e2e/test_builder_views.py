@@ -80,7 +80,7 @@ def design_sort_and_formula(page: Page) -> None:
     expect(option).to_be_visible()
     box = page.locator(".bx-formula-block").bounding_box()
     page.screenshot(path=str(ARTIFACTS / "zh-formula-autocomplete.png"),
-                    clip={**box, "height": box["height"] + 120})
+                    clip={**box, "height": box["height"] + 120}, full_page=True)
     area.press("Enter")
     area.press_sequentially(" > 1 AN")
     expect(page.locator(".fe-complete .fe-option").first).to_contain_text("AND")
