@@ -119,7 +119,8 @@
   Editor.prototype.copyStyle = function () {
     var s = window.getComputedStyle(this.area);
     ['paddingTop', 'paddingRight', 'paddingBottom', 'paddingLeft', 'fontFamily', 'fontSize',
-      'lineHeight', 'letterSpacing', 'borderTopWidth', 'borderLeftWidth'].forEach(function (p) {
+      'lineHeight', 'letterSpacing', 'borderTopWidth', 'borderLeftWidth', 'borderRightWidth',
+      'borderBottomWidth'].forEach(function (p) {
       this.backdrop.style[p] = s[p];
     }, this);
   };
