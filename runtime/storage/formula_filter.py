@@ -18,14 +18,16 @@ def formula_clause(records, source: str, at: str) -> sa.ColumnElement[bool]:
     """The WHERE condition of a formula filter, or InvalidDocument pointing into it."""
     plan = records.plan
     if plan.scope is None:
-        raise InvalidDocument([Problem(at, "formula filters are not available for this form")])
+        raise InvalidDocument([Problem(at, "formula filters are not available for this form")],
+                              status=400)
     checked, problems = analyze_filter(source, plan.scope, plan.functions, at)
     if problems:
-        raise InvalidDocument(problems)
+        raise InvalidDocument(problems, status=400)
     paths = refs(checked.node)
     for path in sorted(paths):
         if path.partition(".")[0] in records.access.hidden:
-            raise InvalidDocument([Problem(at, f"{{{path}}} is not a field of {plan.form_key}")])
+            raise InvalidDocument([Problem(at, f"{{{path}}} is not a field of {plan.form_key}")],
+                                  status=400)
     try:
         columns = formula_columns(records, paths)
         return compile_sql(checked, columns, records.conn.dialect.name, lambda: records.now,
@@ -33,7 +35,7 @@ def formula_clause(records, source: str, at: str) -> sa.ColumnElement[bool]:
     except FormulaError as exc:
         where = None if exc.position is None else {"position": exc.position, "line": exc.line,
                                                    "column": exc.column}
-        raise InvalidDocument([Problem(at, exc.message, where)]) from None
+        raise InvalidDocument([Problem(at, exc.message, where)], status=400) from None
 
 
 def formula_columns(records, paths: set[str]) -> dict[str, sa.ColumnElement]:
