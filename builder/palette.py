@@ -12,8 +12,6 @@ from flask_babel import gettext as _
 from builder.keys import derive_key
 from runtime.fields.base import FieldType, label_text
 
-DEFAULT_ICON = "•"
-
 
 @dataclass
 class PaletteItem:
@@ -66,6 +64,6 @@ def palette(types: Iterable[FieldType], lang: str, forms: list[str], own_form: s
         if cfg:
             field["config"] = cfg
         items.append(PaletteItem(type=ftype.type, label=label, description=ftype.description,
-                                 icon=getattr(ftype, "icon", DEFAULT_ICON),
+                                 icon=ftype.icon,
                                  template=json.dumps(field, ensure_ascii=False)))
     return items

@@ -87,7 +87,7 @@ def build_panel(fld: dict, index: int, ctx: PanelContext) -> Panel:
               Group(_("Rules"), rules(fld, ftype, ctx))]
     return Panel(index=index, type=ftype.type, type_label=label_text(ftype.label, ctx.lang),
                  type_description=ftype.description if ctx.lang == "en" else "",
-                 icon=getattr(ftype, "icon", "•"),
+                 icon=ftype.icon,
                  groups=[g for g in groups if g.props])
 
 

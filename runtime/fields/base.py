@@ -44,6 +44,7 @@ class FieldType:
     description: ClassVar[str] = ""
     config_schema: ClassVar[dict[str, Any]] = EMPTY_CONFIG
     widget: ClassVar[str] = "text"
+    icon: ClassVar[str] = "•"  # shown in the builder's palette and property panel
     # capability flags: what lists, filters, search and reports may do with the field
     searchable: ClassVar[bool] = False
     sortable: ClassVar[bool] = True

@@ -25,6 +25,7 @@ SHAPES = {"text": "text", "integer": "number", "boolean": "boolean", "date": "da
 class FormulaField(FieldType):
     type = "formula"
     label = {"zh": "公式", "en": "Formula"}
+    icon = "ƒx"
     description = ("A value calculated from the record's other fields by a formula such as "
                    "IF({employees} > 500, 25, 0); stored on every save so lists, filters and "
                    "reports can use it.")
