@@ -44,6 +44,10 @@ class SubTableField(FieldType):
     def sub_fields(self, fld: Mapping) -> list[dict]:
         return list(config(fld).get("fields", []))
 
+    def formula_rows(self, fld: Mapping) -> list[dict]:
+        """The fields of the rows, which formulas name inside SUM, AVG and COUNT."""
+        return self.sub_fields(fld)
+
     def value_schema(self, fld: Mapping) -> dict[str, Any]:
         props = {}
         for sub in self.sub_fields(fld):

@@ -18,7 +18,7 @@ from runtime.formula.ast import (
     depth,
 )
 from runtime.formula.errors import FormulaError
-from runtime.formula.functions import ArgumentProblem, FunctionRegistry, default_registry
+from runtime.formula.functions import ArgumentProblem, Function, FunctionRegistry
 from runtime.formula.grammar import parse
 from runtime.formula.types import NUMERIC, ORDERED, FType, Scope, comparable, describe, unify
 
@@ -27,12 +27,14 @@ CONCATENABLE = (FType.TEXT, FType.INTEGER, FType.DATE, FType.NULL)
 
 @dataclass(frozen=True)
 class Checked:
-    """A formula whose every node has a type (``types`` is keyed by ``id(node)``)."""
+    """A formula whose every node has a type (``types`` is keyed by ``id(node)``), and the
+    function registry it was checked with (the compilers use the same)."""
 
     node: Node
     type: FType
     types: dict[int, FType]
     source: str | None = None
+    registry: FunctionRegistry | None = None
 
     def type_of(self, node: Node) -> FType:
         return self.types[id(node)]
@@ -50,16 +52,17 @@ def suggest(word: str, candidates: Iterable[str]) -> str | None:
     return close[0] if close else None
 
 
-def check(formula: str | Node, scope: Scope, registry: FunctionRegistry | None = None,
+def check(formula: str | Node, scope: Scope, registry: FunctionRegistry,
           expected: FType | None = None, source: str | None = None) -> Checked:
-    """Type ``formula`` (source text or an AST) against ``scope``'s fields."""
+    """Type ``formula`` (source text or an AST) against ``scope``'s fields and the functions
+    of ``registry``."""
     if isinstance(formula, str):
         source, node = formula, parse(formula)
     else:
         node = formula
         if depth(node) > MAX_DEPTH:
             raise FormulaError(f"the formula is nested more than {MAX_DEPTH} levels deep")
-    checker = _Checker(scope, registry or default_registry())
+    checker = _Checker(scope, registry)
     try:
         result = checker.visit(node)
         if expected is not None and unify(expected, result) != expected:
@@ -70,7 +73,7 @@ def check(formula: str | Node, scope: Scope, registry: FunctionRegistry | None =
         if source is not None:
             raise FormulaError.at(problem.message, source, pos) from None
         raise FormulaError(problem.message, pos) from None
-    return Checked(node, result, checker.types, source)
+    return Checked(node, result, checker.types, source, registry)
 
 
 class _Checker:
@@ -100,12 +103,21 @@ class _Checker:
 
     def field(self, node: FieldRef) -> FType:
         scope, prefix = self.scope, ""
+        sub_table = node.relation or node.key
+        if sub_table in scope.rows:
+            example = (f"SUM({{{node.path}}})" if node.relation else f"COUNT({{{node.key}}})")
+            raise _Problem(f"{{{node.path}}} belongs to the rows of the sub-table "
+                           f"{scope.rows[sub_table].label}: use it inside SUM, AVG or COUNT, "
+                           f"e.g. {example}", node)
         if node.relation is not None:
             related = scope.related(node.relation)
             if related is None:
                 raise _Problem(f"{{{node.relation}}} is not a link to one record of another "
                                f"form in {scope.label}", node)
             scope, prefix = related, node.relation + "."
+        return self.lookup(node, scope, prefix)
+
+    def lookup(self, node: FieldRef, scope: Scope, prefix: str) -> FType:
         if node.key in scope.fields:
             return scope.fields[node.key]
         message = f"{{{prefix}{node.key}}} is not a field of {scope.label}"
@@ -113,6 +125,17 @@ class _Checker:
         if close:
             message += f" — did you mean {{{prefix}{close}}}?"
         raise _Problem(message, node)
+
+    def rows(self, fn: Function, node: Node) -> FType:
+        """The type of the argument of an aggregate: a sub-table or a field of its rows."""
+        if isinstance(node, FieldRef) and (node.relation or node.key) in self.scope.rows:
+            if node.relation is None:
+                result = FType.ROWS
+            else:
+                result = self.lookup(node, self.scope.rows[node.relation], node.relation + ".")
+            self.types[id(node)] = result
+            return result
+        raise _Problem(f"{fn.name} works on the rows of a sub-table: {fn.signature}", node)
 
     def unary(self, node: Unary) -> FType:
         operand = self.visit(node.operand)
@@ -197,7 +220,8 @@ class _Checker:
         if count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
             raise _Problem(f"{fn.name} takes {arity(fn.min_args, fn.max_args)}, not {count}: "
                            f"{fn.signature}", node)
-        types = [self.visit(arg) for arg in node.args]
+        visit = (lambda arg: self.rows(fn, arg)) if fn.aggregate else self.visit
+        types = [visit(arg) for arg in node.args]
         try:
             return fn.result_type(types, node.args)
         except ArgumentProblem as problem:

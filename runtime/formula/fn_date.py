@@ -1,19 +1,20 @@
 """Date functions: TODAY, NOW, DATE, YEAR, MONTH, DAY, WEEKDAY, DATEADD, DAYS_BETWEEN,
-HOURS_BETWEEN.
+MONTHS_BETWEEN, YEARS_BETWEEN, HOURS_BETWEEN.
 
 Date-times are UTC and whole seconds on both sides. TODAY is the UTC date of the clock.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from calendar import monthrange
+from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from runtime.formula import sqlparts
 from runtime.formula.ast import Literal
-from runtime.formula.functions import ArgumentProblem, Function, expect
+from runtime.formula.functions import ArgumentProblem, Function, expect, strict
 from runtime.formula.types import FType
 
 MOMENTS = (FType.DATE, FType.DATETIME)
@@ -129,24 +130,78 @@ class Weekday(Year):
         return sqlparts.weekday(args[0])
 
 
+UNITS = {"day": "day", "days": "day", "天": "day", "日": "day",
+         "week": "week", "weeks": "week", "周": "week",
+         "month": "month", "months": "month", "月": "month",
+         "year": "year", "years": "year", "年": "year",
+         "hour": "hour", "hours": "hour", "小时": "hour",
+         "minute": "minute", "minutes": "minute", "分钟": "minute"}
+TIME_UNITS = ("hour", "minute")
+
+
+def time_unit(nodes) -> str:
+    """The unit of DATEADD, "day" when left out."""
+    if len(nodes) < 3:
+        return "day"
+    node = nodes[2]
+    unit = UNITS.get(node.value.lower()) if isinstance(node, Literal) and isinstance(
+        node.value, str) else None
+    if unit is None:
+        raise ArgumentProblem('the unit of DATEADD must be written in quotes: "day", "week", '
+                              '"month", "year", "hour" or "minute" (or 天, 周, 月, 年, 小时, '
+                              "分钟)", 2)
+    return unit
+
+
+def add_months(moment: date, months: int) -> date | None:
+    """``months`` later, the day clamped to the month's end (Jan 31 + 1 month: Feb 29)."""
+    years, month = divmod(moment.month - 1 + months, 12)
+    year = moment.year + years
+    if not MINYEAR <= year <= MAXYEAR:
+        return None
+    day = min(moment.day, monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def shift(moment: date, amount: int, unit: str) -> date | None:
+    try:
+        if unit in ("month", "year"):
+            return add_months(moment, amount * 12 if unit == "year" else amount)
+        if unit in TIME_UNITS:
+            return as_datetime(moment) + timedelta(**{unit + "s": amount})
+        return moment + timedelta(days=amount * 7 if unit == "week" else amount)
+    except OverflowError:  # before year 1 or after 9999
+        return None
+
+
 class DateAdd(Function):
-    name, aliases, signature = "DATEADD", ("日期加",), "DATEADD(date, days)"
-    description = "The date (or date and time) that many days later (earlier when negative)."
-    min_args, max_args = 2, 2
+    name, aliases = "DATEADD", ("日期加",)
+    signature = 'DATEADD(date, amount, "unit")'
+    description = ('The date (or date and time) that many units later, earlier when negative. '
+                   'Units: "day" (when left out), "week", "month", "year", "hour", "minute" '
+                   "(or 天, 周, 月, 年, 小时, 分钟). Months and years keep the day of the month "
+                   "or, when the month is shorter, give its last day (Jan 31 + 1 month: "
+                   "Feb 29); hours and minutes make a date a date and time. NULL before year "
+                   "1 or after 9999.")
+    min_args, max_args = 2, 3
 
     def result_type(self, types, nodes):
         expect(types, 0, MOMENTS, "the date of DATEADD")
-        expect(types, 1, (FType.INTEGER,), "the days of DATEADD")
-        return FType.DATE if types[0] == FType.NULL else types[0]
+        expect(types, 1, (FType.INTEGER,), "the amount of DATEADD")
+        if time_unit(nodes) in TIME_UNITS or types[0] == FType.DATETIME:
+            return FType.DATETIME
+        return FType.DATE
 
-    def evaluate(self, moment: date, days: int) -> Any:
-        try:
-            return moment + timedelta(days=days)
-        except OverflowError:
-            return None
+    def python(self, fns, call):
+        unit = time_unit(call.nodes)
+        return strict(lambda moment, amount: shift(moment, amount, unit), fns[:2])
 
     def to_sql(self, args, call):
-        return sqlparts.add_days(args[0], args[1], call.types[0], call.dialect)
+        unit = time_unit(call.nodes)
+        result = FType.DATETIME if unit in TIME_UNITS else call.types[0]
+        if result == FType.NULL:
+            result = FType.DATE
+        return sqlparts.shift(args[0], args[1], unit, result, call.dialect)
 
 
 class DaysBetween(Function):
@@ -167,6 +222,33 @@ class DaysBetween(Function):
         return sqlparts.as_integer(end - start)
 
 
+class MonthsBetween(DaysBetween):
+    name, aliases, signature = "MONTHS_BETWEEN", ("相差月数",), "MONTHS_BETWEEN(start, end)"
+    description = ("Whole months from the start date to the end date, like DATEDIF(start, end, "
+                   '"M") but negative when end is first; times of day are left out.')
+    per = 1
+
+    def evaluate(self, start: date, end: date) -> Any:
+        months = months_between(as_date(start), as_date(end))
+        return months if self.per == 1 else int(months / self.per)
+
+    def to_sql(self, args, call):
+        return sqlparts.months_between(args[0], args[1], call.dialect, self.per)
+
+
+class YearsBetween(MonthsBetween):
+    name, aliases, signature = "YEARS_BETWEEN", ("相差年数",), "YEARS_BETWEEN(start, end)"
+    description = ("Whole years from the start date to the end date (an age), negative when "
+                   "end is first.")
+    per = 12
+
+
+def months_between(start: date, end: date) -> int:
+    if end < start:
+        return -months_between(end, start)
+    return (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
+
+
 class HoursBetween(DaysBetween):
     name, aliases, signature = "HOURS_BETWEEN", ("相差小时",), "HOURS_BETWEEN(start, end)"
     description = "Hours from start to end, with fractions (a date counts from midnight UTC)."
@@ -185,4 +267,4 @@ class HoursBetween(DaysBetween):
 
 
 DATE_FUNCTIONS = (Today, Now, Date, Year, Month, Day, Weekday, DateAdd, DaysBetween,
-                  HoursBetween)
+                  MonthsBetween, YearsBetween, HoursBetween)

@@ -42,6 +42,10 @@ class If(Function):
     signature = "IF(condition, value_if_true, value_if_false)"
     description = "The second value when the condition is TRUE, else the third (or NULL)."
     min_args, max_args = 2, 3
+    strict = False
+
+    def null_argument(self, index, result):
+        return FType.BOOLEAN if index == 0 else result
 
     def result_type(self, types, nodes):
         expect(types, 0, BOOL, "the condition of IF")
@@ -61,6 +65,10 @@ class Ifs(Function):
     signature = "IFS(condition1, value1, condition2, value2, ...)"
     description = "The value after the first TRUE condition, NULL when none is TRUE."
     min_args, max_args = 2, None
+    strict = False
+
+    def null_argument(self, index, result):
+        return result if index % 2 else FType.BOOLEAN
 
     def result_type(self, types, nodes):
         if len(types) % 2:
@@ -88,6 +96,10 @@ class And(Function):
     signature = "AND(condition1, condition2, ...)"
     description = "TRUE when every condition is TRUE; FALSE when any is FALSE; else NULL."
     min_args, max_args = 1, None
+    strict = False
+
+    def null_argument(self, index, result):
+        return FType.BOOLEAN
 
     def result_type(self, types, nodes):
         for i in range(len(types)):
@@ -137,6 +149,7 @@ class IsBlank(Function):
     name, aliases = "ISBLANK", ("为空",)
     signature = "ISBLANK(value)"
     description = "TRUE when the value is NULL, empty text or an empty list."
+    strict = False
 
     def result_type(self, types, nodes):
         return FType.BOOLEAN
@@ -156,6 +169,7 @@ class Coalesce(Function):
     signature = "COALESCE(value1, value2, ...)"
     description = "The first value that is not NULL (empty text counts as a value)."
     min_args, max_args = 1, None
+    strict = False
 
     def result_type(self, types, nodes):
         return unify_all(types, range(len(types)), "the values of COALESCE")

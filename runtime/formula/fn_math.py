@@ -1,10 +1,13 @@
-"""Number functions: ROUND, FLOOR, CEIL, ABS, MIN, MAX."""
+"""Number functions: ROUND, FLOOR, CEIL, ABS, MIN, MAX, MOD, POWER, SQRT.
+
+POWER, SQRT and ln need SQLite's math functions (built in since SQLite 3.35 by default).
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,7 +15,7 @@ import sqlalchemy as sa
 from runtime.formula import sqlparts
 from runtime.formula.ast import Literal
 from runtime.formula.fn_logic import unify_all
-from runtime.formula.functions import ArgumentProblem, Function, expect
+from runtime.formula.functions import ArgumentProblem, Function, expect, strict
 from runtime.formula.types import NUMERIC, FType
 
 MAX_PLACES = 10
@@ -22,8 +25,17 @@ MIN_MAX_TYPES = (*NUMERIC, FType.DATE, FType.DATETIME)
 def round_half_up(value: float, places: int) -> float:
     """Round halves away from zero on the value taken to 15 significant digits, as SQLite,
     PostgreSQL (float to numeric) and spreadsheets do: 2.51 * 5 is 12.55, so 12.6."""
+    return float(decimal_half_up(value, places))
+
+
+def decimal_half_up(value: float, places: int) -> Decimal:
     exact = Decimal(format(float(value), ".15g"))
-    return float(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+    # room for the 309 digits of the largest double and the places
+    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP,
+                          context=WIDE)
+
+
+WIDE = Context(prec=330)
 
 
 class Round(Function):
@@ -113,6 +125,7 @@ class Min(Function):
     name, aliases, signature = "MIN", ("最小值",), "MIN(value1, value2, ...)"
     description = "The smallest of the values, leaving out NULLs (NULL when all are NULL)."
     min_args, max_args = 1, None
+    strict = False
     biggest = False
 
     def result_type(self, types, nodes):
@@ -138,4 +151,102 @@ class Max(Min):
     biggest = True
 
 
-MATH_FUNCTIONS = (Round, Floor, Ceil, Abs, Min, Max)
+class Mod(Function):
+    name, aliases, signature = "MOD", ("余数",), "MOD(number, divisor)"
+    description = ("The remainder of number divided by divisor, with the divisor's sign as in "
+                   "spreadsheets (MOD(-3, 2) is 1); NULL when the divisor is 0.")
+    min_args, max_args = 2, 2
+
+    def result_type(self, types, nodes):
+        expect(types, 0, NUMERIC, "the number of MOD")
+        expect(types, 1, NUMERIC, "the divisor of MOD")
+        return FType.INTEGER if FType.NUMBER not in types else FType.NUMBER
+
+    def python(self, fns, call):
+        whole = FType.NUMBER not in call.types
+        return strict(whole_mod if whole else decimal_mod, fns)
+
+    def to_sql(self, args, call):
+        a, b = args
+        if FType.NUMBER not in call.types:
+            b = sa.func.nullif(b, 0)
+            return (a % b + b) % b  # SQL's % keeps the number's sign
+        a, b = sqlparts.as_float(a), sa.func.nullif(sqlparts.as_float(b), 0)
+        quotient = sqlparts.divide(a, b)
+        floored = sqlparts.floor_float(quotient, call.dialect)
+        return sa.case((sa.func.abs(quotient) < MOD_LIMIT, a - b * floored), else_=sa.null())
+
+
+MOD_LIMIT = 2.0**53  # quotients beyond this have no exact floor in doubles
+
+
+def whole_mod(a: int, b: int) -> int | None:
+    return None if b == 0 else a % b
+
+
+def decimal_mod(a: float, b: float) -> float | None:
+    """a - b * FLOOR(a / b) in doubles, step by step as the databases compute it."""
+    if b == 0:
+        return None
+    quotient = a / b
+    return a - b * math.floor(quotient) if abs(quotient) < MOD_LIMIT else None
+
+
+class Power(Function):
+    name, aliases, signature = "POWER", ("乘方",), "POWER(number, power)"
+    description = ("The number raised to the power (a decimal). NULL when there is no real "
+                   "result (a negative number to a fractional power, 0 to a negative power) "
+                   "or it is too large or too close to 0 (beyond about 10^307).")
+    min_args, max_args = 2, 2
+
+    def result_type(self, types, nodes):
+        expect(types, 0, NUMERIC, "the number of POWER")
+        expect(types, 1, NUMERIC, "the power of POWER")
+        return FType.NUMBER
+
+    def evaluate(self, base, power):
+        base, power = float(base), float(power)
+        if not power_defined(base, power):
+            return None
+        return math.pow(base, power)
+
+    def to_sql(self, args, call):
+        base, power = (sqlparts.as_float(a) for a in args)
+        # the checks go into the argument: PostgreSQL fails on power(0, -1) even in an
+        # untaken CASE branch when the arguments are constants
+        defined = sa.and_(
+            sa.not_(sa.and_(base == 0, power < 0)),
+            sa.not_(sa.and_(base < 0, power != sqlparts.floor_float(power, call.dialect))),
+            sa.or_(base == 0, sa.func.abs(power * sa.func.ln(
+                sa.func.nullif(sa.func.abs(base), 0))) <= POWER_LIMIT))
+        return sa.func.power(base, sa.case((defined, power), else_=sa.null()))
+
+
+POWER_LIMIT = 709.0  # beyond e**709 or below e**-709 a double overflows or loses precision
+
+
+def power_defined(base: float, power: float) -> bool:
+    if base == 0:
+        return power >= 0
+    if base < 0 and power != math.floor(power):
+        return False
+    return abs(power * math.log(abs(base))) <= POWER_LIMIT
+
+
+class Sqrt(Function):
+    name, aliases, signature = "SQRT", ("平方根",), "SQRT(number)"
+    description = "The square root of the number; NULL for a negative number."
+
+    def result_type(self, types, nodes):
+        expect(types, 0, NUMERIC, "the number of SQRT")
+        return FType.NUMBER
+
+    def evaluate(self, value):
+        return math.sqrt(value) if value >= 0 else None
+
+    def to_sql(self, args, call):
+        value = sqlparts.as_float(args[0])
+        return sa.func.sqrt(sa.case((value >= 0, value), else_=sa.null()))
+
+
+MATH_FUNCTIONS = (Round, Floor, Ceil, Abs, Min, Max, Mod, Power, Sqrt)

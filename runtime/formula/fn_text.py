@@ -1,5 +1,5 @@
-"""Text functions: LEN, LOWER, UPPER, TRIM, CONCAT, LEFT, RIGHT, CONTAINS, STARTSWITH,
-REGEX_MATCH.
+"""Text functions: LEN, LOWER, UPPER, TRIM, CONCAT, LEFT, RIGHT, MID, SUBSTITUTE, REPLACE,
+CONTAINS, STARTSWITH, REGEX_MATCH.
 
 LOWER and UPPER change ASCII letters the same way everywhere; other letters follow the
 database's rules in SQL (SQLite leaves them alone) and Python's in closures.
@@ -98,6 +98,10 @@ class Concat(Function):
     name, aliases, signature = "CONCAT", ("连接",), "CONCAT(value1, value2, ...)"
     description = "The values written one after the other; NULL counts as empty text (like &)."
     min_args, max_args = 1, None
+    strict = False
+
+    def null_argument(self, index, result):
+        return FType.TEXT
 
     def result_type(self, types, nodes):
         for i in range(len(types)):
@@ -132,7 +136,7 @@ class Left(Function):
     def to_sql(self, args, call):
         text, count = args
         length = sa.case((count > 0, count), (count <= 0, 0), else_=sa.null())
-        return sa.func.substr(text, 1, sa.cast(length, sa.Integer()))
+        return sa.func.substr(text, 1, sqlparts.small_int(length, call.dialect))
 
 
 class Right(Left):
@@ -148,6 +152,74 @@ class Right(Left):
         return sa.case((sa.or_(text.is_(None), count.is_(None)), sa.null()),
                        (count <= 0, ""), (count >= length, text),
                        else_=sa.func.substr(text, sa.cast(length - count + 1, sa.Integer())))
+
+
+class Mid(Function):
+    name, aliases, signature = "MID", ("截取",), "MID(text, start, count)"
+    description = ("count characters of the text from position start (the first character is "
+                   "1); NULL when start is below 1 or count below 0.")
+    min_args, max_args = 3, 3
+
+    def result_type(self, types, nodes):
+        expect(types, 0, TEXT, "the text of MID")
+        expect(types, 1, INTEGER, "the start of MID")
+        expect(types, 2, INTEGER, "the count of MID")
+        return FType.TEXT
+
+    def evaluate(self, text, start, count):
+        if start < 1 or count < 0:
+            return None
+        return text[start - 1:start - 1 + count]
+
+    def to_sql(self, args, call):
+        text, start, count = args
+        part = sa.func.substr(text, sqlparts.small_int(start, call.dialect),
+                              sqlparts.small_int(count, call.dialect))
+        return sa.case((sa.or_(start < 1, count < 0), sa.null()), else_=part)
+
+
+class Substitute(Function):
+    name, aliases, signature = "SUBSTITUTE", ("替换",), "SUBSTITUTE(text, old, new)"
+    description = "The text with every occurrence of old replaced by new (case-sensitive)."
+    min_args, max_args = 3, 3
+
+    def result_type(self, types, nodes):
+        for i, what in enumerate(("text", "old text", "new text")):
+            expect(types, i, TEXT, f"the {what} of SUBSTITUTE")
+        return FType.TEXT
+
+    def evaluate(self, text, old, new):
+        return capped(text.replace(old, new)) if old else text
+
+    def to_sql(self, args, call):
+        return sa.func.replace(*args)
+
+
+class Replace(Function):
+    name, aliases, signature = "REPLACE", ("替换位置",), "REPLACE(text, start, count, new)"
+    description = ("The text with count characters from position start (the first is 1) "
+                   "replaced by new, as in spreadsheets; NULL when start is below 1 or count "
+                   "below 0.")
+    min_args, max_args = 4, 4
+
+    def result_type(self, types, nodes):
+        expect(types, 0, TEXT, "the text of REPLACE")
+        expect(types, 1, INTEGER, "the start of REPLACE")
+        expect(types, 2, INTEGER, "the count of REPLACE")
+        expect(types, 3, TEXT, "the new text of REPLACE")
+        return FType.TEXT
+
+    def evaluate(self, text, start, count, new):
+        if start < 1 or count < 0:
+            return None
+        return capped(text[:start - 1] + new + text[start - 1 + count:])
+
+    def to_sql(self, args, call):
+        text, start, count, new = args
+        head = sa.func.substr(text, 1, sqlparts.small_int(start - 1, call.dialect))
+        tail = sa.func.substr(text, sqlparts.small_int(start + count, call.dialect))
+        joined = sa.type_coerce(head.op("||")(new).op("||")(tail), sa.Text())
+        return sa.case((sa.or_(start < 1, count < 0), sa.null()), else_=joined)
 
 
 class Contains(Function):
@@ -233,5 +305,5 @@ class RegexMatch(Function):
         return run
 
 
-TEXT_FUNCTIONS = (Len, Lower, Upper, Trim, Concat, Left, Right, Contains, StartsWith,
-                  RegexMatch)
+TEXT_FUNCTIONS = (Len, Lower, Upper, Trim, Concat, Left, Right, Mid, Substitute, Replace,
+                  Contains, StartsWith, RegexMatch)

@@ -4,9 +4,9 @@ A function declares its name, Chinese aliases, arity and signature, its result t
 also checks its arguments), a Python implementation and a SQL implementation. Functions that
 cannot run in SQL set ``sql = False`` and are refused where a formula becomes SQL.
 
-Not yet here: SUM / AVG / COUNT over the rows of a sub-table. They need the sub-table's rows in
-the Python record and a correlated subquery in SQL, and come with the sub-table support of the
-formula scope (the checker has no sub-table types yet).
+There is no module-level registry: the app builds one with ``build_function_registry`` at
+start-up (adding its own functions) and hands it to ``checker.check``; a checked formula keeps
+the registry it was checked with, so the compilers use the same functions.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -54,6 +53,10 @@ class Function:
     min_args: ClassVar[int] = 1
     max_args: ClassVar[int | None] = 1  # None: any number
     sql: ClassVar[bool] = True
+    # any NULL argument gives NULL (the SQL compiler folds such calls to a typed NULL)
+    strict: ClassVar[bool] = True
+    # the argument is a sub-table's rows ({items}) or one of their fields ({items.amount})
+    aggregate: ClassVar[bool] = False
 
     def result_type(self, types: Sequence[FType], nodes: Sequence[Node]) -> FType:
         """The type of the result; raises ArgumentProblem for unsuitable arguments."""
@@ -69,6 +72,11 @@ class Function:
 
     def to_sql(self, args: Sequence[sa.ColumnElement], call: CallContext) -> sa.ColumnElement:
         raise NotImplementedError
+
+    def null_argument(self, index: int, result: FType) -> FType:
+        """The type a NULL written as argument ``index`` stands for (SQL needs typed NULLs);
+        only asked of functions that are not ``strict``."""
+        return result
 
 
 def strict(evaluate: Callable[..., Any], fns: Sequence[Fn]) -> Fn:
@@ -137,16 +145,15 @@ class FunctionRegistry:
 
 
 def build_function_registry(extra: tuple[type[Function], ...] = ()) -> FunctionRegistry:
+    """The built-in functions and ``extra`` ones; a name used twice fails here."""
+    from runtime.formula.fn_aggregate import AGGREGATE_FUNCTIONS
+    from runtime.formula.fn_convert import CONVERT_FUNCTIONS
     from runtime.formula.fn_date import DATE_FUNCTIONS
     from runtime.formula.fn_logic import LOGIC_FUNCTIONS
     from runtime.formula.fn_math import MATH_FUNCTIONS
     from runtime.formula.fn_text import TEXT_FUNCTIONS
 
     return FunctionRegistry((*LOGIC_FUNCTIONS, *TEXT_FUNCTIONS, *MATH_FUNCTIONS,
-                             *DATE_FUNCTIONS, *extra))
+                             *DATE_FUNCTIONS, *CONVERT_FUNCTIONS, *AGGREGATE_FUNCTIONS,
+                             *extra))
 
-
-@cache
-def default_registry() -> FunctionRegistry:
-    """The built-in functions, built once on first use."""
-    return build_function_registry()

@@ -24,7 +24,7 @@ from runtime.clock import Clock
 from runtime.formula.ast import Binary, Call, FieldRef, ListLiteral, Literal, Node, Unary
 from runtime.formula.checker import Checked
 from runtime.formula.fn_text import capped, text_value
-from runtime.formula.functions import CallContext, Fn, FunctionRegistry, default_registry
+from runtime.formula.functions import CallContext, Fn, FunctionRegistry
 from runtime.formula.types import FType
 
 COMPARE = {"=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.le,
@@ -36,8 +36,12 @@ READY = {FType.NUMBER: (int, float), FType.DATE: (date,)}  # classes read_value 
 
 def compile_python(checked: Checked, now: Callable[[], datetime] | None = None,
                    registry: FunctionRegistry | None = None) -> Fn:
-    """A closure computing the formula over a record mapping."""
-    compiler = _Compiler(checked, now or Clock().now, registry or default_registry())
+    """A closure computing the formula over a record mapping; ``registry`` defaults to the one
+    the formula was checked with."""
+    registry = registry or checked.registry
+    if registry is None:
+        raise ValueError("compile_python needs the registry the formula was checked with")
+    compiler = _Compiler(checked, now or Clock().now, registry)
     return compiler.compile(checked.node)
 
 

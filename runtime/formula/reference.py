@@ -9,7 +9,8 @@ from __future__ import annotations
 from runtime.formula.functions import Function, FunctionRegistry
 
 GROUPS = (("fn_logic", "Logic"), ("fn_text", "Text"), ("fn_math", "Numbers"),
-          ("fn_date", "Dates and times"))
+          ("fn_date", "Dates and times"), ("fn_convert", "Conversions"),
+          ("fn_aggregate", "Sub-table totals"))
 
 SYNTAX = """\
 Formulas are written the way spreadsheet users already write them, e.g.
@@ -22,6 +23,7 @@ and in a list filter or report (SQL).
 | part | examples | notes |
 |---|---|---|
 | field | `{employees}`, `{company.name}` | a field, or one hop through a single relation |
+| sub-table | `SUM({items.amount})`, `COUNT({items})` | only inside SUM, AVG and COUNT |
 | number | `42`, `3.14` | |
 | text | `"金融"`, `'text'` | Chinese quotes `“…”` work too |
 | boolean, empty | `TRUE`, `FALSE`, `NULL` | case-insensitive |

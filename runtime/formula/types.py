@@ -16,6 +16,7 @@ class FType(StrEnum):
     DATE = "date"
     DATETIME = "datetime"
     TEXT_LIST = "list of text"
+    ROWS = "rows"  # a sub-table's rows ({items}): only inside SUM, AVG and COUNT
     NULL = "null"  # the literal NULL, which fits anywhere
 
 
@@ -25,8 +26,10 @@ ORDERED = frozenset({FType.TEXT, FType.INTEGER, FType.NUMBER, FType.DATE, FType.
 DESCRIPTIONS = {
     FType.TEXT: "text", FType.INTEGER: "a whole number", FType.NUMBER: "a number",
     FType.BOOLEAN: "TRUE/FALSE", FType.DATE: "a date", FType.DATETIME: "a date and time",
-    FType.TEXT_LIST: "a list of choices", FType.NULL: "NULL",
+    FType.TEXT_LIST: "a list of choices", FType.ROWS: "the rows of a sub-table",
+    FType.NULL: "NULL",
 }
+
 
 def describe(ftype: FType) -> str:
     return DESCRIPTIONS[ftype]
@@ -49,11 +52,14 @@ def comparable(a: FType, b: FType) -> bool:
 
 @dataclass(frozen=True)
 class Scope:
-    """The fields a formula may name: ``{key}`` here, ``{relation.key}`` through ``related``."""
+    """The fields a formula may name: ``{key}`` here, ``{relation.key}`` through ``related``,
+    and ``{sub_table.key}`` (inside SUM, AVG and COUNT) through ``rows``, which maps each
+    sub-table field to the scope of its rows."""
 
     label: str  # the form's name, for messages ("... is not a field of 联系人")
     fields: Mapping[str, FType]
     related: Callable[[str], Scope | None] = field(default=lambda key: None)
+    rows: Mapping[str, Scope] = field(default_factory=dict)
 
 
 def field_label(label: Any) -> str:
@@ -63,7 +69,8 @@ def field_label(label: Any) -> str:
 
 
 class FieldTypeSpec(Protocol):
-    """What the scope needs of a field type: its ``formula_type`` and ``formula_link``."""
+    """What the scope needs of a field type: its ``formula_type`` and ``formula_link``; a
+    sub-table type also has ``formula_rows(fld)``, the field documents of its rows."""
 
     formula_type: str | None
 
@@ -73,15 +80,23 @@ class FieldTypeSpec(Protocol):
 def scope_of_form(form: Mapping, load_form: Callable[[str], Mapping | None],
                   field_types: Mapping[str, FieldTypeSpec], _hop: bool = True) -> Scope:
     """The scope of a form document, the field types telling how formulas see each field;
-    ``load_form`` finds the forms that single relations point at (one hop)."""
+    ``load_form`` finds the forms that single relations point at (one hop). Sub-tables give
+    the scopes of their rows; relations and sub-tables inside those are left out."""
     types: dict[str, FType] = {}
     relations: dict[str, str] = {}
+    rows: dict[str, Scope] = {}
     for fld in form.get("fields", []):
         ftype = field_types.get(fld["type"])
         if ftype is None:
             continue
+        # only sub-table types have formula_rows
+        sub_fields = getattr(ftype, "formula_rows", lambda fld: None)(fld)
         if ftype.formula_type is not None:
             types[fld["key"]] = FType(ftype.formula_type)
+        elif sub_fields is not None and _hop:
+            label = field_label(fld.get("label")) or fld["key"]
+            rows[fld["key"]] = scope_of_form({"label": label, "fields": sub_fields},
+                                             load_form, field_types, _hop=False)
         elif _hop and ftype.formula_link(fld):
             relations[fld["key"]] = ftype.formula_link(fld)
 
@@ -90,4 +105,4 @@ def scope_of_form(form: Mapping, load_form: Callable[[str], Mapping | None],
         return None if target is None else scope_of_form(target, load_form, field_types,
                                                          _hop=False)
 
-    return Scope(field_label(form.get("label")) or form.get("key", ""), types, related)
+    return Scope(field_label(form.get("label")) or form.get("key", ""), types, related, rows)

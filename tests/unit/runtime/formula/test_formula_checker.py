@@ -10,7 +10,7 @@ from runtime.formula.errors import FormulaError
 from runtime.formula.functions import Function, FunctionRegistry, build_function_registry
 from runtime.formula.grammar import parse
 from runtime.formula.types import FType, scope_of_form
-from tests.unit.runtime.formula.formula_support import SCOPE
+from tests.unit.runtime.formula.formula_support import REGISTRY, SCOPE
 
 
 @pytest.mark.parametrize("source, expected", [
@@ -26,7 +26,7 @@ from tests.unit.runtime.formula.formula_support import SCOPE
     ("IF({vip}, NULL, 'x')", FType.TEXT),
 ])
 def test_result_types(source, expected):
-    assert check(source, SCOPE).type == expected
+    assert check(source, SCOPE, REGISTRY).type == expected
 
 
 @pytest.mark.parametrize("source, message, column", [
@@ -53,21 +53,21 @@ def test_result_types(source, expected):
 ])
 def test_messages_and_positions(source, message, column):
     with pytest.raises(FormulaError) as info:
-        check(source, SCOPE)
+        check(source, SCOPE, REGISTRY)
     assert info.value.message.startswith(message)
     assert info.value.column == column
     assert info.value.position == column - 1
 
 
 def test_an_expected_result_type_is_enforced():
-    check("{vip} OR NULL", SCOPE, expected=FType.BOOLEAN)
+    check("{vip} OR NULL", SCOPE, REGISTRY, expected=FType.BOOLEAN)
     with pytest.raises(FormulaError, match="must give TRUE/FALSE, but it gives a whole number"):
-        check("{employees}", SCOPE, expected=FType.BOOLEAN)
+        check("{employees}", SCOPE, REGISTRY, expected=FType.BOOLEAN)
 
 
 def test_a_stored_ast_is_checked_without_its_source():
     with pytest.raises(FormulaError) as info:
-        check(parse("1 + {nope}"), SCOPE)
+        check(parse("1 + {nope}"), SCOPE, REGISTRY)
     assert (info.value.position, info.value.column) == (4, None)
 
 
@@ -85,10 +85,10 @@ def test_the_scope_of_a_form_document_follows_single_relations():
     scope = scope_of_form(forms["lead"], forms.get, build_field_registry())
     assert scope.label == "线索"
     assert dict(scope.fields) == {"amount": FType.NUMBER, "tags": FType.TEXT_LIST}
-    assert check("{company.name}", scope).type == FType.TEXT
+    assert check("{company.name}", scope, REGISTRY).type == FType.TEXT
     for source in ("{contacts.name}", "{company.parent.name}"):
         with pytest.raises(FormulaError):
-            check(source, scope)
+            check(source, scope, REGISTRY)
 
 
 def test_function_names_are_unique_and_documented():

@@ -5,20 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-import sqlalchemy as sa
 
-from runtime.formula.checker import check
 from runtime.formula.errors import FormulaError
-from runtime.formula.sql import compile_sql
-from tests.unit.runtime.formula.formula_support import (
-    NOW,
-    PG_URL,
-    SCOPE,
-    normal,
-    python_value,
-    sql_value,
-    table,
-)
+from tests.unit.runtime.formula.formula_support import NOW, assert_agree, python_value
 
 LEAD = {"name": "Ada", "city": "", "employees": 600, "score": 7, "amount": "12.50",
         "vip": True, "signed": "2024-03-01", "seen": "2024-03-04T20:00:00Z",
@@ -70,62 +59,18 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def db(request):
-    if request.param == "postgresql" and not PG_URL:
-        pytest.skip("TRELLIS_DATABASE_URL is not set")
-    engine = sa.create_engine(PG_URL if request.param == "postgresql" else "sqlite://")
-    metadata = sa.MetaData()
-    leads = table(metadata)
-    companies = sa.Table("companies", metadata, sa.Column("id", sa.Integer, primary_key=True),
-                         sa.Column("name", sa.Text), sa.Column("size", sa.BigInteger))
-    with engine.connect() as conn:
-        metadata.drop_all(conn)
-        metadata.create_all(conn)
-        conn.execute(companies.insert().values(id=1, name="ACME", size=50))
-        yield conn, leads, companies
-        conn.rollback()
-        metadata.drop_all(conn)
-        conn.commit()
-    engine.dispose()
-
-
-def record_for(source: str) -> dict:
-    record = {k: v for k, v in LEAD.items()}
-    if "company" in source:
-        record["company"] = {"name": "ACME", "size": 50}
-    return record
-
-
 @pytest.mark.parametrize("source, expected", CASES)
-def test_python_and_sql_agree_on_examples(db, source, expected):
-    conn, leads, companies = db
-    with conn.begin_nested():
-        agree_on_example(conn, leads, companies, source, expected)
-
-
-def agree_on_example(conn, leads, companies, source, expected):
+def test_python_and_sql_agree_on_examples(formula_db, source, expected):
     for key in ("missing_number", "missing_text"):
         source = source.replace("{" + key + "}", "NULL")
-    assert python_value(source, record_for(source)) == expected
-    if "company" in source:
-        checked = check(source, SCOPE)
-        joined = {**dict(leads.c), "company.name": companies.c.name,
-                  "company.size": companies.c.size}
-        expr = compile_sql(checked, joined, conn.dialect.name, now=lambda: NOW)
-        assert normal(conn.execute(sa.select(expr)).scalar_one()) == expected
-        return
-    record = {k: v for k, v in LEAD.items()}
-    record["signed"] = date.fromisoformat(record["signed"])
-    record["seen"] = datetime.fromisoformat(record["seen"].replace("Z", "+00:00"))
-    assert sql_value(conn, leads, source, record) == expected
+    record = dict(LEAD, company={"name": "ACME", "size": 50, "founded": date(1999, 12, 31)})
+    assert_agree(formula_db, source, record, expected)
 
 
-def test_regex_match_runs_in_python_only(db):
-    conn, leads, _ = db
+def test_regex_match_runs_in_python_only(formula_db):
     assert python_value('REGEX_MATCH({name}, "^A.a$")', LEAD) is True
     with pytest.raises(FormulaError, match="cannot be used in list filters"):
-        compile_sql(check('REGEX_MATCH({name}, "^A")', SCOPE), dict(leads.c), "sqlite")
+        formula_db.expression('REGEX_MATCH({name}, "^A")')
 
 
 def test_text_results_are_capped():

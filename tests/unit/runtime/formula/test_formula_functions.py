@@ -1,0 +1,132 @@
+"""The spreadsheet functions beyond the basics (MID, SUBSTITUTE, REPLACE, VALUE, TEXT, MOD,
+POWER, SQRT, DATEADD units, MONTHS_BETWEEN, YEARS_BETWEEN) give the same answers in Python and
+SQL, and every ``strict`` function gives NULL for a NULL argument."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime
+
+import pytest
+
+from runtime.formula.checker import check
+from runtime.formula.errors import FormulaError
+from runtime.formula.types import FType
+from tests.unit.runtime.formula.formula_support import (
+    REGISTRY,
+    SCOPE,
+    assert_agree,
+    python_value,
+)
+
+LEAD = {"name": "Ada", "employees": 1234567, "amount": "1234.5", "signed": "2024-03-01",
+        "seen": "2024-03-04T20:00:00Z"}
+CASES = [
+    ("MID('abcdef', 2, 3) & MID('abc', 5, 2) & 截取('金融abc', 2, 2)", "bcd融a"),
+    ("MID('abc', 0, 1)", None),
+    ("MID('abc', 1, -1)", None),
+    ("SUBSTITUTE('a-b-c', '-', '+') & SUBSTITUTE('abc', '', 'x')", "a+b+cabc"),
+    ("REPLACE('abcdef', 2, 3, 'XY') & REPLACE('ab', 5, 1, '!')", "aXYefab!"),
+    ("REPLACE('abc', 0, 1, 'x')", None),
+    ("VALUE(' -12.5 ') + VALUE('+.5') + VALUE('7.')", -5.0),
+    ("COALESCE(VALUE('1,000'), VALUE('1e3'), VALUE(''), VALUE('.'), VALUE('١٢'), -1)", -1),
+    ("MOD(-3, 2) & ',' & MOD(3, -2) & ',' & MOD(7, 0) & ',' & MOD(6, 3)", "1,-1,,0"),
+    ("MOD(5.5, 2) + MOD(-1, 0.75)", 1.5 + 0.5),
+    ("POWER(2, 10) + SQRT(16) + POWER(4, 0.5)", 1030.0),
+    ("COALESCE(POWER(-8, 0.5), POWER(0, -1), POWER(10, 400), POWER(10, -400), SQRT(-1), 0)",
+     0),
+    ('TEXT(1234567.891, "#,##0.00") & " " & TEXT({amount}, "#,##0")', "1,234,567.89 1,235"),
+    ('TEXT(-0.001, "0.00") & " " & TEXT(2.5, "0") & " " & TEXT(-2.5, "0")', "0.00 3 -3"),
+    ('TEXT(0.125, "0.0%") & " " & TEXT(3, "0%") & " " & TEXT(-1234, "#,##0.0")',
+     "12.5% 300% -1,234.0"),
+    ('TEXT({employees}, "#,##0") & " " & TEXT({employees}, "0.00")', "1,234,567 1234567.00"),
+    ('TEXT({signed}, "YYYY年M月D日") & " " & TEXT({signed}, "DD/MM/YYYY")',
+     "2024年3月1日 01/03/2024"),
+    ('TEXT({seen}, "YYYY-MM-DD HH:mm:ss") & " " & 文本(DATE(99, 1, 2), "YYYY.MM.DD")',
+     "2024-03-04 20:00:00 0099.01.02"),
+    ('DATEADD(DATE(2024, 1, 31), 1, "month")', date(2024, 2, 29)),
+    ('DATEADD(DATE(2024, 2, 29), -1, "year")', date(2023, 2, 28)),
+    ('DATEADD({signed}, 2, "week")', date(2024, 3, 15)),
+    ('DATEADD({signed}, 3, "小时")', datetime(2024, 3, 1, 3, tzinfo=UTC)),
+    ('DATEADD({seen}, 90, "minute")', datetime(2024, 3, 4, 21, 30, tzinfo=UTC)),
+    ('DATEADD({seen}, -1, "月")', datetime(2024, 2, 4, 20, tzinfo=UTC)),
+    ('DATEADD(DATE(2024, 3, 31), -1, "month")', date(2024, 2, 29)),
+    ("DATEADD(DATE(9999, 12, 31), 1)", None),
+    ('DATEADD(DATE(1, 1, 1), -1, "hour")', None),
+    ('DATEADD({signed}, 100000000000, "minute")', None),
+    ("MONTHS_BETWEEN(DATE(2024, 1, 31), DATE(2024, 2, 29))", 0),
+    ("MONTHS_BETWEEN(DATE(2024, 3, 31), DATE(2023, 1, 1))", -14),
+    ("YEARS_BETWEEN(DATE(1990, 3, 5), {seen}) & '/' & 相差年数({seen}, DATE(1990, 3, 5))",
+     "33/-33"),
+]
+
+
+@pytest.mark.parametrize("source, expected", CASES)
+def test_python_and_sql_agree(formula_db, source, expected):
+    assert_agree(formula_db, source, LEAD, expected)
+
+
+@pytest.mark.parametrize("source, expected", [
+    ('DATEADD({signed}, 1, "hour")', FType.DATETIME), ('DATEADD({signed}, 1, "年")', FType.DATE),
+    ('DATEADD(NULL, 1, "minute")', FType.DATETIME), ("MOD(7, 2)", FType.INTEGER),
+    ("MOD(7, 2.5)", FType.NUMBER), ("VALUE('1')", FType.NUMBER),
+    ('TEXT({seen}, "HH:mm")', FType.TEXT), ("POWER(2, 2)", FType.NUMBER),
+])
+def test_result_types(source, expected):
+    assert check(source, SCOPE, REGISTRY).type == expected
+
+
+@pytest.mark.parametrize("source, message", [
+    ('TEXT({amount}, "YYYY")', '"YYYY" is not a number format'),
+    ('TEXT({signed}, "HH:mm")', '"HH:mm" is not a date format: use one of YYYY-MM-DD'),
+    ('TEXT({seen}, "0.0")', '"0.0" is not a time format'),
+    ("TEXT({amount}, {name})", "the format of TEXT must be written in quotes"),
+    ('TEXT({name}, "0")', "the value of TEXT must be"),
+    ('DATEADD({signed}, 1, "fortnight")', "the unit of DATEADD must be written in quotes"),
+    ("DATEADD({signed}, 1.5)", "the amount of DATEADD must be a whole number"),
+    ("MID({name}, 1)", "MID takes 3 arguments, not 2"),
+])
+def test_argument_messages(source, message):
+    with pytest.raises(FormulaError) as info:
+        check(source, SCOPE, REGISTRY)
+    assert info.value.message.startswith(message), info.value.message
+
+
+SAMPLES = {FType.TEXT: "'a'", FType.INTEGER: "2", FType.NUMBER: "2.5",
+           FType.DATE: "DATE(2024, 1, 31)", FType.DATETIME: "NOW()", FType.BOOLEAN: "TRUE"}
+
+
+def strict_calls():
+    """For each strict function, a well-typed call with one argument written as NULL."""
+    for fn in REGISTRY:
+        if not fn.strict or fn.min_args == 0:
+            continue
+        args = well_typed_arguments(fn.name, fn.min_args)
+        if args is None:
+            continue
+        for i in range(len(args)):
+            source = f"{fn.name}({', '.join(args[:i] + ['NULL'] + args[i + 1:])})"
+            try:
+                check(source, SCOPE, REGISTRY)
+            except FormulaError:  # a format, unit or pattern must be written in the formula
+                continue
+            yield source
+
+
+def well_typed_arguments(name: str, count: int) -> list[str] | None:
+    """The first combination of sample arguments the checker accepts."""
+    options = [*SAMPLES.values(), '"0"', '"day"', '"^a"']
+    for args in itertools.product(options, repeat=count):
+        try:
+            check(f"{name}({', '.join(args)})", SCOPE, REGISTRY)
+        except FormulaError:
+            continue
+        return list(args)
+    return None
+
+
+@pytest.mark.parametrize("source", list(strict_calls()))
+def test_strict_functions_give_null_for_a_null_argument(formula_db, source):
+    assert python_value(source, {}) is None
+    if REGISTRY.get(source.partition("(")[0]).sql:
+        assert formula_db.value(source, {}) is None
