@@ -26,6 +26,17 @@ class FormCard:
     draft_changed: bool
     records_url: str | None
     history_url: str | None = None
+    new_view_url: str | None = None
+
+
+@dataclass
+class ViewCard:
+    key: str
+    label: str
+    form_label: str
+    url: str
+    history_url: str | None
+    published: bool
 
 
 @dataclass
@@ -35,6 +46,7 @@ class AppCard:
     color: str
     initial: str
     forms: list[FormCard] = field(default_factory=list)
+    views: list[ViewCard] = field(default_factory=list)
     package_url: str | None = None
 
 
@@ -56,7 +68,18 @@ def form_card(rt: Runtime, session: Session, doc: Document, lang: str) -> FormCa
         draft_changed=published is None or published != doc.draft,
         records_url=url_for("forms.record_list", **keys) if published is not None else None,
         history_url=optional_url("builder.history", app_key=doc.app_key, kinds="forms",
-                                 key=doc.key))
+                                 key=doc.key),
+        new_view_url=optional_url("builder.view_new", **keys))
+
+
+def view_card(doc: Document, forms: dict[str, str], lang: str) -> ViewCard:
+    return ViewCard(
+        key=doc.key, label=label_text(doc.draft.get("label"), lang) or doc.key,
+        form_label=forms.get(doc.draft.get("form"), doc.draft.get("form") or ""),
+        url=optional_url("builder.view_designer", app_key=doc.app_key, view_key=doc.key) or "",
+        history_url=optional_url("builder.history", app_key=doc.app_key, kinds="views",
+                                 key=doc.key),
+        published=doc.published_version is not None)
 
 
 def home_vm(rt: Runtime, session: Session, lang: str) -> list[AppCard]:
@@ -69,6 +92,8 @@ def home_vm(rt: Runtime, session: Session, lang: str) -> list[AppCard]:
                        package_url=optional_url("builder.package_page", app_key=app.key))
         card.forms = [form_card(rt, session, d, lang)
                       for d in rt.store.list(session, app.key, "form")]
+        names = {f.key: f.label for f in card.forms}
+        card.views = [view_card(d, names, lang) for d in rt.store.list(session, app.key, "view")]
         cards.append(card)
     return cards
 

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from builder.keys import derive_key, slug
-from tests.integration.helpers import every_type_fields, field, form_doc
+from tests.integration.helpers import every_type_fields, field, form_doc, publish
 
 PASSWORD = "password-123"
 
@@ -192,3 +192,18 @@ def test_generated_form_renders_the_layout(client, crm, admin_api):
     assert re.search(r'class="form-section-title">(基本信息|Basics)<', html)
     assert html.index('data-field="city"') < html.index('data-field="notes"')  # not placed
     assert 'role="tablist"' not in html  # one tab: no tab bar
+
+
+def test_home_links_views_import_and_new_views(admin_api, factory, app):
+    factory.app_doc(admin_api)
+    publish(admin_api, form_doc("deal", [field("name")], label={"zh": "商机", "en": "Deal"}))
+    admin_api.ok("PUT", "/apps/crm/views/open_deals",
+                 json={"kind": "view", "key": "open_deals", "form": "deal",
+                       "label": {"zh": "跟进中", "en": "Open deals"},
+                       "filter": "NOT ISBLANK({name})"})
+    client = app.test_client()
+    client.post("/login", data={"email": "admin@example.com", "password": "password-123"})
+    html = client.get("/build/").get_data(as_text=True)
+    assert 'href="/build/import"' in html
+    assert 'href="/build/crm/views/open_deals"' in html
+    assert 'href="/build/crm/forms/deal/new-view"' in html
