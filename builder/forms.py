@@ -17,14 +17,16 @@ from flask_login import current_user
 from builder.designer import designer_vm, summary_vm, table_keys
 from builder.home import home_vm, new_app_doc, new_form_doc
 from builder.keys import derive_key
-from builder.preview import draft_plan, preview_form, problem_list
+from builder.preview import designer_access, draft_plan, preview_form, problem_list
 from builder.properties import PanelContext, build_panel
 from metadata.errors import InvalidDocument, Problem, TrellisError
 from metadata.keys import field_key_problem
+from runtime.forms.live import state_response
 from runtime.forms.messages import translate, ui_lang
 from runtime.web import current_principal, current_runtime, db_session, transaction
 
 MAX_BODY = 2 * 1024 * 1024
+DRAFT_INPUT = "__draft"  # the preview form's copy of the draft; never a field key
 
 
 def home():
@@ -123,8 +125,20 @@ def preview(app_key: str, form_key: str):
         fields = doc.get("fields", []) if isinstance(doc, dict) else []
         return render_template("builder/_preview.html", form=None,
                                problems=problem_list(exc.problems, fields))
-    form = preview_form(rt, session, plan, current_principal(), lang)
-    return render_template("builder/_preview.html", form=form, problems=[])
+    state_url = url_for("builder.form_preview_state", app_key=app_key, form_key=form_key)
+    form = preview_form(rt, session, plan, current_principal(), lang, state_url)
+    return render_template("builder/_preview.html", form=form, problems=[],
+                           draft=json.dumps(doc, ensure_ascii=False), draft_input=DRAFT_INPUT)
+
+
+def preview_state(app_key: str, form_key: str):
+    """The formula state of the preview for what has been typed into it (form-behaviour.js)."""
+    rt, session = current_runtime(), db_session()
+    try:
+        plan = draft_plan(rt, session, app_key, form_key, _json_arg(DRAFT_INPUT))
+    except InvalidDocument as exc:
+        return jsonify(exc.as_dict()), exc.status
+    return state_response(plan, None, designer_access(), ui_lang())
 
 
 def derived_key(app_key: str, form_key: str):
@@ -161,6 +175,8 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule(form, "form_designer", designer)
     bp.add_url_rule(form + "/_properties", "form_properties", properties, methods=["POST"])
     bp.add_url_rule(form + "/_preview", "form_preview", preview, methods=["POST"])
+    bp.add_url_rule(form + "/_preview/state", "form_preview_state", preview_state,
+                    methods=["POST"])
     bp.add_url_rule(form + "/_key", "form_key", derived_key, methods=["POST"])
     bp.add_url_rule(form + "/_publish_summary", "publish_summary", publish_summary,
                     methods=["POST"])

@@ -12,24 +12,40 @@ from sqlalchemy.orm import Session
 from metadata.errors import InvalidDocument, Problem
 from runtime.context import Runtime
 from runtime.fields.base import FieldValueError, formula_default
+from runtime.forms.behaviour import Behaviour, FormState
+from runtime.forms.formulas import analyze_form, with_result_types
 from runtime.forms.layout import layout_tabs
+from runtime.forms.live import apply_state
 from runtime.forms.plan import FormPlan, compile_plan
 from runtime.forms.references import References
 from runtime.forms.viewmodels import FormVM, PageContext, form_fields
 from runtime.permissions import ACTIONS, Access, Principal
 from runtime.storage.migrate import layout_entry
+from runtime.storage.related import related_loader
 
 PREVIEW_TABLE = "builder_preview"
 
 
 def draft_plan(rt: Runtime, session: Session, app_key: str, form_key: str, doc: Any
                ) -> FormPlan:
-    """The plan of ``doc``; raises InvalidDocument with every problem the API would name."""
-    rt.store.check("form", doc, rt.store.context(session, app_key, {form_key: doc}))
+    """The plan of ``doc`` with its formula behaviour, as publishing it would compile it;
+    raises InvalidDocument with every problem the API would name."""
+    ctx = rt.store.context(session, app_key, {form_key: doc})
+    stored = rt.store.check("form", doc, ctx)
     if doc.get("key") != form_key:
         raise InvalidDocument([Problem("/key", f"must be {form_key!r}")])
-    layout = [layout_entry(f) for f in doc["fields"]]
-    return compile_plan(app_key, form_key, 0, doc, PREVIEW_TABLE, layout, rt.fields)
+    # relations reach the app's drafts (as the formula check did); their records, published
+    analysis = analyze_form(doc, ctx.forms.get, rt.fields, rt.functions, stored)
+    if analysis.problems:
+        raise InvalidDocument(analysis.problems)
+    body = with_result_types(doc, analysis)
+    behaviour = Behaviour(body["fields"], rt.fields, analysis, rt.functions, rt.clock.now)
+    layout = [layout_entry(f) for f in body["fields"]]
+    plan = compile_plan(app_key, form_key, 0, body, PREVIEW_TABLE, layout, rt.fields,
+                        behaviour)
+    plan.plan_of = lambda s, key: rt.plan(s, app_key, key)
+    plan.scope, plan.functions = analysis.scope, rt.functions
+    return plan
 
 
 def starting_values(plan: FormPlan) -> dict[str, Any]:
@@ -46,18 +62,37 @@ def starting_values(plan: FormPlan) -> dict[str, Any]:
     return out
 
 
+def designer_access() -> Access:
+    """The designer sees every field and may type into each."""
+    return Access({action: "all" for action in ACTIONS})
+
+
+def starting_state(session: Session, plan: FormPlan, values: dict[str, Any]
+                   ) -> FormState | None:
+    """Fill in the default formulas of ``values``; the state a new record starts in."""
+    if plan.behaviour is None:
+        return None
+    load = related_loader(session, plan)
+    plan.behaviour.fill_defaults(values, set(), load)
+    return plan.behaviour.state(dict(values), load)
+
+
 def preview_form(rt: Runtime, session: Session, plan: FormPlan, principal: Principal,
-                 lang: str) -> FormVM:
-    access = Access({action: "all" for action in ACTIONS})  # the designer sees every field
+                 lang: str, state_url: str = "") -> FormVM:
+    """The generated form of the draft as a new record starts: hidden fields hidden, default
+    formulas filled in, calculated values shown; ``state_url`` answers it as people type."""
     refs = References(rt, session, plan, principal, lang)
     values = starting_values(plan)
+    state = starting_state(session, plan, values)
     refs.add_records(plan.fields, [values])
     refs.load()
-    page = PageContext(plan, access, refs, lang, validate_url=None)
+    page = PageContext(plan, designer_access(), refs, lang, validate_url=None)
     fields = form_fields(page, values, None)
+    apply_state(plan, fields, state, lang)
     vm = FormVM(title=plan.label(lang), action="", cancel_url="", validate_url="",
                 fields=fields, submit_label=_("Submit"))
     vm.tabs = layout_tabs(plan.doc.get("layout"), fields, lang, prefix="preview-tab")
+    vm.state_url = state_url if plan.behaviour is not None else ""
     return vm
 
 

@@ -39,6 +39,7 @@ class FieldVM:
     error: str = ""
     required: bool = False
     readonly: bool = False
+    calculated: bool = False  # its formula gives the value: badged "calculated"
     hidden: bool = False  # by the field's visibility formula (the page can show it later)
     help: str = ""
     placeholder: str = ""
@@ -121,6 +122,7 @@ def field_vm(page: PageContext, fld: Mapping, value: Any, *, name: str | None = 
         value=_text(raw if raw is not None else value), error=page.errors.get(fld["key"], ""),
         required=bool(fld.get("required")) and not ftype.generated,
         readonly=readonly or ftype.generated,
+        calculated=ftype.calculated,
         help=label_text(fld.get("help"), page.lang),
         placeholder=label_text(fld.get("placeholder"), page.lang),
         validate_url=None if readonly else page.validate_url)
