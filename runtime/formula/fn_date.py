@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from runtime.formula import sqlparts
+from runtime.formula import sqldates, sqlparts
 from runtime.formula.ast import Literal
 from runtime.formula.functions import ArgumentProblem, Function, expect, strict
 from runtime.formula.types import FType
@@ -104,7 +104,7 @@ class Year(Function):
         return getattr(value, self.part)
 
     def to_sql(self, args, call):
-        return sqlparts.date_part(self.part, args[0])
+        return sqldates.date_part(self.part, args[0])
 
 
 class Month(Year):
@@ -127,7 +127,7 @@ class Weekday(Year):
         return value.isoweekday()
 
     def to_sql(self, args, call):
-        return sqlparts.weekday(args[0])
+        return sqldates.weekday(args[0])
 
 
 UNITS = {"day": "day", "days": "day", "天": "day", "日": "day",
@@ -201,7 +201,7 @@ class DateAdd(Function):
         result = FType.DATETIME if unit in TIME_UNITS else call.types[0]
         if result == FType.NULL:
             result = FType.DATE
-        return sqlparts.shift(args[0], args[1], unit, result, call.dialect)
+        return sqldates.shift(args[0], args[1], unit, result, call.dialect)
 
 
 class DaysBetween(Function):
@@ -218,7 +218,7 @@ class DaysBetween(Function):
         return (as_date(end) - as_date(start)).days
 
     def to_sql(self, args, call):
-        start, end = (sqlparts.day_number(a, call.dialect) for a in args)
+        start, end = (sqldates.day_number(a, call.dialect) for a in args)
         return sqlparts.as_integer(end - start)
 
 
@@ -233,7 +233,7 @@ class MonthsBetween(DaysBetween):
         return months if self.per == 1 else int(months / self.per)
 
     def to_sql(self, args, call):
-        return sqlparts.months_between(args[0], args[1], call.dialect, self.per)
+        return sqldates.months_between(args[0], args[1], call.dialect, self.per)
 
 
 class YearsBetween(MonthsBetween):
@@ -262,7 +262,7 @@ class HoursBetween(DaysBetween):
         return seconds / 3600
 
     def to_sql(self, args, call):
-        start, end = (sqlparts.epoch_seconds(a, call.dialect) for a in args)
+        start, end = (sqldates.epoch_seconds(a, call.dialect) for a in args)
         return sqlparts.divide(sqlparts.as_float(end - start), sa.literal(3600.0, sa.Float()))
 
 

@@ -140,3 +140,40 @@ def test_python_and_sql_agree(formula_db, record, source):
         return
     got = formula_db.value(source, record)
     assert same(expected, got), (source, record, expected, got)
+
+
+# One function at a time over wide-ranging field values: numbers with many digits, numeric
+# text, dates from year 1 to 9999 (DATEADD's range limits), large amounts for DATEADD.
+WIDE_RECORDS = st.fixed_dictionaries({
+    "name": st.one_of(st.none(), st.from_regex(r" ?[+-]?[0-9]{0,4}(\.[0-9]{0,3})? ?",
+                                               fullmatch=True),
+                       st.text(st.characters(exclude_characters="\x00"), max_size=4)),
+    "city": TEXT,
+    "employees": st.one_of(st.none(), st.integers(-40, 40), st.integers(-10**7, 10**7)),
+    "score": st.one_of(st.none(), st.integers(-4, 4)),
+    "amount": st.one_of(st.none(), st.integers(-10**12, 10**12).map(lambda n: Decimal(n) / 10**4)),
+    "signed": st.one_of(st.none(), st.dates()),
+    "seen": st.one_of(st.none(), st.datetimes(timezones=st.just(UTC)).map(
+        lambda moment: moment.replace(microsecond=0))),
+    "company": st.one_of(st.none(), st.fixed_dictionaries({"founded": st.dates()})),
+})
+FUNCTION_FORMULAS = words(
+    "VALUE({name})", 'TEXT({amount}, "#,##0.00")', 'TEXT({amount}, "0.0%")',
+    'TEXT({amount}, "0")', 'TEXT({employees}, "#,##0")', 'TEXT({employees}, "0.00%")',
+    "MOD({amount}, {score})", "MOD({employees}, {score})", "POWER({amount}, {score})",
+    "SQRT({amount})", "ROUND({amount}, 2)", 'DATEADD({signed}, {employees}, "month")',
+    'DATEADD({signed}, {employees})', 'DATEADD({seen}, {employees}, "year")',
+    'DATEADD({seen}, {employees}, "minute")', 'DATEADD({signed}, {employees}, "week")',
+    "MONTHS_BETWEEN({signed}, {seen})", "YEARS_BETWEEN({signed}, {company.founded})",
+    "DAYS_BETWEEN({seen}, {signed})", "HOURS_BETWEEN({seen}, {signed})",
+    'TEXT({seen}, "YYYY年M月D日 HH:mm")', 'TEXT({signed}, "DD.MM.YYYY")',
+    "WEEKDAY({signed}) * 100 + DAY({seen})", "MID({name}, {score}, {score} + 2)",
+    "REPLACE({name}, {score}, {score}, {city})", "SUBSTITUTE({name}, {city}, \"x\")")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(record=WIDE_RECORDS, source=FUNCTION_FORMULAS)
+def test_functions_agree_over_wide_values(formula_db, record, source):
+    expected = python_value(source, record)
+    got = formula_db.value(source, record)
+    assert same(expected, got), (source, record, expected, got)
