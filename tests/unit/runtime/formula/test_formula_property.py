@@ -9,7 +9,7 @@ import math
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from runtime.formula.errors import FormulaError
@@ -131,8 +131,17 @@ def same(a, b) -> bool:
     return a == b
 
 
+NO_VALUES = dict.fromkeys(["name", "city", "employees", "score", "amount", "vip", "signed",
+                           "seen", "tags", "company", "items"])
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(record=RECORDS, source=FORMULAS)
+@example(record=NO_VALUES, source="{amount} + (NULL - NULL)")  # PostgreSQL: unknown - unknown
+@example(record=NO_VALUES, source="MIN(NULL, NULL) = DATE(2024, 1, 1)")
+@example(record=NO_VALUES, source="(2.5 + -(MOD(1, -2)))")  # precedence of % in SQL
+@example(record=NO_VALUES, source='TEXT({amount}, "0")')  # SQLite's printf writes NULL as 0
+@example(record=dict(NO_VALUES, signed=date(2022, 1, 1)), source="YEARS_BETWEEN({signed}, NOW())")
 def test_python_and_sql_agree(formula_db, record, source):
     try:
         expected = python_value(source, record)
@@ -173,6 +182,8 @@ FUNCTION_FORMULAS = words(
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(record=WIDE_RECORDS, source=FUNCTION_FORMULAS)
+@example(record={"signed": date(588, 1, 1), "employees": -10**7},  # before PostgreSQL's range
+         source='DATEADD({signed}, {employees}, "month")')
 def test_functions_agree_over_wide_values(formula_db, record, source):
     expected = python_value(source, record)
     got = formula_db.value(source, record)
