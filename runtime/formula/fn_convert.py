@@ -8,6 +8,8 @@ Formats are written in the formula, from a small set that both databases can fol
 - dates and date-times: ``DATE_FORMATS`` (``YYYY`` year, ``MM`` / ``M`` month with or without
   a leading zero, ``DD`` / ``D`` day), and for date-times also ``TIME_FORMATS`` (``HH`` hour
   0-23, ``mm`` minute, ``ss`` second).
+
+Numbers are written exactly up to 15 significant digits (as ROUND rounds them).
 """
 
 from __future__ import annotations
@@ -120,7 +122,7 @@ class Text(Function):
         if isinstance(fmt, NumberFormat):
             return format_number_sql(args[0], fmt, call.types[0] == FType.INTEGER,
                                      call.dialect)
-        return format_moment_sql(args[0], call.types[0], fmt, call.dialect)
+        return format_moment_sql(args[0], fmt, call.dialect)
 
 
 class Value(Function):
@@ -203,7 +205,7 @@ def _format_number_sql(x: sa.ColumnElement, fmt: NumberFormat, whole: bool, dial
     return concat([*parts, sa.literal(suffix, sa.Text())])
 
 
-def format_moment_sql(x: sa.ColumnElement, kind: FType, tokens: list[str], dialect: str
+def format_moment_sql(x: sa.ColumnElement, tokens: list[str], dialect: str
                       ) -> sa.ColumnElement:
     parts = []
     for token in tokens:
