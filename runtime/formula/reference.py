@@ -37,8 +37,8 @@ and in a list filter or report (SQL).
 Empty values: arithmetic, comparisons and most functions give NULL when an input is NULL;
 `IF(NULL, …)` takes the else branch; `ISBLANK` treats empty text as blank; SUM, AVG and COUNT
 leave empty values out (a sub-table without rows: SUM 0, AVG NULL, COUNT 0); a date moved
-before year 1 or after 9999 is NULL. Errors name the position: *expected a value after '+' at column 12*, *{employes} is not a field of 联系人 — did
-you mean {employees}?*
+before year 1 or after 9999 is NULL. Errors name the position: *expected a value after '+' at
+column 12*, *{employes} is not a field of 联系人 — did you mean {employees}?*
 """
 
 
