@@ -94,6 +94,8 @@ def text_of(x: sa.ColumnElement, ftype: FType, dialect: str) -> sa.ColumnElement
     """Integers and dates as the Python side writes them (``str(3)``, ``isoformat()``)."""
     if ftype == FType.TEXT or (ftype == FType.DATE and dialect != PG):
         return x
+    if ftype == FType.DATE:  # not a cast: that follows the server's DateStyle
+        return sa.func.to_char(x, "YYYY-MM-DD")
     return sa.cast(x, sa.Text())
 
 

@@ -8,6 +8,7 @@ import itertools
 from datetime import UTC, date, datetime
 
 import pytest
+import sqlalchemy as sa
 
 from runtime.formula.checker import check
 from runtime.formula.errors import FormulaError
@@ -130,3 +131,13 @@ def test_strict_functions_give_null_for_a_null_argument(formula_db, source):
     assert python_value(source, {}) is None
     if REGISTRY.get(source.partition("(")[0]).sql:
         assert formula_db.value(source, {}) is None
+
+
+def test_dates_in_text_do_not_follow_the_servers_date_style(formula_db):
+    if formula_db.dialect != "postgresql":
+        pytest.skip("PostgreSQL writes dates after its DateStyle setting")
+    with formula_db.conn.begin_nested() as savepoint:
+        formula_db.conn.execute(sa.text("SET LOCAL DateStyle = 'SQL, DMY'"))
+        assert_agree(formula_db, "CONCAT({signed}) & '/' & TEXT({seen}, 'YYYY-MM-DD')", LEAD,
+                     "2024-03-01/2024-03-04")
+        savepoint.rollback()
