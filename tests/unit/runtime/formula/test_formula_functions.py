@@ -133,11 +133,17 @@ def test_strict_functions_give_null_for_a_null_argument(formula_db, source):
         assert formula_db.value(source, {}) is None
 
 
-def test_dates_in_text_do_not_follow_the_servers_date_style(formula_db):
+@pytest.mark.parametrize("source, expected", [
+    ("CONCAT({signed}) & '/' & TEXT({seen}, 'YYYY-MM-DD HH:mm')", "2024-03-01/2024-03-04 20:00"),
+    ("HOURS_BETWEEN({signed}, {seen}) + DAYS_BETWEEN({seen}, DATE(2024, 3, 5))", 93.0),
+    ("DATEADD({signed}, 5, 'hour') < NOW() AND WEEKDAY({seen}) = 1", True),
+])
+def test_dates_do_not_follow_the_servers_date_style_or_time_zone(formula_db, source,
+                                                                  expected):
     if formula_db.dialect != "postgresql":
-        pytest.skip("PostgreSQL writes dates after its DateStyle setting")
+        pytest.skip("PostgreSQL sessions have a DateStyle and a TimeZone")
     with formula_db.conn.begin_nested() as savepoint:
         formula_db.conn.execute(sa.text("SET LOCAL DateStyle = 'SQL, DMY'"))
-        assert_agree(formula_db, "CONCAT({signed}) & '/' & TEXT({seen}, 'YYYY-MM-DD')", LEAD,
-                     "2024-03-01/2024-03-04")
+        formula_db.conn.execute(sa.text("SET LOCAL TimeZone = 'Asia/Shanghai'"))
+        assert_agree(formula_db, source, LEAD, expected)
         savepoint.rollback()
