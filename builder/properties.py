@@ -184,6 +184,8 @@ def config_props(fld: dict, ftype: FieldType, ctx: PanelContext) -> list[tuple[s
     cfg = config(fld)
     out = []
     for name, prop in schema.get("properties", {}).items():
+        if prop.get("readOnly"):
+            continue  # the runtime fills it in (a calculated field's result type)
         built = config_prop(name, prop, cfg, ftype, ctx)
         if built is not None:
             out.append((name, built))

@@ -40,7 +40,8 @@ class FormulaField(FieldType):
             "unit": {"type": "string", "maxLength": 20},
             "result_type": {"enum": ["text", "integer", "number", "boolean", "date",
                                      "datetime"],
-                            "title": "what the formula gives: inferred from it when published"},
+                            "title": "what the formula gives: inferred from it when published",
+                            "readOnly": True},
         },
         "additionalProperties": False,
     }

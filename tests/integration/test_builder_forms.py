@@ -82,8 +82,9 @@ def test_property_panel_renders_for_every_field_type(client, crm, runtime):
         html = text(response)
         assert 'data-prop="label"' in html and 'data-prop="key"' in html, ftype.type
         assert 'data-prop="visible_if"' in html and "data-formula-editor" in html, ftype.type
-        for name in ftype.config_schema.get("properties", {}):
-            assert f'"config.{name}"' in html, (ftype.type, name)
+        for name, prop in ftype.config_schema.get("properties", {}).items():
+            shown = not prop.get("readOnly")  # read-only options are the runtime's to fill in
+            assert (f'"config.{name}"' in html) == shown, (ftype.type, name)
 
 
 def test_panel_options_for_choices_relations_and_validation(client, crm):

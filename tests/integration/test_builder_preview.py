@@ -106,3 +106,12 @@ def test_calculated_fields_are_badged_calculated_not_read_only(crm, client):
     html = client.get("/a/crm/quote/new").get_data(as_text=True)
     total = field_html(html, "total")
     assert 'class="ro-badge calc-badge"' in total and 'class="ro-badge"' not in total
+
+
+def test_the_panel_leaves_the_result_type_to_the_runtime(crm, client):
+    fld = quote_doc()["fields"][3]
+    html = client.post("/build/crm/forms/quote/_properties", data={
+        "field": json.dumps(fld), "index": "3"}).get_data(as_text=True)
+    assert 'data-prop="config.formula"' in html and "data-formula-editor" in html
+    assert "config.result_type" not in html
+    assert 'class="type-icon big" aria-hidden="true">ƒx<' in html
