@@ -104,6 +104,14 @@ def field_list(draft: dict, analysis: Analysis, forms: dict[str, dict]) -> list[
         if key in scope.fields:
             out.append(_entry(key, label_text(fld.get("label"), "zh"), scope.fields[key]))
     for fld in draft.get("fields", []):
+        rows = getattr(scope, "rows", {}).get(fld["key"])
+        if rows is not None:  # a sub-table: its fields are totalled (SUM, AVG, COUNT)
+            label = label_text(fld.get("label"), "zh")
+            subs = {s["key"]: label_text(s.get("label"), "zh")
+                    for s in (fld.get("config") or {}).get("fields", [])}
+            out += [{**_entry(f"{fld['key']}.{key}", f"{label} › {subs.get(key, key)}", ftype),
+                     "rows": True} for key, ftype in rows.fields.items()]
+    for fld in draft.get("fields", []):
         target = forms.get(types[fld["type"]].formula_link(fld) or "") if \
             fld["type"] in types else None
         related = scope.related(fld["key"]) if target is not None else None

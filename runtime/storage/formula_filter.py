@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from metadata.errors import InvalidDocument, Problem, TrellisError
 from runtime.forms.formulas import analyze_filter, refs
 from runtime.formula.errors import FormulaError
-from runtime.formula.sql import compile_sql
+from runtime.formula.sql import ChildRows, compile_sql
 
 
 def formula_clause(records, source: str, at: str) -> sa.ColumnElement[bool]:
@@ -31,11 +31,23 @@ def formula_clause(records, source: str, at: str) -> sa.ColumnElement[bool]:
     try:
         columns = formula_columns(records, paths)
         return compile_sql(checked, columns, records.conn.dialect.name, lambda: records.now,
-                           plan.functions)
+                           plan.functions, children=sub_table_rows(records, paths))
     except FormulaError as exc:
         where = None if exc.position is None else {"position": exc.position, "line": exc.line,
                                                    "column": exc.column}
         raise InvalidDocument([Problem(at, exc.message, where)], status=400) from None
+
+
+def sub_table_rows(records, paths: set[str]) -> dict[str, ChildRows]:
+    """Where the rows of each sub-table a formula totals live (SUM({items.qty}))."""
+    plan, out = records.plan, {}
+    for path in paths:
+        key = path.partition(".")[0]
+        fld = plan.by_key.get(key)
+        tables = plan.tables.children.get(key) if fld is not None else None
+        if tables and plan.ftype(key).widget == "sub_table":
+            out[key] = ChildRows(tables[0], records.table.c.id)
+    return out
 
 
 def formula_columns(records, paths: set[str]) -> dict[str, sa.ColumnElement]:
@@ -49,10 +61,11 @@ def formula_columns(records, paths: set[str]) -> dict[str, sa.ColumnElement]:
                 columns[path] = table.c[key]
             continue
         fld = plan.by_key.get(relation)
-        if fld is None or plan.plan_of is None:
-            continue
+        link = plan.ftype(relation).formula_link(fld) if fld is not None else None
+        if link is None or plan.plan_of is None:
+            continue  # a sub-table's rows (see sub_table_rows), or nothing
         try:
-            target = plan.plan_of(records.session, plan.ftype(relation).formula_link(fld))
+            target = plan.plan_of(records.session, link)
         except TrellisError:
             continue
         if key not in target.by_key or target.ftype(key).separate(target.by_key[key]):

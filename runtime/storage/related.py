@@ -27,13 +27,16 @@ def related_loader(session: Session, plan: FormPlan) -> RelatedLoader:
             wanted[relation].append(key)
         out: dict[str, Any] = {}
         for relation, keys in wanted.items():
+            fld = plan.by_key.get(relation)
+            link = plan.ftype(relation).formula_link(fld) if fld is not None else None
+            if link is None:
+                continue  # a sub-table: formulas total its rows, which the record holds
             out.update(dict.fromkeys(f"{relation}.{k}" for k in keys))
             target_id = record.get(relation)
-            fld = plan.by_key.get(relation)
-            if fld is None or isinstance(target_id, bool) or not isinstance(target_id, int):
+            if isinstance(target_id, bool) or not isinstance(target_id, int):
                 continue
             try:
-                target = plan.plan_of(session, plan.ftype(relation).formula_link(fld))
+                target = plan.plan_of(session, link)
             except TrellisError:
                 continue  # the related form is not published (yet)
             table = target.table

@@ -289,3 +289,30 @@ def test_republishing_unchanged_recalculates_nothing(crm, runtime):
     runtime.engine.dispose()
     publish(crm, revise(lead_form(), description="same formulas"))
     assert crm.ok("GET", f"{BASE}/{lead['id']}")["score"] == 25
+
+
+def test_sub_table_totals_in_calculations_and_filters(admin_api, factory):
+    factory.app_doc(admin_api)
+    publish(admin_api, form_doc("purchase", [
+        field("name"),
+        field("lines", "sub_table", config={"fields": [field("item"), field("qty", "number"),
+                                                       field("price", "decimal")]}),
+        field("pieces", "formula", config={"formula": "SUM({lines.qty})"}),
+        field("lines_count", "formula", config={"formula": "COUNT({lines})"}),
+        field("average", "formula", config={"formula": "AVG({lines.price})"}),
+    ]))
+    url = "/apps/crm/forms/purchase/records"
+    big = admin_api.ok("POST", url, status=201, json={"name": "big", "lines": [
+        {"item": "pen", "qty": 3, "price": "2.50"}, {"item": "ink", "qty": 4, "price": "1.50"}]})
+    assert (big["pieces"], big["lines_count"], big["average"]) == (7, 2, 2.0)
+    empty = admin_api.ok("POST", url, status=201, json={"name": "empty"})
+    assert (empty["pieces"], empty["lines_count"], empty["average"]) == (0, 0, None)
+    patched = admin_api.ok("PATCH", f"{url}/{big['id']}", json={"lines": [{"qty": 1}]})
+    assert (patched["pieces"], patched["lines_count"]) == (1, 1)
+    found = admin_api.ok("GET", f"{url}?filter={quote('SUM({lines.qty}) >= 1')}")["records"]
+    assert [r["name"] for r in found] == ["big"]
+    found = admin_api.ok("GET", f"{url}?filter={quote('COUNT({lines}) = 0')}")["records"]
+    assert [r["name"] for r in found] == ["empty"]
+    fields = {f["ref"] for f in admin_api.ok("GET", "/apps/crm/forms/purchase/formula/fields")[
+        "fields"]}
+    assert {"lines.qty", "lines.price", "pieces"} <= fields
