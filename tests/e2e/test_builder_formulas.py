@@ -58,7 +58,7 @@ def reorder(page: Page) -> None:
     expect(cards(page).first).to_have_attribute("data-key", "jie_duan")
     assert card_keys(page) == ["jie_duan", *before[:5]]
     # SortableJS moves the card before the drop is read: wait for the document to follow
-    page.wait_for_function("TrellisBuilder.doc.fields[0].key === 'jie_duan'")
+    page.wait_for_function("() => TrellisBuilder.doc.fields[0].key === 'jie_duan'")
     wait_saved(page)
 
 
