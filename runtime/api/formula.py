@@ -14,6 +14,7 @@ from runtime.api.errors import json_body
 from runtime.fields.base import FieldValueError, label_text
 from runtime.forms.behaviour import Behaviour, evaluate
 from runtime.forms.formulas import Analysis, analyze_form, refs, with_result_types
+from runtime.forms.messages import ui_lang
 from runtime.formula.checker import check
 from runtime.formula.errors import FormulaError
 from runtime.formula.python import compile_python
@@ -37,7 +38,7 @@ def register(bp: Blueprint, require: Callable) -> None:
     def formula_fields(app_key: str, form_key: str):
         require("metadata:read")
         draft, analysis = _draft_analysis(app_key, form_key)
-        return jsonify({"fields": field_list(draft, analysis, _forms(app_key))})
+        return jsonify({"fields": field_list(draft, analysis, _forms(app_key), ui_lang())})
 
     @bp.post("/apps/<app_key>/forms/<form_key>/formula")
     def formula_check(app_key: str, form_key: str):
@@ -94,20 +95,22 @@ def _draft_analysis(app_key: str, form_key: str) -> tuple[dict, Analysis]:
     return with_result_types(draft, analysis), analysis
 
 
-def field_list(draft: dict, analysis: Analysis, forms: dict[str, dict]) -> list[dict]:
-    """Every field a formula of ``draft`` may name, own fields first, then one hop away."""
+def field_list(draft: dict, analysis: Analysis, forms: dict[str, dict], lang: str
+               ) -> list[dict]:
+    """Every field a formula of ``draft`` may name, own fields first, then one hop away
+    (labels in ``lang``)."""
     types = current_runtime().fields
     scope = analysis.scope
     out = []
     for fld in draft.get("fields", []):
         key = fld["key"]
         if key in scope.fields:
-            out.append(_entry(key, label_text(fld.get("label"), "zh"), scope.fields[key]))
+            out.append(_entry(key, label_text(fld.get("label"), lang), scope.fields[key]))
     for fld in draft.get("fields", []):
         rows = getattr(scope, "rows", {}).get(fld["key"])
         if rows is not None:  # a sub-table: its fields are totalled (SUM, AVG, COUNT)
-            label = label_text(fld.get("label"), "zh")
-            subs = {s["key"]: label_text(s.get("label"), "zh")
+            label = label_text(fld.get("label"), lang)
+            subs = {s["key"]: label_text(s.get("label"), lang)
                     for s in (fld.get("config") or {}).get("fields", [])}
             out += [{**_entry(f"{fld['key']}.{key}", f"{label} › {subs.get(key, key)}", ftype),
                      "rows": True} for key, ftype in rows.fields.items()]
@@ -117,7 +120,7 @@ def field_list(draft: dict, analysis: Analysis, forms: dict[str, dict]) -> list[
         related = scope.related(fld["key"]) if target is not None else None
         if related is None:
             continue
-        labels = {f["key"]: label_text(f.get("label"), "zh") for f in target.get("fields", [])}
+        labels = {f["key"]: label_text(f.get("label"), lang) for f in target.get("fields", [])}
         for key, ftype in related.fields.items():
             out.append(_entry(f"{fld['key']}.{key}", f"{label_text(fld.get('label'), 'zh')} › "
                                                      f"{labels.get(key, key)}", ftype))

@@ -33,7 +33,8 @@
     var meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.content : '';
   }
-  function getJSON(url) {
+  function getJSON(url, fresh) {
+    if (fresh) { delete cache[url]; }  // the form's fields change as it is designed
     if (!cache[url]) {
       cache[url] = fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
         .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
@@ -168,7 +169,7 @@
       self.functions = data.functions || [];
       self.renderFunctions('');
     }, function () {});
-    getJSON(this.fieldsUrl).then(function (data) {
+    getJSON(this.fieldsUrl, true).then(function (data) {
       self.fields = data.fields || [];
       self.renderFields('');
     }, function () {});
