@@ -7,6 +7,7 @@ Date-times are UTC and whole seconds on both sides. TODAY is the UTC date of the
 from __future__ import annotations
 
 from calendar import monthrange
+from collections.abc import Mapping
 from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -39,7 +40,8 @@ class Today(Function):
         return FType.DATE
 
     def python(self, fns, call):
-        return lambda record: call.now().date()
+        now = call.now
+        return lambda record: now().date()
 
     def to_sql(self, args, call):
         return sqlparts.date_literal(call.now().date(), call.dialect)
@@ -217,6 +219,20 @@ class DaysBetween(Function):
     def evaluate(self, start: date, end: date) -> Any:
         return (as_date(end) - as_date(start)).days
 
+    def python(self, fns, call):
+        start, end, evaluate = fns[0], fns[1], self.evaluate
+
+        def run(record: Mapping) -> Any:
+            a = start(record)
+            if a is None:
+                return None
+            b = end(record)
+            if b is None:
+                return None
+            # two dates, the usual arguments, subtract as they are
+            return (b - a).days if type(a) is date and type(b) is date else evaluate(a, b)
+        return run
+
     def to_sql(self, args, call):
         start, end = (sqldates.day_number(a, call.dialect) for a in args)
         return sqlparts.as_integer(end - start)
@@ -227,6 +243,7 @@ class MonthsBetween(DaysBetween):
     description = ("Whole months from the start date to the end date, like DATEDIF(start, end, "
                    '"M") but negative when end is first; times of day are left out.')
     per = 1
+    python = Function.python  # not DAYS_BETWEEN's shortcut
 
     def evaluate(self, start: date, end: date) -> Any:
         months = months_between(as_date(start), as_date(end))
@@ -252,6 +269,7 @@ def months_between(start: date, end: date) -> int:
 class HoursBetween(DaysBetween):
     name, aliases, signature = "HOURS_BETWEEN", ("相差小时",), "HOURS_BETWEEN(start, end)"
     description = "Hours from start to end, with fractions (a date counts from midnight UTC)."
+    python = Function.python  # not DAYS_BETWEEN's shortcut
 
     def result_type(self, types, nodes):
         super().result_type(types, nodes)

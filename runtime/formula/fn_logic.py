@@ -24,17 +24,57 @@ def unify_all(types: Sequence[FType], indexes: Sequence[int], what: str) -> FTyp
     return result
 
 
-def and_values(values: Sequence[Any]) -> bool | None:
-    """Three-valued AND, as SQL: FALSE wins, then NULL."""
-    if any(v is False for v in values):
-        return False
-    return None if any(v is None for v in values) else True
+def and_fns(fns: Sequence[Fn]) -> Fn:
+    """Three-valued AND of the values of ``fns``, as SQL: FALSE wins, then NULL. Every operand
+    is evaluated, whatever the first ones give."""
+    if len(fns) == 2:
+        left, right = fns
+
+        def two(record: Mapping) -> Any:
+            a, b = left(record), right(record)
+            if a is False or b is False:
+                return False
+            return None if a is None or b is None else True
+        return two
+
+    def many(record: Mapping) -> Any:
+        result = True
+        for f in fns:
+            value = f(record)
+            if value is False:
+                result = False
+            elif value is None and result is True:
+                result = None
+        return result
+    return many
 
 
-def or_values(values: Sequence[Any]) -> bool | None:
-    if any(v is True for v in values):
-        return True
-    return None if any(v is None for v in values) else False
+def or_fns(fns: Sequence[Fn]) -> Fn:
+    """Three-valued OR: TRUE wins, then NULL; every operand is evaluated."""
+    if len(fns) == 2:
+        left, right = fns
+
+        def two(record: Mapping) -> Any:
+            a, b = left(record), right(record)
+            if a is True or b is True:
+                return True
+            return None if a is None or b is None else False
+        return two
+
+    def many(record: Mapping) -> Any:
+        result = False
+        for f in fns:
+            value = f(record)
+            if value is True:
+                result = True
+            elif value is None and result is False:
+                result = None
+        return result
+    return many
+
+
+def null(record: Mapping) -> None:
+    return None
 
 
 class If(Function):
@@ -53,11 +93,38 @@ class If(Function):
 
     def python(self, fns, call):
         cond, then = fns[0], fns[1]
-        other = fns[2] if len(fns) == 3 else (lambda record: None)
+        other = fns[2] if len(fns) == 3 else null
+        # constant values, the usual case (IF(..., 25, 0)), are returned without a call
+        if call.literal(1):
+            yes = call.value(1)
+            if other is null or call.literal(2):
+                no = None if other is null else call.value(2)
+                return lambda record: yes if cond(record) is True else no
+            return lambda record: yes if cond(record) is True else other(record)
         return lambda record: then(record) if cond(record) is True else other(record)
 
     def to_sql(self, args, call):
         return sa.case((args[0], args[1]), else_=args[2] if len(args) == 3 else sa.null())
+
+
+def first_true(pairs: list[tuple[Fn, Fn]], otherwise: Fn) -> Fn:
+    """The value of the first pair whose condition is TRUE, else ``otherwise``'s."""
+    def run(record: Mapping) -> Any:
+        for cond, value in pairs:
+            if cond(record) is True:
+                return value(record)
+        return otherwise(record)
+    return run
+
+
+def first_true_constant(pairs: list[tuple[Fn, Any]], otherwise: Any) -> Fn:
+    """``first_true`` for values written as constants."""
+    def run(record: Mapping) -> Any:
+        for cond, value in pairs:
+            if cond(record) is True:
+                return value
+        return otherwise
+    return run
 
 
 class Ifs(Function):
@@ -78,14 +145,18 @@ class Ifs(Function):
         return unify_all(types, range(1, len(types), 2), "the values of IFS")
 
     def python(self, fns, call):
-        pairs = list(zip(fns[::2], fns[1::2], strict=True))
-
-        def run(record: Mapping) -> Any:
-            for cond, value in pairs:
-                if cond(record) is True:
-                    return value(record)
-            return None
-        return run
+        pairs = [(i, i + 1) for i in range(0, len(fns), 2)]  # argument indexes
+        otherwise = None  # the index of the value when no condition is TRUE
+        for n, (cond, value) in enumerate(pairs):
+            if call.literal(cond) and call.value(cond) is True:  # IFS(..., TRUE, 0): an else
+                pairs, otherwise = pairs[:n], value
+                break
+        if all(call.literal(value) for _, value in pairs) and (
+                otherwise is None or call.literal(otherwise)):
+            return first_true_constant([(fns[cond], call.value(value)) for cond, value in pairs],
+                                       None if otherwise is None else call.value(otherwise))
+        return first_true([(fns[cond], fns[value]) for cond, value in pairs],
+                          null if otherwise is None else fns[otherwise])
 
     def to_sql(self, args, call):
         return sa.case(*zip(args[::2], args[1::2], strict=True), else_=sa.null())
@@ -107,7 +178,7 @@ class And(Function):
         return FType.BOOLEAN
 
     def python(self, fns, call):
-        return lambda record: and_values([f(record) for f in fns])
+        return and_fns(fns)
 
     def to_sql(self, args, call):
         return sa.and_(*args)
@@ -119,7 +190,7 @@ class Or(And):
     description = "TRUE when any condition is TRUE; FALSE when all are FALSE; else NULL."
 
     def python(self, fns, call):
-        return lambda record: or_values([f(record) for f in fns])
+        return or_fns(fns)
 
     def to_sql(self, args, call):
         return sa.or_(*args)
@@ -156,7 +227,7 @@ class IsBlank(Function):
 
     def python(self, fns: Sequence[Fn], call: CallContext) -> Fn:
         f = fns[0]
-        return lambda record: is_blank(f(record))
+        return lambda record: (v := f(record)) is None or v == "" or v == []  # is_blank
 
     def to_sql(self, args, call):
         if call.types[0] == FType.TEXT:
@@ -175,6 +246,15 @@ class Coalesce(Function):
         return unify_all(types, range(len(types)), "the values of COALESCE")
 
     def python(self, fns, call):
+        if len(fns) == 1:
+            return fns[0]
+        if len(fns) == 2:
+            first, second = fns
+            if call.literal(1):
+                fallback = call.value(1)
+                return lambda record: fallback if (v := first(record)) is None else v
+            return lambda record: second(record) if (v := first(record)) is None else v
+
         def run(record: Mapping) -> Any:
             for f in fns:
                 value = f(record)

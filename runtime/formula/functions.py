@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
-from runtime.formula.ast import Node
+from runtime.formula.ast import Literal, Node
 from runtime.formula.types import FType, describe
 
 Fn = Callable[[Mapping], Any]  # a compiled formula piece: record -> value
@@ -41,6 +41,14 @@ class CallContext:
     types: Sequence[FType]
     now: Callable[[], datetime]
     dialect: str = ""  # "sqlite" or "postgresql" when compiling to SQL
+
+    def literal(self, index: int) -> bool:
+        """Whether argument ``index`` is written as a constant (its value: ``value(index)``);
+        closures use such values directly rather than calling a closure for them."""
+        return isinstance(self.nodes[index], Literal)
+
+    def value(self, index: int) -> Any:
+        return self.nodes[index].value
 
 
 class Function:
@@ -68,7 +76,7 @@ class Function:
 
     def python(self, fns: Sequence[Fn], call: CallContext) -> Fn:
         """A closure computing the call; by default any NULL argument gives NULL."""
-        return strict(self.evaluate, fns)
+        return strict(self.evaluate, fns, call)
 
     def to_sql(self, args: Sequence[sa.ColumnElement], call: CallContext) -> sa.ColumnElement:
         raise NotImplementedError
@@ -79,8 +87,10 @@ class Function:
         return result
 
 
-def strict(evaluate: Callable[..., Any], fns: Sequence[Fn]) -> Fn:
-    """``evaluate`` over the values of ``fns``, or None as soon as one is None."""
+def strict(evaluate: Callable[..., Any], fns: Sequence[Fn], call: CallContext | None = None
+           ) -> Fn:
+    """``evaluate`` over the values of ``fns``, or None as soon as one is None; with ``call``, a
+    constant last argument of two (``CONTAINS({title}, "经理")``) is passed as it is."""
     if not fns:
         return lambda record: evaluate()
     if len(fns) == 1:
@@ -90,6 +100,13 @@ def strict(evaluate: Callable[..., Any], fns: Sequence[Fn]) -> Fn:
             v = f(record)
             return None if v is None else evaluate(v)
         return one
+    if len(fns) == 2 and call is not None and call.literal(1) and call.value(1) is not None:
+        f, constant = fns[0], call.value(1)
+
+        def with_constant(record: Mapping) -> Any:
+            a = f(record)
+            return None if a is None else evaluate(a, constant)
+        return with_constant
     if len(fns) == 2:
         f, g = fns
 

@@ -23,6 +23,7 @@ from typing import Any
 from runtime.clock import Clock
 from runtime.formula.ast import Binary, Call, FieldRef, ListLiteral, Literal, Node, Unary
 from runtime.formula.checker import Checked
+from runtime.formula.fn_logic import and_fns, or_fns
 from runtime.formula.fn_text import capped, text_value
 from runtime.formula.functions import CallContext, Fn, FunctionRegistry
 from runtime.formula.types import FType
@@ -101,6 +102,14 @@ class _Compiler:
         if ftype in DIRECT:
             return lambda record: record.get(path)
         ready = READY.get(ftype, ())
+        if ftype == FType.NUMBER:
+            def read_number(record: Mapping) -> Any:
+                value = record.get(path)
+                if value is None or type(value) in ready:
+                    return value
+                # a decimal field's value, as the database gives it
+                return float(value) if type(value) is Decimal else read_value(value, ftype)
+            return read_number
 
         def read_own(record: Mapping) -> Any:
             value = record.get(path)
@@ -119,8 +128,12 @@ class _Compiler:
         op = node.op
         if op in ("IN", "NOT IN"):
             return self.membership(node)
+        if op == "&":
+            return self.join(node)
         fn = _divide if op == "/" else ARITHMETIC.get(op) or COMPARE.get(op)
         if fn is not None and isinstance(node.right, Literal) and node.right.value is not None:
+            if fn is _divide and node.right.value != 0:
+                fn = operator.truediv
             # the common shape "{field} > 500": one closure instead of three
             path = self.direct_path(node.left)
             if path is not None:
@@ -128,12 +141,21 @@ class _Compiler:
             return _op_constant(fn, self.compile(node.left), node.right.value)
         left, right = self.compile(node.left), self.compile(node.right)
         if op == "AND":
-            return _and2(left, right)
+            return and_fns([left, right])
         if op == "OR":
-            return _or2(left, right)
-        if op == "&":
-            return _join2(left, right)
+            return or_fns([left, right])
         return _strict2(fn, left, right)
+
+    def join(self, node: Binary) -> Fn:
+        """``a & b & c`` as one closure; constant parts are written once, here."""
+        parts: list[Node] = []
+        while isinstance(node, Binary) and node.op == "&":
+            parts.insert(0, node.right)
+            node = node.left
+        parts.insert(0, node)
+        pieces = [text_value(part.value) if isinstance(part, Literal) else self.compile(part)
+                  for part in parts]
+        return _join(pieces)
 
     def membership(self, node: Binary) -> Fn:
         left = self.compile(node.left)
@@ -178,31 +200,26 @@ def _field_op_constant(fn: Callable[[Any, Any], Any], path: str, constant: Any) 
     return run
 
 
-def _join2(left: Fn, right: Fn) -> Fn:
+def _join(parts: list[Fn | str]) -> Fn:
+    """The text of ``parts`` (closures, or constant text) written one after the other."""
+    head = ""
+    pieces: list[tuple[Fn, str]] = []  # each closure with the constant text after it
+    for part in parts:
+        if isinstance(part, str):
+            if pieces:
+                pieces[-1] = (pieces[-1][0], pieces[-1][1] + part)
+            else:
+                head += part
+        else:
+            pieces.append((part, ""))
+
     def run(record: Mapping) -> str:
-        a, b = left(record), right(record)
-        # text, the usual operand, needs no text_value
-        return capped((a if type(a) is str else text_value(a))
-                      + (b if type(b) is str else text_value(b)))
-    return run
-
-
-def _and2(left: Fn, right: Fn) -> Fn:
-    """Three-valued AND of two operands (both evaluated, as ``and_values`` does)."""
-    def run(record: Mapping) -> Any:
-        a, b = left(record), right(record)
-        if a is False or b is False:
-            return False
-        return None if a is None or b is None else True
-    return run
-
-
-def _or2(left: Fn, right: Fn) -> Fn:
-    def run(record: Mapping) -> Any:
-        a, b = left(record), right(record)
-        if a is True or b is True:
-            return True
-        return None if a is None or b is None else False
+        text = head
+        for piece, tail in pieces:
+            value = piece(record)
+            # text, the usual operand, needs no text_value
+            text += (value if type(value) is str else text_value(value)) + tail
+        return capped(text)
     return run
 
 

@@ -56,6 +56,23 @@ CASES = [
     ("IFS({score} > 10, 'high', {score} > 5, 'mid')", "mid"),
     ("IFS({score} > 10, 'high')", None),
     ("COALESCE(NULL, {missing_text}, '', 'x')", ""),
+    # the closures' shortcuts: constant values and arguments, two-operand forms, & chains
+    ("IF({score} > 5, 1) + COALESCE(IF({score} > 50, 1), 10)", 11),
+    ("IF({score} > 5, 'a', {name}) & IF({score} > 50, 'a', {name})", "aAda"),
+    ("IFS({score} > 10, 'high', TRUE, 'low', {score} > 5, 'mid')", "low"),
+    ("IFS(FALSE, 1, {score} > 50, {employees}, TRUE, {score})", 7),
+    ("IFS(TRUE, {name})", "Ada"),
+    ("AND(TRUE, NULL, {vip})", None),
+    ("AND(NULL, FALSE, TRUE)", False),
+    ("OR(NULL, FALSE, FALSE)", None),
+    ("OR(FALSE, NULL, {vip})", True),
+    ("MAX({score} * 2, 20) + MIN({missing_number}, 3) + MIN({score}, NULL) + MAX(1, 2)", 32),
+    ("1 & {name} & 2 & NULL & {signed} & '!'", "1Ada22024-03-01!"),
+    ("COALESCE({missing_text}) & COALESCE({missing_text}, {name})", "Ada"),
+    ("{amount} / 4", 3.125),
+    ("DAYS_BETWEEN({signed}, DATE(2024, 3, 11)) - DAYS_BETWEEN({seen}, TODAY())", 9),
+    ("ROUND(0.285, 2) + ROUND(1.005, 2) + ROUND(-0.5) + ROUND(12.345678, 4)",
+     0.29 + 1.01 - 1 + 12.3457),
 ]
 
 

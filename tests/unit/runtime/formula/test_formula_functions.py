@@ -5,6 +5,7 @@ SQL, and every ``strict`` function gives NULL for a NULL argument."""
 from __future__ import annotations
 
 import itertools
+import random
 from datetime import UTC, date, datetime
 
 import pytest
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 
 from runtime.formula.checker import check
 from runtime.formula.errors import FormulaError
+from runtime.formula.fn_math import decimal_half_up, round_half_up
 from runtime.formula.types import FType
 from tests.unit.runtime.formula.formula_support import (
     REGISTRY,
@@ -147,3 +149,17 @@ def test_dates_do_not_follow_the_servers_date_style_or_time_zone(formula_db, sou
         formula_db.conn.execute(sa.text("SET LOCAL TimeZone = 'Asia/Shanghai'"))
         assert_agree(formula_db, source, LEAD, expected)
         savepoint.rollback()
+
+
+def test_round_half_up_takes_python_round_only_away_from_halves():
+    rng = random.Random(7)
+    values = [rng.uniform(-1e6, 1e6) / 10 ** rng.randrange(8) for _ in range(20_000)]
+    # halves in decimal, which doubles miss by a little either way
+    values += [(rng.randrange(-10**6, 10**6) + 0.5) / 10 ** places + nudge
+               for places in range(6) for nudge in (0.0, 1e-12, -1e-12) for _ in range(500)]
+    values += [2.675, 1.005, -0.5, 0.5, 1e300, -1e-300, 123456789.5, 2.51 * 5]
+    for value in values:
+        for places in (0, 1, 2, 4, 10):
+            expected = float(decimal_half_up(value, places))
+            got = round_half_up(value, places)
+            assert got == expected and str(got) == str(expected), (value, places)
