@@ -87,7 +87,7 @@ app/translations/%/LC_MESSAGES/messages.mo: app/translations/%/LC_MESSAGES/messa
 	$(VENV)/bin/pybabel -q compile -l $* -i $< -o $@
 
 translations-update: venv
-	$(VENV)/bin/pybabel -q extract -F babel.cfg -k N_ --no-location --sort-output \
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k N_ -k msg --no-location --sort-output \
 		-o app/translations/messages.pot .
 	$(VENV)/bin/pybabel -q update -i app/translations/messages.pot -d app/translations \
 		--width 100 --ignore-obsolete

@@ -10,6 +10,8 @@ from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from metadata.errors import Problem, TrellisError, pointer
+from metadata.messages import Message
+from runtime.forms.messages import translate
 
 log = logging.getLogger(__name__)
 MAX_DEPTH = 64  # documents and records need about ten levels
@@ -29,9 +31,18 @@ MESSAGES = {
 }
 
 
+def for_reader(problem: Problem) -> dict:
+    """A problem as JSON. The designers' pages call the API from the browser (a session, no
+    token): they get messages in their user's language; programs (tokens) get English."""
+    out = problem.as_dict()
+    if isinstance(problem.message, Message) and not request.headers.get("Authorization"):
+        out["message"] = translate(problem.message)
+    return out
+
+
 def error_response(status: int, problems: list[Problem] | None = None) -> Response:
     problems = problems or [Problem("", MESSAGES.get(status, "error"))]
-    response = jsonify({"errors": [p.as_dict() for p in problems]})
+    response = jsonify({"errors": [for_reader(p) for p in problems]})
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="trellis"'

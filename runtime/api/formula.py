@@ -7,14 +7,14 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 
 from metadata.errors import Problem, TrellisError
 from runtime.api.errors import json_body
 from runtime.fields.base import FieldValueError, label_text
 from runtime.forms.behaviour import Behaviour, evaluate
 from runtime.forms.formulas import Analysis, analyze_form, refs, with_result_types
-from runtime.forms.messages import ui_lang
+from runtime.forms.messages import translate, ui_lang
 from runtime.formula.checker import check
 from runtime.formula.errors import FormulaError
 from runtime.formula.python import compile_python
@@ -50,9 +50,10 @@ def register(bp: Blueprint, require: Callable) -> None:
         try:
             checked = check(source, analysis.scope, rt.functions, EXPECT[expect])
         except FormulaError as exc:
-            return jsonify({"ok": False, "error": exc.to_json()})
+            return jsonify({"ok": False, "error": {**exc.to_json(),
+                                                   "message": _reader(exc.message)}})
         answer: dict[str, Any] = {"ok": True, "type": str(checked.type),
-                                  "type_label": describe(checked.type),
+                                  "type_label": _reader(describe(checked.type)),
                                   "refs": sorted(refs(checked.node))}
         if sample is not None:
             record = sample_record(draft, analysis, sample, _forms(app_key))
@@ -62,6 +63,11 @@ def register(bp: Blueprint, require: Callable) -> None:
             value = evaluate(compile_python(checked, rt.clock.now, rt.functions), record)
             answer["value"] = value.isoformat() if isinstance(value, date | datetime) else value
         return jsonify(answer)
+
+
+def _reader(message: str) -> str:
+    """English for programs (tokens), the user's language for the designers' pages."""
+    return message if request.headers.get("Authorization") else translate(message)
 
 
 def _check_arguments(body: Any) -> tuple[str, str | None, dict | None]:
@@ -128,7 +134,8 @@ def field_list(draft: dict, analysis: Analysis, forms: dict[str, dict], lang: st
 
 
 def _entry(ref: str, label: str, ftype: FType) -> dict:
-    return {"ref": ref, "label": label or ref, "type": str(ftype), "type_label": describe(ftype)}
+    return {"ref": ref, "label": label or ref, "type": str(ftype),
+            "type_label": _reader(describe(ftype))}
 
 
 def sample_record(draft: dict, analysis: Analysis, sample: dict, forms: dict[str, dict]

@@ -11,6 +11,8 @@ import re
 
 from flask_babel import get_locale, gettext
 
+from metadata.messages import Message
+
 
 def ui_lang() -> str:
     """The UI language: "zh" or "en"."""
@@ -103,6 +105,8 @@ ROW = re.compile(r"^row (?P<row>\d+), (?P<sub>[a-z][a-z0-9_]*): (?P<message>.+)$
 
 def translate(message: str, sub_labels: dict[str, str] | None = None) -> str:
     """The message in the page's language when it is one the catalogue knows."""
+    if isinstance(message, Message):
+        return message.localized(gettext)
     if message in PLAIN:
         return gettext(message)
     row = ROW.match(message)

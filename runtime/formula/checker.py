@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from metadata.messages import Message, alternatives, msg
 from runtime.formula.ast import (
     MAX_DEPTH,
     Binary,
@@ -61,13 +62,14 @@ def check(formula: str | Node, scope: Scope, registry: FunctionRegistry,
     else:
         node = formula
         if depth(node) > MAX_DEPTH:
-            raise FormulaError(f"the formula is nested more than {MAX_DEPTH} levels deep")
+            raise FormulaError(msg("the formula is nested more than %(n)s levels deep",
+                                   n=MAX_DEPTH))
     checker = _Checker(scope, registry)
     try:
         result = checker.visit(node)
         if expected is not None and unify(expected, result) != expected:
-            raise _Problem(f"the formula must give {describe(expected)}, but it gives "
-                           f"{describe(result)}", node)
+            raise _Problem(msg("the formula must give %(expected)s, but it gives %(actual)s",
+                               expected=describe(expected), actual=describe(result)), node)
     except _Problem as problem:
         pos = problem.node.pos
         if source is not None:
@@ -95,9 +97,9 @@ class _Checker:
             case Call():
                 result = self.call(node)
             case ListLiteral():
-                raise _Problem("a list [...] can only follow IN or NOT IN", node)
+                raise _Problem(msg("a list [...] can only follow IN or NOT IN"), node)
             case _:
-                raise _Problem("unknown formula element", node)
+                raise _Problem(msg("unknown formula element"), node)
         self.types[id(node)] = result
         return result
 
@@ -106,25 +108,27 @@ class _Checker:
         sub_table = node.relation or node.key
         if sub_table in scope.rows:
             example = (f"SUM({{{node.path}}})" if node.relation else f"COUNT({{{node.key}}})")
-            raise _Problem(f"{{{node.path}}} belongs to the rows of the sub-table "
-                           f"{scope.rows[sub_table].label}: use it inside SUM, AVG or COUNT, "
-                           f"e.g. {example}", node)
+            raise _Problem(msg("{%(ref)s} belongs to the rows of the sub-table %(table)s: use "
+                               "it inside SUM, AVG or COUNT, e.g. %(example)s", ref=node.path,
+                               table=scope.rows[sub_table].label, example=example), node)
         if node.relation is not None:
             related = scope.related(node.relation)
             if related is None:
-                raise _Problem(f"{{{node.relation}}} is not a link to one record of another "
-                               f"form in {scope.label}", node)
+                raise _Problem(msg("{%(ref)s} is not a link to one record of another form in "
+                                   "%(form)s", ref=node.relation, form=scope.label), node)
             scope, prefix = related, node.relation + "."
         return self.lookup(node, scope, prefix)
 
     def lookup(self, node: FieldRef, scope: Scope, prefix: str) -> FType:
         if node.key in scope.fields:
             return scope.fields[node.key]
-        message = f"{{{prefix}{node.key}}} is not a field of {scope.label}"
         close = suggest(node.key, scope.fields)
         if close:
-            message += f" — did you mean {{{prefix}{close}}}?"
-        raise _Problem(message, node)
+            raise _Problem(msg("{%(ref)s} is not a field of %(form)s — did you mean "
+                               "{%(close)s}?", ref=prefix + node.key, form=scope.label,
+                               close=prefix + close), node)
+        raise _Problem(msg("{%(ref)s} is not a field of %(form)s", ref=prefix + node.key,
+                           form=scope.label), node)
 
     def rows(self, fn: Function, node: Node) -> FType:
         """The type of the argument of an aggregate: a sub-table or a field of its rows."""
@@ -135,7 +139,8 @@ class _Checker:
                 result = self.lookup(node, self.scope.rows[node.relation], node.relation + ".")
             self.types[id(node)] = result
             return result
-        raise _Problem(f"{fn.name} works on the rows of a sub-table: {fn.signature}", node)
+        raise _Problem(msg("%(name)s works on the rows of a sub-table: %(signature)s",
+                           name=fn.name, signature=fn.signature), node)
 
     def unary(self, node: Unary) -> FType:
         operand = self.visit(node.operand)
@@ -148,8 +153,9 @@ class _Checker:
     def need(self, node: Node, actual: FType, allowed: Iterable[FType], what: str) -> None:
         allowed = tuple(allowed)
         if actual != FType.NULL and actual not in allowed:
-            wanted = " or ".join(describe(t) for t in allowed if t != FType.NULL)
-            raise _Problem(f"{what} needs {wanted}, not {describe(actual)}", node)
+            wanted = alternatives([describe(t) for t in allowed if t != FType.NULL])
+            raise _Problem(msg("%(what)s needs %(wanted)s, not %(actual)s", what=what,
+                               wanted=wanted, actual=describe(actual)), node)
 
     def binary(self, node: Binary) -> FType:
         if node.op in ("IN", "NOT IN"):
@@ -171,10 +177,10 @@ class _Checker:
     def arithmetic(self, node: Binary, left: FType, right: FType) -> FType:
         for side, kind in ((node.left, left), (node.right, right)):
             if kind == FType.TEXT and node.op == "+":
-                raise _Problem("use & to join text, + only adds numbers", node)
+                raise _Problem(msg("use & to join text, + only adds numbers"), node)
             if kind in (FType.DATE, FType.DATETIME):
-                raise _Problem(f"'{node.op}' does not work on dates: use DATEADD, "
-                               "DAYS_BETWEEN or HOURS_BETWEEN", side)
+                raise _Problem(msg("'%(op)s' does not work on dates: use DATEADD, DAYS_BETWEEN "
+                                   "or HOURS_BETWEEN", op=node.op), side)
             self.need(side, kind, NUMERIC, f"'{node.op}'")
         if node.op == "/" or FType.NUMBER in (left, right):
             return FType.NUMBER
@@ -185,7 +191,8 @@ class _Checker:
         self.need(node.left, left, allowed, f"'{node.op}'")
         self.need(node.right, right, allowed, f"'{node.op}'")
         if not comparable(left, right):
-            raise _Problem(f"cannot compare {describe(left)} with {describe(right)}", node)
+            raise _Problem(msg("cannot compare %(left)s with %(right)s", left=describe(left),
+                               right=describe(right)), node)
         return FType.BOOLEAN
 
     def membership(self, node: Binary) -> FType:
@@ -193,33 +200,38 @@ class _Checker:
         right = node.right
         if isinstance(right, ListLiteral):
             if not right.items:
-                raise _Problem(f"the list after {node.op} is empty", right)
+                raise _Problem(msg("the list after %(op)s is empty", op=node.op), right)
             for item in right.items:
                 kind = self.visit(item)
                 if kind == FType.NULL:
-                    raise _Problem("NULL cannot be in a list: use ISBLANK(...) instead", item)
+                    raise _Problem(msg("NULL cannot be in a list: use ISBLANK(...) instead"),
+                                   item)
                 if not comparable(left, kind) or kind == FType.TEXT_LIST:
-                    raise _Problem(f"the list holds {describe(kind)}, which cannot be compared "
-                                   f"with {describe(left)}", item)
+                    raise _Problem(msg("the list holds %(kind)s, which cannot be compared with "
+                                       "%(left)s", kind=describe(kind), left=describe(left)),
+                                   item)
             self.types[id(right)] = left
             return FType.BOOLEAN
         kind = self.visit(right)
         if kind != FType.TEXT_LIST:
-            raise _Problem(f"{node.op} needs a list such as [\"a\", \"b\"] or a multi-select "
-                           "field after it", right)
+            raise _Problem(msg("%(op)s needs a list such as [\"a\", \"b\"] or a multi-select "
+                               "field after it", op=node.op), right)
         self.need(node.left, left, (FType.TEXT,), node.op)
         return FType.BOOLEAN
 
     def call(self, node: Call) -> FType:
         fn = self.registry.get(node.name)
         if fn is None:
-            message = f"{node.name} is not a known function"
             close = suggest(node.name.upper(), self.registry.names())
-            raise _Problem(message + (f" — did you mean {close}?" if close else ""), node)
+            if close:
+                raise _Problem(msg("%(name)s is not a known function — did you mean %(close)s?",
+                                   name=node.name, close=close), node)
+            raise _Problem(msg("%(name)s is not a known function", name=node.name), node)
         count = len(node.args)
         if count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
-            raise _Problem(f"{fn.name} takes {arity(fn.min_args, fn.max_args)}, not {count}: "
-                           f"{fn.signature}", node)
+            raise _Problem(msg("%(name)s takes %(arity)s, not %(count)s: %(signature)s",
+                               name=fn.name, arity=arity(fn.min_args, fn.max_args), count=count,
+                               signature=fn.signature), node)
         visit = (lambda arg: self.rows(fn, arg)) if fn.aggregate else self.visit
         types = [visit(arg) for arg in node.args]
         try:
@@ -229,12 +241,13 @@ class _Checker:
             raise _Problem(problem.message, where) from None
 
 
-def arity(low: int, high: int | None) -> str:
+def arity(low: int, high: int | None) -> Message:
     if high is None:
-        return f"at least {low} argument{'s' if low != 1 else ''}"
+        return (msg("at least 1 argument") if low == 1
+                else msg("at least %(n)s arguments", n=low))
     if low == high:
-        return f"{low} argument{'s' if low != 1 else ''}"
-    return f"{low} to {high} arguments"
+        return msg("1 argument") if low == 1 else msg("%(n)s arguments", n=low)
+    return msg("%(low)s to %(high)s arguments", low=low, high=high)
 
 
 def literal_type(value: object) -> FType:

@@ -12,6 +12,7 @@ from importlib import resources
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
+from metadata.messages import Message, msg
 from runtime.formula.ast import (
     MAX_DEPTH,
     Binary,
@@ -49,8 +50,8 @@ class _Builder(Transformer):
     def _make(self, node: Node, *parts: Built) -> Built:
         level = 1 + max((d for _, d in parts), default=0)
         if level > MAX_DEPTH:
-            raise _Located(f"the formula is nested more than {MAX_DEPTH} levels deep",
-                           node.pos)
+            raise _Located(msg("the formula is nested more than %(n)s levels deep",
+                               n=MAX_DEPTH), node.pos)
         return node, level
 
     def number(self, children: list[Token]) -> Built:
@@ -58,7 +59,8 @@ class _Builder(Transformer):
         text = str(tok)
         value: int | float = float(text) if any(c in text for c in ".eE") else int(text)
         if abs(value) > INT_LIMIT:
-            raise _Located(f"the number {text} is too large", tok.start_pos)
+            raise _Located(msg("the number %(number)s is too large", number=text),
+                           tok.start_pos)
         return self._make(Literal(tok.start_pos, value))
 
     def string(self, children: list[Token]) -> Built:
@@ -81,10 +83,10 @@ class _Builder(Transformer):
         (tok,) = children
         parts = [p.strip() for p in tok[1:-1].split(".")]
         if not parts[-1] or not parts[0]:
-            raise _Located(f"{tok} does not name a field", tok.start_pos)
+            raise _Located(msg("%(ref)s does not name a field", ref=str(tok)), tok.start_pos)
         if len(parts) > 2:
-            raise _Located(f"{tok} goes more than one step through related forms; only "
-                           "{relation.field} is allowed", tok.start_pos)
+            raise _Located(msg("%(ref)s goes more than one step through related forms; only "
+                               "{relation.field} is allowed", ref=str(tok)), tok.start_pos)
         relation, key = (parts[0], parts[1]) if len(parts) == 2 else (None, parts[0])
         return self._make(FieldRef(tok.start_pos, key, relation))
 
@@ -160,11 +162,11 @@ def _parser() -> Lark:
 def parse(source: str) -> Node:
     """The AST of ``source``; a FormulaError tells what is wrong and where."""
     if not isinstance(source, str):
-        raise FormulaError("a formula must be text")
+        raise FormulaError(msg("a formula must be text"))
     if len(source) > MAX_SOURCE:
-        raise FormulaError(f"the formula is longer than {MAX_SOURCE} characters")
+        raise FormulaError(msg("the formula is longer than %(n)s characters", n=MAX_SOURCE))
     if not source.strip():
-        raise FormulaError("the formula is empty", 0, 1, 1)
+        raise FormulaError(msg("the formula is empty"), 0, 1, 1)
     try:
         node, _ = _parser().parse(source)
     except _Located as exc:
@@ -176,26 +178,30 @@ def parse(source: str) -> Node:
     return node
 
 
-def where(source: str, position: int) -> str:
+def where(source: str, position: int) -> Message:
     """``column 12``, or ``line 2, column 3`` in a formula of several lines."""
     err = FormulaError.at("", source, position)
-    return f"line {err.line}, column {err.column}" if "\n" in source else f"column {err.column}"
+    if "\n" in source:
+        return msg("line %(line)s, column %(column)s", line=err.line, column=err.column)
+    return msg("column %(column)s", column=err.column)
 
 
-def _fail(message: str, source: str, position: int) -> FormulaError:
-    return FormulaError.at(f"{message} at {where(source, position)}", source, position)
+def _fail(message: Message, source: str, position: int) -> FormulaError:
+    return FormulaError.at(msg("%(problem)s at %(where)s", problem=message,
+                               where=where(source, position)), source, position)
 
 
 def _character_error(source: str, position: int) -> FormulaError:
     char = source[position]
     if char in QUOTES:
-        return _fail("unclosed string: the text starting here has no closing quote", source,
-                     position)
+        return _fail(msg("unclosed string: the text starting here has no closing quote"),
+                     source, position)
     if char == "{":
-        return _fail("unclosed field reference: '{' has no matching '}'", source, position)
+        return _fail(msg("unclosed field reference: '{' has no matching '}'"), source,
+                     position)
     if char == "}":
-        return _fail("'}' has no matching '{'", source, position)
-    return _fail(f"unknown character '{char}'", source, position)
+        return _fail(msg("'}' has no matching '{'"), source, position)
+    return _fail(msg("unknown character '%(char)s'", char=char), source, position)
 
 
 def _tokens_before(source: str, position: int) -> list[Token]:
@@ -219,22 +225,27 @@ def _token_error(source: str, exc: UnexpectedToken) -> FormulaError:
     position = len(source.rstrip()) if at_end else tok.start_pos
     before = _tokens_before(source, position)
     prev = before[-1] if before else None
-    found = "" if at_end else f", found '{tok}'"
     if prev is not None and prev.type == "NAME" and "LPAR" in exc.expected:
-        return _fail(f"'{prev}' is not a value: write a field as {{{prev}}}, text in quotes "
-                     f"(\"{prev}\") or a function call as {prev}(...)", source, prev.start_pos)
+        return _fail(msg("'%(name)s' is not a value: write a field as {%(name)s}, text in "
+                         "quotes (\"%(name)s\") or a function call as %(name)s(...)",
+                         name=str(prev)), source, prev.start_pos)
     if exc.expected & VALUE_STARTS and tok.type not in VALUE_STARTS:
         if prev is None:
-            return _fail(f"the formula must start with a value, not '{tok}'", source, position)
+            return _fail(msg("the formula must start with a value, not '%(token)s'",
+                             token=str(tok)), source, position)
         if prev.type not in OPENERS or at_end:
-            return _fail(f"expected a value after '{prev}'{found}", source, prev.start_pos)
+            message = (msg("expected a value after '%(prev)s'", prev=str(prev)) if at_end
+                       else msg("expected a value after '%(prev)s', found '%(token)s'",
+                                prev=str(prev), token=str(tok)))
+            return _fail(message, source, prev.start_pos)
     opener = _unclosed(before)
     if at_end and opener is not None:
         closer = ")" if opener.type == "LPAR" else "]"
-        return _fail(f"missing '{closer}' to close the '{opener}'", source, opener.start_pos)
+        return _fail(msg("missing '%(closer)s' to close the '%(opener)s'", closer=closer,
+                         opener=str(opener)), source, opener.start_pos)
     if tok.type in OPENERS.values() and (opener is None or OPENERS[opener.type] != tok.type):
-        return _fail(f"'{tok}' has nothing to close", source, position)
+        return _fail(msg("'%(token)s' has nothing to close", token=str(tok)), source, position)
     if at_end:
-        return _fail("the formula ends too early", source, position)
-    return _fail(f"unexpected '{tok}' — is an operator or a comma missing before it?", source,
-                 position)
+        return _fail(msg("the formula ends too early"), source, position)
+    return _fail(msg("unexpected '%(token)s' — is an operator or a comma missing before it?",
+                     token=str(tok)), source, position)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from metadata.messages import Message, msg
+
 
 class FType(StrEnum):
     TEXT = "text"
@@ -24,14 +26,14 @@ NUMERIC = frozenset({FType.INTEGER, FType.NUMBER})
 ORDERED = frozenset({FType.TEXT, FType.INTEGER, FType.NUMBER, FType.DATE, FType.DATETIME})
 
 DESCRIPTIONS = {
-    FType.TEXT: "text", FType.INTEGER: "a whole number", FType.NUMBER: "a number",
-    FType.BOOLEAN: "TRUE/FALSE", FType.DATE: "a date", FType.DATETIME: "a date and time",
-    FType.TEXT_LIST: "a list of choices", FType.ROWS: "the rows of a sub-table",
-    FType.NULL: "NULL",
+    FType.TEXT: msg("text"), FType.INTEGER: msg("a whole number"), FType.NUMBER: msg("a number"),
+    FType.BOOLEAN: msg("TRUE/FALSE"), FType.DATE: msg("a date"),
+    FType.DATETIME: msg("a date and time"), FType.TEXT_LIST: msg("a list of choices"),
+    FType.ROWS: msg("the rows of a sub-table"), FType.NULL: msg("NULL"),
 }
 
 
-def describe(ftype: FType) -> str:
+def describe(ftype: FType) -> Message:
     return DESCRIPTIONS[ftype]
 
 
