@@ -147,7 +147,7 @@ class _Checker:
         if node.op == "NOT":
             self.need(node.operand, operand, (FType.BOOLEAN,), "NOT")
             return FType.BOOLEAN
-        self.need(node.operand, operand, NUMERIC, "a minus sign")
+        self.need(node.operand, operand, NUMERIC, msg("a minus sign"))
         return FType.INTEGER if operand == FType.NULL else operand
 
     def need(self, node: Node, actual: FType, allowed: Iterable[FType], what: str) -> None:
