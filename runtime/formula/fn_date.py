@@ -1,7 +1,8 @@
 """Date functions: TODAY, NOW, DATE, YEAR, MONTH, DAY, WEEKDAY, DATEADD, DAYS_BETWEEN,
 MONTHS_BETWEEN, YEARS_BETWEEN, HOURS_BETWEEN.
 
-Date-times are UTC and whole seconds on both sides. TODAY is the UTC date of the clock.
+Date-times are UTC and whole seconds on both sides. TODAY is the date of the clock in the
+installation's time zone (``CallContext.tz``): in Shanghai, 2026-01-01T20:00Z is 2026-01-02.
 """
 
 from __future__ import annotations
@@ -33,18 +34,19 @@ def as_date(value: date) -> date:
 
 class Today(Function):
     name, aliases, signature = "TODAY", ("今天",), "TODAY()"
-    description = "Today's date (UTC)."
+    description = ("Today's date where the business is: in the installation's time zone "
+                   "(Asia/Shanghai unless configured otherwise), not UTC.")
     min_args, max_args = 0, 0
 
     def result_type(self, types, nodes):
         return FType.DATE
 
     def python(self, fns, call):
-        now = call.now
-        return lambda record: now().date()
+        now, tz = call.now, call.tz
+        return lambda record: now().astimezone(tz).date()
 
     def to_sql(self, args, call):
-        return sqlparts.date_literal(call.now().date(), call.dialect)
+        return sqlparts.date_literal(call.now().astimezone(call.tz).date(), call.dialect)
 
 
 class Now(Function):

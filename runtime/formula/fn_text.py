@@ -192,7 +192,11 @@ class Substitute(Function):
         return capped(text.replace(old, new)) if old else text
 
     def to_sql(self, args, call):
-        return sa.func.replace(*args)
+        replaced = sa.func.replace(*args)
+        if call.dialect == sqlparts.PG:
+            return replaced
+        # SQLite's replace gives the text back for an empty old text, even when new is NULL
+        return sa.case((args[2].is_(None), sa.null()), else_=replaced)
 
 
 class Replace(Function):

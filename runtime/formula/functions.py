@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -41,6 +41,7 @@ class CallContext:
     types: Sequence[FType]
     now: Callable[[], datetime]
     dialect: str = ""  # "sqlite" or "postgresql" when compiling to SQL
+    tz: tzinfo = UTC  # the installation's time zone: the one TODAY() gives the date in
 
     def literal(self, index: int) -> bool:
         """Whether argument ``index`` is written as a constant (its value: ``value(index)``);

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -36,13 +36,13 @@ READY = {FType.NUMBER: (int, float), FType.DATE: (date,)}  # classes read_value 
 
 
 def compile_python(checked: Checked, now: Callable[[], datetime] | None = None,
-                   registry: FunctionRegistry | None = None) -> Fn:
+                   registry: FunctionRegistry | None = None, tz: tzinfo = UTC) -> Fn:
     """A closure computing the formula over a record mapping; ``registry`` defaults to the one
-    the formula was checked with."""
+    the formula was checked with; ``tz`` is the time zone TODAY() gives the date in."""
     registry = registry or checked.registry
     if registry is None:
         raise ValueError("compile_python needs the registry the formula was checked with")
-    compiler = _Compiler(checked, now or Clock().now, registry)
+    compiler = _Compiler(checked, now or Clock().now, registry, tz)
     return compiler.compile(checked.node)
 
 
@@ -65,10 +65,11 @@ def read_value(value: Any, ftype: FType) -> Any:
 
 class _Compiler:
     def __init__(self, checked: Checked, now: Callable[[], datetime],
-                 registry: FunctionRegistry):
+                 registry: FunctionRegistry, tz: tzinfo):
         self.checked = checked
         self.now = now
         self.registry = registry
+        self.tz = tz
 
     def compile(self, node: Node) -> Fn:
         match node:
@@ -178,7 +179,8 @@ class _Compiler:
 
     def call(self, node: Call) -> Fn:
         fn = self.registry.get(node.name)
-        context = CallContext(node.args, [self.checked.type_of(a) for a in node.args], self.now)
+        context = CallContext(node.args, [self.checked.type_of(a) for a in node.args], self.now,
+                              tz=self.tz)
         return fn.python([self.compile(arg) for arg in node.args], context)
 
 

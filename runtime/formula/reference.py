@@ -39,6 +39,14 @@ Empty values: arithmetic, comparisons and most functions give NULL when an input
 leave empty values out (a sub-table without rows: SUM 0, AVG NULL, COUNT 0); a date moved
 before year 1 or after 9999 is NULL. Errors name the position: *expected a value after '+' at
 column 12*, *{employes} is not a field of 联系人 — did you mean {employees}?*
+
+Dates and times: a date and time is an instant, kept in UTC to the second; `NOW()` is the
+current instant. `TODAY()` is today's date in the installation's time zone
+(`BABEL_DEFAULT_TIMEZONE`, Asia/Shanghai unless configured otherwise): at 07:00 in Shanghai it
+is already the new day, while in UTC it is still the day before. A date does not compare with a
+date and time: `{due} = TODAY()` works for a date field, not for a date-and-time field.
+Elsewhere dates and times are UTC: a date and time read as a date (YEAR, DAYS_BETWEEN, TEXT,
+...) gives its UTC date, and a date read as a date and time starts at midnight UTC.
 """
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import Grouping
@@ -59,14 +59,16 @@ def related_column(target: sa.FromClause, column: str, link: sa.ColumnElement,
 def compile_sql(checked: Checked, columns: Mapping[str, sa.ColumnElement], dialect: str,
                 now: Callable[[], datetime] | None = None,
                 registry: FunctionRegistry | None = None,
-                children: Mapping[str, ChildRows] | None = None) -> sa.ColumnElement:
+                children: Mapping[str, ChildRows] | None = None, tz: tzinfo = UTC
+                ) -> sa.ColumnElement:
     """The formula as an expression typed with its result's SQL type; ``registry`` defaults
-    to the one the formula was checked with."""
+    to the one the formula was checked with; ``tz`` is the time zone TODAY() gives the date
+    in."""
     registry = registry or checked.registry
     if registry is None:
         raise ValueError("compile_sql needs the function registry the formula was checked with")
     compiler = _Compiler(checked, columns, dialect, now or Clock().now, registry,
-                         children or {})
+                         children or {}, tz)
     expression = compiler.compile(checked.node)
     # a Grouping, because type_coerce of a bare literal would change how the literal is bound
     return sa.type_coerce(Grouping(expression), sqlparts.sql_type(checked.type))
@@ -75,13 +77,14 @@ def compile_sql(checked: Checked, columns: Mapping[str, sa.ColumnElement], diale
 class _Compiler:
     def __init__(self, checked: Checked, columns: Mapping[str, sa.ColumnElement], dialect: str,
                  now: Callable[[], datetime], registry: FunctionRegistry,
-                 children: Mapping[str, ChildRows]):
+                 children: Mapping[str, ChildRows], tz: tzinfo):
         self.checked = checked
         self.columns = columns
         self.dialect = dialect
         self.now = now
         self.registry = registry
         self.children = children
+        self.tz = tz
 
     def type_of(self, node: Node) -> FType:
         return self.checked.type_of(node)
@@ -179,7 +182,7 @@ class _Compiler:
             if folded is not None:
                 return folded
         context = CallContext(node.args, [self.type_of(a) for a in node.args], self.now,
-                              self.dialect)
+                              self.dialect, self.tz)
         if fn.aggregate:
             return self.aggregate(fn, node, context)
         result = self.type_of(node)

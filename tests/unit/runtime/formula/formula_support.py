@@ -7,7 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 import pytest
@@ -81,13 +81,16 @@ class FormulaDatabase:
                                      related_column(self.companies, key, self.leads.c.company))
         return own
 
-    def expression(self, source: str, join: bool = False) -> sa.ColumnElement:
+    def expression(self, source: str, join: bool = False, now: datetime = NOW,
+                   tz: tzinfo = UTC) -> sa.ColumnElement:
         checked = check(source, SCOPE, REGISTRY)
-        return compile_sql(checked, self.field_columns(join), self.dialect, now=lambda: NOW,
-                           children={"items": ChildRows(self.items, self.leads.c.id)})
+        return compile_sql(checked, self.field_columns(join), self.dialect, now=lambda: now,
+                           children={"items": ChildRows(self.items, self.leads.c.id)}, tz=tz)
 
-    def value(self, source: str, record: dict, join: bool = False) -> Any:
-        """The formula evaluated by the database over ``record`` (stored for the query only)."""
+    def value(self, source: str, record: dict, join: bool = False, now: datetime = NOW,
+              tz: tzinfo = UTC) -> Any:
+        """The formula evaluated by the database over ``record`` (stored for the query only),
+        the clock at ``now`` in time zone ``tz``."""
         with self.conn.begin_nested() as savepoint:
             self.store(record)
             if join:
@@ -95,7 +98,7 @@ class FormulaDatabase:
                                               self.companies.c.id == self.leads.c.company)
             else:
                 origin = self.leads
-            query = sa.select(self.expression(source, join)).select_from(origin)
+            query = sa.select(self.expression(source, join, now, tz)).select_from(origin)
             result = normal(self.conn.execute(query).scalar_one())
             savepoint.rollback()
         return result
@@ -140,8 +143,8 @@ def formula_database(kind: str) -> Iterator[FormulaDatabase]:
         engine.dispose()
 
 
-def python_value(source: str, record: dict) -> Any:
-    return compile_python(check(source, SCOPE, REGISTRY), now=lambda: NOW)(record)
+def python_value(source: str, record: dict, now: datetime = NOW, tz: tzinfo = UTC) -> Any:
+    return compile_python(check(source, SCOPE, REGISTRY), now=lambda: now, tz=tz)(record)
 
 
 def stored(record: dict) -> dict:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import random
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -29,6 +30,7 @@ CASES = [
     ("MID('abc', 0, 1)", None),
     ("MID('abc', 1, -1)", None),
     ("SUBSTITUTE('a-b-c', '-', '+') & SUBSTITUTE('abc', '', 'x')", "a+b+cabc"),
+    ("SUBSTITUTE('ab', '', MID('a', 0, 1))", None),
     ("REPLACE('abcdef', 2, 3, 'XY') & REPLACE('ab', 5, 1, '!')", "aXYefab!"),
     ("REPLACE('abc', 0, 1, 'x')", None),
     ("VALUE(' -12.5 ') + VALUE('+.5') + VALUE('7.')", -5.0),
@@ -133,6 +135,29 @@ def test_strict_functions_give_null_for_a_null_argument(formula_db, source):
     assert python_value(source, {}) is None
     if REGISTRY.get(source.partition("(")[0]).sql:
         assert formula_db.value(source, {}) is None
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+EVENING = datetime(2026, 1, 1, 20, tzinfo=UTC)  # 04:00 on 2026-01-02 in Shanghai
+
+
+@pytest.mark.parametrize("source, tz, expected", [
+    ("TODAY()", UTC, date(2026, 1, 1)),
+    ("TODAY()", SHANGHAI, date(2026, 1, 2)),
+    ("今天() = DATE(2026, 1, 2) AND DAYS_BETWEEN({signed}, TODAY()) = 1", SHANGHAI, True),
+    ("DATEADD(TODAY(), 1, 'month') & '/' & WEEKDAY(TODAY())", SHANGHAI, "2026-02-02/5"),
+    ("NOW()", SHANGHAI, EVENING),  # an instant, whatever the time zone
+    ("DAYS_BETWEEN({seen}, NOW())", SHANGHAI, 0),
+])
+def test_today_is_the_date_in_the_installations_time_zone(formula_db, source, tz, expected):
+    record = {"signed": date(2026, 1, 1), "seen": datetime(2026, 1, 1, 9, tzinfo=UTC)}
+    assert python_value(source, record, EVENING, tz) == expected
+    assert formula_db.value(source, record, now=EVENING, tz=tz) == expected
+
+
+def test_a_date_and_time_does_not_compare_with_today():
+    with pytest.raises(FormulaError):
+        check("{seen} = TODAY()", SCOPE, REGISTRY)
 
 
 @pytest.mark.parametrize("source, expected", [
