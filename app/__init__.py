@@ -32,7 +32,8 @@ def create_app(test_config: dict | None = None) -> Flask:
                       fields=build_field_registry(), clock=Clock(),
                       upload_dir=Path(app.config["UPLOAD_DIR"]),
                       settings={"max_json_bytes": app.config["MAX_JSON_BYTES"],
-                                "upload_max_mb": app.config["UPLOAD_MAX_MB"]})
+                                "upload_max_mb": app.config["UPLOAD_MAX_MB"],
+                                "timezone": app.config["BABEL_DEFAULT_TIMEZONE"]})
     app.extensions["trellis"] = runtime
 
     from app import auth, cli, shell, web

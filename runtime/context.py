@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
@@ -54,6 +55,8 @@ class Runtime:
         self.schemas = build_schemas(self.fields)
         self.validators = Validators(self.schemas)
         self.functions = build_function_registry()
+        # the installation's time zone: TODAY() in formulas is the date there
+        self.timezone = ZoneInfo(self.settings.get("timezone", "UTC"))
         self.store = DocumentStore(self.validators, self.fields, self.clock.now,
                                    document_formulas(self.functions))
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -79,7 +82,7 @@ class Runtime:
         analysis = analyze_form(body, self.published_forms(session, app_key).get, self.fields,
                                 self.functions, version.formulas)
         behaviour = Behaviour(body["fields"], self.fields, analysis, self.functions,
-                              self.clock.now)
+                              self.clock.now, self.timezone)
         plan = compile_plan(app_key, form_key, doc.published_version, body, table.table_name,
                             table.fields, self.fields, behaviour)
         plan.plan_of = lambda s, key: self.plan(s, app_key, key)

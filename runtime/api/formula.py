@@ -58,9 +58,10 @@ def register(bp: Blueprint, require: Callable) -> None:
         if sample is not None:
             record = sample_record(draft, analysis, sample, _forms(app_key))
             behaviour = Behaviour(draft["fields"], rt.fields, analysis, rt.functions,
-                                  rt.clock.now)
+                                  rt.clock.now, rt.timezone)
             behaviour.calculate(record)
-            value = evaluate(compile_python(checked, rt.clock.now, rt.functions), record)
+            value = evaluate(compile_python(checked, rt.clock.now, rt.functions, rt.timezone),
+                             record)
             answer["value"] = value.isoformat() if isinstance(value, date | datetime) else value
         return jsonify(answer)
 

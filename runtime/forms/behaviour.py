@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from metadata.errors import Problem, pointer
@@ -58,13 +58,15 @@ class FormState:
 
 class Behaviour:
     def __init__(self, fields: list[dict], types: Mapping[str, FieldType], analysis: Analysis,
-                 registry: FunctionRegistry, now: Callable[[], datetime]):
+                 registry: FunctionRegistry, now: Callable[[], datetime], tz: tzinfo = UTC):
         self.by_key = {f["key"]: f for f in fields}
+        self.timezone = tz  # the one TODAY() gives the date in (list filters use it too)
         self.types = types
         self.rules: dict[str, FieldRules] = {}
         self.related_paths = frozenset(path for checked in analysis.checked.values()
                                        for path in refs(checked.node) if "." in path)
-        compiled = {p: compile_python(c, now, registry) for p, c in analysis.checked.items()}
+        compiled = {p: compile_python(c, now, registry, tz)
+                    for p, c in analysis.checked.items()}
         by_pointer = {s.pointer: s for s in analysis.sites}
         for ptr, fn in compiled.items():
             site = by_pointer[ptr]

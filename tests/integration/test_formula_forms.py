@@ -5,6 +5,7 @@ formulas, formula filters, and the editor's formula endpoints."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
@@ -187,7 +188,7 @@ def test_readonly_if_is_judged_on_the_stored_record(crm):
 
 def test_default_formula_fills_in_missing_values_only(crm, runtime):
     lead = create(crm)
-    today = runtime.clock.now().date()
+    today = runtime.clock.now().astimezone(runtime.timezone).date()  # TODAY() is local
     assert lead["next_call"] == (today + __import__("datetime").timedelta(days=3)).isoformat()
     assert create(crm, next_call="2030-01-01")["next_call"] == "2030-01-01"
     assert create(crm, next_call=None)["next_call"] is None
@@ -226,6 +227,15 @@ def test_the_filter_parameter_takes_a_formula(crm):
     assert listing(crm, "{employees} > 500")["total"] == 1
     # JSON filters keep working beside formulas
     assert names(json.dumps({"name": "big"})) == ["big"]
+
+
+def test_today_is_the_date_in_the_installations_time_zone(crm, runtime):
+    runtime.clock.set(datetime(2026, 1, 1, 20, tzinfo=UTC))  # 04:00 on 2 January in Shanghai
+    create(crm, name="due", signed_on="2026-01-02")
+    create(crm, name="yesterday", signed_on="2026-01-01")
+    found = listing(crm, "{signed_on} = TODAY()")["records"]
+    assert [r["name"] for r in found] == ["due"]
+    assert create(crm, name="new")["next_call"] == "2026-01-05"  # DATEADD(TODAY(), 3)
 
 
 def test_a_bad_formula_filter_is_an_error_with_its_place(crm):
