@@ -39,7 +39,8 @@ def draft_plan(rt: Runtime, session: Session, app_key: str, form_key: str, doc: 
     if analysis.problems:
         raise InvalidDocument(analysis.problems)
     body = with_result_types(doc, analysis)
-    behaviour = Behaviour(body["fields"], rt.fields, analysis, rt.functions, rt.clock.now)
+    behaviour = Behaviour(body["fields"], rt.fields, analysis, rt.functions, rt.clock.now,
+                          rt.timezone)
     layout = [layout_entry(f) for f in body["fields"]]
     plan = compile_plan(app_key, form_key, 0, body, PREVIEW_TABLE, layout, rt.fields,
                         behaviour)

@@ -86,7 +86,7 @@ class Runtime:
         plan = compile_plan(app_key, form_key, doc.published_version, body, table.table_name,
                             table.fields, self.fields, behaviour)
         plan.plan_of = lambda s, key: self.plan(s, app_key, key)
-        plan.scope, plan.functions = analysis.scope, self.functions
+        plan.scope, plan.functions, plan.timezone = analysis.scope, self.functions, self.timezone
         with self._lock:
             self._plans[cache_key] = plan
         return plan

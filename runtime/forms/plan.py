@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from typing import Any
 
 import marshmallow as ma
@@ -37,6 +38,7 @@ class FormPlan:
     # what formula filters over this form's records check and compile against (runtime-set)
     scope: Scope | None = None
     functions: FunctionRegistry | None = None
+    timezone: tzinfo = UTC  # the one TODAY() gives the date in
     fields: list[dict] = field(init=False)
     by_key: dict[str, dict] = field(init=False)
     archived: frozenset[str] = field(init=False)

@@ -6,8 +6,6 @@ one hop away (``{company.city}``) are read through a correlated subquery on the 
 
 from __future__ import annotations
 
-from datetime import UTC
-
 import sqlalchemy as sa
 
 from metadata.errors import InvalidDocument, Problem, TrellisError
@@ -34,7 +32,7 @@ def formula_clause(records, source: str, at: str) -> sa.ColumnElement[bool]:
         columns = formula_columns(records, paths)
         return compile_sql(checked, columns, records.conn.dialect.name, lambda: records.now,
                            plan.functions, children=sub_table_rows(records, paths),
-                           tz=plan.behaviour.timezone if plan.behaviour else UTC)
+                           tz=plan.timezone)
     except FormulaError as exc:
         where = None if exc.position is None else {"position": exc.position, "line": exc.line,
                                                    "column": exc.column}

@@ -236,6 +236,13 @@ def test_today_is_the_date_in_the_installations_time_zone(crm, runtime):
     found = listing(crm, "{signed_on} = TODAY()")["records"]
     assert [r["name"] for r in found] == ["due"]
     assert create(crm, name="new")["next_call"] == "2026-01-05"  # DATEADD(TODAY(), 3)
+    # a form without formulas of its own filters in the same time zone
+    publish(crm, form_doc("visit", [field("day", "date")]))
+    for day in ("2026-01-01", "2026-01-02"):
+        crm.ok("POST", "/apps/crm/forms/visit/records", json={"day": day}, status=201)
+    found = crm.ok("GET", "/apps/crm/forms/visit/records?filter="
+                   + quote("{day} = TODAY()"))["records"]
+    assert [r["day"] for r in found] == ["2026-01-02"]
 
 
 def test_a_bad_formula_filter_is_an_error_with_its_place(crm):
