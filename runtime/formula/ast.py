@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from metadata.messages import msg
 from runtime.formula.errors import FormulaError
 
 MAX_DEPTH = 64  # nesting of nodes; deeper formulas are refused when parsed or loaded
@@ -137,13 +138,14 @@ def depth(node: Node) -> int:
 def from_json(data: Any, _level: int = 1) -> Node:
     """Rebuild a node from ``to_json`` output; malformed or too deep input raises FormulaError."""
     if _level > MAX_DEPTH:
-        raise FormulaError(f"the formula is nested more than {MAX_DEPTH} levels deep")
+        raise FormulaError(msg("the formula is nested more than %(n)s levels deep",
+                               n=MAX_DEPTH))
     try:
         return _from_json(data, _level)
     except FormulaError:
         raise
     except (KeyError, TypeError, AttributeError, ValueError):
-        raise FormulaError("the stored formula is malformed") from None
+        raise FormulaError(msg("the stored formula is malformed")) from None
 
 
 def _from_json(data: dict, level: int) -> Node:

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from metadata.messages import msg
 from runtime.formula import sqlparts
 from runtime.formula.ast import FieldRef
 from runtime.formula.functions import CallContext, Fn, Function, expect
@@ -53,7 +54,7 @@ class Sum(Aggregate):
     description = "The total of a number field over the rows of a sub-table (0 without rows)."
 
     def result_type(self, types, nodes):
-        expect(types, 0, NUMERIC, "the field added up by SUM")
+        expect(types, 0, NUMERIC, msg("the field added up by SUM"))
         return types[0]
 
     def python(self, fns, call):
@@ -74,7 +75,7 @@ class Avg(Aggregate):
                    "empty values (NULL without any).")
 
     def result_type(self, types, nodes):
-        expect(types, 0, NUMERIC, "the field averaged by AVG")
+        expect(types, 0, NUMERIC, msg("the field averaged by AVG"))
         return FType.NUMBER
 
     def total(self, values):

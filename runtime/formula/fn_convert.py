@@ -23,10 +23,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from metadata.messages import msg
 from runtime.formula import sqlparts
 from runtime.formula.ast import Literal
 from runtime.formula.fn_math import decimal_half_up
-from runtime.formula.functions import ArgumentProblem, Function, expect, strict
+from runtime.formula.functions import ArgumentProblem, Function, argument_of, expect, strict
 from runtime.formula.types import NUMERIC, FType
 
 NUMBER_FORMAT = re.compile(r"(?P<group>#,##)?0(?:\.(?P<places>0{1,10}))?(?P<percent>%?)")
@@ -89,25 +90,28 @@ class Text(Function):
     min_args, max_args = 2, 2
 
     def result_type(self, types, nodes):
-        expect(types, 0, (*NUMERIC, FType.DATE, FType.DATETIME), "the value of TEXT")
+        expect(types, 0, (*NUMERIC, FType.DATE, FType.DATETIME), argument_of("value", "TEXT"))
         self.parse_format(types[0], nodes[1])
         return FType.TEXT
 
     def parse_format(self, kind: FType, node) -> NumberFormat | list[str]:
         text = node.value if isinstance(node, Literal) and isinstance(node.value, str) else None
         if text is None:
-            raise ArgumentProblem("the format of TEXT must be written in quotes, e.g. "
-                                  '"0.00" or "YYYY-MM-DD"', 1)
+            raise ArgumentProblem(msg("the format of TEXT must be written in quotes, e.g. "
+                                      '"0.00" or "YYYY-MM-DD"'), 1)
         if kind in (*NUMERIC, FType.NULL) and (fmt := number_format(text)) is not None:
             return fmt
         allowed = DATE_FORMATS + (TIME_FORMATS if kind in (FType.DATETIME, FType.NULL) else ())
         if kind not in NUMERIC and text in allowed:
             return DATE_TOKENS.findall(text)
         if kind in NUMERIC:
-            raise ArgumentProblem(f'"{text}" is not a number format: use e.g. "0", "0.00", '
-                                  '"#,##0.00" or "0.0%"', 1)
-        raise ArgumentProblem(f'"{text}" is not a {"date" if kind == FType.DATE else "time"} '
-                              f"format: use one of {', '.join(allowed)}", 1)
+            raise ArgumentProblem(msg('"%(text)s" is not a number format: use e.g. "0", '
+                                      '"0.00", "#,##0.00" or "0.0%%"', text=text), 1)
+        if kind == FType.DATE:
+            raise ArgumentProblem(msg('"%(text)s" is not a date format: use one of %(formats)s',
+                                      text=text, formats=", ".join(allowed)), 1)
+        raise ArgumentProblem(msg('"%(text)s" is not a time format: use one of %(formats)s',
+                                  text=text, formats=", ".join(allowed)), 1)
 
     def python(self, fns, call):
         fmt = self.parse_format(call.types[0], call.nodes[1])
@@ -132,7 +136,7 @@ class Value(Function):
                    'not such a number ("1,000", "1e3" and "" are not).')
 
     def result_type(self, types, nodes):
-        expect(types, 0, (FType.TEXT,), "the text of VALUE")
+        expect(types, 0, (FType.TEXT,), argument_of("text", "VALUE"))
         return FType.NUMBER
 
     def evaluate(self, text: str) -> Any:

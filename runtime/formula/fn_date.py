@@ -14,9 +14,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from metadata.messages import msg
 from runtime.formula import sqldates, sqlparts
 from runtime.formula.ast import Literal
-from runtime.formula.functions import ArgumentProblem, Function, expect, strict
+from runtime.formula.functions import ArgumentProblem, Function, argument_of, expect, strict
 from runtime.formula.types import FType
 
 MOMENTS = (FType.DATE, FType.DATETIME)
@@ -73,9 +74,9 @@ def constant_date(nodes) -> date:
         if len(values) == 3 and all(type(v) is int for v in values):
             return date(*values)
     except ValueError as exc:
-        raise ArgumentProblem(f"DATE: {exc}") from None
-    raise ArgumentProblem('DATE takes a date written as DATE("2024-03-05") or '
-                          "DATE(2024, 3, 5)")
+        raise ArgumentProblem(msg("DATE: %(error)s", error=str(exc))) from None
+    raise ArgumentProblem(msg('DATE takes a date written as DATE("2024-03-05") or '
+                              "DATE(2024, 3, 5)"))
 
 
 class Date(Function):
@@ -101,7 +102,7 @@ class Year(Function):
     part = "year"
 
     def result_type(self, types, nodes):
-        expect(types, 0, MOMENTS, f"the argument of {self.name}")
+        expect(types, 0, MOMENTS, argument_of("argument", self.name))
         return FType.INTEGER
 
     def evaluate(self, value: date) -> Any:
@@ -151,9 +152,9 @@ def time_unit(nodes) -> str:
     unit = UNITS.get(node.value.lower()) if isinstance(node, Literal) and isinstance(
         node.value, str) else None
     if unit is None:
-        raise ArgumentProblem('the unit of DATEADD must be written in quotes: "day", "week", '
-                              '"month", "year", "hour" or "minute" (or 天, 周, 月, 年, 小时, '
-                              "分钟)", 2)
+        raise ArgumentProblem(msg('the unit of DATEADD must be written in quotes: "day", '
+                                  '"week", "month", "year", "hour" or "minute" (or 天, 周, 月, '
+                                  "年, 小时, 分钟)"), 2)
     return unit
 
 
@@ -190,8 +191,8 @@ class DateAdd(Function):
     min_args, max_args = 2, 3
 
     def result_type(self, types, nodes):
-        expect(types, 0, MOMENTS, "the date of DATEADD")
-        expect(types, 1, (FType.INTEGER,), "the amount of DATEADD")
+        expect(types, 0, MOMENTS, argument_of("date", "DATEADD"))
+        expect(types, 1, (FType.INTEGER,), argument_of("amount", "DATEADD"))
         if time_unit(nodes) in TIME_UNITS or types[0] == FType.DATETIME:
             return FType.DATETIME
         return FType.DATE
@@ -214,8 +215,8 @@ class DaysBetween(Function):
     min_args, max_args = 2, 2
 
     def result_type(self, types, nodes):
-        expect(types, 0, MOMENTS, f"the start of {self.name}")
-        expect(types, 1, MOMENTS, f"the end of {self.name}")
+        expect(types, 0, MOMENTS, argument_of("start", self.name))
+        expect(types, 1, MOMENTS, argument_of("end", self.name))
         return FType.INTEGER
 
     def evaluate(self, start: date, end: date) -> Any:

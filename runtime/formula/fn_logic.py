@@ -7,7 +7,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from runtime.formula.functions import ArgumentProblem, CallContext, Fn, Function, expect
+from metadata.messages import msg
+from runtime.formula.functions import (
+    ArgumentProblem,
+    CallContext,
+    Fn,
+    Function,
+    argument_of,
+    expect,
+)
 from runtime.formula.types import FType, describe, unify
 
 BOOL = (FType.BOOLEAN,)
@@ -18,8 +26,9 @@ def unify_all(types: Sequence[FType], indexes: Sequence[int], what: str) -> FTyp
     for i in indexes:
         joined = unify(result, types[i])
         if joined is None:
-            raise ArgumentProblem(f"{what} must all be of one type: {describe(result)} and "
-                                  f"{describe(types[i])} do not mix", i)
+            raise ArgumentProblem(msg("%(what)s must all be of one type: %(first)s and "
+                                      "%(other)s do not mix", what=what,
+                                      first=describe(result), other=describe(types[i])), i)
         result = joined
     return result
 
@@ -88,8 +97,8 @@ class If(Function):
         return FType.BOOLEAN if index == 0 else result
 
     def result_type(self, types, nodes):
-        expect(types, 0, BOOL, "the condition of IF")
-        return unify_all(types, range(1, len(types)), "the values of IF")
+        expect(types, 0, BOOL, argument_of("condition", "IF"))
+        return unify_all(types, range(1, len(types)), argument_of("values", "IF"))
 
     def python(self, fns, call):
         cond, then = fns[0], fns[1]
@@ -139,10 +148,10 @@ class Ifs(Function):
 
     def result_type(self, types, nodes):
         if len(types) % 2:
-            raise ArgumentProblem("IFS takes pairs of a condition and a value")
+            raise ArgumentProblem(msg("IFS takes pairs of a condition and a value"))
         for i in range(0, len(types), 2):
-            expect(types, i, BOOL, f"condition {i // 2 + 1} of IFS")
-        return unify_all(types, range(1, len(types), 2), "the values of IFS")
+            expect(types, i, BOOL, msg("condition %(n)s of IFS", n=i // 2 + 1))
+        return unify_all(types, range(1, len(types), 2), argument_of("values", "IFS"))
 
     def python(self, fns, call):
         pairs = [(i, i + 1) for i in range(0, len(fns), 2)]  # argument indexes
@@ -174,7 +183,7 @@ class And(Function):
 
     def result_type(self, types, nodes):
         for i in range(len(types)):
-            expect(types, i, BOOL, f"argument {i + 1} of {self.name}")
+            expect(types, i, BOOL, msg("argument %(n)s of %(fn)s", n=i + 1, fn=self.name))
         return FType.BOOLEAN
 
     def python(self, fns, call):
@@ -202,7 +211,7 @@ class Not(Function):
     description = "TRUE for FALSE, FALSE for TRUE, NULL for NULL."
 
     def result_type(self, types, nodes):
-        expect(types, 0, BOOL, "the argument of NOT")
+        expect(types, 0, BOOL, argument_of("argument", "NOT"))
         return FType.BOOLEAN
 
     def evaluate(self, value: Any) -> Any:
@@ -243,7 +252,7 @@ class Coalesce(Function):
     strict = False
 
     def result_type(self, types, nodes):
-        return unify_all(types, range(len(types)), "the values of COALESCE")
+        return unify_all(types, range(len(types)), argument_of("values", "COALESCE"))
 
     def python(self, fns, call):
         if len(fns) == 1:

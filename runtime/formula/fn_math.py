@@ -13,10 +13,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from metadata.messages import msg
 from runtime.formula import sqlparts
 from runtime.formula.ast import Literal
 from runtime.formula.fn_logic import unify_all
-from runtime.formula.functions import ArgumentProblem, Function, expect, strict
+from runtime.formula.functions import ArgumentProblem, Function, argument_of, expect, strict
 from runtime.formula.types import NUMERIC, FType
 
 MAX_PLACES = 10
@@ -52,13 +53,13 @@ class Round(Function):
     min_args, max_args = 1, 2
 
     def result_type(self, types, nodes):
-        expect(types, 0, NUMERIC, "the number of ROUND")
+        expect(types, 0, NUMERIC, argument_of("number", "ROUND"))
         if len(nodes) == 2:
             places = nodes[1]
             if not (isinstance(places, Literal) and type(places.value) is int
                     and 0 <= places.value <= MAX_PLACES):
-                raise ArgumentProblem(f"the places of ROUND must be a whole number from 0 to "
-                                      f"{MAX_PLACES}, written in the formula", 1)
+                raise ArgumentProblem(msg("the places of ROUND must be a whole number from 0 "
+                                          "to %(n)s, written in the formula", n=MAX_PLACES), 1)
         return FType.NUMBER
 
     def python(self, fns, call):
@@ -85,7 +86,7 @@ class Floor(Function):
     sql_function = "floor"
 
     def result_type(self, types, nodes):
-        expect(types, 0, NUMERIC, f"the number of {self.name}")
+        expect(types, 0, NUMERIC, argument_of("number", self.name))
         return FType.INTEGER
 
     def evaluate(self, value):
@@ -118,7 +119,7 @@ class Abs(Function):
     description = "The number without its sign."
 
     def result_type(self, types, nodes):
-        expect(types, 0, NUMERIC, "the number of ABS")
+        expect(types, 0, NUMERIC, argument_of("number", "ABS"))
         return FType.NUMBER if types[0] == FType.NULL else types[0]
 
     def evaluate(self, value):
@@ -137,8 +138,8 @@ class Min(Function):
 
     def result_type(self, types, nodes):
         for i in range(len(types)):
-            expect(types, i, MIN_MAX_TYPES, f"argument {i + 1} of {self.name}")
-        return unify_all(types, range(len(types)), f"the values of {self.name}")
+            expect(types, i, MIN_MAX_TYPES, msg("argument %(n)s of %(fn)s", n=i + 1, fn=self.name))
+        return unify_all(types, range(len(types)), argument_of("values", self.name))
 
     def python(self, fns, call):
         if len(fns) == 2:
@@ -184,8 +185,8 @@ class Mod(Function):
     min_args, max_args = 2, 2
 
     def result_type(self, types, nodes):
-        expect(types, 0, NUMERIC, "the number of MOD")
-        expect(types, 1, NUMERIC, "the divisor of MOD")
+        expect(types, 0, NUMERIC, argument_of("number", "MOD"))
+        expect(types, 1, NUMERIC, argument_of("divisor", "MOD"))
         return FType.INTEGER if FType.NUMBER not in types else FType.NUMBER
 
     def python(self, fns, call):
@@ -226,8 +227,8 @@ class Power(Function):
     min_args, max_args = 2, 2
 
     def result_type(self, types, nodes):
-        expect(types, 0, NUMERIC, "the number of POWER")
-        expect(types, 1, NUMERIC, "the power of POWER")
+        expect(types, 0, NUMERIC, argument_of("number", "POWER"))
+        expect(types, 1, NUMERIC, argument_of("power", "POWER"))
         return FType.NUMBER
 
     def evaluate(self, base, power):
@@ -264,7 +265,7 @@ class Sqrt(Function):
     description = "The square root of the number; NULL for a negative number."
 
     def result_type(self, types, nodes):
-        expect(types, 0, NUMERIC, "the number of SQRT")
+        expect(types, 0, NUMERIC, argument_of("number", "SQRT"))
         return FType.NUMBER
 
     def evaluate(self, value):

@@ -13,10 +13,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from metadata.messages import msg
 from runtime.formula import sqlparts
 from runtime.formula.ast import Literal
 from runtime.formula.errors import FormulaError
-from runtime.formula.functions import ArgumentProblem, Function, expect
+from runtime.formula.functions import ArgumentProblem, Function, argument_of, expect
 from runtime.formula.types import FType
 
 TEXT = (FType.TEXT,)
@@ -35,7 +36,8 @@ def text_value(value: Any) -> str:
 
 def capped(text: str) -> str:
     if len(text) > MAX_TEXT:
-        raise FormulaError(f"the formula made text longer than {MAX_TEXT} characters")
+        raise FormulaError(msg("the formula made text longer than %(n)s characters",
+                               n=MAX_TEXT))
     return text
 
 
@@ -45,7 +47,7 @@ class TextFunction(Function):
     result: FType = FType.TEXT
 
     def result_type(self, types, nodes):
-        expect(types, 0, TEXT, f"the argument of {self.name}")
+        expect(types, 0, TEXT, argument_of("argument", self.name))
         return self.result
 
 
@@ -105,7 +107,8 @@ class Concat(Function):
 
     def result_type(self, types, nodes):
         for i in range(len(types)):
-            expect(types, i, CONCATENABLE, f"argument {i + 1} of CONCAT")
+            expect(types, i, CONCATENABLE, msg("argument %(n)s of %(fn)s", n=i + 1,
+                                               fn="CONCAT"))
         return FType.TEXT
 
     def python(self, fns, call):
@@ -126,8 +129,8 @@ class Left(Function):
     min_args, max_args = 2, 2
 
     def result_type(self, types, nodes):
-        expect(types, 0, TEXT, f"the text of {self.name}")
-        expect(types, 1, INTEGER, f"the count of {self.name}")
+        expect(types, 0, TEXT, argument_of("text", self.name))
+        expect(types, 1, INTEGER, argument_of("count", self.name))
         return FType.TEXT
 
     def evaluate(self, text, count):
@@ -161,9 +164,9 @@ class Mid(Function):
     min_args, max_args = 3, 3
 
     def result_type(self, types, nodes):
-        expect(types, 0, TEXT, "the text of MID")
-        expect(types, 1, INTEGER, "the start of MID")
-        expect(types, 2, INTEGER, "the count of MID")
+        expect(types, 0, TEXT, argument_of("text", "MID"))
+        expect(types, 1, INTEGER, argument_of("start", "MID"))
+        expect(types, 2, INTEGER, argument_of("count", "MID"))
         return FType.TEXT
 
     def evaluate(self, text, start, count):
@@ -185,7 +188,7 @@ class Substitute(Function):
 
     def result_type(self, types, nodes):
         for i, what in enumerate(("text", "old text", "new text")):
-            expect(types, i, TEXT, f"the {what} of SUBSTITUTE")
+            expect(types, i, TEXT, argument_of(what, "SUBSTITUTE"))
         return FType.TEXT
 
     def evaluate(self, text, old, new):
@@ -207,10 +210,10 @@ class Replace(Function):
     min_args, max_args = 4, 4
 
     def result_type(self, types, nodes):
-        expect(types, 0, TEXT, "the text of REPLACE")
-        expect(types, 1, INTEGER, "the start of REPLACE")
-        expect(types, 2, INTEGER, "the count of REPLACE")
-        expect(types, 3, TEXT, "the new text of REPLACE")
+        expect(types, 0, TEXT, argument_of("text", "REPLACE"))
+        expect(types, 1, INTEGER, argument_of("start", "REPLACE"))
+        expect(types, 2, INTEGER, argument_of("count", "REPLACE"))
+        expect(types, 3, TEXT, argument_of("new text", "REPLACE"))
         return FType.TEXT
 
     def evaluate(self, text, start, count, new):
@@ -233,8 +236,8 @@ class Contains(Function):
     min_args, max_args = 2, 2
 
     def result_type(self, types, nodes):
-        expect(types, 0, (FType.TEXT, FType.TEXT_LIST), "the first argument of CONTAINS")
-        expect(types, 1, TEXT, "the second argument of CONTAINS")
+        expect(types, 0, (FType.TEXT, FType.TEXT_LIST), argument_of("first argument", "CONTAINS"))
+        expect(types, 1, TEXT, argument_of("second argument", "CONTAINS"))
         return FType.BOOLEAN
 
     def evaluate(self, whole, part):
@@ -263,8 +266,8 @@ class StartsWith(Function):
     min_args, max_args = 2, 2
 
     def result_type(self, types, nodes):
-        expect(types, 0, TEXT, "the text of STARTSWITH")
-        expect(types, 1, TEXT, "the prefix of STARTSWITH")
+        expect(types, 0, TEXT, argument_of("text", "STARTSWITH"))
+        expect(types, 1, TEXT, argument_of("prefix", "STARTSWITH"))
         return FType.BOOLEAN
 
     def evaluate(self, text, prefix):
@@ -285,17 +288,19 @@ class RegexMatch(Function):
     sql = False
 
     def result_type(self, types, nodes):
-        expect(types, 0, TEXT, "the text of REGEX_MATCH")
+        expect(types, 0, TEXT, argument_of("text", "REGEX_MATCH"))
         pattern = nodes[1]
         if not isinstance(pattern, Literal) or not isinstance(pattern.value, str):
-            raise ArgumentProblem("the pattern of REGEX_MATCH must be written as text in "
-                                  "quotes", 1)
+            raise ArgumentProblem(msg("the pattern of REGEX_MATCH must be written as text in "
+                                      "quotes"), 1)
         if len(pattern.value) > MAX_PATTERN:
-            raise ArgumentProblem(f"the pattern is longer than {MAX_PATTERN} characters", 1)
+            raise ArgumentProblem(msg("the pattern is longer than %(n)s characters",
+                                      n=MAX_PATTERN), 1)
         try:
             re.compile(pattern.value)
         except re.error as exc:
-            raise ArgumentProblem(f"the pattern is not a valid regular expression: {exc}",
+            raise ArgumentProblem(msg("the pattern is not a valid regular expression: "
+                                      "%(error)s", error=str(exc)),
                                   1) from None
         return FType.BOOLEAN
 

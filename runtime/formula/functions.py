@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
+from metadata.messages import Message, alternatives, msg
 from runtime.formula.ast import Literal, Node
 from runtime.formula.types import FType, describe
 
@@ -125,12 +126,29 @@ def strict(evaluate: Callable[..., Any], fns: Sequence[Fn], call: CallContext | 
     return many
 
 
+# what the arguments of functions are called in messages ("the text of LEFT")
+PARTS = {
+    "amount": msg("amount"), "argument": msg("argument"), "condition": msg("condition"),
+    "count": msg("count"), "date": msg("date"), "divisor": msg("divisor"), "end": msg("end"),
+    "first argument": msg("first argument"), "new text": msg("new text"),
+    "number": msg("number"), "old text": msg("old text"), "power": msg("power"),
+    "prefix": msg("prefix"), "second argument": msg("second argument"), "start": msg("start"),
+    "text": msg("text"), "value": msg("value"), "values": msg("values"),
+}
+
+
+def argument_of(name: str, function: str) -> Message:
+    """``the text of LEFT``: an argument of a function, for messages."""
+    return msg("the %(part)s of %(function)s", part=PARTS[name], function=function)
+
+
 def expect(types: Sequence[FType], index: int, allowed: Iterable[FType], what: str) -> None:
     """Refuse argument ``index`` unless its type is one of ``allowed`` (or NULL)."""
     allowed = frozenset(allowed)
     if types[index] != FType.NULL and types[index] not in allowed:
-        raise ArgumentProblem(f"{what} must be {' or '.join(sorted(describe(t) for t in allowed))}"
-                              f", not {describe(types[index])}", index)
+        wanted = alternatives(sorted(describe(t) for t in allowed))
+        raise ArgumentProblem(msg("%(what)s must be %(wanted)s, not %(actual)s", what=what,
+                                  wanted=wanted, actual=describe(types[index])), index)
 
 
 class FunctionRegistry:

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, tzinfo
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import Grouping
 
+from metadata.messages import msg
 from runtime.clock import Clock
 from runtime.formula import sqlparts
 from runtime.formula.ast import Binary, Call, FieldRef, ListLiteral, Literal, Node, Unary
@@ -104,7 +105,8 @@ class _Compiler:
                 return sa.literal(value, LITERAL_TYPES[type(value)])
             case FieldRef():
                 if node.path not in self.columns:
-                    raise FormulaError(f"{{{node.path}}} cannot be used here", node.pos)
+                    raise FormulaError(msg("{%(ref)s} cannot be used here", ref=node.path),
+                                       node.pos)
                 return sqlparts.read_column(self.columns[node.path], self.type_of(node),
                                             self.dialect)
             case Unary():
@@ -175,7 +177,8 @@ class _Compiler:
     def call(self, node: Call) -> sa.ColumnElement:
         fn = self.registry.get(node.name)
         if not fn.sql:
-            raise FormulaError(f"{fn.name} cannot be used in list filters and reports",
+            raise FormulaError(msg("%(name)s cannot be used in list filters and reports",
+                                   name=fn.name),
                                node.pos)
         if fn.strict:
             folded = self.null(node, *node.args)
@@ -194,7 +197,7 @@ class _Compiler:
         (arg,) = node.args
         sub_table = arg.relation or arg.key
         if sub_table not in self.children:
-            raise FormulaError(f"{{{arg.path}}} cannot be used here", arg.pos)
+            raise FormulaError(msg("{%(ref)s} cannot be used here", ref=arg.path), arg.pos)
         child = self.children[sub_table]
         link = child.table.c[child.link]
         if arg.relation is None:
