@@ -112,7 +112,8 @@ class Behaviour:
             self._validation_problems(record, hidden, lang)
 
     def fill_defaults(self, values: dict, payload_keys: set[str],
-                          load_related: RelatedLoader) -> None:
+                      load_related: RelatedLoader) -> None:
+        """Work out the default formulas of the fields a new record leaves out."""
         record = None
         for key, rules in self.rules.items():
             if rules.default is None or key in payload_keys:
