@@ -30,7 +30,7 @@ def register(bp: Blueprint, require: Callable) -> None:
     def formula_functions():
         require("metadata:read")
         functions = [{"name": fn.name, "aliases": list(fn.aliases), "signature": fn.signature,
-                      "description": fn.description, "sql": bool(fn.sql)}
+                      "description": _reader(fn.description), "sql": bool(fn.sql)}
                      for fn in current_runtime().functions]
         return jsonify({"functions": sorted(functions, key=lambda f: f["name"])})
 

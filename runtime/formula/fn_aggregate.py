@@ -51,7 +51,7 @@ class Aggregate(Function):
 
 class Sum(Aggregate):
     name, aliases, signature = "SUM", ("求和",), "SUM({sub_table.field})"
-    description = "The total of a number field over the rows of a sub-table (0 without rows)."
+    description = msg("The total of a number field over the rows of a sub-table (0 without rows).")
 
     def result_type(self, types, nodes):
         expect(types, 0, NUMERIC, msg("the field added up by SUM"))
@@ -71,8 +71,8 @@ class Sum(Aggregate):
 
 class Avg(Aggregate):
     name, aliases, signature = "AVG", ("平均值", "AVERAGE"), "AVG({sub_table.field})"
-    description = ("The average of a number field over the rows of a sub-table, leaving out "
-                   "empty values (NULL without any).")
+    description = msg("The average of a number field over the rows of a sub-table, leaving out "
+                      "empty values (NULL without any).")
 
     def result_type(self, types, nodes):
         expect(types, 0, NUMERIC, msg("the field averaged by AVG"))
@@ -87,8 +87,8 @@ class Avg(Aggregate):
 
 class Count(Aggregate):
     name, aliases, signature = "COUNT", ("计数",), "COUNT({sub_table}) or COUNT({sub_table.field})"
-    description = ("The number of rows of a sub-table; with a field, the rows where the field "
-                   "is not empty (NULL).")
+    description = msg("The number of rows of a sub-table; with a field, the rows where the field "
+                      "is not empty (NULL).")
 
     def result_type(self, types, nodes):
         return FType.INTEGER

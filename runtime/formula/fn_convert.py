@@ -83,10 +83,11 @@ def format_number(value: int | float, fmt: NumberFormat, whole: bool) -> str:
 
 class Text(Function):
     name, aliases, signature = "TEXT", ("文本", "格式化"), 'TEXT(value, "format")'
-    description = ('The number or date written in a format: numbers "0", "0.00", "#,##0", '
-                   '"#,##0.00", "0%", "0.0%" (any number of decimal places up to 10); dates '
-                   + ", ".join(f'"{f}"' for f in DATE_FORMATS) + "; date-times also "
-                   + ", ".join(f'"{f}"' for f in TIME_FORMATS) + ".")
+    description = msg('The number or date written in a format: numbers "0", "0.00", "#,##0", '
+                      '"#,##0.00", "0%%", "0.0%%" (any number of decimal places up to 10); '
+                      "dates %(dates)s; date-times also %(times)s.",
+                      dates=", ".join(f'"{f}"' for f in DATE_FORMATS),
+                      times=", ".join(f'"{f}"' for f in TIME_FORMATS))
     min_args, max_args = 2, 2
 
     def result_type(self, types, nodes):
@@ -131,9 +132,9 @@ class Text(Function):
 
 class Value(Function):
     name, aliases, signature = "VALUE", ("数值", "转数字"), "VALUE(text)"
-    description = ("The number written in the text (digits with an optional sign and decimal "
-                   "point, spaces around allowed, up to 30 characters); NULL when the text is "
-                   'not such a number ("1,000", "1e3" and "" are not).')
+    description = msg("The number written in the text (digits with an optional sign and decimal "
+                      "point, spaces around allowed, up to 30 characters); NULL when the text is "
+                      'not such a number ("1,000", "1e3" and "" are not).')
 
     def result_type(self, types, nodes):
         expect(types, 0, (FType.TEXT,), argument_of("text", "VALUE"))

@@ -35,8 +35,8 @@ def as_date(value: date) -> date:
 
 class Today(Function):
     name, aliases, signature = "TODAY", ("今天",), "TODAY()"
-    description = ("Today's date where the business is: in the installation's time zone "
-                   "(Asia/Shanghai unless configured otherwise), not UTC.")
+    description = msg("Today's date where the business is: in the installation's time zone "
+                      "(Asia/Shanghai unless configured otherwise), not UTC.")
     min_args, max_args = 0, 0
 
     def result_type(self, types, nodes):
@@ -52,7 +52,7 @@ class Today(Function):
 
 class Now(Function):
     name, aliases, signature = "NOW", ("现在",), "NOW()"
-    description = "The current date and time (UTC, to the second)."
+    description = msg("The current date and time (UTC, to the second).")
     min_args, max_args = 0, 0
 
     def result_type(self, types, nodes):
@@ -81,7 +81,7 @@ def constant_date(nodes) -> date:
 
 class Date(Function):
     name, aliases, signature = "DATE", ("日期",), 'DATE("2024-03-05") or DATE(2024, 3, 5)'
-    description = "A fixed date."
+    description = msg("A fixed date.")
     min_args, max_args = 1, 3
 
     def result_type(self, types, nodes):
@@ -98,7 +98,7 @@ class Date(Function):
 
 class Year(Function):
     name, aliases, signature = "YEAR", ("年",), "YEAR(date)"
-    description = "The year of a date."
+    description = msg("The year of a date.")
     part = "year"
 
     def result_type(self, types, nodes):
@@ -114,19 +114,19 @@ class Year(Function):
 
 class Month(Year):
     name, aliases, signature = "MONTH", ("月",), "MONTH(date)"
-    description = "The month of a date, 1 to 12."
+    description = msg("The month of a date, 1 to 12.")
     part = "month"
 
 
 class Day(Year):
     name, aliases, signature = "DAY", ("日",), "DAY(date)"
-    description = "The day of the month of a date, 1 to 31."
+    description = msg("The day of the month of a date, 1 to 31.")
     part = "day"
 
 
 class Weekday(Year):
     name, aliases, signature = "WEEKDAY", ("星期",), "WEEKDAY(date)"
-    description = "The day of the week: 1 for Monday to 7 for Sunday."
+    description = msg("The day of the week: 1 for Monday to 7 for Sunday.")
 
     def evaluate(self, value: date) -> Any:
         return value.isoweekday()
@@ -182,12 +182,12 @@ def shift(moment: date, amount: int, unit: str) -> date | None:
 class DateAdd(Function):
     name, aliases = "DATEADD", ("日期加",)
     signature = 'DATEADD(date, amount, "unit")'
-    description = ('The date (or date and time) that many units later, earlier when negative. '
-                   'Units: "day" (when left out), "week", "month", "year", "hour", "minute" '
-                   "(or 天, 周, 月, 年, 小时, 分钟). Months and years keep the day of the month "
-                   "or, when the month is shorter, give its last day (Jan 31 + 1 month: "
-                   "Feb 29); hours and minutes make a date a date and time. NULL before year "
-                   "1 or after 9999.")
+    description = msg('The date (or date and time) that many units later, earlier when negative. '
+                      'Units: "day" (when left out), "week", "month", "year", "hour", "minute" '
+                      "(or 天, 周, 月, 年, 小时, 分钟). Months and years keep the day of the month "
+                      "or, when the month is shorter, give its last day (Jan 31 + 1 month: "
+                      "Feb 29); hours and minutes make a date a date and time. NULL before year "
+                      "1 or after 9999.")
     min_args, max_args = 2, 3
 
     def result_type(self, types, nodes):
@@ -211,7 +211,7 @@ class DateAdd(Function):
 
 class DaysBetween(Function):
     name, aliases, signature = "DAYS_BETWEEN", ("相差天数",), "DAYS_BETWEEN(start, end)"
-    description = "Whole days from the start date to the end date (negative if end is first)."
+    description = msg("Whole days from the start date to the end date (negative if end is first).")
     min_args, max_args = 2, 2
 
     def result_type(self, types, nodes):
@@ -243,8 +243,8 @@ class DaysBetween(Function):
 
 class MonthsBetween(DaysBetween):
     name, aliases, signature = "MONTHS_BETWEEN", ("相差月数",), "MONTHS_BETWEEN(start, end)"
-    description = ("Whole months from the start date to the end date, like DATEDIF(start, end, "
-                   '"M") but negative when end is first; times of day are left out.')
+    description = msg("Whole months from the start date to the end date, like DATEDIF(start, end, "
+                      '"M") but negative when end is first; times of day are left out.')
     per = 1
     python = Function.python  # not DAYS_BETWEEN's shortcut
 
@@ -258,8 +258,8 @@ class MonthsBetween(DaysBetween):
 
 class YearsBetween(MonthsBetween):
     name, aliases, signature = "YEARS_BETWEEN", ("相差年数",), "YEARS_BETWEEN(start, end)"
-    description = ("Whole years from the start date to the end date (an age), negative when "
-                   "end is first.")
+    description = msg("Whole years from the start date to the end date (an age), negative when "
+                      "end is first.")
     per = 12
 
 
@@ -271,7 +271,7 @@ def months_between(start: date, end: date) -> int:
 
 class HoursBetween(DaysBetween):
     name, aliases, signature = "HOURS_BETWEEN", ("相差小时",), "HOURS_BETWEEN(start, end)"
-    description = "Hours from start to end, with fractions (a date counts from midnight UTC)."
+    description = msg("Hours from start to end, with fractions (a date counts from midnight UTC).")
     python = Function.python  # not DAYS_BETWEEN's shortcut
 
     def result_type(self, types, nodes):

@@ -89,7 +89,7 @@ def null(record: Mapping) -> None:
 class If(Function):
     name, aliases = "IF", ("如果",)
     signature = "IF(condition, value_if_true, value_if_false)"
-    description = "The second value when the condition is TRUE, else the third (or NULL)."
+    description = msg("The second value when the condition is TRUE, else the third (or NULL).")
     min_args, max_args = 2, 3
     strict = False
 
@@ -139,7 +139,7 @@ def first_true_constant(pairs: list[tuple[Fn, Any]], otherwise: Any) -> Fn:
 class Ifs(Function):
     name, aliases = "IFS", ("多条件",)
     signature = "IFS(condition1, value1, condition2, value2, ...)"
-    description = "The value after the first TRUE condition, NULL when none is TRUE."
+    description = msg("The value after the first TRUE condition, NULL when none is TRUE.")
     min_args, max_args = 2, None
     strict = False
 
@@ -174,7 +174,7 @@ class Ifs(Function):
 class And(Function):
     name, aliases = "AND", ("并且",)
     signature = "AND(condition1, condition2, ...)"
-    description = "TRUE when every condition is TRUE; FALSE when any is FALSE; else NULL."
+    description = msg("TRUE when every condition is TRUE; FALSE when any is FALSE; else NULL.")
     min_args, max_args = 1, None
     strict = False
 
@@ -196,7 +196,7 @@ class And(Function):
 class Or(And):
     name, aliases = "OR", ("或者",)
     signature = "OR(condition1, condition2, ...)"
-    description = "TRUE when any condition is TRUE; FALSE when all are FALSE; else NULL."
+    description = msg("TRUE when any condition is TRUE; FALSE when all are FALSE; else NULL.")
 
     def python(self, fns, call):
         return or_fns(fns)
@@ -208,7 +208,7 @@ class Or(And):
 class Not(Function):
     name, aliases = "NOT", ("非",)
     signature = "NOT(condition)"
-    description = "TRUE for FALSE, FALSE for TRUE, NULL for NULL."
+    description = msg("TRUE for FALSE, FALSE for TRUE, NULL for NULL.")
 
     def result_type(self, types, nodes):
         expect(types, 0, BOOL, argument_of("argument", "NOT"))
@@ -228,7 +228,7 @@ def is_blank(value: Any) -> bool:
 class IsBlank(Function):
     name, aliases = "ISBLANK", ("为空",)
     signature = "ISBLANK(value)"
-    description = "TRUE when the value is NULL, empty text or an empty list."
+    description = msg("TRUE when the value is NULL, empty text or an empty list.")
     strict = False
 
     def result_type(self, types, nodes):
@@ -247,7 +247,7 @@ class IsBlank(Function):
 class Coalesce(Function):
     name, aliases = "COALESCE", ("首个非空",)
     signature = "COALESCE(value1, value2, ...)"
-    description = "The first value that is not NULL (empty text counts as a value)."
+    description = msg("The first value that is not NULL (empty text counts as a value).")
     min_args, max_args = 1, None
     strict = False
 

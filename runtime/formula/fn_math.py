@@ -48,8 +48,8 @@ SCALE = [10.0**places for places in range(MAX_PLACES + 1)]
 
 class Round(Function):
     name, aliases, signature = "ROUND", ("四舍五入",), "ROUND(number, places)"
-    description = ("The number rounded half away from zero to the given number of decimal "
-                   "places (0 to 10, written as a number; 0 when left out).")
+    description = msg("The number rounded half away from zero to the given number of decimal "
+                      "places (0 to 10, written as a number; 0 when left out).")
     min_args, max_args = 1, 2
 
     def result_type(self, types, nodes):
@@ -82,7 +82,7 @@ class Round(Function):
 
 class Floor(Function):
     name, aliases, signature = "FLOOR", ("向下取整",), "FLOOR(number)"
-    description = "The largest whole number not above the number."
+    description = msg("The largest whole number not above the number.")
     sql_function = "floor"
 
     def result_type(self, types, nodes):
@@ -107,7 +107,7 @@ class Floor(Function):
 
 class Ceil(Floor):
     name, aliases, signature = "CEIL", ("CEILING", "向上取整"), "CEIL(number)"
-    description = "The smallest whole number not below the number."
+    description = msg("The smallest whole number not below the number.")
     sql_function = "ceil"
 
     def evaluate(self, value):
@@ -116,7 +116,7 @@ class Ceil(Floor):
 
 class Abs(Function):
     name, aliases, signature = "ABS", ("绝对值",), "ABS(number)"
-    description = "The number without its sign."
+    description = msg("The number without its sign.")
 
     def result_type(self, types, nodes):
         expect(types, 0, NUMERIC, argument_of("number", "ABS"))
@@ -131,7 +131,7 @@ class Abs(Function):
 
 class Min(Function):
     name, aliases, signature = "MIN", ("最小值",), "MIN(value1, value2, ...)"
-    description = "The smallest of the values, leaving out NULLs (NULL when all are NULL)."
+    description = msg("The smallest of the values, leaving out NULLs (NULL when all are NULL).")
     min_args, max_args = 1, None
     strict = False
     biggest = False
@@ -174,14 +174,14 @@ class Min(Function):
 
 class Max(Min):
     name, aliases, signature = "MAX", ("最大值",), "MAX(value1, value2, ...)"
-    description = "The largest of the values, leaving out NULLs (NULL when all are NULL)."
+    description = msg("The largest of the values, leaving out NULLs (NULL when all are NULL).")
     biggest = True
 
 
 class Mod(Function):
     name, aliases, signature = "MOD", ("余数",), "MOD(number, divisor)"
-    description = ("The remainder of number divided by divisor, with the divisor's sign as in "
-                   "spreadsheets (MOD(-3, 2) is 1); NULL when the divisor is 0.")
+    description = msg("The remainder of number divided by divisor, with the divisor's sign as in "
+                      "spreadsheets (MOD(-3, 2) is 1); NULL when the divisor is 0.")
     min_args, max_args = 2, 2
 
     def result_type(self, types, nodes):
@@ -221,9 +221,9 @@ def decimal_mod(a: float, b: float) -> float | None:
 
 class Power(Function):
     name, aliases, signature = "POWER", ("乘方",), "POWER(number, power)"
-    description = ("The number raised to the power (a decimal). NULL when there is no real "
-                   "result (a negative number to a fractional power, 0 to a negative power) "
-                   "or it is too large or too close to 0 (beyond about 10^307).")
+    description = msg("The number raised to the power (a decimal). NULL when there is no real "
+                      "result (a negative number to a fractional power, 0 to a negative power) "
+                      "or it is too large or too close to 0 (beyond about 10^307).")
     min_args, max_args = 2, 2
 
     def result_type(self, types, nodes):
@@ -262,7 +262,7 @@ def power_defined(base: float, power: float) -> bool:
 
 class Sqrt(Function):
     name, aliases, signature = "SQRT", ("平方根",), "SQRT(number)"
-    description = "The square root of the number; NULL for a negative number."
+    description = msg("The square root of the number; NULL for a negative number.")
 
     def result_type(self, types, nodes):
         expect(types, 0, NUMERIC, argument_of("number", "SQRT"))

@@ -53,7 +53,7 @@ class TextFunction(Function):
 
 class Len(TextFunction):
     name, aliases, signature = "LEN", ("长度",), "LEN(text)"
-    description = "The number of characters of the text."
+    description = msg("The number of characters of the text.")
     result = FType.INTEGER
 
     def evaluate(self, value):
@@ -65,7 +65,7 @@ class Len(TextFunction):
 
 class Lower(TextFunction):
     name, aliases, signature = "LOWER", ("小写",), "LOWER(text)"
-    description = "The text in lower case."
+    description = msg("The text in lower case.")
 
     def evaluate(self, value):
         return value.lower()
@@ -76,7 +76,7 @@ class Lower(TextFunction):
 
 class Upper(TextFunction):
     name, aliases, signature = "UPPER", ("大写",), "UPPER(text)"
-    description = "The text in upper case."
+    description = msg("The text in upper case.")
 
     def evaluate(self, value):
         return value.upper()
@@ -87,7 +87,7 @@ class Upper(TextFunction):
 
 class Trim(TextFunction):
     name, aliases, signature = "TRIM", ("去空格",), "TRIM(text)"
-    description = "The text without spaces at either end."
+    description = msg("The text without spaces at either end.")
 
     def evaluate(self, value):
         return value.strip(" ")
@@ -98,7 +98,7 @@ class Trim(TextFunction):
 
 class Concat(Function):
     name, aliases, signature = "CONCAT", ("连接",), "CONCAT(value1, value2, ...)"
-    description = "The values written one after the other; NULL counts as empty text (like &)."
+    description = msg("The values written one after the other; NULL counts as empty text (like &).")
     min_args, max_args = 1, None
     strict = False
 
@@ -125,7 +125,7 @@ class Concat(Function):
 
 class Left(Function):
     name, aliases, signature = "LEFT", ("左",), "LEFT(text, count)"
-    description = "The first count characters of the text."
+    description = msg("The first count characters of the text.")
     min_args, max_args = 2, 2
 
     def result_type(self, types, nodes):
@@ -144,7 +144,7 @@ class Left(Function):
 
 class Right(Left):
     name, aliases, signature = "RIGHT", ("右",), "RIGHT(text, count)"
-    description = "The last count characters of the text."
+    description = msg("The last count characters of the text.")
 
     def evaluate(self, text, count):
         return text[-count:] if count > 0 else ""
@@ -159,8 +159,8 @@ class Right(Left):
 
 class Mid(Function):
     name, aliases, signature = "MID", ("截取",), "MID(text, start, count)"
-    description = ("count characters of the text from position start (the first character is "
-                   "1); NULL when start is below 1 or count below 0.")
+    description = msg("count characters of the text from position start (the first character is "
+                      "1); NULL when start is below 1 or count below 0.")
     min_args, max_args = 3, 3
 
     def result_type(self, types, nodes):
@@ -183,7 +183,7 @@ class Mid(Function):
 
 class Substitute(Function):
     name, aliases, signature = "SUBSTITUTE", ("替换",), "SUBSTITUTE(text, old, new)"
-    description = "The text with every occurrence of old replaced by new (case-sensitive)."
+    description = msg("The text with every occurrence of old replaced by new (case-sensitive).")
     min_args, max_args = 3, 3
 
     def result_type(self, types, nodes):
@@ -204,9 +204,9 @@ class Substitute(Function):
 
 class Replace(Function):
     name, aliases, signature = "REPLACE", ("替换位置",), "REPLACE(text, start, count, new)"
-    description = ("The text with count characters from position start (the first is 1) "
-                   "replaced by new, as in spreadsheets; NULL when start is below 1 or count "
-                   "below 0.")
+    description = msg("The text with count characters from position start (the first is 1) "
+                      "replaced by new, as in spreadsheets; NULL when start is below 1 or count "
+                      "below 0.")
     min_args, max_args = 4, 4
 
     def result_type(self, types, nodes):
@@ -231,8 +231,8 @@ class Replace(Function):
 
 class Contains(Function):
     name, aliases, signature = "CONTAINS", ("包含",), "CONTAINS(text_or_choices, part)"
-    description = ("TRUE when the text contains the part (case-sensitive), or when a "
-                   "multi-select field has the choice.")
+    description = msg("TRUE when the text contains the part (case-sensitive), or when a "
+                      "multi-select field has the choice.")
     min_args, max_args = 2, 2
 
     def result_type(self, types, nodes):
@@ -262,7 +262,7 @@ def list_contains(column: sa.ColumnElement, item: sa.ColumnElement, dialect: str
 
 class StartsWith(Function):
     name, aliases, signature = "STARTSWITH", ("开头是",), "STARTSWITH(text, prefix)"
-    description = "TRUE when the text begins with the prefix (case-sensitive)."
+    description = msg("TRUE when the text begins with the prefix (case-sensitive).")
     min_args, max_args = 2, 2
 
     def result_type(self, types, nodes):
@@ -282,8 +282,8 @@ class StartsWith(Function):
 
 class RegexMatch(Function):
     name, aliases, signature = "REGEX_MATCH", ("正则匹配",), "REGEX_MATCH(text, \"pattern\")"
-    description = ("TRUE when the pattern (a regular expression written in the formula) "
-                   "matches somewhere in the text. Not available in list filters.")
+    description = msg("TRUE when the pattern (a regular expression written in the formula) "
+                      "matches somewhere in the text. Not available in list filters.")
     min_args, max_args = 2, 2
     sql = False
 

@@ -132,3 +132,9 @@ def test_formula_messages_come_in_the_readers_language(crm, factory, app):
     assert errors[0]["message"].startswith("{stag} 不是“商机”的字段")
     errors = crm.put("/apps/crm/forms/deal", json=doc).get_json()["errors"]
     assert errors[0]["message"].startswith("{stag} is not a field of 商机")
+    # the function list's descriptions too
+    functions = client.get("/api/v1/formula/functions").get_json()["functions"]
+    assert {f["name"]: f for f in functions}["IF"]["description"].startswith("条件为 TRUE 时")
+    functions = crm.ok("GET", "/formula/functions")["functions"]
+    assert {f["name"]: f for f in functions}["IF"]["description"] == (
+        "The second value when the condition is TRUE, else the third (or NULL).")
