@@ -96,7 +96,7 @@ def calculated_field(page: Page, artifacts) -> None:
     area.press_sequentially("{quantty} * {price}")
     box = editor(area)
     message = box.locator(".fe-message.error")
-    expect(message).to_contain_text("did you mean {quantity}")
+    expect(message).to_contain_text("是不是 {quantity}")  # in the designer's language
     expect(box.locator(".fe-err")).to_have_text("{quantty}")
     expect(card(page, "zong_jia")).to_have_class(HAS_ERROR)  # the draft refused it
     expect(page.locator('#props [data-error-for="/config/formula"]')).to_contain_text(
