@@ -10,10 +10,17 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from metadata.errors import Problem, TrellisError
+from metadata.messages import msg
 from runtime.api.errors import json_body
 from runtime.fields.base import FieldValueError, label_text
 from runtime.forms.behaviour import Behaviour, evaluate
-from runtime.forms.formulas import Analysis, analyze_form, refs, with_result_types
+from runtime.forms.formulas import (
+    SYSTEM_FIELDS,
+    Analysis,
+    analyze_form,
+    refs,
+    with_result_types,
+)
 from runtime.forms.messages import translate, ui_lang
 from runtime.formula.checker import check
 from runtime.formula.errors import FormulaError
@@ -21,6 +28,8 @@ from runtime.formula.python import compile_python
 from runtime.formula.types import FType, describe
 from runtime.web import current_runtime, db_session
 
+SYSTEM_LABELS = {"created_at": msg("Created"), "updated_at": msg("Updated"),
+                 "owner": msg("Owner"), "created_by": msg("Created by"), "id": msg("Record id")}
 EXPECT = {"boolean": FType.BOOLEAN, "value": None, None: None}
 MAX_FORMULA = 4000
 
@@ -113,6 +122,8 @@ def field_list(draft: dict, analysis: Analysis, forms: dict[str, dict], lang: st
         key = fld["key"]
         if key in scope.fields:
             out.append(_entry(key, label_text(fld.get("label"), lang), scope.fields[key]))
+    out += [{**_entry(key, _reader(label), SYSTEM_FIELDS[key]), "system": True}
+            for key, label in SYSTEM_LABELS.items()]
     for fld in draft.get("fields", []):
         rows = getattr(scope, "rows", {}).get(fld["key"])
         if rows is not None:  # a sub-table: its fields are totalled (SUM, AVG, COUNT)

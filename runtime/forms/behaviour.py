@@ -91,13 +91,14 @@ class Behaviour:
 
     # -- saving ---------------------------------------------------------------------------------
     def apply(self, values: dict, before: Mapping | None, payload_keys: set[str],
-              load_related: RelatedLoader, lang: str = "en") -> list[Problem]:
+              load_related: RelatedLoader, lang: str = "en",
+              system: Mapping[str, Any] | None = None) -> list[Problem]:
         """Complete ``values`` (a create's full record or an update's changes) with defaults
         and calculated values, drop hidden fields, and return the problems that stop the save.
-        """
+        ``system`` holds a new record's system values ({created_at}, {owner}, ...)."""
         if before is None:
-            self.fill_defaults(values, payload_keys, load_related)
-        record = {**(before or {}), **values}
+            self.fill_defaults(values, payload_keys, load_related, system)
+        record = {**(system or {}), **(before or {}), **values}
         record.update(load_related(record, self.related_paths))
         problems = self._readonly_problems(values, before, payload_keys, record, load_related)
         self.calculate(record)
@@ -112,14 +113,15 @@ class Behaviour:
             self._validation_problems(record, hidden, lang)
 
     def fill_defaults(self, values: dict, payload_keys: set[str],
-                      load_related: RelatedLoader) -> None:
+                      load_related: RelatedLoader,
+                      system: Mapping[str, Any] | None = None) -> None:
         """Work out the default formulas of the fields a new record leaves out."""
         record = None
         for key, rules in self.rules.items():
             if rules.default is None or key in payload_keys:
                 continue
             if record is None:
-                record = dict(values)
+                record = {**(system or {}), **values}
                 record.update(load_related(record, self.related_paths))
             fld = self.by_key[key]
             value = evaluate(rules.default, record)

@@ -25,6 +25,10 @@ from runtime.formula.grammar import parse
 from runtime.formula.types import FType, Scope, describe, scope_of_form
 
 CONDITIONS = ("visible_if", "required_if", "readonly_if")
+# the system columns every record has, as formulas see them ({created_at}, {owner}, ...)
+SYSTEM_FIELDS = {"id": FType.INTEGER, "created_at": FType.DATETIME,
+                 "updated_at": FType.DATETIME, "owner": FType.INTEGER,
+                 "created_by": FType.INTEGER, "version": FType.INTEGER}
 CALCULATED = "formula"  # the type of calculated fields
 # what a calculated field may give: each becomes a real column
 STORABLE = frozenset({FType.TEXT, FType.INTEGER, FType.NUMBER, FType.BOOLEAN, FType.DATE,
@@ -188,6 +192,7 @@ def analyze_form(form: Mapping, load_form: Callable[[str], Mapping | None],
                  stored: Mapping[str, dict] | None = None) -> Analysis:
     """Check every formula of ``form``; ``stored`` (ASTs kept from before) spares re-parsing."""
     scope = scope_of_form(form, load_form, field_types)
+    scope = replace(scope, fields={**SYSTEM_FIELDS, **scope.fields})
     return _Analyzer(form, scope, field_types, registry, stored or {}).run()
 
 

@@ -13,6 +13,10 @@ from runtime.forms.formulas import analyze_filter, refs
 from runtime.formula.errors import FormulaError
 from runtime.formula.sql import ChildRows, compile_sql
 
+# system fields formulas may name, and their columns
+SYSTEM_COLUMNS = {"id": "id", "created_at": "created_at", "updated_at": "updated_at",
+                  "owner": "owner_id", "created_by": "created_by", "version": "version"}
+
 
 def formula_clause(records, source: str, at: str) -> sa.ColumnElement[bool]:
     """The WHERE condition of a formula filter, or InvalidDocument pointing into it."""
@@ -58,7 +62,9 @@ def formula_columns(records, paths: set[str]) -> dict[str, sa.ColumnElement]:
     for path in paths:
         relation, _, key = path.rpartition(".")
         if not relation:
-            if key in plan.by_key and not plan.ftype(key).separate(plan.by_key[key]):
+            if key in SYSTEM_COLUMNS:
+                columns[path] = table.c[SYSTEM_COLUMNS[key]]
+            elif key in plan.by_key and not plan.ftype(key).separate(plan.by_key[key]):
                 columns[path] = table.c[key]
             continue
         fld = plan.by_key.get(relation)

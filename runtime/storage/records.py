@@ -143,10 +143,10 @@ class Records:
         results: list[dict] = [{"index": i} for i in range(len(payloads))]
         for i, payload in enumerate(payloads):
             values, problems = self.plan.load(payload, partial=False, access=self.access)
+            owner = self._owner(payload, problems)
             if self.plan.behaviour is not None and not problems:
                 problems = self.plan.behaviour.apply(values, None, set(payload), self._related,
-                                                     self.lang)
-            owner = self._owner(payload, problems)
+                                                     self.lang, self._system(owner))
             if problems:
                 results[i]["errors"] = [p.as_dict() for p in problems]
             else:
@@ -183,6 +183,11 @@ class Records:
                     record[key] = []
             results[i]["record"] = record
         return results
+
+    def _system(self, owner: int | None) -> dict[str, Any]:
+        """What formulas see of a new record's system columns before it is written."""
+        return {"created_at": iso(self.now), "updated_at": iso(self.now), "owner": owner,
+                "created_by": self.principal.user_id, "version": 1}
 
     def _owner(self, payload: Any, problems: list[Problem]) -> int | None:
         if not isinstance(payload, dict) or payload.get("owner") is None:

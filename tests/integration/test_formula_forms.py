@@ -333,3 +333,27 @@ def test_sub_table_totals_in_calculations_and_filters(admin_api, factory):
     fields = {f["ref"] for f in admin_api.ok("GET", "/apps/crm/forms/purchase/formula/fields")[
         "fields"]}
     assert {"lines.qty", "lines.price", "pieces"} <= fields
+
+
+def test_formulas_see_the_system_fields(admin_api, factory, runtime):
+    factory.app_doc(admin_api)
+    publish(admin_api, form_doc("ticket", [
+        field("title"),
+        field("age_days", "formula",
+              config={"formula": "DAYS_BETWEEN({created_at}, DATE(2026, 3, 11))"}),
+        field("mine", "formula", config={"formula": f"{{owner}} = {admin_api.user_id}"}),
+    ]))
+    runtime.clock.set(datetime(2026, 3, 1, 4, tzinfo=UTC))
+    url = "/apps/crm/forms/ticket/records"
+    ticket = admin_api.ok("POST", url, json={"title": "a"}, status=201)
+    assert (ticket["age_days"], ticket["mine"]) == (10, True)
+    runtime.clock.set(datetime(2026, 3, 9, 4, tzinfo=UTC))
+    admin_api.ok("POST", url, json={"title": "b"}, status=201)
+    found = admin_api.ok("GET", url + "?filter=" + quote(
+        "{created_at} < DATEADD(NOW(), -3, \"day\")"))["records"]
+    assert [r["title"] for r in found] == ["a"]
+    found = admin_api.ok("GET", url + "?filter=" + quote(f"{{owner}} = {admin_api.user_id}"))
+    assert found["total"] == 2
+    refs = {f["ref"] for f in admin_api.ok("GET", "/apps/crm/forms/ticket/formula/fields")[
+        "fields"]}
+    assert {"created_at", "updated_at", "owner"} <= refs
