@@ -12,6 +12,7 @@ from jsonschema.exceptions import ValidationError
 
 from metadata.errors import InvalidDocument, Problem, pointer
 from metadata.keys import field_key_problem, key_problem
+from metadata.messages import msg
 from metadata.models import KINDS
 
 
@@ -131,6 +132,43 @@ def _form_problems(doc: dict, ctx: CheckContext) -> list[Problem]:
                 if key not in keys:
                     problems.append(Problem(pointer("permissions", "roles", role, which, i),
                                             f"{key!r} is not a field of this form"))
+    return problems + _layout_problems(doc.get("layout") or {}, keys)
+
+
+def _layout_problems(layout: dict, keys: set) -> list[Problem]:
+    """Every placed key is a field, placed once; a section's spans name its own fields and
+    stay within its columns."""
+    problems: list[Problem] = []
+    placed: dict[str, str] = {}
+    for t, tab in enumerate(layout.get("tabs", [])):
+        for s, section in enumerate(tab.get("sections", [])):
+            at = pointer("layout", "tabs", t, "sections", s)
+            for i, key in enumerate(section.get("fields", [])):
+                if key not in keys:
+                    problems.append(Problem(f"{at}/fields/{i}", msg(
+                        "%(key)s is placed in the layout but is not a field of this form",
+                        key=key)))
+                elif key in placed:
+                    problems.append(Problem(f"{at}/fields/{i}", msg(
+                        "%(key)s is placed in the layout twice (also at %(at)s)",
+                        key=key, at=placed[key])))
+                else:
+                    placed[key] = f"{at}/fields/{i}"
+            problems += _span_problems(section, at)
+    return problems
+
+
+def _span_problems(section: dict, at: str) -> list[Problem]:
+    problems = []
+    columns = section.get("columns", 1)
+    for key, span in (section.get("spans") or {}).items():
+        if key not in section.get("fields", []):
+            problems.append(Problem(f"{at}/spans/{key}", msg(
+                "%(key)s has a width in a section it is not in", key=key)))
+        elif span > columns:
+            problems.append(Problem(f"{at}/spans/{key}", msg(
+                "%(key)s is %(span)s columns wide but its section has only %(columns)s",
+                key=key, span=span, columns=columns)))
     return problems
 
 

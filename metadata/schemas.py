@@ -94,13 +94,17 @@ def validate_schema() -> dict[str, Any]:
 
 
 def layout_schema() -> dict[str, Any]:
-    """Tabs of sections of 1–4 columns; fields not placed are shown after the last section."""
+    """Tabs of sections of 1–4 columns; fields not placed are shown after the last section.
+    A section's ``spans`` widens fields over several of its columns ({"notes": 3})."""
     section = {
         "type": "object",
         "properties": {
             "label": {"$ref": "#/$defs/label"},
             "columns": {"type": "integer", "minimum": 1, "maximum": 4},
             "fields": {"type": "array", "items": {"$ref": "#/$defs/key"}, "maxItems": 500},
+            "spans": {"type": "object", "propertyNames": {"$ref": "#/$defs/key"},
+                      "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 4},
+                      "maxProperties": 500},
         },
         "additionalProperties": False,
     }

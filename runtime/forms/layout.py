@@ -1,4 +1,5 @@
-"""The arrangement of a generated form: tabs of titled sections of 1–4 column grids.
+"""The arrangement of a generated form: tabs of titled sections of 1–4 column grids, where a
+field may span several columns of its section (``spans``).
 
 Built from the form document's ``layout``; fields it does not place follow the last section,
 and a form without a layout is one untitled section of two columns.
@@ -26,6 +27,11 @@ class SectionVM:
     columns: int
     fields: list[Any] = field(default_factory=list)
     arranged: bool = True  # False: the form has no layout; the stylesheet's flow applies
+    spans: dict[str, int] = field(default_factory=dict)  # key -> columns, only those over 1
+
+    def span(self, key: str) -> int:
+        """How many of the section's columns the field ``key`` takes."""
+        return self.spans.get(key, 1)
 
 
 @dataclass
@@ -41,6 +47,17 @@ def _columns(raw: Any, default: int = DEFAULT_COLUMNS) -> int:
     return raw if isinstance(raw, int) and 1 <= raw <= 4 else default
 
 
+def _spans(raw: Any, keys: list[str], columns: int) -> dict[str, int]:
+    """The widths of the section's fields, each within the section's columns."""
+    spans = raw if isinstance(raw, Mapping) else {}
+    out = {}
+    for key in keys:
+        span = spans.get(key)
+        if isinstance(span, int) and span > 1 and columns > 1:
+            out[key] = min(span, columns)
+    return out
+
+
 def layout_tabs(layout: Mapping | None, fields: Sequence[Placed], lang: str,
                 prefix: str = "tab") -> list[TabVM]:
     """The tabs a form page prints: ``fields`` (already filtered to what the person may see)
@@ -53,9 +70,10 @@ def layout_tabs(layout: Mapping | None, fields: Sequence[Placed], lang: str,
         for section in tab.get("sections") or []:
             keys = [k for k in section.get("fields") or [] if k in by_key and k not in placed]
             placed.update(keys)
-            vm.sections.append(SectionVM(label_text(section.get("label"), lang),
-                                         _columns(section.get("columns"), 1),
-                                         [by_key[k] for k in keys]))
+            columns = _columns(section.get("columns"), 1)
+            vm.sections.append(SectionVM(label_text(section.get("label"), lang), columns,
+                                         [by_key[k] for k in keys],
+                                         spans=_spans(section.get("spans"), keys, columns)))
         tabs.append(vm)
     rest = [f for f in fields if f.key not in placed]
     if not tabs:
