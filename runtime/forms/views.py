@@ -111,7 +111,8 @@ def render_form(ctx: FormContext, record: dict | None, posted: dict | None = Non
                 validate_url=validate_url, fields=form_fields(page, values, posted),
                 errors=general, conflict=conflict, submit_label=_("Save"))
     typed = live.typed_values(plan, request.form, ctx.access) if posted else {}
-    live.apply_state(plan, vm.fields, live.state_of(plan, {**values, **typed}), lang)
+    system = ctx.records.system_values(ctx.principal.user_id) if record is None else {}
+    live.apply_state(plan, vm.fields, live.state_of(plan, {**system, **values, **typed}), lang)
     if plan.behaviour is not None:
         vm.state_url = url_for("forms.form_state", app_key=plan.app_key,
                                form_key=plan.form_key,
@@ -198,7 +199,10 @@ def form_state(app_key: str, form_key: str):
     """The live form's formula-driven state for what has been typed so far (JSON)."""
     ctx = form_context(app_key, form_key)
     record_id = request.args.get("record", "")
-    record = ctx.records.get_all(int(record_id)) if record_id.isdigit() else None
+    if record_id.isdigit():
+        record = ctx.records.get_all(int(record_id))
+    else:  # a new record: its system fields as they will be when it is saved
+        record = ctx.records.system_values(ctx.principal.user_id)
     return live.state_response(ctx.plan, record, ctx.access, ctx.lang)
 
 

@@ -146,7 +146,7 @@ class Records:
             owner = self._owner(payload, problems)
             if self.plan.behaviour is not None and not problems:
                 problems = self.plan.behaviour.apply(values, None, set(payload), self._related,
-                                                     self.lang, self._system(owner))
+                                                     self.lang, self.system_values(owner))
             if problems:
                 results[i]["errors"] = [p.as_dict() for p in problems]
             else:
@@ -184,7 +184,7 @@ class Records:
             results[i]["record"] = record
         return results
 
-    def _system(self, owner: int | None) -> dict[str, Any]:
+    def system_values(self, owner: int | None) -> dict[str, Any]:
         """What formulas see of a new record's system columns before it is written."""
         return {"created_at": iso(self.now), "updated_at": iso(self.now), "owner": owner,
                 "created_by": self.principal.user_id, "version": 1}
