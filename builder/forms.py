@@ -18,7 +18,7 @@ from builder.designer import designer_vm, summary_vm, table_keys
 from builder.home import home_vm, new_app_doc, new_form_doc
 from builder.keys import derive_key
 from builder.preview import designer_access, draft_plan, preview_form, problem_list
-from builder.properties import PanelContext, build_panel
+from builder.properties import PanelContext, Placement, build_panel
 from metadata.errors import InvalidDocument, Problem, TrellisError
 from metadata.keys import field_key_problem
 from runtime.forms.live import state_response
@@ -111,7 +111,10 @@ def properties(app_key: str, form_key: str):
     forms = {d.key: d.draft for d in rt.store.list(session, app_key, "form")}
     ctx = PanelContext(lang=ui_lang(), forms=forms, locked_keys=frozenset(locked),
                        types=rt.fields)
-    return render_template("builder/_properties.html", panel=build_panel(fld, index, ctx),
+    placement = Placement(columns=request.form.get("columns", type=int) or 1,
+                          span=request.form.get("span", type=int) or 1)
+    return render_template("builder/_properties.html",
+                           panel=build_panel(fld, index, ctx, placement),
                            app_key=app_key, form_key=form_key,
                            seq=request.form.get("seq", type=int) or 0)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from flask_babel import gettext as _
@@ -78,9 +79,19 @@ class PanelContext:
     types: Any  # the field-type registry: iterable, and indexed by type
 
 
-def build_panel(fld: dict, index: int, ctx: PanelContext) -> Panel:
+@dataclass
+class Placement:
+    """Where the field sits: its section's columns and how many of them it spans."""
+
+    columns: int = 1
+    span: int = 1
+
+
+def build_panel(fld: dict, index: int, ctx: PanelContext,
+                placement: Placement | None = None) -> Panel:
     ftype = ctx.types[fld["type"]]
-    groups = [Group(_("Basics"), basics(fld, ftype, ctx)),
+    width = width_prop(placement or Placement())
+    groups = [Group(_("Basics"), basics(fld, ftype, ctx) + ([width] if width else [])),
               Group(_("Options"), [p for name, p in config_props(fld, ftype, ctx)
                                    if name not in VALIDATION]),
               Group(_("Validation"), validation(fld, ftype, ctx)),
@@ -105,6 +116,22 @@ def basics(fld: dict, ftype: FieldType, ctx: PanelContext) -> list[Prop]:
         props.append(Prop("placeholder", _("Placeholder"), "text",
                           _lang_text(fld.get("placeholder"), ctx.lang), lang=ctx.lang))
     return props
+
+
+def width_prop(placement: Placement) -> Prop | None:
+    """Buttons for the field's width in a section of several columns: 1/3, 2/3, full row."""
+    columns = max(1, min(placement.columns, 4))
+    if columns < 2:
+        return None
+    options = [(str(n), _("Full row") if n == columns else _fraction(n, columns))
+               for n in range(1, columns + 1)]
+    return Prop("span", _("Width"), "span", str(max(1, min(placement.span, columns))),
+                options=options, help=_("Columns of its section the field takes."))
+
+
+def _fraction(n: int, columns: int) -> str:
+    part = Fraction(n, columns)
+    return f"{part.numerator}/{part.denominator}"
 
 
 def validation(fld: dict, ftype: FieldType, ctx: PanelContext) -> list[Prop]:

@@ -1,10 +1,9 @@
-/* Form designer, canvas: tabs, sections and field cards drawn from the draft document;
- * SortableJS drags fields from the palette (clone), between sections and within them. */
+/* Form designer, canvas: tabs, sections and field cards drawn from the draft document. Every
+ * tab's sections are drawn (the others hidden), so a drag can switch tabs (builder-drag.js). */
 (function () {
   'use strict';
 
   var B = window.TrellisBuilder = window.TrellisBuilder || {};
-  var sortables = [];
   var types = {};
 
   function clone(id) {
@@ -14,27 +13,16 @@
   function t(name, n) { return (B.t[name] || name).replace('{n}', n); }
 
   // -- fields -------------------------------------------------------------------------------
-  function newField(type) {
+  B.newField = function (type) {
     var item = document.querySelector('#palette [data-type="' + type + '"]');
     var fld = JSON.parse(item.dataset.template);
     fld.key = B.uniqueKey(fld.key);
     B.fresh.add(fld.key);
     return fld;
-  }
-
-  function placeOf(key) {
-    var found = null;
-    B.doc.layout.tabs.forEach(function (tab, ti) {
-      tab.sections.forEach(function (s, si) {
-        var i = s.fields.indexOf(key);
-        if (i !== -1) { found = {tab: ti, section: si, index: i, list: s.fields}; }
-      });
-    });
-    return found;
-  }
+  };
 
   B.addField = function (type) {
-    var fld = newField(type);
+    var fld = B.newField(type);
     B.doc.fields.push(fld);
     var sections = B.doc.layout.tabs[B.activeTab].sections;
     sections[sections.length - 1].fields.push(fld.key);
@@ -46,7 +34,7 @@
   function duplicate(key) {
     var fld = JSON.parse(JSON.stringify(B.field(key)));
     fld.key = B.uniqueKey(key);
-    var place = placeOf(key);
+    var place = B.placeOf(key);
     B.doc.fields.push(fld);
     place.list.splice(place.index + 1, 0, fld.key);
     B.selected = fld.key;
@@ -56,20 +44,25 @@
 
   function remove(key) {
     B.doc.fields = B.doc.fields.filter(function (f) { return f.key !== key; });
-    var place = placeOf(key);
+    var place = B.placeOf(key);
     if (place) { place.list.splice(place.index, 1); }
     if (B.selected === key) { B.selected = null; B.showFormSettings(); }
     B.change();
   }
 
   // -- tabs and sections ---------------------------------------------------------------------
-  function tabs() { return B.doc.layout.tabs; }
+  function tabs() { return B.tabs(); }
 
   function addTab() {
     tabs().push({label: labelFor(t('newTab', tabs().length + 1)),
                  sections: [{columns: 1, fields: []}]});
     B.activeTab = tabs().length - 1;
     B.change();
+  }
+
+  /* The layout section a drawn .canvas-section stands for. */
+  function sectionOf(el) {
+    return tabs()[Number(el.dataset.tab)].sections[Number(el.dataset.section)];
   }
 
   function labelFor(text) { var label = {}; label[B.lang] = text; return label; }
@@ -103,8 +96,9 @@
   }
 
   // -- drawing ------------------------------------------------------------------------------
-  function drawCard(fld) {
+  function drawCard(fld, span) {
     var card = clone('tpl-card');
+    if (span > 1) { card.classList.add('span-' + span); }
     var type = types[fld.type] || {label: fld.type, icon: '•'};
     card.dataset.key = fld.key;
     card.querySelector('.card-label').textContent = B.labelText(fld.label, B.lang) || fld.key;
@@ -139,16 +133,14 @@
       el.dataset.tab = i;
       el.querySelector('.tab-label').textContent = B.labelText(tab.label, B.lang) ||
         t('newTab', i + 1);
-      el.classList.toggle('active', i === B.activeTab);
-      el.setAttribute('aria-selected', i === B.activeTab ? 'true' : 'false');
-      el.querySelector('.tab-x').hidden = tabs().length < 2 || i !== B.activeTab;
       bar.appendChild(el);
     });
     bar.appendChild(clone('tpl-tabs-end'));
   }
 
-  function drawSection(section, index, count) {
+  function drawSection(section, tab, index, count) {
     var el = clone('tpl-section');
+    el.dataset.tab = tab;
     el.dataset.section = index;
     var cols = section.columns || 1;
     el.querySelector('[data-section-title]').value = B.labelText(section.label, B.lang);
@@ -162,16 +154,49 @@
     grid.classList.add('cols-' + cols);
     section.fields.forEach(function (key) {
       var fld = B.field(key);
-      if (fld) { grid.appendChild(drawCard(fld)); }
+      var span = Math.min((section.spans && section.spans[key]) || 1, cols);
+      if (fld) { grid.appendChild(drawCard(fld, span)); }
     });
     el.classList.toggle('is-empty', !section.fields.length);
     return el;
   }
 
-  B.render = function () {
-    sortables.forEach(function (s) { s.destroy(); });
-    sortables = [];
+  /* One tab's sections, each a drop target; hidden unless the tab is the active one. */
+  function drawPanel(tab, index) {
+    var panel = document.createElement('div');
+    panel.className = 'canvas-panel';
+    panel.dataset.tabPanel = index;
+    panel.setAttribute('role', 'tabpanel');
+    var list = document.createElement('div');
+    list.className = 'canvas-sections';
+    list.dataset.tab = index;
+    tab.sections.forEach(function (s, i) {
+      list.appendChild(drawSection(s, index, i, tab.sections.length));
+    });
+    if (!B.doc.fields.length) { list.insertBefore(clone('tpl-empty-form'), list.firstChild); }
+    panel.appendChild(list);
+    panel.appendChild(clone('tpl-add-section'));
+    return panel;
+  }
+
+  /* Show tab ``index`` without redrawing (a drag may be under way). */
+  B.showTab = function (index) {
+    B.activeTab = index;
     var canvas = document.getElementById('canvas');
+    canvas.querySelectorAll('.canvas-tab').forEach(function (el) {
+      var on = Number(el.dataset.tab) === index;
+      el.classList.toggle('active', on);
+      el.setAttribute('aria-selected', on ? 'true' : 'false');
+      el.querySelector('.tab-x').hidden = tabs().length < 2 || !on;
+    });
+    canvas.querySelectorAll('[data-tab-panel]').forEach(function (el) {
+      el.hidden = Number(el.dataset.tabPanel) !== index;
+    });
+  };
+
+  B.render = function () {
+    var canvas = document.getElementById('canvas');
+    if (B.unbindDrag) { B.unbindDrag(); }
     canvas.textContent = '';
     if (B.activeTab >= tabs().length) { B.activeTab = 0; }
     var bar = document.createElement('div');
@@ -185,88 +210,13 @@
     title.className = 'canvas-form-title';
     title.textContent = B.labelText(B.doc.label, B.lang) || B.doc.key;
     sheet.appendChild(title);
-    var list = document.createElement('div');
-    list.className = 'canvas-sections';
-    var sections = tabs()[B.activeTab].sections;
-    sections.forEach(function (s, i) { list.appendChild(drawSection(s, i, sections.length)); });
-    sheet.appendChild(list);
-    sheet.appendChild(clone('tpl-add-section'));
-    if (!B.doc.fields.length) { list.insertBefore(clone('tpl-empty-form'), list.firstChild); }
+    tabs().forEach(function (tab, i) { sheet.appendChild(drawPanel(tab, i)); });
     canvas.appendChild(sheet);
-    bindSortables(list);
+    B.showTab(B.activeTab);
+    if (B.bindDrag) { B.bindDrag(canvas); }
     var heading = document.querySelector('[data-form-title]');
     if (heading) { heading.textContent = title.textContent; }
   };
-
-  // -- dragging -----------------------------------------------------------------------------
-  /* After a drop: read the keys in each section's grid; a palette item becomes a new field. */
-  function readDrop() {
-    var added = null;
-    var sections = tabs()[B.activeTab].sections;
-    document.querySelectorAll('#canvas .canvas-section').forEach(function (el) {
-      var keys = [];
-      el.querySelectorAll('[data-grid] > *').forEach(function (item) {
-        if (item.dataset.key) { keys.push(item.dataset.key); return; }
-        if (item.dataset.type) {
-          var fld = newField(item.dataset.type);
-          B.doc.fields.push(fld);
-          keys.push(fld.key);
-          added = fld.key;
-        }
-      });
-      sections[Number(el.dataset.section)].fields = keys;
-    });
-    if (added) { B.selected = added; }
-    B.change();
-    if (added) { B.loadPanel(); }
-  }
-
-  function readSectionOrder(list) {
-    var sections = tabs()[B.activeTab].sections;
-    var order = Array.prototype.map.call(list.querySelectorAll(':scope > .canvas-section'),
-                                         function (el) { return sections[Number(el.dataset.section)]; });
-    tabs()[B.activeTab].sections = order;
-    B.change();
-  }
-
-  function bindSortables(list) {
-    list.querySelectorAll('[data-grid]').forEach(function (grid) {
-      sortables.push(new Sortable(grid, {
-        group: {name: 'fields', pull: true, put: true}, animation: 150, forceFallback: true,
-        filter: '.card-tools', preventOnFilter: false, ghostClass: 'drag-ghost',
-        chosenClass: 'drag-chosen', emptyInsertThreshold: 40,
-        onAdd: function () { setTimeout(readDrop, 0); },
-        onUpdate: function () { setTimeout(readDrop, 0); }
-      }));
-    });
-    sortables.push(new Sortable(list, {
-      handle: '.section-grip', draggable: '.canvas-section', animation: 150, forceFallback: true,
-      onUpdate: function () { setTimeout(function () { readSectionOrder(list); }, 0); }
-    }));
-  }
-
-  function bindPalette() {
-    var palette = document.getElementById('palette');
-    palette.querySelectorAll('[data-type]').forEach(function (item) {
-      types[item.dataset.type] = {label: item.querySelector('.palette-label').textContent,
-                                  icon: item.querySelector('.type-icon').textContent};
-    });
-    new Sortable(palette, {
-      group: {name: 'fields', pull: 'clone', put: false}, sort: false, animation: 150,
-      forceFallback: true, ghostClass: 'drag-ghost'  // mouse events: the same in every browser
-    });
-    palette.addEventListener('click', function (event) {
-      var item = event.target.closest('[data-type]');
-      if (item) { B.addField(item.dataset.type); }
-    });
-    palette.addEventListener('keydown', function (event) {
-      var item = event.target.closest('[data-type]');
-      if (item && (event.key === 'Enter' || event.key === ' ')) {
-        event.preventDefault();
-        B.addField(item.dataset.type);
-      }
-    });
-  }
 
   // -- clicks and edits on the canvas -------------------------------------------------------
   function renameTab(el) {
@@ -301,23 +251,22 @@
       if (name === 'duplicate') { duplicate(card.dataset.key); }
       else if (name === 'delete') { remove(card.dataset.key); }
       else if (name === 'add-tab') { addTab(); }
-      else if (name === 'delete-tab') { deleteTab(Number(action.closest('[data-tab]').dataset.tab)); }
+      else if (name === 'delete-tab') { deleteTab(Number(action.closest('.canvas-tab').dataset.tab)); }
       else if (name === 'add-section') { addSection(); }
       else if (name === 'delete-section') { deleteSection(Number(section.dataset.section)); }
       return;
     }
     var cols = target.closest('[data-cols]');
     if (cols) {
-      tabs()[B.activeTab].sections[Number(section.dataset.section)].columns =
-        Number(cols.dataset.cols);
+      sectionOf(section).columns = Number(cols.dataset.cols);
       B.change();
       return;
     }
-    var tab = target.closest('[data-tab]');
+    var tab = target.closest('.canvas-tab');
     if (tab && !target.closest('input')) {
       var index = Number(tab.dataset.tab);
       if (index === B.activeTab && event.detail >= 2) { renameTab(tab); return; }
-      if (index !== B.activeTab) { B.activeTab = index; B.render(); }
+      if (index !== B.activeTab) { B.showTab(index); }
       return;
     }
     if (card) { B.select(card.dataset.key); }
@@ -360,7 +309,11 @@
   };
 
   B.initCanvas = function () {
-    bindPalette();
+    document.querySelectorAll('#palette [data-type]').forEach(function (item) {
+      types[item.dataset.type] = {label: item.querySelector('.palette-label').textContent,
+                                  icon: item.querySelector('.type-icon').textContent};
+    });
+    if (B.initDrag) { B.initDrag(); }
     var canvas = document.getElementById('canvas');
     canvas.addEventListener('click', onCanvasClick);
     canvas.addEventListener('keydown', function (event) {
@@ -372,10 +325,10 @@
     });
     canvas.addEventListener('input', function (event) {
       if (!event.target.matches('[data-section-title]')) { return; }
-      var index = Number(event.target.closest('.canvas-section').dataset.section);
-      B.setLangText(tabs()[B.activeTab].sections[index], 'label', B.lang,
-                    event.target.value.trim());
-      B.change({coalesce: 'section-title-' + index, keepCanvas: true});
+      var el = event.target.closest('.canvas-section');
+      B.setLangText(sectionOf(el), 'label', B.lang, event.target.value.trim());
+      B.change({coalesce: 'section-title-' + el.dataset.tab + '-' + el.dataset.section,
+                keepCanvas: true});
     });
   };
 })();

@@ -181,7 +181,19 @@
     if (el.dataset.prop === 'label') { followLabel(fld); }
   }
 
+  function setSpan(button) {
+    B.setSpan(B.selected, Number(button.dataset.span));
+    button.parentElement.querySelectorAll('[data-span]').forEach(function (b) {
+      b.classList.toggle('on', b === button);
+      b.setAttribute('aria-pressed', b === button ? 'true' : 'false');
+    });
+    shownPlacement = placementKey();
+    B.change();
+  }
+
   function onClick(event) {
+    var span = event.target.closest('[data-span]');
+    if (span && B.selected) { setSpan(span); return; }
     var action = event.target.closest('[data-action]');
     if (!action) { return; }
     var editor = action.closest('[data-array]');
@@ -229,12 +241,25 @@
   };
 
   var panelSeq = 0;
+  var shownPlacement = '';  // the selected field's columns and span the panel was drawn for
+
+  function placementKey() {
+    var place = B.selected && B.placement(B.selected);
+    return place ? place.columns + '/' + place.span : '';
+  }
+
+  /* After a layout edit: the panel's width buttons follow the field's section. */
+  B.followPlacement = function () {
+    if (B.selected && !panel().hidden && placementKey() !== shownPlacement) { B.loadPanel(); }
+  };
 
   /* Ask the server for the selected field's panel; the old panel goes at once, so nothing is
    * typed into inputs of the field selected before. */
   B.loadPanel = function () {
     if (!B.selected) { B.showFormSettings(); return; }
     var fld = B.field(B.selected);
+    var place = B.placement(B.selected) || {columns: 1, span: 1};
+    shownPlacement = placementKey();
     panelSeq += 1;
     document.getElementById('form-settings').hidden = true;
     panel().hidden = false;
@@ -242,7 +267,8 @@
     panel().classList.add('is-loading');
     htmx.ajax('POST', B.urls.properties, {
       target: '#props', swap: 'innerHTML',
-      values: {field: JSON.stringify(fld), index: B.fieldIndex(B.selected), seq: panelSeq}
+      values: {field: JSON.stringify(fld), index: B.fieldIndex(B.selected), seq: panelSeq,
+               columns: place.columns, span: place.span}
     });
   };
 

@@ -1,5 +1,7 @@
 /* The list-view designer: edits the view document the page printed and autosaves it through
-   the API (PUT with If-Match; 409 keeps the edits; 422 marks the control at fault), publishes. */
+   the API (PUT with If-Match; 409 keeps the edits; 422 marks the control at fault), publishes.
+   Undo/redo step through snapshots of the document (builder-history.js), put back into the
+   controls by builder-views-restore.js. */
 (function () {
   'use strict';
 
@@ -15,6 +17,8 @@
   var blocked = false;    // a conflict stops autosaving until the person decides
   var statusEl = document.getElementById('save-status');
   var alertEl = document.getElementById('designer-alert');
+  var history = new window.TrellisHistory(200);
+  var restoring = false;  // putting a snapshot back: not a new edit
 
   function $(sel, scope) { return (scope || root).querySelector(sel); }
   function $all(sel, scope) { return Array.prototype.slice.call((scope || root).querySelectorAll(sel)); }
@@ -176,7 +180,32 @@
     return saving;
   }
 
-  function schedule(delay) {
+  // -- undo and redo ------------------------------------------------------------------------
+  function updateUndo() {
+    document.getElementById('view-undo').disabled = !history.canUndo();
+    document.getElementById('view-redo').disabled = !history.canRedo();
+  }
+
+  function remember(coalesce) {
+    if (!restoring && history.record(JSON.stringify(collect()), coalesce)) { updateUndo(); }
+  }
+
+  function step(state) {
+    if (state === null) { return; }
+    restoring = true;
+    try {
+      window.TrellisRestoreView(root, JSON.parse(state), syncOps);
+      renumber();
+    } finally { restoring = false; }
+    updateUndo();
+    schedule(0);
+  }
+
+  function undo() { step(history.undo()); }
+  function redo() { step(history.redo()); }
+
+  function schedule(delay, coalesce) {
+    remember(coalesce);
     clearTimeout(timer);
     if (JSON.stringify(collect()) !== lastSaved) { status(msg('Unsaved'), 'dirty'); }
     timer = setTimeout(function () { save(false); }, delay === undefined ? 700 : delay);
@@ -269,6 +298,10 @@
       addRow('sort');
     } else if (t.closest('#add-filter')) {
       addRow('filter');
+    } else if (t.closest('#view-undo')) {
+      undo();
+    } else if (t.closest('#view-redo')) {
+      redo();
     } else if (t.closest('#publish-view')) {
       publish();
     } else if (t.closest('[data-reload]')) {
@@ -282,7 +315,11 @@
     if (row) { syncOps(row); }
     schedule(0);
   });
-  root.addEventListener('input', function () { schedule(); });
+  root.addEventListener('input', function (event) {
+    var row = event.target.closest('.bx-row');
+    var where = row ? row.dataset.path || '' : '';
+    schedule(undefined, 'input-' + where + (event.target.name || event.target.id));
+  });
   window.addEventListener('beforeunload', function (event) {
     if (JSON.stringify(collect()) !== lastSaved) { event.preventDefault(); event.returnValue = ''; }
   });
@@ -300,5 +337,8 @@
 
   $all('[data-row=filter]').forEach(syncOps);
   renumber();
+  history.reset(JSON.stringify(collect()));
+  updateUndo();
+  window.TrellisHistory.bindKeys(undo, redo);
   if (window.Sortable) { initSortable(); } else { window.addEventListener('load', initSortable); }
 })();

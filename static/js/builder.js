@@ -1,7 +1,8 @@
 /* Form designer, core: the draft document, undo/redo over snapshots, autosave through the API.
- * builder-canvas.js draws the canvas, builder-panel.js binds the property panel,
- * builder-publish.js does the preview and publishing. The saved document is exactly what the
- * documents API accepts: nothing here is kept beyond it except the undo history. */
+ * builder-layout.js edits the layout, builder-canvas.js draws the canvas, builder-drag.js
+ * drags fields, builder-panel.js binds the property panel, builder-publish.js does the
+ * preview and publishing; builder-history.js keeps the undo history. The saved document is
+ * exactly what the documents API accepts: nothing here is kept beyond it except the history. */
 (function () {
   'use strict';
 
@@ -59,120 +60,37 @@
     return key;
   };
 
-  // -- layout: tabs -> sections -> keys ----------------------------------------------------
-  B.sections = function () {
-    var out = [];
-    B.doc.layout.tabs.forEach(function (tab) {
-      (tab.sections || []).forEach(function (s) { out.push(s); });
-    });
-    return out;
-  };
-
-  /* Every field placed exactly once; a form without a layout gets one section. */
-  B.normalise = function (doc) {
-    doc.fields = doc.fields || [];
-    var keys = new Set(doc.fields.map(function (f) { return f.key; }));
-    if (!doc.layout || !doc.layout.tabs || !doc.layout.tabs.length) {
-      doc.layout = {tabs: [{sections: [{columns: doc.fields.length ? 2 : 1, fields: []}]}]};
-    }
-    var placed = new Set();
-    doc.layout.tabs.forEach(function (tab) {
-      if (!tab.sections || !tab.sections.length) { tab.sections = [{columns: 1, fields: []}]; }
-      tab.sections.forEach(function (s) {
-        s.fields = (s.fields || []).filter(function (k) {
-          var ok = keys.has(k) && !placed.has(k);
-          placed.add(k);
-          return ok;
-        });
-      });
-    });
-    var tabs = doc.layout.tabs;
-    var lastSections = tabs[tabs.length - 1].sections;
-    var last = lastSections[lastSections.length - 1];
-    doc.fields.forEach(function (f) { if (!placed.has(f.key)) { last.fields.push(f.key); } });
-    return doc;
-  };
-
-  /* Keep ``fields`` in the order the layout shows them (API readers see the same order). */
-  function syncFieldOrder() {
-    var order = [];
-    B.sections().forEach(function (s) { order = order.concat(s.fields); });
-    var rank = {};
-    order.forEach(function (k, i) { rank[k] = i; });
-    B.doc.fields.sort(function (a, b) { return rank[a.key] - rank[b.key]; });
-  }
-
-  B.renameKey = function (oldKey, newKey) {
-    var fld = B.field(oldKey);
-    if (!fld || oldKey === newKey) { return; }
-    fld.key = newKey;
-    B.sections().forEach(function (s) {
-      s.fields = s.fields.map(function (k) { return k === oldKey ? newKey : k; });
-    });
-    if (B.fresh.has(oldKey)) { B.fresh.delete(oldKey); B.fresh.add(newKey); }
-    if (B.selected === oldKey) { B.selected = newKey; }
-  };
-
   // -- history ------------------------------------------------------------------------------
-  var history = [];
-  var future = [];
-  var lastCoalesce = null;
-  var lastChangeAt = 0;
+  var history = null;
 
   function snapshot() { return JSON.stringify(B.doc); }
 
-  function record(coalesce) {
-    var now = Date.now();
-    var state = snapshot();
-    if (state === history[history.length - 1]) { return; }
-    if (coalesce && coalesce === lastCoalesce && now - lastChangeAt < 1500 &&
-        history.length > 1) {
-      history[history.length - 1] = state;
-    } else {
-      history.push(state);
-      if (history.length > HISTORY_LIMIT) { history.shift(); }
-    }
-    future = [];
-    lastCoalesce = coalesce || null;
-    lastChangeAt = now;
-  }
-
   function updateUndoButtons() {
-    var undo = B.root.querySelector('[data-action="undo"]');
-    var redo = B.root.querySelector('[data-action="redo"]');
-    undo.disabled = history.length < 2;
-    redo.disabled = future.length === 0;
+    B.root.querySelector('[data-action="undo"]').disabled = !history.canUndo();
+    B.root.querySelector('[data-action="redo"]').disabled = !history.canRedo();
   }
 
   function restore(state) {
+    if (state === null) { return; }
     B.doc = JSON.parse(state);
-    lastCoalesce = null;
     if (B.selected && !B.field(B.selected)) { B.selected = null; }
     B.render();
     if (B.reloadPanel) { B.reloadPanel(); }
     afterChange();
   }
 
-  B.undo = function () {
-    if (history.length < 2) { return; }
-    future.push(history.pop());
-    restore(history[history.length - 1]);
-  };
-
-  B.redo = function () {
-    if (!future.length) { return; }
-    var state = future.pop();
-    history.push(state);
-    restore(state);
-  };
+  B.undo = function () { restore(history.undo()); };
+  B.redo = function () { restore(history.redo()); };
 
   /* Call after every edit of B.doc: records history, redraws, saves and refreshes the preview.
    * ``opts.coalesce`` merges a run of edits of one input into one undo step. */
   B.change = function (opts) {
     opts = opts || {};
-    syncFieldOrder();
-    record(opts.coalesce);
+    B.syncFieldOrder();
+    B.tidySpans();
+    history.record(snapshot(), opts.coalesce);
     if (!opts.keepCanvas) { B.render(); }
+    if (B.followPlacement) { B.followPlacement(); }
     afterChange();
   };
 
@@ -268,14 +186,7 @@
   }
 
   function bindShortcuts() {
-    document.addEventListener('keydown', function (event) {
-      if (!(event.ctrlKey || event.metaKey)) { return; }
-      var key = event.key.toLowerCase();
-      var editing = event.target.closest('input, textarea, select, [contenteditable]');
-      if (editing) { return; }  // the input's own undo
-      if (key === 'z' && !event.shiftKey) { event.preventDefault(); B.undo(); }
-      else if ((key === 'z' && event.shiftKey) || key === 'y') { event.preventDefault(); B.redo(); }
-    });
+    window.TrellisHistory.bindKeys(B.undo, B.redo);
     B.root.addEventListener('click', function (event) {
       var button = event.target.closest('[data-action="undo"], [data-action="redo"]');
       if (button) { B[button.dataset.action](); }
@@ -301,7 +212,8 @@
     var source = document.getElementById('builder-doc').textContent;
     B.lastSaved = JSON.stringify(JSON.parse(source));
     B.doc = B.normalise(JSON.parse(source));
-    history = [snapshot()];
+    history = new window.TrellisHistory(HISTORY_LIMIT);
+    history.reset(snapshot());
     B.selected = null;
     B.activeTab = 0;
     bindShortcuts();
