@@ -126,7 +126,7 @@ def width_prop(placement: Placement) -> Prop | None:
     options = [(str(n), _("Full row") if n == columns else _fraction(n, columns))
                for n in range(1, columns + 1)]
     return Prop("span", _("Width"), "span", str(max(1, min(placement.span, columns))),
-                options=options, help=_("Columns of its section the field takes."))
+                options=options, help=_("How many of its section's columns the field takes."))
 
 
 def _fraction(n: int, columns: int) -> str:

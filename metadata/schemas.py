@@ -100,11 +100,17 @@ def layout_schema() -> dict[str, Any]:
         "type": "object",
         "properties": {
             "label": {"$ref": "#/$defs/label"},
-            "columns": {"type": "integer", "minimum": 1, "maximum": 4},
-            "fields": {"type": "array", "items": {"$ref": "#/$defs/key"}, "maxItems": 500},
+            "columns": {"type": "integer", "minimum": 1, "maximum": 4,
+                        "description": "Columns of the section's grid (1 when left out; one "
+                                       "column on phones)."},
+            "fields": {"type": "array", "items": {"$ref": "#/$defs/key"}, "maxItems": 500,
+                       "description": "The keys of the fields in the section, in order."},
             "spans": {"type": "object", "propertyNames": {"$ref": "#/$defs/key"},
                       "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 4},
-                      "maxProperties": 500},
+                      "maxProperties": 500,
+                      "description": "How many of the section's columns a field takes, by "
+                                     "key, e.g. `{\"notes\": 3}` for a full row of three "
+                                     "columns; 1 when left out, never more than `columns`."},
         },
         "additionalProperties": False,
     }

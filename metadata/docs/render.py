@@ -119,6 +119,8 @@ def _documents_section(schemas: Mapping[str, dict]) -> list[str]:
         "- references resolve: `title_field`, the fields a permission policy names, a relation's "
         "`target_form` (and `display_field`), a view's `form`, `columns`, `sort` and `filters`, "
         "an app's navigation;",
+        "- a form's `layout` places only its fields, each at most once, and a section's `spans` "
+        "name fields of that section and stay within its `columns`;",
         "- each field type's own rules: a select's `default` must be among its choices, a "
         "sub-table's fields must be types allowed inside a sub-table, minimums must not exceed "
         "maximums, a default must be a valid value.",
