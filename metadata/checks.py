@@ -12,7 +12,7 @@ from jsonschema.exceptions import ValidationError
 
 from metadata.errors import InvalidDocument, Problem, pointer
 from metadata.keys import field_key_problem, key_problem
-from metadata.messages import msg
+from metadata.messages import msg, quoted
 from metadata.models import KINDS
 
 
@@ -175,8 +175,8 @@ def _span_problems(section: dict, at: str) -> list[Problem]:
 def _view_problems(doc: dict, ctx: CheckContext) -> list[Problem]:
     form = ctx.forms.get(doc.get("form"))
     if form is None:
-        return [Problem("/form", f"form {doc.get('form')!r} does not exist in app "
-                                 f"{ctx.app_key!r}")]
+        return [Problem("/form", msg("form %(form)s does not exist in app %(app)s",
+                                     form=quoted(doc.get("form")), app=quoted(ctx.app_key)))]
     keys = {f["key"] for f in form.get("fields", [])} | {"id", "created_at", "updated_at",
                                                           "owner", "version"}
     problems = []

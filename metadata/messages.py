@@ -36,6 +36,28 @@ def msg(template: str, **params: Any) -> Message:
     return Message(template, **params)
 
 
+class Quoted(Message):
+    """A value people typed, in quotes as Python writes them in English (``'12345'``) and bare
+    in a translation, whose own text sets it apart."""
+
+    def __new__(cls, value: Any) -> Quoted:
+        self = str.__new__(cls, repr(value))
+        self.template = "%(value)s"
+        self.params = {"value": value}
+        return self
+
+    def __getnewargs__(self) -> tuple[Any]:  # copies and pickles quote the value once
+        return (self.params["value"],)
+
+    def localized(self, gettext: Callable[..., str]) -> str:
+        return str(self.params["value"])
+
+
+def quoted(value: Any) -> Quoted:
+    """A value to put into a message: ``msg("%(value)s is not a ...", value=quoted(text))``."""
+    return Quoted(value)
+
+
 def alternatives(messages: list[str]) -> str:
     """``a or b or c``, translatable when the parts are Messages."""
     if not messages:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from metadata.checks import Validators
 from metadata.errors import InvalidDocument, NotFound, Problem
+from metadata.messages import msg, quoted
 from metadata.models import Document, DocumentVersion
 from metadata.registry import Registry
 from metadata.schemas import build_schemas
@@ -71,7 +72,8 @@ class Runtime:
         """The compiled plan of a form's published version (compiled once per version)."""
         doc = self.store.get(session, app_key, "form", form_key)
         if doc.published_version is None:
-            raise NotFound([Problem("", f"form {form_key!r} has not been published yet")])
+            raise NotFound([Problem("", msg("form %(form)s has not been published yet",
+                                            form=quoted(form_key)))])
         cache_key = (app_key, form_key, doc.published_version)
         plan = self._plans.get(cache_key)
         if plan is not None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from metadata.errors import Forbidden, Problem
+from metadata.messages import Message, msg
 
 ACTIONS = ("create", "read", "update", "delete")
 SCOPE_RANK = {"none": 0, "own": 1, "team": 2, "all": 3}
@@ -55,8 +56,23 @@ class Access:
     def require(self, action: str, what: str) -> str:
         scope = self.scope(action)
         if scope == "none":
-            raise Forbidden([Problem("", f"you may not {action} records of {what}")])
+            raise Forbidden([Problem("", forbidden(action, what))])
         return scope
+
+
+def forbidden(action: str, form: str) -> Message:
+    """Why the principal may not act on the form's records: one sentence per action, each
+    translated whole."""
+    match action:
+        case "create":
+            return msg("you may not create records of %(form)s", form=form)
+        case "read":
+            return msg("you may not read records of %(form)s", form=form)
+        case "update":
+            return msg("you may not update records of %(form)s", form=form)
+        case "delete":
+            return msg("you may not delete records of %(form)s", form=form)
+    return msg("you may not %(action)s records of %(form)s", action=action, form=form)
 
 
 def access_for(principal: Principal, form_doc: Mapping) -> Access:

@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import Blueprint, jsonify, request, send_file
 
 from metadata.errors import NotFound, Problem, TrellisError
+from metadata.messages import msg
 from runtime.storage.attachments import attachment_visible
 from runtime.storage.models import Attachment
 from runtime.web import current_runtime, db_session, transaction
@@ -36,8 +37,9 @@ def save_upload(stream, filename: str, client_type: str | None, max_bytes: int,
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise TrellisError([Problem("/file", f"{name} is larger than "
-                                                         f"{max_bytes // CHUNK} MB")], 413)
+                    raise TrellisError([Problem("/file", msg("%(name)s is larger than %(n)s MB",
+                                                             name=name, n=max_bytes // CHUNK))],
+                                       413)
                 digest.update(chunk)
                 out.write(chunk)
     except BaseException:

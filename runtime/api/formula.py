@@ -171,7 +171,8 @@ def sample_record(draft: dict, analysis: Analysis, sample: dict, forms: dict[str
         try:
             record[ref] = None if raw in (None, "") else types[fld["type"]].coerce(raw, fld)
         except FieldValueError as exc:
-            problems.append(Problem(f"/record/{ref}", f"{{{ref}}}: {exc}"))
+            problems.append(Problem(f"/record/{ref}", msg("{%(ref)s}: %(message)s", ref=ref,
+                                                           message=exc.message)))
     if problems:
         raise TrellisError(problems, status=422)
     return record

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from metadata.messages import msg
 from metadata.orm import JSONValue
 from runtime.fields.base import FieldType, FieldValueError, config
 
@@ -62,13 +63,13 @@ class AttachmentField(FieldType):
         for item in value:
             ident = item.get("id") if isinstance(item, dict) else item
             if not isinstance(ident, str) or len(ident) != 32 or not ident.isalnum():
-                raise FieldValueError("must list uploaded files by their id")
+                raise FieldValueError(msg("must list uploaded files by their id"))
             if ident not in seen:
                 seen.add(ident)
                 out.append({"id": ident.lower()})
         limit = config(fld).get("max_files", 10)
         if len(out) > limit:
-            raise FieldValueError(f"takes at most {limit} files")
+            raise FieldValueError(msg("takes at most %(n)s files", n=limit))
         return out
 
     def parse_form(self, raw: Sequence[str], fld: Mapping) -> Any:
@@ -85,14 +86,15 @@ class AttachmentField(FieldType):
             for item in v or []:
                 meta = found.get(item["id"])
                 if meta is None:
-                    problems[i] = f"file {item['id']} was not uploaded"
+                    problems[i] = msg("file %(n)s was not uploaded", n=item["id"])
                     break
                 if meta["size"] > max_bytes:
-                    problems[i] = f"{meta['name']} is larger than {cfg.get('max_size_mb', 20)} MB"
+                    problems[i] = msg("%(name)s is larger than %(n)s MB", name=meta["name"],
+                                      n=cfg.get("max_size_mb", 20))
                     break
                 if not accepts(cfg.get("accept", []), meta["name"], meta["content_type"]):
-                    problems[i] = (f"{meta['name']} is not an accepted type "
-                                   f"({', '.join(cfg['accept'])})")
+                    problems[i] = msg("%(name)s is not an accepted type (%(types)s)",
+                                      name=meta["name"], types=", ".join(cfg["accept"]))
                     break
                 item.update(name=meta["name"], size=meta["size"],
                             content_type=meta["content_type"])

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from metadata.errors import Problem
+from metadata.messages import msg
 from runtime.fields.base import TEXT_OPS, FieldType, FieldValueError, config
 
 TOKENS = {"{YYYY}": "%Y", "{YY}": "%y", "{MM}": "%m", "{DD}": "%d"}
@@ -43,7 +44,7 @@ class AutoNumberField(FieldType):
     def coerce(self, value: Any, fld: Mapping) -> Any:
         # Only reached when converting stored values or loading an import that keeps numbers.
         if not isinstance(value, str | int) or isinstance(value, bool):
-            raise FieldValueError("must be a text")
+            raise FieldValueError(msg("must be a text"))
         return str(value).strip() or None
 
     def render_prefix(self, fld: Mapping, now) -> str:
@@ -67,6 +68,6 @@ class AutoNumberField(FieldType):
         for token in TOKEN_RE.findall(config(fld).get("prefix", "")):
             if token not in TOKENS:
                 problems.append(Problem(path + "/config/prefix",
-                                        f"unknown date part {token}; use "
-                                        + ", ".join(TOKENS)))
+                                        msg("unknown date part %(token)s; use %(tokens)s",
+                                            token=token, tokens=", ".join(TOKENS))))
         return problems

@@ -10,6 +10,7 @@ import marshmallow as ma
 import sqlalchemy as sa
 
 from metadata.errors import Problem
+from metadata.messages import msg, quoted
 
 if TYPE_CHECKING:
     from metadata.checks import CheckContext
@@ -18,10 +19,17 @@ EMPTY_CONFIG: dict[str, Any] = {"type": "object", "properties": {}, "additionalP
 EQUALITY_OPS = ("eq", "ne", "in", "nin", "isnull", "notnull")
 ORDER_OPS = (*EQUALITY_OPS, "lt", "lte", "gt", "gte")
 TEXT_OPS = (*EQUALITY_OPS, "contains", "startswith")
+REQUIRED = msg("is required")
 
 
 class FieldValueError(ValueError):
     """A value a field cannot take; the message is shown to the person who entered it."""
+
+    @property
+    def message(self) -> str:
+        """The message as raised: a ``Message`` that the page translates (``str(exc)`` would
+        lose its template)."""
+        return self.args[0] if self.args else ""
 
 
 class References(Protocol):
@@ -176,11 +184,13 @@ class FieldType:
             try:
                 self.coerce(fld["default"], fld)
             except FieldValueError as exc:
-                problems.append(Problem(path + "/default", f"default value: {exc}"))
+                problems.append(Problem(path + "/default", msg("default value: %(message)s",
+                                                               message=exc.message)))
         if self.generated and "default" in fld:
-            problems.append(Problem(path + "/default", "a generated field takes no default"))
+            problems.append(Problem(path + "/default", msg("a generated field takes no default")))
         if fld.get("unique") and (self.separate(fld) or len(self.columns(fld)) != 1):
-            problems.append(Problem(path + "/unique", f"a {self.type} field cannot be unique"))
+            problems.append(Problem(path + "/unique", msg("a %(type)s field cannot be unique",
+                                                          type=self.type)))
         return problems
 
 
@@ -196,7 +206,7 @@ class CoercedField(ma.fields.Field):
         try:
             return self.ftype.coerce(value, self.fld)
         except FieldValueError as exc:
-            raise ma.ValidationError(str(exc)) from exc
+            raise ma.ValidationError(exc.message) from exc
 
 
 def compare(column: sa.ColumnElement, op: str, value: Any) -> sa.ColumnElement:
@@ -227,7 +237,7 @@ def compare(column: sa.ColumnElement, op: str, value: Any) -> sa.ColumnElement:
             return column.is_(None)
         case "notnull":
             return column.is_not(None)
-    raise FieldValueError(f"unknown operator {op!r}")
+    raise FieldValueError(msg("unknown operator %(op)s", op=quoted(op)))
 
 
 def like_escape(text: str) -> str:

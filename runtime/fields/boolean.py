@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from metadata.messages import msg
 from runtime.fields.base import FieldType, FieldValueError
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "on", "是", "对", "真"})
@@ -40,7 +41,7 @@ class BooleanField(FieldType):
                 return True
             if word in FALSE_WORDS:
                 return False
-        raise FieldValueError("must be yes or no (true/false)")
+        raise FieldValueError(msg("must be yes or no (true/false)"))
 
     def parse_form(self, raw: Sequence[str], fld: Mapping) -> Any:
         # an unticked check box posts nothing; a hidden "false" may precede the box's value

@@ -11,11 +11,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from metadata.errors import Problem
+from metadata.messages import msg, quoted
 from runtime.fields.base import ORDER_OPS, FieldType, FieldValueError, compare, config
 
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 TIME_GRAINS = ("day", "week", "month", "quarter", "year")
-FORMAT_ERROR = "must be a date (YYYY-MM-DD)"
+FORMAT_ERROR = msg("must be a date (YYYY-MM-DD)")
 # 2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日 (or 号), 20240305; a time after it is ignored
 DATE_RE = re.compile(
     r"(?P<y>\d{4})(?:[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})|\s*年\s*(?P<m2>\d{1,2})\s*月\s*"
@@ -48,7 +49,8 @@ def parse_date(value: Any) -> dt.date | None:
     try:
         return dt.date(int(parts["y"]), int(month), int(day))
     except ValueError:
-        raise FieldValueError(f"{text!r} is not a day of the calendar") from None
+        raise FieldValueError(msg("%(value)s is not a day of the calendar",
+                                  value=quoted(text))) from None
 
 
 class DateField(FieldType):
@@ -80,9 +82,9 @@ class DateField(FieldType):
             return None
         cfg = config(fld)
         if "min" in cfg and day.isoformat() < cfg["min"]:
-            raise FieldValueError(f"must be on or after {cfg['min']}")
+            raise FieldValueError(msg("must be on or after %(n)s", n=cfg["min"]))
         if "max" in cfg and day.isoformat() > cfg["max"]:
-            raise FieldValueError(f"must be on or before {cfg['max']}")
+            raise FieldValueError(msg("must be on or before %(n)s", n=cfg["max"]))
         return day.isoformat()
 
     # -- storage ------------------------------------------------------------------------------
@@ -118,7 +120,7 @@ class DateField(FieldType):
                 try:
                     parse_date(cfg[name])
                 except FieldValueError as exc:
-                    problems.append(Problem(f"{path}/config/{name}", str(exc)))
+                    problems.append(Problem(f"{path}/config/{name}", exc.message))
         if not problems and cfg.get("min", "") > cfg.get("max", "9999-12-31"):
-            problems.append(Problem(path + "/config/min", "is later than max"))
+            problems.append(Problem(path + "/config/min", msg("is later than max")))
         return problems + super().check(fld, path, ctx)

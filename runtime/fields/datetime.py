@@ -13,12 +13,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 
 from metadata.errors import Problem
+from metadata.messages import msg, quoted
 from metadata.orm import UTCDateTime
 from runtime.fields.base import ORDER_OPS, FieldType, FieldValueError, compare, config
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 TIME_GRAINS = ("hour", "day", "week", "month", "quarter", "year")
-FORMAT_ERROR = "must be a date and time (YYYY-MM-DDTHH:MM:SSZ)"
+FORMAT_ERROR = msg("must be a date and time (YYYY-MM-DDTHH:MM:SSZ)")
 UTC_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
 # 2024/3/5 8:30, 2024年3月5日 8:30 and the like, beside what fromisoformat takes
 LOOSE_RE = re.compile(
@@ -33,7 +34,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise FieldValueError(f"unknown time zone {name!r}") from None
+        raise FieldValueError(msg("unknown time zone %(name)s", name=quoted(name))) from None
 
 
 def field_zone(fld: Mapping) -> ZoneInfo:
@@ -53,7 +54,8 @@ def _parse_text(text: str) -> dt.datetime:
         moment = dt.datetime(int(p["y"]), int(p["m"]), int(p["d"]), int(p["H"] or 0),
                              int(p["M"] or 0), int(p["S"] or 0))
     except ValueError:
-        raise FieldValueError(f"{text!r} is not a moment of the calendar") from None
+        raise FieldValueError(msg("%(value)s is not a moment of the calendar",
+                                  value=quoted(text))) from None
     if p["tz"]:
         offset = dt.datetime.fromisoformat("2000-01-01T00:00" + p["tz"]).tzinfo
         moment = moment.replace(tzinfo=offset)
@@ -88,7 +90,7 @@ def parse_datetime(value: Any, tz: dt.tzinfo) -> dt.datetime | None:
     try:
         return moment.astimezone(dt.UTC).replace(microsecond=0)
     except OverflowError:
-        raise FieldValueError("is out of range") from None
+        raise FieldValueError(msg("is out of range")) from None
 
 
 def utc_text(moment: dt.datetime) -> str:
@@ -128,9 +130,9 @@ class DateTimeField(FieldType):
             return None
         cfg = config(fld)
         if "min" in cfg and moment < parse_datetime(cfg["min"], tz):
-            raise FieldValueError(f"must be at or after {cfg['min']}")
+            raise FieldValueError(msg("must be at or after %(n)s", n=cfg["min"]))
         if "max" in cfg and moment > parse_datetime(cfg["max"], tz):
-            raise FieldValueError(f"must be at or before {cfg['max']}")
+            raise FieldValueError(msg("must be at or before %(n)s", n=cfg["max"]))
         return utc_text(moment)
 
     def parse_form(self, raw: Sequence[str], fld: Mapping) -> Any:
@@ -182,14 +184,14 @@ class DateTimeField(FieldType):
         try:
             tz = field_zone(fld)
         except FieldValueError as exc:
-            return [Problem(path + "/config/timezone", str(exc))]
+            return [Problem(path + "/config/timezone", exc.message)]
         limits = {}
         for name in ("min", "max"):
             if name in config(fld):
                 try:
                     limits[name] = parse_datetime(config(fld)[name], tz)
                 except FieldValueError as exc:
-                    problems.append(Problem(f"{path}/config/{name}", str(exc)))
+                    problems.append(Problem(f"{path}/config/{name}", exc.message))
         if "min" in limits and "max" in limits and limits["min"] > limits["max"]:
-            problems.append(Problem(path + "/config/min", "is later than max"))
+            problems.append(Problem(path + "/config/min", msg("is later than max")))
         return problems + super().check(fld, path, ctx)

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from metadata.errors import Problem
+from metadata.messages import msg
 from runtime.fields.base import ORDER_OPS, FieldType, FieldValueError, compare, config
 
 MAX_DIGITS = 18
@@ -25,7 +26,8 @@ SYMBOLS = ("US$", "HK$", "NT$", "RMB", "¥", "$", "€", "£", "₩", "₹", "�
 SYMBOL_BY_CURRENCY = {"CNY": "¥", "JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "HKD": "HK$",
                       "KRW": "₩", "INR": "₹"}
 WORK = Context(prec=60)
-FORMAT_ERROR = "must be a number such as 1234.50"
+FORMAT_ERROR = msg("must be a number such as 1234.50")
+FINITE = msg("must be a finite number")
 
 
 def precision(fld: Mapping) -> int:
@@ -51,7 +53,7 @@ def _strip_symbols(text: str, currency: str | None) -> str:
     whole = text.partition(".")[0].lstrip("+-")
     if "," in text and not GROUPED_RE.fullmatch(whole):
         # "1,5" or "1.234,5" mean something else in much of Europe: refuse rather than guess
-        raise FieldValueError("must use . for the decimal point and , only between thousands")
+        raise FieldValueError(msg("must use . for the decimal point and , only between thousands"))
     return sign + re.sub(r"[,\s_']", "", text)
 
 
@@ -63,11 +65,11 @@ def parse_decimal(value: Any, currency: str | None = None) -> Decimal | None:
         return Decimal(value)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise FieldValueError("must be a finite number")
+            raise FieldValueError(FINITE)
         return Decimal(repr(value))  # the shortest text of the float: 0.1 stays 0.1
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise FieldValueError("must be a finite number")
+            raise FieldValueError(FINITE)
         return value
     if not isinstance(value, str):
         raise FieldValueError(FORMAT_ERROR)
@@ -87,10 +89,10 @@ def quantize(number: Decimal, places: int) -> Decimal:
         try:
             result = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
         except InvalidOperation:
-            raise FieldValueError("is too large") from None
+            raise FieldValueError(msg("is too large")) from None
         if abs(result) >= Decimal(10) ** (MAX_DIGITS - places):
-            raise FieldValueError(f"is too large (at most {MAX_DIGITS - places} digits before "
-                                  "the decimal point)")
+            raise FieldValueError(msg("is too large (at most %(n)s digits before the decimal "
+                                      "point)", n=MAX_DIGITS - places))
         return abs(result) if result == 0 else result  # no "-0.00"
 
 
@@ -130,9 +132,9 @@ class DecimalField(FieldType):
         number = quantize(number, precision(fld))
         cfg = config(fld)
         if "min" in cfg and number < Decimal(str(cfg["min"])):
-            raise FieldValueError(f"must be at least {cfg['min']}")
+            raise FieldValueError(msg("must be at least %(n)s", n=cfg["min"]))
         if "max" in cfg and number > Decimal(str(cfg["max"])):
-            raise FieldValueError(f"must be at most {cfg['max']}")
+            raise FieldValueError(msg("must be at most %(n)s", n=cfg["max"]))
         return format(number, "f")
 
     # -- storage ------------------------------------------------------------------------------
@@ -197,7 +199,7 @@ class DecimalField(FieldType):
                 try:
                     limits[name] = parse_decimal(cfg[name])
                 except FieldValueError as exc:
-                    problems.append(Problem(f"{path}/config/{name}", str(exc)))
+                    problems.append(Problem(f"{path}/config/{name}", exc.message))
         if "min" in limits and "max" in limits and limits["min"] > limits["max"]:
-            problems.append(Problem(path + "/config/min", "is larger than max"))
+            problems.append(Problem(path + "/config/min", msg("is larger than max")))
         return problems + super().check(fld, path, ctx)

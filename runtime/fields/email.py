@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from metadata.messages import msg, quoted
 from runtime.fields.base import TEXT_OPS, FieldType, FieldValueError
 
 MAX_LENGTH = 254
@@ -40,17 +41,17 @@ def normalise_email(value: str) -> str | None:
     if not text:
         return None
     if text.count("@") != 1 or SPACE_RE.search(text):
-        raise FieldValueError(f"{text!r} is not an e-mail address")
+        raise FieldValueError(msg("%(value)s is not an e-mail address", value=quoted(text)))
     local, domain = text.split("@")
     # full-width dots and letters in the domain (常见于中文输入法) become plain ASCII
     if not domain.isascii():
         domain = unicodedata.normalize("NFKC", domain).replace("。", ".")
     domain = domain.lower().rstrip(".")
     if not LOCAL_RE.fullmatch(local) or len(local) > 64 or not _domain_ok(domain):
-        raise FieldValueError(f"{text!r} is not an e-mail address")
+        raise FieldValueError(msg("%(value)s is not an e-mail address", value=quoted(text)))
     address = f"{local}@{domain}"
     if len(address) > MAX_LENGTH:
-        raise FieldValueError(f"must be at most {MAX_LENGTH} characters long")
+        raise FieldValueError(msg("must be at most %(n)s characters long", n=MAX_LENGTH))
     return address
 
 
@@ -70,7 +71,7 @@ class EmailField(FieldType):
 
     def coerce(self, value: Any, fld: Mapping) -> Any:
         if not isinstance(value, str):
-            raise FieldValueError("must be an e-mail address written as text")
+            raise FieldValueError(msg("must be an e-mail address written as text"))
         return normalise_email(value)
 
     def column_type(self, fld: Mapping) -> sa.types.TypeEngine:

@@ -16,10 +16,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from metadata.errors import Problem
+from metadata.messages import msg
 from runtime.fields.base import ORDER_OPS, TEXT_OPS, FieldType, FieldValueError, config
 
 SHAPES = {"text": "text", "integer": "number", "boolean": "boolean", "date": "date",
           "datetime": "datetime"}
+NUMBER = msg("must be a number")
 
 
 class FormulaField(FieldType):
@@ -77,13 +79,13 @@ class FormulaField(FieldType):
             return None
         if self.result_type(fld) == "number":
             if isinstance(value, bool) or not isinstance(value, int | float | str):
-                raise FieldValueError("must be a number")
+                raise FieldValueError(NUMBER)
             try:
                 number = float(value)
             except ValueError:
-                raise FieldValueError("must be a number") from None
+                raise FieldValueError(NUMBER) from None
             if not math.isfinite(number):
-                raise FieldValueError("must be a finite number")
+                raise FieldValueError(msg("must be a finite number"))
             return number
         if isinstance(value, datetime | date):
             value = value.isoformat()
@@ -103,7 +105,7 @@ class FormulaField(FieldType):
             try:
                 return float(value)
             except (TypeError, ValueError):
-                raise FieldValueError("must be a number") from None
+                raise FieldValueError(NUMBER) from None
         return shape.coerce_filter(value, {"key": fld["key"], "type": shape.type})
 
     def display(self, value: Any, fld: Mapping, lang: str) -> str:
@@ -122,6 +124,7 @@ class FormulaField(FieldType):
         # other than visibility make no sense
         for key in ("required", "unique", "required_if", "readonly_if", "validate"):
             if fld.get(key):
-                problems.append(Problem(f"{path}/{key}", "a calculated field is filled in by "
-                                                         f"its formula: {key} does not apply"))
+                problems.append(Problem(f"{path}/{key}", msg(
+                    "a calculated field is filled in by its formula: %(key)s does not apply",
+                    key=key)))
         return problems

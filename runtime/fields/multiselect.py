@@ -10,15 +10,24 @@ from typing import Any
 import sqlalchemy as sa
 
 from metadata.errors import Problem
+from metadata.messages import msg, quoted
 from metadata.orm import JSONValue
 from runtime.fields.base import FieldType, FieldValueError, config, label_text, like_escape
-from runtime.fields.select import CHOICES_SCHEMA, choice_label, choice_values, choices_problems
+from runtime.fields.select import (
+    CHOICES_SCHEMA,
+    choice_label,
+    choice_values,
+    choices_problems,
+    not_a_choice,
+)
+
+LIST_OF_CHOICES = msg("must be a list of choices")
 
 
 def _choice_of(fld: Mapping, item: Any) -> str:
     """The choice value ``item`` names, by value or by one of its labels."""
     if not isinstance(item, str):
-        raise FieldValueError("must be a list of choices")
+        raise FieldValueError(LIST_OF_CHOICES)
     values = choice_values(fld)
     if item in values:
         return item
@@ -28,8 +37,7 @@ def _choice_of(fld: Mapping, item: Any) -> str:
             choice["label"]]
         if text == choice["value"] or text in labels:
             return choice["value"]
-    allowed = ", ".join(values[:20])
-    raise FieldValueError(f"{item!r} is not one of the choices ({allowed})")
+    raise not_a_choice(item, values)
 
 
 def _split(fld: Mapping, text: str) -> list[str]:
@@ -84,15 +92,15 @@ class MultiSelectField(FieldType):
         if isinstance(value, str):
             value = _split(fld, value)
         if not isinstance(value, list):
-            raise FieldValueError("must be a list of choices")
+            raise FieldValueError(LIST_OF_CHOICES)
         items = list(dict.fromkeys(_choice_of(fld, item) for item in value if item != ""))
         if not items:
             return None
         cfg = config(fld)
         if len(items) < cfg.get("min_items", 0):
-            raise FieldValueError(f"must have at least {cfg['min_items']} choices")
+            raise FieldValueError(msg("must have at least %(n)s choices", n=cfg["min_items"]))
         if "max_items" in cfg and len(items) > cfg["max_items"]:
-            raise FieldValueError(f"may have at most {cfg['max_items']} choices")
+            raise FieldValueError(msg("may have at most %(n)s choices", n=cfg["max_items"]))
         return items
 
     def parse_form(self, raw: Sequence[str], fld: Mapping) -> Any:
@@ -144,14 +152,15 @@ class MultiSelectField(FieldType):
         problems = choices_problems(fld, path)
         cfg = config(fld)
         if cfg.get("min_items", 0) > cfg.get("max_items", 1000):
-            problems.append(Problem(path + "/config/min_items", "is larger than max_items"))
+            problems.append(Problem(path + "/config/min_items",
+                                    msg("is larger than max_items")))
         default = fld.get("default")
         if default is not None:
             values = set(choice_values(fld))
             items = default if isinstance(default, list) else [default]
             missing = [v for v in items if v not in values]
             if missing:
-                problems.append(Problem(path + "/default",
-                                        f"default {missing[0]!r} is not among the choices"))
+                problems.append(Problem(path + "/default", msg(
+                    "default %(value)s is not among the choices", value=quoted(missing[0]))))
                 return problems
         return problems + super().check(fld, path, ctx)

@@ -8,9 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from metadata.errors import Problem
+from metadata.messages import msg
 from runtime.fields.base import ORDER_OPS, FieldType, FieldValueError, config
 
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+WHOLE_NUMBER = msg("must be a whole number")
 
 
 class NumberField(FieldType):
@@ -38,10 +40,10 @@ class NumberField(FieldType):
 
     def coerce(self, value: Any, fld: Mapping) -> Any:
         if isinstance(value, bool):
-            raise FieldValueError("must be a whole number")
+            raise FieldValueError(WHOLE_NUMBER)
         if isinstance(value, float):
             if not value.is_integer():
-                raise FieldValueError("must be a whole number")
+                raise FieldValueError(WHOLE_NUMBER)
             value = int(value)
         elif isinstance(value, str):
             text = value.strip().replace(",", "").replace("，", "")
@@ -50,16 +52,16 @@ class NumberField(FieldType):
             try:
                 value = int(text)
             except ValueError:
-                raise FieldValueError("must be a whole number") from None
+                raise FieldValueError(WHOLE_NUMBER) from None
         elif not isinstance(value, int):
-            raise FieldValueError("must be a whole number")
+            raise FieldValueError(WHOLE_NUMBER)
         if not INT_MIN <= value <= INT_MAX:
-            raise FieldValueError("is too large")
+            raise FieldValueError(msg("is too large"))
         cfg = config(fld)
         if "min" in cfg and value < cfg["min"]:
-            raise FieldValueError(f"must be at least {cfg['min']}")
+            raise FieldValueError(msg("must be at least %(n)s", n=cfg["min"]))
         if "max" in cfg and value > cfg["max"]:
-            raise FieldValueError(f"must be at most {cfg['max']}")
+            raise FieldValueError(msg("must be at most %(n)s", n=cfg["max"]))
         return value
 
     def parse_form(self, raw: Sequence[str], fld: Mapping) -> Any:
@@ -73,7 +75,7 @@ class NumberField(FieldType):
         cfg = config(fld)
         problems = []
         if "min" in cfg and "max" in cfg and cfg["min"] > cfg["max"]:
-            problems.append(Problem(path + "/config/min", "is larger than max"))
+            problems.append(Problem(path + "/config/min", msg("is larger than max")))
         return problems + super().check(fld, path, ctx)
 
     def display(self, value: Any, fld: Mapping, lang: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import phonenumbers
 import sqlalchemy as sa
 
+from metadata.messages import msg, quoted
 from runtime.fields.base import TEXT_OPS, FieldType, FieldValueError, config
 
 SEPARATORS = re.compile(r"[\s\-().]")
@@ -61,7 +62,7 @@ class PhoneField(FieldType):
 
     def coerce(self, value: Any, fld: Mapping) -> Any:
         if not isinstance(value, str):
-            raise FieldValueError("must be a phone number written as text")
+            raise FieldValueError(msg("must be a phone number written as text"))
         text = value.strip()
         if not text:
             return None
@@ -72,13 +73,15 @@ class PhoneField(FieldType):
         try:
             number = phonenumbers.parse(text, region)
         except phonenumbers.NumberParseException:
-            raise FieldValueError(f"{text!r} is not a phone number") from None
+            raise FieldValueError(msg("%(value)s is not a phone number",
+                                      value=quoted(text))) from None
         if not phonenumbers.is_valid_number(number):
-            raise FieldValueError(f"{text!r} is not a valid phone number")
+            raise FieldValueError(msg("%(value)s is not a valid phone number",
+                                      value=quoted(text)))
         if config(fld).get("mobile_only") and phonenumbers.number_type(number) not in (
                 phonenumbers.PhoneNumberType.MOBILE,
                 phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
-            raise FieldValueError(f"{text!r} is not a mobile number")
+            raise FieldValueError(msg("%(value)s is not a mobile number", value=quoted(text)))
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
     def column_type(self, fld: Mapping) -> sa.types.TypeEngine:

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from metadata.errors import Problem
+from metadata.messages import msg, quoted
 from runtime.fields.base import EQUALITY_OPS, FieldType, FieldValueError, config
 from runtime.fields.regions import region_data, set_region_data_path
 
@@ -34,7 +35,7 @@ def _text(value: Any, part: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise FieldValueError(f"{part} must be a text")
+        raise FieldValueError(msg("%(part)s must be a text", part=part))
     return value.strip() or None
 
 
@@ -43,17 +44,18 @@ def read_place(value: Any) -> dict[str, str] | None:
     if isinstance(value, str):
         return None if not value.strip() else _china(*region_data().resolve(value))
     if not isinstance(value, dict):
-        raise FieldValueError("must be a place: a text such as 广东省深圳市南山区, or an object "
-                              "with a country")
+        raise FieldValueError(msg("must be a place: a text such as 广东省深圳市南山区, or an "
+                                  "object with a country"))
     unknown = sorted(set(value) - set(PARTS))
     if unknown:
-        raise FieldValueError(f"unknown part {unknown[0]!r} (allowed: {', '.join(PARTS)})")
+        raise FieldValueError(msg("unknown part %(part)s (allowed: %(allowed)s)",
+                                  part=quoted(unknown[0]), allowed=", ".join(PARTS)))
     parts = {part: _text(value.get(part), part) for part in PARTS}
     if not any(parts.values()):
         return None
     country = (parts["country"] or (CHINA if any(parts[p] for p in LEVELS) else "")).upper()
     if not COUNTRY_RE.match(country):
-        raise FieldValueError("country must be a two-letter ISO code such as CN or US")
+        raise FieldValueError(msg("country must be a two-letter ISO code such as CN or US"))
     if country == CHINA:
         if not any(parts[p] for p in LEVELS):
             if parts["text"]:
@@ -62,10 +64,10 @@ def read_place(value: Any) -> dict[str, str] | None:
         return _china(*region_data().canonical(parts["province"], parts["city"],
                                                 parts["district"]))
     if any(parts[p] for p in LEVELS):
-        raise FieldValueError("province, city and district are for places in China; "
-                              "write other places as text")
+        raise FieldValueError(msg("province, city and district are for places in China; "
+                                  "write other places as text"))
     if parts["text"] and len(parts["text"]) > TEXT_LENGTH:
-        raise FieldValueError(f"text must be at most {TEXT_LENGTH} characters long")
+        raise FieldValueError(msg("text must be at most %(n)s characters long", n=TEXT_LENGTH))
     return {"country": country, **({"text": parts["text"]} if parts["text"] else {})}
 
 
@@ -116,10 +118,11 @@ class RegionField(FieldType):
         if place is None:
             return None
         if allowed and place["country"] not in allowed:
-            raise FieldValueError(f"must be a place in {', '.join(allowed)}")
+            raise FieldValueError(msg("must be a place in %(countries)s",
+                                      countries=", ".join(allowed)))
         if place["country"] != CHINA:
             if not place.get("text"):
-                raise FieldValueError("must say where: the place's text is missing")
+                raise FieldValueError(msg("must say where: the place's text is missing"))
             return place
         levels = cfg.get("levels", 3)
         for level in LEVELS[levels:]:
@@ -136,12 +139,12 @@ class RegionField(FieldType):
     @staticmethod
     def _require_full(place: dict[str, str], levels: int) -> None:
         if "province" not in place:
-            raise FieldValueError("must name the province")
+            raise FieldValueError(msg("must name the province"))
         if levels >= 2 and "city" not in place:
-            raise FieldValueError("must name the city")
+            raise FieldValueError(msg("must name the city"))
         if levels >= 3 and "district" not in place and region_data().has_districts(
                 place["province"], place["city"]):
-            raise FieldValueError("must name the district")
+            raise FieldValueError(msg("must name the district"))
 
     def parse_form(self, raw: Sequence[str], fld: Mapping) -> Any:
         """The widget posts, under the field's key: country, then province, city, district (China)
@@ -198,7 +201,8 @@ class RegionField(FieldType):
         elif op in ("in", "nin"):
             values = list(value) if isinstance(value, list | tuple) else [value]
         else:
-            raise FieldValueError(f"operator {op!r} is not available for a region")
+            raise FieldValueError(msg("operator %(op)s is not available for a region",
+                                      op=quoted(op)))
         places = [p for p in (self._filter_place(read_place(v), fld) for v in values) if p]
         if not places:
             return country.is_(None) if op in ("eq", "in") else country.is_not(None)
@@ -251,13 +255,13 @@ class RegionField(FieldType):
                 if value.get("city"):
                     context["districts"] = data.districts(value["province"], value["city"])
         except FieldValueError as exc:
-            context["data_error"] = str(exc)
+            context["data_error"] = exc.message
         return context
 
     # -- metadata -----------------------------------------------------------------------------
     def check(self, fld: dict, path: str, ctx) -> list[Problem]:
         problems = []
         if len(fld.get("key", "")) > MAX_KEY:
-            problems.append(Problem(path + "/key", f"a region field's key must be at most "
-                                                   f"{MAX_KEY} characters long"))
+            problems.append(Problem(path + "/key", msg(
+                "a region field's key must be at most %(n)s characters long", n=MAX_KEY)))
         return problems + super().check(fld, path, ctx)

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from metadata.messages import alternatives, msg, quoted
 from runtime.fields.base import FieldValueError
 
 DEFAULT_PATH = (Path(__file__).resolve().parents[2] / "static" / "vendor" / "china-division"
                 / "pca-code.json")
-MISSING = "region data not installed: run make vendor"
+MISSING = msg("region data not installed: run make vendor")
 MUNICIPAL_PLACEHOLDERS = frozenset({"市辖区", "县"})
 # suffixes of administrative names, longest first; a short name is what is left (2+ characters)
 SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "新区", "林区", "地区", "省",
@@ -145,9 +146,11 @@ class RegionData:
         except FileNotFoundError:
             raise FieldValueError(MISSING) from None
         except (OSError, ValueError) as exc:
-            raise FieldValueError(f"region data at {self.path} cannot be read: {exc}") from None
+            raise FieldValueError(msg("region data at %(path)s cannot be read: %(error)s",
+                                      path=str(self.path), error=str(exc))) from None
         if not isinstance(raw, list):
-            raise FieldValueError(f"region data at {self.path} is not a list of provinces")
+            raise FieldValueError(msg("region data at %(path)s is not a list of provinces",
+                                      path=str(self.path)))
         return _build(raw)
 
     # -- lists, for the widget ----------------------------------------------------------------
@@ -164,12 +167,13 @@ class RegionData:
         for place in self.tree:
             if name == place.name or name in place.aliases:
                 return place
-        raise FieldValueError(f"{name!r} is not a province of China")
+        raise FieldValueError(msg("%(value)s is not a province of China", value=quoted(name)))
 
     def _city(self, province: Place, name: str) -> Place:
         city = province.child(name)
         if city is None:
-            raise FieldValueError(f"{name!r} is not a city of {province.name}")
+            raise FieldValueError(msg("%(value)s is not a city of %(province)s", value=quoted(name),
+                                      province=province.name))
         return city
 
     # -- canonical names ----------------------------------------------------------------------
@@ -179,7 +183,7 @@ class RegionData:
         if not province:
             given = [part for part in (city, district) if part]
             if not given:
-                raise FieldValueError("must name a province")
+                raise FieldValueError(msg("must name a province"))
             return self.resolve("".join(given))
         prov = self._province(clean(province))
         if not city:
@@ -192,7 +196,8 @@ class RegionData:
             return (prov.name, place.name, None)
         found = place.child(clean(district))
         if found is None:
-            raise FieldValueError(f"{district!r} is not a district of {place.name}")
+            raise FieldValueError(msg("%(value)s is not a district of %(city)s",
+                                      value=quoted(district), city=place.name))
         return (prov.name, place.name, found.name)
 
     def has_districts(self, province: str, city: str) -> bool:
@@ -203,7 +208,7 @@ class RegionData:
         """Read a written place (``广东省深圳市南山区``, ``广东 深圳 南山``, ``北京``)."""
         key = squeeze(text)
         if not key:
-            raise FieldValueError("must name a place")
+            raise FieldValueError(msg("must name a place"))
         if key not in self._cache:
             if len(self._cache) > 10_000:
                 self._cache.clear()
@@ -213,15 +218,16 @@ class RegionData:
     def _resolve(self, key: str, text: str) -> tuple[str, str | None, str | None]:
         readings = sorted(self._readings(key))
         if not readings:
-            raise FieldValueError(f"{text.strip()!r} is not a province, city or district of "
-                                  "China we know")
+            raise FieldValueError(msg("%(value)s is not a province, city or district of China we "
+                                      "know", value=quoted(text.strip())))
         best = [r for r in readings if (r.skipped, r.short) == (readings[0].skipped,
                                                                 readings[0].short)]
         names = list(dict.fromkeys(r.names for r in best))
         if len(names) > 1:
-            options = " or ".join(" ".join(n for n in option if n) for option in names[:3])
-            raise FieldValueError(f"{text.strip()!r} is ambiguous ({options}): name the "
-                                  "province and city too")
+            options = alternatives([" ".join(n for n in option if n) for option in names[:3]])
+            raise FieldValueError(msg("%(value)s is ambiguous (%(options)s): name the province "
+                                      "and city too", value=quoted(text.strip()),
+                                      options=options))
         return names[0]
 
     def _readings(self, key: str) -> list[_Reading]:

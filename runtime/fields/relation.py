@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from metadata.errors import Problem
+from metadata.messages import msg, quoted
 from runtime.fields.base import EQUALITY_OPS, FieldType, FieldValueError, config
 from runtime.storage.names import child_table_name
 
@@ -18,7 +19,7 @@ def _record_id(value: Any) -> int:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise FieldValueError("must be the id of a record (a positive whole number)")
+        raise FieldValueError(msg("must be the id of a record (a positive whole number)"))
     return value
 
 
@@ -65,7 +66,7 @@ class RelationField(FieldType):
         ids = list(dict.fromkeys(_record_id(v) for v in value if v not in ("", None)))
         limit = config(fld).get("max_items")
         if limit and len(ids) > limit:
-            raise FieldValueError(f"may link at most {limit} records")
+            raise FieldValueError(msg("may link at most %(n)s records", n=limit))
         return ids
 
     def parse_form(self, raw: Sequence[str], fld: Mapping) -> Any:
@@ -84,8 +85,8 @@ class RelationField(FieldType):
         for i, v in enumerate(values):
             missing = [x for x in (v if isinstance(v, list) else [v]) if x not in found]
             if missing:
-                problems[i] = (f"record {missing[0]} of {config(fld)['target_form']} does not "
-                               "exist")
+                problems[i] = msg("record %(n)s of %(form)s does not exist", n=missing[0],
+                                  form=config(fld)["target_form"])
         return problems
 
     def formula_link(self, fld: Mapping) -> str | None:
@@ -165,9 +166,11 @@ class RelationField(FieldType):
         form = ctx.forms.get(target)
         if form is None:
             return [Problem(path + "/config/target_form",
-                            f"form {target!r} does not exist in app {ctx.app_key!r}")]
+                            msg("form %(form)s does not exist in app %(app)s",
+                                form=quoted(target), app=quoted(ctx.app_key)))]
         display = config(fld).get("display_field")
         if display is not None and display not in {f.get("key") for f in form.get("fields", [])}:
             return [Problem(path + "/config/display_field",
-                            f"{display!r} is not a field of form {target!r}")]
+                            msg("%(key)s is not a field of form %(form)s", key=quoted(display),
+                                form=quoted(target)))]
         return super().check(fld, path, ctx)

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from metadata.errors import Problem
+from metadata.messages import msg, quoted
 from runtime.fields.base import EQUALITY_OPS, FieldType, FieldValueError, config, label_text
 
 CHOICES_SCHEMA = {
@@ -36,9 +37,15 @@ def choices_problems(fld: Mapping, path: str) -> list[Problem]:
     for i, choice in enumerate(config(fld).get("choices", [])):
         if choice["value"] in seen:
             problems.append(Problem(f"{path}/config/choices/{i}/value",
-                                    f"choice {choice['value']!r} appears twice"))
+                                    msg("choice %(value)s appears twice",
+                                        value=quoted(choice["value"]))))
         seen.add(choice["value"])
     return problems
+
+
+def not_a_choice(value: str, values: list[str]) -> FieldValueError:
+    return FieldValueError(msg("%(value)s is not one of the choices (%(allowed)s)",
+                               value=quoted(value), allowed=", ".join(values[:20])))
 
 
 def choice_label(fld: Mapping, value: str, lang: str) -> str:
@@ -71,7 +78,7 @@ class SelectField(FieldType):
 
     def coerce(self, value: Any, fld: Mapping) -> Any:
         if not isinstance(value, str):
-            raise FieldValueError("must be one of the choices")
+            raise FieldValueError(msg("must be one of the choices"))
         if value == "":
             return None
         if value not in choice_values(fld):
@@ -81,8 +88,7 @@ class SelectField(FieldType):
                     choice["label"]]
                 if value.strip() in labels:
                     return choice["value"]
-            allowed = ", ".join(choice_values(fld)[:20])
-            raise FieldValueError(f"{value!r} is not one of the choices ({allowed})")
+            raise not_a_choice(value, choice_values(fld))
         return value
 
     def column_type(self, fld: Mapping) -> sa.types.TypeEngine:
@@ -101,7 +107,7 @@ class SelectField(FieldType):
         problems = choices_problems(fld, path)
         default = fld.get("default")
         if default is not None and default not in choice_values(fld):
-            problems.append(Problem(path + "/default",
-                                    f"default {default!r} is not among the choices"))
+            problems.append(Problem(path + "/default", msg(
+                "default %(value)s is not among the choices", value=quoted(default))))
             return problems
         return problems + super().check(fld, path, ctx)

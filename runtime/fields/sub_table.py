@@ -8,10 +8,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from metadata.errors import Problem
-from runtime.fields.base import FieldType, FieldValueError, config
+from metadata.messages import Message, msg, quoted
+from runtime.fields.base import REQUIRED, FieldType, FieldValueError, config
 from runtime.storage.names import child_table_name
 
 SYSTEM_CHILD_COLUMNS = ("id", "parent_id", "position")
+
+
+def row_message(row: int, sub: str, message: str) -> Message:
+    """A sub-field's message in one row; pages show the sub-field's label for ``sub``."""
+    return msg("row %(row)s, %(sub)s: %(message)s", row=row, sub=sub, message=message)
 
 
 class SubTableField(FieldType):
@@ -58,18 +64,20 @@ class SubTableField(FieldType):
 
     def coerce(self, value: Any, fld: Mapping) -> Any:
         if not isinstance(value, list):
-            raise FieldValueError("must be a list of rows")
+            raise FieldValueError(msg("must be a list of rows"))
         cfg = config(fld)
         if len(value) > cfg.get("max_rows", 1000):
-            raise FieldValueError(f"may have at most {cfg.get('max_rows', 1000)} rows")
+            raise FieldValueError(msg("may have at most %(n)s rows", n=cfg.get("max_rows", 1000)))
         subs = {s["key"]: s for s in self.sub_fields(fld)}
         rows = []
         for n, row in enumerate(value, start=1):
             if not isinstance(row, dict):
-                raise FieldValueError(f"row {n} must be an object of sub-field values")
+                raise FieldValueError(msg("row %(row)s must be an object of sub-field values",
+                                          row=n))
             unknown = set(row) - set(subs) - {"id"}
             if unknown:
-                raise FieldValueError(f"row {n}: {sorted(unknown)[0]!r} is not a sub-field")
+                raise FieldValueError(msg("row %(row)s: %(key)s is not a sub-field", row=n,
+                                          key=quoted(sorted(unknown)[0])))
             clean = {}
             for key, sub in subs.items():
                 ftype = self.field_types[sub["type"]]
@@ -77,14 +85,14 @@ class SubTableField(FieldType):
                 try:
                     v = None if raw is None else ftype.coerce(raw, sub)
                 except FieldValueError as exc:
-                    raise FieldValueError(f"row {n}, {key}: {exc}") from None
+                    raise FieldValueError(row_message(n, key, exc.message)) from None
                 if sub.get("required") and ftype.is_empty(v):
-                    raise FieldValueError(f"row {n}, {key}: is required")
+                    raise FieldValueError(row_message(n, key, REQUIRED))
                 clean[key] = v
             if any(not self.field_types[subs[k]["type"]].is_empty(v) for k, v in clean.items()):
                 rows.append(clean)
         if len(rows) < cfg.get("min_rows", 0):
-            raise FieldValueError(f"needs at least {cfg['min_rows']} rows")
+            raise FieldValueError(msg("needs at least %(n)s rows", n=cfg["min_rows"]))
         return rows
 
     def is_empty(self, value: Any) -> bool:
@@ -159,11 +167,11 @@ class SubTableField(FieldType):
                 continue
             if not ftype.sub_field_allowed or ftype.separate(sub) or sub["key"] in (
                     SYSTEM_CHILD_COLUMNS):
-                problems.append(Problem(f"{path}/config/fields/{i}/type",
-                                        f"a {sub['type']} field cannot be used inside a "
-                                        "sub-table" if sub["key"] not in SYSTEM_CHILD_COLUMNS
-                                        else f"{sub['key']!r} is reserved in a sub-table"))
+                problems.append(Problem(f"{path}/config/fields/{i}/type", msg(
+                    "a %(type)s field cannot be used inside a sub-table", type=sub["type"])
+                    if sub["key"] not in SYSTEM_CHILD_COLUMNS
+                    else msg("%(key)s is reserved in a sub-table", key=quoted(sub["key"]))))
         cfg = config(fld)
         if cfg.get("min_rows", 0) > cfg.get("max_rows", 1000):
-            problems.append(Problem(path + "/config/min_rows", "is larger than max_rows"))
+            problems.append(Problem(path + "/config/min_rows", msg("is larger than max_rows")))
         return problems

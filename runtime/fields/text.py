@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from metadata.errors import Problem
+from metadata.messages import msg
 from runtime.fields.base import TEXT_OPS, FieldType, FieldValueError, config
 
 MAX_LENGTH = 10_000
@@ -19,7 +20,7 @@ def clean_text(value: str) -> str:
     """Normalise to NFC, strip surrounding white space; keep everything else byte-exact.
     NUL cannot be stored by PostgreSQL, so it is refused everywhere alike."""
     if "\x00" in value:
-        raise FieldValueError("must not contain NUL characters (\\u0000)")
+        raise FieldValueError(msg("must not contain NUL characters (\\u0000)"))
     return unicodedata.normalize("NFC", value).strip()
 
 
@@ -54,16 +55,18 @@ class TextField(FieldType):
 
     def coerce(self, value: Any, fld: Mapping) -> Any:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise FieldValueError("must be a text")
+            raise FieldValueError(msg("must be a text"))
         text = clean_text(str(value))
         cfg = config(fld)
         if len(text) > self._max(fld):
-            raise FieldValueError(f"must be at most {self._max(fld)} characters long")
+            raise FieldValueError(msg("must be at most %(n)s characters long", n=self._max(fld)))
         if text and len(text) < cfg.get("min_length", 0):
-            raise FieldValueError(f"must be at least {cfg['min_length']} characters long")
+            raise FieldValueError(msg("must be at least %(n)s characters long",
+                                      n=cfg["min_length"]))
         pattern = cfg.get("pattern")
         if text and pattern and not re.fullmatch(pattern, text):
-            raise FieldValueError(cfg.get("pattern_message") or f"must match {pattern}")
+            raise FieldValueError(cfg.get("pattern_message")
+                                  or msg("must match %(pattern)s", pattern=pattern))
         return text or None
 
     def column_type(self, fld: Mapping) -> sa.types.TypeEngine:
@@ -76,9 +79,10 @@ class TextField(FieldType):
             try:
                 re.compile(pattern)
             except re.error as exc:
-                problems.append(Problem(path + "/config/pattern",
-                                        f"not a valid regular expression: {exc}"))
+                problems.append(Problem(path + "/config/pattern", msg(
+                    "not a valid regular expression: %(error)s", error=str(exc))))
         cfg = config(fld)
         if cfg.get("min_length", 0) > cfg.get("max_length", MAX_LENGTH):
-            problems.append(Problem(path + "/config/min_length", "is larger than max_length"))
+            problems.append(Problem(path + "/config/min_length",
+                                    msg("is larger than max_length")))
         return problems + super().check(fld, path, ctx)

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from metadata.errors import Problem
+from metadata.messages import msg
 from runtime.fields.base import TEXT_OPS, FieldType, FieldValueError, config
 
 MAX_LENGTH = 100_000
@@ -49,15 +50,15 @@ class TextAreaField(FieldType):
 
     def coerce(self, value: Any, fld: Mapping) -> Any:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise FieldValueError("must be a text")
+            raise FieldValueError(msg("must be a text"))
         if "\x00" in str(value):
-            raise FieldValueError("must not contain NUL characters (\\u0000)")
+            raise FieldValueError(msg("must not contain NUL characters (\\u0000)"))
         text = clean_multiline(str(value))
         if len(text) > self._max(fld):
-            raise FieldValueError(f"must be at most {self._max(fld)} characters long")
+            raise FieldValueError(msg("must be at most %(n)s characters long", n=self._max(fld)))
         min_length = config(fld).get("min_length", 0)
         if text and len(text) < min_length:
-            raise FieldValueError(f"must be at least {min_length} characters long")
+            raise FieldValueError(msg("must be at least %(n)s characters long", n=min_length))
         return text or None
 
     def parse_form(self, raw: Sequence[str], fld: Mapping) -> Any:
@@ -75,5 +76,6 @@ class TextAreaField(FieldType):
         cfg = config(fld)
         problems = []
         if cfg.get("min_length", 0) > cfg.get("max_length", DEFAULT_MAX_LENGTH):
-            problems.append(Problem(path + "/config/min_length", "is larger than max_length"))
+            problems.append(Problem(path + "/config/min_length",
+                                    msg("is larger than max_length")))
         return problems + super().check(fld, path, ctx)

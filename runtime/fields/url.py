@@ -10,6 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
 
+from metadata.messages import msg, quoted
 from runtime.fields.base import TEXT_OPS, FieldType, FieldValueError
 
 MAX_LENGTH = 2000
@@ -39,30 +40,32 @@ def normalise_url(value: str) -> str | None:
     if not text:
         return None
     if any(unicodedata.category(c) == "Cc" for c in text):
-        raise FieldValueError("must not contain control characters")
+        raise FieldValueError(msg("must not contain control characters"))
     text = re.sub(r"\s", "%20", text)
     match = SCHEME_RE.match(text)
     if match and match.group(1).lower() not in SCHEMES:
-        raise FieldValueError(f"must be an http or https address, not {match.group(1)}:")
+        raise FieldValueError(msg("must be an http or https address, not %(scheme)s:",
+                                  scheme=match.group(1)))
     if not match:
         text = "https:" + text if text.startswith("//") else "https://" + text
     try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError:
-        raise FieldValueError(f"{value.strip()!r} is not a web address") from None
+        raise FieldValueError(msg("%(value)s is not a web address",
+                                  value=quoted(value.strip()))) from None
     host = unicodedata.normalize("NFKC", parts.hostname or "").rstrip(".")
     if parts.netloc.count("[") and not host.startswith("["):
         host = f"[{host}]"
     if not host or not _host_ok(host):
-        raise FieldValueError(f"{value.strip()!r} is not a web address")
+        raise FieldValueError(msg("%(value)s is not a web address", value=quoted(value.strip())))
     netloc = host if port is None else f"{host}:{port}"
     userinfo = parts.netloc.rpartition("@")[0]
     if userinfo:
         netloc = f"{userinfo}@{netloc}"
     url = urlunsplit((parts.scheme.lower(), netloc, parts.path, parts.query, parts.fragment))
     if len(url) > MAX_LENGTH:
-        raise FieldValueError(f"must be at most {MAX_LENGTH} characters long")
+        raise FieldValueError(msg("must be at most %(n)s characters long", n=MAX_LENGTH))
     return url
 
 
@@ -83,7 +86,7 @@ class UrlField(FieldType):
 
     def coerce(self, value: Any, fld: Mapping) -> Any:
         if not isinstance(value, str):
-            raise FieldValueError("must be a web address written as text")
+            raise FieldValueError(msg("must be a web address written as text"))
         return normalise_url(value)
 
     def column_type(self, fld: Mapping) -> sa.types.TypeEngine:

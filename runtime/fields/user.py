@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from metadata.messages import msg
 from metadata.orm import JSONValue
 from runtime.fields.base import (
     EQUALITY_OPS,
@@ -19,7 +20,7 @@ from runtime.fields.base import (
 )
 from runtime.fields.multiselect import json_is_null
 
-ID_ERROR = "must be the id of a user (a positive whole number)"
+ID_ERROR = msg("must be the id of a user (a positive whole number)")
 
 
 def user_id(value: Any) -> int:
@@ -68,7 +69,7 @@ class UserField(FieldType):
     def coerce(self, value: Any, fld: Mapping) -> Any:
         if not self.multiple(fld):
             if isinstance(value, list):
-                raise FieldValueError("must be one user")
+                raise FieldValueError(msg("must be one user"))
             if isinstance(value, str) and not value.strip():
                 return None
             return user_id(value)
@@ -96,7 +97,7 @@ class UserField(FieldType):
         for n, v in enumerate(values):
             missing = [i for i in ids(v) if i not in found]
             if missing:
-                problems[n] = f"user {missing[0]} does not exist"
+                problems[n] = msg("user %(n)s does not exist", n=missing[0])
         return problems
 
     # -- storage ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from metadata.errors import Problem, pointer
-from runtime.fields.base import FieldType, label_text
+from runtime.fields.base import REQUIRED, FieldType, label_text
 from runtime.forms.formulas import CALCULATED, CONDITIONS, Analysis, refs
 from runtime.formula.functions import Fn, FunctionRegistry
 from runtime.formula.python import compile_python
@@ -184,7 +184,7 @@ class Behaviour:
             needed = fld.get("required") or (
                 rules.required is not None and evaluate(rules.required, record) is True)
             if needed and self.types[fld["type"]].is_empty(record.get(key)):
-                problems.append(Problem(pointer(key), "is required"))
+                problems.append(Problem(pointer(key), REQUIRED))
         return problems
 
     def _validation_problems(self, record: Mapping, hidden: set[str], lang: str

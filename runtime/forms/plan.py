@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 
 from metadata.errors import Problem, pointer
 from metadata.keys import SYSTEM_FIELD_KEYS
-from runtime.fields.base import FieldType, FieldValueError, formula_default, label_text
+from metadata.messages import msg
+from runtime.fields.base import (
+    REQUIRED,
+    FieldType,
+    FieldValueError,
+    formula_default,
+    label_text,
+)
 from runtime.forms.behaviour import Behaviour
 from runtime.formula.functions import FunctionRegistry
 from runtime.formula.types import Scope
@@ -21,6 +28,8 @@ from runtime.storage.tables import FormTables, build_tables
 
 # the system keys a record carries; "owner" is checked by the storage layer (runtime.storage)
 IGNORED_KEYS = SYSTEM_FIELD_KEYS
+GENERATED = msg("is assigned automatically and cannot be set")
+READONLY = msg("you may not set this field")
 
 
 @dataclass
@@ -103,17 +112,16 @@ class FormPlan:
                 continue  # calculated on the server, whatever the client thinks it is
             if generated or key in readonly:
                 if raw is not None or not generated:
-                    problems.append(Problem(prefix + pointer(key), (
-                        "is assigned automatically and cannot be set" if generated
-                        else "you may not set this field")))
+                    problems.append(Problem(prefix + pointer(key),
+                                            GENERATED if generated else READONLY))
                 continue
             try:
                 value = None if raw is None else coerce(raw, fld)
             except FieldValueError as exc:
-                problems.append(Problem(prefix + pointer(key), str(exc)))
+                problems.append(Problem(prefix + pointer(key), exc.message))
                 continue
             if required and is_empty(value):
-                problems.append(Problem(prefix + pointer(key), "is required"))
+                problems.append(Problem(prefix + pointer(key), REQUIRED))
                 continue
             values[key] = value
         if not partial and len(values) < len(entries):
@@ -123,7 +131,7 @@ class FormPlan:
                 if key in self._defaults:
                     values[key] = self._defaults[key]
                 elif required and not generated:
-                    problems.append(Problem(prefix + pointer(key), "is required"))
+                    problems.append(Problem(prefix + pointer(key), REQUIRED))
         return values, problems
 
     def _unknown(self, key: str) -> str:

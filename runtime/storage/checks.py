@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from metadata.errors import pointer
+from metadata.messages import msg, quoted
 from runtime.forms.plan import FormPlan
 from runtime.storage.refs import StorageReferences
 
@@ -48,8 +49,9 @@ def unique_problems(plan: FormPlan, conn: sa.Connection, rows: Rows,
             if db_value in stored:
                 bad.setdefault(index, []).append({
                     "path": pointer(key),
-                    "message": f"{ftype.display(values[key], fld, 'en')!r} appears twice in "
-                               f"this request (row {stored[db_value]})"})
+                    "message": msg("%(value)s appears twice in this request (row %(row)s)",
+                                   value=quoted(ftype.display(values[key], fld, "en")),
+                                   row=stored[db_value])})
             else:
                 stored[db_value] = index
         if not stored:
@@ -67,5 +69,6 @@ def unique_problems(plan: FormPlan, conn: sa.Connection, rows: Rows,
             if index is not None:
                 bad.setdefault(index, []).append({
                     "path": pointer(key),
-                    "message": f"another record already has {taken!r}; it must be unique"})
+                    "message": msg("another record already has %(value)s; it must be unique",
+                                   value=quoted(taken))})
     return bad

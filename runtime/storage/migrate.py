@@ -16,6 +16,7 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations
 
 from metadata.errors import InvalidDocument, Problem
+from metadata.messages import msg, quoted
 from runtime.fields.base import FieldType, FieldValueError
 from runtime.storage.tables import FormTables, build_tables
 
@@ -156,7 +157,9 @@ def _convert_values(conn: sa.Connection, tables: FormTables, change: dict,
                 out[record_id] = None
                 continue
             if len(failures) < MAX_REPORTED:
-                failures.append(Problem(at, f"record {record_id}: {value!r} {exc}"))
+                failures.append(Problem(at, msg("record %(id)s: %(value)s %(message)s",
+                                                id=record_id, value=quoted(value),
+                                                message=exc.message)))
             else:
                 failures.append(None)
     if failures:

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from metadata.errors import InvalidDocument, Problem
+from metadata.messages import msg
 from metadata.orm import UTCDateTime
 from metadata.schemas import FILTER_OPS
 from runtime.fields.base import FieldValueError, compare, like_escape
@@ -84,7 +85,7 @@ def filter_clause(records: Records, flt: dict, at: str) -> sa.ColumnElement[bool
         elif op not in ("contains", "startswith") and value is not None:
             value = ftype.coerce_filter(value, fld)
     except FieldValueError as exc:
-        raise bad(at + "/value", str(exc)) from None
+        raise bad(at + "/value", exc.message) from None
     return ftype.filter_expression(table, fld, op, value)
 
 
@@ -100,7 +101,7 @@ def system_value(key: str, value: Any, at: str) -> Any:
                                      "2026-01-31T09:00:00Z") from None
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
-        raise bad(at + "/value", "must be a whole number")
+        raise bad(at + "/value", msg("must be a whole number"))
     return int(value)
 
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from metadata.errors import Conflict, Forbidden, InvalidDocument, NotFound, Problem
+from metadata.messages import msg
 from metadata.orm import Base
 from runtime.fields.base import FieldType
 from runtime.forms.plan import FormPlan
@@ -107,8 +108,9 @@ class Records:
             if action != "read" and self._readable(record_id):
                 raise Forbidden([Problem("", f"you may read record {record_id} of "
                                              f"{self.plan.form_key} but not {action} it")])
-            raise NotFound([Problem("", f"record {record_id} of {self.plan.form_key} does not "
-                                        "exist or is not visible to you")])
+            raise NotFound([Problem("", msg("record %(n)s of %(form)s does not exist or is not "
+                                            "visible to you", n=record_id,
+                                            form=self.plan.form_key))])
         return row
 
     def _readable(self, record_id: int) -> bool:
@@ -198,7 +200,7 @@ class Records:
         elif owner != self.principal.user_id and self.access.scope("update") != "all":
             problems.append(Problem("/owner", "you may not give records to someone else"))
         elif not self.refs.existing_user_ids({owner}):
-            problems.append(Problem("/owner", f"user {owner} does not exist"))
+            problems.append(Problem("/owner", msg("user %(n)s does not exist", n=owner)))
         return owner
 
     def _check_references(self, loaded: list, results: list[dict],

@@ -412,3 +412,35 @@ def test_repeated_wrong_passwords_are_throttled(app, factory):
                                           "password": "password-123"})
     assert blocked.status_code == 429
     assert "登录失败次数过多" in blocked.get_data(as_text=True)  # the default UI language
+
+
+def test_field_errors_come_in_the_readers_language(client, crm, factory, admin_api):
+    factory.user("li@example.com", ["designer"], locale="zh")
+    login(client, "li@example.com")
+    response = client.post("/a/crm/deal/new", data=deal_form(
+        crm, title="", qty="many", phone="12345", stage="maybe", due="2024-02-30",
+        **{"items[0][qty]": "x"}))
+    assert response.status_code == 422
+    page = text_of(response)
+    for chinese in ("必填", "请填写整数", "12345 不是有效的电话号码", "maybe 不在可选项中",
+                    "2024-02-30 不是有效的日期", "第 1 行，数量：请填写整数"):
+        assert chinese in page
+    assert "not a valid phone number" not in page and "whole number" not in page
+
+    # the API: programs (tokens) get English, the pages' own calls (a session) Chinese
+    record = {"title": "", "qty": "many", "phone": "12345", "stage": "maybe",
+              "due": "2024-02-30", "items": [{"qty": "x"}]}
+    url = "/apps/crm/forms/deal/records"
+    errors = admin_api.post(url, json=record).get_json()["errors"]
+    assert {e["path"]: e["message"] for e in errors} == {
+        "/title": "is required", "/qty": "must be a whole number",
+        "/phone": "'12345' is not a valid phone number",
+        "/stage": "'maybe' is not one of the choices (new, won, lost)",
+        "/due": "'2024-02-30' is not a day of the calendar",
+        "/items": "row 1, qty: must be a whole number"}
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    errors = client.post("/api/v1" + url, json=record, headers={"X-CSRFToken": token}
+                         ).get_json()["errors"]
+    messages = {e["path"]: e["message"] for e in errors}
+    assert messages["/phone"] == "12345 不是有效的电话号码"
+    assert messages["/items"] == "第 1 行，qty：请填写整数"
