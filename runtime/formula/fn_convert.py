@@ -7,7 +7,8 @@ Formats are written in the formula, from a small set that both databases can fol
   percentage (``0.0%``). Rounding is half away from zero, as ROUND does;
 - dates and date-times: ``DATE_FORMATS`` (``YYYY`` year, ``MM`` / ``M`` month with or without
   a leading zero, ``DD`` / ``D`` day), and for date-times also ``TIME_FORMATS`` (``HH`` hour
-  0-23, ``mm`` minute, ``ss`` second).
+  0-23, ``mm`` minute, ``ss`` second). A date-time is written as the clocks in the
+  installation's time zone show it (``fn_date.wall_clock``).
 
 Numbers are written exactly up to 15 significant digits (as ROUND rounds them).
 """
@@ -26,6 +27,7 @@ import sqlalchemy as sa
 from metadata.messages import msg
 from runtime.formula import sqlparts
 from runtime.formula.ast import Literal
+from runtime.formula.fn_date import on_calendar, on_calendar_sql
 from runtime.formula.fn_math import decimal_half_up
 from runtime.formula.functions import ArgumentProblem, Function, argument_of, expect, strict
 from runtime.formula.types import NUMERIC, FType
@@ -120,14 +122,15 @@ class Text(Function):
             whole = call.types[0] == FType.INTEGER
             return strict(lambda value: format_number(value, fmt, whole), fns[:1])
         parts = [PARTS[t][0] if t in PARTS else (lambda m, t=t: t) for t in fmt]
-        return strict(lambda moment: "".join(part(moment) for part in parts), fns[:1])
+        return strict(on_calendar(lambda moment: "".join(part(moment) for part in parts),
+                                  call.tz), fns[:1])
 
     def to_sql(self, args, call):
         fmt = self.parse_format(call.types[0], call.nodes[1])
         if isinstance(fmt, NumberFormat):
             return format_number_sql(args[0], fmt, call.types[0] == FType.INTEGER,
                                      call.dialect)
-        return format_moment_sql(args[0], fmt, call.dialect)
+        return format_moment_sql(on_calendar_sql(args[:1], call)[0], fmt, call.dialect)
 
 
 class Value(Function):

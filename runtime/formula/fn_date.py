@@ -1,15 +1,19 @@
 """Date functions: TODAY, NOW, DATE, YEAR, MONTH, DAY, WEEKDAY, DATEADD, DAYS_BETWEEN,
 MONTHS_BETWEEN, YEARS_BETWEEN, HOURS_BETWEEN.
 
-Date-times are UTC and whole seconds on both sides. TODAY is the date of the clock in the
-installation's time zone (``CallContext.tz``): in Shanghai, 2026-01-01T20:00Z is 2026-01-02.
+Date-times are instants, kept in UTC to the whole second on both sides. Where a date-time
+becomes a calendar date or calendar parts (YEAR ... WEEKDAY, DAYS_BETWEEN, MONTHS_BETWEEN,
+YEARS_BETWEEN, DATEADD by months and years, TEXT) it is read as the clocks show it in the
+installation's time zone (``CallContext.tz``), as TODAY is: in Shanghai, 2026-01-01T20:00Z is
+2026-01-02 04:00. Instants outside years 1 to 9999 there read as NULL. HOURS_BETWEEN, NOW and
+comparisons stay with instants; a date read as a date-time starts at midnight UTC.
 """
 
 from __future__ import annotations
 
 from calendar import monthrange
-from collections.abc import Mapping
-from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, time, timedelta
+from collections.abc import Callable, Mapping
+from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +21,14 @@ import sqlalchemy as sa
 from metadata.messages import msg
 from runtime.formula import sqldates, sqlparts
 from runtime.formula.ast import Literal
-from runtime.formula.functions import ArgumentProblem, Function, argument_of, expect, strict
+from runtime.formula.functions import (
+    ArgumentProblem,
+    CallContext,
+    Function,
+    argument_of,
+    expect,
+    strict,
+)
 from runtime.formula.types import FType
 
 MOMENTS = (FType.DATE, FType.DATETIME)
@@ -31,6 +42,40 @@ def as_datetime(value: date) -> datetime:
 
 def as_date(value: date) -> date:
     return value.date() if isinstance(value, datetime) else value
+
+
+def wall_clock(value: date, tz: tzinfo) -> date | None:
+    """A date as it is; a date-time as the clocks in ``tz`` show it (None when that is outside
+    years 1 to 9999)."""
+    if type(value) is date:
+        return value
+    try:
+        return value.astimezone(tz)
+    except OverflowError:
+        return None
+
+
+def from_wall_clock(wall: datetime, tz: tzinfo) -> datetime:
+    """The instant at which clocks in ``tz`` show ``wall`` (naive); where a clock change skips
+    or repeats that time, the later of the two readings, as PostgreSQL takes it. OverflowError
+    outside years 1 to 9999."""
+    offset = min(wall.replace(tzinfo=tz, fold=fold).utcoffset() for fold in (0, 1))
+    return (wall - offset).replace(tzinfo=UTC)
+
+
+def on_calendar(evaluate: Callable[..., Any], tz: tzinfo) -> Callable[..., Any]:
+    """``evaluate`` of dates and date-times read on the calendar of ``tz`` (``wall_clock``)."""
+    def run(*values: date) -> Any:
+        moments = [wall_clock(v, tz) for v in values]
+        return None if any(m is None for m in moments) else evaluate(*moments)
+    return run
+
+
+def on_calendar_sql(args: list[sa.ColumnElement], call: CallContext
+                    ) -> list[sa.ColumnElement]:
+    """The arguments with every date-time as the clocks in ``call.tz`` show it."""
+    return [sqldates.wall_clock(a, call.tz, call.now, call.dialect) if t == FType.DATETIME
+            else a for a, t in zip(args, call.types, strict=False)]
 
 
 class Today(Function):
@@ -52,7 +97,8 @@ class Today(Function):
 
 class Now(Function):
     name, aliases, signature = "NOW", ("现在",), "NOW()"
-    description = msg("The current date and time (UTC, to the second).")
+    description = msg("The current date and time, to the second: an instant, which YEAR, DAY, "
+                      "TEXT and the like read in the installation's time zone.")
     min_args, max_args = 0, 0
 
     def result_type(self, types, nodes):
@@ -108,8 +154,11 @@ class Year(Function):
     def evaluate(self, value: date) -> Any:
         return getattr(value, self.part)
 
+    def python(self, fns, call):
+        return strict(on_calendar(self.evaluate, call.tz), fns)
+
     def to_sql(self, args, call):
-        return sqldates.date_part(self.part, args[0])
+        return sqldates.date_part(self.part, on_calendar_sql(args, call)[0])
 
 
 class Month(Year):
@@ -132,7 +181,7 @@ class Weekday(Year):
         return value.isoweekday()
 
     def to_sql(self, args, call):
-        return sqldates.weekday(args[0])
+        return sqldates.weekday(on_calendar_sql(args, call)[0])
 
 
 UNITS = {"day": "day", "days": "day", "天": "day", "日": "day",
@@ -168,10 +217,17 @@ def add_months(moment: date, months: int) -> date | None:
     return moment.replace(year=year, month=month + 1, day=day)
 
 
-def shift(moment: date, amount: int, unit: str) -> date | None:
+def shift(moment: date, amount: int, unit: str, tz: tzinfo = UTC) -> date | None:
+    """``moment`` moved by ``amount`` units; months of a date-time are counted on the calendar
+    of ``tz``."""
     try:
         if unit in ("month", "year"):
-            return add_months(moment, amount * 12 if unit == "year" else amount)
+            months = amount * 12 if unit == "year" else amount
+            if type(moment) is date:
+                return add_months(moment, months)
+            local = wall_clock(moment, tz)
+            moved = None if local is None else add_months(local.replace(tzinfo=None), months)
+            return None if moved is None else from_wall_clock(moved, tz)
         if unit in TIME_UNITS:
             return as_datetime(moment) + timedelta(**{unit + "s": amount})
         return moment + timedelta(days=amount * 7 if unit == "week" else amount)
@@ -198,14 +254,16 @@ class DateAdd(Function):
         return FType.DATE
 
     def python(self, fns, call):
-        unit = time_unit(call.nodes)
-        return strict(lambda moment, amount: shift(moment, amount, unit), fns[:2])
+        unit, tz = time_unit(call.nodes), call.tz
+        return strict(lambda moment, amount: shift(moment, amount, unit, tz), fns[:2])
 
     def to_sql(self, args, call):
         unit = time_unit(call.nodes)
         result = FType.DATETIME if unit in TIME_UNITS else call.types[0]
         if result == FType.NULL:
             result = FType.DATE
+        if unit in ("month", "year") and call.types[0] == FType.DATETIME:
+            return sqldates.shift_on_wall_clock(*args[:2], unit, call.tz, call.now, call.dialect)
         return sqldates.shift(args[0], args[1], unit, result, call.dialect)
 
 
@@ -223,7 +281,7 @@ class DaysBetween(Function):
         return (as_date(end) - as_date(start)).days
 
     def python(self, fns, call):
-        start, end, evaluate = fns[0], fns[1], self.evaluate
+        start, end, evaluate = fns[0], fns[1], on_calendar(self.evaluate, call.tz)
 
         def run(record: Mapping) -> Any:
             a = start(record)
@@ -237,7 +295,7 @@ class DaysBetween(Function):
         return run
 
     def to_sql(self, args, call):
-        start, end = (sqldates.day_number(a, call.dialect) for a in args)
+        start, end = (sqldates.day_number(a, call.dialect) for a in on_calendar_sql(args, call))
         return sqlparts.as_integer(end - start)
 
 
@@ -246,14 +304,17 @@ class MonthsBetween(DaysBetween):
     description = msg("Whole months from the start date to the end date, like DATEDIF(start, end, "
                       '"M") but negative when end is first; times of day are left out.')
     per = 1
-    python = Function.python  # not DAYS_BETWEEN's shortcut
+
+    def python(self, fns, call):  # not DAYS_BETWEEN's shortcut
+        return strict(on_calendar(self.evaluate, call.tz), fns)
 
     def evaluate(self, start: date, end: date) -> Any:
         months = months_between(as_date(start), as_date(end))
         return months if self.per == 1 else int(months / self.per)
 
     def to_sql(self, args, call):
-        return sqldates.months_between(args[0], args[1], call.dialect, self.per)
+        start, end = on_calendar_sql(args, call)
+        return sqldates.months_between(start, end, call.dialect, self.per)
 
 
 class YearsBetween(MonthsBetween):

@@ -4,7 +4,8 @@ No eval or exec: one small closure per node, composed. Semantics (shared with ``
 NULL propagates through arithmetic, comparisons and most functions; AND / OR / NOT are
 three-valued like SQL; division by zero gives NULL; ``&`` and CONCAT write NULL as empty text
 (like Excel), so ``NULL & NULL`` is ``""``; text compares case-sensitively by code point;
-numbers that are not whole are IEEE doubles (like Excel); date-times are UTC to the second.
+numbers that are not whole are IEEE doubles (like Excel); date-times are UTC to the second
+(read as dates, date parts or text on the clocks of ``tz``: see ``fn_date``).
 A text result longer than 10,000 characters raises FormulaError at evaluation.
 
 Records carry values as the records API does (decimals as text, dates and date-times as ISO

@@ -41,12 +41,21 @@ before year 1 or after 9999 is NULL. Errors name the position: *expected a value
 column 12*, *{employes} is not a field of 联系人 — did you mean {employees}?*
 
 Dates and times: a date and time is an instant, kept in UTC to the second; `NOW()` is the
-current instant. `TODAY()` is today's date in the installation's time zone
-(`BABEL_DEFAULT_TIMEZONE`, Asia/Shanghai unless configured otherwise): at 07:00 in Shanghai it
-is already the new day, while in UTC it is still the day before. A date does not compare with a
-date and time: `{due} = TODAY()` works for a date field, not for a date-and-time field.
-Elsewhere dates and times are UTC: a date and time read as a date (YEAR, DAYS_BETWEEN, TEXT,
-...) gives its UTC date, and a date read as a date and time starts at midnight UTC.
+current instant. The calendar is the one of the installation's time zone
+(`BABEL_DEFAULT_TIMEZONE`, Asia/Shanghai unless configured otherwise): `TODAY()` is today's
+date there, and wherever a date and time becomes a date, parts of a date or text — YEAR, MONTH,
+DAY, WEEKDAY, DAYS_BETWEEN, MONTHS_BETWEEN, YEARS_BETWEEN, DATEADD by months or years, TEXT — it
+is read as the clocks there show it. At 07:00 in Shanghai it is already the new day, while in
+UTC it is still the day before: a record created then has `DAY({created_at})` of the new day,
+`DAYS_BETWEEN({created_at}, TODAY())` of 0, and `TEXT({created_at}, "YYYY-MM-DD HH:mm")` shows
+07:00. A date and time whose local time falls outside years 1 to 9999 reads as NULL there.
+Instants stay instants: comparisons, HOURS_BETWEEN and DATEADD by days, weeks, hours or minutes
+count elapsed time; a date read as a date and time (HOURS_BETWEEN, DATEADD by hours) starts at
+midnight UTC. A date does not compare with a date and time: `{due} = TODAY()` works for a date
+field, not for a date-and-time field. PostgreSQL and forms follow the zone's rules at every
+instant; on SQLite, list filters and reports move every instant by the zone's offset at the
+current instant, which is exact for zones without daylight saving time (Asia/Shanghai) and off
+by an hour across a change of clocks otherwise.
 """
 
 

@@ -1,11 +1,18 @@
 """SQL building blocks for dates and date-times on SQLite and PostgreSQL (representation: see
 ``sqlparts``). Results outside years 1 to 9999 are NULL, as Python's dates cannot hold them;
 PostgreSQL is only asked to move a date when the result stays inside, since it fails beyond
-its own limits."""
+its own limits.
+
+Date-times are UTC; ``wall_clock`` gives the time the clocks of a time zone show. PostgreSQL
+follows the zone's rules at every instant, as Python does. SQLite knows no time zones: it
+moves every instant by the zone's offset at the current instant, which is exact for zones
+without daylight saving time or other changes of offset (Asia/Shanghai since 1992) and off by
+the difference otherwise."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, tzinfo
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import Grouping
@@ -27,6 +34,72 @@ SPANS = {  # positions of the first and the last moment, per grain
     "second": (int((FIRST_MOMENT - EPOCH).total_seconds()),
                int((LAST_MOMENT - EPOCH).total_seconds())),
 }
+
+
+def wall_clock(x: sa.ColumnElement, tz: tzinfo, now: Callable[[], datetime], dialect: str
+               ) -> sa.ColumnElement:
+    """The date-time ``x`` as the clocks in ``tz`` show it, NULL outside years 1 to 9999."""
+    if dialect == PG:
+        zone = _pg_zone(tz)
+        if zone is None:
+            return x
+        return _inside(sa.func.timezone(zone, sa.func.timezone("UTC", x)), dialect)
+    seconds = _offset_seconds(tz, now)
+    if not seconds:
+        return x
+    moved = sa.func.datetime(x, f"{seconds:+d} seconds")
+    # SQLite gives NULL after year 9999 by itself; few checks, as its parser nests only so deep
+    return moved if seconds > 0 else _inside(moved, dialect)
+
+
+def shift_on_wall_clock(x: sa.ColumnElement, amount: sa.ColumnElement, unit: str, tz: tzinfo,
+                        now: Callable[[], datetime], dialect: str) -> sa.ColumnElement:
+    """The date-time ``x`` moved by months or years as the clocks in ``tz`` count them, NULL
+    outside years 1 to 9999; where a clock change skips or repeats the time, PostgreSQL takes
+    the later reading."""
+    if dialect == PG:
+        zone = _pg_zone(tz)
+        moved = shift(wall_clock(x, tz, now, dialect), amount, unit, FType.DATETIME, dialect)
+        if zone is None:
+            return moved
+        return _inside(sa.func.timezone("UTC", sa.func.timezone(zone, moved)), dialect)
+    seconds = _offset_seconds(tz, now)
+    if not seconds:
+        return shift(x, amount, unit, FType.DATETIME, dialect)
+    # one check (SQLite's parser nests only so deep) for x on the local clock, the moved
+    # local time and that time in UTC all inside years 1 to 9999
+    offset = timedelta(seconds=seconds)
+    if seconds > 0:
+        bounds, valid = (FIRST_MOMENT + offset, LAST_MOMENT), None
+    else:
+        bounds = (FIRST_MOMENT, LAST_MOMENT + offset)
+        valid = x >= datetime_literal(FIRST_MOMENT - offset, dialect)
+    wall = sa.func.datetime(x, f"{seconds:+d} seconds")
+    moved = shift(wall, amount, unit, FType.DATETIME, dialect, bounds, valid)
+    return sa.func.datetime(moved, f"{-seconds:+d} seconds")
+
+
+def _pg_zone(tz: tzinfo) -> sa.ColumnElement | None:
+    """``tz`` as PostgreSQL's timezone() takes it: a zone name or a fixed offset (None: UTC)."""
+    fixed = tz.utcoffset(None)
+    if fixed is not None:
+        # whole seconds of a fixed offset: an int, safe to write into the statement
+        seconds = int(fixed.total_seconds())
+        return sa.literal_column(f"INTERVAL '{seconds} seconds'") if seconds else None
+    name = getattr(tz, "key", None)
+    if name is None:
+        raise ValueError(f"no time zone name for {tz!r}")
+    return None if name in ("UTC", "Etc/UTC") else sa.literal(name, sa.Text())
+
+
+def _offset_seconds(tz: tzinfo, now: Callable[[], datetime]) -> int:
+    offset = now().astimezone(tz).utcoffset() or timedelta()
+    return int(offset.total_seconds())
+
+
+def _inside(x: sa.ColumnElement, dialect: str) -> sa.ColumnElement:
+    low, high = (datetime_literal(m, dialect) for m in (FIRST_MOMENT, LAST_MOMENT))
+    return sa.case((x.between(low, high), x), else_=sa.null())
 
 
 def epoch_seconds(x: sa.ColumnElement, dialect: str) -> sa.ColumnElement:
@@ -52,9 +125,11 @@ def date_part(part: str, x: sa.ColumnElement) -> sa.ColumnElement:
 
 
 def shift(x: sa.ColumnElement, amount: sa.ColumnElement, unit: str, result: FType,
-          dialect: str) -> sa.ColumnElement:
+          dialect: str, bounds: tuple[datetime, datetime] = (FIRST_MOMENT, LAST_MOMENT),
+          valid: sa.ColumnElement | None = None) -> sa.ColumnElement:
     """``x`` moved by ``amount`` units (months clamp to the month's end); NULL outside years
-    1 to 9999, as in Python. ``result`` is DATE or DATETIME."""
+    1 to 9999, as in Python. ``result`` is DATE or DATETIME; SQLite's date-times are kept
+    within ``bounds``, and NULL unless ``valid`` holds."""
     limit = sa.literal(SHIFT_LIMITS[unit], sa.BigInteger())
     amount = sa.case((amount > limit, limit), (amount < -limit, -limit), else_=amount)
     if dialect == PG:
@@ -70,8 +145,11 @@ def shift(x: sa.ColumnElement, amount: sa.ColumnElement, unit: str, result: FTyp
     if result == FType.DATE:
         low, high = (date_literal(m.date(), dialect) for m in (FIRST_MOMENT, LAST_MOMENT))
     else:
-        low, high = (datetime_literal(m, dialect) for m in (FIRST_MOMENT, LAST_MOMENT))
-    return sa.case((moved.between(low, high), moved), else_=sa.null())
+        low, high = (datetime_literal(m, dialect) for m in bounds)
+    inside = moved.between(low, high)
+    if valid is not None:
+        inside = sa.and_(inside, valid)
+    return sa.case((inside, moved), else_=sa.null())
 
 
 def _pg_shift(x: sa.ColumnElement, amount: sa.ColumnElement, unit: str, result: FType
@@ -98,14 +176,17 @@ def _pg_position(x: sa.ColumnElement, grain: str) -> sa.ColumnElement:
 
 def _sqlite_add_months(x: sa.ColumnElement, months: sa.ColumnElement, result: FType
                        ) -> sa.ColumnElement:
-    # SQLite's '+1 months' runs on past the month's end (Jan 31 -> Mar 2): clamp the day
-    first = sa.func.date(x, "start of month", sa.cast(months, sa.Text()) + " months")
-    month_days = as_integer(sa.func.strftime("%d", first, "+1 month", "-1 day"))
-    day = sa.func.min(as_integer(sa.func.strftime("%d", x)), month_days)
-    moved = sa.func.date(first, sa.cast(day - 1, sa.Text()) + " days")
+    # SQLite's '+1 months' runs on past the month's end (Jan 31 -> Mar 2): when it does, the
+    # month's last day is the earlier. Kept shallow: SQLite's parser nests only so deep.
+    moved = sa.cast(months, sa.Text()) + " months"
     if result == FType.DATE:
-        return moved
-    return sa.func.datetime(moved.op("||")(" ").op("||")(sa.func.time(x)))
+        last = sa.func.date(x, "start of month", moved, "+1 month", "-1 day")
+        return sa.func.min(sa.func.date(x, moved), sa.func.coalesce(last, "9999-12-31"))
+    last = sa.func.datetime(x, "start of month", moved, "+1 month", "-1 day",
+                            sa.literal("+", sa.Text()) + sa.func.time(x))
+    # December 9999 has no month after it, and never runs on
+    return sa.func.min(sa.func.datetime(x, moved),
+                       sa.func.coalesce(last, "9999-12-31 23:59:59"))
 
 
 def months_between(start: sa.ColumnElement, end: sa.ColumnElement, dialect: str,

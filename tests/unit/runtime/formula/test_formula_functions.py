@@ -147,7 +147,9 @@ EVENING = datetime(2026, 1, 1, 20, tzinfo=UTC)  # 04:00 on 2026-01-02 in Shangha
     ("今天() = DATE(2026, 1, 2) AND DAYS_BETWEEN({signed}, TODAY()) = 1", SHANGHAI, True),
     ("DATEADD(TODAY(), 1, 'month') & '/' & WEEKDAY(TODAY())", SHANGHAI, "2026-02-02/5"),
     ("NOW()", SHANGHAI, EVENING),  # an instant, whatever the time zone
-    ("DAYS_BETWEEN({seen}, NOW())", SHANGHAI, 0),
+    # 17:00 on 2026-01-01 to 04:00 on 2026-01-02, both in Shanghai
+    ("DAYS_BETWEEN({seen}, NOW())", SHANGHAI, 1),
+    ("DAYS_BETWEEN({seen}, NOW())", UTC, 0),
 ])
 def test_today_is_the_date_in_the_installations_time_zone(formula_db, source, tz, expected):
     record = {"signed": date(2026, 1, 1), "seen": datetime(2026, 1, 1, 9, tzinfo=UTC)}

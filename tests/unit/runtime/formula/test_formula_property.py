@@ -1,28 +1,39 @@
 """Property: for generated records and formulas, the Python closure and the SQL expression
 give the same result — nulls, empty text, empty lists, a missing related record and a
 sub-table without rows included — on SQLite, and on PostgreSQL when TRELLIS_DATABASE_URL is
-set (that parametrisation is marked ``integration``)."""
+set (that parametrisation is marked ``integration``), with the installation in UTC, Shanghai or
+New York (date-times read as dates, parts and text on their local clocks)."""
 
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from runtime.formula.errors import FormulaError
-from tests.unit.runtime.formula.formula_support import python_value
+from tests.unit.runtime.formula.formula_support import NOW, python_value
 
 TEXT = st.one_of(st.none(), st.text(alphabet="aAb 金融-", max_size=5))
 INTS = st.one_of(st.none(), st.integers(-20, 20))
 AMOUNT = st.one_of(st.none(), st.integers(-2000, 2000).map(lambda n: Decimal(n) / 100))
 DATES = st.one_of(st.none(), st.sampled_from([date(2024, 1, 31), date(2024, 2, 29)]),
                   st.dates(date(1999, 1, 1), date(2031, 12, 31)))
-MOMENTS = st.one_of(st.none(), st.datetimes(datetime(1999, 1, 1), datetime(2031, 12, 31),
-                                            timezones=st.just(UTC)).map(
-    lambda moment: moment.replace(microsecond=0)))
+# around midnight in UTC, New York (EST and EDT) and Shanghai, at the ends of months too
+NEAR_MIDNIGHT = st.tuples(
+    st.one_of(st.sampled_from([date(2024, 1, 31), date(2024, 2, 29), date(2023, 12, 31),
+                               date(2024, 3, 10), date(2024, 11, 3)]),
+              st.dates(date(1999, 1, 1), date(2031, 12, 31))),
+    st.sampled_from([0, 4, 5, 16]), st.integers(-5400, 5400)).map(
+    lambda t: datetime.combine(t[0], time(t[1]), UTC) + timedelta(seconds=t[2]))
+MOMENTS = st.one_of(st.none(), NEAR_MIDNIGHT,
+                    st.datetimes(datetime(1999, 1, 1), datetime(2031, 12, 31),
+                                 timezones=st.just(UTC)).map(
+                        lambda moment: moment.replace(microsecond=0)))
+ZONES = st.sampled_from([UTC, ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York")])
 TAGS = st.one_of(st.none(), st.lists(st.sampled_from(["a", "金融", "", "A b"]), unique=True,
                                      max_size=3))
 COMPANY = st.one_of(st.none(), st.fixed_dictionaries({"name": TEXT, "size": INTS,
@@ -131,24 +142,40 @@ def same(a, b) -> bool:
     return a == b
 
 
+def python_zone(dialect: str, tz: tzinfo) -> tzinfo:
+    """The zone the Python side reads in to give what the database gives: PostgreSQL follows
+    the zone's rules, SQLite moves every instant by the zone's offset at NOW."""
+    return tz if dialect == "postgresql" else timezone(NOW.astimezone(tz).utcoffset())
+
+
+def agree(db, source: str, record: dict, tz: tzinfo, well_typed: bool = False) -> None:
+    try:
+        expected = python_value(source, record, tz=python_zone(db.dialect, tz))
+    except FormulaError:  # a generated formula that is not well typed (e.g. NULL & NULL = 1)
+        if well_typed:
+            raise
+        return
+    got = db.value(source, record, tz=tz)
+    assert same(expected, got), (source, record, str(tz), expected, got)
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 NO_VALUES = dict.fromkeys(["name", "city", "employees", "score", "amount", "vip", "signed",
                            "seen", "tags", "company", "items"])
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(record=RECORDS, source=FORMULAS)
-@example(record=NO_VALUES, source="{amount} + (NULL - NULL)")  # PostgreSQL: unknown - unknown
-@example(record=NO_VALUES, source="MIN(NULL, NULL) = DATE(2024, 1, 1)")
-@example(record=NO_VALUES, source="(2.5 + -(MOD(1, -2)))")  # precedence of % in SQL
-@example(record=NO_VALUES, source='TEXT({amount}, "0")')  # SQLite's printf writes NULL as 0
-@example(record=dict(NO_VALUES, signed=date(2022, 1, 1)), source="YEARS_BETWEEN({signed}, NOW())")
-def test_python_and_sql_agree(formula_db, record, source):
-    try:
-        expected = python_value(source, record)
-    except FormulaError:  # a generated formula that is not well typed (e.g. NULL & NULL = 1)
-        return
-    got = formula_db.value(source, record)
-    assert same(expected, got), (source, record, expected, got)
+@given(record=RECORDS, source=FORMULAS, tz=ZONES)
+@example(record=NO_VALUES, source="{amount} + (NULL - NULL)", tz=UTC)  # unknown - unknown
+@example(record=NO_VALUES, source="MIN(NULL, NULL) = DATE(2024, 1, 1)", tz=UTC)
+@example(record=NO_VALUES, source="(2.5 + -(MOD(1, -2)))", tz=UTC)  # precedence of % in SQL
+@example(record=NO_VALUES, source='TEXT({amount}, "0")', tz=UTC)  # printf writes NULL as 0
+@example(record=dict(NO_VALUES, signed=date(2022, 1, 1)), source="YEARS_BETWEEN({signed}, NOW())",
+         tz=SHANGHAI)
+@example(record=dict(NO_VALUES, seen=datetime(2024, 2, 29, 16, tzinfo=UTC)),  # 03-01 00:00
+         source='MONTH({seen}) * 100 + DAY({seen}) & TEXT({seen}, "HH:mm")', tz=SHANGHAI)
+def test_python_and_sql_agree(formula_db, record, source, tz):
+    agree(formula_db, source, record, tz)
 
 
 # One function at a time over wide-ranging field values: numbers with many digits, numeric
@@ -175,16 +202,24 @@ FUNCTION_FORMULAS = words(
     'DATEADD({seen}, {employees}, "minute")', 'DATEADD({signed}, {employees}, "week")',
     "MONTHS_BETWEEN({signed}, {seen})", "YEARS_BETWEEN({signed}, {company.founded})",
     "DAYS_BETWEEN({seen}, {signed})", "HOURS_BETWEEN({seen}, {signed})",
+    "MONTHS_BETWEEN({seen}, DATEADD({seen}, {employees}, 'hour'))",
+    "YEARS_BETWEEN({signed}, {seen})",
+    'TEXT({seen}, "YYYY-MM-DD HH:mm:ss")', "YEAR({seen}) * 100 + MONTH({seen})",
     'TEXT({seen}, "YYYY年M月D日 HH:mm")', 'TEXT({signed}, "DD.MM.YYYY")',
     "WEEKDAY({signed}) * 100 + DAY({seen})", "MID({name}, {score}, {score} + 2)",
     "REPLACE({name}, {score}, {score}, {city})", "SUBSTITUTE({name}, {city}, \"x\")")
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(record=WIDE_RECORDS, source=FUNCTION_FORMULAS)
+@given(record=WIDE_RECORDS, source=FUNCTION_FORMULAS, tz=ZONES)
 @example(record={"signed": date(588, 1, 1), "employees": -10**7},  # before PostgreSQL's range
-         source='DATEADD({signed}, {employees}, "month")')
-def test_functions_agree_over_wide_values(formula_db, record, source):
-    expected = python_value(source, record)
-    got = formula_db.value(source, record)
-    assert same(expected, got), (source, record, expected, got)
+         source='DATEADD({signed}, {employees}, "month")', tz=UTC)
+# after year 9999 in Shanghai, before year 1 in New York: NULL
+@example(record={"seen": datetime(9999, 12, 31, 20, tzinfo=UTC), "signed": date(2024, 1, 1)},
+         source="WEEKDAY({signed}) * 100 + DAY({seen})", tz=SHANGHAI)
+@example(record={"seen": datetime(1, 1, 1, 2, tzinfo=UTC), "employees": 0},
+         source='DATEADD({seen}, {employees}, "year")', tz=ZoneInfo("America/New_York"))
+@example(record={"seen": datetime(1, 1, 1, 2, tzinfo=UTC), "employees": 1},
+         source='DATEADD({seen}, {employees}, "year")', tz=SHANGHAI)
+def test_functions_agree_over_wide_values(formula_db, record, source, tz):
+    agree(formula_db, source, record, tz, well_typed=True)
