@@ -38,7 +38,7 @@ def draft_plan(rt: Runtime, session: Session, app_key: str, form_key: str, doc: 
     analysis = analyze_form(doc, ctx.forms.get, rt.fields, rt.functions, stored)
     if analysis.problems:
         raise InvalidDocument(analysis.problems)
-    body = with_result_types(doc, analysis)
+    body = with_result_types(doc, analysis.result_types)
     behaviour = Behaviour(body["fields"], rt.fields, analysis, rt.functions, rt.clock.now,
                           rt.timezone)
     layout = [layout_entry(f) for f in body["fields"]]

@@ -25,7 +25,8 @@ from runtime.forms.formulas import (
     Analysis,
     analyze_form,
     document_formulas,
-    with_layout_types,
+    layout_types,
+    stored_types,
     with_result_types,
 )
 from runtime.forms.plan import FormPlan, compile_plan
@@ -80,7 +81,7 @@ class Runtime:
             return plan
         version = self.store.version(session, doc, doc.published_version)
         table = self.form_table(session, app_key, form_key)
-        body = with_layout_types(version.body, table.fields)
+        body = with_result_types(version.body, layout_types(table.fields))
         analysis = analyze_form(body, self.published_forms(session, app_key).get, self.fields,
                                 self.functions, version.formulas)
         behaviour = Behaviour(body["fields"], self.fields, analysis, self.functions,
@@ -114,23 +115,26 @@ class Runtime:
         return row
 
     # -- publishing ---------------------------------------------------------------------------
-    def migration_plan(self, session: Session, doc: Document, body: dict) -> MigrationPlan:
-        existing = session.scalar(sa.select(FormTable).filter_by(app_key=doc.app_key,
-                                                                 form_key=doc.key))
+    def existing_table(self, session: Session, doc: Document) -> FormTable | None:
+        return session.scalar(sa.select(FormTable).filter_by(app_key=doc.app_key,
+                                                             form_key=doc.key))
+
+    def migration_plan(self, doc: Document, body: dict, result_types: dict[str, str],
+                       existing: FormTable | None) -> MigrationPlan:
+        """What ``body`` (its calculated fields of ``result_types``) does to the table."""
         name = existing.table_name if existing else form_table_name(doc.app_key, doc.key)
-        analysis = self.analyze(session, doc.app_key, body)
-        if analysis.problems:
-            raise InvalidDocument(analysis.problems)
-        fields = with_result_types(body, analysis)["fields"]
+        fields = with_result_types(body, result_types)["fields"]
         return plan_migration(name, existing.fields if existing else None, fields,
                               self.fields, self.engine.dialect)
 
     def dry_run(self, session: Session, doc: Document) -> MigrationPlan:
         """What publishing the draft would do to the table; refuses like the publish would
         when stored values do not convert. Writes nothing."""
-        plan = self.migration_plan(session, doc, doc.draft)
-        existing = session.scalar(sa.select(FormTable).filter_by(app_key=doc.app_key,
-                                                                 form_key=doc.key))
+        analysis = self.analyze(session, doc.app_key, doc.draft)  # against today's forms
+        if analysis.problems:
+            raise InvalidDocument(analysis.problems)
+        existing = self.existing_table(session, doc)
+        plan = self.migration_plan(doc, doc.draft, analysis.result_types, existing)
         check_conversions(session.connection(), plan, existing.fields if existing else None,
                           self.fields)
         return plan
@@ -140,9 +144,10 @@ class Runtime:
         """Create or migrate the real table of a form that was just published."""
         if doc.kind != "form":
             return None
-        plan = self.migration_plan(session, doc, version.body)
-        existing = session.scalar(sa.select(FormTable).filter_by(app_key=doc.app_key,
-                                                                 form_key=doc.key))
+        existing = self.existing_table(session, doc)
+        # the publish has just checked the body: its formulas' types are kept beside it
+        plan = self.migration_plan(doc, version.body,
+                                   stored_types(version.body, version.formulas or {}), existing)
         existing_before = list(existing.fields) if existing else None
         apply_migration(session.connection(), plan, existing_before, self.fields)
         if existing is None:

@@ -31,18 +31,21 @@ MESSAGES = {
 }
 
 
-def for_reader(problem: Problem) -> dict:
-    """A problem as JSON. The designers' pages call the API from the browser (a session, no
-    token): they get messages in their user's language; programs (tokens) get English."""
-    out = problem.as_dict()
-    if isinstance(problem.message, Message) and not request.headers.get("Authorization"):
-        out["message"] = translate(problem.message)
-    return out
+def for_reader(message: str) -> str:
+    """A message for whoever called. The designers' pages call the API from the browser (a
+    session, no token): they get their user's language; programs (tokens) get English."""
+    if isinstance(message, Message) and not request.headers.get("Authorization"):
+        return translate(message)
+    return message
+
+
+def problem_json(problem: Problem) -> dict:
+    return {**problem.as_dict(), "message": for_reader(problem.message)}
 
 
 def error_response(status: int, problems: list[Problem] | None = None) -> Response:
     problems = problems or [Problem("", MESSAGES.get(status, "error"))]
-    response = jsonify({"errors": [for_reader(p) for p in problems]})
+    response = jsonify({"errors": [problem_json(p) for p in problems]})
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="trellis"'

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
 from metadata.errors import Problem, TrellisError
 from metadata.messages import msg
-from runtime.api.errors import json_body
+from runtime.api.errors import for_reader, json_body
 from runtime.fields.base import FieldValueError, label_text
 from runtime.forms.behaviour import Behaviour, evaluate
 from runtime.forms.formulas import (
@@ -21,7 +21,7 @@ from runtime.forms.formulas import (
     refs,
     with_result_types,
 )
-from runtime.forms.messages import translate, ui_lang
+from runtime.forms.messages import ui_lang
 from runtime.formula.checker import check
 from runtime.formula.errors import FormulaError
 from runtime.formula.python import compile_python
@@ -39,7 +39,7 @@ def register(bp: Blueprint, require: Callable) -> None:
     def formula_functions():
         require("metadata:read")
         functions = [{"name": fn.name, "aliases": list(fn.aliases), "signature": fn.signature,
-                      "description": _reader(fn.description), "sql": bool(fn.sql)}
+                      "description": for_reader(fn.description), "sql": bool(fn.sql)}
                      for fn in current_runtime().functions]
         return jsonify({"functions": sorted(functions, key=lambda f: f["name"])})
 
@@ -60,9 +60,9 @@ def register(bp: Blueprint, require: Callable) -> None:
             checked = check(source, analysis.scope, rt.functions, EXPECT[expect])
         except FormulaError as exc:
             return jsonify({"ok": False, "error": {**exc.to_json(),
-                                                   "message": _reader(exc.message)}})
+                                                   "message": for_reader(exc.message)}})
         answer: dict[str, Any] = {"ok": True, "type": str(checked.type),
-                                  "type_label": _reader(describe(checked.type)),
+                                  "type_label": for_reader(describe(checked.type)),
                                   "refs": sorted(refs(checked.node))}
         if sample is not None:
             record = sample_record(draft, analysis, sample, _forms(app_key))
@@ -73,11 +73,6 @@ def register(bp: Blueprint, require: Callable) -> None:
                              record)
             answer["value"] = value.isoformat() if isinstance(value, date | datetime) else value
         return jsonify(answer)
-
-
-def _reader(message: str) -> str:
-    """English for programs (tokens), the user's language for the designers' pages."""
-    return message if request.headers.get("Authorization") else translate(message)
 
 
 def _check_arguments(body: Any) -> tuple[str, str | None, dict | None]:
@@ -108,7 +103,7 @@ def _draft_analysis(app_key: str, form_key: str) -> tuple[dict, Analysis]:
     draft = rt.store.get(db_session(), app_key, "form", form_key).draft
     forms = _forms(app_key)
     analysis = analyze_form(draft, forms.get, rt.fields, rt.functions)
-    return with_result_types(draft, analysis), analysis
+    return with_result_types(draft, analysis.result_types), analysis
 
 
 def field_list(draft: dict, analysis: Analysis, forms: dict[str, dict], lang: str
@@ -122,7 +117,7 @@ def field_list(draft: dict, analysis: Analysis, forms: dict[str, dict], lang: st
         key = fld["key"]
         if key in scope.fields:
             out.append(_entry(key, label_text(fld.get("label"), lang), scope.fields[key]))
-    out += [{**_entry(key, _reader(label), SYSTEM_FIELDS[key]), "system": True}
+    out += [{**_entry(key, for_reader(label), SYSTEM_FIELDS[key]), "system": True}
             for key, label in SYSTEM_LABELS.items()]
     for fld in draft.get("fields", []):
         rows = getattr(scope, "rows", {}).get(fld["key"])
@@ -147,7 +142,7 @@ def field_list(draft: dict, analysis: Analysis, forms: dict[str, dict], lang: st
 
 def _entry(ref: str, label: str, ftype: FType) -> dict:
     return {"ref": ref, "label": label or ref, "type": str(ftype),
-            "type_label": _reader(describe(ftype))}
+            "type_label": for_reader(describe(ftype))}
 
 
 def sample_record(draft: dict, analysis: Analysis, sample: dict, forms: dict[str, dict]

@@ -60,7 +60,6 @@ class Behaviour:
     def __init__(self, fields: list[dict], types: Mapping[str, FieldType], analysis: Analysis,
                  registry: FunctionRegistry, now: Callable[[], datetime], tz: tzinfo = UTC):
         self.by_key = {f["key"]: f for f in fields}
-        self.timezone = tz  # the one TODAY() gives the date in (list filters use it too)
         self.types = types
         self.rules: dict[str, FieldRules] = {}
         self.related_paths = frozenset(path for checked in analysis.checked.values()
@@ -155,7 +154,8 @@ class Behaviour:
         for key, fn in self.calculated:
             fld = self.by_key[key]
             try:
-                record[key] = self.types[fld["type"]].coerce(as_input(evaluate(fn, record)), fld)
+                # calculated fields take formula results (dates included) as they come
+                record[key] = self.types[fld["type"]].coerce(evaluate(fn, record), fld)
             except (ValueError, TypeError):
                 record[key] = None  # e.g. a text result too long for its column
 

@@ -206,17 +206,33 @@ def analyze_filter(source: str, scope: Scope, registry: FunctionRegistry,
         return None, [problem(site, exc)]
 
 
-def with_result_types(form: Mapping, analysis: Analysis) -> dict[str, Any]:
-    """A copy of ``form`` whose calculated fields say their inferred ``result_type`` in their
-    config, which is what their columns are made from."""
+def with_result_types(form: Mapping, types: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``form`` whose calculated fields say their ``result_type`` (``types``: field
+    key → type, e.g. ``Analysis.result_types``) in their config: what their columns are made
+    from."""
     fields = []
     for fld in form.get("fields", []):
-        if fld.get("type") == CALCULATED and fld["key"] in analysis.result_types:
-            config = {**(fld.get("config") or {}),
-                      "result_type": str(analysis.result_types[fld["key"]])}
-            fld = {**fld, "config": config}
+        if fld.get("type") == CALCULATED and types.get(fld["key"]):
+            fld = {**fld, "config": {**(fld.get("config") or {}),
+                                     "result_type": str(types[fld["key"]])}}
         fields.append(fld)
     return {**form, "fields": fields}
+
+
+def layout_types(layout: list[Mapping]) -> dict[str, str]:
+    """The result types of calculated fields in a table layout (as their columns were made)."""
+    return {e["key"]: e["config"]["result_type"] for e in layout
+            if (e.get("config") or {}).get("result_type")}
+
+
+def stored_types(form: Mapping, stored: Mapping[str, dict]) -> dict[str, str]:
+    """The result types of calculated fields as the store kept them beside ``form``."""
+    out = {}
+    for i, fld in enumerate(form.get("fields", [])):
+        kept = stored.get(pointer("fields", i, "config", "formula"))
+        if fld.get("type") == CALCULATED and kept:
+            out[fld["key"]] = kept["type"]
+    return out
 
 
 def document_formulas(registry: FunctionRegistry) -> Callable:
@@ -238,15 +254,3 @@ def document_formulas(registry: FunctionRegistry) -> Callable:
 
     return check_formulas
 
-
-def with_layout_types(form: Mapping, layout: list[Mapping]) -> dict[str, Any]:
-    """A copy of ``form`` whose calculated fields take ``result_type`` from the table layout
-    (what their columns were made from when the form was published)."""
-    types = {e["key"]: (e.get("config") or {}).get("result_type") for e in layout}
-    fields = []
-    for fld in form.get("fields", []):
-        if fld.get("type") == CALCULATED and types.get(fld["key"]):
-            fld = {**fld, "config": {**(fld.get("config") or {}),
-                                     "result_type": types[fld["key"]]}}
-        fields.append(fld)
-    return {**form, "fields": fields}

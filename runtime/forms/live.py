@@ -12,29 +12,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import jsonify, request
-from werkzeug.datastructures import MultiDict
 
-from runtime.fields.base import FieldValueError
 from runtime.forms.behaviour import FormState
 from runtime.forms.formdata import parse_post
 from runtime.forms.plan import FormPlan
-from runtime.forms.viewmodels import FieldVM
+from runtime.forms.viewmodels import FieldVM, posted_value
 from runtime.permissions import Access
 from runtime.storage.related import related_loader
 from runtime.web import db_session
 
 
-def typed_values(plan: FormPlan, form: MultiDict, access: Access) -> dict[str, Any]:
-    """The posted inputs that make sense so far; what does not (yet) coerce counts as empty."""
-    values = {}
-    for key, parsed in parse_post(plan, form, access).items():
-        fld = plan.by_key[key]
-        try:
-            values[key] = None if parsed in (None, "", []) else plan.ftype(key).coerce(parsed,
-                                                                                      fld)
-        except (FieldValueError, TypeError, ValueError):
-            values[key] = None
-    return values
+def typed_values(plan: FormPlan, posted: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs of a posted form (parse_post) that make sense so far; what does not (yet)
+    coerce counts as empty."""
+    return {key: posted_value(plan.ftype(key), plan.by_key[key], parsed)[0]
+            for key, parsed in posted.items()}
 
 
 def state_of(plan: FormPlan, record: Mapping[str, Any]) -> FormState | None:
@@ -72,7 +64,7 @@ def display(plan: FormPlan, key: str, value: Any, lang: str) -> str:
 def state_response(plan: FormPlan, record: Mapping[str, Any] | None, access: Access,
                    lang: str):
     """The JSON answer to the live form: its state for the posted inputs."""
-    values = {**(record or {}), **typed_values(plan, request.form, access)}
+    values = {**(record or {}), **typed_values(plan, parse_post(plan, request.form, access))}
     state = state_of(plan, values)
     if state is None:
         return jsonify({"hidden": [], "required": [], "readonly": [], "values": {}})

@@ -110,7 +110,7 @@ def render_form(ctx: FormContext, record: dict | None, posted: dict | None = Non
     vm = FormVM(title=plan.label(lang), action=request.path, cancel_url=list_url,
                 validate_url=validate_url, fields=form_fields(page, values, posted),
                 errors=general, conflict=conflict, submit_label=_("Save"))
-    typed = live.typed_values(plan, request.form, ctx.access) if posted else {}
+    typed = live.typed_values(plan, posted) if posted else {}
     system = ctx.records.system_values(ctx.principal.user_id) if record is None else {}
     live.apply_state(plan, vm.fields, live.state_of(plan, {**system, **values, **typed}), lang)
     if plan.behaviour is not None:

@@ -33,53 +33,39 @@ def unify_all(types: Sequence[FType], indexes: Sequence[int], what: str) -> FTyp
     return result
 
 
-def and_fns(fns: Sequence[Fn]) -> Fn:
-    """Three-valued AND of the values of ``fns``, as SQL: FALSE wins, then NULL. Every operand
-    is evaluated, whatever the first ones give."""
+def connective(fns: Sequence[Fn], wins: bool) -> Fn:
+    """Three-valued AND (``wins`` FALSE) or OR (``wins`` TRUE) of the values of ``fns``, as
+    SQL: the winning value wins, then NULL. Every operand is evaluated, whatever the first
+    ones give."""
+    loses = not wins
     if len(fns) == 2:
         left, right = fns
 
         def two(record: Mapping) -> Any:
             a, b = left(record), right(record)
-            if a is False or b is False:
-                return False
-            return None if a is None or b is None else True
+            if a is wins or b is wins:
+                return wins
+            return None if a is None or b is None else loses
         return two
 
     def many(record: Mapping) -> Any:
-        result = True
+        result = loses
         for f in fns:
             value = f(record)
-            if value is False:
-                result = False
-            elif value is None and result is True:
+            if value is wins:
+                result = wins
+            elif value is None and result is loses:
                 result = None
         return result
     return many
+
+
+def and_fns(fns: Sequence[Fn]) -> Fn:
+    return connective(fns, wins=False)
 
 
 def or_fns(fns: Sequence[Fn]) -> Fn:
-    """Three-valued OR: TRUE wins, then NULL; every operand is evaluated."""
-    if len(fns) == 2:
-        left, right = fns
-
-        def two(record: Mapping) -> Any:
-            a, b = left(record), right(record)
-            if a is True or b is True:
-                return True
-            return None if a is None or b is None else False
-        return two
-
-    def many(record: Mapping) -> Any:
-        result = False
-        for f in fns:
-            value = f(record)
-            if value is True:
-                result = True
-            elif value is None and result is False:
-                result = None
-        return result
-    return many
+    return connective(fns, wins=True)
 
 
 def null(record: Mapping) -> None:

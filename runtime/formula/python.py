@@ -26,7 +26,7 @@ from runtime.formula.ast import Binary, Call, FieldRef, ListLiteral, Literal, No
 from runtime.formula.checker import Checked
 from runtime.formula.fn_logic import and_fns, or_fns
 from runtime.formula.fn_text import capped, text_value
-from runtime.formula.functions import CallContext, Fn, FunctionRegistry
+from runtime.formula.functions import CallContext, Fn, FunctionRegistry, strict
 from runtime.formula.types import FType
 
 COMPARE = {"=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.le,
@@ -146,7 +146,7 @@ class _Compiler:
             return and_fns([left, right])
         if op == "OR":
             return or_fns([left, right])
-        return _strict2(fn, left, right)
+        return strict(fn, (left, right))
 
     def join(self, node: Binary) -> Fn:
         """``a & b & c`` as one closure; constant parts are written once, here."""
@@ -176,7 +176,7 @@ class _Compiler:
             return lambda record: (None if (v := left(record)) is None
                                    else (v in [f(record) for f in items]) != negate)
         right = self.compile(node.right)
-        return _strict2(lambda v, values: (v in values) != negate, left, right)
+        return strict(lambda v, values: (v in values) != negate, (left, right))
 
     def call(self, node: Call) -> Fn:
         fn = self.registry.get(node.name)
@@ -226,11 +226,3 @@ def _join(parts: list[Fn | str]) -> Fn:
     return run
 
 
-def _strict2(fn: Callable[[Any, Any], Any], left: Fn, right: Fn) -> Fn:
-    def run(record: Mapping) -> Any:
-        a = left(record)
-        if a is None:
-            return None
-        b = right(record)
-        return None if b is None else fn(a, b)
-    return run

@@ -12,10 +12,11 @@ from metadata.errors import InvalidDocument, Problem, TrellisError
 from runtime.forms.formulas import analyze_filter, refs
 from runtime.formula.errors import FormulaError
 from runtime.formula.sql import ChildRows, compile_sql
+from runtime.storage.names import SYSTEM_SORTS
 
-# system fields formulas may name, and their columns
-SYSTEM_COLUMNS = {"id": "id", "created_at": "created_at", "updated_at": "updated_at",
-                  "owner": "owner_id", "created_by": "created_by", "version": "version"}
+# system fields formulas may name, and their columns: those lists sort and filter by, and who
+# created the record
+SYSTEM_COLUMNS = {**SYSTEM_SORTS, "created_by": "created_by"}
 
 
 def formula_clause(records, source: str, at: str) -> sa.ColumnElement[bool]:

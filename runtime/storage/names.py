@@ -7,6 +7,9 @@ import hashlib
 from metadata.keys import KEY_RE
 
 MAX_IDENTIFIER = 63
+# the system columns lists sort and filter by, by the names the API uses for them
+SYSTEM_SORTS = {"id": "id", "created_at": "created_at", "updated_at": "updated_at",
+                "owner": "owner_id", "version": "version"}
 
 
 def _safe(*parts: str) -> str:

@@ -18,11 +18,10 @@ from metadata.orm import UTCDateTime
 from metadata.schemas import FILTER_OPS
 from runtime.fields.base import FieldValueError, compare, like_escape
 from runtime.storage.formula_filter import formula_clause
+from runtime.storage.names import SYSTEM_SORTS
 from runtime.storage.records import Records
 
 MAX_PER_PAGE = 1000
-SYSTEM_SORTS = {"id": "id", "created_at": "created_at", "updated_at": "updated_at",
-                "owner": "owner_id", "version": "version"}
 
 
 @dataclass

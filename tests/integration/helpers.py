@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 RECORDS = "/apps/{app}/forms/{form}/records"
+PASSWORD = "password-123"  # every user the Factory makes has it
 
 
 def check_error_body(response) -> list[dict]:
@@ -129,3 +130,18 @@ def columns(runtime, table: str) -> dict[str, sa.types.TypeEngine]:
 def rows(runtime, sql: str, **params: Any) -> list[dict]:
     with runtime.engine.connect() as conn:
         return [dict(r) for r in conn.execute(sa.text(sql), params).mappings()]
+
+
+# -- pages ----------------------------------------------------------------------------------------
+def logged_in(app, email: str = "admin@example.com"):
+    """A test client with a browser session of ``email``."""
+    client = app.test_client()
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+def field_wrapper(html: str, key: str) -> str:
+    """The opening tag of a field's wrapper in a rendered form (data-field="key")."""
+    start = html.index(f'data-field="{key}"')
+    return html[start: html.index(">", start)]

@@ -8,10 +8,9 @@ import json
 
 import pytest
 
-from tests.integration.helpers import field, form_doc, publish
+from tests.integration.helpers import field, field_wrapper, form_doc, logged_in, publish
 
 pytestmark = pytest.mark.integration
-PASSWORD = "password-123"
 PREVIEW = "/build/crm/forms/quote/_preview"
 
 
@@ -39,15 +38,7 @@ def crm(factory, admin_api):
 
 @pytest.fixture
 def client(app):
-    client = app.test_client()
-    response = client.post("/login", data={"email": "admin@example.com", "password": PASSWORD})
-    assert response.status_code == 302
-    return client
-
-
-def wrapper(html: str, key: str) -> str:
-    start = html.index(f'data-field="{key}"')
-    return html[start: html.index(">", start)]
+    return logged_in(app)
 
 
 def field_html(html: str, key: str) -> str:
@@ -59,8 +50,8 @@ def test_the_preview_starts_in_the_state_of_a_new_record(crm, client):
     html = client.post(PREVIEW, data={"doc": json.dumps(quote_doc())}).get_data(as_text=True)
     assert 'data-state-url="/build/crm/forms/quote/_preview/state"' in html
     assert 'name="__draft"' in html and 'name="csrf_token"' in html
-    assert "hidden" in wrapper(html, "rush_reason")
-    assert "hidden" not in wrapper(html, "quantity")
+    assert "hidden" in field_wrapper(html, "rush_reason")
+    assert "hidden" not in field_wrapper(html, "quantity")
     assert 'id="f-price"' in html and 'value="3.00"' in field_html(html, "price")  # 1.5 * 2
     total = field_html(html, "total")
     assert 'value="9.00"' in total  # 3 × 3.00, calculated before anyone types

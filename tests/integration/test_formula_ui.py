@@ -8,10 +8,9 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.integration.helpers import STAGES, field, form_doc, publish
+from tests.integration.helpers import STAGES, field, field_wrapper, form_doc, logged_in, publish
 
 pytestmark = pytest.mark.integration
-PASSWORD = "password-123"
 
 
 @pytest.fixture
@@ -33,22 +32,14 @@ def crm(factory, admin_api):
 
 @pytest.fixture
 def client(app):
-    client = app.test_client()
-    response = client.post("/login", data={"email": "admin@example.com", "password": PASSWORD})
-    assert response.status_code == 302
-    return client
-
-
-def wrapper(html: str, key: str) -> str:
-    start = html.index(f'data-field="{key}"')
-    return html[start: html.index(">", start)]
+    return logged_in(app)
 
 
 def test_the_new_form_starts_with_its_formula_state(crm, client):
     html = client.get("/a/crm/deal/new").get_data(as_text=True)
     assert 'data-state-url="/a/crm/deal/state"' in html
-    assert "hidden" in wrapper(html, "lost_reason")
-    assert "hidden" not in wrapper(html, "contract_no")
+    assert "hidden" in field_wrapper(html, "lost_reason")
+    assert "hidden" not in field_wrapper(html, "contract_no")
     assert 'value="2030-01-02"' in html  # the default formula, worked out
 
 
@@ -110,9 +101,7 @@ def test_the_list_page_filters_with_a_formula(crm, client):
 
 def test_formula_messages_come_in_the_readers_language(crm, factory, app):
     factory.user("li@example.com", ["designer"], locale="zh")
-    client = app.test_client()
-    assert client.post("/login", data={"email": "li@example.com",
-                                       "password": PASSWORD}).status_code == 302
+    client = logged_in(app, "li@example.com")
     page = client.get("/a/crm/deal/new").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     client.environ_base["HTTP_X_CSRFTOKEN"] = token
