@@ -46,4 +46,4 @@ def init_app(app: Flask) -> None:
         return found
 
     app.extensions["trellis"].authenticate = authenticate
-    app.register_blueprint(auth_blueprint())
+    app.register_blueprint(auth_blueprint(app.config))
