@@ -52,6 +52,9 @@ class LoginGate:
         if wait:
             return self.locked(wait, now)
         user = service.check_login(session, attempt.account, request.form.get("password", ""))
+        # end the reads, so the counters' writes begin a transaction of their own (a deferred
+        # SQLite transaction that read first could not upgrade once another process wrote)
+        session.commit()
         if user is None:
             self.throttle.failed(session, attempt, now)
             session.commit()
