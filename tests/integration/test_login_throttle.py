@@ -135,6 +135,16 @@ def test_a_trusted_browser_has_its_own_limit(app, people):
     assert post_login(app.test_client(), "ann@example.com", PASSWORD).status_code == 302
 
 
+def test_counters_quiet_for_a_window_start_again_or_are_forgotten(app, client):
+    fail(client, "ann@example.com", 4)
+    clock = app.extensions["trellis"].clock
+    clock.set(clock.now() + timedelta(minutes=16))
+    fail(client, "bob@example.com", 1)
+    assert counts(app) == {"pair:bob@example.com|127.0.0.1": 1, "address:127.0.0.1": 1,
+                           "account:bob@example.com": 1}
+    fail(client, "ann@example.com", 4)  # four more: ann's earlier four no longer count
+
+
 def test_the_count_is_shared_by_app_instances_on_one_database(app, database_url, tmp_path,
                                                               people):
     from app import create_app
