@@ -23,7 +23,7 @@ from runtime.forms.plan import FormPlan
 from runtime.permissions import Access, Principal
 from runtime.storage.query import ListQuery, list_records
 from runtime.storage.records import Records
-from runtime.web import current_runtime, db_session
+from runtime.web import current_principal, current_runtime, db_session
 
 SEARCH_LIMIT = 20
 JSON_ENDPOINTS = frozenset({"forms.user_search", "forms.relation_lookup", "forms.upload",
@@ -57,21 +57,30 @@ def region_options() -> str:
     return render_template("runtime/_region_options.html", names=names, blank=blank)
 
 
+# Who sees (and may search by) people's e-mail addresses in pickers: admins manage people,
+# designers set up user fields; everyone else needs only the names to pick someone.
+EMAIL_READERS = frozenset({"admin", "designer"})
+
+
 def user_search():
+    """Active users for a user picker: names for everyone, e-mails for EMAIL_READERS only."""
+    principal = current_principal()
+    with_email = principal is not None and bool(principal.roles & EMAIL_READERS)
     users = Base.metadata.tables["users"]
     q = request.args.get("q", "").strip()[:100]
-    query = sa.select(users.c.id, users.c.name, users.c.email).where(users.c.active.is_(True))
+    columns = [users.c.id, users.c.name] + ([users.c.email] if with_email else [])
+    query = sa.select(*columns).where(users.c.active.is_(True))
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(sa.or_(users.c.name.ilike(pattern, escape="\\"),
-                                   users.c.email.ilike(pattern, escape="\\")))
+        searched = [c.ilike(pattern, escape="\\") for c in columns[1:]]
+        query = query.where(sa.or_(*searched))
     roles = [r for r in request.args.get("roles", "").split(",") if r]
     if roles:
         user_roles = Base.metadata.tables["user_roles"]
         query = query.where(users.c.id.in_(sa.select(user_roles.c.user_id)
                                            .where(user_roles.c.role_key.in_(roles))))
-    rows = db_session().execute(query.order_by(users.c.name).limit(SEARCH_LIMIT))
-    return jsonify([{"id": r.id, "name": r.name, "email": r.email} for r in rows])
+    rows = db_session().execute(query.order_by(users.c.name).limit(SEARCH_LIMIT)).mappings()
+    return jsonify([dict(row) for row in rows])
 
 
 def relation_lookup(plan: FormPlan, principal: Principal, access: Access, field_path: str):
