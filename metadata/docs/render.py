@@ -223,7 +223,8 @@ RELATION_RULES = [
     "A view's `filters` and `filter` are written by designers, not by the people reading the "
     "list: they may name fields hidden from the reader (the reader cannot vary them, so they "
     "reveal only what the designer chose to show), but related records in them still read as "
-    "the reader may.",
+    "the reader may. A view's `sort` by a field hidden from the reader is left out for that "
+    "reader.",
     "",
 ]
 

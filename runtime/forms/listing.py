@@ -156,7 +156,10 @@ class ListBuilder:
                 and self.sortable(key):
             return [(key, "desc" if raw.startswith("-") else "asc")]
         self.state["sort"] = ""
-        return [(s["field"], s.get("direction", "asc")) for s in (self.view or {}).get("sort", [])]
+        # the view's order by fields hidden from this reader would show their order: skipped
+        hidden = self.records.access.hidden
+        return [(s["field"], s.get("direction", "asc")) for s in (self.view or {}).get("sort", [])
+                if s["field"] not in hidden]
 
     def columns(self, sort: list[tuple[str, str]]) -> list[Column]:
         current = dict(sort[:1])

@@ -299,3 +299,10 @@ def test_view_filters_may_name_hidden_fields_but_read_related_rows_as_the_reader
     world.admin.ok("POST", "/apps/crm/views/acme/publish")
     text = client.get("/a/crm/company?view=acme").get_data(as_text=True)
     assert rows(text) == ["Bee"] and 'role="alert"' not in text
+    # a view sorted by a column hidden from the reader lists in its other order, no error
+    view = {"kind": "view", "key": "by_secret", "form": "item", "label": "By secret",
+            "sort": [{"field": "co_secret", "direction": "desc"}]}
+    world.admin.ok("PUT", "/apps/crm/views/by_secret", json=view)
+    world.admin.ok("POST", "/apps/crm/views/by_secret/publish")
+    text = client.get("/a/crm/item?view=by_secret").get_data(as_text=True)
+    assert rows(text) == ["given", "mine"] and 'role="alert"' not in text
