@@ -306,3 +306,20 @@ def test_view_filters_may_name_hidden_fields_but_read_related_rows_as_the_reader
     world.admin.ok("POST", "/apps/crm/views/by_secret/publish")
     text = client.get("/a/crm/item?view=by_secret").get_data(as_text=True)
     assert rows(text) == ["given", "mine"] and 'role="alert"' not in text
+
+
+def test_a_team_scope_reaches_the_teams_related_records(world, factory):
+    team = {**OWN, "read": "team"}
+    publish(world.admin, {**company_form(), "permissions": {"roles": {"member": {
+        **team, "hidden_fields": ["secret"]}}}})
+    dan = factory.user("dan@example.com", ["member"], teams=["north"])
+    eve = factory.user("eve@example.com", ["member"], teams=["north"])
+    fay = factory.user("fay@example.com", ["member"])
+    eve_co = world.admin.create("crm", "company", {"name": "Eve Co", "owner": eve})["id"]
+    for owner, name in ((dan, "dan's"), (fay, "fay's")):
+        world.admin.create("crm", "item", {"name": name, "company": eve_co, "owner": owner})
+    assert names(factory.api(dan), '{company.name} = "Eve Co"') == ["dan's"]
+    assert names(factory.api(fay), '{company.name} = "Eve Co"') == []
+    factory.api(dan).create("crm", "item", {"name": "linked", "company": eve_co})
+    assert_error(factory.api(fay).post(ITEMS, json={"name": "x", "company": eve_co}), 422,
+                 "/company")
