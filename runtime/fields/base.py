@@ -35,7 +35,10 @@ class FieldValueError(ValueError):
 class References(Protocol):
     """What a field type may ask about stored things while checking values (batched)."""
 
-    def existing_record_ids(self, app_key: str, form_key: str, ids: set[int]) -> set[int]: ...
+    def linkable_record_ids(self, app_key: str, form_key: str, ids: set[int]) -> set[int]:
+        """Those of ``ids`` that are live records the person saving may link to: records the
+        person may read, and those the record links to already."""
+        ...
     def existing_user_ids(self, ids: set[int]) -> set[int]: ...
     def attachments(self, ids: set[str]) -> dict[str, dict]: ...
     sequence_scope: str  # "<app>.<form>": auto numbers count per form
@@ -99,6 +102,10 @@ class FieldType:
         the freshly coerced values in place here.
         """
         return {}
+
+    def linked_records(self, fld: Mapping, value: Any) -> list[tuple[str, int]]:
+        """The records of other forms a stored value links to, as (form key, record id)."""
+        return []
 
     def generate(self, fld: Mapping, refs: References) -> Any:
         """The value of a generated field for a new record."""
