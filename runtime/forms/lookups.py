@@ -3,7 +3,6 @@ file uploads."""
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,16 +13,16 @@ from flask_babel import gettext as _
 
 from metadata.errors import Forbidden, NotFound, Problem, TrellisError
 from metadata.orm import Base
-from runtime.api.files import CHUNK, as_json, save_upload
 from runtime.fields.attachment import accepts
 from runtime.fields.base import FieldValueError, config
 from runtime.fields.regions import region_data
 from runtime.forms.messages import ui_lang
 from runtime.forms.plan import FormPlan
 from runtime.permissions import Access, Principal
+from runtime.storage.files import CHUNK, as_json, claimed_type
 from runtime.storage.query import ListQuery, list_records
 from runtime.storage.records import Records
-from runtime.web import current_runtime, db_session
+from runtime.web import current_runtime, db_session, file_store, transaction
 
 SEARCH_LIMIT = 20
 JSON_ENDPOINTS = frozenset({"forms.user_search", "forms.relation_lookup", "forms.upload",
@@ -107,13 +106,14 @@ def upload(plan: FormPlan, principal: Principal, access: Access, field_path: str
         raise TrellisError([Problem("/file", _("choose a file to upload"))])
     cfg = config(fld)
     name = Path(file.filename.replace("\\", "/")).name
-    content_type = mimetypes.guess_type(name)[0] or file.mimetype or ""
-    if not accepts(cfg.get("accept", []), name, content_type):
+    # a first answer from the name; linking the file checks the type its bytes were read as
+    if not accepts(cfg.get("accept", []), name, claimed_type(name, file.mimetype)):
         raise TrellisError([Problem("/file", _("%(name)s is not an accepted type (%(types)s)",
                                                name=name, types=", ".join(cfg["accept"])))])
     limit_mb = min(float(cfg.get("max_size_mb", 20)), float(current_app.config["UPLOAD_MAX_MB"]))
-    attachment = save_upload(file.stream, file.filename, file.mimetype, int(limit_mb * CHUNK),
-                             principal.user_id)
+    with transaction():
+        attachment = file_store().save(file.stream, file.filename, file.mimetype,
+                                       int(limit_mb * CHUNK), principal.user_id)
     return jsonify(as_json(attachment)), 201
 
 

@@ -51,7 +51,8 @@ class Records:
         self.access: Access = access_for(principal, plan.doc)
         self.table = plan.table
         self.team_members = Base.metadata.tables["team_members"]
-        self.refs = StorageReferences(session, now, plan.app_key, plan.form_key)
+        self.refs = StorageReferences(session, now, plan.app_key, plan.form_key,
+                                      principal=principal, field_types=plan.types)
         self._ref_fields = [f for f in plan.fields if _checks_references(plan.types[f["type"]])]
         self._generated = [f for f in plan.fields if plan.types[f["type"]].generated
                            and not plan.types[f["type"]].calculated]

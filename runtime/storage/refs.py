@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -9,6 +10,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from metadata.orm import Base
+from runtime.fields.base import FieldType
+from runtime.permissions import Principal
+from runtime.storage.attachments import readable_files
 from runtime.storage.models import Attachment, FormTable, Sequence
 from runtime.storage.tables import system_columns
 
@@ -16,10 +20,13 @@ from runtime.storage.tables import system_columns
 class StorageReferences:
     """The ``References`` of runtime.fields.base, answered from the database in one session."""
 
-    def __init__(self, session: Session, now: datetime, app_key: str, form_key: str):
+    def __init__(self, session: Session, now: datetime, app_key: str, form_key: str, *,
+                 principal: Principal, field_types: Mapping[str, FieldType]):
         self.session = session
         self._now = now
         self.sequence_scope = f"{app_key}.{form_key}"
+        self.principal = principal  # the writer: only files they may read can be linked
+        self.field_types = field_types
 
     def now(self) -> datetime:
         return self._now
@@ -44,7 +51,9 @@ class StorageReferences:
         return set(self.session.scalars(query))
 
     def attachments(self, ids: set[str]) -> dict[str, dict]:
-        rows = self.session.scalars(sa.select(Attachment).where(Attachment.id.in_(sorted(ids))))
+        readable = readable_files(self.session, self.principal, ids, self.field_types)
+        rows = self.session.scalars(sa.select(Attachment)
+                                    .where(Attachment.id.in_(sorted(readable))))
         return {a.id: {"name": a.name, "size": a.size, "content_type": a.content_type}
                 for a in rows}
 

@@ -486,7 +486,7 @@ def test_attachment_limits(crm):
     assert_error(crm.post(BASE, json={"name": "x", "files": [exe["id"]]}), 422, "/files",
                  "not an accepted type")
     assert_error(crm.post(BASE, json={"name": "x", "files": ["0" * 32]}), 422, "/files",
-                 "not uploaded")
+                 "does not exist")
     assert_error(crm.post(BASE, json={"name": "x", "files": ["../../etc/passwd"]}), 422,
                  "/files")
     assert_error(crm.post("/files", data={"other": "x"}), 400, "/file")
