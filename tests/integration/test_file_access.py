@@ -152,3 +152,32 @@ def test_downloads_are_private_and_revalidated(people):
     # the permission is checked before the cache is: the ETag gets nobody else a 304
     assert people["bob"].get(f"/files/{meta['id']}",
                              headers={"If-None-Match": etag}).status_code == 404
+
+
+# -- purge: what records keep is kept ---------------------------------------------------------
+def test_purge_keeps_every_file_a_record_references(people, runtime, factory):
+    from datetime import UTC, datetime
+
+    from runtime.jobs.tasks import PurgeOrphanUploads
+
+    ann, admin = people["ann"], people["admin"]
+    runtime.clock.set(datetime(2026, 1, 1, tzinfo=UTC))
+    ids = {name: _upload(ann, f"{name}.txt")["id"]
+           for name in ("orphan", "direct", "in_row", "deleted", "archived")}
+    ann.create("crm", "doc", {"files": [ids["direct"]], "rows": [{"scan": [ids["in_row"]]}]})
+    gone = ann.create("crm", "doc", {"files": [ids["deleted"]]})
+    admin.ok("DELETE", f"{RECORDS}/{gone['id']}", 204)  # soft: its data (and files) stay
+    factory.form(admin, {**DOC, "key": "legacy", "fields": [
+        *DOC["fields"], {"key": "scans", "type": "attachment", "label": "Scans"}]})
+    admin.create("crm", "legacy", {"scans": [ids["archived"]]})
+    factory.form(admin, {**DOC, "key": "legacy"})  # "scans" is archived, its data kept
+    runtime.clock.reset()
+
+    result = PurgeOrphanUploads().run(runtime, datetime(2026, 1, 2, 1, tzinfo=UTC))
+    assert result == "purged 1 unreferenced upload(s)"
+    assert admin.get(f"/files/{ids['orphan']}").status_code == 404
+    assert not list(runtime.upload_dir.rglob(ids["orphan"]))
+    for name in ("direct", "in_row", "deleted", "archived"):
+        assert admin.get(f"/files/{ids[name]}").data == b"hello", name
+    assert PurgeOrphanUploads().run(runtime, datetime(2026, 1, 2, 1, tzinfo=UTC)) == (
+        "no orphan uploads")
