@@ -4,7 +4,6 @@ file uploads."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +18,7 @@ from runtime.fields.regions import region_data
 from runtime.forms.messages import ui_lang
 from runtime.forms.plan import FormPlan
 from runtime.permissions import Access, Principal
-from runtime.storage.files import CHUNK, as_json, claimed_type
+from runtime.storage.files import CHUNK, as_json
 from runtime.storage.query import ListQuery, list_records
 from runtime.storage.records import Records
 from runtime.web import current_runtime, db_session, file_store, transaction
@@ -104,16 +103,19 @@ def upload(plan: FormPlan, principal: Principal, access: Access, field_path: str
     file = request.files.get("file")
     if file is None or not file.filename:
         raise TrellisError([Problem("/file", _("choose a file to upload"))])
-    cfg = config(fld)
-    name = Path(file.filename.replace("\\", "/")).name
-    # a first answer from the name; linking the file checks the type its bytes were read as
-    if not accepts(cfg.get("accept", []), name, claimed_type(name, file.mimetype)):
-        raise TrellisError([Problem("/file", _("%(name)s is not an accepted type (%(types)s)",
-                                               name=name, types=", ".join(cfg["accept"])))])
-    limit_mb = min(float(cfg.get("max_size_mb", 20)), float(current_app.config["UPLOAD_MAX_MB"]))
+    accept = config(fld).get("accept", [])
+    limit_mb = min(float(config(fld).get("max_size_mb", 20)),
+                   float(current_app.config["UPLOAD_MAX_MB"]))
+    store = file_store()
     with transaction():
-        attachment = file_store().save(file.stream, file.filename, file.mimetype,
-                                       int(limit_mb * CHUNK), principal.user_id)
+        attachment = store.save(file.stream, file.filename, file.mimetype,
+                                int(limit_mb * CHUNK), principal.user_id)
+        # by what its bytes were read as (a name may claim an image; only the bytes are one)
+        if not accepts(accept, attachment.name, attachment.content_type):
+            store.remove([attachment.id])  # the transaction forgets its row
+            raise TrellisError([Problem("/file", _(
+                "%(name)s is not an accepted type (%(types)s)", name=attachment.name,
+                types=", ".join(accept)))])
     return jsonify(as_json(attachment)), 201
 
 
