@@ -162,6 +162,27 @@ class SubTableField(FieldType):
             out.setdefault(row["parent_id"], []).append(item)
         return out
 
+    def holds_files(self, fld: Mapping) -> bool:
+        return any(self.field_types[s["type"]].holds_files(s) for s in self.sub_fields(fld))
+
+    def file_ids(self, value: Any, fld: Mapping) -> set[str]:
+        found: set[str] = set()
+        for sub in self.sub_fields(fld):
+            ftype = self.field_types[sub["type"]]
+            for row in value or []:
+                found |= ftype.file_ids(row.get(sub["key"]), sub)
+        return found
+
+    def file_mentions(self, table: sa.Table, fld: Mapping, file_id: str):
+        child = table.metadata.tables[child_table_name(table.name, fld["key"])]
+        clauses = [c for s in self.sub_fields(fld)
+                   if (c := self.field_types[s["type"]].file_mentions(child, s, file_id))
+                   is not None]
+        if not clauses:
+            return None
+        return sa.exists(sa.select(child.c.id).where(child.c.parent_id == table.c.id,
+                                                     sa.or_(*clauses)))
+
     def filter_expression(self, table: sa.Table, fld: Mapping, op: str, value: Any):
         child = table.metadata.tables[child_table_name(table.name, fld["key"])]
         has = sa.exists(sa.select(child.c.id).where(child.c.parent_id == table.c.id))

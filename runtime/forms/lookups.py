@@ -3,9 +3,7 @@ file uploads."""
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,16 +12,16 @@ from flask_babel import gettext as _
 
 from metadata.errors import Forbidden, NotFound, Problem, TrellisError
 from metadata.orm import Base
-from runtime.api.files import CHUNK, as_json, save_upload
 from runtime.fields.attachment import accepts
 from runtime.fields.base import FieldValueError, config
 from runtime.fields.regions import region_data
 from runtime.forms.messages import ui_lang
 from runtime.forms.plan import FormPlan
 from runtime.permissions import Access, Principal
+from runtime.storage.files import CHUNK, as_json
 from runtime.storage.query import ListQuery, list_records
 from runtime.storage.records import Records
-from runtime.web import current_principal, current_runtime, db_session
+from runtime.web import current_principal, current_runtime, db_session, file_store, transaction
 
 SEARCH_LIMIT = 20
 JSON_ENDPOINTS = frozenset({"forms.user_search", "forms.relation_lookup", "forms.upload",
@@ -114,15 +112,19 @@ def upload(plan: FormPlan, principal: Principal, access: Access, field_path: str
     file = request.files.get("file")
     if file is None or not file.filename:
         raise TrellisError([Problem("/file", _("choose a file to upload"))])
-    cfg = config(fld)
-    name = Path(file.filename.replace("\\", "/")).name
-    content_type = mimetypes.guess_type(name)[0] or file.mimetype or ""
-    if not accepts(cfg.get("accept", []), name, content_type):
-        raise TrellisError([Problem("/file", _("%(name)s is not an accepted type (%(types)s)",
-                                               name=name, types=", ".join(cfg["accept"])))])
-    limit_mb = min(float(cfg.get("max_size_mb", 20)), float(current_app.config["UPLOAD_MAX_MB"]))
-    attachment = save_upload(file.stream, file.filename, file.mimetype, int(limit_mb * CHUNK),
-                             principal.user_id)
+    accept = config(fld).get("accept", [])
+    limit_mb = min(float(config(fld).get("max_size_mb", 20)),
+                   float(current_app.config["UPLOAD_MAX_MB"]))
+    store = file_store()
+    with transaction():
+        attachment = store.save(file.stream, file.filename, file.mimetype,
+                                int(limit_mb * CHUNK), principal.user_id)
+        # by what its bytes were read as (a name may claim an image; only the bytes are one)
+        if not accepts(accept, attachment.name, attachment.content_type):
+            store.remove([attachment.id])  # the transaction forgets its row
+            raise TrellisError([Problem("/file", _(
+                "%(name)s is not an accepted type (%(types)s)", name=attachment.name,
+                types=", ".join(accept)))])
     return jsonify(as_json(attachment)), 201
 
 

@@ -55,7 +55,8 @@ class Records:
         self.access: Access = self.reader.access
         self.table = plan.table
         self.team_members = Base.metadata.tables["team_members"]
-        self.refs = StorageReferences(session, now, plan.app_key, plan.form_key, self.reader)
+        self.refs = StorageReferences(session, now, plan.app_key, plan.form_key, self.reader,
+                                      plan.types)
         self._ref_fields = [f for f in plan.fields if _checks_references(plan.types[f["type"]])]
         self._generated = [f for f in plan.fields if plan.types[f["type"]].generated
                            and not plan.types[f["type"]].calculated]

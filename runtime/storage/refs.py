@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -10,6 +10,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from metadata.orm import Base
+from runtime.fields.base import FieldType
+from runtime.storage.attachments import readable_files
 from runtime.storage.models import Attachment, Sequence
 from runtime.storage.reader import ReaderView
 
@@ -19,11 +21,12 @@ class StorageReferences:
     for the principal ``reader`` acts as."""
 
     def __init__(self, session: Session, now: datetime, app_key: str, form_key: str,
-                 reader: ReaderView):
+                 reader: ReaderView, field_types: Mapping[str, FieldType]):
         self.session = session
         self._now = now
         self.sequence_scope = f"{app_key}.{form_key}"
-        self.reader = reader
+        self.reader = reader  # the writer: only what they may read can be linked
+        self.field_types = field_types
         self._kept: dict[str, set[int]] = {}
 
     def now(self) -> datetime:
@@ -56,7 +59,9 @@ class StorageReferences:
         return set(self.session.scalars(query))
 
     def attachments(self, ids: set[str]) -> dict[str, dict]:
-        rows = self.session.scalars(sa.select(Attachment).where(Attachment.id.in_(sorted(ids))))
+        readable = readable_files(self.session, self.reader.principal, ids, self.field_types)
+        rows = self.session.scalars(sa.select(Attachment)
+                                    .where(Attachment.id.in_(sorted(readable))))
         return {a.id: {"name": a.name, "size": a.size, "content_type": a.content_type}
                 for a in rows}
 

@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from runtime.storage.models import Attachment
 from tests.e2e.forms import COMPANY, DEAL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -283,6 +285,28 @@ def test_uploads_respect_the_field_limits(client, crm):
                            content_type="multipart/form-data")
     assert response.status_code == 413
     assert "larger than" in response.get_json()["errors"][0]["message"]
+
+
+def test_an_upload_is_accepted_by_what_its_bytes_are(client, crm, admin_api, factory, runtime):
+    from PIL import Image
+
+    factory.form(admin_api, {"kind": "form", "key": "gallery", "label": "Gallery", "fields": [
+        {"key": "photos", "type": "attachment", "label": "Photos",
+         "config": {"accept": ["image/*"]}}]})
+    login(client)
+    url = "/a/_upload?app_key=crm&form_key=gallery&field_path=photos"
+    fake = client.post(url, data={"file": (io.BytesIO(b"<script>alert(1)</script>"),
+                                           "photo.png")}, content_type="multipart/form-data")
+    assert fake.status_code == 400, text_of(fake)
+    assert "photo.png is not an accepted type" in fake.get_json()["errors"][0]["message"]
+    assert not [p for p in runtime.upload_dir.rglob("*") if p.is_file()]
+    png = io.BytesIO()
+    Image.new("RGB", (2, 2)).save(png, "PNG")
+    real = client.post(url, data={"file": (io.BytesIO(png.getvalue()), "camera-upload")},
+                       content_type="multipart/form-data")  # no name to go by: its bytes
+    assert real.status_code == 201 and real.get_json()["content_type"] == "image/png"
+    with runtime.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 1
 
 
 def test_shell_pages(client, crm):
