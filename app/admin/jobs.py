@@ -124,7 +124,7 @@ def _scheduler_row(s: SchedulerHealth, now: datetime) -> SchedulerRow:
     return SchedulerRow(where=f"{s.host} · pid {s.pid}", status=status,
                         heartbeat=_moment(s.last_heartbeat, now),
                         started=_moment(s.started_at, now),
-                        interval=_("every %(seconds)s s", seconds=f"{s.interval:g}"))
+                        interval=_("every %(seconds)s s", seconds=format(s.interval, "g")))
 
 
 def _failed_row(job: FailedJob, now: datetime) -> FailedRow:

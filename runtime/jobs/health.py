@@ -90,10 +90,12 @@ def scheduler_name() -> str:
 
 
 def record_scheduler_heartbeat(conn: redis.Redis, started_at: datetime, now: datetime,
-                               interval: float) -> None:
-    """Say that this scheduler process is alive at ``now``; forget ones silent for a day."""
-    name = scheduler_name()
-    beat = {"host": socket.gethostname(), "pid": os.getpid(), "interval": interval,
+                               interval: float, name: str | None = None) -> None:
+    """Say that this scheduler process (or ``name``) is alive at ``now``; forget schedulers
+    silent for a day."""
+    name = name or scheduler_name()
+    host, _sep, pid = name.rpartition(":")
+    beat = {"host": host, "pid": int(pid), "interval": interval,
             "started_at": started_at.isoformat(), "last_heartbeat": now.isoformat()}
     stale = [key for key, value in conn.hgetall(SCHEDULERS_KEY).items()
              if now - _beat(value)[1] > FORGET_AFTER]
