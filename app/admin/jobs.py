@@ -97,10 +97,10 @@ def shown_url(url: str | None) -> str:
     if not url:
         return _("the embedded Redis")
     parts = urlsplit(url)
-    if parts.password:
-        host = parts.netloc.rsplit("@", 1)[1]
-        parts = parts._replace(netloc=f"{parts.username or ''}:***@{host}")
-    return urlunsplit(parts)
+    if not parts.password:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
 def _moment(value: datetime | None, now: datetime) -> Moment | None:

@@ -11,7 +11,7 @@ import json
 import os
 import socket
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import redis
 from rq import Queue, Worker
@@ -27,6 +27,7 @@ from rq.serializers import JSONSerializer
 
 SCHEDULERS_KEY = "trellis:schedulers"
 FORGET_AFTER = timedelta(days=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # sorts failed jobs whose data expired last
 LATE_AFTER = 3  # scheduler intervals without a heartbeat before it counts as late
 
 
@@ -159,7 +160,7 @@ def _failed_jobs(conn: redis.Redis, queues: list[Queue], limit: int) -> list[Fai
         for job_id, job in zip(ids, Job.fetch_many(ids, connection=conn,
                                                     serializer=JSONSerializer), strict=True):
             found.append(_failed_job(job_id, q.name, job))
-    found.sort(key=lambda j: j.failed_at or datetime.min, reverse=True)
+    found.sort(key=lambda j: j.failed_at or EPOCH, reverse=True)
     return found[:limit]
 
 

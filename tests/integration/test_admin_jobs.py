@@ -138,6 +138,8 @@ def test_the_page_shows_queues_workers_the_scheduler_and_failed_jobs(app, factor
     assert f'action="/admin/jobs/failed/{job_id}/retry"' in html
     assert f'action="/admin/jobs/failed/{job_id}/delete"' in html
     assert "No worker is running" not in html and "No scheduler has reported" not in html
+    assert f"the scheduler on {os.environ.get('TRELLIS_REDIS_URL') or 'the embedded Redis'}." \
+        in html
 
 
 def test_retry_puts_a_failed_job_back_on_its_queue_and_delete_forgets_it(app, factory,
