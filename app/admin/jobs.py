@@ -188,27 +188,36 @@ def jobs_page():
     return render_template("app/admin/jobs.html", vm=vm)
 
 
-def _act_on_failed(job_id: str, act: Callable[[redis.Redis, str], bool], done: str):
-    """Retry or delete a failed job, then back to the page with what happened."""
+def _act_on_failed(job_id: str, act: Callable[[redis.Redis, str], str]):
+    """Retry or delete a failed job, then back to the page saying what happened."""
     conn, _url, problem = _connection()
     try:
         if conn is None:
             raise redis.exceptions.ConnectionError(problem)
-        if act(conn, job_id):
-            flash(done, "success")
-        else:
-            flash(_("Job %(id)s is no longer among the failed jobs.", id=job_id), "error")
+        outcome = act(conn, job_id)
     except (redis.exceptions.RedisError, OSError) as exc:
         flash(_("Redis cannot be reached: %(error)s", error=str(exc)), "error")
+    else:
+        flash(*OUTCOMES[outcome](job_id))
     return redirect(url_for("admin.jobs"))
 
 
+OUTCOMES: dict[str, Callable[[str], tuple[str, str]]] = {
+    "queued": lambda job_id: (_("Job %(id)s is queued again.", id=job_id), "success"),
+    "deleted": lambda job_id: (_("Job %(id)s was deleted.", id=job_id), "success"),
+    "gone": lambda job_id: (_("Job %(id)s is no longer among the failed jobs.", id=job_id),
+                            "error"),
+    "expired": lambda job_id: (_("Job %(id)s cannot be retried: its data has expired. Delete "
+                                 "it.", id=job_id), "error"),
+}
+
+
 def retry_job(job_id: str):
-    return _act_on_failed(job_id, retry_failed, _("Job %(id)s is queued again.", id=job_id))
+    return _act_on_failed(job_id, retry_failed)
 
 
 def delete_job(job_id: str):
-    return _act_on_failed(job_id, delete_failed, _("Job %(id)s was deleted.", id=job_id))
+    return _act_on_failed(job_id, delete_failed)
 
 
 class JobsPage:

@@ -184,25 +184,28 @@ def _registry_of(conn: redis.Redis, job_id: str) -> FailedJobRegistry | None:
     return None
 
 
-def retry_failed(conn: redis.Redis, job_id: str) -> bool:
-    """Put a failed job back on its queue; False when it is no longer failed."""
+def retry_failed(conn: redis.Redis, job_id: str) -> str:
+    """Put a failed job back on its queue: "queued"; "gone" when it is no longer failed,
+    "expired" when its data has expired (only deleting it is left)."""
     registry = _registry_of(conn, job_id)
     if registry is None:
-        return False
+        return "gone"
     try:
         registry.requeue(job_id)
-    except (NoSuchJobError, InvalidJobOperation):
-        return False
-    return True
+    except NoSuchJobError:
+        return "expired"
+    except InvalidJobOperation:  # another admin was quicker
+        return "gone"
+    return "queued"
 
 
-def delete_failed(conn: redis.Redis, job_id: str) -> bool:
-    """Forget a failed job; False when it is no longer failed."""
+def delete_failed(conn: redis.Redis, job_id: str) -> str:
+    """Forget a failed job: "deleted", or "gone" when it is no longer failed."""
     registry = _registry_of(conn, job_id)
     if registry is None:
-        return False
+        return "gone"
     try:
         Job.fetch(job_id, connection=conn, serializer=JSONSerializer).delete()
     except NoSuchJobError:
         registry.remove(job_id)
-    return True
+    return "deleted"

@@ -167,6 +167,26 @@ def test_retry_puts_a_failed_job_back_on_its_queue_and_delete_forgets_it(app, fa
         assert f"Job {first} is no longer among the failed jobs." in response.get_data(True)
 
 
+def test_a_failed_job_whose_data_expired_is_shown_and_can_be_deleted(app, factory,
+                                                                       jobs_redis):
+    factory.user("admin@example.com", ["admin"])
+    q = jobs_redis.make_queue()
+    expired = failed_job(q, "old")
+    newer = failed_job(q, "new")
+    jobs_redis.delete(Job.key_for(expired))  # job data lives shorter than registry entries
+    client = app.test_client()
+    login(client, "admin@example.com")
+    html = page(client)
+    assert html.index(f'data-job="{newer}"') < html.index(f'data-job="{expired}"')
+    assert "No error was recorded (the job&#39;s data has expired)." in html
+    response = client.post(f"/admin/jobs/failed/{expired}/retry", follow_redirects=True)
+    assert f"Job {expired} cannot be retried: its data has expired. Delete it." in \
+        response.get_data(as_text=True)
+    response = client.post(f"/admin/jobs/failed/{expired}/delete", follow_redirects=True)
+    assert f"Job {expired} was deleted." in response.get_data(as_text=True)
+    assert FailedJobRegistry(queue=q).get_job_ids() == [newer]
+
+
 def test_the_page_in_chinese(app, factory, jobs_redis):
     factory.user("admin@example.com", ["admin"], locale="zh")
     failed_job(jobs_redis.make_queue(), "出错了")
