@@ -84,15 +84,12 @@ def serve(app: Flask, host: str, port: int, with_worker: bool = True) -> None:
     init_db(app)
     packages = load_packages(app)
     _log_to_stderr()
+    server = make_server(host, port, app, threaded=True)  # a port in use exits here, with 1
     supervisor = None
     if with_worker:
         lock = _claim_instance(Path(app.instance_path))  # noqa: F841 - held while serving
         env = dict(os.environ)
         supervisor = Supervisor(_children(app, env), env)
-    try:
-        server = make_server(host, port, app, threaded=True)
-    except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     click.echo(f"Trellis on http://{host}:{port}/  (apps: {', '.join(packages) or 'none'})")
     _announce_login(app)
     stop = StopRequest().install()
