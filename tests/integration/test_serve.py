@@ -126,7 +126,9 @@ def command_of(pid: int) -> str:
 def helpers_of(parent: int, instance: Path) -> dict[str, int]:
     """The worker and the scheduler among ``parent``'s children, and the embedded Redis."""
     found = {}
-    for pid in children_of(parent):
+    path = Path(f"/proc/{parent}/task/{parent}/children")
+    direct = {int(k) for k in path.read_text().split()} if path.exists() else set()
+    for pid in direct:  # not their descendants: an RQ work horse is a fork of the worker
         command = command_of(pid)
         for name, marker in (("worker", "app worker"), ("scheduler", "app scheduler")):
             if marker in command:
