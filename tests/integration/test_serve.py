@@ -52,17 +52,6 @@ def redis_servers_in(instance: Path) -> set[int]:
     return found
 
 
-def children_of(pid: int) -> set[int]:
-    found, todo = set(), [pid]
-    while todo:
-        parent = todo.pop()
-        path = Path(f"/proc/{parent}/task/{parent}/children")
-        kids = {int(k) for k in path.read_text().split()} if path.exists() else set()
-        found |= kids
-        todo += kids
-    return found
-
-
 @pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc to follow child processes")
 def test_run_serves_the_apps_and_ctrl_c_stops_everything(tmp_path, database_url):
     port = free_port()
@@ -75,7 +64,7 @@ def test_run_serves_the_apps_and_ctrl_c_stops_everything(tmp_path, database_url)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(base + "/login")
-        helpers = children_of(server.pid)
+        helpers = direct_children(server.pid)
         assert len(helpers) >= 2, "worker and scheduler run beside the web server"
         redis = redis_servers_in(tmp_path / "instance")
         assert len(redis) == 1, "the embedded redis-server runs"
@@ -123,12 +112,23 @@ def command_of(pid: int) -> str:
         return ""
 
 
+def direct_children(parent: int) -> set[int]:
+    """Processes whose parent is ``parent``, read from each one's status (the kernel's
+    children lists can miss a child while others come and go)."""
+    found = set()
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and f"\nPPid:\t{parent}\n" in (proc / "status").read_text():
+                found.add(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
 def helpers_of(parent: int, instance: Path) -> dict[str, int]:
     """The worker and the scheduler among ``parent``'s children, and the embedded Redis."""
     found = {}
-    path = Path(f"/proc/{parent}/task/{parent}/children")
-    direct = {int(k) for k in path.read_text().split()} if path.exists() else set()
-    for pid in direct:  # not their descendants: an RQ work horse is a fork of the worker
+    for pid in direct_children(parent):  # an RQ work horse, a fork of the worker, is not one
         command = command_of(pid)
         for name, marker in (("worker", "app worker"), ("scheduler", "app scheduler")):
             if marker in command:
