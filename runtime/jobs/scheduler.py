@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from runtime.context import Runtime
+from runtime.jobs.health import record_scheduler_heartbeat
 from runtime.jobs.models import PeriodicRun
 from runtime.jobs.tasks import build_task_registry
 
@@ -62,10 +63,13 @@ def run_scheduler(app: Flask, perform: Callable[[str, str], str], once: bool = F
     runtime: Runtime = app.extensions["trellis"]
     q = queue(app)
     interval = app.config["SCHEDULER_INTERVAL"]
+    started_at = runtime.clock.now()
     log.info("scheduler started (every %ss)", interval)
     while True:
         try:
             enqueue_due(runtime, q, perform)
+            record_scheduler_heartbeat(q.connection, started_at, runtime.clock.now(),
+                                       float(interval))
         except Exception:  # a database or Redis hiccup must not stop the scheduler
             log.exception("scheduler pass failed; retrying in %ss", interval)
         if once:

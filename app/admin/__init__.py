@@ -1,0 +1,83 @@
+"""The admin area (``/admin``): pages for admins only, and the navigation between them.
+
+Each page is a small class in the tuple ``ADMIN_PAGES`` with a ``key``, a ``label`` (marked for
+translation, shown in the navigation), the ``endpoint`` the navigation links to, and
+``register(bp)``, which adds its routes to the admin blueprint under ``/admin/<key>``. The
+blueprint lets only admins in, so a page checks nothing itself. A page of another area (the
+events of ``runtime/events``, say) is the same kind of class in its own module, added to the
+tuple; its templates extend ``app/admin/layout.html``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
+
+from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.admin.jobs import JobsPage
+from metadata.registry import Registry
+
+ADMINS = frozenset({"admin"})
+
+
+class AdminPage(Protocol):
+    key: ClassVar[str]
+    label: ClassVar[str]  # English, marked with N_; translated when shown
+    endpoint: ClassVar[str]
+
+    def register(self, bp: Blueprint) -> None: ...
+
+
+ADMIN_PAGES: tuple[type[AdminPage], ...] = (JobsPage,)
+
+
+@dataclass(frozen=True)
+class AdminNavLink:
+    label: str
+    url: str
+    active: bool
+
+
+def admin_nav() -> list[AdminNavLink]:
+    """The admin navigation for the current request, the current page marked."""
+    pages: Registry[AdminPage] = current_app.extensions["admin_pages"]
+    links = []
+    for page in pages:
+        url = url_for(page.endpoint)
+        links.append(AdminNavLink(_(page.label), url,
+                                  request.path == url or request.path.startswith(url + "/")))
+    return links
+
+
+def is_admin() -> bool:
+    return bool(current_user and current_user.is_authenticated
+                and ADMINS & current_user.role_keys)
+
+
+def admin_blueprint(app: Flask) -> Blueprint:
+    pages = Registry("admin page", ADMIN_PAGES, key_attr="key")
+    app.extensions["admin_pages"] = pages
+    bp = Blueprint("admin", __name__)
+
+    @bp.before_request
+    def admins_only():
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        if not is_admin():
+            abort(403)
+        return None
+
+    @bp.context_processor
+    def navigation():
+        return {"admin_nav": admin_nav()}
+
+    @bp.get("/")
+    def index():
+        return redirect(url_for(next(iter(pages)).endpoint))
+
+    for page in pages:
+        page.register(bp)
+    return bp
