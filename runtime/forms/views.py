@@ -36,7 +36,8 @@ from runtime.forms.references import References
 from runtime.forms.viewmodels import FormVM, PageContext, collect_posted, error_map, form_fields
 from runtime.permissions import Access, Principal
 from runtime.storage.records import InvalidRecord, Records
-from runtime.web import current_principal, current_runtime, db_session, transaction
+from runtime.storage.transactions import StatementTimeout
+from runtime.web import current_principal, current_runtime, db_session, rollback, transaction
 
 
 @dataclass
@@ -148,6 +149,11 @@ def trellis_error(exc: TrellisError):
                                    for p in exc.problems]}), exc.status
     messages = [translate(p.message) for p in exc.problems]
     return render_template("app/error.html", code=exc.status, messages=messages), exc.status
+
+
+def statement_timeout(exc: StatementTimeout):
+    rollback()  # so that the page around the message can still read
+    return trellis_error(exc)
 
 
 def app_home(app_key: str):
@@ -277,6 +283,7 @@ def forms_blueprint() -> Blueprint:
     bp = Blueprint("forms", __name__)
     bp.before_request(require_login)
     bp.register_error_handler(TrellisError, trellis_error)
+    bp.register_error_handler(StatementTimeout, statement_timeout)
     for rule, view, methods in ROUTES:
         bp.add_url_rule(rule, view.__name__, view, methods=methods)
     lookups.register(bp, form_context)

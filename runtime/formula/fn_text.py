@@ -8,7 +8,7 @@ database's rules in SQL (SQLite leaves them alone) and Python's in closures.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,14 +16,13 @@ import sqlalchemy as sa
 from metadata.messages import msg
 from runtime.formula import sqlparts
 from runtime.formula.ast import Literal
-from runtime.formula.errors import FormulaError
 from runtime.formula.functions import ArgumentProblem, Function, argument_of, expect
 from runtime.formula.types import FType
 
 TEXT = (FType.TEXT,)
 INTEGER = (FType.INTEGER,)
 CONCATENABLE = (FType.TEXT, FType.INTEGER, FType.DATE)
-MAX_TEXT = 10_000  # characters; longer text results raise FormulaError at evaluation
+MAX_TEXT = sqlparts.MAX_TEXT  # characters; a longer text result is NULL, on both sides
 MAX_PATTERN = 200
 
 
@@ -34,11 +33,29 @@ def text_value(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def capped(text: str) -> str:
-    if len(text) > MAX_TEXT:
-        raise FormulaError(msg("the formula made text longer than %(n)s characters",
-                               n=MAX_TEXT))
-    return text
+def capped(text: str) -> str | None:
+    """``text``, or NULL when it is longer than MAX_TEXT characters (as ``sqlparts`` does in
+    SQL): formulas never build unbounded text."""
+    return None if len(text) > MAX_TEXT else text
+
+
+def join_texts(values: Sequence[Any]) -> str | None:
+    """CONCAT and ``&``: the values written one after the other, NULL written as nothing."""
+    return capped("".join(text_value(v) for v in values))
+
+
+def substitute(text: str, old: str, new: str) -> str | None:
+    # the length first: a replacement may make text far longer than the cap
+    count = text.count(old) if old else 0
+    if len(text) + count * (len(new) - len(old)) > MAX_TEXT:
+        return None
+    return text.replace(old, new) if old else text
+
+
+def replace_at(text: str, start: int, count: int, new: str) -> str | None:
+    if start < 1 or count < 0:
+        return None
+    return capped(text[:start - 1] + new + text[start - 1 + count:])
 
 
 class TextFunction(Function):
@@ -112,15 +129,12 @@ class Concat(Function):
         return FType.TEXT
 
     def python(self, fns, call):
-        return lambda record: capped("".join(text_value(f(record)) for f in fns))
+        return lambda record: join_texts([f(record) for f in fns])
 
     def to_sql(self, args, call):
-        parts = [sa.func.coalesce(sqlparts.text_of(a, t, call.dialect), "")
-                 for a, t in zip(args, call.types, strict=True)]
-        result = parts[0]
-        for part in parts[1:]:
-            result = result.op("||")(part)
-        return sa.type_coerce(result, sa.Text())
+        return sqlparts.joined_text([sqlparts.text_of(a, t, call.dialect)
+                                     for a, t in zip(args, call.types, strict=True)],
+                                    call.dialect)
 
 
 class Left(Function):
@@ -192,14 +206,18 @@ class Substitute(Function):
         return FType.TEXT
 
     def evaluate(self, text, old, new):
-        return capped(text.replace(old, new)) if old else text
+        return substitute(text, old, new)
 
     def to_sql(self, args, call):
-        replaced = sa.func.replace(*args)
-        if call.dialect == sqlparts.PG:
-            return replaced
-        # SQLite's replace gives the text back for an empty old text, even when new is NULL
-        return sa.case((args[2].is_(None), sa.null()), else_=replaced)
+        if call.dialect != sqlparts.PG:
+            return sa.type_coerce(sa.func.trellis_substitute(*args), sa.Text())
+        text, old, new = sqlparts.once(*args)
+        length = sa.func.length
+        count = sa.case((length(old) == 0, 0),
+                        else_=(length(text) - length(sa.func.replace(text, old, ""))) / length(old))
+        result = sa.case((length(text) + count * (length(new) - length(old)) > MAX_TEXT,
+                          sa.null()), else_=sa.func.replace(text, old, new))
+        return sa.type_coerce(sa.select(result).scalar_subquery(), sa.Text())
 
 
 class Replace(Function):
@@ -217,16 +235,18 @@ class Replace(Function):
         return FType.TEXT
 
     def evaluate(self, text, start, count, new):
-        if start < 1 or count < 0:
-            return None
-        return capped(text[:start - 1] + new + text[start - 1 + count:])
+        return replace_at(text, start, count, new)
 
     def to_sql(self, args, call):
-        text, start, count, new = args
+        if call.dialect != sqlparts.PG:
+            return sa.type_coerce(sa.func.trellis_replace(*args), sa.Text())
+        text, start, count, new = sqlparts.once(*args)
         head = sa.func.substr(text, 1, sqlparts.small_int(start - 1, call.dialect))
         tail = sa.func.substr(text, sqlparts.small_int(start + count, call.dialect))
-        joined = sa.type_coerce(head.op("||")(new).op("||")(tail), sa.Text())
-        return sa.case((sa.or_(start < 1, count < 0), sa.null()), else_=joined)
+        joined = head.op("||")(new).op("||")(tail)
+        result = sa.case((sa.or_(start < 1, count < 0), sa.null()),
+                         (sa.func.length(joined) > MAX_TEXT, sa.null()), else_=joined)
+        return sa.type_coerce(sa.select(result).scalar_subquery(), sa.Text())
 
 
 class Contains(Function):

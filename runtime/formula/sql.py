@@ -131,10 +131,7 @@ class _Compiler:
             left, right = (self.compile(n, FType.BOOLEAN) for n in (node.left, node.right))
             return sa.and_(left, right) if op == "AND" else sa.or_(left, right)
         if op == "&":
-            parts = [sa.func.coalesce(sqlparts.text_of(self.compile(n), self.type_of(n),
-                                                       self.dialect), "")
-                     for n in (node.left, node.right)]
-            return sa.type_coerce(parts[0].op("||")(parts[1]), sa.Text())
+            return self.join(node)
         folded = self.null(node, node.left, node.right)
         if folded is not None:
             return folded
@@ -152,6 +149,18 @@ class _Compiler:
             case "*":
                 return left * right
         return self.comparison(op, node, left, right)
+
+    def join(self, node: Binary) -> sa.ColumnElement:
+        """``a & b & c`` as one text, capped once, like the Python side (which joins the
+        operands along the left of the chain and caps the whole)."""
+        operands: list[Node] = []
+        while isinstance(node, Binary) and node.op == "&":
+            operands.insert(0, node.right)
+            node = node.left
+        operands.insert(0, node)
+        return sqlparts.joined_text([sqlparts.text_of(self.compile(n), self.type_of(n),
+                                                      self.dialect) for n in operands],
+                                    self.dialect)
 
     def comparison(self, op: str, node: Binary, left: sa.ColumnElement,
                    right: sa.ColumnElement) -> sa.ColumnElement:
