@@ -7,7 +7,6 @@ database's rules in SQL (SQLite leaves them alone) and Python's in closures.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ from runtime.formula import sqlparts
 from runtime.formula.ast import Literal
 from runtime.formula.functions import ArgumentProblem, Function, argument_of, expect
 from runtime.formula.types import FType
+from runtime.patterns import PatternError, compile_pattern
 
 TEXT = (FType.TEXT,)
 INTEGER = (FType.INTEGER,)
@@ -302,8 +302,9 @@ class StartsWith(Function):
 
 class RegexMatch(Function):
     name, aliases, signature = "REGEX_MATCH", ("正则匹配",), "REGEX_MATCH(text, \"pattern\")"
-    description = msg("TRUE when the pattern (a regular expression written in the formula) "
-                      "matches somewhere in the text. Not available in list filters.")
+    description = msg("TRUE when the pattern (a regular expression written in the formula, in "
+                      "RE2 syntax: see Regular expressions above) matches somewhere in the text. "
+                      "Not available in list filters.")
     min_args, max_args = 2, 2
     sql = False
 
@@ -317,16 +318,17 @@ class RegexMatch(Function):
             raise ArgumentProblem(msg("the pattern is longer than %(n)s characters",
                                       n=MAX_PATTERN), 1)
         try:
-            re.compile(pattern.value)
-        except re.error as exc:
-            raise ArgumentProblem(msg("the pattern is not a valid regular expression: "
-                                      "%(error)s", error=str(exc)),
-                                  1) from None
+            compile_pattern(pattern.value)
+        except PatternError as exc:
+            # the offset counts from the opening quote (a doubled quote before it is one off)
+            offset = 0 if exc.offset is None else exc.offset + 1
+            raise ArgumentProblem(msg("the pattern %(problem)s", problem=exc.message), 1,
+                                  offset) from None
         return FType.BOOLEAN
 
     def python(self, fns, call):
         text = fns[0]
-        search = re.compile(call.nodes[1].value).search
+        search = compile_pattern(call.nodes[1].value).search
 
         def run(record: Mapping) -> Any:
             value = text(record)

@@ -51,9 +51,10 @@ class StatementTimeout(TrellisError):
     status = 503
 
     def __init__(self, seconds: float):
+        limit = format(seconds, "g")
         super().__init__([Problem("", msg(
             "the request took longer than %(n)s seconds and was stopped: narrow the filter or "
-            "the search (fewer records, a simpler formula) and try again", n=f"{seconds:g}"))])
+            "the search (fewer records, a simpler formula) and try again", n=limit))])
         self.seconds = seconds
 
 

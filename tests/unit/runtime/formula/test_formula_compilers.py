@@ -85,6 +85,16 @@ def test_python_and_sql_agree_on_examples(formula_db, source, expected):
     assert_agree(formula_db, source, record, expected)
 
 
+@pytest.mark.parametrize("size", [24, 28, 5_000])
+def test_regex_match_runs_in_linear_time(size):
+    """REGEX_MATCH("aaaa…a!", "(a+)+$") took 2.1 s at 24 characters with Python's re and
+    killed a gunicorn worker at 28; RE2 never backtracks."""
+    started = time.perf_counter()
+    assert python_value('REGEX_MATCH({name}, "(a+)+$")', {"name": "a" * size + "!"}) is False
+    assert python_value('REGEX_MATCH({name}, "(a|aa)*c")', {"name": "a" * size}) is False
+    assert time.perf_counter() - started < 0.2
+
+
 def test_regex_match_runs_in_python_only(formula_db):
     assert python_value('REGEX_MATCH({name}, "^A.a$")', LEAD) is True
     with pytest.raises(FormulaError, match="cannot be used in list filters"):
