@@ -26,7 +26,7 @@ from runtime.formula.checker import check
 from runtime.formula.errors import FormulaError
 from runtime.formula.python import compile_python
 from runtime.formula.types import FType, describe
-from runtime.web import current_runtime, db_session
+from runtime.web import current_runtime, db_session, read_only
 
 SYSTEM_LABELS = {"created_at": msg("Created"), "updated_at": msg("Updated"),
                  "owner": msg("Owner"), "created_by": msg("Created by"), "id": msg("Record id")}
@@ -50,6 +50,7 @@ def register(bp: Blueprint, require: Callable) -> None:
         return jsonify({"fields": field_list(draft, analysis, _forms(app_key), ui_lang())})
 
     @bp.post("/apps/<app_key>/forms/<form_key>/formula")
+    @read_only  # a check: it never takes the write lock
     def formula_check(app_key: str, form_key: str):
         require("metadata:read")
         rt = current_runtime()

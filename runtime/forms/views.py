@@ -37,7 +37,14 @@ from runtime.forms.viewmodels import FormVM, PageContext, collect_posted, error_
 from runtime.permissions import Access, Principal
 from runtime.storage.records import InvalidRecord, Records
 from runtime.storage.transactions import StatementTimeout
-from runtime.web import current_principal, current_runtime, db_session, rollback, transaction
+from runtime.web import (
+    current_principal,
+    current_runtime,
+    db_session,
+    read_only,
+    rollback,
+    transaction,
+)
 
 
 @dataclass
@@ -190,6 +197,7 @@ def record_new(app_key: str, form_key: str):
                             record_id=record["id"]), 303)
 
 
+@read_only
 def validate(app_key: str, form_key: str):
     """Inline validation: the error (or none) of the input that changed, checked on the server."""
     ctx = form_context(app_key, form_key)
@@ -201,6 +209,7 @@ def validate(app_key: str, form_key: str):
                            error=errors.get(key, ""))
 
 
+@read_only
 def form_state(app_key: str, form_key: str):
     """The live form's formula-driven state for what has been typed so far (JSON)."""
     ctx = form_context(app_key, form_key)

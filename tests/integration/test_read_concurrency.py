@@ -42,6 +42,8 @@ def leads(app, rows: int = ROWS):
     factory.app_doc(api)
     factory.form(api, form_doc("lead", [field("name", "text", config={"max_length": 10_000})]))
     runtime = app.extensions["trellis"]
+    if not rows:
+        return api
     with runtime.session() as session, session.begin():
         table = runtime.plan(session, "crm", "lead").table
         now = runtime.clock.now()
