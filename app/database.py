@@ -15,7 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from runtime.formula import sqlite_functions
-from runtime.storage.transactions import StatementTimeout, WriteInReadTransaction, kind_of
+from runtime.storage.transactions import (
+    NumberOutOfRange,
+    StatementTimeout,
+    WriteInReadTransaction,
+    kind_of,
+)
 
 BUSY_TIMEOUT = 30.0  # seconds a SQLite write waits for the write lock by default
 PROGRESS_STEPS = 1000  # SQLite virtual machine steps between two looks at the deadline
@@ -103,12 +108,14 @@ def _sqlite_events(engine: sa.Engine) -> None:
     @event.listens_for(engine, "handle_error")
     def _error(context):
         error, conn = context.original_exception, context.connection
-        if not isinstance(error, sqlite3.OperationalError) or conn is None:
+        if not isinstance(error, sqlite3.OperationalError | sqlite3.DataError) or conn is None:
             return
         if conn.info.get("deadline") is not None and conn.info["deadline"].fired:
             raise StatementTimeout(kind_of(conn.get_execution_options()).timeout) from error
         if "readonly database" in str(error) and conn.info["pragmas"].get("query_only"):
             raise WriteInReadTransaction() from error
+        if str(error) == "integer overflow":
+            raise NumberOutOfRange() from error
 
 
 def _pragma(conn: sa.Connection, name: str, value: int) -> None:
@@ -143,3 +150,5 @@ def _postgresql_events(engine: sa.Engine) -> None:
             raise StatementTimeout(kind_of(conn.get_execution_options()).timeout) from error
         if isinstance(error, psycopg.errors.ReadOnlySqlTransaction):
             raise WriteInReadTransaction() from error
+        if isinstance(error, psycopg.errors.NumericValueOutOfRange):
+            raise NumberOutOfRange() from error

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from app.extensions import babel, csrf
 from runtime.api.errors import error_response, handle_http_error, handle_trellis_error
 from runtime.forms.messages import translate
-from runtime.storage.transactions import StatementTimeout
+from runtime.storage.transactions import QueryStopped
 from runtime.web import current_runtime as runtime
 from runtime.web import db_session, rollback
 
@@ -61,12 +61,12 @@ def init_app(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(code, error_page)
-    app.register_error_handler(StatementTimeout, statement_timeout)
+    app.register_error_handler(QueryStopped, query_stopped)
 
 
-def statement_timeout(exc: StatementTimeout):
-    """A request stopped by its statement time limit (blueprints without handlers of their
-    own): rolled back, so the page around the message can still read."""
+def query_stopped(exc: QueryStopped):
+    """A statement the database stopped (the time limit, a number out of range), for
+    blueprints without handlers of their own: rolled back, so the page can still read."""
     rollback()
     if request.path.startswith("/api/"):
         return handle_trellis_error(exc)

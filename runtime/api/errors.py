@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from metadata.errors import Problem, TrellisError, pointer
 from metadata.messages import Message
 from runtime.forms.messages import translate
-from runtime.storage.transactions import StatementTimeout
+from runtime.storage.transactions import QueryStopped
 from runtime.web import rollback
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def handle_trellis_error(exc: TrellisError) -> Response:
     return error_response(exc.status, exc.problems)
 
 
-def handle_statement_timeout(exc: StatementTimeout) -> Response:
+def handle_query_stopped(exc: QueryStopped) -> Response:
     rollback()  # the session stays usable (PostgreSQL refuses more in a failed transaction)
     return error_response(exc.status, exc.problems)
 

@@ -20,7 +20,7 @@ from runtime.forms.navigation import published
 from runtime.forms.references import References
 from runtime.storage.query import ListQuery, Page, list_records
 from runtime.storage.records import Records
-from runtime.storage.transactions import StatementTimeout
+from runtime.storage.transactions import QueryStopped
 
 DEFAULT_COLUMNS = 6
 DEFAULT_PER_PAGE = 20
@@ -221,8 +221,8 @@ class ListBuilder:
                           page=self.page, per_page=per_page)
         try:
             return list_records(self.records, query), ""
-        except (InvalidDocument, StatementTimeout) as exc:
-            if isinstance(exc, StatementTimeout):  # PostgreSQL refuses more in its transaction
+        except (InvalidDocument, QueryStopped) as exc:
+            if isinstance(exc, QueryStopped):  # PostgreSQL refuses more in its transaction
                 self.records.session.rollback()
             message = "; ".join(translate(p.message) for p in exc.problems)
             view_only = (self.view or {}).get("filters", [])

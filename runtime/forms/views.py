@@ -36,7 +36,7 @@ from runtime.forms.references import References
 from runtime.forms.viewmodels import FormVM, PageContext, collect_posted, error_map, form_fields
 from runtime.permissions import Access, Principal
 from runtime.storage.records import InvalidRecord, Records
-from runtime.storage.transactions import StatementTimeout
+from runtime.storage.transactions import QueryStopped
 from runtime.web import (
     current_principal,
     current_runtime,
@@ -158,7 +158,7 @@ def trellis_error(exc: TrellisError):
     return render_template("app/error.html", code=exc.status, messages=messages), exc.status
 
 
-def statement_timeout(exc: StatementTimeout):
+def query_stopped(exc: QueryStopped):
     rollback()  # so that the page around the message can still read
     return trellis_error(exc)
 
@@ -292,7 +292,7 @@ def forms_blueprint() -> Blueprint:
     bp = Blueprint("forms", __name__)
     bp.before_request(require_login)
     bp.register_error_handler(TrellisError, trellis_error)
-    bp.register_error_handler(StatementTimeout, statement_timeout)
+    bp.register_error_handler(QueryStopped, query_stopped)
     for rule, view, methods in ROUTES:
         bp.add_url_rule(rule, view.__name__, view, methods=methods)
     lookups.register(bp, form_context)

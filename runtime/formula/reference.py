@@ -61,7 +61,9 @@ Limits: a formula is at most 10,000 characters and 64 levels deep. A text result
 10,000 characters is NULL (like a division by zero), in forms and in list filters alike — so
 `ISBLANK(SUBSTITUTE({notes}, "a", "aaaaaaaaaa"))` is TRUE for a long note. A list filter runs
 at most `TRELLIS_STATEMENT_TIMEOUT` seconds (10 unless configured otherwise); a slower one is
-stopped and the list says so: narrow the filter or the search.
+stopped and the list says so: narrow the filter or the search. Whole numbers go up to
+9,223,372,036,854,775,807 in lists: a filter whose arithmetic goes beyond is refused (a form
+computes it exactly).
 
 ## Regular expressions
 

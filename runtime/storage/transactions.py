@@ -12,6 +12,9 @@ The kind travels as execution options of the engine a session is bound to
 - a **statement time limit** (seconds, 0: none): PostgreSQL's ``statement_timeout`` for the
   transaction, SQLite a progress handler that interrupts a statement running past its deadline.
   Both raise StatementTimeout.
+
+Arithmetic beyond the database's numbers (PostgreSQL stops it, SQLite stops integer overflow
+in ``abs`` and ``sum``) raises NumberOutOfRange, a 400 rather than an internal error.
 """
 
 from __future__ import annotations
@@ -45,7 +48,12 @@ def kind_of(options: dict[str, Any]) -> TransactionKind:
                            options.get(LOCK_WAIT))
 
 
-class StatementTimeout(TrellisError):
+class QueryStopped(TrellisError):
+    """The database stopped a statement: the transaction can only be rolled back (the error
+    handlers do, so that the page around the message can still read)."""
+
+
+class StatementTimeout(QueryStopped):
     """A statement ran longer than its transaction allows; the database stopped it."""
 
     status = 503
@@ -56,6 +64,18 @@ class StatementTimeout(TrellisError):
             "the request took longer than %(n)s seconds and was stopped: narrow the filter or "
             "the search (fewer records, a simpler formula) and try again", n=limit))])
         self.seconds = seconds
+
+
+class NumberOutOfRange(QueryStopped):
+    """A computation in SQL (a list filter's arithmetic) went beyond what the database holds:
+    whole numbers beyond 64 bits, decimals beyond about 10^308."""
+
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__([Problem("", msg(
+            "a number in the calculation is too large for the database (whole numbers go up to "
+            "9,223,372,036,854,775,807): use smaller numbers"))])
 
 
 class WriteInReadTransaction(RuntimeError):

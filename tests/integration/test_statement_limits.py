@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from metadata.orm import Base
 from runtime.storage.transactions import StatementTimeout, WriteInReadTransaction
+from tests.conftest import PG_URL
 from tests.integration.helpers import assert_error, logged_in
 from tests.integration.test_read_concurrency import ROWS, leads, slow_filter
 
@@ -133,3 +134,20 @@ def test_the_formula_check_runs_regex_in_linear_time(app, factory, size):
                      json={"formula": 'REGEX_MATCH({name}, "(a)\\1")'})
     assert refused["ok"] is False and "back-references" in refused["error"]["message"]
     assert refused["error"]["column"] == 25  # the \1 inside the pattern
+
+
+@pytest.mark.parametrize("formula", [
+    "ABS(-9223372036854775807 - {version}) > 0",  # SQLite and PostgreSQL stop it
+    "{version} * 9223372036854775807 * 10 > 0",  # PostgreSQL stops it, SQLite goes decimal
+    "{version} * 1e18 * 1e18 * 1e18 * 1e18 * 1e18 * 1e18 * 1e18 * 1e18 * 1e18 * 1e18 "
+    "* 1e18 * 1e18 * 1e18 * 1e18 * 1e18 * 1e18 * 1e18 * 1e18 > 0",
+])
+def test_arithmetic_beyond_the_database_is_a_400(app, formula):
+    """Arithmetic the database cannot hold was an internal error (500) on PostgreSQL."""
+    api = leads(app, rows=2)
+    response = api.get("/apps/crm/forms/lead/records", query_string={"filter": formula})
+    if response.status_code == 200:  # SQLite computes on in decimals where it can
+        assert not PG_URL.startswith("postgresql")
+        return
+    assert_error(response, 400, "", "too large for the database")
+    assert api.records("crm", "lead")["total"] == 2
