@@ -14,7 +14,7 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from runtime.formula import sqlite_functions
+from runtime.formula import sqlfunctions
 from runtime.storage.transactions import (
     NumberOutOfRange,
     StatementTimeout,
@@ -81,7 +81,7 @@ def _sqlite_events(engine: sa.Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
-        sqlite_functions.register(dbapi_connection)
+        sqlfunctions.register_sqlite(dbapi_connection)
         record.info["deadline"] = deadline = Deadline()
         record.info["pragmas"] = {}
         dbapi_connection.set_progress_handler(deadline, PROGRESS_STEPS)
@@ -129,6 +129,10 @@ def _pragma(conn: sa.Connection, name: str, value: int) -> None:
 
 
 def _postgresql_events(engine: sa.Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        sqlfunctions.register_postgresql(dbapi_connection)
+
     @event.listens_for(engine, "begin")
     def _begin(conn):
         kind = kind_of(conn.get_execution_options())

@@ -34,7 +34,7 @@ def text_value(value: Any) -> str:
 
 
 def capped(text: str) -> str | None:
-    """``text``, or NULL when it is longer than MAX_TEXT characters (as ``sqlparts`` does in
+    """``text``, or NULL when it is longer than MAX_TEXT characters (as ``sqlfunctions`` do in
     SQL): formulas never build unbounded text."""
     return None if len(text) > MAX_TEXT else text
 
@@ -132,9 +132,9 @@ class Concat(Function):
         return lambda record: join_texts([f(record) for f in fns])
 
     def to_sql(self, args, call):
-        return sqlparts.joined_text([sqlparts.text_of(a, t, call.dialect)
-                                     for a, t in zip(args, call.types, strict=True)],
-                                    call.dialect)
+        return sqlparts.connection_function(
+            "trellis_concat", [sqlparts.text_of(a, t, call.dialect)
+                               for a, t in zip(args, call.types, strict=True)], call.dialect)
 
 
 class Left(Function):
@@ -209,15 +209,7 @@ class Substitute(Function):
         return substitute(text, old, new)
 
     def to_sql(self, args, call):
-        if call.dialect != sqlparts.PG:
-            return sa.type_coerce(sa.func.trellis_substitute(*args), sa.Text())
-        text, old, new = sqlparts.once(*args)
-        length = sa.func.length
-        count = sa.case((length(old) == 0, 0),
-                        else_=(length(text) - length(sa.func.replace(text, old, ""))) / length(old))
-        result = sa.case((length(text) + count * (length(new) - length(old)) > MAX_TEXT,
-                          sa.null()), else_=sa.func.replace(text, old, new))
-        return sa.type_coerce(sa.select(result).scalar_subquery(), sa.Text())
+        return sqlparts.connection_function("trellis_substitute", args, call.dialect)
 
 
 class Replace(Function):
@@ -238,15 +230,7 @@ class Replace(Function):
         return replace_at(text, start, count, new)
 
     def to_sql(self, args, call):
-        if call.dialect != sqlparts.PG:
-            return sa.type_coerce(sa.func.trellis_replace(*args), sa.Text())
-        text, start, count, new = sqlparts.once(*args)
-        head = sa.func.substr(text, 1, sqlparts.small_int(start - 1, call.dialect))
-        tail = sa.func.substr(text, sqlparts.small_int(start + count, call.dialect))
-        joined = head.op("||")(new).op("||")(tail)
-        result = sa.case((sa.or_(start < 1, count < 0), sa.null()),
-                         (sa.func.length(joined) > MAX_TEXT, sa.null()), else_=joined)
-        return sa.type_coerce(sa.select(result).scalar_subquery(), sa.Text())
+        return sqlparts.connection_function("trellis_replace", args, call.dialect)
 
 
 class Contains(Function):

@@ -10,7 +10,8 @@ The expression has the same semantics as the closure of ``python`` (see there); 
 - ``children`` maps each sub-table field to the ``ChildRows`` where its rows live, for SUM,
   AVG and COUNT (each becomes a correlated scalar subquery on the child table).
 
-A field missing from these raises FormulaError ("cannot be used here"). NULLs are typed: a
+The connection must have the functions of ``sqlfunctions`` (``app.database`` registers
+them). A field missing from these raises FormulaError ("cannot be used here"). NULLs are typed: a
 NULL literal takes the type its place asks for, and operators and ``strict`` functions with a
 NULL operand fold to a NULL of their result type (PostgreSQL cannot type ``NULL - NULL``).
 """
@@ -158,9 +159,9 @@ class _Compiler:
             operands.insert(0, node.right)
             node = node.left
         operands.insert(0, node)
-        return sqlparts.joined_text([sqlparts.text_of(self.compile(n), self.type_of(n),
-                                                      self.dialect) for n in operands],
-                                    self.dialect)
+        return sqlparts.connection_function(
+            "trellis_concat", [sqlparts.text_of(self.compile(n), self.type_of(n), self.dialect)
+                               for n in operands], self.dialect)
 
     def comparison(self, op: str, node: Binary, left: sa.ColumnElement,
                    right: sa.ColumnElement) -> sa.ColumnElement:

@@ -115,32 +115,11 @@ def position(haystack: sa.ColumnElement, needle: sa.ColumnElement, dialect: str
 MAX_TEXT = 10_000  # characters of a text result; longer is NULL (fn_text.MAX_TEXT)
 
 
-def once(*values: sa.ColumnElement) -> list[sa.ColumnElement]:
-    """``values`` as columns of a one-row subquery, so that an expression over them evaluates
-    each value once per row however often it names it (neither database shares repeated
-    expressions); OFFSET 0 keeps both from folding the subquery back in. Use the columns in
-    ``sa.select(...).scalar_subquery()``."""
-    row = sa.select(*(v.label(f"v{i}") for i, v in enumerate(values))).offset(0)
-    return list(row.correlate_except(None).subquery().c)
-
-
-def capped_text(text: sa.ColumnElement) -> sa.ColumnElement:
-    """``text``, or NULL when it is longer than MAX_TEXT characters."""
-    (value,) = once(text)
-    return sa.type_coerce(sa.select(sa.case((sa.func.length(value) > MAX_TEXT, sa.null()),
-                                            else_=value)).scalar_subquery(), sa.Text())
-
-
-def joined_text(parts: Sequence[sa.ColumnElement], dialect: str) -> sa.ColumnElement:
-    """The texts ``parts`` one after the other, NULL written as nothing, capped (``&`` and
-    CONCAT). SQLite: ``trellis_concat`` (``sqlite_functions``), which nests no deeper than
-    the parts (SQLite's parser refuses deep nesting) and runs the Python side's code."""
-    if dialect != PG:
-        return sa.type_coerce(sa.func.trellis_concat(*parts), sa.Text())
-    joined = sa.func.coalesce(parts[0], "")
-    for part in parts[1:]:
-        joined = joined.op("||")(sa.func.coalesce(part, ""))
-    return capped_text(joined)
+def connection_function(name: str, args: Sequence[sa.ColumnElement], dialect: str
+                        ) -> sa.ColumnElement:
+    """A call of one of ``sqlfunctions``' functions, giving text."""
+    package = sa.func.pg_temp if dialect == PG else sa.func
+    return sa.type_coerce(getattr(package, name)(*args), sa.Text())
 
 
 def least(args: Sequence[sa.ColumnElement], dialect: str, biggest: bool = False

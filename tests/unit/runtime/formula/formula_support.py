@@ -18,7 +18,7 @@ from runtime.formula.checker import check
 from runtime.formula.functions import build_function_registry
 from runtime.formula.python import compile_python
 from runtime.formula.sql import ChildRows, compile_sql, related_column
-from runtime.formula.sqlite_functions import register
+from runtime.formula.sqlfunctions import register
 from runtime.formula.types import FType, Scope
 
 NOW = datetime(2024, 3, 5, 8, 30, 15, tzinfo=UTC)
@@ -123,12 +123,14 @@ def formula_database(kind: str) -> Iterator[FormulaDatabase]:
     afterwards), so that test runs side by side do not meet."""
     if kind == "sqlite":
         engine, schema = sa.create_engine("sqlite://"), None
-        # as app.database does: the Python side's text functions, with their cap
-        sa.event.listen(engine, "connect", lambda dbapi, _record: register(dbapi))
     else:
         schema = f"formula_{uuid.uuid4().hex[:12]}"
         engine = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1),
                                   connect_args={"options": f"-csearch_path={schema}"})
+    # as app.database does: the capped text functions that formula SQL calls
+    sa.event.listen(engine, "connect",
+                    lambda dbapi, _record: register(dbapi, engine.dialect.name))
+    if schema:
         with engine.begin() as conn:
             conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     metadata = sa.MetaData()
