@@ -28,6 +28,11 @@ DEFAULTS = {
     "ADMIN_EMAIL": "admin@example.com",
     "SCHEDULER_INTERVAL": 5,
     "WTF_CSRF_TIME_LIMIT": None,
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front that append to X-Forwarded-For
+    "LOGIN_PAIR_LIMIT": 5,  # failed log-ins per (account, address) before that pair waits
+    "LOGIN_ADDRESS_LIMIT": 50,  # failed log-ins per address, any account, before it waits
+    "LOGIN_ACCOUNT_LIMIT": 20,  # failures per account from unknown browsers before backoff
+    "LOGIN_WINDOW_SECONDS": 900,
 }
 
 

@@ -1,6 +1,6 @@
 """Every system table, gathered so Alembic sees the whole schema."""
 
-from app.auth.models import ApiToken, Role, Team, User  # noqa: F401
+from app.auth.models import ApiToken, LoginFailure, Role, Team, User  # noqa: F401
 from metadata.models import Document, DocumentVersion  # noqa: F401
 from metadata.orm import Base
 from runtime.jobs.models import PeriodicRun  # noqa: F401

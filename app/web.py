@@ -7,6 +7,7 @@ import logging
 from flask import Flask, current_app, g, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import babel, csrf
 from runtime.api.errors import error_response, handle_http_error, handle_trellis_error
@@ -39,6 +40,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
     csrf.init_app(app)
+    trust_proxies(app)
 
     @app.teardown_appcontext
     def close_session(_exc):
@@ -72,6 +74,17 @@ def query_stopped(exc: QueryStopped):
         return handle_trellis_error(exc)
     messages = [translate(p.message) for p in exc.problems]
     return render_template("app/error.html", code=exc.status, messages=messages), exc.status
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client's address and scheme from the
+    X-Forwarded-For/-Proto values they add (the log-in throttle counts per client address)."""
+    proxies = app.config["TRUSTED_PROXIES"]
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
+        raise ValueError(f"TRELLIS_TRUSTED_PROXIES must be a whole number (0 without a "
+                         f"reverse proxy), not {proxies!r}")
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def error_page(exc):

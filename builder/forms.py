@@ -17,7 +17,13 @@ from flask_login import current_user
 from builder.designer import designer_vm, summary_vm, table_keys
 from builder.home import home_vm, new_app_doc, new_form_doc
 from builder.keys import derive_key
-from builder.preview import designer_access, draft_plan, preview_form, problem_list
+from builder.preview import (
+    designer_access,
+    draft_plan,
+    preview_form,
+    preview_related,
+    problem_list,
+)
 from builder.properties import PanelContext, Placement, build_panel
 from metadata.errors import InvalidDocument, Problem, TrellisError
 from metadata.keys import field_key_problem
@@ -141,7 +147,8 @@ def preview_state(app_key: str, form_key: str):
         plan = draft_plan(rt, session, app_key, form_key, _json_arg(DRAFT_INPUT))
     except InvalidDocument as exc:
         return jsonify(exc.as_dict()), exc.status
-    return state_response(plan, None, designer_access(), ui_lang())
+    return state_response(plan, None, designer_access(), ui_lang(),
+                          preview_related(session, plan, current_principal()))
 
 
 def derived_key(app_key: str, form_key: str):

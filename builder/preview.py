@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from metadata.errors import InvalidDocument, Problem
 from runtime.context import Runtime
 from runtime.fields.base import FieldValueError, formula_default
-from runtime.forms.behaviour import Behaviour, FormState
+from runtime.forms.behaviour import Behaviour, FormState, RelatedLoader
 from runtime.forms.formulas import analyze_form, with_result_types
 from runtime.forms.layout import layout_tabs
 from runtime.forms.live import apply_state
@@ -21,6 +21,7 @@ from runtime.forms.references import References
 from runtime.forms.viewmodels import FormVM, PageContext, form_fields
 from runtime.permissions import ACTIONS, Access, Principal
 from runtime.storage.migrate import layout_entry
+from runtime.storage.reader import ReaderView
 from runtime.storage.related import related_loader
 
 PREVIEW_TABLE = "builder_preview"
@@ -68,12 +69,17 @@ def designer_access() -> Access:
     return Access({action: "all" for action in ACTIONS})
 
 
-def starting_state(session: Session, plan: FormPlan, values: dict[str, Any]
-                   ) -> FormState | None:
+def preview_related(session: Session, plan: FormPlan, principal: Principal) -> RelatedLoader:
+    """Related values as the designer may read them (records they may not read: empty)."""
+    return related_loader(session, plan, ReaderView(session, plan, principal))
+
+
+def starting_state(session: Session, plan: FormPlan, values: dict[str, Any],
+                   principal: Principal) -> FormState | None:
     """Fill in the default formulas of ``values``; the state a new record starts in."""
     if plan.behaviour is None:
         return None
-    load = related_loader(session, plan)
+    load = preview_related(session, plan, principal)
     plan.behaviour.fill_defaults(values, set(), load)
     return plan.behaviour.state(dict(values), load)
 
@@ -84,7 +90,7 @@ def preview_form(rt: Runtime, session: Session, plan: FormPlan, principal: Princ
     formulas filled in, calculated values shown; ``state_url`` answers it as people type."""
     refs = References(rt, session, plan, principal, lang)
     values = starting_values(plan)
-    state = starting_state(session, plan, values)
+    state = starting_state(session, plan, values, principal)
     refs.add_records(plan.fields, [values])
     refs.load()
     page = PageContext(plan, designer_access(), refs, lang, validate_url=None)

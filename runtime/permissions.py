@@ -5,7 +5,7 @@ A pure core: a principal and a form document in, decisions and SQL clauses out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -94,7 +94,84 @@ def access_for(principal: Principal, form_doc: Mapping) -> Access:
     return Access(scopes, hidden, readonly | hidden)
 
 
-def row_clause(table: sa.Table, principal: Principal, scope: str,
+@dataclass(frozen=True)
+class FormFacts:
+    """What deciding derived hiding needs of one form: its document (with its policies), the
+    field paths each calculated field reads (``key``, ``relation.key``, ``sub_table.key``) and
+    the form each single relation links to."""
+
+    doc: Mapping
+    reads: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    links: Mapping[str, str] = field(default_factory=dict)
+
+
+def reader_accesses(principal: Principal, start: str,
+                    facts: Callable[[str], FormFacts | None]) -> dict[str, Access]:
+    """The access of ``principal`` to ``start`` and to every form its calculated fields reach,
+    with derived hiding: a calculated field that reads — directly, through other calculated
+    fields or one hop away — a field hidden from the principal (or any field of a form the
+    principal may not read) is hidden too. A calculated field publishes what it computes, so
+    it may only show what its reader could see anyway. ``facts`` gives a form's facts (None:
+    no such form, which hides nothing)."""
+    known: dict[str, FormFacts] = {}
+    queue = [start]
+    while queue:
+        key = queue.pop()
+        if key in known:
+            continue
+        found = facts(key)
+        if found is None:
+            continue
+        known[key] = found
+        queue += [found.links[path.partition(".")[0]] for paths in found.reads.values()
+                  for path in paths if "." in path and path.partition(".")[0] in found.links]
+    base = {key: access_for(principal, f.doc) for key, f in known.items()}
+    if principal.is_admin:
+        return base
+    hidden = {key: set(a.hidden) for key, a in base.items()}
+
+    def conceals(form: str, path: str) -> bool:
+        head, _, rest = path.partition(".")
+        if head in hidden[form]:
+            return True
+        target = known[form].links.get(head) if rest else None
+        if target is None or target not in known:
+            return False  # a sub-table's rows, a system field, or a form that does not exist
+        return base[target].scope("read") == "none" or rest in hidden[target]
+
+    changed = True
+    while changed:  # hiding spreads until nothing more is hidden (circles included)
+        changed = False
+        for key, found in known.items():
+            for calculated, paths in found.reads.items():
+                if calculated not in hidden[key] and any(conceals(key, p) for p in paths):
+                    hidden[key].add(calculated)
+                    changed = True
+    return {key: Access(a.scopes, frozenset(hidden[key]), a.readonly | hidden[key])
+            for key, a in base.items()}
+
+
+NO_ACCESS = Access({})  # to a form that does not exist: nothing
+
+
+class ReaderAccesses:
+    """``reader_accesses`` of one principal over one source of form facts, worked out once
+    per form and remembered."""
+
+    def __init__(self, principal: Principal, facts: Callable[[str], FormFacts | None]):
+        self.principal = principal
+        self.facts = facts
+        self._known: dict[str, Access] = {}
+
+    def __call__(self, form_key: str) -> Access:
+        if form_key not in self._known:
+            for key, access in reader_accesses(self.principal, form_key, self.facts).items():
+                self._known.setdefault(key, access)
+            self._known.setdefault(form_key, NO_ACCESS)
+        return self._known[form_key]
+
+
+def row_clause(table: sa.FromClause, principal: Principal, scope: str,
                team_members: sa.Table) -> sa.ColumnElement[bool]:
     """The WHERE clause limiting rows to a scope."""
     owner = table.c.owner_id

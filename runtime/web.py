@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from runtime.context import Runtime
 from runtime.permissions import Principal
+from runtime.storage.files import FileStore
 
 
 def current_runtime() -> Runtime:
@@ -71,3 +72,9 @@ def transaction() -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+
+
+def file_store() -> FileStore:
+    """The file service, on the request's session."""
+    rt = current_runtime()
+    return FileStore(db_session(), rt.upload_dir, rt.clock.now)

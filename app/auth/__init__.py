@@ -64,5 +64,17 @@ def init_app(app: Flask) -> None:
         except sa.exc.OperationalError:
             log.info("token %s: last use not recorded (the database is busy)", token_id)
 
-    app.extensions["trellis"].authenticate = authenticate
-    app.register_blueprint(auth_blueprint())
+    def principal_of_request() -> Principal | None:
+        """On the API, a bearer token or the session; on pages, the session alone: pages do not
+        check a token's scopes, so a token must not stand in for the person logged in there."""
+        if request.blueprint == "api":
+            return authenticate()
+        if "principal" not in g:
+            from flask_login import current_user
+
+            g.principal = (service.principal(current_user) if current_user.is_authenticated
+                           else None)
+        return g.principal
+
+    app.extensions["trellis"].authenticate = principal_of_request
+    app.register_blueprint(auth_blueprint(app.config))

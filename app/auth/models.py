@@ -85,3 +85,18 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginFailure(Base):
+    """A count of failed log-ins under one throttle key, shared by every process.
+
+    The key names the counter and what it counts: ``pair:<e-mail>|<address>``,
+    ``address:<address>``, ``account:<e-mail>`` or ``device:<device id>|<e-mail>``.
+    """
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(sa.String(400), primary_key=True)
+    failures: Mapped[int]
+    last_at: Mapped[datetime] = mapped_column(index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)

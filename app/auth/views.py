@@ -6,51 +6,26 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from app.auth import service
-from app.auth.throttle import LoginThrottle
+from app.auth.devices import DeviceCookies
+from app.auth.login import LoginGate, login_page, safe_next
+from app.auth.throttle import LoginThrottle, ThrottlePolicy
 from app.web import db_session, runtime
 from metadata.errors import InvalidDocument
 
 
-def _safe_next(target: str | None) -> str:
-    if not target:
-        return url_for("shell.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/"):
-        return url_for("shell.home")
-    return target
-
-
-def auth_blueprint() -> Blueprint:
+def auth_blueprint(config) -> Blueprint:
     bp = Blueprint("auth", __name__)
-
-    throttle = LoginThrottle()
+    gate = LoginGate(LoginThrottle(ThrottlePolicy.from_config(config)),
+                     DeviceCookies(config["SECRET_KEY"]))
 
     @bp.route("/login", methods=["GET", "POST"])
     def login():
-        error, status = None, 200
         if request.method == "POST":
-            email = request.form.get("email", "").strip().lower()
-            keys = (f"ip:{request.remote_addr}", f"email:{email}")
-            wait = throttle.retry_after(*keys)
-            if wait:
-                error, status = _("Too many failed log-ins. Try again in %(minutes)s minutes.",
-                                  minutes=max(1, round(wait / 60))), 429
-            else:
-                user = service.check_login(db_session(), email,
-                                           request.form.get("password", ""))
-                if user is None:
-                    throttle.failed(*keys)
-                    error, status = _("Wrong email or password."), 401
-                else:
-                    throttle.succeeded(*keys)
-                    login_user(user, remember=bool(request.form.get("remember")))
-                    return redirect(_safe_next(request.args.get("next")))
-        response = render_template("app/login.html", error=error,
-                                   email=request.form.get("email", ""))
-        return response, status
+            return gate.log_in()
+        return login_page(None, 200)
 
     @bp.post("/logout")
     def logout():
@@ -65,7 +40,7 @@ def auth_blueprint() -> Blueprint:
         if current_user.is_authenticated:
             current_user.locale = lang
             db_session().commit()
-        response = redirect(_safe_next(request.form.get("next") or request.referrer and
+        response = redirect(safe_next(request.form.get("next") or request.referrer and
                                        urlsplit(request.referrer).path))
         response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax",
                             httponly=True)

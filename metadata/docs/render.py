@@ -197,6 +197,38 @@ def _kind_section(kind: str, schema: Mapping, default_policy: Mapping | None) ->
     return lines
 
 
+RELATION_RULES = [
+    "Across relations: every formula evaluated for a person — a list filter (the API's "
+    "`filter`, the list page's formula filter), a view's filters, the conditions and "
+    "calculated values the live form shows while the person types, the builder's preview — "
+    "sees a related record (`{company.city}`) only as that person may. A related record "
+    "outside the person's `read` scope reads as empty, and so does every record of a form "
+    "the person may not read. A formula the person writes cannot name a field hidden from the "
+    "person, on the form or one hop away, nor any field of a form the person may not read: "
+    "the answer is 400 with the formula's position, as for a field that does not exist, and "
+    "the formula editor lists only the fields the person may see. A relation (single or "
+    "multiple, also inside sub-table rows) may link only records the person may read — 422 "
+    "at the field otherwise, worded like a record that does not exist — while an update may "
+    "keep the links a field already holds.",
+    "",
+    "Calculated fields are the designer's publication of what they compute. Their stored "
+    "value is computed on the whole record, one hop away included, whoever saved it; whoever "
+    "may see the field sees that value. But a calculated field whose formula reads a field "
+    "hidden from a person — directly, through other calculated fields, or one hop away, any "
+    "field of a form the person may not read included — is hidden from that person too (in "
+    "records, lists, search, sort, filters and history), so a hidden value never leaks "
+    "through a calculated column. Conditions, default and validation formulas are the "
+    "designer's too: when a record is saved they see the whole record.",
+    "",
+    "A view's `filters` and `filter` are written by designers, not by the people reading the "
+    "list: they may name fields hidden from the reader (the reader cannot vary them, so they "
+    "reveal only what the designer chose to show), but related records in them still read as "
+    "the reader may. A view's `sort` by a field hidden from the reader is left out for that "
+    "reader.",
+    "",
+]
+
+
 def _permissions_section(form_schema: Mapping, default_policy: Mapping | None) -> list[str]:
     schema = form_schema.get("$defs", {}).get("permissions")
     if schema is None:
@@ -221,6 +253,7 @@ def _permissions_section(form_schema: Mapping, default_policy: Mapping | None) -
         "(or makes it read-only). A role the form does not name gets its default policy, and "
         "a user none of whose roles has a policy may do nothing.",
         "",
+        *RELATION_RULES,
     ]
     if default_policy:
         lines += ["Default policies (for roles a form does not name):", "",

@@ -41,11 +41,14 @@ def api_blueprint() -> Blueprint:
 
     @bp.before_request
     def check_csrf():
-        # Bearer tokens are not sent by browsers on their own; cookies are: check those.
-        if request.method in SAFE_METHODS or request.headers.get("Authorization"):
+        # Browsers send cookies on their own, never a bearer token: only a request that a valid
+        # token authenticated (a principal with token scopes) needs no CSRF token. Any other
+        # Authorization header (Basic from a proxy, a bad token) leaves the cookie in charge.
+        if request.method in SAFE_METHODS:
             return
-        if current_principal() is None:
-            return  # no session to protect: the endpoint answers 401
+        principal = current_principal()
+        if principal is None or principal.scopes is not None:
+            return  # no session to protect (the endpoint answers 401), or a bearer token
         try:
             validate_csrf(request.headers.get("X-CSRFToken") or request.headers.get(
                 "X-CSRF-Token"))

@@ -100,7 +100,7 @@ def register_apps(bp: Blueprint, require: Callable) -> None:
 
     @bp.get("/apps/<app_key>/export")
     def export_app(app_key: str):
-        require("metadata:read")
+        require("metadata:read", DESIGNERS)  # a package carries the permission policies
         rt = current_runtime()
         package = export_package(rt.store, db_session(), app_key)
         response = jsonify(package)

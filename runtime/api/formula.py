@@ -1,5 +1,10 @@
 """Formula endpoints for editors: the function list, the fields a formula may name, and a check
-that types a formula against a form's draft and, given a sample record, evaluates it."""
+that types a formula against a form's draft and, given a sample record, evaluates it.
+
+Each caller sees only the fields the caller may see, on the form and one hop away: those hidden
+by the policies of the drafts or of the published versions (calculated fields reading hidden
+fields included) are neither listed nor nameable, and a form the caller may not read has no
+fields to name."""
 
 from __future__ import annotations
 
@@ -18,6 +23,8 @@ from runtime.forms.formulas import (
     SYSTEM_FIELDS,
     Analysis,
     analyze_form,
+    document_facts,
+    reader_scope,
     refs,
     with_result_types,
 )
@@ -25,7 +32,9 @@ from runtime.forms.messages import ui_lang
 from runtime.formula.checker import check
 from runtime.formula.errors import FormulaError
 from runtime.formula.python import compile_python
-from runtime.formula.types import FType, describe
+from runtime.formula.types import FType, Scope, describe
+from runtime.permissions import Principal, ReaderAccesses
+from runtime.storage.reader import ReaderView
 from runtime.web import current_runtime, db_session, read_only
 
 SYSTEM_LABELS = {"created_at": msg("Created"), "updated_at": msg("Updated"),
@@ -45,20 +54,24 @@ def register(bp: Blueprint, require: Callable) -> None:
 
     @bp.get("/apps/<app_key>/forms/<form_key>/formula/fields")
     def formula_fields(app_key: str, form_key: str):
-        require("metadata:read")
+        principal = require("metadata:read")
         draft, analysis = _draft_analysis(app_key, form_key)
-        return jsonify({"fields": field_list(draft, analysis, _forms(app_key), ui_lang())})
+        forms = _forms(app_key)
+        scope = editor_scope(principal, app_key, form_key, draft, analysis, forms)
+        return jsonify({"fields": field_list(draft, scope, forms, ui_lang())})
 
     @bp.post("/apps/<app_key>/forms/<form_key>/formula")
     @read_only  # a check: it never takes the write lock
     def formula_check(app_key: str, form_key: str):
-        require("metadata:read")
+        principal = require("metadata:read")
         rt = current_runtime()
         body = json_body(rt.settings["max_json_bytes"])
         source, expect, sample = _check_arguments(body)
         draft, analysis = _draft_analysis(app_key, form_key)
+        forms = _forms(app_key)
+        scope = editor_scope(principal, app_key, form_key, draft, analysis, forms)
         try:
-            checked = check(source, analysis.scope, rt.functions, EXPECT[expect])
+            checked = check(source, scope, rt.functions, EXPECT[expect])
         except FormulaError as exc:
             return jsonify({"ok": False, "error": {**exc.to_json(),
                                                    "message": for_reader(exc.message)}})
@@ -66,7 +79,7 @@ def register(bp: Blueprint, require: Callable) -> None:
                                   "type_label": for_reader(describe(checked.type)),
                                   "refs": sorted(refs(checked.node))}
         if sample is not None:
-            record = sample_record(draft, analysis, sample, _forms(app_key))
+            record = sample_record(draft, scope, sample, forms)
             behaviour = Behaviour(draft["fields"], rt.fields, analysis, rt.functions,
                                   rt.clock.now, rt.timezone)
             behaviour.calculate(record)
@@ -107,12 +120,40 @@ def _draft_analysis(app_key: str, form_key: str) -> tuple[dict, Analysis]:
     return with_result_types(draft, analysis.result_types), analysis
 
 
-def field_list(draft: dict, analysis: Analysis, forms: dict[str, dict], lang: str
-               ) -> list[dict]:
-    """Every field a formula of ``draft`` may name, own fields first, then one hop away
-    (labels in ``lang``)."""
+def editor_scope(principal: Principal, app_key: str, form_key: str, draft: dict,
+                 analysis: Analysis, forms: dict[str, dict]) -> Scope:
+    """The draft's scope as ``principal`` sees it: without what the drafts' policies or the
+    published ones hide from the principal (derived hiding included)."""
+    rt, session = current_runtime(), db_session()
+    drafts = {**forms, form_key: draft}
+    in_drafts = ReaderAccesses(principal, lambda key: document_facts(drafts[key], rt.fields)
+                               if key in drafts else None)
+    try:
+        published = ReaderView(session, rt.plan(session, app_key, form_key), principal)
+    except TrellisError:
+        published = None  # never published: the drafts' policies alone
+
+    def hidden(form_key: str) -> frozenset[str] | None:
+        """What the principal may not see of a form (None: any of it)."""
+        accesses = [in_drafts(form_key)]
+        if published is not None and published.plan_of(form_key) is not None:
+            accesses.append(published.access_of(form_key))
+        if any(a.scope("read") == "none" for a in accesses):
+            return None
+        return frozenset().union(*(a.hidden for a in accesses))
+
+    own = hidden(form_key)
+    if own is None:
+        own = frozenset(f["key"] for f in draft.get("fields", []))
+    links = document_facts(draft, rt.fields).links
+    return reader_scope(analysis.scope, own,
+                        lambda key: hidden(links[key]) if key in links else frozenset())
+
+
+def field_list(draft: dict, scope: Scope, forms: dict[str, dict], lang: str) -> list[dict]:
+    """Every field a formula of ``draft`` may name in ``scope``, own fields first, then one
+    hop away (labels in ``lang``)."""
     types = current_runtime().fields
-    scope = analysis.scope
     out = []
     for fld in draft.get("fields", []):
         key = fld["key"]
@@ -121,7 +162,7 @@ def field_list(draft: dict, analysis: Analysis, forms: dict[str, dict], lang: st
     out += [{**_entry(key, for_reader(label), SYSTEM_FIELDS[key]), "system": True}
             for key, label in SYSTEM_LABELS.items()]
     for fld in draft.get("fields", []):
-        rows = getattr(scope, "rows", {}).get(fld["key"])
+        rows = scope.rows.get(fld["key"])
         if rows is not None:  # a sub-table: its fields are totalled (SUM, AVG, COUNT)
             label = label_text(fld.get("label"), lang)
             subs = {s["key"]: label_text(s.get("label"), lang)
@@ -146,9 +187,10 @@ def _entry(ref: str, label: str, ftype: FType) -> dict:
             "type_label": for_reader(describe(ftype))}
 
 
-def sample_record(draft: dict, analysis: Analysis, sample: dict, forms: dict[str, dict]
+def sample_record(draft: dict, scope: Scope, sample: dict, forms: dict[str, dict]
                   ) -> dict[str, Any]:
-    """A record from the values people typed for "try it", coerced like a real record's."""
+    """A record from the values people typed for "try it", coerced like a real record's
+    (values of fields outside ``scope``, the caller's, are left out)."""
     types = current_runtime().fields
     by_key = {f["key"]: f for f in draft.get("fields", [])}
     record: dict[str, Any] = {}
@@ -157,11 +199,13 @@ def sample_record(draft: dict, analysis: Analysis, sample: dict, forms: dict[str
         if not isinstance(ref, str):
             continue
         relation, _, key = ref.rpartition(".")
-        fld = by_key.get(ref)
+        fld = by_key.get(ref) if ref in scope.fields else None
         if relation:
             link = by_key.get(relation)
             target = forms.get(types[link["type"]].formula_link(link) or "") if link else None
-            fld = next((f for f in (target or {}).get("fields", []) if f["key"] == key), None)
+            related = scope.related(relation) if target is not None else None
+            fld = next((f for f in (target or {}).get("fields", []) if f["key"] == key
+                        and related is not None and key in related.fields), None)
         if fld is None or fld["type"] not in types or types[fld["type"]].calculated:
             continue
         try:

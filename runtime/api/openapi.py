@@ -87,11 +87,40 @@ def static_paths() -> dict[str, Any]:
                           params=[app, form, rec])},
         records + "/{record_id}/history": {
             "get": _op("The record's audit trail", "records", params=[app, form, rec])},
-        "/files": {"post": _op("Upload a file (multipart, part 'file') for attachment fields",
-                               "files", ok="201")},
-        "/files/{file_id}": {"get": _op("Download a file", "files",
-                                        params=[_param("file_id", "path", "file id")])},
+        **file_paths(),
     }
+
+
+FILE = {"type": "object", "required": ["id", "name", "size", "content_type", "url"],
+        "properties": {"id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                       "name": {"type": "string"}, "size": {"type": "integer"},
+                       "content_type": {"type": "string", "description": "what the file is: "
+                                        "for PNG, JPEG, GIF and WebP images read from its "
+                                        "bytes, otherwise from its name"},
+                       "url": {"type": "string"}}}
+
+
+def file_paths() -> dict[str, Any]:
+    upload = _op("Upload a file (multipart, part 'file') for attachment fields", "files",
+                 ok="201")
+    upload["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"],
+        "properties": {"file": {"type": "string", "format": "binary"}}}}}}
+    upload["responses"].update({
+        "201": {"description": "stored", "content": {"application/json": {"schema": FILE}}},
+        "413": ERRORS})
+    download = _op("Download a file you may read (you uploaded it, or may read a record that "
+                   "holds it). Always a download, except a verified PNG/JPEG/GIF/WebP image "
+                   "with ?inline=1; never cached by shared caches (private, revalidated by "
+                   "ETag)", "files", params=[
+                       _param("file_id", "path", "file id"),
+                       _param("inline", "query", "1: show a verified raster image in the "
+                                                 "browser instead of downloading it")])
+    download["responses"].update({
+        "200": {"description": "the file's bytes", "content": {"*/*": {"schema": {
+            "type": "string", "format": "binary"}}}},
+        "304": {"description": "not modified (If-None-Match: the ETag you have)"}})
+    return {"/files": {"post": upload}, "/files/{file_id}": {"get": download}}
 
 
 def form_schemas() -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,6 +14,7 @@ from metadata.orm import JSONValue
 from runtime.fields.base import FieldType, FieldValueError, config
 
 ATTACHMENT_ID = r"^[0-9a-f]{32}$"
+_FILE_ID = re.compile(ATTACHMENT_ID)
 
 
 def accepts(accept: Sequence[str], name: str, content_type: str) -> bool:
@@ -86,7 +88,8 @@ class AttachmentField(FieldType):
             for item in v or []:
                 meta = found.get(item["id"])
                 if meta is None:
-                    problems[i] = msg("file %(n)s was not uploaded", n=item["id"])
+                    problems[i] = msg("file %(n)s does not exist or is not visible to you",
+                                      n=item["id"])
                     break
                 if meta["size"] > max_bytes:
                     problems[i] = msg("%(name)s is larger than %(n)s MB", name=meta["name"],
@@ -102,6 +105,18 @@ class AttachmentField(FieldType):
 
     def column_type(self, fld: Mapping) -> sa.types.TypeEngine:
         return JSONValue
+
+    def holds_files(self, fld: Mapping) -> bool:
+        return True
+
+    def file_ids(self, value: Any, fld: Mapping) -> set[str]:
+        return {item["id"] for item in value or []}
+
+    def file_mentions(self, table: sa.Table, fld: Mapping, file_id: str):
+        if not _FILE_ID.match(file_id):
+            return sa.false()
+        # the stored JSON holds {"id": "<32 hex digits>"}: no LIKE wildcards to escape
+        return sa.cast(table.c[fld["key"]], sa.Text).like(f'%"{file_id}"%')
 
     def is_empty(self, value: Any) -> bool:
         return not value

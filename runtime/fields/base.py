@@ -35,9 +35,14 @@ class FieldValueError(ValueError):
 class References(Protocol):
     """What a field type may ask about stored things while checking values (batched)."""
 
-    def existing_record_ids(self, app_key: str, form_key: str, ids: set[int]) -> set[int]: ...
+    def linkable_record_ids(self, app_key: str, form_key: str, ids: set[int]) -> set[int]:
+        """Those of ``ids`` that are live records the person saving may link to: records the
+        person may read, and those the record links to already."""
+        ...
     def existing_user_ids(self, ids: set[int]) -> set[int]: ...
-    def attachments(self, ids: set[str]) -> dict[str, dict]: ...
+    def attachments(self, ids: set[str]) -> dict[str, dict]:
+        """Name, size and type of the files among ``ids`` that exist and that the writer may
+        read (a file id is no download key); the others are left out."""
     sequence_scope: str  # "<app>.<form>": auto numbers count per form
 
     def next_in_sequence(self, name: str) -> int: ...
@@ -99,6 +104,10 @@ class FieldType:
         the freshly coerced values in place here.
         """
         return {}
+
+    def linked_records(self, fld: Mapping, value: Any) -> list[tuple[str, int]]:
+        """The records of other forms a stored value links to, as (form key, record id)."""
+        return []
 
     def generate(self, fld: Mapping, refs: References) -> Any:
         """The value of a generated field for a new record."""
@@ -164,6 +173,21 @@ class FieldType:
         if not self.searchable:
             return None
         return table.c[fld["key"]].ilike(pattern, escape="\\")
+
+    # -- files role: which uploads a stored value keeps alive and lets its readers download --
+    def holds_files(self, fld: Mapping) -> bool:
+        """Whether values of this field may reference uploaded files."""
+        return False
+
+    def file_ids(self, value: Any, fld: Mapping) -> set[str]:
+        """The ids of the uploaded files a value (as a read gives it) references."""
+        return set()
+
+    def file_mentions(self, table: sa.Table, fld: Mapping, file_id: str
+                      ) -> sa.ColumnElement[bool] | None:
+        """A WHERE clause over the form's main ``table``: the record's value of this field
+        references ``file_id`` (None: it never does)."""
+        return None
 
     # -- presentation role --------------------------------------------------------------------
     def display(self, value: Any, fld: Mapping, lang: str) -> str:

@@ -77,17 +77,24 @@ class RelationField(FieldType):
 
     def unknown_references(self, fld: Mapping, values: Sequence[Any], refs, app_key: str
                            ) -> dict[int, str]:
+        target = config(fld)["target_form"]
         wanted = set()
         for v in values:
             wanted.update(v if isinstance(v, list) else [v])
-        found = refs.existing_record_ids(app_key, config(fld)["target_form"], wanted)
+        found = refs.linkable_record_ids(app_key, target, wanted)
         problems = {}
         for i, v in enumerate(values):
             missing = [x for x in (v if isinstance(v, list) else [v]) if x not in found]
             if missing:
-                problems[i] = msg("record %(n)s of %(form)s does not exist", n=missing[0],
-                                  form=config(fld)["target_form"])
+                # one message for both: a record one may not read is one that is not there
+                problems[i] = msg("record %(n)s of %(form)s does not exist or is not visible "
+                                  "to you", n=missing[0], form=target)
         return problems
+
+    def linked_records(self, fld: Mapping, value: Any) -> list[tuple[str, int]]:
+        items = value if isinstance(value, list) else [value]
+        return [(config(fld)["target_form"], i) for i in items
+                if isinstance(i, int) and not isinstance(i, bool)]
 
     def formula_link(self, fld: Mapping) -> str | None:
         return None if self.multiple(fld) else config(fld)["target_form"]

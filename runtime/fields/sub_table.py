@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -98,6 +98,28 @@ class SubTableField(FieldType):
     def is_empty(self, value: Any) -> bool:
         return not value
 
+    def unknown_references(self, fld: Mapping, values: Sequence[Any], refs, app_key: str
+                           ) -> dict[int, str]:
+        """What the sub-fields' types find wrong in the rows: the first problem per value."""
+        problems: dict[int, str] = {}
+        for sub in self.sub_fields(fld):
+            ftype = self.field_types[sub["type"]]
+            cells = [(i, n, row[sub["key"]]) for i, rows in enumerate(values)
+                     for n, row in enumerate(rows or [], start=1)
+                     if not ftype.is_empty(row.get(sub["key"]))]
+            if not cells:
+                continue
+            found = ftype.unknown_references(sub, [c[2] for c in cells], refs, app_key)
+            for j, message in sorted(found.items()):
+                index, row, _value = cells[j]
+                problems.setdefault(index, row_message(row, sub["key"], message))
+        return problems
+
+    def linked_records(self, fld: Mapping, value: Any) -> list[tuple[str, int]]:
+        return [link for row in value or [] for sub in self.sub_fields(fld)
+                for link in self.field_types[sub["type"]].linked_records(sub, row.get(
+                    sub["key"]))]
+
     # -- storage ------------------------------------------------------------------------------
     def columns(self, fld: Mapping) -> list[sa.Column]:
         return []
@@ -139,6 +161,27 @@ class SubTableField(FieldType):
             item = {s["key"]: self.field_types[s["type"]].from_row(row, s) for s in subs}
             out.setdefault(row["parent_id"], []).append(item)
         return out
+
+    def holds_files(self, fld: Mapping) -> bool:
+        return any(self.field_types[s["type"]].holds_files(s) for s in self.sub_fields(fld))
+
+    def file_ids(self, value: Any, fld: Mapping) -> set[str]:
+        found: set[str] = set()
+        for sub in self.sub_fields(fld):
+            ftype = self.field_types[sub["type"]]
+            for row in value or []:
+                found |= ftype.file_ids(row.get(sub["key"]), sub)
+        return found
+
+    def file_mentions(self, table: sa.Table, fld: Mapping, file_id: str):
+        child = table.metadata.tables[child_table_name(table.name, fld["key"])]
+        clauses = [c for s in self.sub_fields(fld)
+                   if (c := self.field_types[s["type"]].file_mentions(child, s, file_id))
+                   is not None]
+        if not clauses:
+            return None
+        return sa.exists(sa.select(child.c.id).where(child.c.parent_id == table.c.id,
+                                                     sa.or_(*clauses)))
 
     def filter_expression(self, table: sa.Table, fld: Mapping, op: str, value: Any):
         child = table.metadata.tables[child_table_name(table.name, fld["key"])]

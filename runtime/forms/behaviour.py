@@ -15,7 +15,7 @@ from typing import Any
 
 from metadata.errors import Problem, pointer
 from runtime.fields.base import REQUIRED, FieldType, label_text
-from runtime.forms.formulas import CALCULATED, CONDITIONS, Analysis, refs
+from runtime.forms.formulas import CALCULATED, CONDITIONS, Analysis, calculation_reads, refs
 from runtime.formula.functions import Fn, FunctionRegistry
 from runtime.formula.python import compile_python
 
@@ -81,6 +81,8 @@ class Behaviour:
         # inputs first: analysis.order is the dependency order
         self.calculated: list[tuple[str, Fn]] = [(key, compiled[formula_of[key]])
                                                  for key in analysis.order]
+        # what each calculated field reads: who may see it follows from that
+        self.reads = calculation_reads(analysis)
         self.deferred_required = frozenset(
             key for key, rules in self.rules.items() if rules.visible or rules.required)
 

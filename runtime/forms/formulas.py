@@ -11,7 +11,7 @@ type}}``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -23,6 +23,7 @@ from runtime.formula.errors import FormulaError
 from runtime.formula.functions import FunctionRegistry
 from runtime.formula.grammar import parse
 from runtime.formula.types import FType, Scope, describe, scope_of_form
+from runtime.permissions import FormFacts
 
 CONDITIONS = ("visible_if", "required_if", "readonly_if")
 # the system columns every record has, as formulas see them ({created_at}, {owner}, ...)
@@ -91,6 +92,32 @@ class Analysis:
         """What the store keeps beside the document: source, AST and type per pointer."""
         return {p: {"source": c.source, "ast": c.node.to_json(), "type": str(c.type)}
                 for p, c in self.checked.items()}
+
+
+def calculation_reads(analysis: Analysis) -> dict[str, frozenset[str]]:
+    """The field paths each calculated field's formula names (checked ones only)."""
+    pointers = {s.field: s.pointer for s in analysis.sites if s.role == CALCULATED}
+    return {key: frozenset(refs(analysis.checked[pointers[key]].node))
+            for key in analysis.order if pointers.get(key) in analysis.checked}
+
+
+def document_facts(form: Mapping, field_types: Mapping) -> FormFacts:
+    """What derived hiding needs of a form document (a draft): its calculated fields' reads,
+    parsed from their source (one that does not parse reads nothing), and its links."""
+    reads: dict[str, frozenset[str]] = {}
+    for site in sites(form):
+        if site.role == CALCULATED:
+            try:
+                reads[site.field] = frozenset(refs(parse(site.source)))
+            except FormulaError:
+                reads[site.field] = frozenset()
+    links = {}
+    for fld in form.get("fields", []):
+        ftype = field_types.get(fld.get("type"))
+        link = ftype.formula_link(fld) if ftype is not None else None
+        if link is not None:
+            links[fld["key"]] = link
+    return FormFacts(form, reads, links)
 
 
 def problem(site: Site, exc: FormulaError) -> Problem:
@@ -204,6 +231,27 @@ def analyze_filter(source: str, scope: Scope, registry: FunctionRegistry,
         return check(source, scope, registry, FType.BOOLEAN), []
     except FormulaError as exc:
         return None, [problem(site, exc)]
+
+
+def reader_scope(scope: Scope, hidden: Collection[str],
+                 related_hidden: Callable[[str], Collection[str] | None]) -> Scope:
+    """``scope`` as a reader sees it: without the fields ``hidden`` from the reader, and one
+    hop away without those ``related_hidden(relation)`` gives (None: a form the reader may
+    not read, whose fields cannot be named at all)."""
+
+    def related(key: str) -> Scope | None:
+        inner = None if key in hidden else scope.related(key)
+        if inner is None:
+            return None
+        concealed = related_hidden(key)
+        if concealed is None:
+            return replace(inner, fields={}, rows={})
+        return replace(inner, fields={k: t for k, t in inner.fields.items()
+                                      if k not in concealed})
+
+    return replace(scope, fields={k: t for k, t in scope.fields.items() if k not in hidden},
+                   related=related,
+                   rows={k: s for k, s in scope.rows.items() if k not in hidden})
 
 
 def with_result_types(form: Mapping, types: Mapping[str, Any]) -> dict[str, Any]:

@@ -157,7 +157,10 @@ class ListBuilder:
                 and self.sortable(key):
             return [(key, "desc" if raw.startswith("-") else "asc")]
         self.state["sort"] = ""
-        return [(s["field"], s.get("direction", "asc")) for s in (self.view or {}).get("sort", [])]
+        # the view's order by fields hidden from this reader would show their order: skipped
+        hidden = self.records.access.hidden
+        return [(s["field"], s.get("direction", "asc")) for s in (self.view or {}).get("sort", [])
+                if s["field"] not in hidden]
 
     def columns(self, sort: list[tuple[str, str]]) -> list[Column]:
         current = dict(sort[:1])
@@ -215,9 +218,12 @@ class ListBuilder:
         return [(source, "/filter")] if source else []
 
     def query(self, sort: list, filters: list[dict], per_page: int) -> tuple[Page, str]:
-        formulas = self.view_formulas() + ([(self.state["fx"], "/fx")] if self.state["fx"]
-                                           else [])
-        query = ListQuery(filters=filters, formulas=formulas, sort=sort, q=self.state["q"],
+        """The page of records for the view's filters and the reader's ``filters`` and
+        formula; when the reader's do not hold, the view's alone and why."""
+        formulas = [(self.state["fx"], "/fx")] if self.state["fx"] else []
+        view_only = list((self.view or {}).get("filters", []))
+        query = ListQuery(filters=filters, formulas=formulas, view_filters=view_only,
+                          view_formulas=self.view_formulas(), sort=sort, q=self.state["q"],
                           page=self.page, per_page=per_page)
         try:
             return list_records(self.records, query), ""
@@ -225,9 +231,8 @@ class ListBuilder:
             if isinstance(exc, QueryStopped):  # PostgreSQL refuses more in its transaction
                 self.records.session.rollback()
             message = "; ".join(translate(p.message) for p in exc.problems)
-            view_only = (self.view or {}).get("filters", [])
-            fallback = ListQuery(filters=view_only, formulas=self.view_formulas(), sort=[],
-                                 page=1, per_page=per_page)
+            fallback = ListQuery(view_filters=view_only, view_formulas=self.view_formulas(),
+                                 sort=[], page=1, per_page=per_page)
             return list_records(self.records, fallback), message
 
     def build(self, title: str, can_create: bool) -> ListVM:
@@ -235,7 +240,7 @@ class ListBuilder:
         view_filters = list((self.view or {}).get("filters", []))
         mine = self.user_filters()
         per_page = int((self.view or {}).get("per_page") or DEFAULT_PER_PAGE)
-        page, error = self.query(sort, view_filters + mine, per_page)
+        page, error = self.query(sort, mine, per_page)
         columns = self.columns(sort)
         fields = [self.plan.by_key[c.key] for c in columns if c.key in self.plan.by_key]
         self.refs.add_records(fields, page.records)

@@ -4,6 +4,8 @@ the calculated values — computed on the server from what has been typed so far
 The page renders with the state of its starting values; ``form_state`` answers the browser's
 requests as the person types (static/js/form-behaviour.js applies the answer). Saving runs the
 same formulas again (runtime.forms.behaviour): the page only shows what the server will do.
+Related values come from ``load_related``, the person's (``Records.reader_related``): a person
+who can vary the inputs must not read related records through them that they may not read.
 """
 
 from __future__ import annotations
@@ -13,13 +15,11 @@ from typing import Any
 
 from flask import jsonify, request
 
-from runtime.forms.behaviour import FormState
+from runtime.forms.behaviour import FormState, RelatedLoader
 from runtime.forms.formdata import parse_post
 from runtime.forms.plan import FormPlan
 from runtime.forms.viewmodels import FieldVM, posted_value
 from runtime.permissions import Access
-from runtime.storage.related import related_loader
-from runtime.web import db_session
 
 
 def typed_values(plan: FormPlan, posted: Mapping[str, Any]) -> dict[str, Any]:
@@ -29,18 +29,20 @@ def typed_values(plan: FormPlan, posted: Mapping[str, Any]) -> dict[str, Any]:
             for key, parsed in posted.items()}
 
 
-def state_of(plan: FormPlan, record: Mapping[str, Any]) -> FormState | None:
+def state_of(plan: FormPlan, record: Mapping[str, Any], load_related: RelatedLoader
+             ) -> FormState | None:
     if plan.behaviour is None:
         return None
-    return plan.behaviour.state(dict(record), related_loader(db_session(), plan))
+    return plan.behaviour.state(dict(record), load_related)
 
 
-def formula_defaults(plan: FormPlan, values: dict[str, Any]) -> dict[str, Any]:
+def formula_defaults(plan: FormPlan, values: dict[str, Any], load_related: RelatedLoader
+                     ) -> dict[str, Any]:
     """A new record's starting values with its default formulas worked out."""
     if plan.behaviour is None:
         return values
     values = dict(values)
-    plan.behaviour.fill_defaults(values, set(), related_loader(db_session(), plan))
+    plan.behaviour.fill_defaults(values, set(), load_related)
     return values
 
 
@@ -62,10 +64,10 @@ def display(plan: FormPlan, key: str, value: Any, lang: str) -> str:
 
 
 def state_response(plan: FormPlan, record: Mapping[str, Any] | None, access: Access,
-                   lang: str):
+                   lang: str, load_related: RelatedLoader):
     """The JSON answer to the live form: its state for the posted inputs."""
     values = {**(record or {}), **typed_values(plan, parse_post(plan, request.form, access))}
-    state = state_of(plan, values)
+    state = state_of(plan, values, load_related)
     if state is None:
         return jsonify({"hidden": [], "required": [], "readonly": [], "values": {}})
     visible = {f["key"] for f in plan.fields} - access.hidden
@@ -78,7 +80,8 @@ def state_response(plan: FormPlan, record: Mapping[str, Any] | None, access: Acc
     })
 
 
-def locked_keys(plan: FormPlan, record: Mapping[str, Any]) -> set[str]:
+def locked_keys(plan: FormPlan, record: Mapping[str, Any], load_related: RelatedLoader
+                ) -> set[str]:
     """Fields read-only by formula for the stored record: their inputs are not posted."""
-    state = state_of(plan, record)
+    state = state_of(plan, record, load_related)
     return set() if state is None else set(state.readonly)

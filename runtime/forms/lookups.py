@@ -3,9 +3,7 @@ file uploads."""
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,16 +12,16 @@ from flask_babel import gettext as _
 
 from metadata.errors import Forbidden, NotFound, Problem, TrellisError
 from metadata.orm import Base
-from runtime.api.files import CHUNK, as_json, save_upload
 from runtime.fields.attachment import accepts
 from runtime.fields.base import FieldValueError, config
 from runtime.fields.regions import region_data
 from runtime.forms.messages import ui_lang
 from runtime.forms.plan import FormPlan
 from runtime.permissions import Access, Principal
+from runtime.storage.files import CHUNK, as_json
 from runtime.storage.query import ListQuery, list_records
 from runtime.storage.records import Records
-from runtime.web import current_runtime, db_session
+from runtime.web import current_principal, current_runtime, db_session, file_store, transaction
 
 SEARCH_LIMIT = 20
 JSON_ENDPOINTS = frozenset({"forms.user_search", "forms.relation_lookup", "forms.upload",
@@ -57,21 +55,30 @@ def region_options() -> str:
     return render_template("runtime/_region_options.html", names=names, blank=blank)
 
 
+# Who sees (and may search by) people's e-mail addresses in pickers: admins manage people,
+# designers set up user fields; everyone else needs only the names to pick someone.
+EMAIL_READERS = frozenset({"admin", "designer"})
+
+
 def user_search():
+    """Active users for a user picker: names for everyone, e-mails for EMAIL_READERS only."""
+    principal = current_principal()
+    with_email = principal is not None and bool(principal.roles & EMAIL_READERS)
     users = Base.metadata.tables["users"]
     q = request.args.get("q", "").strip()[:100]
-    query = sa.select(users.c.id, users.c.name, users.c.email).where(users.c.active.is_(True))
+    columns = [users.c.id, users.c.name] + ([users.c.email] if with_email else [])
+    query = sa.select(*columns).where(users.c.active.is_(True))
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(sa.or_(users.c.name.ilike(pattern, escape="\\"),
-                                   users.c.email.ilike(pattern, escape="\\")))
+        searched = [c.ilike(pattern, escape="\\") for c in columns[1:]]
+        query = query.where(sa.or_(*searched))
     roles = [r for r in request.args.get("roles", "").split(",") if r]
     if roles:
         user_roles = Base.metadata.tables["user_roles"]
         query = query.where(users.c.id.in_(sa.select(user_roles.c.user_id)
                                            .where(user_roles.c.role_key.in_(roles))))
-    rows = db_session().execute(query.order_by(users.c.name).limit(SEARCH_LIMIT))
-    return jsonify([{"id": r.id, "name": r.name, "email": r.email} for r in rows])
+    rows = db_session().execute(query.order_by(users.c.name).limit(SEARCH_LIMIT)).mappings()
+    return jsonify([dict(row) for row in rows])
 
 
 def relation_lookup(plan: FormPlan, principal: Principal, access: Access, field_path: str):
@@ -105,15 +112,19 @@ def upload(plan: FormPlan, principal: Principal, access: Access, field_path: str
     file = request.files.get("file")
     if file is None or not file.filename:
         raise TrellisError([Problem("/file", _("choose a file to upload"))])
-    cfg = config(fld)
-    name = Path(file.filename.replace("\\", "/")).name
-    content_type = mimetypes.guess_type(name)[0] or file.mimetype or ""
-    if not accepts(cfg.get("accept", []), name, content_type):
-        raise TrellisError([Problem("/file", _("%(name)s is not an accepted type (%(types)s)",
-                                               name=name, types=", ".join(cfg["accept"])))])
-    limit_mb = min(float(cfg.get("max_size_mb", 20)), float(current_app.config["UPLOAD_MAX_MB"]))
-    attachment = save_upload(file.stream, file.filename, file.mimetype, int(limit_mb * CHUNK),
-                             principal.user_id)
+    accept = config(fld).get("accept", [])
+    limit_mb = min(float(config(fld).get("max_size_mb", 20)),
+                   float(current_app.config["UPLOAD_MAX_MB"]))
+    store = file_store()
+    with transaction():
+        attachment = store.save(file.stream, file.filename, file.mimetype,
+                                int(limit_mb * CHUNK), principal.user_id)
+        # by what its bytes were read as (a name may claim an image; only the bytes are one)
+        if not accepts(accept, attachment.name, attachment.content_type):
+            store.remove([attachment.id])  # the transaction forgets its row
+            raise TrellisError([Problem("/file", _(
+                "%(name)s is not an accepted type (%(types)s)", name=attachment.name,
+                types=", ".join(accept)))])
     return jsonify(as_json(attachment)), 201
 
 

@@ -106,7 +106,9 @@ def render_form(ctx: FormContext, record: dict | None, posted: dict | None = Non
                 problems: list = (), conflict: bool = False, status: int = 200):
     plan, lang = ctx.plan, ctx.lang
     refs = new_references(ctx)
-    values = record if record is not None else live.formula_defaults(plan, defaults(ctx))
+    load_related = ctx.records.reader_related()
+    values = record if record is not None else live.formula_defaults(plan, defaults(ctx),
+                                                                     load_related)
     refs.add_records(plan.fields, [values])
     if posted:
         collect_posted(refs, plan, posted)
@@ -120,7 +122,8 @@ def render_form(ctx: FormContext, record: dict | None, posted: dict | None = Non
                 errors=general, conflict=conflict, submit_label=_("Save"))
     typed = live.typed_values(plan, posted) if posted else {}
     system = ctx.records.system_values(ctx.principal.user_id) if record is None else {}
-    live.apply_state(plan, vm.fields, live.state_of(plan, {**system, **values, **typed}), lang)
+    live.apply_state(plan, vm.fields, live.state_of(plan, {**system, **values, **typed},
+                                                    load_related), lang)
     if plan.behaviour is not None:
         vm.state_url = url_for("forms.form_state", app_key=plan.app_key,
                                form_key=plan.form_key,
@@ -218,7 +221,8 @@ def form_state(app_key: str, form_key: str):
         record = ctx.records.get_all(int(record_id))
     else:  # a new record: its system fields as they will be when it is saved
         record = ctx.records.system_values(ctx.principal.user_id)
-    return live.state_response(ctx.plan, record, ctx.access, ctx.lang)
+    return live.state_response(ctx.plan, record, ctx.access, ctx.lang,
+                               ctx.records.reader_related())
 
 
 def record_detail(app_key: str, form_key: str, record_id: int):
@@ -252,7 +256,8 @@ def record_edit(app_key: str, form_key: str, record_id: int):
     if request.method == "GET":
         return render_form(ctx, record)
     posted = parse_post(ctx.plan, request.form, ctx.access)
-    for key in live.locked_keys(ctx.plan, ctx.records.get_all(record_id)):
+    for key in live.locked_keys(ctx.plan, ctx.records.get_all(record_id),
+                                ctx.records.reader_related()):
         posted.pop(key, None)  # read-only by formula: its input was disabled, not emptied
     version = request.form.get("version", "")
     try:

@@ -34,6 +34,13 @@ and in a list filter or report (SQL).
 | membership | `{x} IN [...]`, `{x} NOT IN [...]` | |
 | logic | `AND`, `OR`, `NOT` (infix), or the functions below | three-valued, as in SQL |
 
+Formulas and permissions: a list filter you write may name only what you may see — not a
+field hidden from you, here or one hop away (`{company.secret}`), nor any field of a form you
+may not read. In every formula evaluated for you (list filters, view filters, the live form) a
+related record you may not read reads as empty. Calculated fields are the designer's
+publication: stored computed on the whole record, and hidden from you when their formula reads
+a field hidden from you. See [the permission policy](metadata.md#permission-policy).
+
 Empty values: arithmetic, comparisons and most functions give NULL when an input is NULL;
 `IF(NULL, …)` takes the else branch; `ISBLANK` treats empty text as blank; SUM, AVG and COUNT
 leave empty values out (a sub-table without rows: SUM 0, AVG NULL, COUNT 0); a date moved

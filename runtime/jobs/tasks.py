@@ -5,13 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import ClassVar
 
-import sqlalchemy as sa
-
 from metadata.registry import Registry
-from runtime.api.files import stored_path
 from runtime.context import Runtime
-from runtime.storage.models import Attachment, FormTable
-from runtime.storage.tables import build_tables
+from runtime.storage.files import FileStore
 
 
 class PeriodicTask:
@@ -32,35 +28,11 @@ class PurgeOrphanUploads(PeriodicTask):
 
     def run(self, runtime: Runtime, now: datetime) -> str:
         with runtime.session() as session, session.begin():
-            old = set(session.scalars(sa.select(Attachment.id)
-                                      .where(Attachment.created_at < now - self.grace)))
-            if not old:
-                return "no old uploads"
-            old -= self._referenced(runtime, session)
-            for file_id in old:
-                stored_path(runtime.upload_dir, file_id).unlink(missing_ok=True)
-            if old:
-                session.execute(sa.delete(Attachment).where(Attachment.id.in_(sorted(old))))
-            return f"purged {len(old)} unreferenced upload(s)"
-
-    @staticmethod
-    def _referenced(runtime: Runtime, session) -> set[str]:
-        found: set[str] = set()
-        for layout in session.scalars(sa.select(FormTable)):
-            fields = [f for f in layout.fields if f["type"] == "attachment"]
-            subs = [(f, s) for f in layout.fields if f["type"] == "sub_table"
-                    for s in f["config"].get("fields", []) if s["type"] == "attachment"]
-            if not fields and not subs:
-                continue
-            tables = build_tables(layout.table_name, layout.fields, runtime.fields)
-            for fld in fields:
-                for value in session.scalars(sa.select(tables.main.c[fld["key"]])):
-                    found.update(a["id"] for a in value or [])
-            for parent, sub in subs:
-                child = tables.children[parent["key"]][0]
-                for value in session.scalars(sa.select(child.c[sub["key"]])):
-                    found.update(a["id"] for a in value or [])
-        return found
+            store = FileStore(session, runtime.upload_dir, lambda: now)
+            orphans = store.unreferenced(now - self.grace, runtime.fields)
+            store.forget(orphans)
+        store.remove(orphans)  # once the rows are gone for good
+        return f"purged {len(orphans)} unreferenced upload(s)" if orphans else "no orphan uploads"
 
 
 BUILTIN_TASKS: tuple[type[PeriodicTask], ...] = (PurgeOrphanUploads,)

@@ -4,7 +4,7 @@ exist, values that must be unique. Rows are ``(index, values, owner)``; problems
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
 
@@ -17,7 +17,10 @@ Rows = Sequence[tuple[int, dict, object]]
 
 
 def reference_problems(plan: FormPlan, fields: Sequence[dict], rows: Rows,
-                       refs: StorageReferences) -> dict[int, list[dict]]:
+                       refs: StorageReferences, before: Mapping | None = None
+                       ) -> dict[int, list[dict]]:
+    """What each row's values point at that does not exist or may not be linked; ``before``:
+    the stored record an update changes, whose links each field may keep."""
     bad: dict[int, list[dict]] = {}
     for fld in fields:
         key = fld["key"]
@@ -26,6 +29,8 @@ def reference_problems(plan: FormPlan, fields: Sequence[dict], rows: Rows,
             continue
         ftype = plan.types[fld["type"]]
         values = [item[1][key] for item in present]
+        # kept per field: moving a link to another field could let formulas read it
+        refs.keep(ftype.linked_records(fld, before.get(key)) if before else ())
         for n, message in ftype.unknown_references(fld, values, refs, plan.app_key).items():
             bad.setdefault(present[n][0], []).append({"path": pointer(key), "message": message})
     return bad

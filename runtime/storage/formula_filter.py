@@ -1,14 +1,16 @@
 """List filters written as formulas: checked against the form, compiled to one SQL condition.
 
-Fields hidden from the reader cannot be named (the filter would reveal their values); fields
-one hop away (``{company.city}``) are read through a correlated subquery on the related table.
+A filter the reader writes may name only what the reader may see, here and one hop away (it
+would reveal the values otherwise); a view's filter, written by a designer, may name any field.
+Fields one hop away (``{company.city}``) are read through a correlated subquery on the related
+table that sees only the related records the reader may read: others read as empty.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from metadata.errors import InvalidDocument, Problem, TrellisError
+from metadata.errors import InvalidDocument, Problem
 from runtime.forms.formulas import analyze_filter, refs
 from runtime.formula.errors import FormulaError
 from runtime.formula.sql import ChildRows, compile_sql
@@ -19,20 +21,19 @@ from runtime.storage.names import SYSTEM_SORTS
 SYSTEM_COLUMNS = {**SYSTEM_SORTS, "created_by": "created_by"}
 
 
-def formula_clause(records, source: str, at: str) -> sa.ColumnElement[bool]:
-    """The WHERE condition of a formula filter, or InvalidDocument pointing into it."""
+def formula_clause(records, source: str, at: str, designed: bool = False
+                   ) -> sa.ColumnElement[bool]:
+    """The WHERE condition of a formula filter, or InvalidDocument pointing into it;
+    ``designed``: a view's filter, which may name fields hidden from the reader."""
     plan = records.plan
-    if plan.scope is None:
+    scope = plan.scope if designed else records.reader.scope()
+    if scope is None:
         raise InvalidDocument([Problem(at, "formula filters are not available for this form")],
                               status=400)
-    checked, problems = analyze_filter(source, plan.scope, plan.functions, at)
+    checked, problems = analyze_filter(source, scope, plan.functions, at)
     if problems:
         raise InvalidDocument(problems, status=400)
     paths = refs(checked.node)
-    for path in sorted(paths):
-        if path.partition(".")[0] in records.access.hidden:
-            raise InvalidDocument([Problem(at, f"{{{path}}} is not a field of {plan.form_key}")],
-                                  status=400)
     try:
         columns = formula_columns(records, paths)
         return compile_sql(checked, columns, records.conn.dialect.name, lambda: records.now,
@@ -68,18 +69,14 @@ def formula_columns(records, paths: set[str]) -> dict[str, sa.ColumnElement]:
             elif key in plan.by_key and not plan.ftype(key).separate(plan.by_key[key]):
                 columns[path] = table.c[key]
             continue
-        fld = plan.by_key.get(relation)
-        link = plan.ftype(relation).formula_link(fld) if fld is not None else None
-        if link is None or plan.plan_of is None:
+        target = records.reader.target(relation)
+        if target is None:
             continue  # a sub-table's rows (see sub_table_rows), or nothing
-        try:
-            target = plan.plan_of(records.session, link)
-        except TrellisError:
-            continue
         if key not in target.by_key or target.ftype(key).separate(target.by_key[key]):
             continue
         other = target.table.alias(f"rel_{relation}")
         columns[path] = (sa.select(other.c[key])
-                         .where(other.c.id == table.c[relation], other.c.deleted_at.is_(None))
+                         .where(other.c.id == table.c[relation],
+                                records.reader.rows(target, other))
                          .scalar_subquery())
     return columns

@@ -61,7 +61,9 @@ class Attachment(Base):
 
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(255))
-    content_type: Mapped[str] = mapped_column(sa.String(127))
+    content_type: Mapped[str] = mapped_column(sa.String(127))  # what the file says it is
+    # the type its bytes were verified as at upload (raster images only); None: never inline
+    verified_type: Mapped[str | None] = mapped_column(sa.String(127), default=None)
     size: Mapped[int] = mapped_column(sa.BigInteger)
     sha256: Mapped[str] = mapped_column(sa.String(64))
     uploaded_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), default=None)

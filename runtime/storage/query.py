@@ -28,6 +28,9 @@ MAX_PER_PAGE = 1000
 class ListQuery:
     filters: list[dict] = field(default_factory=list)  # [{"field", "op", "value"}]
     formulas: list[tuple[str, str]] = field(default_factory=list)  # [(formula, error path)]
+    # a view's filters, written by a designer: they may name fields hidden from the reader
+    view_filters: list[dict] = field(default_factory=list)
+    view_formulas: list[tuple[str, str]] = field(default_factory=list)
     sort: list[tuple[str, str]] = field(default_factory=list)  # [(field, "asc"|"desc")]
     q: str = ""
     page: int = 1
@@ -53,7 +56,10 @@ def bad(path: str, message: str) -> InvalidDocument:
     return InvalidDocument([Problem(path, message)], status=400)
 
 
-def filter_clause(records: Records, flt: dict, at: str) -> sa.ColumnElement[bool]:
+def filter_clause(records: Records, flt: dict, at: str, designed: bool = False
+                  ) -> sa.ColumnElement[bool]:
+    """The WHERE condition of one {field, op, value} filter; ``designed``: a view's, which
+    may name fields hidden from the reader."""
     plan, table = records.plan, records.table
     key, op, value = flt.get("field"), flt.get("op", "eq"), flt.get("value")
     if op not in FILTER_OPS:
@@ -69,7 +75,7 @@ def filter_clause(records: Records, flt: dict, at: str) -> sa.ColumnElement[bool
             value = system_value(key, value, at)
         return compare(column, op, value)
     fld = plan.by_key.get(key)
-    if fld is None or key in records.access.hidden:
+    if fld is None or (key in records.access.hidden and not designed):
         raise bad(at + "/field", f"{key!r} is not a field of {plan.form_key}")
     ftype = plan.types[fld["type"]]
     if op not in ftype.operators(fld):
@@ -189,6 +195,10 @@ def list_records(records: Records, query: ListQuery) -> Page:
     if query.page < 1:
         raise bad("/page", "must be 1 or more")
     where = [records.visible("read")]
+    where += [filter_clause(records, f, f"/filters/{i}", designed=True)
+              for i, f in enumerate(query.view_filters)]
+    where += [formula_clause(records, source, at, designed=True)
+              for source, at in query.view_formulas]
     where += [filter_clause(records, f, f"/filter/{i}") for i, f in enumerate(query.filters)]
     where += [formula_clause(records, source, at) for source, at in query.formulas]
     if query.q.strip():

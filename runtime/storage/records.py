@@ -17,10 +17,12 @@ from metadata.errors import Conflict, Forbidden, InvalidDocument, NotFound, Prob
 from metadata.messages import msg
 from metadata.orm import Base
 from runtime.fields.base import FieldType
+from runtime.forms.behaviour import RelatedLoader
 from runtime.forms.plan import FormPlan
-from runtime.permissions import Access, Principal, access_for, row_clause
+from runtime.permissions import Access, Principal, row_clause
 from runtime.storage.checks import reference_problems, unique_problems
 from runtime.storage.models import AuditEntry
+from runtime.storage.reader import ReaderView
 from runtime.storage.refs import StorageReferences
 from runtime.storage.related import related_loader
 from runtime.storage.tables import allocate_ids
@@ -48,14 +50,18 @@ class Records:
         self.principal = principal
         self.now = now
         self.via = via
-        self.access: Access = access_for(principal, plan.doc)
+        # what the principal sees of this form and of the forms its relations reach
+        self.reader = ReaderView(session, plan, principal)
+        self.access: Access = self.reader.access
         self.table = plan.table
         self.team_members = Base.metadata.tables["team_members"]
-        self.refs = StorageReferences(session, now, plan.app_key, plan.form_key)
+        self.refs = StorageReferences(session, now, plan.app_key, plan.form_key, self.reader,
+                                      plan.types)
         self._ref_fields = [f for f in plan.fields if _checks_references(plan.types[f["type"]])]
         self._generated = [f for f in plan.fields if plan.types[f["type"]].generated
                            and not plan.types[f["type"]].calculated]
         self.lang = "en"  # the language of validation messages written in the form
+        # saving computes on the whole record: stored values never depend on who saved
         self._related = related_loader(session, plan)
         self._row_fields = [(f, plan.types[f["type"]]) for f in plan.fields
                             if not plan.types[f["type"]].separate(f)]
@@ -68,6 +74,11 @@ class Records:
     @property
     def conn(self) -> sa.Connection:
         return self.session.connection()
+
+    def reader_related(self) -> RelatedLoader:
+        """Related values as the principal may read them (for what the principal is shown
+        while filling in a form): records outside the principal's read scope read as empty."""
+        return related_loader(self.session, self.plan, self.reader)
 
     # -- reading ------------------------------------------------------------------------------
     def visible(self, action: str = "read") -> sa.ColumnElement[bool]:
@@ -204,9 +215,11 @@ class Records:
         return owner
 
     def _check_references(self, loaded: list, results: list[dict],
-                          record_id: int | None = None) -> list:
-        """Drop (and report) rows whose references or unique values do not hold."""
-        bad = reference_problems(self.plan, self._ref_fields, loaded, self.refs)
+                          before: Mapping | None = None) -> list:
+        """Drop (and report) rows whose references or unique values do not hold; ``before``:
+        the stored record an update changes (its links may stay)."""
+        bad = reference_problems(self.plan, self._ref_fields, loaded, self.refs, before)
+        record_id = before["id"] if before is not None else None
         for index, errors in unique_problems(self.plan, self.conn, loaded, record_id).items():
             bad.setdefault(index, []).extend(errors)
         for index, errors in bad.items():
@@ -257,7 +270,7 @@ class Records:
         if problems:
             raise InvalidRecord(problems)
         results = [{"index": 0}]
-        if not self._check_references([(0, values, owner)], results, record_id):
+        if not self._check_references([(0, values, owner)], results, before):
             raise InvalidRecord([Problem(e["path"], e["message"])
                                  for e in results[0]["errors"]])
         changes = [{"field": k, "old": before.get(k), "new": v} for k, v in values.items()

@@ -82,6 +82,18 @@ def test_the_preview_reads_related_records_one_hop_away(crm, client):
     assert state["values"]["company_city"] == "深圳"
 
 
+def test_the_preview_reads_related_records_as_the_designer_may(crm, factory, app):
+    """A designer who may read only their own companies sees no other company's values."""
+    publish(crm, form_doc("company", [field("name"), field("city")], permissions={"roles": {
+        "designer": {"create": "all", "read": "own", "update": "own", "delete": "own"}}}))
+    theirs = crm.create("crm", "company", {"name": "华为", "city": "深圳"})
+    factory.user("dora@example.com", ["designer"])
+    client = logged_in(app, "dora@example.com")
+    state = client.post(PREVIEW + "/state", data={
+        "__draft": json.dumps(quote_doc()), "company": str(theirs["id"])}).get_json()
+    assert state["values"]["company_city"] == ""
+
+
 def test_a_broken_draft_gets_no_state(crm, client):
     bad = quote_doc(formula="{quantty} * {price}")
     response = client.post(PREVIEW + "/state", data={"__draft": json.dumps(bad)})

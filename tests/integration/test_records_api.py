@@ -454,6 +454,29 @@ def test_user_field_with_unknown_user_is_422(crm, factory):
     assert_error(crm.post(BASE, json={"name": "x", "owner": 4242}), 422, "/owner")
 
 
+def test_sub_table_rows_check_their_references(crm):
+    """Relations, users and files inside rows are checked as top-level fields are (before, a
+    row could name a record, user or file that does not exist)."""
+    publish(crm, form_doc("purchase", [field("lines", "sub_table", config={"fields": [
+        field("company", "relation", config={"target_form": "company"}),
+        field("buyer", "user"),
+        field("scan", "attachment", config={"accept": [".pdf"]})]})]))
+    url = "/apps/crm/forms/purchase/records"
+    company = crm.create("crm", "company", {"name": "ACME"})
+    pdf = upload(crm, b"%PDF-1.4", "scan.pdf", "application/pdf").get_json()
+    txt = upload(crm, b"words").get_json()
+    assert_error(crm.post(url, json={"lines": [{"company": company["id"]},
+                                               {"company": 424242}]}), 422, "/lines",
+                 "row 2, company")
+    assert_error(crm.post(url, json={"lines": [{"buyer": 4242}]}), 422, "/lines", "row 1, buyer")
+    assert_error(crm.post(url, json={"lines": [{"scan": [txt["id"]]}]}), 422, "/lines",
+                 "not an accepted type")
+    record = crm.create("crm", "purchase", {"lines": [
+        {"company": company["id"], "buyer": crm.user_id, "scan": [pdf["id"]]}]})
+    assert record["lines"][0]["scan"] == [{"id": pdf["id"], "name": "scan.pdf", "size": 8,
+                                           "content_type": "application/pdf"}]
+
+
 # -- files -------------------------------------------------------------------------------------
 def upload(api, content: bytes, name: str = "note.txt", content_type: str = "text/plain"):
     return api.post("/files", data={"file": (io.BytesIO(content), name, content_type)},
@@ -486,7 +509,7 @@ def test_attachment_limits(crm):
     assert_error(crm.post(BASE, json={"name": "x", "files": [exe["id"]]}), 422, "/files",
                  "not an accepted type")
     assert_error(crm.post(BASE, json={"name": "x", "files": ["0" * 32]}), 422, "/files",
-                 "not uploaded")
+                 "does not exist")
     assert_error(crm.post(BASE, json={"name": "x", "files": ["../../etc/passwd"]}), 422,
                  "/files")
     assert_error(crm.post("/files", data={"other": "x"}), 400, "/file")
