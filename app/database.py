@@ -108,7 +108,7 @@ def _sqlite_events(engine: sa.Engine) -> None:
     @event.listens_for(engine, "handle_error")
     def _error(context):
         error, conn = context.original_exception, context.connection
-        if not isinstance(error, sqlite3.OperationalError | sqlite3.DataError) or conn is None:
+        if not isinstance(error, sqlite3.OperationalError) or conn is None:
             return
         if conn.info.get("deadline") is not None and conn.info["deadline"].fired:
             raise StatementTimeout(kind_of(conn.get_execution_options()).timeout) from error
