@@ -150,8 +150,9 @@ def _postgresql_events(engine: sa.Engine) -> None:
     @event.listens_for(engine, "handle_error")
     def _error(context):
         error, conn = context.original_exception, context.connection
-        if isinstance(error, psycopg.errors.QueryCanceled) and conn is not None:
-            raise StatementTimeout(kind_of(conn.get_execution_options()).timeout) from error
+        timeout = kind_of(conn.get_execution_options()).timeout if conn is not None else 0
+        if isinstance(error, psycopg.errors.QueryCanceled) and timeout:
+            raise StatementTimeout(timeout) from error
         if isinstance(error, psycopg.errors.ReadOnlySqlTransaction):
             raise WriteInReadTransaction() from error
         if isinstance(error, psycopg.errors.NumericValueOutOfRange):
