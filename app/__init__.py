@@ -33,7 +33,10 @@ def create_app(test_config: dict | None = None) -> Flask:
                       upload_dir=Path(app.config["UPLOAD_DIR"]),
                       settings={"max_json_bytes": app.config["MAX_JSON_BYTES"],
                                 "upload_max_mb": app.config["UPLOAD_MAX_MB"],
-                                "timezone": app.config["BABEL_DEFAULT_TIMEZONE"]})
+                                "timezone": app.config["BABEL_DEFAULT_TIMEZONE"],
+                                "statement_timeout": app.config["STATEMENT_TIMEOUT"],
+                                "background_statement_timeout":
+                                    app.config["BACKGROUND_STATEMENT_TIMEOUT"]})
     app.extensions["trellis"] = runtime
 
     from app import auth, cli, shell, web

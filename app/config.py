@@ -15,6 +15,9 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": None,  # default: the upload limit plus 1 MB for the form around it
     "MAX_JSON_BYTES": 8 * 1024 * 1024,
     "UPLOAD_MAX_MB": 50,
+    # seconds one SQL statement of a web request may run (0: no limit); below gunicorn's timeout
+    "STATEMENT_TIMEOUT": 10,
+    "BACKGROUND_STATEMENT_TIMEOUT": 0,  # the same for jobs, the scheduler and CLI commands
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,

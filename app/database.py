@@ -1,10 +1,29 @@
-"""The engine: SQLite with foreign keys, WAL and transactional DDL; or PostgreSQL."""
+"""The engine: SQLite with foreign keys, WAL and transactional DDL; or PostgreSQL.
+
+Every transaction is the kind its session asks for (``runtime.storage.transactions``): a read
+or a write, with or without a statement time limit.
+"""
 
 from __future__ import annotations
 
+import sqlite3
+import time
+
 import orjson
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy import event
+
+from runtime.formula import sqlfunctions
+from runtime.storage.transactions import (
+    NumberOutOfRange,
+    StatementTimeout,
+    WriteInReadTransaction,
+    kind_of,
+)
+
+BUSY_TIMEOUT = 30.0  # seconds a SQLite write waits for the write lock by default
+PROGRESS_STEPS = 1000  # SQLite virtual machine steps between two looks at the deadline
 
 
 def _json(value) -> str:
@@ -18,25 +37,123 @@ def make_engine(url: str) -> sa.Engine:
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30}, json_serializer=_json)
-        _sqlite_pragmas(engine)
+        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT},
+                                  json_serializer=_json)
+        _sqlite_events(engine)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, json_serializer=_json)
+    engine = sa.create_engine(url, pool_pre_ping=True, json_serializer=_json)
+    _postgresql_events(engine)
+    return engine
 
 
-def _sqlite_pragmas(engine: sa.Engine) -> None:
-    # pysqlite would otherwise not wrap DDL in a transaction: take over BEGIN ourselves, so a
-    # failed publish leaves the table exactly as it was (SQLAlchemy's documented recipe).
+class Deadline:
+    """When the running SQLite statement must stop: SQLite's progress handler asks it every
+    PROGRESS_STEPS steps and interrupts the statement (``interrupted``) once it has passed."""
+
+    __slots__ = ("at", "fired")
+
+    def __init__(self) -> None:
+        self.at: float | None = None
+        self.fired = False
+
+    def start(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds if seconds else None
+        self.fired = False
+
+    def clear(self) -> None:
+        self.at = None
+
+    def __call__(self) -> int:
+        if self.at is not None and time.monotonic() > self.at:
+            self.fired = True
+            return 1
+        return 0
+
+
+def _sqlite_events(engine: sa.Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection, _record):
+    def _connect(dbapi_connection, record):
+        # pysqlite would otherwise not wrap DDL in a transaction: take over BEGIN ourselves, so
+        # a failed publish leaves the table exactly as it was (SQLAlchemy's documented recipe).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        sqlfunctions.register_sqlite(dbapi_connection)
+        record.info["deadline"] = deadline = Deadline()
+        record.info["pragmas"] = {}
+        dbapi_connection.set_progress_handler(deadline, PROGRESS_STEPS)
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        kind = kind_of(conn.get_execution_options())
+        wait = BUSY_TIMEOUT if kind.lock_wait is None else kind.lock_wait
+        _pragma(conn, "query_only", int(kind.read_only))
+        _pragma(conn, "busy_timeout", int(wait * 1000))
+        conn.exec_driver_sql("BEGIN" if kind.read_only else "BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _statement(conn, cursor, statement, parameters, context, executemany):
+        options = context.execution_options if context is not None else \
+            conn.get_execution_options()
+        conn.info["deadline"].start(kind_of(options).timeout)
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end(conn):
+        conn.info["deadline"].clear()  # COMMIT itself is never interrupted
+
+    @event.listens_for(engine, "handle_error")
+    def _error(context):
+        error, conn = context.original_exception, context.connection
+        if not isinstance(error, sqlite3.OperationalError) or conn is None:
+            return
+        if conn.info.get("deadline") is not None and conn.info["deadline"].fired:
+            raise StatementTimeout(kind_of(conn.get_execution_options()).timeout) from error
+        if "readonly database" in str(error) and conn.info["pragmas"].get("query_only"):
+            raise WriteInReadTransaction() from error
+        if str(error) == "integer overflow":
+            raise NumberOutOfRange() from error
+
+
+def _pragma(conn: sa.Connection, name: str, value: int) -> None:
+    """Set a connection's pragma only when it changes (most transactions need no statement)."""
+    pragmas = conn.info["pragmas"]
+    if pragmas.get(name) != value:
+        cursor = conn.connection.dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA {name}={value}")
+        cursor.close()
+        pragmas[name] = value
+
+
+def _postgresql_events(engine: sa.Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        sqlfunctions.register_postgresql(dbapi_connection)
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        kind = kind_of(conn.get_execution_options())
+        if not kind.read_only and not kind.timeout and kind.lock_wait is None:
+            return  # the usual write: nothing to set
+        cursor = conn.connection.dbapi_connection.cursor()  # psycopg begins the transaction
+        if kind.read_only:
+            cursor.execute("SET TRANSACTION READ ONLY")
+        if kind.timeout:
+            cursor.execute(f"SET LOCAL statement_timeout = {max(1, int(kind.timeout * 1000))}")
+        if kind.lock_wait is not None:
+            cursor.execute(f"SET LOCAL lock_timeout = {max(1, int(kind.lock_wait * 1000))}")
+        cursor.close()
+
+    @event.listens_for(engine, "handle_error")
+    def _error(context):
+        error, conn = context.original_exception, context.connection
+        timeout = kind_of(conn.get_execution_options()).timeout if conn is not None else 0
+        if isinstance(error, psycopg.errors.QueryCanceled) and timeout:
+            raise StatementTimeout(timeout) from error
+        if isinstance(error, psycopg.errors.ReadOnlySqlTransaction):
+            raise WriteInReadTransaction() from error
+        if isinstance(error, psycopg.errors.NumericValueOutOfRange):
+            raise NumberOutOfRange() from error

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, current_app, g, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import babel, csrf
-from runtime.api.errors import error_response, handle_http_error
+from runtime.api.errors import error_response, handle_http_error, handle_trellis_error
+from runtime.forms.messages import translate
+from runtime.storage.transactions import QueryStopped
 from runtime.web import current_runtime as runtime
-from runtime.web import db_session
+from runtime.web import db_session, rollback
 
 __all__ = ["db_session", "init_app", "runtime"]
+log = logging.getLogger(__name__)
 
 CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
        "script-src 'self'; object-src 'none'; frame-ancestors 'self'; base-uri 'self'; "
@@ -42,6 +47,11 @@ def init_app(app: Flask) -> None:
         session = g.pop("db_session", None)
         if session is not None:
             session.close()
+        for callback in g.pop("after_session", ()):
+            try:
+                callback()
+            except Exception:  # the answer is made: a failed after-write must not change it
+                log.exception("a write after the request failed")
 
     @app.after_request
     def security_headers(response):
@@ -53,6 +63,17 @@ def init_app(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(code, error_page)
+    app.register_error_handler(QueryStopped, query_stopped)
+
+
+def query_stopped(exc: QueryStopped):
+    """A statement the database stopped (the time limit, a number out of range), for
+    blueprints without handlers of their own: rolled back, so the page can still read."""
+    rollback()
+    if request.path.startswith("/api/"):
+        return handle_trellis_error(exc)
+    messages = [translate(p.message) for p in exc.problems]
+    return render_template("app/error.html", code=exc.status, messages=messages), exc.status
 
 
 def trust_proxies(app: Flask) -> None:

@@ -41,6 +41,7 @@ from runtime.storage.migrate import (
 from runtime.storage.models import FormTable
 from runtime.storage.names import form_table_name
 from runtime.storage.recalculate import needs_recalculation, recalculate_all
+from runtime.storage.transactions import TransactionKind
 
 
 @dataclass
@@ -61,12 +62,27 @@ class Runtime:
         self.timezone = ZoneInfo(self.settings.get("timezone", "UTC"))
         self.store = DocumentStore(self.validators, self.fields, self.clock.now,
                                    document_formulas(self.functions))
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._sessions: dict[TransactionKind, sessionmaker] = {}
         self._plans: dict[tuple[str, str, int], FormPlan] = {}
         self._lock = threading.Lock()
 
-    def session(self) -> Session:
-        return self.sessions()
+    def session(self, read_only: bool = False, timeout: float | None = None,
+                lock_wait: float | None = None) -> Session:
+        """A session whose transactions write (taking the write lock up front) or, with
+        ``read_only``, only read; each statement may run ``timeout`` seconds (0: no limit),
+        by default the limit of background work (jobs, the scheduler, the CLI)."""
+        if timeout is None:
+            timeout = self.settings.get("background_statement_timeout") or 0
+        kind = TransactionKind(read_only, float(timeout), lock_wait)
+        maker = self._sessions.get(kind)
+        if maker is None:
+            bind = self.engine.execution_options(**kind.options())
+            maker = self._sessions.setdefault(kind, sessionmaker(bind, expire_on_commit=False))
+        return maker()
+
+    def request_session(self, read_only: bool) -> Session:
+        """A session for a web request: its statements run at most the request limit."""
+        return self.session(read_only, self.settings.get("statement_timeout") or 0)
 
     # -- plans --------------------------------------------------------------------------------
     def plan(self, session: Session, app_key: str, form_key: str) -> FormPlan:

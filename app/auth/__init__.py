@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
+import sqlalchemy as sa
 from flask import Flask, g, request
 
 from app.extensions import login_manager
 from runtime.permissions import Principal
+from runtime.web import after_session
+
+log = logging.getLogger(__name__)
+TOUCH_LOCK_WAIT = 0.2  # seconds; last_used_at is a hint, not worth keeping a reader waiting
 
 
 def init_app(app: Flask) -> None:
@@ -30,13 +37,15 @@ def init_app(app: Flask) -> None:
         header = request.headers.get("Authorization", "")
         found = None
         if header.lower().startswith("bearer "):
-            runtime = app.extensions["trellis"]
-            pair = service.user_for_token(db_session(), header[7:].strip(), runtime.clock.now())
+            pair = service.user_for_token(db_session(), header[7:].strip())
             if pair is not None:
                 user, token = pair
                 found = service.principal(user, token.scopes)
                 g.token_auth = True
-                db_session().commit()
+                now = app.extensions["trellis"].clock.now()
+                if service.token_stale(token, now):
+                    token_id = token.id
+                    after_session(lambda: touch_token(token_id, now))
         else:
             from flask_login import current_user
 
@@ -44,6 +53,16 @@ def init_app(app: Flask) -> None:
                 found = service.principal(current_user)
         g.principal = found
         return found
+
+    def touch_token(token_id: int, now) -> None:
+        """A short write of its own after the request: a GET never writes inside its read,
+        and waits for no writer (if one holds SQLite's lock, this use goes unrecorded)."""
+        runtime = app.extensions["trellis"]
+        try:
+            with runtime.session(lock_wait=TOUCH_LOCK_WAIT) as session, session.begin():
+                service.touch_token(session, token_id, now)
+        except sa.exc.OperationalError:
+            log.info("token %s: last use not recorded (the database is busy)", token_id)
 
     def principal_of_request() -> Principal | None:
         """On the API, a bearer token or the session; on pages, the session alone: pages do not

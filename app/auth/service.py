@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from runtime.permissions import Principal
 SCOPES = ("records:read", "records:write", "metadata:read", "metadata:write")
 TOKEN_PREFIX = "trl_"
 MIN_PASSWORD = 8
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
 def ensure_roles(session: Session) -> None:
@@ -97,13 +98,28 @@ def create_token(session: Session, user: User, name: str, scopes: list[str] | No
     return token, secret
 
 
-def user_for_token(session: Session, secret: str, now: datetime) -> tuple[User, ApiToken] | None:
+def user_for_token(session: Session, secret: str) -> tuple[User, ApiToken] | None:
+    """The user and token of a bearer secret (only reads: see ``touch_token``)."""
     token = session.scalar(sa.select(ApiToken).filter_by(token_hash=hash_token(secret)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        token.last_used_at = now
     return token.user, token
+
+
+def token_stale(token: ApiToken, now: datetime) -> bool:
+    """Whether the token's ``last_used_at`` is older than TOKEN_TOUCH_INTERVAL."""
+    return token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_INTERVAL
+
+
+def touch_token(session: Session, token_id: int, now: datetime) -> bool:
+    """Record that a token was used at ``now``, at most once per TOKEN_TOUCH_INTERVAL (the
+    condition holds when several processes see the same stale time); True when written."""
+    table = ApiToken.__table__
+    result = session.execute(
+        sa.update(table).where(table.c.id == token_id, sa.or_(
+            table.c.last_used_at.is_(None),
+            table.c.last_used_at <= now - TOKEN_TOUCH_INTERVAL)).values(last_used_at=now))
+    return result.rowcount == 1
 
 
 def tokens_of(session: Session, user: User) -> list[ApiToken]:

@@ -9,8 +9,14 @@ from wtforms import ValidationError
 
 from metadata.errors import Problem, TrellisError
 from runtime.api import documents, files, formula, openapi, records
-from runtime.api.errors import handle_http_error, handle_trellis_error, handle_unexpected
+from runtime.api.errors import (
+    handle_http_error,
+    handle_query_stopped,
+    handle_trellis_error,
+    handle_unexpected,
+)
 from runtime.permissions import Principal
+from runtime.storage.transactions import QueryStopped
 from runtime.web import current_principal
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -52,6 +58,7 @@ def api_blueprint() -> Blueprint:
                                status=400) from None
 
     bp.register_error_handler(TrellisError, handle_trellis_error)
+    bp.register_error_handler(QueryStopped, handle_query_stopped)
     bp.register_error_handler(HTTPException, handle_http_error)
     bp.register_error_handler(Exception, handle_unexpected)
     documents.register(bp, require)

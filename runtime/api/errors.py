@@ -12,6 +12,8 @@ from werkzeug.exceptions import HTTPException
 from metadata.errors import Problem, TrellisError, pointer
 from metadata.messages import Message
 from runtime.forms.messages import translate
+from runtime.storage.transactions import QueryStopped
+from runtime.web import rollback
 
 log = logging.getLogger(__name__)
 MAX_DEPTH = 64  # documents and records need about ten levels
@@ -28,6 +30,7 @@ MESSAGES = {
     422: "the data is not valid",
     429: "too many requests; slow down",
     500: "an internal error occurred; it has been logged",
+    503: "the request took too long and was stopped",
 }
 
 
@@ -53,6 +56,11 @@ def error_response(status: int, problems: list[Problem] | None = None) -> Respon
 
 
 def handle_trellis_error(exc: TrellisError) -> Response:
+    return error_response(exc.status, exc.problems)
+
+
+def handle_query_stopped(exc: QueryStopped) -> Response:
+    rollback()  # the session stays usable (PostgreSQL refuses more in a failed transaction)
     return error_response(exc.status, exc.problems)
 
 

@@ -35,7 +35,7 @@ from runtime.formula.python import compile_python
 from runtime.formula.types import FType, Scope, describe
 from runtime.permissions import Principal, ReaderAccesses
 from runtime.storage.reader import ReaderView
-from runtime.web import current_runtime, db_session
+from runtime.web import current_runtime, db_session, read_only
 
 SYSTEM_LABELS = {"created_at": msg("Created"), "updated_at": msg("Updated"),
                  "owner": msg("Owner"), "created_by": msg("Created by"), "id": msg("Record id")}
@@ -61,6 +61,7 @@ def register(bp: Blueprint, require: Callable) -> None:
         return jsonify({"fields": field_list(draft, scope, forms, ui_lang())})
 
     @bp.post("/apps/<app_key>/forms/<form_key>/formula")
+    @read_only  # a check: it never takes the write lock
     def formula_check(app_key: str, form_key: str):
         principal = require("metadata:read")
         rt = current_runtime()

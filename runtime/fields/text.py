@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
@@ -12,6 +11,8 @@ import sqlalchemy as sa
 from metadata.errors import Problem
 from metadata.messages import msg
 from runtime.fields.base import TEXT_OPS, FieldType, FieldValueError, config
+from runtime.patterns import PatternError, compile_pattern
+from runtime.patterns import fullmatch as matches
 
 MAX_LENGTH = 10_000
 
@@ -29,7 +30,8 @@ class TextField(FieldType):
     formula_type = "text"
     label = {"zh": "单行文本", "en": "Text"}
     icon = "Aa"
-    description = "One line of text, with optional length limits and a pattern."
+    description = ("One line of text, with optional length limits and a pattern (a regular "
+                   "expression in RE2 syntax, which the whole text must match).")
     config_schema = {
         "type": "object",
         "properties": {
@@ -64,7 +66,7 @@ class TextField(FieldType):
             raise FieldValueError(msg("must be at least %(n)s characters long",
                                       n=cfg["min_length"]))
         pattern = cfg.get("pattern")
-        if text and pattern and not re.fullmatch(pattern, text):
+        if text and pattern and not matches(pattern, text):
             raise FieldValueError(cfg.get("pattern_message")
                                   or msg("must match %(pattern)s", pattern=pattern))
         return text or None
@@ -77,10 +79,10 @@ class TextField(FieldType):
         pattern = config(fld).get("pattern")
         if pattern is not None:
             try:
-                re.compile(pattern)
-            except re.error as exc:
-                problems.append(Problem(path + "/config/pattern", msg(
-                    "not a valid regular expression: %(error)s", error=str(exc))))
+                compile_pattern(pattern)
+            except PatternError as exc:
+                problems.append(Problem(path + "/config/pattern",
+                                        msg("the pattern %(problem)s", problem=exc.message)))
         cfg = config(fld)
         if cfg.get("min_length", 0) > cfg.get("max_length", MAX_LENGTH):
             problems.append(Problem(path + "/config/min_length",

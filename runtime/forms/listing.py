@@ -20,6 +20,7 @@ from runtime.forms.navigation import published
 from runtime.forms.references import References
 from runtime.storage.query import ListQuery, Page, list_records
 from runtime.storage.records import Records
+from runtime.storage.transactions import QueryStopped
 
 DEFAULT_COLUMNS = 6
 DEFAULT_PER_PAGE = 20
@@ -226,7 +227,9 @@ class ListBuilder:
                           page=self.page, per_page=per_page)
         try:
             return list_records(self.records, query), ""
-        except InvalidDocument as exc:
+        except (InvalidDocument, QueryStopped) as exc:
+            if isinstance(exc, QueryStopped):  # PostgreSQL refuses more in its transaction
+                self.records.session.rollback()
             message = "; ".join(translate(p.message) for p in exc.problems)
             fallback = ListQuery(view_filters=view_only, view_formulas=self.view_formulas(),
                                  sort=[], page=1, per_page=per_page)

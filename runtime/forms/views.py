@@ -36,7 +36,15 @@ from runtime.forms.references import References
 from runtime.forms.viewmodels import FormVM, PageContext, collect_posted, error_map, form_fields
 from runtime.permissions import Access, Principal
 from runtime.storage.records import InvalidRecord, Records
-from runtime.web import current_principal, current_runtime, db_session, transaction
+from runtime.storage.transactions import QueryStopped
+from runtime.web import (
+    current_principal,
+    current_runtime,
+    db_session,
+    read_only,
+    rollback,
+    transaction,
+)
 
 
 @dataclass
@@ -153,6 +161,11 @@ def trellis_error(exc: TrellisError):
     return render_template("app/error.html", code=exc.status, messages=messages), exc.status
 
 
+def query_stopped(exc: QueryStopped):
+    rollback()  # so that the page around the message can still read
+    return trellis_error(exc)
+
+
 def app_home(app_key: str):
     for app in visible_apps(db_session(), current_principal(), ui_lang()):
         if app.key == app_key:
@@ -187,6 +200,7 @@ def record_new(app_key: str, form_key: str):
                             record_id=record["id"]), 303)
 
 
+@read_only
 def validate(app_key: str, form_key: str):
     """Inline validation: the error (or none) of the input that changed, checked on the server."""
     ctx = form_context(app_key, form_key)
@@ -198,6 +212,7 @@ def validate(app_key: str, form_key: str):
                            error=errors.get(key, ""))
 
 
+@read_only
 def form_state(app_key: str, form_key: str):
     """The live form's formula-driven state for what has been typed so far (JSON)."""
     ctx = form_context(app_key, form_key)
@@ -282,6 +297,7 @@ def forms_blueprint() -> Blueprint:
     bp = Blueprint("forms", __name__)
     bp.before_request(require_login)
     bp.register_error_handler(TrellisError, trellis_error)
+    bp.register_error_handler(QueryStopped, query_stopped)
     for rule, view, methods in ROUTES:
         bp.add_url_rule(rule, view.__name__, view, methods=methods)
     lookups.register(bp, form_context)

@@ -42,10 +42,11 @@ class Checked:
 
 
 class _Problem(Exception):
-    def __init__(self, message: str, node: Node):
+    def __init__(self, message: str, node: Node, offset: int = 0):
         super().__init__(message)
         self.message = message
         self.node = node
+        self.offset = offset  # characters into the node's source text
 
 
 def suggest(word: str, candidates: Iterable[str]) -> str | None:
@@ -71,7 +72,7 @@ def check(formula: str | Node, scope: Scope, registry: FunctionRegistry,
             raise _Problem(msg("the formula must give %(expected)s, but it gives %(actual)s",
                                expected=describe(expected), actual=describe(result)), node)
     except _Problem as problem:
-        pos = problem.node.pos
+        pos = problem.node.pos + problem.offset if problem.node.pos is not None else None
         if source is not None:
             raise FormulaError.at(problem.message, source, pos) from None
         raise FormulaError(problem.message, pos) from None
@@ -238,7 +239,7 @@ class _Checker:
             return fn.result_type(types, node.args)
         except ArgumentProblem as problem:
             where = node if problem.index is None else node.args[problem.index]
-            raise _Problem(problem.message, where) from None
+            raise _Problem(problem.message, where, problem.offset) from None
 
 
 def arity(low: int, high: int | None) -> Message:

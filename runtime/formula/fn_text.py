@@ -7,8 +7,7 @@ database's rules in SQL (SQLite leaves them alone) and Python's in closures.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,14 +15,14 @@ import sqlalchemy as sa
 from metadata.messages import msg
 from runtime.formula import sqlparts
 from runtime.formula.ast import Literal
-from runtime.formula.errors import FormulaError
 from runtime.formula.functions import ArgumentProblem, Function, argument_of, expect
 from runtime.formula.types import FType
+from runtime.patterns import PatternError, compile_pattern
 
 TEXT = (FType.TEXT,)
 INTEGER = (FType.INTEGER,)
 CONCATENABLE = (FType.TEXT, FType.INTEGER, FType.DATE)
-MAX_TEXT = 10_000  # characters; longer text results raise FormulaError at evaluation
+MAX_TEXT = sqlparts.MAX_TEXT  # characters; a longer text result is NULL, on both sides
 MAX_PATTERN = 200
 
 
@@ -34,11 +33,29 @@ def text_value(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def capped(text: str) -> str:
-    if len(text) > MAX_TEXT:
-        raise FormulaError(msg("the formula made text longer than %(n)s characters",
-                               n=MAX_TEXT))
-    return text
+def capped(text: str) -> str | None:
+    """``text``, or NULL when it is longer than MAX_TEXT characters (as ``sqlfunctions`` do in
+    SQL): formulas never build unbounded text."""
+    return None if len(text) > MAX_TEXT else text
+
+
+def join_texts(values: Sequence[Any]) -> str | None:
+    """CONCAT and ``&``: the values written one after the other, NULL written as nothing."""
+    return capped("".join(text_value(v) for v in values))
+
+
+def substitute(text: str, old: str, new: str) -> str | None:
+    # the length first: a replacement may make text far longer than the cap
+    count = text.count(old) if old else 0
+    if len(text) + count * (len(new) - len(old)) > MAX_TEXT:
+        return None
+    return text.replace(old, new) if old else text
+
+
+def replace_at(text: str, start: int, count: int, new: str) -> str | None:
+    if start < 1 or count < 0:
+        return None
+    return capped(text[:start - 1] + new + text[start - 1 + count:])
 
 
 class TextFunction(Function):
@@ -112,15 +129,12 @@ class Concat(Function):
         return FType.TEXT
 
     def python(self, fns, call):
-        return lambda record: capped("".join(text_value(f(record)) for f in fns))
+        return lambda record: join_texts([f(record) for f in fns])
 
     def to_sql(self, args, call):
-        parts = [sa.func.coalesce(sqlparts.text_of(a, t, call.dialect), "")
-                 for a, t in zip(args, call.types, strict=True)]
-        result = parts[0]
-        for part in parts[1:]:
-            result = result.op("||")(part)
-        return sa.type_coerce(result, sa.Text())
+        return sqlparts.connection_function(
+            "trellis_concat", [sqlparts.text_of(a, t, call.dialect)
+                               for a, t in zip(args, call.types, strict=True)], call.dialect)
 
 
 class Left(Function):
@@ -192,14 +206,10 @@ class Substitute(Function):
         return FType.TEXT
 
     def evaluate(self, text, old, new):
-        return capped(text.replace(old, new)) if old else text
+        return substitute(text, old, new)
 
     def to_sql(self, args, call):
-        replaced = sa.func.replace(*args)
-        if call.dialect == sqlparts.PG:
-            return replaced
-        # SQLite's replace gives the text back for an empty old text, even when new is NULL
-        return sa.case((args[2].is_(None), sa.null()), else_=replaced)
+        return sqlparts.connection_function("trellis_substitute", args, call.dialect)
 
 
 class Replace(Function):
@@ -217,16 +227,10 @@ class Replace(Function):
         return FType.TEXT
 
     def evaluate(self, text, start, count, new):
-        if start < 1 or count < 0:
-            return None
-        return capped(text[:start - 1] + new + text[start - 1 + count:])
+        return replace_at(text, start, count, new)
 
     def to_sql(self, args, call):
-        text, start, count, new = args
-        head = sa.func.substr(text, 1, sqlparts.small_int(start - 1, call.dialect))
-        tail = sa.func.substr(text, sqlparts.small_int(start + count, call.dialect))
-        joined = sa.type_coerce(head.op("||")(new).op("||")(tail), sa.Text())
-        return sa.case((sa.or_(start < 1, count < 0), sa.null()), else_=joined)
+        return sqlparts.connection_function("trellis_replace", args, call.dialect)
 
 
 class Contains(Function):
@@ -282,8 +286,9 @@ class StartsWith(Function):
 
 class RegexMatch(Function):
     name, aliases, signature = "REGEX_MATCH", ("正则匹配",), "REGEX_MATCH(text, \"pattern\")"
-    description = msg("TRUE when the pattern (a regular expression written in the formula) "
-                      "matches somewhere in the text. Not available in list filters.")
+    description = msg("TRUE when the pattern (a regular expression written in the formula, in "
+                      "RE2 syntax: see Regular expressions above) matches somewhere in the text. "
+                      "Not available in list filters.")
     min_args, max_args = 2, 2
     sql = False
 
@@ -297,16 +302,17 @@ class RegexMatch(Function):
             raise ArgumentProblem(msg("the pattern is longer than %(n)s characters",
                                       n=MAX_PATTERN), 1)
         try:
-            re.compile(pattern.value)
-        except re.error as exc:
-            raise ArgumentProblem(msg("the pattern is not a valid regular expression: "
-                                      "%(error)s", error=str(exc)),
-                                  1) from None
+            compile_pattern(pattern.value)
+        except PatternError as exc:
+            # the offset counts from the opening quote (a doubled quote before it is one off)
+            offset = 0 if exc.offset is None else exc.offset + 1
+            raise ArgumentProblem(msg("the pattern %(problem)s", problem=exc.message), 1,
+                                  offset) from None
         return FType.BOOLEAN
 
     def python(self, fns, call):
         text = fns[0]
-        search = re.compile(call.nodes[1].value).search
+        search = compile_pattern(call.nodes[1].value).search
 
         def run(record: Mapping) -> Any:
             value = text(record)

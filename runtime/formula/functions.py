@@ -26,12 +26,14 @@ Fn = Callable[[Mapping], Any]  # a compiled formula piece: record -> value
 
 
 class ArgumentProblem(Exception):
-    """A wrong argument; ``index`` says which (None: the call as a whole)."""
+    """A wrong argument; ``index`` says which (None: the call as a whole), ``offset`` how many
+    characters into its source text the problem is (e.g. inside a pattern)."""
 
-    def __init__(self, message: str, index: int | None = None):
+    def __init__(self, message: str, index: int | None = None, offset: int = 0):
         super().__init__(message)
         self.message = message
         self.index = index
+        self.offset = offset
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ three-valued like SQL; division by zero gives NULL; ``&`` and CONCAT write NULL 
 (like Excel), so ``NULL & NULL`` is ``""``; text compares case-sensitively by code point;
 numbers that are not whole are IEEE doubles (like Excel); date-times are UTC to the second
 (read as dates, date parts or text on the clocks of ``tz``: see ``fn_date``).
-A text result longer than 10,000 characters raises FormulaError at evaluation.
+A text result longer than 10,000 characters is NULL (on both sides: ``sqlfunctions``).
 
 Records carry values as the records API does (decimals as text, dates and date-times as ISO
 text) or as Python objects; ``{relation.field}`` reads ``record["relation.field"]`` or, when

@@ -63,6 +63,36 @@ field, not for a date-and-time field. PostgreSQL and forms follow the zone's rul
 instant; on SQLite, list filters and reports move every instant by the zone's offset at the
 current instant, which is exact for zones without daylight saving time (Asia/Shanghai) and off
 by an hour across a change of clocks otherwise.
+
+Limits: a formula is at most 10,000 characters and 64 levels deep. A text result longer than
+10,000 characters is NULL (like a division by zero), in forms and in list filters alike — so
+`ISBLANK(SUBSTITUTE({notes}, "a", "aaaaaaaaaa"))` is TRUE for a long note. A list filter runs
+at most `TRELLIS_STATEMENT_TIMEOUT` seconds (10 unless configured otherwise); a slower one is
+stopped and the list says so: narrow the filter or the search. Whole numbers go up to
+9,223,372,036,854,775,807 in lists: a filter whose arithmetic goes beyond is refused (a form
+computes it exactly).
+
+## Regular expressions
+
+`REGEX_MATCH` and a text field's `pattern` use RE2 syntax, which matches in time proportional to
+the text whatever the pattern (patterns can never stall the server). It is the syntax of most
+languages' regular expressions, less what needs backtracking:
+
+| write | matches |
+|---|---|
+| `abc`, `a\\|b` | the text `abc`; `a` or `b` |
+| `.` `[abc]` `[^0-9]` `[a-z]` | any character but a line break; one of; none of; a range |
+| `\\d` `\\w` `\\s` `\\b` | an ASCII digit, letter/digit/`_`, white space; a word boundary (ASCII) |
+| `\\p{Han}` `\\p{L}` `\\p{N}` | a Chinese character; any letter; any digit (Unicode) |
+| `*` `+` `?` `{2}` `{2,5}` `{2,}` | repeats (add `?` for the shortest: `+?`) |
+| `^` `$` | start and end of the text (`(?m)` in front: of each line) |
+| `(…)` `(?:…)` `(?P<name>…)` | a group; without capturing; named |
+| `(?i)abc` | case-insensitive from here on |
+| `\\.` `\\(` `\\\\` | a character that would otherwise mean something |
+
+Not supported, and refused when the formula or field is saved (with the place): back-references
+(`\\1`), look-ahead and look-behind (`(?=…)`, `(?!…)`, `(?<=…)`, `(?<!…)`). Examples:
+`REGEX_MATCH({mobile}, "^1[3-9]\\d{9}$")`, `REGEX_MATCH({company}, "\\p{Han}+(有限)?公司$")`.
 """
 
 

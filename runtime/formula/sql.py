@@ -10,7 +10,8 @@ The expression has the same semantics as the closure of ``python`` (see there); 
 - ``children`` maps each sub-table field to the ``ChildRows`` where its rows live, for SUM,
   AVG and COUNT (each becomes a correlated scalar subquery on the child table).
 
-A field missing from these raises FormulaError ("cannot be used here"). NULLs are typed: a
+The connection must have the functions of ``sqlfunctions`` (``app.database`` registers
+them). A field missing from these raises FormulaError ("cannot be used here"). NULLs are typed: a
 NULL literal takes the type its place asks for, and operators and ``strict`` functions with a
 NULL operand fold to a NULL of their result type (PostgreSQL cannot type ``NULL - NULL``).
 """
@@ -131,10 +132,7 @@ class _Compiler:
             left, right = (self.compile(n, FType.BOOLEAN) for n in (node.left, node.right))
             return sa.and_(left, right) if op == "AND" else sa.or_(left, right)
         if op == "&":
-            parts = [sa.func.coalesce(sqlparts.text_of(self.compile(n), self.type_of(n),
-                                                       self.dialect), "")
-                     for n in (node.left, node.right)]
-            return sa.type_coerce(parts[0].op("||")(parts[1]), sa.Text())
+            return self.join(node)
         folded = self.null(node, node.left, node.right)
         if folded is not None:
             return folded
@@ -152,6 +150,18 @@ class _Compiler:
             case "*":
                 return left * right
         return self.comparison(op, node, left, right)
+
+    def join(self, node: Binary) -> sa.ColumnElement:
+        """``a & b & c`` as one text, capped once, like the Python side (which joins the
+        operands along the left of the chain and caps the whole)."""
+        operands: list[Node] = []
+        while isinstance(node, Binary) and node.op == "&":
+            operands.insert(0, node.right)
+            node = node.left
+        operands.insert(0, node)
+        return sqlparts.connection_function(
+            "trellis_concat", [sqlparts.text_of(self.compile(n), self.type_of(n), self.dialect)
+                               for n in operands], self.dialect)
 
     def comparison(self, op: str, node: Binary, left: sa.ColumnElement,
                    right: sa.ColumnElement) -> sa.ColumnElement:

@@ -112,6 +112,16 @@ def position(haystack: sa.ColumnElement, needle: sa.ColumnElement, dialect: str
     return sa.func.strpos(haystack, needle) if dialect == PG else sa.func.instr(haystack, needle)
 
 
+MAX_TEXT = 10_000  # characters of a text result; longer is NULL (fn_text.MAX_TEXT)
+
+
+def connection_function(name: str, args: Sequence[sa.ColumnElement], dialect: str
+                        ) -> sa.ColumnElement:
+    """A call of one of ``sqlfunctions``' functions, giving text."""
+    package = sa.func.pg_temp if dialect == PG else sa.func
+    return sa.type_coerce(getattr(package, name)(*args), sa.Text())
+
+
 def least(args: Sequence[sa.ColumnElement], dialect: str, biggest: bool = False
           ) -> sa.ColumnElement:
     """The smallest (or biggest) non-null argument, NULL when all are NULL."""

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 def due_tasks(runtime: Runtime, now: datetime) -> list[str]:
     """Keys of periodic tasks whose interval has passed since their last run."""
-    with runtime.session() as session:
+    with runtime.session(read_only=True) as session:
         last = dict(session.execute(sa.select(PeriodicRun.key, PeriodicRun.last_run_at)).all())
     return [t.key for t in build_task_registry()
             if last.get(t.key) is None or now - last[t.key] >= t.interval]

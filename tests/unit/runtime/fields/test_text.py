@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from runtime.fields.base import FieldValueError
@@ -63,6 +65,32 @@ def test_check_reports_a_bad_pattern_and_limits():
     fld = {**FLD, "config": {"pattern": "([a-z", "min_length": 9, "max_length": 3}}
     paths = {p.path for p in TEXT.check(fld, "/fields/0", None)}
     assert paths == {"/fields/0/config/pattern", "/fields/0/config/min_length"}
+
+
+def test_a_pattern_runs_in_linear_time():
+    """Python's re takes exponential time for (a+)+$ on "aaa…a!" (2 s at 24 characters);
+    patterns run on RE2, which never backtracks."""
+    fld = {**FLD, "config": {"pattern": "(a+)+$", "max_length": 10_000}}
+    started = time.perf_counter()
+    with pytest.raises(FieldValueError, match="must match"):
+        TEXT.coerce("a" * 9_999 + "!", fld)
+    assert TEXT.coerce("a" * 10_000, fld) == "a" * 10_000
+    assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize("pattern, words", [
+    ("(a)\\1", "back-references"), ("\\d+(?=x)", "look-ahead"), ("(?<!x)y", "look-behind"),
+])
+def test_patterns_re2_cannot_run_are_refused_when_saved(pattern, words):
+    (problem,) = TEXT.check({**FLD, "config": {"pattern": pattern}}, "/fields/0", None)
+    assert problem.path == "/fields/0/config/pattern" and words in problem.message
+
+
+def test_unicode_classes_in_patterns():
+    fld = {**FLD, "config": {"pattern": "\\p{Han}+(有限)?公司"}}
+    assert TEXT.coerce("北京某某有限公司", fld) == "北京某某有限公司"
+    with pytest.raises(FieldValueError):
+        TEXT.coerce("ACME Ltd", fld)
 
 
 def test_column_is_sized_by_max_length():

@@ -18,6 +18,7 @@ from runtime.formula.checker import check
 from runtime.formula.functions import build_function_registry
 from runtime.formula.python import compile_python
 from runtime.formula.sql import ChildRows, compile_sql, related_column
+from runtime.formula.sqlfunctions import register
 from runtime.formula.types import FType, Scope
 
 NOW = datetime(2024, 3, 5, 8, 30, 15, tzinfo=UTC)
@@ -126,6 +127,10 @@ def formula_database(kind: str) -> Iterator[FormulaDatabase]:
         schema = f"formula_{uuid.uuid4().hex[:12]}"
         engine = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1),
                                   connect_args={"options": f"-csearch_path={schema}"})
+    # as app.database does: the capped text functions that formula SQL calls
+    sa.event.listen(engine, "connect",
+                    lambda dbapi, _record: register(dbapi, engine.dialect.name))
+    if schema:
         with engine.begin() as conn:
             conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     metadata = sa.MetaData()

@@ -47,7 +47,11 @@ def test_result_types(source, expected):
     ("[1, 2]", "a list [...] can only follow IN or NOT IN", 1),
     ("{signed} < {seen}", "cannot compare a date with a date and time", 10),
     ("ROUND({amount}, {score})", "the places of ROUND must be a whole number from 0 to 10", 17),
-    ('REGEX_MATCH({name}, "(")', "the pattern is not a valid regular expression", 21),
+    # the column of the offending part of the pattern (RE2's syntax: no backtracking)
+    ('REGEX_MATCH({name}, "(")', "the pattern is not a valid regular expression", 22),
+    ('REGEX_MATCH({name}, "(a)\\1")', "the pattern uses \\1: back-references are not", 25),
+    ('REGEX_MATCH({name}, "^x(?!y)")', "the pattern uses (?!: look-ahead and look-behind", 24),
+    ('REGEX_MATCH({name}, "(?<=a)b")', "the pattern uses (?<=: look-ahead", 22),
     ('DATE("2024-02-30")', "DATE: day is out of range for month", 1),
     ("{amount} & 'x'", "& needs text or a whole number or a date, not a number", 1),
 ])

@@ -223,3 +223,25 @@ FUNCTION_FORMULAS = words(
          source='DATEADD({seen}, {employees}, "year")', tz=SHANGHAI)
 def test_functions_agree_over_wide_values(formula_db, record, source, tz):
     agree(formula_db, source, record, tz, well_typed=True)
+
+
+# Texts around the cap of 10,000 characters: a join or a replacement of them crosses it, and
+# both sides then give NULL (the cap holds in SQL exactly as in Python).
+LONG_TEXT = st.one_of(st.none(), st.text(alphabet="aAb 金", max_size=3),
+                      st.integers(4990, 5010).map(lambda n: ("ab" * n)[:n]),
+                      st.integers(9990, 10000).map(lambda n: ("a金" * n)[:n]))
+LONG_RECORDS = st.fixed_dictionaries({
+    "name": LONG_TEXT, "city": LONG_TEXT, "employees": INTS, "score": INTS,
+    "company": st.one_of(st.none(), st.fixed_dictionaries({"name": LONG_TEXT}))})
+TEXT_FORMULAS = words("t", "i", "b").flatmap(lambda kind: expression(kind, 3))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(record=LONG_RECORDS, source=TEXT_FORMULAS)
+@example(record={"name": "a" * 5000, "city": "b"}, source='LEN(SUBSTITUTE({name}, "a", "aA"))')
+@example(record={"name": "a" * 5000, "city": "b" * 5000},
+         source="ISBLANK(({name} & {city}) & {city})")
+@example(record={"name": "a" * 9999, "city": "b"},
+         source='LEN(REPLACE({name}, 2, 0, {city}) & CONCAT({city}, {name}))')
+def test_long_texts_agree(formula_db, record, source):
+    agree(formula_db, source, record, UTC)

@@ -1,0 +1,87 @@
+"""What kind of transaction a session runs: a read or a write, and how long a statement may run.
+
+The kind travels as execution options of the engine a session is bound to
+(``Runtime.session``); the engine (``app.database``) honours them on every transaction:
+
+- a **read** never takes the write lock: SQLite begins it deferred (with WAL it neither waits
+  for a writer nor makes one wait) and PostgreSQL ``READ ONLY``. A write inside it fails at once
+  (SQLite's ``query_only``), so a read can never try to upgrade to the write lock half-way
+  (which would fail with SQLITE_BUSY): whatever writes opens a write session of its own;
+- a **write** takes SQLite's write lock up front (``BEGIN IMMEDIATE``): two writers queue
+  instead of one failing on upgrade; ``lock_wait`` bounds how long it queues;
+- a **statement time limit** (seconds, 0: none): PostgreSQL's ``statement_timeout`` for the
+  transaction, SQLite a progress handler that interrupts a statement running past its deadline.
+  Both raise StatementTimeout.
+
+Arithmetic beyond the database's numbers (PostgreSQL stops it, SQLite stops integer overflow
+in ``abs`` and ``sum``) raises NumberOutOfRange, a 400 rather than an internal error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from metadata.errors import Problem, TrellisError
+from metadata.messages import msg
+
+READ_ONLY = "trellis_read_only"
+STATEMENT_TIMEOUT = "trellis_statement_timeout"
+LOCK_WAIT = "trellis_lock_wait"
+
+
+@dataclass(frozen=True)
+class TransactionKind:
+    read_only: bool = False
+    timeout: float = 0.0  # seconds a statement may run; 0: no limit
+    lock_wait: float | None = None  # seconds a SQLite write waits for the lock; None: default
+
+    def options(self) -> dict[str, Any]:
+        return {READ_ONLY: self.read_only, STATEMENT_TIMEOUT: self.timeout,
+                LOCK_WAIT: self.lock_wait}
+
+
+def kind_of(options: dict[str, Any]) -> TransactionKind:
+    """The kind a connection's execution options ask for (a write without limit by default)."""
+    return TransactionKind(bool(options.get(READ_ONLY)),
+                           float(options.get(STATEMENT_TIMEOUT) or 0),
+                           options.get(LOCK_WAIT))
+
+
+class QueryStopped(TrellisError):
+    """The database stopped a statement: the transaction can only be rolled back (the error
+    handlers do, so that the page around the message can still read)."""
+
+
+class StatementTimeout(QueryStopped):
+    """A statement ran longer than its transaction allows; the database stopped it."""
+
+    status = 503
+
+    def __init__(self, seconds: float):
+        limit = format(seconds, "g")
+        super().__init__([Problem("", msg(
+            "the request took longer than %(n)s seconds and was stopped: narrow the filter or "
+            "the search (fewer records, a simpler formula) and try again", n=limit))])
+        self.seconds = seconds
+
+
+class NumberOutOfRange(QueryStopped):
+    """A computation in SQL (a list filter's arithmetic) went beyond what the database holds:
+    whole numbers beyond 64 bits, decimals beyond about 10^308."""
+
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__([Problem("", msg(
+            "a number in the calculation is too large for the database (whole numbers go up to "
+            "9,223,372,036,854,775,807): use smaller numbers"))])
+
+
+class WriteInReadTransaction(RuntimeError):
+    """A programming error: something wrote inside a read-only transaction."""
+
+    def __init__(self) -> None:
+        super().__init__("a write inside a read-only transaction: reads (GET requests, sessions "
+                         "opened with read_only=True) must not write; open a write session "
+                         "(Runtime.session()) for the write")
