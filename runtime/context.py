@@ -30,7 +30,7 @@ from runtime.forms.formulas import (
     with_result_types,
 )
 from runtime.forms.plan import FormPlan, compile_plan
-from runtime.formula.functions import build_function_registry
+from runtime.formula.registry import build_function_registry
 from runtime.permissions import Principal
 from runtime.storage.migrate import (
     MigrationPlan,
