@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parents[1]
+EVENT_SETTINGS = ("max_attempts", "retry_seconds", "redeliver_seconds")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -23,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.database import make_engine
     from runtime.clock import Clock
     from runtime.context import Runtime
+    from runtime.events.consumers import build_consumer_registry
     from runtime.fields.regions import set_region_data_path
     from runtime.fields.registry import build_field_registry
 
@@ -33,13 +35,18 @@ def create_app(test_config: dict | None = None) -> Flask:
                       upload_dir=Path(app.config["UPLOAD_DIR"]),
                       settings={"max_json_bytes": app.config["MAX_JSON_BYTES"],
                                 "upload_max_mb": app.config["UPLOAD_MAX_MB"],
-                                "timezone": app.config["BABEL_DEFAULT_TIMEZONE"]})
+                                "timezone": app.config["BABEL_DEFAULT_TIMEZONE"],
+                                **{f"event_{key}": app.config[f"EVENT_{key.upper()}"]
+                                   for key in EVENT_SETTINGS}},
+                      consumers=build_consumer_registry(app.config["EVENT_CONSUMERS"]))
     app.extensions["trellis"] = runtime
+    _event_queue(app)
 
     from app import auth, cli, shell, web
     from app.extensions import csrf
     from builder.web import builder_blueprint
     from runtime.api import api_blueprint
+    from runtime.events.web import events_admin_blueprint
     from runtime.forms.views import forms_blueprint
 
     app.json.sort_keys = False  # records keep their fields in form order
@@ -50,6 +57,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(forms_blueprint(), url_prefix="/a")
     app.register_blueprint(builder_blueprint(), url_prefix="/build")
+    app.register_blueprint(events_admin_blueprint(), url_prefix="/admin/events")
     shell.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _event_queue(app: Flask) -> None:
+    """Record events go to the workers through RQ once a Redis is configured; until then
+    (and while Redis is down) the scheduler's sweeper delivers them."""
+    from app.jobs import deliver_events
+    from runtime.events.queue import RqPublisher
+    from runtime.jobs.worker import queue
+
+    def event_queue():
+        return queue(app) if app.config.get("REDIS_URL") else None
+
+    app.extensions["trellis"].events.publisher = RqPublisher(event_queue, deliver_events)

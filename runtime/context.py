@@ -19,6 +19,8 @@ from metadata.registry import Registry
 from metadata.schemas import build_schemas
 from metadata.store import DocumentStore
 from runtime.clock import Clock
+from runtime.events.consumers import Consumer
+from runtime.events.hub import EventHub, EventSettings
 from runtime.fields.base import FieldType
 from runtime.forms.behaviour import Behaviour
 from runtime.forms.formulas import (
@@ -50,6 +52,8 @@ class Runtime:
     clock: Clock
     upload_dir: Path
     settings: dict = field(default_factory=dict)
+    # who receives record events (runtime.events): built in the app factory
+    consumers: Registry[Consumer] = field(default_factory=lambda: Registry("event consumer", ()))
     # set by the app: who is making the current request (None: nobody logged in)
     authenticate: Callable[[], Principal | None] = lambda: None
 
@@ -62,6 +66,9 @@ class Runtime:
         self.store = DocumentStore(self.validators, self.fields, self.clock.now,
                                    document_formulas(self.functions))
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # every session carries the event sink: no record write can skip its event
+        self.events = EventHub(self.consumers, self.sessions, self.plan, self.clock.now,
+                               EventSettings.from_settings(self.settings))
         self._plans: dict[tuple[str, str, int], FormPlan] = {}
         self._lock = threading.Lock()
 
