@@ -138,6 +138,7 @@ def _failed(hub: EventHub, session: Session, head, attempts: int, exc: Exception
         values = {"retry_at": retry_at, "sweep_at": retry_at}
     session.execute(DELIVERIES.update().where(D.id == head["id"])
                     .values(attempts=attempts, error=error, updated_at=now, **values))
+    _hold_after(session, head, values["sweep_at"])
 
 
 def sweep(hub: EventHub, now: datetime, limit: int = SWEEP_BATCH) -> int:

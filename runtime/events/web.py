@@ -40,7 +40,9 @@ def events_admin_blueprint() -> Blueprint:
     @bp.get("")
     def index():
         runtime, session = current_runtime(), db_session()
-        return render_template("runtime/events_admin.html",
+        modes = {"synchronous": _("inside the write"), "asynchronous": _("in a worker"),
+                 "unregistered": _("no longer registered")}
+        return render_template("runtime/events_admin.html", modes=modes,
                                consumers=backlogs(session, runtime.consumers),
                                failed=failed_deliveries(session))
 
