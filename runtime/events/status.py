@@ -53,21 +53,23 @@ def backlogs(session: Session, consumers: Registry[Consumer]) -> list[ConsumerBa
     """Every registered consumer, and any that still has deliveries but is gone."""
     rows = {c.key: ConsumerBacklog(c.key, "synchronous" if c.synchronous else "asynchronous")
             for c in consumers}
-    query = (sa.select(D.consumer, D.status, D.attempts > 0, D.sweep_at.is_(None),
-                       sa.func.count(), sa.func.min(E.at))
+    query = (sa.select(D.consumer, D.status, sa.func.count(), _count(D.attempts > 0),
+                       _count(D.sweep_at.is_(None)), sa.func.min(E.at))
              .join(RecordEventRow.__table__, E.id == D.event_id)
              .where(D.status.in_(("pending", "failed")))
-             .group_by(D.consumer, D.status, D.attempts > 0, D.sweep_at.is_(None)))
-    for consumer, status, tried, parked, count, oldest in session.execute(query):
+             .group_by(D.consumer, D.status))
+    for consumer, status, count, tried, parked, oldest in session.execute(query):
         row = rows.setdefault(consumer, ConsumerBacklog(consumer, "unregistered"))
         if status == "failed":
-            row.failed += count
+            row.failed = count
         else:
-            row.pending += count
-            row.retrying += count if tried else 0
-            row.held += count if parked else 0
+            row.pending, row.retrying, row.held = count, tried, parked
         row.oldest = oldest if row.oldest is None else min(row.oldest, oldest)
     return sorted(rows.values(), key=lambda r: r.key)
+
+
+def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    return sa.func.sum(sa.case((condition, 1), else_=0))
 
 
 def failed_deliveries(session: Session, limit: int = FAILED_SHOWN) -> list[FailedDelivery]:
