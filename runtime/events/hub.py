@@ -120,6 +120,7 @@ class EventHub:
         if not self.asynchronous or not events:
             return
         at = events[0].at
+        sweep_at = at + self.settings.lease  # one object: converted once for every row
         deliveries = []
         pending = session.info.setdefault(PENDING, [])
         transaction = session.get_nested_transaction() or session.get_transaction()
@@ -127,7 +128,7 @@ class EventHub:
             wanted = [e for e in events if consumer.wants(e)]
             deliveries.extend({"consumer": consumer.key, "event_id": e.id, "stream": e.stream,
                                "status": "pending", "attempts": 0, "updated_at": at,
-                               "sweep_at": at + self.settings.lease} for e in wanted)
+                               "sweep_at": sweep_at} for e in wanted)
             if wanted:
                 pending.append((transaction, consumer.key, [e.id for e in wanted]))
         insert_deliveries(session.connection(), deliveries)

@@ -20,6 +20,7 @@ from metadata.orm import Base
 from runtime.fields.base import FieldType
 from runtime.forms.plan import FormPlan
 from runtime.permissions import Access, Principal, access_for, row_clause
+from runtime.storage.bulk import BulkInsert
 from runtime.storage.checks import reference_problems, unique_problems
 from runtime.storage.models import AuditEntry
 from runtime.storage.refs import StorageReferences
@@ -28,6 +29,7 @@ from runtime.storage.sink import event_sink
 from runtime.storage.tables import allocate_ids
 
 AUDIT = AuditEntry.__table__
+AUDIT_INSERT = BulkInsert(AUDIT, [c.name for c in AUDIT.columns if c.name != "id"])
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -248,7 +250,7 @@ class Records:
 
     def _log(self, entries: list[dict]) -> set[tuple[str, str, int]]:
         """The audit entries and the record events of a write, in its transaction."""
-        self.conn.execute(AUDIT.insert(), entries)
+        AUDIT_INSERT.run(self.conn, entries)
         return self.events.written(self.session, entries)
 
     # -- updating -----------------------------------------------------------------------------

@@ -25,8 +25,8 @@ def test_creations_updates_and_deletions_have_one_shape_of_changes():
                                            {"field": "owner", "old": 7, "new": 8}]),
                        entry("delete", 3, [])], depth=1, cause_id=99)
     assert [r["changes"] for r in rows] == [
-        {"name": [None, "Ann"], "tags": [None, ["a"]]},
-        {"name": ["Ann", "Bo"], "owner": [7, 8]},
+        {"name": (None, "Ann"), "tags": (None, ["a"])},
+        {"name": ("Ann", "Bo"), "owner": (7, 8)},
         {}]
     assert [(r["kind"], r["version"], r["actor_id"], r["channel"], r["depth"], r["cause_id"])
             for r in rows] == [("create", 1, 7, "api", 1, 99), ("update", 2, 7, "api", 1, 99),
