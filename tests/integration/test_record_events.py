@@ -196,3 +196,16 @@ def test_consumer_registry_is_checked_at_start_up(fresh_app):
                                 "is not a Consumer class")):
         with pytest.raises(ValueError, match=message):
             fresh_app(migrate=False, EVENT_CONSUMERS=consumers)
+
+
+def test_the_migration_makes_the_tables_the_models_describe(runtime):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from app.models import target_metadata
+
+    with runtime.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = [d for d in compare_metadata(context, target_metadata)
+                if "record_events" in repr(d) or "event_deliveries" in repr(d)]
+    assert diff == []
