@@ -19,7 +19,7 @@ from metadata.registry import Registry
 from metadata.schemas import build_schemas
 from metadata.store import DocumentStore
 from runtime.clock import Clock
-from runtime.events.consumers import Consumer
+from runtime.events.consumers import Consumer, build_consumer_registry
 from runtime.events.hub import EventHub, EventSettings
 from runtime.fields.base import FieldType
 from runtime.forms.behaviour import Behaviour
@@ -53,7 +53,7 @@ class Runtime:
     upload_dir: Path
     settings: dict = field(default_factory=dict)
     # who receives record events (runtime.events): built in the app factory
-    consumers: Registry[Consumer] = field(default_factory=lambda: Registry("event consumer", ()))
+    consumers: Registry[Consumer] = field(default_factory=build_consumer_registry)
     # set by the app: who is making the current request (None: nobody logged in)
     authenticate: Callable[[], Principal | None] = lambda: None
 

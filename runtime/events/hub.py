@@ -5,6 +5,7 @@ events once the transaction has committed."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ CAUSE = "trellis.record_events.cause"  # the event whose consumer is running
 TOUCHED = "trellis.record_events.touched"  # records synchronous consumers wrote
 PENDING = "trellis.record_events.pending"  # (transaction, consumer, event ids) to hand out
 JOB_SIZE = 500  # event ids per job
+QUEUE_PAUSE = 30  # seconds without trying the queue after it failed
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class EventHub:
         self.synchronous = [c for c in consumers if c.synchronous]
         self.asynchronous = [c for c in consumers if not c.synchronous]
         self.publisher: Publisher | None = None  # set by the app when there is a Redis
+        self._queue_down_until = 0.0  # time.monotonic(): not business time
         sessions.configure(info={SINK: self})  # every session carries the sink
         sa_event.listen(sessions, "after_commit", self._after_commit)
         sa_event.listen(sessions, "after_soft_rollback", self._after_soft_rollback)
@@ -208,7 +211,7 @@ class EventHub:
     def publish(self, groups: Mapping[str, list[int]]) -> bool:
         """Enqueue delivery jobs; False when there is no queue or it failed (the sweeper
         delivers them later)."""
-        if self.publisher is None:
+        if self.publisher is None or time.monotonic() < self._queue_down_until:
             return False
         try:
             for consumer, ids in groups.items():
@@ -216,6 +219,8 @@ class EventHub:
                     if not self.publisher.publish(consumer, ids[start:start + JOB_SIZE]):
                         return False
         except Exception as exc:  # Redis down: the write stands, the sweeper hands it out
+            # and the next writes do not wait for Redis again for a while
+            self._queue_down_until = time.monotonic() + QUEUE_PAUSE
             log.warning("could not enqueue record events (%s); the sweeper will deliver them",
                         exc)
             return False
