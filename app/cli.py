@@ -167,8 +167,10 @@ def tick_command(now: str | None) -> None:
 @with_appcontext
 def worker_command(burst: bool) -> None:
     """Run an RQ worker on the configured Redis."""
+    from app.jobs import adopt_worker_app
     from runtime.jobs.worker import run_worker
 
+    adopt_worker_app(current_app._get_current_object())
     run_worker(current_app, burst=burst)
 
 
