@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Flask, current_app, g, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from app.extensions import babel, csrf
+from metadata.orm import MAX_INTEGER
 from runtime.api.errors import error_response, handle_http_error
 from runtime.web import current_runtime as runtime
 from runtime.web import db_session
@@ -16,6 +18,14 @@ __all__ = ["db_session", "init_app", "runtime"]
 CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
        "script-src 'self'; object-src 'none'; frame-ancestors 'self'; base-uri 'self'; "
        "form-action 'self'")
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: the numbers in paths are ids and version numbers, INTEGER
+    columns, so a larger number names nothing (404) instead of overflowing the database."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_INTEGER, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def select_locale() -> str:
@@ -34,6 +44,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
     csrf.init_app(app)
+    app.url_map.converters["int"] = IdConverter  # before any blueprint adds its routes
 
     @app.teardown_appcontext
     def close_session(_exc):

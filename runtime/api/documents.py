@@ -8,6 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from metadata.diff import diff
 from metadata.errors import NotFound, Problem, TrellisError
+from metadata.orm import whole_number
 from metadata.package import export_package, import_package
 from runtime.api.errors import if_match, json_body
 from runtime.web import current_runtime, db_session, transaction
@@ -33,9 +34,10 @@ def base_revision() -> int | None:
 
 
 def _version_number(raw: str | None, name: str) -> int:
-    if raw is None or not raw.isdigit():
+    number = whole_number(raw)
+    if number is None:
         raise TrellisError([Problem(f"/{name}", "must be a version number")])
-    return int(raw)
+    return number
 
 
 def _summary(store, session, doc) -> dict:
@@ -77,6 +79,8 @@ def register_apps(bp: Blueprint, require: Callable) -> None:
         principal = require("metadata:write", DESIGNERS)
         rt, session = current_runtime(), db_session()
         body = json_body(rt.settings["max_json_bytes"])
+        if isinstance(body, dict) and "kind" not in body:
+            body = {"kind": "app", **body}  # this endpoint takes apps only: kind is implied
         key = body.get("key") if isinstance(body, dict) else None
         if isinstance(key, str) and rt.store.find(session, key, "app", key) is not None:
             raise TrellisError([Problem("/key", f"app {key!r} already exists")], status=409)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask import Blueprint, jsonify, request
 
 from metadata.errors import Problem, TrellisError
+from metadata.orm import whole_number
 from runtime.api.errors import if_match, json_body
 from runtime.api.params import list_query
 from runtime.permissions import Principal
@@ -33,8 +34,8 @@ def body_version(payload: object) -> int | None:
     raw = payload.get("version") if isinstance(payload, dict) else None
     if raw is None:
         return None
-    if isinstance(raw, str) and raw.strip().isdigit():
-        return int(raw)
+    if isinstance(raw, str) and whole_number(raw.strip()) is not None:
+        return whole_number(raw.strip())
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
@@ -74,6 +75,11 @@ def register(bp: Blueprint, require: Callable) -> None:
         if len(rows) > BULK_LIMIT:
             raise TrellisError([Problem("/records", f"at most {BULK_LIMIT} records per "
                                                     f"request (got {len(rows)})")], status=413)
+        at = "/records" if isinstance(payload, dict) else ""
+        not_records = [Problem(f"{at}/{i}", "must be a record: a JSON object of field values")
+                       for i, row in enumerate(rows) if not isinstance(row, dict)]
+        if not_records:  # a malformed request, not a record that fails its checks
+            raise TrellisError(not_records[:20], status=422)
         with transaction():
             results = records.bulk_create(rows)
         created = sum(1 for r in results if "record" in r)

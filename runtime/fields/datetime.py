@@ -57,7 +57,11 @@ def _parse_text(text: str) -> dt.datetime:
         raise FieldValueError(msg("%(value)s is not a moment of the calendar",
                                   value=quoted(text))) from None
     if p["tz"]:
-        offset = dt.datetime.fromisoformat("2000-01-01T00:00" + p["tz"]).tzinfo
+        try:
+            offset = dt.datetime.fromisoformat("2000-01-01T00:00" + p["tz"]).tzinfo
+        except ValueError:  # +99:00: offsets stay within a day
+            raise FieldValueError(msg("%(offset)s is not a time zone offset (from -23:59 to "
+                                      "+23:59)", offset=quoted(p["tz"]))) from None
         moment = moment.replace(tzinfo=offset)
     return moment
 

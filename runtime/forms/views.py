@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from metadata.errors import Conflict, Forbidden, TrellisError
+from metadata.orm import whole_number
 from runtime.fields.base import FieldValueError
 from runtime.forms import display, listing, live, lookups
 from runtime.forms.formdata import field_key, parse_post
@@ -119,8 +120,8 @@ def render_form(ctx: FormContext, record: dict | None, posted: dict | None = Non
                                record=record["id"] if record is not None else None)
     vm.tabs = layout_tabs(plan.doc.get("layout"), vm.fields, lang)
     if record is not None:
-        vm.version = int(request.form.get("version") or record["version"]) if conflict \
-            else record["version"]
+        vm.version = whole_number(request.form.get("version", "")) or record["version"] \
+            if conflict else record["version"]
         vm.title = record_title(ctx, refs, record)
         vm.cancel_url = url_for("forms.record_detail", app_key=plan.app_key,
                                 form_key=plan.form_key, record_id=record["id"])
@@ -199,8 +200,8 @@ def form_state(app_key: str, form_key: str):
     """The live form's formula-driven state for what has been typed so far (JSON)."""
     ctx = form_context(app_key, form_key)
     record_id = request.args.get("record", "")
-    if record_id.isdigit():
-        record = ctx.records.get_all(int(record_id))
+    if record_id:  # beyond the ids any record can have: 404 like any missing record
+        record = ctx.records.get_all(whole_number(record_id, 2**63) or 0)
     else:  # a new record: its system fields as they will be when it is saved
         record = ctx.records.system_values(ctx.principal.user_id)
     return live.state_response(ctx.plan, record, ctx.access, ctx.lang)
@@ -242,7 +243,7 @@ def record_edit(app_key: str, form_key: str, record_id: int):
     version = request.form.get("version", "")
     try:
         with transaction():
-            ctx.records.update(record_id, posted, int(version) if version.isdigit() else None)
+            ctx.records.update(record_id, posted, whole_number(version))
     except Conflict:
         # keep what was typed, and the version it was typed against: the person reloads
         return render_form(ctx, ctx.records.get(record_id), posted, conflict=True, status=409)
