@@ -146,10 +146,13 @@ def check_text(text: str, path: tuple) -> None:
 
 def if_match(arg: str, message: str) -> int | None:
     """The number a client read (its ETag, weak or not, in If-Match; or ``?<arg>=``)."""
-    raw = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
-    raw = raw or request.args.get(arg, "")
-    if not raw:
-        return None
+    header = request.headers.get("If-Match")
+    if header is not None:  # sent, even empty: it must be an ETag this API gave out
+        raw = header.strip().removeprefix("W/").strip('"')
+    else:
+        raw = request.args.get(arg, "")
+        if not raw:
+            return None
     number = whole_number(raw)
     if number is None:
         raise TrellisError([Problem(f"/{arg}", message)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from metadata.errors import Problem, TrellisError
 from metadata.orm import whole_number
@@ -86,38 +86,45 @@ def register(bp: Blueprint, require: Callable) -> None:
         return jsonify({"created": created, "failed": len(results) - created,
                         "results": results})
 
-    @bp.get(BASE + "/<int:record_id>")
-    def read(app_key: str, form_key: str, record_id: int):
-        record = records_for(app_key, form_key, require("records:read")).get(record_id)
-        response = jsonify(record)
-        response.headers["ETag"] = f'"{record["version"]}"'
-        return response
-
-    @bp.patch(BASE + "/<int:record_id>")
-    def update(app_key: str, form_key: str, record_id: int):
-        rt = current_runtime()
-        records = records_for(app_key, form_key, require("records:write"))
-        payload = json_body(rt.settings["max_json_bytes"])
-        expected = expected_version()
-        if expected is None:
-            expected = body_version(payload)
-        with transaction():
-            record = records.update(record_id, payload, expected)
-        response = jsonify(record)
-        response.headers["ETag"] = f'"{record["version"]}"'
-        return response
-
-    @bp.delete(BASE + "/<int:record_id>")
-    def delete(app_key: str, form_key: str, record_id: int):
-        records = records_for(app_key, form_key, require("records:write"))
-        with transaction():
-            records.delete(record_id, expected_version())
-        return "", 204
+    # one rule for the three methods: werkzeug answers 405 instead of 404 when an id that
+    # no record can have fails the converter of one of several rules on the same path
+    @bp.route(BASE + "/<int:record_id>", methods=["GET", "PATCH", "DELETE"])
+    def record(app_key: str, form_key: str, record_id: int):
+        handler = {"GET": read, "PATCH": update, "DELETE": delete}[request.method]
+        return handler(require, app_key, form_key, record_id)
 
     @bp.get(BASE + "/<int:record_id>/history")
     def history(app_key: str, form_key: str, record_id: int):
         records = records_for(app_key, form_key, require("records:read"))
         return jsonify({"entries": records.history(record_id)})
+
+
+def read(require: Callable, app_key: str, form_key: str, record_id: int) -> Response:
+    record = records_for(app_key, form_key, require("records:read")).get(record_id)
+    response = jsonify(record)
+    response.headers["ETag"] = f'"{record["version"]}"'
+    return response
+
+
+def update(require: Callable, app_key: str, form_key: str, record_id: int) -> Response:
+    rt = current_runtime()
+    records = records_for(app_key, form_key, require("records:write"))
+    payload = json_body(rt.settings["max_json_bytes"])
+    expected = expected_version()
+    if expected is None:
+        expected = body_version(payload)
+    with transaction():
+        record = records.update(record_id, payload, expected)
+    response = jsonify(record)
+    response.headers["ETag"] = f'"{record["version"]}"'
+    return response
+
+
+def delete(require: Callable, app_key: str, form_key: str, record_id: int) -> Response:
+    records = records_for(app_key, form_key, require("records:write"))
+    with transaction():
+        records.delete(record_id, expected_version())
+    return Response(status=204)
 
 
 __all__ = ["MAX_PER_PAGE", "register", "records_for"]

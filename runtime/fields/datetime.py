@@ -98,7 +98,8 @@ def parse_datetime(value: Any, tz: dt.tzinfo) -> dt.datetime | None:
 
 
 def utc_text(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime: strftime writes the year 286 as "286", which nothing parses
+    return moment.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 class DateTimeField(FieldType):
@@ -174,12 +175,13 @@ class DateTimeField(FieldType):
 
     def display(self, value: Any, fld: Mapping, lang: str) -> str:
         moment = self.local(value, fld)
-        return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M")
+        return "" if moment is None else moment.replace(tzinfo=None).isoformat(" ", "minutes")
 
     def widget_context(self, fld: Mapping, value: Any, lang: str) -> dict[str, Any]:
         """The value as ``datetime-local`` wants it (local time, no offset) and the zone."""
         moment = self.local(value, fld) if value is not None else None
-        return {"local_value": moment.strftime("%Y-%m-%dT%H:%M") if moment else "",
+        local = moment.replace(tzinfo=None).isoformat(timespec="minutes") if moment else ""
+        return {"local_value": local,  # the year in four digits, as the input wants
                 "timezone": config(fld).get("timezone", DEFAULT_TIMEZONE)}
 
     # -- metadata -----------------------------------------------------------------------------
