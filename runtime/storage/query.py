@@ -110,11 +110,11 @@ def system_value(key: str, value: Any, at: str) -> Any:
         except (ValueError, OverflowError):
             raise bad(at + "/value", "must be an ISO 8601 time such as "
                                      "2026-01-31T09:00:00Z") from None
-    number = value if isinstance(value, int) and not isinstance(value, bool) else \
-        whole_number(value) if isinstance(value, str) else None
-    if number is None or not 0 <= number <= MAX_INTEGER:
+    if isinstance(value, str):
+        value = whole_number(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INTEGER:
         raise bad(at + "/value", msg("must be a whole number from 0 to %(n)s", n=MAX_INTEGER))
-    return number
+    return value
 
 
 def sort_keys(records: Records, sort: Sequence[tuple[str, str]]) -> list[tuple[Any, str]]:
@@ -216,8 +216,9 @@ def decode_cursor(cursor: str, size: int) -> list:
 @contextmanager
 def computing(records: Records, formulas: list[tuple[str, str]]) -> Iterator[None]:
     """Run queries that evaluate formula filters: a value they cannot compute from the stored
-    records (a whole number beyond 64 bits, a date past year 9999) is a 400 at the filter,
-    and the transaction stays usable (a savepoint), so the page can still show a list."""
+    records (a whole number past 64 bits, a date past year 9999: PostgreSQL's data exceptions,
+    SQLite's integer overflow) is a 400 at the filter with the database's reason, and the
+    transaction stays usable (a savepoint), so a page can still show a list."""
     if not formulas:
         yield
         return
@@ -225,12 +226,13 @@ def computing(records: Records, formulas: list[tuple[str, str]]) -> Iterator[Non
         with records.session.begin_nested():
             yield
     except (sa.exc.DataError, sa.exc.OperationalError) as exc:
-        if isinstance(exc, sa.exc.OperationalError) and not any(
-                words in str(exc.orig).lower() for words in OVERFLOWS):
+        reason = getattr(getattr(exc.orig, "diag", None), "message_primary", None) \
+            or str(exc.orig).splitlines()[0]
+        if isinstance(exc, sa.exc.OperationalError) and reason.lower() not in OVERFLOWS:
             raise
         at = formulas[0][1] if len(formulas) == 1 else ""
-        raise bad(at, msg("the filter cannot be worked out for the stored records: a number "
-                          "or date in it goes out of range")) from None
+        raise bad(at, msg("the filter cannot be worked out for the stored records (%(reason)s)",
+                          reason=reason)) from None
 
 
 def list_records(records: Records, query: ListQuery) -> Page:
