@@ -28,9 +28,12 @@ DESCRIPTION = ("Metadata documents (apps, forms, views) with drafts and versions
 def spec(principal: Principal | None) -> dict[str, Any]:
     paths = {**metadata_paths(), **formula_paths(), **generic_record_paths(), **file_paths()}
     schemas = {**common_schemas(), **document_schemas(current_runtime().schemas)}
+    params = parameters()
     for plan, access in readable_forms(principal):
         schemas.update(form_schemas(plan, access))
         paths.update(form_paths(plan))
+        params["app_key"].setdefault("example", plan.app_key)  # a form the reader may read
+        params["form_key"].setdefault("example", plan.form_key)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Trellis API", "version": "1", "description": DESCRIPTION},
@@ -41,7 +44,7 @@ def spec(principal: Principal | None) -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "an API token (trellis "
                                                           "create-token, /settings/tokens)"}},
-            "parameters": parameters(),
+            "parameters": params,
             "responses": {"Error": {"description": "an error: what is wrong, and where",
                                     "content": {"application/json": {
                                         "schema": ref("Errors")}}}},

@@ -28,6 +28,8 @@ from tests.support import Factory
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 # the checks, and what a request that breaks the document may be answered with
 CONFIG = """
+cache.enabled = false  # no state kept between runs, none written into the project
+
 [checks]
 enabled = false
 not_a_server_error.enabled = true
@@ -121,7 +123,7 @@ def schemathesis(base: str, token: str, folder: Path, *extra: str
         args += ["--seed", "7"]  # CI replays the same requests on every run
     env = {**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_TELEMETRY": "false"}
     return subprocess.run(args, capture_output=True, text=True, env=env, timeout=TIMEOUT,
-                          check=False)
+                          check=False, cwd=folder)
 
 
 def outcome(result: subprocess.CompletedProcess) -> str:
