@@ -24,7 +24,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from metadata.errors import Conflict, Forbidden, TrellisError
+from metadata.errors import Conflict, Forbidden, Problem, TrellisError
+from metadata.messages import msg
 from metadata.orm import whole_number
 from runtime.fields.base import FieldValueError
 from runtime.forms import display, listing, live, lookups
@@ -141,6 +142,15 @@ def require_login():
     if request.headers.get("HX-Request"):
         return Response(status=401, headers={"HX-Redirect": login})
     return redirect(login)
+
+
+def refuse_nul():
+    """No database stores a NUL character (PostgreSQL refuses it even as a parameter): a query
+    argument holding one is a 400, whichever page or lookup reads it."""
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            raise TrellisError([Problem("/" + name.replace("\x00", ""), msg(
+                "must not contain NUL characters (\\u0000)"))], status=400)
 
 
 def trellis_error(exc: TrellisError):
@@ -277,6 +287,7 @@ ROUTES = (
 def forms_blueprint() -> Blueprint:
     bp = Blueprint("forms", __name__)
     bp.before_request(require_login)
+    bp.before_request(refuse_nul)
     bp.register_error_handler(TrellisError, trellis_error)
     for rule, view, methods in ROUTES:
         bp.add_url_rule(rule, view.__name__, view, methods=methods)

@@ -198,9 +198,12 @@ def test_nul_in_formulas_search_and_filter_values_is_400(api, shared_app):
                      "/filter/0/value", "NUL")
     client = logged_in(shared_app)
     for query in ({"q": "a\u0000"}, {"fx": '{name} = "\u0000"'},
-                  {"f": "name", "o": "eq", "v": "a\u0000"}):
+                  {"f": "name", "o": "eq", "v": "a\u0000"}, {"sort": "\u0000"}):
         response = client.get("/a/crm/deal", query_string=query)
-        assert response.status_code == 200 and "NUL" in response.get_data(as_text=True)
+        assert response.status_code == 400 and "NUL" in response.get_data(as_text=True)
+    for path in ("/a/_users", "/a/crm/deal/_lookup/company", "/a/_regions"):  # lookups: JSON
+        response = client.get(path, query_string={"q": "\u0000", "province": "\u0000"})
+        assert response.status_code == 400 and "NUL" in response.get_data(as_text=True)
 
 
 def test_a_filter_field_that_is_not_text_is_400(api):
