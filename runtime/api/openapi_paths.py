@@ -105,9 +105,8 @@ def op(method: str, op_id: str, summary: str, tag: str, ok: dict[str, dict], *,
         statuses |= {"401", "403"}
     if params or body is not None or method in UNSAFE:
         statuses.add("400")  # a bad parameter, broken JSON, a missing CSRF token
-    if any(p.get("in") == "path" or p.get("$ref", "").rsplit("/", 1)[-1] in PATH_PARAMS
-           for p in params):
-        statuses.add("404")
+    if any(_in_path(p) for p in params):
+        statuses.add("404")  # nothing there, or nothing the reader may see
     if body is not None:
         statuses |= {"413", "415", "422"} if media == JSON else {"413"}
     out: dict[str, Any] = {"operationId": op_id, "summary": summary, "tags": [tag],
@@ -123,7 +122,9 @@ def op(method: str, op_id: str, summary: str, tag: str, ok: dict[str, dict], *,
     return out
 
 
-PATH_PARAMS = ("app_key", "form_key", "view_key", "record_id", "number", "file_id")
+def _in_path(parameter: dict) -> bool:
+    name = parameter.get("$ref", "").rsplit("/", 1)[-1]
+    return parameter.get("in", parameters().get(name, {}).get("in")) == "path"
 
 
 def metadata_paths() -> dict[str, dict]:
