@@ -8,8 +8,10 @@ from flask import Flask, current_app, g, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from app.extensions import babel, csrf
+from metadata.orm import MAX_INTEGER
 from runtime.api.errors import error_response, handle_http_error, handle_trellis_error
 from runtime.forms.messages import translate
 from runtime.storage.transactions import QueryStopped
@@ -22,6 +24,14 @@ log = logging.getLogger(__name__)
 CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
        "script-src 'self'; object-src 'none'; frame-ancestors 'self'; base-uri 'self'; "
        "form-action 'self'")
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: the numbers in paths are ids and version numbers, INTEGER
+    columns, so a larger number names nothing (404) instead of overflowing the database."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_INTEGER, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def select_locale() -> str:
@@ -41,6 +51,7 @@ def init_app(app: Flask) -> None:
                    timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
     csrf.init_app(app)
     trust_proxies(app)
+    app.url_map.converters["int"] = IdConverter  # before any blueprint adds its routes
 
     @app.teardown_appcontext
     def close_session(_exc):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from builder.changes import Change, TableEffect, describe, table_effect
 from metadata.errors import NotFound, TrellisError
 from metadata.models import Document
-from metadata.orm import Base
+from metadata.orm import Base, whole_number
 from runtime.fields.base import label_text
 from runtime.forms.display import local_time
 from runtime.forms.messages import translate, ui_lang
@@ -110,9 +110,10 @@ def body_of(doc: Document, which: str) -> dict:
     """The draft (``"draft"``) or a published version's body."""
     if which == "draft":
         return doc.draft
-    if not which.isdigit():
+    number = whole_number(which)
+    if number is None:
         abort(404)
-    return current_runtime().store.version(db_session(), doc, int(which)).body
+    return current_runtime().store.version(db_session(), doc, number).body
 
 
 def default_pair(doc: Document, numbers: list[int]) -> tuple[str, str] | None:

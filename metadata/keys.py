@@ -13,6 +13,10 @@ SYSTEM_FIELD_KEYS = frozenset(
     {"id", "version", "created_at", "updated_at", "created_by", "owner", "owner_id", "deleted_at"}
 )
 
+# Columns PostgreSQL keeps in every table (oid: before version 12). Refused on every database,
+# so that an app package made on SQLite publishes on PostgreSQL too.
+POSTGRESQL_SYSTEM_COLUMNS = frozenset({"xmin", "xmax", "cmin", "cmax", "ctid", "tableoid", "oid"})
+
 
 @cache
 def sql_keywords() -> frozenset[str]:
@@ -46,4 +50,7 @@ def field_key_problem(key: object) -> str | None:
     problem = key_problem(key, "field key")
     if problem is None and key in SYSTEM_FIELD_KEYS:
         return f"field key {key!r} is reserved for a system column"
+    if problem is None and key in POSTGRESQL_SYSTEM_COLUMNS:
+        return (f"field key {key!r} is the name of a column PostgreSQL keeps in every table; "
+                f"choose another name, e.g. {key}_1")
     return problem

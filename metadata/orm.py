@@ -15,6 +15,21 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+# Ids and version numbers are INTEGER columns: 32 bits on PostgreSQL, 64 on SQLite. Larger
+# numbers name nothing on either; they are refused before they reach SQL, where PostgreSQL
+# would fail ("integer out of range") and SQLite's driver would overflow.
+MAX_INTEGER = 2**31 - 1
+
+
+def whole_number(text: object, maximum: int = MAX_INTEGER) -> int | None:
+    """The number ``text`` writes in ASCII digits, from 0 to ``maximum``; else None (so that
+    "²" or "10**30" never reach ``int()`` or the database)."""
+    if not isinstance(text, str) or not text.isascii() or not text.isdigit():
+        return None
+    if len(text.lstrip("0")) > len(str(maximum)):
+        return None
+    number = int(text)
+    return number if number <= maximum else None
 
 
 class UTCDateTime(sa.TypeDecorator):

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from metadata.checks import CheckContext
-from metadata.errors import InvalidDocument, Problem
+from metadata.errors import InvalidDocument, Problem, pointer
 from metadata.models import Document, DocumentVersion
 from metadata.store import DocumentStore
 
@@ -40,7 +40,8 @@ def package_problems(store: DocumentStore, package: Any) -> list[Problem]:
     """Every problem of a package, each with a JSON Pointer into the package file."""
     if not isinstance(package, dict):
         return [Problem("", "an app package must be a JSON object")]
-    problems = []
+    problems = [Problem(pointer(key), f"unknown property {key!r}") for key in package
+                if key not in ("format", "format_version", "app", "documents")]
     if package.get("format") != FORMAT:
         problems.append(Problem("/format", f"must be {FORMAT!r}"))
     if package.get("format_version") != FORMAT_VERSION:
@@ -52,7 +53,8 @@ def package_problems(store: DocumentStore, package: Any) -> list[Problem]:
     if not isinstance(docs, list):
         return problems + [Problem("/documents", "must be a list of documents")]
     app_key = app.get("key")
-    forms = {d.get("key"): d for d in docs if isinstance(d, dict) and d.get("kind") == "form"}
+    forms = {d["key"]: d for d in docs if isinstance(d, dict) and d.get("kind") == "form"
+             and isinstance(d.get("key"), str)}  # other keys: the schema says what is wrong
     ctx = CheckContext(app_key=str(app_key), forms=forms, field_types=store.field_types)
     problems += _prefixed("/app", store, "app", app, ctx)
     seen = set()
@@ -61,7 +63,7 @@ def package_problems(store: DocumentStore, package: Any) -> list[Problem]:
         if not isinstance(doc, dict) or doc.get("kind") not in ("form", "view"):
             problems.append(Problem(at + "/kind", "must be a form or view document"))
             continue
-        ident = (doc["kind"], doc.get("key"))
+        ident = (doc["kind"], str(doc.get("key")))  # any JSON: the schema checks it below
         if ident in seen:
             problems.append(Problem(at + "/key", f"{doc['kind']} {doc.get('key')!r} appears "
                                                  "twice in the package"))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from metadata.checks import CheckContext, FormulaCheck, Validators, check_document
 from metadata.errors import Conflict, InvalidDocument, NotFound, Problem
 from metadata.models import Document, DocumentVersion
+from metadata.orm import MAX_INTEGER
 
 Now = Callable[[], datetime]
 
@@ -66,7 +67,8 @@ class DocumentStore:
 
     def version(self, session: Session, doc: Document, number: int) -> DocumentVersion:
         found = session.scalar(sa.select(DocumentVersion)
-                               .filter_by(document_id=doc.id, number=number))
+                               .filter_by(document_id=doc.id, number=number)
+                               ) if 0 < number <= MAX_INTEGER else None
         if found is None:
             raise NotFound([Problem("", f"{doc.kind} {doc.key!r} has no version {number}")])
         return found

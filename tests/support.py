@@ -3,9 +3,31 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import Flask
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def api_routes(app: Flask) -> set[tuple[str, str]]:
+    """(method, path) of every route under /api/v1, path parameters written {};
+    ``any(a, b)`` converters expanded into one path each."""
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1"):
+            continue
+        paths = [""]
+        for part in re.split(r"(<[^>]+>)", rule.rule):
+            if part.startswith("<"):
+                choices = re.match(r"<any\(([^)]*)\):\w+>", part)
+                options = [c.strip() for c in choices.group(1).split(",")] if choices else ["{}"]
+                paths = [p + o for p in paths for o in options]
+            else:
+                paths = [p + part for p in paths]
+        routes |= {(m, p) for m in rule.methods & set(METHODS) for p in paths}
+    return routes
 
 
 class ApiClient:

@@ -115,7 +115,9 @@ def _documents_section(schemas: Mapping[str, dict]) -> list[str]:
         "",
         "- every key (app, form, field, view) matches the [key](#definition-key) pattern, has no "
         "double underscore and is not an SQL keyword (`select`, `order`, `user`, ...);",
-        "- field keys are unique within their form (case-insensitive) and are not system names;",
+        "- field keys are unique within their form (case-insensitive) and are not system names, "
+        "nor the columns PostgreSQL keeps in every table (`xmin`, `xmax`, `cmin`, `cmax`, "
+        "`ctid`, `tableoid`, `oid`), on every database, so that packages port;",
         "- references resolve: `title_field`, the fields a permission policy names, a relation's "
         "`target_form` (and `display_field`), a view's `form`, `columns`, `sort` and `filters`, "
         "an app's navigation;",

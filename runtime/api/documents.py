@@ -7,13 +7,15 @@ from collections.abc import Callable
 from flask import Blueprint, Response, jsonify, request
 
 from metadata.diff import diff
-from metadata.errors import NotFound, Problem, TrellisError
+from metadata.errors import NotFound, Problem, TrellisError, pointer
+from metadata.orm import whole_number
 from metadata.package import export_package, import_package
 from runtime.api.errors import if_match, json_body
 from runtime.web import current_runtime, db_session, transaction
 
 DESIGNERS = frozenset({"admin", "designer"})
 KIND_OF = {"forms": "form", "views": "view"}
+MAX_NOTE = 500  # the column's length
 
 
 def _document_response(doc, body: dict, status: int = 200) -> Response:
@@ -33,9 +35,10 @@ def base_revision() -> int | None:
 
 
 def _version_number(raw: str | None, name: str) -> int:
-    if raw is None or not raw.isdigit():
+    number = whole_number(raw)
+    if number is None:
         raise TrellisError([Problem(f"/{name}", "must be a version number")])
-    return int(raw)
+    return number
 
 
 def _summary(store, session, doc) -> dict:
@@ -77,6 +80,8 @@ def register_apps(bp: Blueprint, require: Callable) -> None:
         principal = require("metadata:write", DESIGNERS)
         rt, session = current_runtime(), db_session()
         body = json_body(rt.settings["max_json_bytes"])
+        if isinstance(body, dict) and "kind" not in body:
+            body = {"kind": "app", **body}  # this endpoint takes apps only: kind is implied
         key = body.get("key") if isinstance(body, dict) else None
         if isinstance(key, str) and rt.store.find(session, key, "app", key) is not None:
             raise TrellisError([Problem("/key", f"app {key!r} already exists")], status=409)
@@ -194,23 +199,38 @@ def _document(require: Callable, app_key: str, kind: str, key: str) -> Response:
     return _document_response(doc, doc.draft, 201 if doc.created_now else 200)
 
 
+def _publish_note(options: object) -> str:
+    """The note of a publish request's optional body ``{"note": "why"}``."""
+    if not isinstance(options, dict):
+        raise TrellisError([Problem("", "send a JSON object: {\"note\": \"why\"}")], 422)
+    note = options.get("note", "")
+    problems = [Problem(pointer(k), f"unknown property {k!r}") for k in options if k != "note"]
+    if not isinstance(note, str) or len(note) > MAX_NOTE:
+        problems.append(Problem("/note", f"must be a text of at most {MAX_NOTE} characters"))
+    if problems:
+        raise TrellisError(problems, 422)
+    return note
+
+
 def _publish(require: Callable, app_key: str, kind: str, key: str) -> Response:
     principal = require("metadata:write", DESIGNERS)
     rt, session = current_runtime(), db_session()
     doc = rt.store.get(session, app_key, kind, key, lock=True)  # publishers take turns
-    options = json_body(64 * 1024) if request.content_length else {}
-    note = options.get("note", "") if isinstance(options, dict) else ""
+    note = _publish_note(json_body(64 * 1024) if request.content_length else {})
     expected = base_revision()
     if expected is not None and expected != doc.revision:
         raise TrellisError([Problem("", f"the draft changed since you loaded it (revision "
                                         f"{expected}, now {doc.revision}); reload it")],
                            status=409)
-    if request.args.get("dry_run") in ("1", "true"):
+    dry_run = request.args.get("dry_run", "0")
+    if dry_run not in ("0", "1", "true", "false"):
+        raise TrellisError([Problem("/dry_run", "must be 1 or 0 (true or false)")])
+    if dry_run in ("1", "true"):
         rt.store.check(kind, doc.draft, rt.store.context(session, app_key, {}))
         plan = rt.dry_run(session, doc) if kind == "form" else None
         return jsonify({"dry_run": True, "migration": plan.summary() if plan else None})
     before = doc.published_version
     with transaction():
-        version, plan = rt.publish(session, doc, principal.user_id, str(note))
+        version, plan = rt.publish(session, doc, principal.user_id, note)
     return jsonify({"version": version.number, "unchanged": version.number == before,
                     "migration": plan.summary() if plan else None})

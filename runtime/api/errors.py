@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -11,12 +12,14 @@ from werkzeug.exceptions import HTTPException
 
 from metadata.errors import Problem, TrellisError, pointer
 from metadata.messages import Message
+from metadata.orm import whole_number
 from runtime.forms.messages import translate
 from runtime.storage.transactions import QueryStopped
 from runtime.web import rollback
 
 log = logging.getLogger(__name__)
 MAX_DEPTH = 64  # documents and records need about ten levels
+SURROGATE = re.compile("[\ud800-\udfff]")  # json.loads pairs the valid ones up
 
 MESSAGES = {
     400: "the request is malformed",
@@ -111,15 +114,14 @@ def json_body(max_bytes: int) -> Any:
 
 
 def check_structure(value: Any) -> None:
-    """Refuse JSON nested deeper than MAX_DEPTH (400) and text holding NUL characters, which
-    PostgreSQL cannot store (422, at the value's JSON Pointer)."""
+    """Refuse JSON nested deeper than MAX_DEPTH (400), text holding NUL characters, which
+    PostgreSQL cannot store (422, at the value's JSON Pointer), and text that is not Unicode:
+    a lone surrogate such as \\ud800, which no encoding can write (400)."""
     stack: list[tuple[Any, tuple, int]] = [(value, (), 0)]
     while stack:
         item, path, depth = stack.pop()
         if isinstance(item, str):
-            if "\x00" in item:
-                raise TrellisError([Problem(pointer(*path), "text must not contain NUL "
-                                                            "characters (\\u0000)")], 422)
+            check_text(item, path)
             continue
         if not isinstance(item, dict | list):
             continue
@@ -131,6 +133,7 @@ def check_structure(value: Any) -> None:
                 if "\x00" in key:
                     raise TrellisError([Problem(pointer(*path), "a property name must not "
                                                                 "contain NUL characters")], 422)
+                check_text(key, path)
                 if isinstance(child, str | dict | list):
                     stack.append((child, (*path, key), depth + 1))
         else:
@@ -138,12 +141,27 @@ def check_structure(value: Any) -> None:
                          if isinstance(child, str | dict | list))
 
 
+def check_text(text: str, path: tuple) -> None:
+    if "\x00" in text:
+        raise TrellisError([Problem(pointer(*path), "text must not contain NUL characters "
+                                                    "(\\u0000)")], 422)
+    lone = SURROGATE.search(text)
+    if lone:
+        raise TrellisError([Problem(pointer(*path), f"text must be Unicode: "
+                                                    f"\\u{ord(lone.group()):04x} is half of a "
+                                                    "surrogate pair, without its other half")])
+
+
 def if_match(arg: str, message: str) -> int | None:
     """The number a client read (its ETag, weak or not, in If-Match; or ``?<arg>=``)."""
-    raw = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
-    raw = raw or request.args.get(arg, "")
-    if not raw:
-        return None
-    if not raw.isdigit():
+    header = request.headers.get("If-Match")
+    if header is not None:  # sent, even empty: it must be an ETag this API gave out
+        raw = header.strip().removeprefix("W/").strip('"')
+    else:
+        raw = request.args.get(arg, "")
+        if not raw:
+            return None
+    number = whole_number(raw)
+    if number is None:
         raise TrellisError([Problem(f"/{arg}", message)])
-    return int(raw)
+    return number

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from metadata.errors import Problem, TrellisError
+from metadata.errors import Problem, TrellisError, pointer
 from metadata.messages import msg
 from runtime.api.errors import for_reader, json_body
 from runtime.fields.base import FieldValueError, label_text
@@ -93,12 +93,13 @@ def _check_arguments(body: Any) -> tuple[str, str | None, dict | None]:
     if not isinstance(body, dict):
         raise TrellisError([Problem("", "send a JSON object: {\"formula\": ...}")], status=422)
     source, expect, sample = body.get("formula"), body.get("expect"), body.get("record")
-    problems = []
+    problems = [Problem(pointer(key), f"unknown property {key!r}") for key in body
+                if key not in ("formula", "expect", "record")]
     if not isinstance(source, str) or not source.strip():
         problems.append(Problem("/formula", "must be the formula's text"))
     elif len(source) > MAX_FORMULA:
         problems.append(Problem("/formula", f"is longer than {MAX_FORMULA} characters"))
-    if expect not in EXPECT:
+    if not isinstance(expect, str | None) or expect not in EXPECT:
         problems.append(Problem("/expect", "must be \"boolean\", \"value\" or null"))
     if sample is not None and not isinstance(sample, dict):
         problems.append(Problem("/record", "must be an object of field values"))

@@ -79,7 +79,8 @@ class ListArgs(ma.Schema):
                                  validate=ma.validate.Range(min=1, max=MAX_PER_PAGE),
                                  error_messages={"invalid": "must be a whole number"})
     cursor = ma.fields.String(load_default=None)
-    total = ma.fields.Boolean(load_default=True)
+    total = ma.fields.Boolean(load_default=True, truthy={"1", "true"}, falsy={"0", "false"},
+                              error_messages={"invalid": "must be 1 or 0 (true or false)"})
 
     class Meta:
         unknown = ma.EXCLUDE  # other query arguments (cache busters, ...) are ignored
@@ -91,7 +92,9 @@ LIST_ARGS = ListArgs()
 def list_query(args: Mapping[str, str]) -> ListQuery:
     """A ListQuery from request arguments, or a 400 naming each bad argument."""
     try:
-        loaded = LIST_ARGS.load({k: v for k, v in args.items() if v != "" or k == "filter"})
+        # an empty page, per_page or total is a mistake; an empty filter, q, sort or cursor
+        # means none
+        loaded = LIST_ARGS.load(dict(args.items()))
     except ma.ValidationError as exc:
         raise TrellisError([Problem(f"/{name}", " ".join(map(str, messages)))
                             for name, messages in sorted(exc.messages.items())]) from None

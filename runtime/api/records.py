@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from metadata.errors import Problem, TrellisError
+from metadata.orm import whole_number
 from runtime.api.errors import if_match, json_body
 from runtime.api.params import list_query
 from runtime.permissions import Principal
@@ -33,8 +34,8 @@ def body_version(payload: object) -> int | None:
     raw = payload.get("version") if isinstance(payload, dict) else None
     if raw is None:
         return None
-    if isinstance(raw, str) and raw.strip().isdigit():
-        return int(raw)
+    if isinstance(raw, str) and whole_number(raw.strip()) is not None:
+        return whole_number(raw.strip())
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
@@ -74,44 +75,56 @@ def register(bp: Blueprint, require: Callable) -> None:
         if len(rows) > BULK_LIMIT:
             raise TrellisError([Problem("/records", f"at most {BULK_LIMIT} records per "
                                                     f"request (got {len(rows)})")], status=413)
+        at = "/records" if isinstance(payload, dict) else ""
+        not_records = [Problem(f"{at}/{i}", "must be a record: a JSON object of field values")
+                       for i, row in enumerate(rows) if not isinstance(row, dict)]
+        if not_records:  # a malformed request, not a record that fails its checks
+            raise TrellisError(not_records[:20], status=422)
         with transaction():
             results = records.bulk_create(rows)
         created = sum(1 for r in results if "record" in r)
         return jsonify({"created": created, "failed": len(results) - created,
                         "results": results})
 
-    @bp.get(BASE + "/<int:record_id>")
-    def read(app_key: str, form_key: str, record_id: int):
-        record = records_for(app_key, form_key, require("records:read")).get(record_id)
-        response = jsonify(record)
-        response.headers["ETag"] = f'"{record["version"]}"'
-        return response
-
-    @bp.patch(BASE + "/<int:record_id>")
-    def update(app_key: str, form_key: str, record_id: int):
-        rt = current_runtime()
-        records = records_for(app_key, form_key, require("records:write"))
-        payload = json_body(rt.settings["max_json_bytes"])
-        expected = expected_version()
-        if expected is None:
-            expected = body_version(payload)
-        with transaction():
-            record = records.update(record_id, payload, expected)
-        response = jsonify(record)
-        response.headers["ETag"] = f'"{record["version"]}"'
-        return response
-
-    @bp.delete(BASE + "/<int:record_id>")
-    def delete(app_key: str, form_key: str, record_id: int):
-        records = records_for(app_key, form_key, require("records:write"))
-        with transaction():
-            records.delete(record_id, expected_version())
-        return "", 204
+    # one rule for the three methods: werkzeug answers 405 instead of 404 when an id that
+    # no record can have fails the converter of one of several rules on the same path
+    @bp.route(BASE + "/<int:record_id>", methods=["GET", "PATCH", "DELETE"])
+    def record(app_key: str, form_key: str, record_id: int):
+        handler = {"GET": read, "PATCH": update, "DELETE": delete}[request.method]
+        return handler(require, app_key, form_key, record_id)
 
     @bp.get(BASE + "/<int:record_id>/history")
     def history(app_key: str, form_key: str, record_id: int):
         records = records_for(app_key, form_key, require("records:read"))
         return jsonify({"entries": records.history(record_id)})
+
+
+def read(require: Callable, app_key: str, form_key: str, record_id: int) -> Response:
+    record = records_for(app_key, form_key, require("records:read")).get(record_id)
+    response = jsonify(record)
+    response.headers["ETag"] = f'"{record["version"]}"'
+    return response
+
+
+def update(require: Callable, app_key: str, form_key: str, record_id: int) -> Response:
+    rt = current_runtime()
+    records = records_for(app_key, form_key, require("records:write"))
+    payload = json_body(rt.settings["max_json_bytes"])
+    expected = expected_version()
+    if expected is None:
+        expected = body_version(payload)
+    with transaction():
+        record = records.update(record_id, payload, expected)
+    response = jsonify(record)
+    response.headers["ETag"] = f'"{record["version"]}"'
+    return response
+
+
+def delete(require: Callable, app_key: str, form_key: str, record_id: int) -> Response:
+    records = records_for(app_key, form_key, require("records:write"))
+    with transaction():
+        records.delete(record_id, expected_version())
+    return Response(status=204)
 
 
 __all__ = ["MAX_PER_PAGE", "register", "records_for"]

@@ -57,7 +57,11 @@ def _parse_text(text: str) -> dt.datetime:
         raise FieldValueError(msg("%(value)s is not a moment of the calendar",
                                   value=quoted(text))) from None
     if p["tz"]:
-        offset = dt.datetime.fromisoformat("2000-01-01T00:00" + p["tz"]).tzinfo
+        try:
+            offset = dt.datetime.fromisoformat("2000-01-01T00:00" + p["tz"]).tzinfo
+        except ValueError:  # +99:00: offsets stay within a day
+            raise FieldValueError(msg("%(offset)s is not a time zone offset (from -23:59 to "
+                                      "+23:59)", offset=quoted(p["tz"]))) from None
         moment = moment.replace(tzinfo=offset)
     return moment
 
@@ -94,7 +98,8 @@ def parse_datetime(value: Any, tz: dt.tzinfo) -> dt.datetime | None:
 
 
 def utc_text(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime: strftime writes the year 286 as "286", which nothing parses
+    return moment.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 class DateTimeField(FieldType):
@@ -170,12 +175,13 @@ class DateTimeField(FieldType):
 
     def display(self, value: Any, fld: Mapping, lang: str) -> str:
         moment = self.local(value, fld)
-        return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M")
+        return "" if moment is None else moment.replace(tzinfo=None).isoformat(" ", "minutes")
 
     def widget_context(self, fld: Mapping, value: Any, lang: str) -> dict[str, Any]:
         """The value as ``datetime-local`` wants it (local time, no offset) and the zone."""
         moment = self.local(value, fld) if value is not None else None
-        return {"local_value": moment.strftime("%Y-%m-%dT%H:%M") if moment else "",
+        local = moment.replace(tzinfo=None).isoformat(timespec="minutes") if moment else ""
+        return {"local_value": local,  # the year in four digits, as the input wants
                 "timezone": config(fld).get("timezone", DEFAULT_TIMEZONE)}
 
     # -- metadata -----------------------------------------------------------------------------

@@ -95,6 +95,22 @@ class FormulaField(FieldType):
         shape = self.shape(fld)
         return sa.Double() if shape is None else shape.column_type({"key": fld["key"]})
 
+    # stored, read and compared as its shape's values are: a date column binds date objects
+    def to_row(self, value: Any, fld: Mapping) -> dict[str, Any]:
+        shape = self.shape(fld)
+        return {fld["key"]: value} if shape is None else shape.to_row(value, _as(shape, fld))
+
+    def from_row(self, row: Mapping[str, Any], fld: Mapping) -> Any:
+        shape = self.shape(fld)
+        return row[fld["key"]] if shape is None else shape.from_row(row, _as(shape, fld))
+
+    def filter_expression(self, table: sa.Table, fld: Mapping, op: str, value: Any
+                          ) -> sa.ColumnElement:
+        shape = self.shape(fld)
+        if shape is None:
+            return super().filter_expression(table, fld, op, value)
+        return shape.filter_expression(table, _as(shape, fld), op, value)
+
     def operators(self, fld: Mapping) -> tuple[str, ...]:
         shape = self.shape(fld)
         return ORDER_OPS if shape is None else shape.operators(fld)
@@ -128,3 +144,9 @@ class FormulaField(FieldType):
                     "a calculated field is filled in by its formula: %(key)s does not apply",
                     key=key)))
         return problems
+
+
+def _as(shape: FieldType, fld: Mapping) -> dict[str, Any]:
+    """The calculated field as a plain field of its shape (no config: the formula's result
+    already satisfies it)."""
+    return {"key": fld["key"], "type": shape.type}

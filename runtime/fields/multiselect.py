@@ -158,7 +158,7 @@ class MultiSelectField(FieldType):
         if default is not None:
             values = set(choice_values(fld))
             items = default if isinstance(default, list) else [default]
-            missing = [v for v in items if v not in values]
+            missing = [v for v in items if not isinstance(v, str) or v not in values]
             if missing:
                 problems.append(Problem(path + "/default", msg(
                     "default %(value)s is not among the choices", value=quoted(missing[0]))))

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from metadata.errors import Problem
 from metadata.messages import msg, quoted
+from metadata.orm import MAX_INTEGER, whole_number
 from runtime.fields.base import EQUALITY_OPS, FieldType, FieldValueError, config
 from runtime.storage.names import child_table_name
 
@@ -16,10 +17,11 @@ from runtime.storage.names import child_table_name
 def _record_id(value: Any) -> int:
     if isinstance(value, dict):
         value = value.get("id")
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise FieldValueError(msg("must be the id of a record (a positive whole number)"))
+    if isinstance(value, str) and whole_number(value.strip()) is not None:
+        value = whole_number(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_INTEGER:
+        raise FieldValueError(msg("must be the id of a record (a whole number from 1 to "
+                                  "%(n)s)", n=MAX_INTEGER))
     return value
 
 
@@ -51,7 +53,7 @@ class RelationField(FieldType):
         return self.multiple(fld)
 
     def value_schema(self, fld: Mapping) -> dict[str, Any]:
-        one = {"type": "integer", "minimum": 1}
+        one = {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER}
         if self.multiple(fld):
             return {"type": "array", "items": one, "uniqueItems": True}
         return one

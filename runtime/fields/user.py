@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from metadata.messages import msg
-from metadata.orm import JSONValue
+from metadata.orm import MAX_INTEGER, JSONValue, whole_number
 from runtime.fields.base import (
     EQUALITY_OPS,
     FieldType,
@@ -28,11 +28,10 @@ def user_id(value: Any) -> int:
         value = value.get("id")
     if isinstance(value, str):
         text = unicodedata.normalize("NFKC", value).strip().lstrip("#")
-        if text.isdigit() and text.isascii():
-            value = int(text)
-    if isinstance(value, float) and value.is_integer():
+        value = whole_number(text) if whole_number(text) is not None else value
+    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_INTEGER:
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_INTEGER:
         raise FieldValueError(ID_ERROR)
     return value
 
@@ -61,7 +60,7 @@ class UserField(FieldType):
         return bool(config(fld).get("multiple"))
 
     def value_schema(self, fld: Mapping) -> dict[str, Any]:
-        one = {"type": "integer", "minimum": 1}
+        one = {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER}
         if self.multiple(fld):
             return {"type": "array", "items": one, "uniqueItems": True}
         return one

@@ -55,7 +55,7 @@ def local_time(moment: str | datetime | None) -> str:
         moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return to_user_timezone(moment).strftime("%Y-%m-%d %H:%M")
+    return to_user_timezone(moment).replace(tzinfo=None).isoformat(" ", "minutes")
 
 
 def _record_link(plan: FormPlan, fld: Mapping, record_id: int) -> str:

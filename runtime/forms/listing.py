@@ -12,13 +12,15 @@ from flask import url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from metadata.errors import InvalidDocument
+from metadata.errors import InvalidDocument, Problem
+from metadata.messages import msg
+from metadata.orm import whole_number
 from runtime.fields.base import label_text
 from runtime.forms.display import local_time
 from runtime.forms.messages import translate
 from runtime.forms.navigation import published
 from runtime.forms.references import References
-from runtime.storage.query import ListQuery, Page, list_records
+from runtime.storage.query import MAX_PAGE, ListQuery, Page, list_records
 from runtime.storage.records import Records
 from runtime.storage.transactions import QueryStopped
 
@@ -110,8 +112,10 @@ class ListBuilder:
                       "sort": args.get("sort", ""), "f": args.getlist("f"),
                       "o": args.getlist("o"), "v": args.getlist("v"),
                       "fx": args.get("fx", "").strip()[:2000]}
-        self.page = int(args["page"]) if args.get("page", "").isdigit() else 1
-        self.page = max(self.page, 1)
+        self.page = whole_number(args.get("page") or "1", MAX_PAGE) or 0
+        if self.page < 1:
+            raise InvalidDocument([Problem("/page", msg("the page must be a number from 1 to "
+                                                        "%(n)s", n=MAX_PAGE))], status=400)
         self.visible = [f for f in self.plan.fields if f["key"] not in records.access.hidden]
 
     # -- state and URLs -----------------------------------------------------------------------

@@ -24,7 +24,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from metadata.errors import Conflict, Forbidden, TrellisError
+from metadata.errors import Conflict, Forbidden, Problem, TrellisError
+from metadata.messages import msg
+from metadata.orm import whole_number
 from runtime.fields.base import FieldValueError
 from runtime.forms import display, listing, live, lookups
 from runtime.forms.formdata import field_key, parse_post
@@ -130,8 +132,8 @@ def render_form(ctx: FormContext, record: dict | None, posted: dict | None = Non
                                record=record["id"] if record is not None else None)
     vm.tabs = layout_tabs(plan.doc.get("layout"), vm.fields, lang)
     if record is not None:
-        vm.version = int(request.form.get("version") or record["version"]) if conflict \
-            else record["version"]
+        vm.version = whole_number(request.form.get("version", "")) or record["version"] \
+            if conflict else record["version"]
         vm.title = record_title(ctx, refs, record)
         vm.cancel_url = url_for("forms.record_detail", app_key=plan.app_key,
                                 form_key=plan.form_key, record_id=record["id"])
@@ -151,6 +153,15 @@ def require_login():
     if request.headers.get("HX-Request"):
         return Response(status=401, headers={"HX-Redirect": login})
     return redirect(login)
+
+
+def refuse_nul():
+    """No database stores a NUL character (PostgreSQL refuses it even as a parameter): a query
+    argument holding one is a 400, whichever page or lookup reads it."""
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            raise TrellisError([Problem("/" + name.replace("\x00", ""), msg(
+                "must not contain NUL characters (\\u0000)"))], status=400)
 
 
 def trellis_error(exc: TrellisError):
@@ -217,8 +228,8 @@ def form_state(app_key: str, form_key: str):
     """The live form's formula-driven state for what has been typed so far (JSON)."""
     ctx = form_context(app_key, form_key)
     record_id = request.args.get("record", "")
-    if record_id.isdigit():
-        record = ctx.records.get_all(int(record_id))
+    if record_id:  # beyond the ids any record can have: 404 like any missing record
+        record = ctx.records.get_all(whole_number(record_id, 2**63) or 0)
     else:  # a new record: its system fields as they will be when it is saved
         record = ctx.records.system_values(ctx.principal.user_id)
     return live.state_response(ctx.plan, record, ctx.access, ctx.lang,
@@ -262,7 +273,7 @@ def record_edit(app_key: str, form_key: str, record_id: int):
     version = request.form.get("version", "")
     try:
         with transaction():
-            ctx.records.update(record_id, posted, int(version) if version.isdigit() else None)
+            ctx.records.update(record_id, posted, whole_number(version))
     except Conflict:
         # keep what was typed, and the version it was typed against: the person reloads
         return render_form(ctx, ctx.records.get(record_id), posted, conflict=True, status=409)
@@ -296,6 +307,7 @@ ROUTES = (
 def forms_blueprint() -> Blueprint:
     bp = Blueprint("forms", __name__)
     bp.before_request(require_login)
+    bp.before_request(refuse_nul)
     bp.register_error_handler(TrellisError, trellis_error)
     bp.register_error_handler(QueryStopped, query_stopped)
     for rule, view, methods in ROUTES:

@@ -167,6 +167,9 @@ def parse(source: str) -> Node:
         raise FormulaError(msg("the formula is longer than %(n)s characters", n=MAX_SOURCE))
     if not source.strip():
         raise FormulaError(msg("the formula is empty"), 0, 1, 1)
+    if "\x00" in source:  # no database stores it, PostgreSQL refuses it even as a parameter
+        raise _fail(msg("a formula must not contain NUL characters (\\u0000)"), source,
+                    source.index("\x00"))
     try:
         node, _ = _parser().parse(source)
     except _Located as exc:

@@ -12,9 +12,12 @@ import sqlalchemy as sa
 
 from metadata.errors import InvalidDocument, Problem
 from runtime.forms.formulas import analyze_filter, refs
+from runtime.formula.ast import Node
+from runtime.formula.checker import Checked
 from runtime.formula.errors import FormulaError
 from runtime.formula.sql import ChildRows, compile_sql
 from runtime.storage.names import SYSTEM_SORTS
+from runtime.storage.sql_depth import check_depth
 
 # system fields formulas may name, and their columns: those lists sort and filter by, and who
 # created the record
@@ -35,10 +38,17 @@ def formula_clause(records, source: str, at: str, designed: bool = False
         raise InvalidDocument(problems, status=400)
     paths = refs(checked.node)
     try:
-        columns = formula_columns(records, paths)
-        return compile_sql(checked, columns, records.conn.dialect.name, lambda: records.now,
-                           plan.functions, children=sub_table_rows(records, paths),
-                           tz=plan.timezone)
+        columns, children = formula_columns(records, paths), sub_table_rows(records, paths)
+
+        def compile_node(node: Node) -> sa.ColumnElement:
+            part = Checked(node, checked.type_of(node), checked.types, checked.source,
+                           checked.registry)
+            return compile_sql(part, columns, records.conn.dialect.name, lambda: records.now,
+                               plan.functions, children=children, tz=plan.timezone)
+
+        clause = compile_node(checked.node)
+        check_depth(records, checked, clause, compile_node)
+        return clause
     except FormulaError as exc:
         where = None if exc.position is None else {"position": exc.position, "line": exc.line,
                                                    "column": exc.column}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -14,14 +15,19 @@ import sqlalchemy as sa
 
 from metadata.errors import InvalidDocument, Problem
 from metadata.messages import msg
-from metadata.orm import UTCDateTime
+from metadata.orm import MAX_INTEGER, UTCDateTime, whole_number
 from metadata.schemas import FILTER_OPS
 from runtime.fields.base import FieldValueError, compare, like_escape
 from runtime.storage.formula_filter import formula_clause
 from runtime.storage.names import SYSTEM_SORTS
 from runtime.storage.records import Records
+from runtime.storage.transactions import NumberOutOfRange
 
 MAX_PER_PAGE = 1000
+MAX_PAGE = 1_000_000  # deeper pages follow next_cursor; the offset stays within 32 bits
+OVERFLOWS = ("integer overflow",)  # SQLite's words; PostgreSQL raises DataError (class 22)
+NUL = msg("must not contain NUL characters (\\u0000)")
+MAX_EXPONENT = 40  # decimal values in cursors: far beyond any column's precision
 
 
 @dataclass
@@ -62,8 +68,13 @@ def filter_clause(records: Records, flt: dict, at: str, designed: bool = False
     may name fields hidden from the reader."""
     plan, table = records.plan, records.table
     key, op, value = flt.get("field"), flt.get("op", "eq"), flt.get("value")
+    if not isinstance(key, str):
+        raise bad(at + "/field", "must be a field key (a text)")
     if op not in FILTER_OPS:
         raise bad(at + "/op", f"unknown operator {op!r}; use one of {', '.join(FILTER_OPS)}")
+    if any("\x00" in v for v in (value if isinstance(value, list) else [value])
+           if isinstance(v, str)):
+        raise bad(at + "/value", NUL)
     if key in SYSTEM_SORTS:
         column = table.c[SYSTEM_SORTS[key]]
         if op in ("contains", "startswith"):
@@ -101,13 +112,16 @@ def system_value(key: str, value: Any, at: str) -> Any:
     if key in ("created_at", "updated_at"):
         try:
             moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        except ValueError:
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            return moment.astimezone(UTC)  # overflows near year 1 and 9999: refused below
+        except (ValueError, OverflowError):
             raise bad(at + "/value", "must be an ISO 8601 time such as "
                                      "2026-01-31T09:00:00Z") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
-        raise bad(at + "/value", msg("must be a whole number"))
-    return int(value)
+    if isinstance(value, str):
+        value = whole_number(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INTEGER:
+        raise bad(at + "/value", msg("must be a whole number from 0 to %(n)s", n=MAX_INTEGER))
+    return value
 
 
 def sort_keys(records: Records, sort: Sequence[tuple[str, str]]) -> list[tuple[Any, str]]:
@@ -140,20 +154,38 @@ def _order(keys: list[tuple[Any, str]]) -> list:
 
 
 def _typed(expr: Any, value: Any) -> Any:
-    """A cursor value back in the Python type its column binds."""
-    if value is None or not isinstance(value, str):
-        return value
+    """A cursor value back in the Python type its column binds; a value the column cannot
+    bind (cursors are client input, however they were made) is a 400, never a 500."""
+    if value is None:
+        return None
     kind = expr.type
     try:
         if isinstance(kind, sa.DateTime | UTCDateTime):
-            return datetime.fromisoformat(value)
+            return datetime.fromisoformat(value).astimezone(UTC)
         if isinstance(kind, sa.Date):
             return date.fromisoformat(value)
         if isinstance(kind, sa.Numeric) and not isinstance(kind, sa.Integer | sa.Float):
-            return Decimal(value)
-    except (ValueError, ArithmeticError):
-        raise bad("/cursor", "is not a cursor this API gave out") from None
-    return value
+            number = Decimal(value)
+            if number.is_finite() and abs(number.adjusted()) <= MAX_EXPONENT:
+                return number
+        elif _binds(kind, value):
+            return value
+    except (ValueError, TypeError, ArithmeticError):  # OverflowError too
+        pass
+    raise bad("/cursor", "is not a cursor this API gave out")
+
+
+def _binds(kind: sa.types.TypeEngine, value: Any) -> bool:
+    if isinstance(kind, sa.Boolean):
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    if isinstance(kind, sa.Integer):
+        limit = 2**63 if isinstance(kind, sa.BigInteger) else MAX_INTEGER + 1
+        return isinstance(value, int) and -limit <= value < limit
+    if isinstance(kind, sa.Float):
+        return isinstance(value, int | float) and abs(value) < 2**63
+    return isinstance(value, str) and "\x00" not in value
 
 
 def _after(keys: list[tuple[Any, str]], values: list) -> sa.ColumnElement[bool]:
@@ -188,12 +220,38 @@ def decode_cursor(cursor: str, size: int) -> list:
     return values
 
 
+@contextmanager
+def computing(records: Records, formulas: list[tuple[str, str]]) -> Iterator[None]:
+    """Run queries that evaluate formula filters: a value they cannot compute from the stored
+    records (a whole number past 64 bits, a date past year 9999: PostgreSQL's data exceptions,
+    SQLite's integer overflow) is a 400 at the filter with the database's reason, and the
+    transaction stays usable (a savepoint), so a page can still show a list."""
+    if not formulas:
+        yield
+        return
+    at = formulas[0][1] if len(formulas) == 1 else ""
+    try:
+        with records.session.begin_nested():
+            yield
+    except NumberOutOfRange as exc:  # the engine's words for it (app.database)
+        raise bad(at, msg("the filter cannot be worked out for the stored records (%(reason)s)",
+                          reason=exc.problems[0].message)) from None
+    except (sa.exc.DataError, sa.exc.OperationalError) as exc:
+        reason = getattr(getattr(exc.orig, "diag", None), "message_primary", None) \
+            or str(exc.orig).splitlines()[0]
+        if isinstance(exc, sa.exc.OperationalError) and reason.lower() not in OVERFLOWS:
+            raise
+        raise bad(at, msg("the filter cannot be worked out for the stored records (%(reason)s)",
+                          reason=reason)) from None
+
+
 def list_records(records: Records, query: ListQuery) -> Page:
     table = records.table
     if not 1 <= query.per_page <= MAX_PER_PAGE:
         raise bad("/per_page", f"must be between 1 and {MAX_PER_PAGE}")
-    if query.page < 1:
-        raise bad("/page", "must be 1 or more")
+    if not 1 <= query.page <= MAX_PAGE:
+        raise bad("/page", msg("must be from 1 to %(n)s; follow next_cursor to go deeper",
+                               n=MAX_PAGE))
     where = [records.visible("read")]
     where += [filter_clause(records, f, f"/filters/{i}", designed=True)
               for i, f in enumerate(query.view_filters)]
@@ -201,6 +259,8 @@ def list_records(records: Records, query: ListQuery) -> Page:
               for source, at in query.view_formulas]
     where += [filter_clause(records, f, f"/filter/{i}") for i, f in enumerate(query.filters)]
     where += [formula_clause(records, source, at) for source, at in query.formulas]
+    if "\x00" in query.q:
+        raise bad("/q", NUL)
     if query.q.strip():
         pattern = f"%{like_escape(query.q.strip())}%"
         terms = [records.plan.types[f["type"]].search_expression(table, f, pattern)
@@ -209,15 +269,16 @@ def list_records(records: Records, query: ListQuery) -> Page:
         where.append(sa.or_(*terms) if terms else sa.false())
     keys = sort_keys(records, query.sort or [("created_at", "desc")])
     total = None
-    if query.with_total:
-        total = records.conn.execute(sa.select(sa.func.count()).select_from(table)
-                                     .where(*where)).scalar_one()
     select = sa.select(table).where(*where).order_by(*_order(keys)).limit(query.per_page + 1)
     if query.cursor:
         select = select.where(_after(keys, decode_cursor(query.cursor, len(keys))))
     else:
         select = select.offset((query.page - 1) * query.per_page)
-    rows = list(records.conn.execute(select).mappings())
+    with computing(records, query.formulas):
+        if query.with_total:
+            total = records.conn.execute(sa.select(sa.func.count()).select_from(table)
+                                         .where(*where)).scalar_one()
+        rows = list(records.conn.execute(select).mappings())
     more = len(rows) > query.per_page
     rows = rows[: query.per_page]
     cursor = None

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from metadata.errors import Conflict, Forbidden, InvalidDocument, NotFound, Problem
 from metadata.messages import msg
-from metadata.orm import Base
+from metadata.orm import MAX_INTEGER, Base
 from runtime.fields.base import FieldType
 from runtime.forms.behaviour import RelatedLoader
 from runtime.forms.plan import FormPlan
@@ -119,7 +119,8 @@ class Records:
         query = sa.select(self.table).where(self.table.c.id == record_id, self.visible(action))
         if lock and self.conn.dialect.name == "postgresql":
             query = query.with_for_update()
-        row = self.conn.execute(query).mappings().first()
+        in_range = 0 < record_id <= MAX_INTEGER  # beyond: no such record on any database
+        row = self.conn.execute(query).mappings().first() if in_range else None
         if row is None:
             if action != "read" and self._readable(record_id):
                 raise Forbidden([Problem("", f"you may read record {record_id} of "
@@ -130,7 +131,7 @@ class Records:
         return row
 
     def _readable(self, record_id: int) -> bool:
-        if self.access.scope("read") == "none":
+        if self.access.scope("read") == "none" or not 0 < record_id <= MAX_INTEGER:
             return False
         query = sa.select(self.table.c.id).where(self.table.c.id == record_id,
                                                  self.visible("read"))
@@ -222,7 +223,7 @@ class Records:
         if not isinstance(payload, dict) or payload.get("owner") is None:
             return self.principal.user_id
         owner = payload["owner"]
-        if isinstance(owner, bool) or not isinstance(owner, int):
+        if isinstance(owner, bool) or not isinstance(owner, int) or not 0 < owner <= MAX_INTEGER:
             problems.append(Problem("/owner", "must be the id of a user"))
         elif owner != self.principal.user_id and self.access.scope("update") != "all":
             problems.append(Problem("/owner", "you may not give records to someone else"))

@@ -130,6 +130,24 @@ def test_calculated_values_are_stored_in_typed_columns_and_recalculated(crm, run
     assert {"field": "score", "old": 25, "new": 75} in history[-1]["changes"]
 
 
+def test_calculated_dates_and_times_are_stored_read_and_filtered(crm, runtime):
+    """A date or date-time result is stored as its shape stores it (SQLite binds only date
+    objects), read back as the API writes dates, and filtered and sorted like one."""
+    publish(crm, form_doc("visit", [
+        field("day", "date"), field("at", "datetime"),
+        field("follow_up", "formula", config={"formula": 'DATEADD({day}, 7, "day")'}),
+        field("reminder", "formula", config={"formula": 'DATEADD({at}, 2, "hour")'})]))
+    visits = "/apps/crm/forms/visit/records"
+    made = crm.ok("POST", visits, 201, json={"day": "2026-03-01", "at": "2026-03-01T08:00:00Z"})
+    assert (made["follow_up"], made["reminder"]) == ("2026-03-08", "2026-03-01T10:00:00Z")
+    again = crm.ok("GET", f"{visits}/{made['id']}")
+    assert (again["follow_up"], again["reminder"]) == ("2026-03-08", "2026-03-01T10:00:00Z")
+    for flt in ({"follow_up": "2026-03-08"}, {"follow_up": {"gt": "2026-03-01"}},
+                {"reminder": {"lte": "2026-03-01T10:00:00Z"}}):
+        assert crm.ok("GET", visits, query_string={"filter": json.dumps(flt)})["total"] == 1
+    assert crm.ok("GET", visits, query_string={"sort": "-reminder"})["total"] == 1
+
+
 def test_division_by_zero_and_empty_inputs_never_break_a_save(crm):
     lead = create(crm, employees=0, budget="100")
     assert lead["per_head"] is None

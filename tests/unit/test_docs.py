@@ -12,10 +12,10 @@ from metadata.docs import EXAMPLE_APP, EXAMPLE_COMPANY_FORM, EXAMPLE_FORM, EXAMP
 from metadata.package import FORMAT, FORMAT_VERSION, import_package
 from metadata.schemas import build_schemas
 from runtime.fields.registry import build_field_registry
+from tests.support import api_routes
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 ENDPOINT = re.compile(r"`(GET|POST|PUT|PATCH|DELETE) (/api/v1/[^`\s?]*)")
 
 
@@ -102,30 +102,12 @@ def test_every_cli_command_and_option_is_documented(app):
     assert not stale, f"docs/cli.md documents commands that do not exist: {sorted(stale)}"
 
 
-def _api_routes(app) -> set[tuple[str, str]]:
-    """(method, path) of every API route, path parameters written {}; any(a, b) expanded."""
-    routes = set()
-    for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/v1"):
-            continue
-        paths = [""]
-        for part in re.split(r"(<[^>]+>)", rule.rule):
-            if part.startswith("<"):
-                choices = re.match(r"<any\(([^)]*)\):\w+>", part)
-                options = [c.strip() for c in choices.group(1).split(",")] if choices else ["{}"]
-                paths = [p + o for p in paths for o in options]
-            else:
-                paths = [p + part for p in paths]
-        routes |= {(m, p) for m in rule.methods & set(METHODS) for p in paths}
-    return routes
-
-
 def _documented_endpoints(text: str) -> set[tuple[str, str]]:
     return {(m, re.sub(r"\{[^}]*\}|<[^>]*>", "{}", p)) for m, p in ENDPOINT.findall(text)}
 
 
 def test_every_api_route_is_documented(app):
-    routes = _api_routes(app)
+    routes = api_routes(app)
     assert routes, "no routes under /api/v1?"
     documented = _documented_endpoints(read("api.md"))
     missing = sorted(routes - documented)
