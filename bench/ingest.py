@@ -86,7 +86,6 @@ def raw_rows(data: list[dict]) -> list[dict]:
 
 def run(n: int, database_url: str | None, rounds: int = 3) -> float:
     from runtime.permissions import Principal
-    from runtime.storage.records import Records
 
     app = make_app(database_url)
     runtime = app.extensions["trellis"]
@@ -110,7 +109,7 @@ def run(n: int, database_url: str | None, rounds: int = 3) -> float:
     def ours() -> None:
         for i in range(0, n, CHUNK):
             with runtime.session() as session, session.begin():
-                records = Records(session, plan, principal, runtime.clock.now(), via="import")
+                records = runtime.records(session, plan, principal, via="import")
                 results = records.bulk_create(data[i:i + CHUNK])
                 assert all("record" in r for r in results), results[0]
 
