@@ -25,3 +25,10 @@ def perform_task(key: str, due_iso: str) -> str:
     app = worker_app()
     with app.app_context():
         return run_task(app.extensions["trellis"], key, datetime.fromisoformat(due_iso))
+
+
+def deliver_events(consumer: str, event_ids: list[int]) -> str:
+    """Hand record events to an asynchronous consumer (runtime.events.delivery)."""
+    app = worker_app()
+    with app.app_context():
+        return app.extensions["trellis"].events.deliver(consumer, event_ids)

@@ -20,6 +20,8 @@ from metadata.schemas import build_schemas
 from metadata.store import DocumentStore
 from runtime.clock import Clock
 from runtime.directory import Directory
+from runtime.events.consumers import Consumer, build_consumer_registry
+from runtime.events.hub import EventHub, EventSettings
 from runtime.fields.base import FieldType
 from runtime.forms.formulas import (
     Analysis,
@@ -30,7 +32,7 @@ from runtime.forms.formulas import (
     with_result_types,
 )
 from runtime.forms.plan import FormPlan, PlanSettings, compile_plan
-from runtime.formula.functions import build_function_registry
+from runtime.formula.registry import build_function_registry
 from runtime.permissions import SYSTEM, Principal
 from runtime.storage.migrate import (
     MigrationPlan,
@@ -53,6 +55,8 @@ class Runtime:
     upload_dir: Path
     directory: Directory  # the users and teams (app.auth's)
     settings: dict = field(default_factory=dict)
+    # who receives record events (runtime.events): built in the app factory
+    consumers: Registry[Consumer] = field(default_factory=build_consumer_registry)
     # set by the app: who is making the current request (None: nobody logged in)
     authenticate: Callable[[], Principal | None] = lambda: None
 
@@ -67,6 +71,11 @@ class Runtime:
         self.store = DocumentStore(self.validators, self.fields, self.clock.now,
                                    document_formulas(self.functions))
         self._sessions: dict[TransactionKind, sessionmaker] = {}
+        # every session carries the event sink: no record write can skip its event; deliveries
+        # run in write sessions under the background statement limit
+        self.events = EventHub(self.consumers, self.session, self.plan, self.clock.now,
+                               EventSettings.from_settings(self.settings),
+                               directory=self.directory)
         self._plans: dict[tuple[str, str, int], FormPlan] = {}
         self._lock = threading.Lock()
 
@@ -81,7 +90,12 @@ class Runtime:
         maker = self._sessions.get(kind)
         if maker is None:
             bind = self.engine.execution_options(**kind.options())
-            maker = self._sessions.setdefault(kind, sessionmaker(bind, expire_on_commit=False))
+            maker = sessionmaker(bind, expire_on_commit=False)
+            with self._lock:
+                if kind not in self._sessions:
+                    self.events.attach(maker)
+                    self._sessions[kind] = maker
+                maker = self._sessions[kind]
         return maker()
 
     def request_session(self, read_only: bool) -> Session:
