@@ -21,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     load_config(app, test_config)
 
+    from app.auth.directory import UserDirectory
     from app.database import make_engine
     from runtime.clock import Clock
     from runtime.context import Runtime
@@ -33,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     runtime = Runtime(engine=make_engine(app.config["DATABASE_URL"]),
                       fields=build_field_registry(), clock=Clock(),
                       upload_dir=Path(app.config["UPLOAD_DIR"]),
+                      directory=UserDirectory(),  # the runtime asks app.auth about people
                       settings={"max_json_bytes": app.config["MAX_JSON_BYTES"],
                                 "upload_max_mb": app.config["UPLOAD_MAX_MB"],
                                 "timezone": app.config["BABEL_DEFAULT_TIMEZONE"],

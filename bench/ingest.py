@@ -99,7 +99,6 @@ class NoteNothing(Consumer):
 
 def run(n: int, database_url: str | None, rounds: int = 3, consumer: bool = False) -> float:
     from runtime.permissions import Principal
-    from runtime.storage.records import Records
 
     app = make_app(database_url, REDIS_URL=None,
                    EVENT_CONSUMERS=(NoteNothing,) if consumer else ())
@@ -124,7 +123,7 @@ def run(n: int, database_url: str | None, rounds: int = 3, consumer: bool = Fals
     def ours() -> None:
         for i in range(0, n, CHUNK):
             with runtime.session() as session, session.begin():
-                records = Records(session, plan, principal, runtime.clock.now(), via="import")
+                records = runtime.records(session, plan, principal, via="import")
                 results = records.bulk_create(data[i:i + CHUNK])
                 assert all("record" in r for r in results), results[0]
 

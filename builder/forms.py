@@ -148,7 +148,7 @@ def preview_state(app_key: str, form_key: str):
     except InvalidDocument as exc:
         return jsonify(exc.as_dict()), exc.status
     return state_response(plan, None, designer_access(), ui_lang(),
-                          preview_related(session, plan, current_principal()))
+                          preview_related(rt, session, plan, current_principal()))
 
 
 def derived_key(app_key: str, form_key: str):

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from metadata.errors import InvalidDocument, Problem
 from runtime.context import Runtime
 from runtime.fields.base import FieldValueError, formula_default
-from runtime.forms.behaviour import Behaviour, FormState, RelatedLoader
+from runtime.forms.behaviour import FormState, RelatedLoader
 from runtime.forms.formulas import analyze_form, with_result_types
 from runtime.forms.layout import layout_tabs
 from runtime.forms.live import apply_state
-from runtime.forms.plan import FormPlan, compile_plan
+from runtime.forms.plan import FormPlan
 from runtime.forms.references import References
 from runtime.forms.viewmodels import FormVM, PageContext, form_fields
 from runtime.permissions import ACTIONS, Access, Principal
@@ -40,14 +40,8 @@ def draft_plan(rt: Runtime, session: Session, app_key: str, form_key: str, doc: 
     if analysis.problems:
         raise InvalidDocument(analysis.problems)
     body = with_result_types(doc, analysis.result_types)
-    behaviour = Behaviour(body["fields"], rt.fields, analysis, rt.functions, rt.clock.now,
-                          rt.timezone)
     layout = [layout_entry(f) for f in body["fields"]]
-    plan = compile_plan(app_key, form_key, 0, body, PREVIEW_TABLE, layout, rt.fields,
-                        behaviour)
-    plan.plan_of = lambda s, key: rt.plan(s, app_key, key)
-    plan.scope, plan.functions = analysis.scope, rt.functions
-    return plan
+    return rt.compile_plan(app_key, form_key, 0, body, analysis, PREVIEW_TABLE, layout)
 
 
 def starting_values(plan: FormPlan) -> dict[str, Any]:
@@ -69,17 +63,18 @@ def designer_access() -> Access:
     return Access({action: "all" for action in ACTIONS})
 
 
-def preview_related(session: Session, plan: FormPlan, principal: Principal) -> RelatedLoader:
+def preview_related(rt: Runtime, session: Session, plan: FormPlan, principal: Principal
+                    ) -> RelatedLoader:
     """Related values as the designer may read them (records they may not read: empty)."""
-    return related_loader(session, plan, ReaderView(session, plan, principal))
+    return related_loader(session, plan, ReaderView(session, plan, principal, rt.directory))
 
 
-def starting_state(session: Session, plan: FormPlan, values: dict[str, Any],
+def starting_state(rt: Runtime, session: Session, plan: FormPlan, values: dict[str, Any],
                    principal: Principal) -> FormState | None:
     """Fill in the default formulas of ``values``; the state a new record starts in."""
     if plan.behaviour is None:
         return None
-    load = preview_related(session, plan, principal)
+    load = preview_related(rt, session, plan, principal)
     plan.behaviour.fill_defaults(values, set(), load)
     return plan.behaviour.state(dict(values), load)
 
@@ -90,7 +85,7 @@ def preview_form(rt: Runtime, session: Session, plan: FormPlan, principal: Princ
     formulas filled in, calculated values shown; ``state_url`` answers it as people type."""
     refs = References(rt, session, plan, principal, lang)
     values = starting_values(plan)
-    state = starting_state(session, plan, values, principal)
+    state = starting_state(rt, session, plan, values, principal)
     refs.add_records(plan.fields, [values])
     refs.load()
     page = PageContext(plan, designer_access(), refs, lang, validate_url=None)

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import Session
 
 from builder.changes import Change, TableEffect, describe, table_effect
 from metadata.errors import NotFound, TrellisError
 from metadata.models import Document
-from metadata.orm import Base, whole_number
+from metadata.orm import whole_number
 from runtime.fields.base import label_text
 from runtime.forms.display import local_time
 from runtime.forms.messages import translate, ui_lang
@@ -91,15 +89,6 @@ class RollbackVM:
     errors: list[str] = field(default_factory=list)
 
 
-def user_names(session: Session, ids: set[int | None]) -> dict[int, str]:
-    users = Base.metadata.tables["users"]
-    wanted = sorted(i for i in ids if i is not None)
-    if not wanted:
-        return {}
-    rows = session.execute(sa.select(users.c.id, users.c.name).where(users.c.id.in_(wanted)))
-    return {row.id: row.name for row in rows}
-
-
 def load(app_key: str, kinds: str, key: str) -> Document:
     if kinds not in KIND_OF or (kinds == "apps" and key != app_key):
         abort(404)
@@ -131,7 +120,7 @@ def default_pair(doc: Document, numbers: list[int]) -> tuple[str, str] | None:
 def history_vm(doc: Document, kinds: str, left: str | None, right: str | None) -> HistoryVM:
     rt, session, lang = current_runtime(), db_session(), ui_lang()
     versions = rt.store.versions(session, doc)
-    names = user_names(session, {v.published_by for v in versions})
+    names = rt.directory.names(session, {v.published_by for v in versions})
     keys = {"app_key": doc.app_key, "kinds": kinds, "key": doc.key}
     rows = [VersionRow(v.number, local_time(v.published_at), names.get(v.published_by, ""),
                        v.note, v.number == doc.published_version,

@@ -19,10 +19,10 @@ from metadata.registry import Registry
 from metadata.schemas import build_schemas
 from metadata.store import DocumentStore
 from runtime.clock import Clock
+from runtime.directory import Directory
 from runtime.events.consumers import Consumer, build_consumer_registry
 from runtime.events.hub import EventHub, EventSettings
 from runtime.fields.base import FieldType
-from runtime.forms.behaviour import Behaviour
 from runtime.forms.formulas import (
     Analysis,
     analyze_form,
@@ -31,9 +31,9 @@ from runtime.forms.formulas import (
     stored_types,
     with_result_types,
 )
-from runtime.forms.plan import FormPlan, compile_plan
+from runtime.forms.plan import FormPlan, PlanSettings, compile_plan
 from runtime.formula.registry import build_function_registry
-from runtime.permissions import Principal
+from runtime.permissions import SYSTEM, Principal
 from runtime.storage.migrate import (
     MigrationPlan,
     apply_migration,
@@ -43,6 +43,7 @@ from runtime.storage.migrate import (
 from runtime.storage.models import FormTable
 from runtime.storage.names import form_table_name
 from runtime.storage.recalculate import needs_recalculation, recalculate_all
+from runtime.storage.records import Records
 from runtime.storage.transactions import TransactionKind
 
 
@@ -52,6 +53,7 @@ class Runtime:
     fields: Registry[FieldType]
     clock: Clock
     upload_dir: Path
+    directory: Directory  # the users and teams (app.auth's)
     settings: dict = field(default_factory=dict)
     # who receives record events (runtime.events): built in the app factory
     consumers: Registry[Consumer] = field(default_factory=build_consumer_registry)
@@ -64,13 +66,16 @@ class Runtime:
         self.functions = build_function_registry()
         # the installation's time zone: TODAY() in formulas is the date there
         self.timezone = ZoneInfo(self.settings.get("timezone", "UTC"))
+        self.plan_settings = PlanSettings(self.fields, self.functions, self.clock.now,
+                                          self.timezone)
         self.store = DocumentStore(self.validators, self.fields, self.clock.now,
                                    document_formulas(self.functions))
         self._sessions: dict[TransactionKind, sessionmaker] = {}
         # every session carries the event sink: no record write can skip its event; deliveries
         # run in write sessions under the background statement limit
         self.events = EventHub(self.consumers, self.session, self.plan, self.clock.now,
-                               EventSettings.from_settings(self.settings))
+                               EventSettings.from_settings(self.settings),
+                               directory=self.directory)
         self._plans: dict[tuple[str, str, int], FormPlan] = {}
         self._lock = threading.Lock()
 
@@ -113,15 +118,25 @@ class Runtime:
         body = with_result_types(version.body, layout_types(table.fields))
         analysis = analyze_form(body, self.published_forms(session, app_key).get, self.fields,
                                 self.functions, version.formulas)
-        behaviour = Behaviour(body["fields"], self.fields, analysis, self.functions,
-                              self.clock.now, self.timezone)
-        plan = compile_plan(app_key, form_key, doc.published_version, body, table.table_name,
-                            table.fields, self.fields, behaviour)
-        plan.plan_of = lambda s, key: self.plan(s, app_key, key)
-        plan.scope, plan.functions, plan.timezone = analysis.scope, self.functions, self.timezone
+        plan = self.compile_plan(app_key, form_key, doc.published_version, body, analysis,
+                                 table.table_name, table.fields)
         with self._lock:
             self._plans[cache_key] = plan
         return plan
+
+    def compile_plan(self, app_key: str, form_key: str, version: int, body: dict,
+                     analysis: Analysis, table_name: str, layout: list[dict]) -> FormPlan:
+        """A plan as every plan of this installation is compiled (published forms and the
+        builder's preview alike): its field types, functions, clock and time zone, and the
+        app's published forms for what relations reach."""
+        return compile_plan(self.plan_settings, app_key, form_key, version, body, analysis,
+                            table_name, layout, lambda s, key: self.plan(s, app_key, key))
+
+    def records(self, session: Session, plan: FormPlan, principal: Principal,
+                via: str = "api") -> Records:
+        """``principal``'s records service for a form, at the clock's now."""
+        return Records(session, plan, principal, self.clock.now(), via,
+                       directory=self.directory)
 
     def published_forms(self, session: Session, app_key: str) -> dict[str, dict]:
         """The published bodies of an app's forms (what formulas reach through relations)."""
@@ -189,7 +204,8 @@ class Runtime:
             existing.updated_at = self.clock.now()
         session.flush()
         if needs_recalculation(plan, existing_before, self.fields):
-            recalculate_all(session, self.plan(session, doc.app_key, doc.key), self.clock.now())
+            recalculate_all(self.records(session, self.plan(session, doc.app_key, doc.key),
+                                         SYSTEM, via="publish"))
         return plan
 
     def publish(self, session: Session, doc: Document, user_id: int | None = None,

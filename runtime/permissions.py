@@ -5,7 +5,7 @@ A pure core: a principal and a form document in, decisions and SQL clauses out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -53,6 +53,10 @@ class Access:
     def scope(self, action: str) -> str:
         return self.scopes.get(action, "none")
 
+    def allows(self, action: str) -> bool:
+        """Whether the principal may ``action`` some records of the form (any scope)."""
+        return self.scope(action) != "none"
+
     def require(self, action: str, what: str) -> str:
         scope = self.scope(action)
         if scope == "none":
@@ -92,6 +96,12 @@ def access_for(principal: Principal, form_doc: Mapping) -> Access:
     readonly = frozenset.intersection(*(frozenset(p.get("readonly_fields", []))
                                         for p in readers))
     return Access(scopes, hidden, readonly | hidden)
+
+
+def readable_forms(principal: Principal, forms: Mapping[str, Mapping]) -> frozenset[str]:
+    """Which of ``forms`` (key -> form document) the principal may read records of."""
+    return frozenset(key for key, doc in forms.items()
+                     if access_for(principal, doc).allows("read"))
 
 
 @dataclass(frozen=True)
@@ -172,8 +182,10 @@ class ReaderAccesses:
 
 
 def row_clause(table: sa.FromClause, principal: Principal, scope: str,
-               team_members: sa.Table) -> sa.ColumnElement[bool]:
-    """The WHERE clause limiting rows to a scope."""
+               members_query: Callable[[Collection[int]], sa.Select]
+               ) -> sa.ColumnElement[bool]:
+    """The WHERE clause limiting rows to a scope; ``members_query``: the directory's SQL of
+    the user ids of the members of some teams (``runtime.directory``)."""
     owner = table.c.owner_id
     if scope == "all":
         return sa.true()
@@ -182,7 +194,6 @@ def row_clause(table: sa.FromClause, principal: Principal, scope: str,
     if scope == "team":
         if not principal.team_ids:
             return owner == principal.user_id
-        mates = sa.select(team_members.c.user_id).where(
-            team_members.c.team_id.in_(sorted(principal.team_ids)))
-        return sa.or_(owner == principal.user_id, owner.in_(mates))
+        return sa.or_(owner == principal.user_id,
+                      owner.in_(members_query(principal.team_ids)))
     return sa.false()

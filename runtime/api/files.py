@@ -50,10 +50,10 @@ def register(bp: Blueprint, require: Callable) -> None:
     @bp.get("/files/<file_id>")
     def download(file_id: str):
         principal = require("records:read")
-        store = file_store()
+        rt, store = current_runtime(), file_store()
         attachment = store.get(file_id)
-        if attachment is None or not store.readable(principal, {attachment.id},
-                                                    current_runtime().fields):
+        if attachment is None or not store.readable(principal, {attachment.id}, rt.fields,
+                                                    rt.directory):
             raise NotFound([Problem("", msg("file %(n)s does not exist or is not visible to "
                                             "you", n=file_id[:40]))])
         return file_response(store, attachment, bool(request.args.get("inline")))

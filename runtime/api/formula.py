@@ -130,7 +130,8 @@ def editor_scope(principal: Principal, app_key: str, form_key: str, draft: dict,
     in_drafts = ReaderAccesses(principal, lambda key: document_facts(drafts[key], rt.fields)
                                if key in drafts else None)
     try:
-        published = ReaderView(session, rt.plan(session, app_key, form_key), principal)
+        published = ReaderView(session, rt.plan(session, app_key, form_key), principal,
+                               rt.directory)
     except TrellisError:
         published = None  # never published: the drafts' policies alone
 

@@ -39,7 +39,7 @@ def readable_forms(principal: Principal | None) -> Iterator[tuple[FormPlan, Acce
             continue
         plan = rt.plan(session, doc.app_key, doc.key)
         # as the records service sees it: calculated fields that read hidden ones hidden too
-        access = ReaderView(session, plan, principal).access
+        access = ReaderView(session, plan, principal, rt.directory).access
         if access.scope("read") != "none":
             yield plan, access
 

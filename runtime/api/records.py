@@ -22,7 +22,7 @@ BASE = "/apps/<app_key>/forms/<form_key>/records"
 def records_for(app_key: str, form_key: str, principal: Principal, via: str = "api") -> Records:
     rt, session = current_runtime(), db_session()
     plan = rt.plan(session, app_key, form_key)
-    return Records(session, plan, principal, rt.clock.now(), via=via)
+    return rt.records(session, plan, principal, via)
 
 
 def expected_version() -> int | None:

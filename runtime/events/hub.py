@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from metadata.errors import Problem, TrellisError
 from metadata.messages import msg
 from metadata.registry import Registry
+from runtime.directory import Directory
 from runtime.events.consumers import Consumer, ConsumerContext
 from runtime.events.event import RecordEvent, event_rows, stream_of
 from runtime.events.outbox import insert_deliveries, insert_events
@@ -85,8 +86,9 @@ class EventHub:
 
     def __init__(self, consumers: Registry[Consumer], sessions: Callable[[], Session],
                  plans: Callable, clock: Callable[[], datetime],
-                 settings: EventSettings | None = None):
+                 settings: EventSettings | None = None, *, directory: Directory):
         self.consumers = consumers
+        self.directory = directory  # for the records services consumers write through
         self.sessions = sessions
         self.plans = plans
         self.clock = clock
@@ -189,7 +191,7 @@ class EventHub:
     def _records(self, session: Session, app_key: str, form_key: str, now: datetime,
                  channel: str) -> Records:
         return Records(session, self.plans(session, app_key, form_key), SYSTEM, now,
-                       via=channel)
+                       via=channel, directory=self.directory)
 
     # -- handing out after the commit ---------------------------------------------------------
     def _after_commit(self, session: Session) -> None:

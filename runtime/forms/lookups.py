@@ -6,12 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 
 from metadata.errors import Forbidden, NotFound, Problem, TrellisError
-from metadata.orm import Base
 from runtime.fields.attachment import accepts
 from runtime.fields.base import FieldValueError, config
 from runtime.fields.regions import region_data
@@ -20,7 +18,6 @@ from runtime.forms.plan import FormPlan
 from runtime.permissions import Access, Principal
 from runtime.storage.files import CHUNK, as_json
 from runtime.storage.query import ListQuery, list_records
-from runtime.storage.records import Records
 from runtime.web import current_principal, current_runtime, db_session, file_store, transaction
 
 SEARCH_LIMIT = 20
@@ -55,42 +52,25 @@ def region_options() -> str:
     return render_template("runtime/_region_options.html", names=names, blank=blank)
 
 
-# Who sees (and may search by) people's e-mail addresses in pickers: admins manage people,
-# designers set up user fields; everyone else needs only the names to pick someone.
-EMAIL_READERS = frozenset({"admin", "designer"})
-
-
 def user_search():
-    """Active users for a user picker: names for everyone, e-mails for EMAIL_READERS only."""
-    principal = current_principal()
-    with_email = principal is not None and bool(principal.roles & EMAIL_READERS)
-    users = Base.metadata.tables["users"]
+    """Active users for a user picker, with what the reader may see of them (the directory
+    decides: names for everyone, e-mail addresses for those who manage people)."""
     q = request.args.get("q", "").strip()[:100]
-    columns = [users.c.id, users.c.name] + ([users.c.email] if with_email else [])
-    query = sa.select(*columns).where(users.c.active.is_(True))
-    if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        searched = [c.ilike(pattern, escape="\\") for c in columns[1:]]
-        query = query.where(sa.or_(*searched))
     roles = [r for r in request.args.get("roles", "").split(",") if r]
-    if roles:
-        user_roles = Base.metadata.tables["user_roles"]
-        query = query.where(users.c.id.in_(sa.select(user_roles.c.user_id)
-                                           .where(user_roles.c.role_key.in_(roles))))
-    rows = db_session().execute(query.order_by(users.c.name).limit(SEARCH_LIMIT)).mappings()
-    return jsonify([dict(row) for row in rows])
+    found = current_runtime().directory.search(db_session(), current_principal(), q, roles,
+                                               SEARCH_LIMIT)
+    return jsonify([person.picker_entry() for person in found])
 
 
 def relation_lookup(plan: FormPlan, principal: Principal, access: Access, field_path: str):
     fld = resolve_field(plan, field_path, access, "relation")
     rt, session = current_runtime(), db_session()
     target = rt.plan(session, plan.app_key, config(fld)["target_form"])
-    records = Records(session, target, principal, rt.clock.now(), via="ui")
-    q = request.args.get("q", "").strip()[:200]
-    try:
-        page = list_records(records, ListQuery(q=q, per_page=SEARCH_LIMIT, with_total=False))
-    except Forbidden:
+    records = rt.records(session, target, principal, via="ui")
+    if not records.may("read"):
         return jsonify([])
+    q = request.args.get("q", "").strip()[:200]
+    page = list_records(records, ListQuery(q=q, per_page=SEARCH_LIMIT, with_total=False))
     key = config(fld).get("display_field") or target.title_field
     title_fld = target.by_key.get(key) if key and key not in records.access.hidden else None
     lang = ui_lang()
@@ -107,7 +87,7 @@ def upload(plan: FormPlan, principal: Principal, access: Access, field_path: str
     fld = resolve_field(plan, field_path, access, "attachment")
     if field_path.partition(".")[0] in access.readonly:
         raise Forbidden([Problem("/field", _("you may not change this field"))])
-    if access.scope("create") == "none" and access.scope("update") == "none":
+    if not access.allows("create") and not access.allows("update"):
         raise Forbidden([Problem("", _("you may not add files to this form"))])
     file = request.files.get("file")
     if file is None or not file.filename:

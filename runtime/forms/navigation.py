@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from metadata.models import Document, DocumentVersion
 from runtime.fields.base import label_text
-from runtime.permissions import Principal, access_for
+from runtime.permissions import Principal, readable_forms
 
 BUILDERS = frozenset({"admin", "designer"})
 
@@ -56,19 +56,16 @@ def published(session: Session, kind: str, app_key: str | None = None
     return [(doc, body) for doc, body in session.execute(query)]
 
 
-def readable(principal: Principal, form_body: dict) -> bool:
-    return access_for(principal, form_body).scope("read") != "none"
-
-
 def _forms_of(app_body: dict, forms: dict[str, dict], views: dict[str, dict],
               principal: Principal, lang: str) -> list[NavForm]:
     """The app's navigation entries (or every published form) that the person may read;
     an entry is named by its own label, else its view's, else its form's."""
     entries = app_body.get("navigation") or [{"form": key} for key in forms]
+    readable = readable_forms(principal, forms)
     out = []
     for entry in entries:
         body = forms.get(entry["form"])
-        if body is None or not readable(principal, body):
+        if body is None or entry["form"] not in readable:
             continue
         view = views.get(entry.get("view") or "", {})
         label = label_text(entry.get("label") or view.get("label") or body.get("label"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -20,6 +20,7 @@ from runtime.fields.base import (
     label_text,
 )
 from runtime.forms.behaviour import Behaviour
+from runtime.forms.formulas import Analysis
 from runtime.formula.functions import FunctionRegistry
 from runtime.formula.types import Scope
 from runtime.permissions import Access
@@ -31,8 +32,11 @@ GENERATED = msg("is assigned automatically and cannot be set")
 READONLY = msg("you may not set this field")
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class FormPlan:
+    """Everything about one form version the runtime uses, fixed once compiled (plans are
+    cached and shared by every request): build one with ``compile_plan``."""
+
     app_key: str
     form_key: str
     version: int
@@ -40,33 +44,35 @@ class FormPlan:
     layout: list[dict]
     types: Mapping[str, FieldType]
     tables: FormTables
-    behaviour: Behaviour | None = None
-    # the published plan of another form of the app (set by the runtime; for {relation.field})
-    plan_of: Callable[[Session, str], FormPlan] | None = None
-    # what formula filters over this form's records check and compile against (runtime-set)
-    scope: Scope | None = None
-    functions: FunctionRegistry | None = None
-    timezone: tzinfo = UTC  # the one TODAY() gives the date in
+    behaviour: Behaviour | None
+    # the published plan of another form of the app (for {relation.field})
+    plan_of: Callable[[Session, str], FormPlan] | None
+    # what formula filters over this form's records check and compile against
+    scope: Scope | None
+    functions: FunctionRegistry
+    timezone: tzinfo  # the one TODAY() gives the date in
     fields: list[dict] = field(init=False)
     by_key: dict[str, dict] = field(init=False)
     archived: frozenset[str] = field(init=False)
     _defaults: dict[str, Any] = field(init=False)
     _entries: dict[str, tuple] = field(init=False)
+    _calculated: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.fields = list(self.doc["fields"])
-        self.by_key = {f["key"]: f for f in self.fields}
-        self.archived = frozenset(e["key"] for e in self.layout if e.get("archived"))
+        derive = object.__setattr__  # frozen: what follows from the fields is set here only
+        derive(self, "fields", list(self.doc["fields"]))
+        derive(self, "by_key", {f["key"]: f for f in self.fields})
+        derive(self, "archived", frozenset(e["key"] for e in self.layout if e.get("archived")))
         # required fields with conditions are checked by the behaviour, on the whole record
         deferred = self.behaviour.deferred_required if self.behaviour else frozenset()
-        self._entries = {
+        derive(self, "_entries", {
             f["key"]: (f, self.types[f["type"]].coerce, self.types[f["type"]].is_empty,
                        bool(f.get("required")) and f["key"] not in deferred,
                        self.types[f["type"]].generated)
-            for f in self.fields}
-        self._calculated = frozenset(f["key"] for f in self.fields
-                                     if self.types[f["type"]].calculated)
-        self._defaults = {}
+            for f in self.fields})
+        derive(self, "_calculated", frozenset(f["key"] for f in self.fields
+                                              if self.types[f["type"]].calculated))
+        derive(self, "_defaults", {})
         for fld in self.fields:
             ftype = self.types[fld["type"]]
             if (fld.get("default") is not None and not ftype.generated
@@ -139,9 +145,28 @@ class FormPlan:
         return f"{key!r} is not a field of {self.form_key}"
 
 
-def compile_plan(app_key: str, form_key: str, version: int, doc: dict, table_name: str,
-                 layout: Sequence[dict], types: Mapping[str, FieldType],
-                 behaviour: Behaviour | None = None) -> FormPlan:
-    tables = build_tables(table_name, layout, types)
-    return FormPlan(app_key, form_key, version, doc, list(layout), types, tables,
-                    behaviour if behaviour is not None and behaviour.active else None)
+@dataclass(frozen=True)
+class PlanSettings:
+    """What every plan of an installation compiles with: its field types, formula functions,
+    clock and time zone (the one TODAY() gives the date in)."""
+
+    types: Mapping[str, FieldType]
+    functions: FunctionRegistry
+    now: Callable[[], datetime]
+    timezone: tzinfo
+
+
+def compile_plan(settings: PlanSettings, app_key: str, form_key: str, version: int, doc: dict,
+                 analysis: Analysis, table_name: str, layout: Sequence[dict],
+                 plan_of: Callable[[Session, str], FormPlan] | None) -> FormPlan:
+    """The plan of form ``doc`` (its calculated fields typed) whose formulas ``analysis``
+    checked, stored in ``table_name`` as ``layout`` says; ``plan_of`` gives the published
+    plans of the app's other forms. The one way to compile a plan: the runtime's published
+    forms and the builder's preview of a draft both come here."""
+    behaviour = Behaviour(doc["fields"], settings.types, analysis, settings.functions,
+                          settings.now, settings.timezone)
+    return FormPlan(app_key, form_key, version, doc, list(layout), settings.types,
+                    build_tables(table_name, layout, settings.types),
+                    behaviour if behaviour.active else None, plan_of=plan_of,
+                    scope=analysis.scope, functions=settings.functions,
+                    timezone=settings.timezone)

@@ -9,11 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from metadata.errors import TrellisError
-from metadata.orm import Base
 from runtime.fields.base import config
 from runtime.forms.plan import FormPlan
 from runtime.permissions import Principal
@@ -81,32 +79,23 @@ class References:
                 self.titles.setdefault(target, {}).update(self._titles(target, missing))
         missing_users = self._users - set(self.users)
         if missing_users:
-            users = Base.metadata.tables["users"]
-            rows = self.session.execute(sa.select(users.c.id, users.c.name)
-                                        .where(users.c.id.in_(sorted(missing_users))))
-            self.users.update({row.id: row.name for row in rows})
+            self.users.update(self.runtime.directory.names(self.session, missing_users))
         return self
 
     def _titles(self, target: tuple[str, str | None], ids: set[int]) -> dict[int, str]:
-        from runtime.storage.records import Records
-
         form_key, display_field = target
         try:
             plan = self.runtime.plan(self.session, self.plan.app_key, form_key)
-            records = Records(self.session, plan, self.principal, self.runtime.clock.now(),
-                              via="ui")
-            visible = records.visible("read")
-        except TrellisError:  # not published, or not readable by this person
+        except TrellisError:  # not published
             return {}
+        records = self.runtime.records(self.session, plan, self.principal, via="ui")
         key = display_field or plan.title_field
         fld = plan.by_key.get(key) if key else None
         if fld is None or key in records.access.hidden or plan.types[fld["type"]].separate(fld):
             return {}
         ftype = plan.types[fld["type"]]
-        rows = self.session.execute(sa.select(plan.table)
-                                    .where(plan.table.c.id.in_(sorted(ids)), visible)).mappings()
         return {row["id"]: ftype.display(ftype.from_row(row, fld), fld, self.lang)
-                for row in rows}
+                for row in records.readable_rows(ids)}
 
     # -- display ------------------------------------------------------------------------------
     def record_title(self, fld: Mapping, record_id: int) -> str:

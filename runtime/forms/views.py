@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -64,23 +63,13 @@ def form_context(app_key: str, form_key: str) -> FormContext:
     rt, session = current_runtime(), db_session()
     plan = rt.plan(session, app_key, form_key)
     principal = current_principal()
-    records = Records(session, plan, principal, rt.clock.now(), via="ui")
+    records = rt.records(session, plan, principal, via="ui")
     records.lang = ui_lang()
     return FormContext(plan, principal, records.access, records, ui_lang())
 
 
 def new_references(ctx: FormContext) -> References:
     return References(current_runtime(), db_session(), ctx.plan, ctx.principal, ctx.lang)
-
-
-def allowed(records: Records, record_id: int, action: str) -> bool:
-    """Whether the person may ``action`` this record (scope and ownership)."""
-    try:
-        clause = records.visible(action)
-    except Forbidden:
-        return False
-    query = sa.select(records.table.c.id).where(records.table.c.id == record_id, clause)
-    return records.conn.execute(query).first() is not None
 
 
 def record_title(ctx: FormContext, refs: References, record: dict) -> str:
@@ -189,7 +178,7 @@ def app_home(app_key: str):
 def record_list(app_key: str, form_key: str):
     ctx = form_context(app_key, form_key)
     builder = listing.ListBuilder(ctx.records, new_references(ctx), request.args, ctx.lang)
-    vm = builder.build(ctx.plan.label(ctx.lang), ctx.access.scope("create") != "none")
+    vm = builder.build(ctx.plan.label(ctx.lang), ctx.records.may("create"))
     if request.headers.get("HX-Target") == "record-list":
         return render_template("runtime/_record_list.html", list=vm)
     return render_template("runtime/list.html", list=vm)
@@ -253,16 +242,16 @@ def record_detail(app_key: str, form_key: str, record_id: int):
         fields=display.detail_fields(plan, ctx.access, record, refs, lang),
         meta=_meta(record, refs), timeline=display.timeline(plan, history, refs, lang),
         list_url=url_for("forms.record_list", app_key=app_key, form_key=form_key),
-        edit_url=url_for("forms.record_edit", **keys)
-        if allowed(records, record_id, "update") else "",
-        delete_url=url_for("forms.record_delete", **keys)
-        if allowed(records, record_id, "delete") else "")
+        edit_url=url_for("forms.record_edit", **keys) if records.may("update", record_id)
+        else "",
+        delete_url=url_for("forms.record_delete", **keys) if records.may("delete", record_id)
+        else "")
 
 
 def record_edit(app_key: str, form_key: str, record_id: int):
     ctx = form_context(app_key, form_key)
     record = ctx.records.get(record_id)
-    if not allowed(ctx.records, record_id, "update"):
+    if not ctx.records.may("update", record_id):
         raise Forbidden(_("you may not change this record"))
     if request.method == "GET":
         return render_form(ctx, record)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from metadata.models import Document, DocumentVersion
-from metadata.orm import Base
+from runtime.directory import Directory
 from runtime.fields.base import FieldType
 from runtime.permissions import Principal, access_for, row_clause
 from runtime.storage.models import Attachment, FormTable
@@ -44,7 +44,7 @@ def forms_with_files(session: Session, field_types: Mapping[str, FieldType]
 
 
 def readable_files(session: Session, principal: Principal, ids: set[str],
-                   field_types: Mapping[str, FieldType]) -> set[str]:
+                   field_types: Mapping[str, FieldType], directory: Directory) -> set[str]:
     """The existing files among ``ids`` that ``principal`` may read."""
     if not ids:
         return set()
@@ -61,7 +61,8 @@ def readable_files(session: Session, principal: Principal, ids: set[str],
     for form in forms_with_files(session, field_types):
         body = bodies.get((form.app_key, form.form_key))
         if body is not None:
-            found = _referenced_in_readable(session, principal, form, body, rest, field_types)
+            found = _referenced_in_readable(session, principal, form, body, rest, field_types,
+                                            directory)
             readable |= found
             rest = [i for i in rest if i not in found]
         if not rest:
@@ -79,8 +80,8 @@ def _published_bodies(session: Session) -> dict[tuple[str, str], dict]:
 
 
 def _referenced_in_readable(session: Session, principal: Principal, form: FormFiles,
-                            body: dict, ids: list[str], field_types: Mapping[str, FieldType]
-                            ) -> set[str]:
+                            body: dict, ids: list[str], field_types: Mapping[str, FieldType],
+                            directory: Directory) -> set[str]:
     """The files among ``ids`` that a record of ``form`` the principal may read references
     in a live field they can see."""
     access = access_for(principal, body)
@@ -91,7 +92,7 @@ def _referenced_in_readable(session: Session, principal: Principal, form: FormFi
     fields = [f for f in form.fields if f["key"] in live and not f.get("archived")]
     main = form.tables.main
     visible = sa.and_(main.c.deleted_at.is_(None),
-                      row_clause(main, principal, scope, Base.metadata.tables["team_members"]))
+                      row_clause(main, principal, scope, directory.members_query))
     checks = {}
     for file_id in ids:
         clauses = [c for f in fields if (c := field_types[f["type"]].file_mentions(

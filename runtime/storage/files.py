@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from metadata.errors import Problem, TrellisError
 from metadata.messages import msg
+from runtime.directory import Directory
 from runtime.fields.base import FieldType
 from runtime.permissions import Principal
 from runtime.storage.attachments import readable_files, referenced_files
@@ -139,12 +140,12 @@ class FileStore:
                 out.write(chunk)
         return digest.hexdigest(), size
 
-    def readable(self, principal: Principal, ids: Iterable[str], field_types: FieldTypes
-                 ) -> set[str]:
+    def readable(self, principal: Principal, ids: Iterable[str], field_types: FieldTypes,
+                 directory: Directory) -> set[str]:
         """The files among ``ids`` the principal may read (and so download or link): those
         they uploaded, any for an admin, and those a record they may read references."""
         return readable_files(self.session, principal, {i for i in ids if FILE_ID.fullmatch(i)},
-                              field_types)
+                              field_types, directory)
 
     def unreferenced(self, uploaded_before: datetime, field_types: FieldTypes) -> set[str]:
         """Files uploaded before a moment that no record (deleted ones included) references."""

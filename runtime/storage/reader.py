@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from metadata.errors import TrellisError
-from metadata.orm import Base
+from runtime.directory import Directory
 from runtime.forms.formulas import reader_scope
 from runtime.forms.plan import FormPlan
 from runtime.formula.types import Scope
@@ -33,11 +33,12 @@ def plan_facts(plan: FormPlan) -> FormFacts:
 class ReaderView:
     """One principal's sight of ``plan`` and of the published forms its relations reach."""
 
-    def __init__(self, session: Session, plan: FormPlan, principal: Principal):
+    def __init__(self, session: Session, plan: FormPlan, principal: Principal,
+                 directory: Directory):
         self.session = session
         self.plan = plan
         self.principal = principal
-        self.team_members = Base.metadata.tables["team_members"]
+        self.directory = directory  # whose teams the row scope "team" reaches
         self._plans: dict[str, FormPlan | None] = {plan.form_key: plan}
         # a form that is not published has no facts: nothing of it can be seen
         self.access_of = ReaderAccesses(principal, self._facts)
@@ -71,7 +72,8 @@ class ReaderView:
         read: live ones within the read scope; none of a form the principal may not read."""
         scope = self.access_of(target.form_key).scope("read")
         return sa.and_(table.c.deleted_at.is_(None),
-                       row_clause(table, self.principal, scope, self.team_members))
+                       row_clause(table, self.principal, scope,
+                                  self.directory.members_query))
 
     def scope(self) -> Scope | None:
         """The fields a formula the principal writes may name (list filters)."""

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from runtime.fields.base import FieldType
-from runtime.forms.plan import FormPlan
-from runtime.permissions import SYSTEM
 from runtime.storage.migrate import MigrationPlan
+from runtime.storage.records import Records
 from runtime.storage.related import related_loader
 
 BATCH = 1000
@@ -33,15 +30,14 @@ def needs_recalculation(plan: MigrationPlan, old_layout: Sequence[Mapping] | Non
         field_types[e["type"]].calculated for e in plan.layout if not e.get("archived"))
 
 
-def recalculate_all(session: Session, plan: FormPlan, now: datetime) -> int:
-    """Recompute every record's calculated fields in batches; returns how many changed.
-    A recalculation is the system's, not a person's edit: versions and history stay."""
-    from runtime.storage.records import Records
-
+def recalculate_all(records: Records) -> int:
+    """Recompute every record's calculated fields in batches (``records``: the system's
+    service over the form); returns how many changed. A recalculation is the system's, not a
+    person's edit: versions and history stay."""
+    session, plan = records.session, records.plan
     behaviour = plan.behaviour
     if behaviour is None or not behaviour.calculated:
         return 0
-    records = Records(session, plan, SYSTEM, now, via="publish")
     load_related = related_loader(session, plan)
     table, conn = plan.table, session.connection()
     keys = [key for key, _ in behaviour.calculated]

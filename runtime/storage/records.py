@@ -7,7 +7,7 @@ record change (the event sink comes with the session: see ``runtime.storage.sink
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from metadata.errors import Conflict, Forbidden, InvalidDocument, NotFound, Problem
 from metadata.messages import msg
-from metadata.orm import MAX_INTEGER, Base
+from metadata.orm import MAX_INTEGER
+from runtime.directory import Directory
 from runtime.fields.base import FieldType
 from runtime.forms.behaviour import RelatedLoader
 from runtime.forms.plan import FormPlan
@@ -48,18 +49,18 @@ class Records:
     """One principal's view of one form's records, inside one session (one transaction)."""
 
     def __init__(self, session: Session, plan: FormPlan, principal: Principal, now: datetime,
-                 via: str = "api"):
+                 via: str = "api", *, directory: Directory):
         self.session = session
         self.plan = plan
         self.principal = principal
         self.now = now
         self.via = via
         # what the principal sees of this form and of the forms its relations reach
-        self.reader = ReaderView(session, plan, principal)
+        self.reader = ReaderView(session, plan, principal, directory)
+        self.directory = directory
         self.access: Access = self.reader.access
         self.events = event_sink(session)
         self.table = plan.table
-        self.team_members = Base.metadata.tables["team_members"]
         self.refs = StorageReferences(session, now, plan.app_key, plan.form_key, self.reader,
                                       plan.types)
         self._ref_fields = [f for f in plan.fields if _checks_references(plan.types[f["type"]])]
@@ -89,7 +90,8 @@ class Records:
     def visible(self, action: str = "read") -> sa.ColumnElement[bool]:
         scope = self.access.require(action, self.plan.label("en") or self.plan.form_key)
         return sa.and_(self.table.c.deleted_at.is_(None),
-                       row_clause(self.table, self.principal, scope, self.team_members))
+                       row_clause(self.table, self.principal, scope,
+                                  self.directory.members_query))
 
     def to_json(self, rows: Sequence[Mapping], everything: bool = False) -> list[dict]:
         """Records as the API gives them; ``everything`` includes the fields hidden from the
@@ -122,7 +124,7 @@ class Records:
         in_range = 0 < record_id <= MAX_INTEGER  # beyond: no such record on any database
         row = self.conn.execute(query).mappings().first() if in_range else None
         if row is None:
-            if action != "read" and self._readable(record_id):
+            if action != "read" and self.may("read", record_id):
                 raise Forbidden([Problem("", f"you may read record {record_id} of "
                                              f"{self.plan.form_key} but not {action} it")])
             raise NotFound([Problem("", msg("record %(n)s of %(form)s does not exist or is not "
@@ -130,12 +132,27 @@ class Records:
                                             form=self.plan.form_key))])
         return row
 
-    def _readable(self, record_id: int) -> bool:
-        if self.access.scope("read") == "none" or not 0 < record_id <= MAX_INTEGER:
+    def may(self, action: str, record_id: int | None = None) -> bool:
+        """May the principal ``action`` (create, read, update, delete) record ``record_id``
+        (a live one within the action's row scope), or, without an id, any record of the
+        form?"""
+        if not self.access.allows(action):
+            return False
+        if record_id is None:
+            return True
+        if not 0 < record_id <= MAX_INTEGER:
             return False
         query = sa.select(self.table.c.id).where(self.table.c.id == record_id,
-                                                 self.visible("read"))
+                                                 self.visible(action))
         return self.conn.execute(query).first() is not None
+
+    def readable_rows(self, ids: Iterable[int]) -> list[Mapping]:
+        """The stored rows of the records among ``ids`` the principal may read."""
+        if not self.may("read"):
+            return []
+        query = sa.select(self.table).where(self.table.c.id.in_(sorted(ids)),
+                                            self.visible("read"))
+        return list(self.conn.execute(query).mappings())
 
     def get(self, record_id: int) -> dict:
         return self.to_json([self._row(record_id)])[0]
@@ -334,22 +351,21 @@ class Records:
     # -- history ------------------------------------------------------------------------------
     def history(self, record_id: int) -> list[dict]:
         self._row(record_id)  # the history is visible exactly when the record is
-        users = Base.metadata.tables["users"]
-        query = (sa.select(AUDIT, users.c.name.label("user_name"))
-                 .join(users, users.c.id == AUDIT.c.user_id, isouter=True)
-                 .where(AUDIT.c.app_key == self.plan.app_key,
-                        AUDIT.c.form_key == self.plan.form_key,
-                        AUDIT.c.record_id == record_id)
+        query = (sa.select(AUDIT).where(AUDIT.c.app_key == self.plan.app_key,
+                                        AUDIT.c.form_key == self.plan.form_key,
+                                        AUDIT.c.record_id == record_id)
                  .order_by(AUDIT.c.id))
+        entries = self.conn.execute(query).mappings().all()
+        names = self.directory.names(self.session, {e["user_id"] for e in entries})
         out = []
-        for entry in self.conn.execute(query).mappings():
+        for entry in entries:
             changes = entry["changes"]
             if isinstance(changes, dict):  # a creation: {field: new}
                 changes = [{"field": k, "old": None, "new": v} for k, v in changes.items()]
             changes = [c for c in changes if c["field"] not in self.access.hidden]
             out.append({"id": entry["id"], "at": iso(entry["at"]), "action": entry["action"],
                         "version": entry["version"], "user": entry["user_id"],
-                        "user_name": entry["user_name"], "via": entry["via"],
+                        "user_name": names.get(entry["user_id"]), "via": entry["via"],
                         "changes": changes})
         return out
 

@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from metadata.orm import Base
 from runtime.fields.base import FieldType
 from runtime.storage.attachments import readable_files
 from runtime.storage.models import Attachment, Sequence
@@ -52,14 +51,11 @@ class StorageReferences:
         return set(self.session.scalars(query))
 
     def existing_user_ids(self, ids: set[int]) -> set[int]:
-        if not ids:
-            return set()
-        users = Base.metadata.tables["users"]
-        query = sa.select(users.c.id).where(users.c.id.in_(sorted(ids)))
-        return set(self.session.scalars(query))
+        return self.reader.directory.existing(self.session, ids)
 
     def attachments(self, ids: set[str]) -> dict[str, dict]:
-        readable = readable_files(self.session, self.reader.principal, ids, self.field_types)
+        readable = readable_files(self.session, self.reader.principal, ids, self.field_types,
+                                  self.reader.directory)
         rows = self.session.scalars(sa.select(Attachment)
                                     .where(Attachment.id.in_(sorted(readable))))
         return {a.id: {"name": a.name, "size": a.size, "content_type": a.content_type}

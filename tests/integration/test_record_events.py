@@ -125,13 +125,10 @@ def test_jobs_are_enqueued_only_after_the_commit(fresh_app, redis_url):
     app = fresh_app(EVENT_CONSUMERS=(Recorder,), REDIS_URL=redis_url)
     runtime, q = app.extensions["trellis"], trellis_queue(app)
     setup_crm(app)
-    from runtime.storage.records import Records
-
-    plan_of = runtime.plan
     with runtime.session() as session:
         with session.begin():
-            records = Records(session, plan_of(session, "crm", "lead"),
-                              _admin(session), runtime.clock.now())
+            records = runtime.records(session, runtime.plan(session, "crm", "lead"),
+                                      _admin(session))
             records.create({"name": "kept"})
             assert q.count == 0  # not before the commit
         assert q.count == 1
