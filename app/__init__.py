@@ -25,6 +25,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from runtime.context import Runtime
     from runtime.fields.regions import set_region_data_path
     from runtime.fields.registry import build_field_registry
+    from runtime.forms.widgets.registry import build_widget_registry
+    from runtime.web import WIDGETS
 
     if app.config.get("REGION_DATA_PATH"):
         set_region_data_path(app.config["REGION_DATA_PATH"])
@@ -38,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                                 "background_statement_timeout":
                                     app.config["BACKGROUND_STATEMENT_TIMEOUT"]})
     app.extensions["trellis"] = runtime
+    app.extensions[WIDGETS] = build_widget_registry(runtime.fields)
 
     from app import auth, cli, shell, web
     from app.admin import admin_blueprint
