@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from metadata.errors import Problem
-from runtime.fields.base import FieldType, FieldValueError, label_text
+from runtime.fields.base import FieldValueError, label_text
+from runtime.fields.roles.presentation import PresentationRole
+from runtime.fields.roles.value import ValueRole
 from runtime.forms.layout import TabVM
 from runtime.forms.messages import translate
 from runtime.forms.plan import FormPlan
@@ -93,7 +95,7 @@ def error_map(plan: FormPlan, problems: list[Problem], lang: str
     return by_field, general
 
 
-def posted_value(ftype: FieldType, fld: Mapping, parsed: Any) -> tuple[Any, Any]:
+def posted_value(ftype: ValueRole, fld: Mapping, parsed: Any) -> tuple[Any, Any]:
     """(canonical value, None) when a posted value coerces, else (None, what was posted)."""
     if parsed is None or parsed == []:
         return None, None
@@ -135,7 +137,8 @@ def field_vm(page: PageContext, fld: Mapping, value: Any, *, name: str | None = 
     return vm
 
 
-def widget_context(ftype: FieldType, fld: Mapping, value: Any, lang: str) -> dict[str, Any]:
+def widget_context(ftype: PresentationRole, fld: Mapping, value: Any, lang: str
+                   ) -> dict[str, Any]:
     """The type's context for its widget; for a value it cannot show, that of no value."""
     try:
         return dict(ftype.widget_context(fld, value, lang))

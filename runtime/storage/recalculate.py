@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from runtime.fields.base import FieldType
+from runtime.fields.roles.value import ValueRole
 from runtime.forms.plan import FormPlan
 from runtime.permissions import SYSTEM
 from runtime.storage.migrate import MigrationPlan
@@ -18,7 +18,7 @@ BATCH = 1000
 
 
 def needs_recalculation(plan: MigrationPlan, old_layout: Sequence[Mapping] | None,
-                        field_types: Mapping[str, FieldType]) -> bool:
+                        field_types: Mapping[str, ValueRole]) -> bool:
     """Whether stored calculated values may be stale after this migration."""
     if old_layout is None:
         return False  # a new table holds no records

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from runtime.forms.viewmodels import posted_value
 
 if TYPE_CHECKING:
-    from runtime.fields.base import FieldType
+    from runtime.fields.roles.value import ValueRole
     from runtime.forms.display import Shown
     from runtime.forms.viewmodels import FieldVM, PageContext
 
@@ -27,7 +27,7 @@ class Widget:
         """Complete an input's view model: ``value`` is canonical (or None), ``raw`` is a
         posted value that did not coerce (or None)."""
 
-    def posted(self, ftype: FieldType, fld: Mapping, parsed: Any) -> tuple[Any, Any]:
+    def posted(self, ftype: ValueRole, fld: Mapping, parsed: Any) -> tuple[Any, Any]:
         """(value, raw) of a posted value shown again: its canonical value when it coerces,
         else what was posted."""
         return posted_value(ftype, fld, parsed)
