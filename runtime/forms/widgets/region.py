@@ -7,10 +7,9 @@ from typing import Any
 
 from flask import url_for
 
+from runtime.fields.region import CHINA
 from runtime.forms.viewmodels import widget_context
 from runtime.forms.widgets.base import Widget
-
-CHINA = "CN"
 
 
 class RegionWidget(Widget):
