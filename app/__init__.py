@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parents[1]
+EVENT_SETTINGS = ("max_attempts", "retry_seconds", "redeliver_seconds")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -23,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.database import make_engine
     from runtime.clock import Clock
     from runtime.context import Runtime
+    from runtime.events.consumers import build_consumer_registry
     from runtime.fields.regions import set_region_data_path
     from runtime.fields.registry import build_field_registry
     from runtime.forms.widgets.registry import build_widget_registry
@@ -38,9 +40,13 @@ def create_app(test_config: dict | None = None) -> Flask:
                                 "timezone": app.config["BABEL_DEFAULT_TIMEZONE"],
                                 "statement_timeout": app.config["STATEMENT_TIMEOUT"],
                                 "background_statement_timeout":
-                                    app.config["BACKGROUND_STATEMENT_TIMEOUT"]})
+                                    app.config["BACKGROUND_STATEMENT_TIMEOUT"],
+                                **{f"event_{key}": app.config[f"EVENT_{key.upper()}"]
+                                   for key in EVENT_SETTINGS}},
+                      consumers=build_consumer_registry(app.config["EVENT_CONSUMERS"]))
     app.extensions["trellis"] = runtime
     app.extensions[WIDGETS] = build_widget_registry(runtime.fields)
+    _event_queue(app)
 
     from app import auth, cli, shell, web
     from app.admin import admin_blueprint
@@ -61,3 +67,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     shell.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _event_queue(app: Flask) -> None:
+    """Record events go to the workers through RQ once a Redis is configured; until then
+    (and while Redis is down) the scheduler's sweeper delivers them."""
+    from app.jobs import deliver_events
+    from runtime.events.queue import RqPublisher
+    from runtime.jobs.worker import queue
+
+    def event_queue():
+        return queue(app) if app.config.get("REDIS_URL") else None
+
+    app.extensions["trellis"].events.publisher = RqPublisher(event_queue, deliver_events)

@@ -156,6 +156,7 @@ def tick_command(now: str | None) -> None:
             click.echo("error: --now needs a timezone, e.g. 2026-01-15T09:00:00+08:00", err=True)
             sys.exit(2)
         runtime.clock.set(moment)
+    runtime.events.publisher = None  # record events due for delivery are delivered here too
     ran = run_due(runtime)
     click.echo(f"tick at {runtime.clock.now().isoformat()}: ran {len(ran)} task(s)"
                + (": " + ", ".join(ran) if ran else ""))
@@ -166,8 +167,10 @@ def tick_command(now: str | None) -> None:
 @with_appcontext
 def worker_command(burst: bool) -> None:
     """Run an RQ worker on the configured Redis."""
+    from app.jobs import adopt_worker_app
     from runtime.jobs.worker import run_worker
 
+    adopt_worker_app(current_app._get_current_object())
     run_worker(current_app, burst=burst)
 
 

@@ -27,6 +27,12 @@ DEFAULTS = {
     "PACKAGES_DIR": None,  # default: metadata/packages in the source tree
     "ADMIN_EMAIL": "admin@example.com",
     "SCHEDULER_INTERVAL": 5,
+    # record events (docs/events.md): extra consumer classes (code, not text: tests and
+    # embedding), attempts before a delivery fails, first backoff, and the sweeper's lease
+    "EVENT_CONSUMERS": (),
+    "EVENT_MAX_ATTEMPTS": 5,
+    "EVENT_RETRY_SECONDS": 10,
+    "EVENT_REDELIVER_SECONDS": 60,
     "WTF_CSRF_TIME_LIMIT": None,
     "TRUSTED_PROXIES": 0,  # reverse proxies in front that append to X-Forwarded-For
     "LOGIN_PAIR_LIMIT": 5,  # failed log-ins per (account, address) before that pair waits

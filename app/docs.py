@@ -72,8 +72,8 @@ def render(field_types: Iterable[Any] | None = None) -> str:
 
 def render_formula() -> str:
     """The text docs/formula.md should hold."""
-    from runtime.formula.functions import build_function_registry
     from runtime.formula.reference import render_formula_reference
+    from runtime.formula.registry import build_function_registry
 
     return render_formula_reference(build_function_registry())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 from flask import Flask
@@ -9,8 +10,19 @@ from flask import Flask
 _app: Flask | None = None
 
 
+def adopt_worker_app(app: Flask) -> None:
+    """Run jobs in ``app``, made once in the worker's main process: RQ forks a work horse per
+    job, and an app made in the horse would be made again for every job. The horse must not
+    share the parent's database connections: it drops the inherited pool (without closing
+    the parent's sockets) and opens its own."""
+    global _app
+    _app = app
+    engine = app.extensions["trellis"].engine
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+
+
 def worker_app() -> Flask:
-    """One app per worker process, made on the first job."""
+    """The worker's app (see ``adopt_worker_app``), else one made on the first job."""
     global _app
     if _app is None:
         from app import create_app
@@ -25,3 +37,10 @@ def perform_task(key: str, due_iso: str) -> str:
     app = worker_app()
     with app.app_context():
         return run_task(app.extensions["trellis"], key, datetime.fromisoformat(due_iso))
+
+
+def deliver_events(consumer: str, event_ids: list[int]) -> str:
+    """Hand record events to an asynchronous consumer (runtime.events.delivery)."""
+    app = worker_app()
+    with app.app_context():
+        return app.extensions["trellis"].events.deliver(consumer, event_ids)

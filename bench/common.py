@@ -9,15 +9,16 @@ from pathlib import Path
 from typing import Any
 
 
-def make_app(database_url: str | None = None):
-    """A Trellis app on a fresh SQLite file (or the given database)."""
+def make_app(database_url: str | None = None, **config: Any):
+    """A Trellis app on a fresh SQLite file (or the given database), with ``config`` on top."""
     from app import create_app
     from app.bootstrap import init_db
 
     folder = Path(tempfile.mkdtemp(prefix="trellis-bench-"))
     app = create_app({"INSTANCE_PATH": str(folder), "SECRET_KEY": "bench",
                       "DATABASE_URL": database_url or f"sqlite:///{folder / 'bench.db'}",
-                      "WTF_CSRF_ENABLED": False, "PACKAGES_DIR": str(folder / "none")})
+                      "WTF_CSRF_ENABLED": False, "PACKAGES_DIR": str(folder / "none"),
+                      **config})
     init_db(app)
     return app
 

@@ -194,7 +194,7 @@ def scope():
 
 
 def functions():
-    from runtime.formula.functions import build_function_registry
+    from runtime.formula.registry import build_function_registry
 
     return build_function_registry()
 

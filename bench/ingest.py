@@ -1,8 +1,11 @@
 """Ingest benchmark: 100k records of a 12-field form through the runtime's bulk path
-(coercion, normalisation, permission checks, audit entries) versus plain SQLAlchemy Core
-executemany of ready-made rows into the same table, same database, same run.
+(coercion, normalisation, permission checks, audit entries, record events) versus plain
+SQLAlchemy Core executemany of ready-made rows into the same table, same database, same run.
+``--consumer`` registers one asynchronous event consumer, so every record also owes it a
+delivery (no Redis: nothing is enqueued).
 
     .venv/bin/python bench/ingest.py [--records 100000] [--rounds 3] [--database-url URL]
+                                     [--consumer]
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sqlalchemy as sa  # noqa: E402
 
 from bench.common import make_app, publish, ratio_line, timed  # noqa: E402
+from runtime.events.consumers import Consumer  # noqa: E402
 
 CHUNK = 1000
 SOURCES = ["website", "event", "wechat", "douyin", "api", "referral"]
@@ -84,11 +88,21 @@ def raw_rows(data: list[dict]) -> list[dict]:
     return rows
 
 
-def run(n: int, database_url: str | None, rounds: int = 3) -> float:
+class NoteNothing(Consumer):
+    """An asynchronous consumer that wants every event (its deliveries are what costs)."""
+
+    key = "bench"
+
+    def consume(self, ctx, event) -> None:
+        pass
+
+
+def run(n: int, database_url: str | None, rounds: int = 3, consumer: bool = False) -> float:
     from runtime.permissions import Principal
     from runtime.storage.records import Records
 
-    app = make_app(database_url)
+    app = make_app(database_url, REDIS_URL=None,
+                   EVENT_CONSUMERS=(NoteNothing,) if consumer else ())
     runtime = app.extensions["trellis"]
     publish(app, {"kind": "app", "key": "bench", "label": "Bench"}, [FORM])
     with runtime.session() as session:
@@ -123,21 +137,23 @@ def run(n: int, database_url: str | None, rounds: int = 3) -> float:
         with runtime.engine.connect() as conn:
             count = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
             audits = conn.execute(sa.text("SELECT count(*) FROM audit_log")).scalar_one()
-        assert count == n and audits == n, (count, audits)
+            events = conn.execute(sa.text("SELECT count(*) FROM record_events")).scalar_one()
+        assert count == n and audits == n and events == n, (count, audits, events)
     ratio = raw_best / our_best
     print(f"database: {runtime.engine.dialect.name}, records: {n:,}, fields: 12, "
-          f"best of {rounds} rounds")
+          f"event consumers: {len(runtime.consumers)}, best of {rounds} rounds")
     print(ratio_line("ingest", n / our_best, n / raw_best, "records/s", ">= 0.20"))
     return ratio
 
 
 def empty(runtime, table: sa.Table) -> None:
-    """Empty the form's table and the audit log, leaving no dead rows behind."""
+    """Empty the form's table, the audit log and the events, leaving no dead rows behind."""
+    names = (table.name, "audit_log", "event_deliveries", "record_events")
     with runtime.engine.begin() as conn:
-        for name in (table.name, "audit_log"):
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text(f'TRUNCATE "{name}"'))
-            else:
+        if conn.dialect.name == "postgresql":  # together: deliveries refer to events
+            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{name}"' for name in names)))
+        else:
+            for name in names:
                 conn.execute(sa.text(f'DELETE FROM "{name}"'))
     if runtime.engine.dialect.name == "sqlite":
         raw_connection = runtime.engine.raw_connection()  # VACUUM runs outside transactions
@@ -152,8 +168,10 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--consumer", action="store_true",
+                        help="register one asynchronous event consumer")
     args = parser.parse_args()
-    run(args.records, args.database_url, args.rounds)
+    run(args.records, args.database_url, args.rounds, args.consumer)
 
 
 if __name__ == "__main__":

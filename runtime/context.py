@@ -19,6 +19,8 @@ from metadata.registry import Registry
 from metadata.schemas import build_schemas
 from metadata.store import DocumentStore
 from runtime.clock import Clock
+from runtime.events.consumers import Consumer, build_consumer_registry
+from runtime.events.hub import EventHub, EventSettings
 from runtime.fields.base import FieldType
 from runtime.forms.behaviour import Behaviour
 from runtime.forms.formulas import (
@@ -30,7 +32,7 @@ from runtime.forms.formulas import (
     with_result_types,
 )
 from runtime.forms.plan import FormPlan, compile_plan
-from runtime.formula.functions import build_function_registry
+from runtime.formula.registry import build_function_registry
 from runtime.permissions import Principal
 from runtime.storage.migrate import (
     MigrationPlan,
@@ -51,6 +53,8 @@ class Runtime:
     clock: Clock
     upload_dir: Path
     settings: dict = field(default_factory=dict)
+    # who receives record events (runtime.events): built in the app factory
+    consumers: Registry[Consumer] = field(default_factory=build_consumer_registry)
     # set by the app: who is making the current request (None: nobody logged in)
     authenticate: Callable[[], Principal | None] = lambda: None
 
@@ -63,6 +67,10 @@ class Runtime:
         self.store = DocumentStore(self.validators, self.fields, self.clock.now,
                                    document_formulas(self.functions))
         self._sessions: dict[TransactionKind, sessionmaker] = {}
+        # every session carries the event sink: no record write can skip its event; deliveries
+        # run in write sessions under the background statement limit
+        self.events = EventHub(self.consumers, self.session, self.plan, self.clock.now,
+                               EventSettings.from_settings(self.settings))
         self._plans: dict[tuple[str, str, int], FormPlan] = {}
         self._lock = threading.Lock()
 
@@ -77,7 +85,12 @@ class Runtime:
         maker = self._sessions.get(kind)
         if maker is None:
             bind = self.engine.execution_options(**kind.options())
-            maker = self._sessions.setdefault(kind, sessionmaker(bind, expire_on_commit=False))
+            maker = sessionmaker(bind, expire_on_commit=False)
+            with self._lock:
+                if kind not in self._sessions:
+                    self.events.attach(maker)
+                    self._sessions[kind] = maker
+                maker = self._sessions[kind]
         return maker()
 
     def request_session(self, read_only: bool) -> Session:

@@ -186,16 +186,3 @@ def row_clause(table: sa.FromClause, principal: Principal, scope: str,
             team_members.c.team_id.in_(sorted(principal.team_ids)))
         return sa.or_(owner == principal.user_id, owner.in_(mates))
     return sa.false()
-
-
-def row_allowed(owner_id: int | None, principal: Principal, scope: str,
-                owner_team_ids: frozenset[int]) -> bool:
-    """The same decision as ``row_clause`` for one loaded row."""
-    if scope == "all":
-        return True
-    if scope == "own":
-        return owner_id is not None and owner_id == principal.user_id
-    if scope == "team":
-        return (owner_id is not None and owner_id == principal.user_id) or bool(
-            owner_team_ids & principal.team_ids)
-    return False

@@ -19,6 +19,7 @@ from flask_login import current_user
 
 from app.admin.jobs import JobsPage
 from metadata.registry import Registry
+from runtime.events.web import EventsPage
 
 ADMINS = frozenset({"admin"})
 
@@ -31,7 +32,7 @@ class AdminPage(Protocol):
     def register(self, bp: Blueprint) -> None: ...
 
 
-ADMIN_PAGES: tuple[type[AdminPage], ...] = (JobsPage,)
+ADMIN_PAGES: tuple[type[AdminPage], ...] = (JobsPage, EventsPage)
 
 
 @dataclass(frozen=True)

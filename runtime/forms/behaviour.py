@@ -218,7 +218,3 @@ class Behaviour:
                     if rules.readonly is not None and evaluate(rules.readonly, record) is True}
         return FormState(hidden, required, readonly,
                          {key: record.get(key) for key, _ in self.calculated})
-
-
-def no_related(record: Mapping, paths: frozenset[str]) -> dict[str, Any]:
-    return {}

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import Any
 
-import marshmallow as ma
 from sqlalchemy.orm import Session
 
 from metadata.errors import Problem, pointer
@@ -138,11 +137,6 @@ class FormPlan:
         if key in self.archived:
             return f"{key!r} was removed from {self.form_key} (archived); it cannot be set"
         return f"{key!r} is not a field of {self.form_key}"
-
-    def marshmallow_schema(self) -> ma.Schema:
-        """The generic path: a marshmallow schema whose fields coerce like the compiled one."""
-        fields = {f["key"]: self.types[f["type"]].marshmallow_field(f) for f in self.fields}
-        return ma.Schema.from_dict(fields, name=f"{self.form_key}_v{self.version}")()
 
 
 def compile_plan(app_key: str, form_key: str, version: int, doc: dict, table_name: str,

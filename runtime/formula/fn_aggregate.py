@@ -19,8 +19,8 @@ from metadata.messages import msg
 from runtime.formula import sqlparts
 from runtime.formula.ast import FieldRef
 from runtime.formula.functions import CallContext, Fn, Function, expect
-from runtime.formula.python import read_value
 from runtime.formula.types import NUMERIC, FType
+from runtime.formula.values import read_value
 
 
 def rows_reader(node: FieldRef, ftype: FType) -> Fn:

@@ -207,10 +207,6 @@ class Not(Function):
         return sa.not_(args[0])
 
 
-def is_blank(value: Any) -> bool:
-    return value is None or value == "" or value == []
-
-
 class IsBlank(Function):
     name, aliases = "ISBLANK", ("为空",)
     signature = "ISBLANK(value)"

@@ -7,7 +7,7 @@ database's rules in SQL (SQLite leaves them alone) and Python's in closures.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,45 +17,13 @@ from runtime.formula import sqlparts
 from runtime.formula.ast import Literal
 from runtime.formula.functions import ArgumentProblem, Function, argument_of, expect
 from runtime.formula.types import FType
+from runtime.formula.values import MAX_TEXT, join_texts, replace_at, substitute
 from runtime.patterns import PatternError, compile_pattern
 
 TEXT = (FType.TEXT,)
 INTEGER = (FType.INTEGER,)
 CONCATENABLE = (FType.TEXT, FType.INTEGER, FType.DATE)
-MAX_TEXT = sqlparts.MAX_TEXT  # characters; a longer text result is NULL, on both sides
 MAX_PATTERN = 200
-
-
-def text_value(value: Any) -> str:
-    """How ``&`` and CONCAT write a value: NULL as nothing, dates as YYYY-MM-DD."""
-    if value is None:
-        return ""
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
-def capped(text: str) -> str | None:
-    """``text``, or NULL when it is longer than MAX_TEXT characters (as ``sqlfunctions`` do in
-    SQL): formulas never build unbounded text."""
-    return None if len(text) > MAX_TEXT else text
-
-
-def join_texts(values: Sequence[Any]) -> str | None:
-    """CONCAT and ``&``: the values written one after the other, NULL written as nothing."""
-    return capped("".join(text_value(v) for v in values))
-
-
-def substitute(text: str, old: str, new: str) -> str | None:
-    # the length first: a replacement may make text far longer than the cap
-    count = text.count(old) if old else 0
-    if len(text) + count * (len(new) - len(old)) > MAX_TEXT:
-        return None
-    return text.replace(old, new) if old else text
-
-
-def replace_at(text: str, start: int, count: int, new: str) -> str | None:
-    if start < 1 or count < 0:
-        return None
-    return capped(text[:start - 1] + new + text[start - 1 + count:])
 
 
 class TextFunction(Function):

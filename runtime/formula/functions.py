@@ -4,7 +4,7 @@ A function declares its name, Chinese aliases, arity and signature, its result t
 also checks its arguments), a Python implementation and a SQL implementation. Functions that
 cannot run in SQL set ``sql = False`` and are refused where a formula becomes SQL.
 
-There is no module-level registry: the app builds one with ``build_function_registry`` at
+There is no module-level registry: the app builds one with ``registry.build_function_registry`` at
 start-up (adding its own functions) and hands it to ``checker.check``; a checked formula keeps
 the registry it was checked with, so the compilers use the same functions.
 """
@@ -180,18 +180,3 @@ class FunctionRegistry:
 
     def __len__(self) -> int:
         return len(self._all)
-
-
-def build_function_registry(extra: tuple[type[Function], ...] = ()) -> FunctionRegistry:
-    """The built-in functions and ``extra`` ones; a name used twice fails here."""
-    from runtime.formula.fn_aggregate import AGGREGATE_FUNCTIONS
-    from runtime.formula.fn_convert import CONVERT_FUNCTIONS
-    from runtime.formula.fn_date import DATE_FUNCTIONS
-    from runtime.formula.fn_logic import LOGIC_FUNCTIONS
-    from runtime.formula.fn_math import MATH_FUNCTIONS
-    from runtime.formula.fn_text import TEXT_FUNCTIONS
-
-    return FunctionRegistry((*LOGIC_FUNCTIONS, *TEXT_FUNCTIONS, *MATH_FUNCTIONS,
-                             *DATE_FUNCTIONS, *CONVERT_FUNCTIONS, *AGGREGATE_FUNCTIONS,
-                             *extra))
-

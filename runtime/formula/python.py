@@ -21,13 +21,12 @@ from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from runtime.clock import Clock
 from runtime.formula.ast import Binary, Call, FieldRef, ListLiteral, Literal, Node, Unary
 from runtime.formula.checker import Checked
 from runtime.formula.fn_logic import and_fns, or_fns
-from runtime.formula.fn_text import capped, text_value
 from runtime.formula.functions import CallContext, Fn, FunctionRegistry, strict
 from runtime.formula.types import FType
+from runtime.formula.values import capped, read_value, text_value
 
 COMPARE = {"=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.le,
            ">": operator.gt, ">=": operator.ge}
@@ -36,32 +35,15 @@ DIRECT = frozenset({FType.TEXT, FType.INTEGER, FType.BOOLEAN})  # read as stored
 READY = {FType.NUMBER: (int, float), FType.DATE: (date,)}  # classes read_value leaves alone
 
 
-def compile_python(checked: Checked, now: Callable[[], datetime] | None = None,
+def compile_python(checked: Checked, now: Callable[[], datetime],
                    registry: FunctionRegistry | None = None, tz: tzinfo = UTC) -> Fn:
     """A closure computing the formula over a record mapping; ``registry`` defaults to the one
     the formula was checked with; ``tz`` is the time zone TODAY() gives the date in."""
     registry = registry or checked.registry
     if registry is None:
         raise ValueError("compile_python needs the registry the formula was checked with")
-    compiler = _Compiler(checked, now or Clock().now, registry, tz)
+    compiler = _Compiler(checked, now, registry, tz)
     return compiler.compile(checked.node)
-
-
-def read_value(value: Any, ftype: FType) -> Any:
-    """A stored or API value in the formula's representation of ``ftype``."""
-    if value is None or value == [] and ftype == FType.TEXT_LIST:
-        return None
-    if ftype == FType.NUMBER and not isinstance(value, int | float) or isinstance(value, Decimal):
-        return float(value)
-    if ftype == FType.DATE and isinstance(value, str):
-        return date.fromisoformat(value[:10])
-    if ftype == FType.DATETIME:
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).replace(microsecond=0)
-    return value
 
 
 class _Compiler:

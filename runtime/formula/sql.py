@@ -26,7 +26,6 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import Grouping
 
 from metadata.messages import msg
-from runtime.clock import Clock
 from runtime.formula import sqlparts
 from runtime.formula.ast import Binary, Call, FieldRef, ListLiteral, Literal, Node, Unary
 from runtime.formula.checker import Checked
@@ -59,7 +58,7 @@ def related_column(target: sa.FromClause, column: str, link: sa.ColumnElement,
 
 
 def compile_sql(checked: Checked, columns: Mapping[str, sa.ColumnElement], dialect: str,
-                now: Callable[[], datetime] | None = None,
+                now: Callable[[], datetime],
                 registry: FunctionRegistry | None = None,
                 children: Mapping[str, ChildRows] | None = None, tz: tzinfo = UTC
                 ) -> sa.ColumnElement:
@@ -69,7 +68,7 @@ def compile_sql(checked: Checked, columns: Mapping[str, sa.ColumnElement], diale
     registry = registry or checked.registry
     if registry is None:
         raise ValueError("compile_sql needs the function registry the formula was checked with")
-    compiler = _Compiler(checked, columns, dialect, now or Clock().now, registry,
+    compiler = _Compiler(checked, columns, dialect, now, registry,
                          children or {}, tz)
     expression = compiler.compile(checked.node)
     # a Grouping, because type_coerce of a bare literal would change how the literal is bound

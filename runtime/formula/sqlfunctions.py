@@ -1,7 +1,7 @@
 """Functions every database connection gets when it opens, for the formula SQL to call: the
 text functions whose results are capped (``&``, CONCAT, SUBSTITUTE, REPLACE).
 
-- SQLite runs them in Python, the very code of the Python side (``fn_text``);
+- SQLite runs them in Python, the very code of the Python side (``values``);
 - PostgreSQL gets them as SQL functions in the connection's own ``pg_temp`` schema (nothing
   to install or migrate; called as ``pg_temp.<name>``).
 
@@ -19,7 +19,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from runtime.formula.fn_text import MAX_TEXT, join_texts, replace_at, substitute
+from runtime.formula.values import MAX_TEXT, join_texts, replace_at, substitute
 
 NAMES = ("trellis_concat", "trellis_substitute", "trellis_replace")
 INT4_MAX = 2**31 - 1

@@ -112,7 +112,6 @@ def position(haystack: sa.ColumnElement, needle: sa.ColumnElement, dialect: str
     return sa.func.strpos(haystack, needle) if dialect == PG else sa.func.instr(haystack, needle)
 
 
-MAX_TEXT = 10_000  # characters of a text result; longer is NULL (fn_text.MAX_TEXT)
 
 
 def connection_function(name: str, args: Sequence[sa.ColumnElement], dialect: str

@@ -35,7 +35,18 @@ class PurgeOrphanUploads(PeriodicTask):
         return f"purged {len(orphans)} unreferenced upload(s)" if orphans else "no orphan uploads"
 
 
-BUILTIN_TASKS: tuple[type[PeriodicTask], ...] = (PurgeOrphanUploads,)
+class RedeliverEvents(PeriodicTask):
+    """Hand record events out again that no consumer acknowledged in time (a flushed Redis, a
+    killed worker, a retry that is due)."""
+
+    key = "redeliver_events"
+    interval = timedelta(seconds=10)
+
+    def run(self, runtime: Runtime, now: datetime) -> str:
+        return f"handed out {runtime.events.sweep(now)} event delivery(ies) again"
+
+
+BUILTIN_TASKS: tuple[type[PeriodicTask], ...] = (PurgeOrphanUploads, RedeliverEvents)
 
 
 def build_task_registry() -> Registry[PeriodicTask]:

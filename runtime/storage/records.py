@@ -1,7 +1,8 @@
 """Records of a published form: create (one or in bulk), read, update, delete, history.
 
 Every write checks permissions, coerces through the field types, checks references in batches,
-keeps ``version`` for optimistic locking and writes one audit entry per record change.
+keeps ``version`` for optimistic locking and writes one audit entry and one record event per
+record change (the event sink comes with the session: see ``runtime.storage.sink``).
 """
 
 from __future__ import annotations
@@ -20,14 +21,17 @@ from runtime.fields.base import FieldType
 from runtime.forms.behaviour import RelatedLoader
 from runtime.forms.plan import FormPlan
 from runtime.permissions import Access, Principal, row_clause
+from runtime.storage.bulk import BulkInsert
 from runtime.storage.checks import reference_problems, unique_problems
 from runtime.storage.models import AuditEntry
 from runtime.storage.reader import ReaderView
 from runtime.storage.refs import StorageReferences
 from runtime.storage.related import related_loader
+from runtime.storage.sink import event_sink
 from runtime.storage.tables import allocate_ids
 
 AUDIT = AuditEntry.__table__
+AUDIT_INSERT = BulkInsert(AUDIT, [c.name for c in AUDIT.columns if c.name != "id"])
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -53,6 +57,7 @@ class Records:
         # what the principal sees of this form and of the forms its relations reach
         self.reader = ReaderView(session, plan, principal)
         self.access: Access = self.reader.access
+        self.events = event_sink(session)
         self.table = plan.table
         self.team_members = Base.metadata.tables["team_members"]
         self.refs = StorageReferences(session, now, plan.app_key, plan.form_key, self.reader,
@@ -181,7 +186,7 @@ class Records:
             # a creation stores its values as {field: new}: the old values are all empty
             created = {k: v for k, v in values.items() if v is not None and v != []}
             audit.append(self._audit(record_id, "create", 1, created))
-        self.conn.execute(AUDIT.insert(), audit)
+        touched = self._log(audit)
         hidden = self.access.hidden
         fields = [f["key"] for f in self.plan.fields if f["key"] not in hidden]
         lists = [f["key"] for f, _ in self._separate if f["key"] not in hidden]
@@ -195,7 +200,18 @@ class Records:
                 if record[key] is None:
                     record[key] = []
             results[i]["record"] = record
+        if touched:  # synchronous consumers changed some: answer with what is stored now
+            self._read_again(results, touched)
         return results
+
+    def _read_again(self, results: list[dict], touched: set[tuple[str, str, int]]) -> None:
+        ids = {rid for app, form, rid in touched
+               if (app, form) == (self.plan.app_key, self.plan.form_key)}
+        rows = self.conn.execute(sa.select(self.table).where(self.table.c.id.in_(sorted(ids))))
+        fresh = {r["id"]: r for r in self.to_json(rows.mappings().all())}
+        for result in results:
+            if "record" in result and result["record"]["id"] in fresh:
+                result["record"] = fresh[result["record"]["id"]]
 
     def system_values(self, owner: int | None) -> dict[str, Any]:
         """What formulas see of a new record's system columns before it is written."""
@@ -244,6 +260,11 @@ class Records:
                 "app_key": self.plan.app_key, "form_key": self.plan.form_key,
                 "record_id": record_id, "action": action, "version": version,
                 "changes": changes, "via": self.via}
+
+    def _log(self, entries: list[dict]) -> set[tuple[str, str, int]]:
+        """The audit entries and the record events of a write, in its transaction."""
+        AUDIT_INSERT.run(self.conn, entries)
+        return self.events.written(self.session, entries)
 
     # -- updating -----------------------------------------------------------------------------
     def update(self, record_id: int, payload: Any, expected_version: int | None = None) -> dict:
@@ -295,8 +316,7 @@ class Records:
             if fld["key"] in values:
                 ftype.save_separate(self.conn, self.plan.tables.children[fld["key"]], record_id,
                                     values[fld["key"]], fld)
-        self.conn.execute(AUDIT.insert(), [self._audit(record_id, "update", row["version"],
-                                                       changes)])
+        self._log([self._audit(record_id, "update", row["version"], changes)])
         return self.get(record_id)
 
     def delete(self, record_id: int, expected_version: int | None = None) -> None:
@@ -308,7 +328,7 @@ class Records:
         version = current["version"] + 1
         self.conn.execute(self.table.update().where(self.table.c.id == record_id)
                           .values(deleted_at=self.now, updated_at=self.now, version=version))
-        self.conn.execute(AUDIT.insert(), [self._audit(record_id, "delete", version, [])])
+        self._log([self._audit(record_id, "delete", version, [])])
 
     # -- history ------------------------------------------------------------------------------
     def history(self, record_id: int) -> list[dict]:

@@ -3,6 +3,7 @@ own database (SQLite, or a schema of TRELLIS_DATABASE_URL's PostgreSQL database)
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -101,3 +102,24 @@ def shared_app(tmp_path_factory, sqlite_template, quick_password_hashes) -> Iter
 def shared_admin(shared_app) -> ApiClient:
     factory = Factory(shared_app)
     return factory.api(factory.user("admin@example.com", ["admin"], name="Admin"))
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A Redis database of this test's own: TRELLIS_REDIS_URL's (emptied), or embedded."""
+    import redis
+
+    from runtime.jobs.embedded import EmbeddedRedis
+
+    url = os.environ.get("TRELLIS_REDIS_URL")
+    if url:
+        conn = redis.Redis.from_url(url)
+        conn.flushdb()
+        yield url
+        conn.flushdb()
+        return
+    server = EmbeddedRedis.for_instance(tmp_path)
+    server.ensure_running()
+    yield server.url
+    server.stop()
+

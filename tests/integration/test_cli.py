@@ -12,7 +12,7 @@ import pytest
 from tests.integration.helpers import assert_error, field, form_doc, publish, rows, table_names
 from tests.support import ApiClient
 
-PACKAGE = Path(__file__).resolve().parents[2] / "metadata" / "packages" / "lead-management.json"
+PACKAGES = sorted((Path(__file__).resolve().parents[2] / "metadata" / "packages").glob("*.json"))
 
 
 @pytest.fixture
@@ -174,10 +174,16 @@ def test_create_token_refuses_bad_input(cli, runtime, args, message):
 
 
 # -- import-app / export-app -------------------------------------------------------------------
-def test_the_shipped_package_imports_and_exports_the_same_documents(cli, runtime, tmp_path):
-    result = cli.invoke(args=["import-app", str(PACKAGE)])
+def test_packages_ship():
+    assert PACKAGES, "metadata/packages/ holds the app packages Trellis ships"
+
+
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda path: path.name)
+def test_each_shipped_package_imports_and_exports_the_same_documents(cli, runtime, tmp_path,
+                                                                      package):
+    result = cli.invoke(args=["import-app", str(package)])
     assert result.exit_code == 0, result.output
-    shipped = json.loads(PACKAGE.read_text(encoding="utf-8"))
+    shipped = json.loads(package.read_text(encoding="utf-8"))
     key = shipped["app"]["key"]
     assert f"imported app {key}" in result.stdout
     result = cli.invoke(args=["export-app", key])
@@ -191,7 +197,7 @@ def test_the_shipped_package_imports_and_exports_the_same_documents(cli, runtime
             assert f"{key}__{form}" in table_names(runtime)
     # importing it again changes nothing
     versions = rows(runtime, "SELECT count(*) AS n FROM document_versions")[0]["n"]
-    result = cli.invoke(args=["import-app", str(PACKAGE)])
+    result = cli.invoke(args=["import-app", str(package)])
     assert result.exit_code == 0, result.output
     assert rows(runtime, "SELECT count(*) AS n FROM document_versions")[0]["n"] == versions
     # and the exported file imports elsewhere as the same app
@@ -233,16 +239,16 @@ def test_tick_runs_due_periodic_tasks(cli, runtime, admin_api, factory):
     result = cli.invoke(args=["tick", "--now", "2026-01-01T00:00:00Z"])
     assert result.exit_code == 0, result.output
     assert "tick at 2026-01-01T00:00:00+00:00" in result.stdout
-    assert "ran 1 task(s): purge_orphan_uploads" in result.stdout
+    assert "ran 2 task(s): purge_orphan_uploads, redeliver_events" in result.stdout
     left = {r["id"] for r in rows(runtime, "SELECT id FROM attachments")}
     assert left == {kept, recent}
     assert not list(runtime.upload_dir.rglob(orphan))
     assert list(runtime.upload_dir.rglob(kept))
     # not due again within its interval; due an hour later
     result = cli.invoke(args=["tick", "--now", "2026-01-01T00:30:00Z"])
-    assert result.exit_code == 0 and "ran 0 task(s)" in result.stdout
+    assert result.exit_code == 0 and "ran 1 task(s): redeliver_events" in result.stdout
     result = cli.invoke(args=["tick", "--now", "2026-01-01T09:00:00+08:00"])
-    assert "ran 1 task(s)" in result.stdout
+    assert "ran 2 task(s): purge_orphan_uploads" in result.stdout
     assert "tick at 2026-01-01T01:00:00+00:00" in result.stdout
     assert {r["id"] for r in rows(runtime, "SELECT id FROM attachments")} == {kept, recent}
 

@@ -8,7 +8,7 @@ from runtime.fields.registry import build_field_registry
 from runtime.forms.formulas import document_facts, reader_scope
 from runtime.formula.checker import check
 from runtime.formula.errors import FormulaError
-from runtime.formula.functions import build_function_registry
+from runtime.formula.registry import build_function_registry
 from runtime.formula.types import FType, Scope
 from runtime.permissions import (
     FormFacts,

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from metadata.orm import JSONValue, UTCDateTime
 from runtime.formula.checker import check
-from runtime.formula.functions import build_function_registry
 from runtime.formula.python import compile_python
+from runtime.formula.registry import build_function_registry
 from runtime.formula.sql import ChildRows, compile_sql, related_column
 from runtime.formula.sqlfunctions import register
 from runtime.formula.types import FType, Scope

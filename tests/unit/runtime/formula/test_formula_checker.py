@@ -7,8 +7,9 @@ import pytest
 from runtime.fields.registry import build_field_registry
 from runtime.formula.checker import check
 from runtime.formula.errors import FormulaError
-from runtime.formula.functions import Function, FunctionRegistry, build_function_registry
+from runtime.formula.functions import Function, FunctionRegistry
 from runtime.formula.grammar import parse
+from runtime.formula.registry import build_function_registry
 from runtime.formula.types import FType, scope_of_form
 from tests.unit.runtime.formula.formula_support import REGISTRY, SCOPE
 

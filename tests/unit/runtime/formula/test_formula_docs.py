@@ -1,7 +1,7 @@
 """docs/formula.md is current and names every function and alias."""
 
 from app.docs import FORMULA_DOC, render_formula
-from runtime.formula.functions import build_function_registry
+from runtime.formula.registry import build_function_registry
 
 
 def test_formula_reference_is_current():

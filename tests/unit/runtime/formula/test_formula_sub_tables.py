@@ -3,6 +3,8 @@ their fields only inside these totals, and both compilers total the same rows.""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from runtime.fields.registry import build_field_registry
@@ -96,4 +98,4 @@ def test_the_scope_of_a_form_document_has_its_sub_tables():
 def test_sql_needs_the_rows_of_the_sub_table(formula_db):
     checked = check("COUNT({items})", SCOPE, REGISTRY)
     with pytest.raises(FormulaError, match="{items} cannot be used here"):
-        compile_sql(checked, {}, formula_db.dialect)
+        compile_sql(checked, {}, formula_db.dialect, now=lambda: datetime(2026, 1, 1, tzinfo=UTC))

@@ -1,0 +1,89 @@
+"""Inserting many rows fast, for the writes every record change pays for (audit entries,
+record events).
+
+SQLAlchemy's executemany prepares every parameter of every row on its own: a bulk of a thousand
+records spent more time there than in SQLite. Here the statement is compiled once per dialect,
+each column's bind processor is looked up once, a value shared by all rows (the write's time) is
+converted once, and the rows go to the driver as they are: an executemany on SQLite, a COPY on
+PostgreSQL (whose executemany runs one INSERT per row).
+"""
+
+from __future__ import annotations
+
+import operator
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+# the statement, its parameters' order, (index, bind processor) pairs, positional or named
+Prepared = tuple[str, list[str], list[tuple[int, Callable]], bool]
+
+
+class BulkInsert:
+    """``INSERT INTO table (columns)`` for many rows, prepared once per dialect."""
+
+    def __init__(self, table: sa.Table, columns: Sequence[str]):
+        assert len(columns) > 1  # itemgetter of one key gives a value, not a tuple
+        self.table = table
+        self.columns = tuple(columns)
+        # per dialect object (an id could be reused by another engine's dialect)
+        self._prepared: weakref.WeakKeyDictionary[sa.Dialect, Prepared] = (
+            weakref.WeakKeyDictionary())
+
+    def _prepare(self, dialect: sa.Dialect) -> Prepared:
+        prepared = self._prepared.get(dialect)
+        if prepared is None:
+            compiled = self.table.insert().compile(dialect=dialect, column_keys=self.columns)
+            order = list(compiled.positiontup) if compiled.positional else list(self.columns)
+            assert set(order) == set(self.columns), (order, self.columns)
+            processors = []
+            for index, key in enumerate(order):
+                process = self.table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+                if process is not None:
+                    processors.append((index, process))
+            prepared = (str(compiled), order, processors, compiled.positional)
+            self._prepared[dialect] = prepared
+        return prepared
+
+    def run(self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        sql, order, processors, positional = self._prepare(conn.dialect)
+        params = self._params(rows, order, processors)
+        if conn.dialect.name == "postgresql":
+            columns = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in order)
+            cursor = conn.connection.dbapi_connection.cursor()
+            try:
+                table = conn.dialect.identifier_preparer.format_table(self.table)
+                with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for values in params:
+                        copy.write_row(values)
+            finally:
+                cursor.close()
+            return
+        if not positional:
+            params = [dict(zip(order, values, strict=True)) for values in params]
+        conn.exec_driver_sql(sql, params)
+
+    @staticmethod
+    def _params(rows: Sequence[Mapping[str, Any]], order: list[str],
+                processors: list[tuple[int, Callable]]) -> list[tuple]:
+        params = []
+        last: dict[int, tuple[Any, Any]] = {}  # per column: the last value and its conversion
+        values_of = operator.itemgetter(*order)
+        for row in rows:
+            values = list(values_of(row))
+            for index, process in processors:
+                value = values[index]
+                if value is None:
+                    continue
+                seen = last.get(index)
+                if seen is not None and seen[0] is value:
+                    values[index] = seen[1]  # the same object as the row before: the time
+                else:
+                    values[index] = converted = process(value)
+                    last[index] = (value, converted)
+            params.append(tuple(values))
+        return params
