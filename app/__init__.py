@@ -28,6 +28,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from runtime.events.consumers import build_consumer_registry
     from runtime.fields.regions import set_region_data_path
     from runtime.fields.registry import build_field_registry
+    from runtime.forms.widgets.registry import build_widget_registry
+    from runtime.web import WIDGETS
 
     if app.config.get("REGION_DATA_PATH"):
         set_region_data_path(app.config["REGION_DATA_PATH"])
@@ -45,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                                    for key in EVENT_SETTINGS}},
                       consumers=build_consumer_registry(app.config["EVENT_CONSUMERS"]))
     app.extensions["trellis"] = runtime
+    app.extensions[WIDGETS] = build_widget_registry(runtime.fields)
     _event_queue(app)
 
     from app import auth, cli, shell, web

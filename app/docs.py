@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +20,19 @@ METADATA_DOC = ROOT / "docs" / "metadata.md"
 FORMULA_DOC = ROOT / "docs" / "formula.md"
 
 
-def example_field(type_key: str) -> dict | None:
-    """The example form's field of this type (looking inside sub-tables too)."""
+def example_field(type_key: str, types: Mapping[str, Any]) -> dict | None:
+    """The example form's field of this type (looking inside the rows of sub-tables too)."""
     for fld in EXAMPLE_FORM["fields"]:
         if fld["type"] == type_key:
             return fld
-        for sub in (fld.get("config") or {}).get("fields", []):
+        ftype = types.get(fld["type"])
+        for sub in ftype.row_fields(fld) if ftype is not None else ():
             if sub["type"] == type_key:
                 return sub
     return None
 
 
-def field_type_dict(ftype: Any) -> dict[str, Any]:
+def field_type_dict(ftype: Any, types: Mapping[str, Any]) -> dict[str, Any]:
     """A field type as the plain data the (pure) renderer takes."""
     info = {
         "type": ftype.type,
@@ -44,12 +45,14 @@ def field_type_dict(ftype: Any) -> dict[str, Any]:
         "can_group_by": ftype.can_group_by,
         "aggregations": list(ftype.aggregations),
         "filter_ops": list(ftype.filter_ops),
-        "time_grains": list(getattr(ftype, "time_grains", ())),
+        "time_grains": list(ftype.time_grains),
         "generated": ftype.generated,
+        "calculated": ftype.calculated,
+        "can_be_title": ftype.can_be_title,
         "separate_storage": ftype.separate_storage,
         "sub_field_allowed": ftype.sub_field_allowed,
     }
-    fld = example_field(ftype.type)
+    fld = example_field(ftype.type, types)
     if fld is not None:
         info["value_schema"] = ftype.value_schema(fld)
     return info
@@ -61,7 +64,9 @@ def render(field_types: Iterable[Any] | None = None) -> str:
     from runtime.permissions import DEFAULT_POLICY
 
     types = list(field_types if field_types is not None else build_field_registry())
-    return render_metadata_reference(build_schemas(types), [field_type_dict(t) for t in types],
+    by_key = {t.type: t for t in types}
+    return render_metadata_reference(build_schemas(types),
+                                     [field_type_dict(t, by_key) for t in types],
                                      default_policy=DEFAULT_POLICY)
 
 

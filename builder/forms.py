@@ -29,7 +29,13 @@ from metadata.errors import InvalidDocument, Problem, TrellisError
 from metadata.keys import field_key_problem
 from runtime.forms.live import state_response
 from runtime.forms.messages import translate, ui_lang
-from runtime.web import current_principal, current_runtime, db_session, transaction
+from runtime.web import (
+    current_principal,
+    current_runtime,
+    current_widgets,
+    db_session,
+    transaction,
+)
 
 MAX_BODY = 2 * 1024 * 1024
 DRAFT_INPUT = "__draft"  # the preview form's copy of the draft; never a field key
@@ -116,7 +122,7 @@ def properties(app_key: str, form_key: str):
     locked, _archived = table_keys(rt, session, app_key, form_key)
     forms = {d.key: d.draft for d in rt.store.list(session, app_key, "form")}
     ctx = PanelContext(lang=ui_lang(), forms=forms, locked_keys=frozenset(locked),
-                       types=rt.fields)
+                       types=rt.fields, widgets=current_widgets())
     placement = Placement(columns=request.form.get("columns", type=int) or 1,
                           span=request.form.get("span", type=int) or 1)
     return render_template("builder/_properties.html",

@@ -47,9 +47,12 @@ def example_choices(lang: str) -> list[dict]:
 
 
 def sub_field_starter(types: Mapping[str, FieldType], lang: str) -> dict:
-    text = types["text"]
-    label = label_text(text.label, lang)
-    return {"key": derive_key(label, ()), "type": "text", "label": {lang: label}}
+    """The first sub-field of a new sub-table: of the first type a row may hold that needs
+    no options (text)."""
+    plain = next(t for t in types.values() if t.sub_field_allowed and not t.separate_storage
+                 and not t.generated and not t.config_schema.get("required"))
+    label = label_text(plain.label, lang)
+    return {"key": derive_key(label, ()), "type": plain.type, "label": {lang: label}}
 
 
 def palette(types: Iterable[FieldType], lang: str, forms: list[str], own_form: str

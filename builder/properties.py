@@ -21,8 +21,6 @@ from runtime.fields.base import FieldType, config, formula_default, label_text
 VALIDATION = frozenset({"min", "max", "min_length", "max_length", "pattern", "pattern_message",
                         "min_items", "max_items", "min_rows", "max_rows", "max_files",
                         "max_size_mb", "accept"})
-NO_PLACEHOLDER = frozenset({"checkbox", "sub_table", "attachment", "region", "readonly",
-                            "select", "multiselect"})
 PLAIN_DEFAULT = {"string": "string", "integer": "integer", "number": "number",
                  "boolean": "boolean"}
 HEX_COLOR = "^#[0-9a-fA-F]{6}$"
@@ -77,6 +75,7 @@ class PanelContext:
     forms: Mapping[str, dict]  # the app's form drafts, by key (relation pickers)
     locked_keys: frozenset[str]  # keys whose column exists (published)
     types: Any  # the field-type registry: iterable, and indexed by type
+    widgets: Any  # the widget registry: which widgets print a placeholder
 
 
 @dataclass
@@ -112,7 +111,7 @@ def basics(fld: dict, ftype: FieldType, ctx: PanelContext) -> list[Prop]:
                       else _("Derived from the label; used by the API and in formulas.")))
     props.append(Prop("help", _("Help text"), "text", _lang_text(fld.get("help"), ctx.lang),
                       lang=ctx.lang))
-    if ftype.widget not in NO_PLACEHOLDER:
+    if ctx.widgets[ftype.widget].placeholder:
         props.append(Prop("placeholder", _("Placeholder"), "text",
                           _lang_text(fld.get("placeholder"), ctx.lang), lang=ctx.lang))
     return props
@@ -181,9 +180,9 @@ def default_props(fld: dict, ftype: FieldType, ctx: PanelContext) -> list[Prop]:
     props = []
     plain = fld.get("default") if formula_default(fld) is None else None
     kind = PLAIN_DEFAULT.get(_value_type(ftype, fld))
-    if ftype.widget == "select":
-        options = [("", "—")] + [(_json(c["value"]), label_text(c.get("label"), ctx.lang))
-                                 for c in config(fld).get("choices", [])]
+    choices = ftype.default_choices(fld, ctx.lang)
+    if choices is not None:
+        options = [("", "—")] + [(_json(value), label) for value, label in choices]
         props.append(Prop("default", _("Default value"), "enum",
                           _json(plain) if plain is not None else "", options=options))
     elif kind == "boolean":

@@ -69,7 +69,7 @@ def field_choices(form_body: dict, lang: str) -> list[FieldChoice]:
         ftype = types.get(fld["type"])
         if ftype is None:
             continue
-        ops = ftype.operators(fld) if hasattr(ftype, "operators") else ftype.filter_ops
+        ops = ftype.operators(fld)
         out.append(FieldChoice(fld["key"], label_text(fld.get("label"), lang) or fld["key"],
                                label_text(ftype.label, lang), ",".join(ops), ftype.sortable))
     system = system_labels()

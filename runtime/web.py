@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from flask import current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
@@ -12,9 +13,20 @@ from runtime.context import Runtime
 from runtime.permissions import Principal
 from runtime.storage.files import FileStore
 
+if TYPE_CHECKING:
+    from metadata.registry import Registry
+    from runtime.forms.widgets.base import Widget
+
+WIDGETS = "trellis_widgets"  # the app's widget registry, in app.extensions
+
 
 def current_runtime() -> Runtime:
     return current_app.extensions["trellis"]
+
+
+def current_widgets() -> Registry[Widget]:
+    """The widgets of the generated form pages, built in the app factory."""
+    return current_app.extensions[WIDGETS]
 
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")

@@ -60,6 +60,8 @@ FLAG_ROWS = (
     ("sortable", "sortable"),
     ("can_group_by", "group by in reports"),
     ("generated", "value assigned by the system"),
+    ("calculated", "value calculated by a formula on every save"),
+    ("can_be_title", "can name its record (the default `title_field` is the first such field)"),
     ("separate_storage", "stored outside the record's row"),
     ("sub_field_allowed", "allowed inside a sub-table"),
 )
@@ -71,8 +73,9 @@ def render_metadata_reference(schemas: Mapping[str, dict], field_types: Sequence
 
     ``field_types`` are plain dicts with the keys ``type``, ``label`` ({"zh", "en"}),
     ``description``, ``config_schema``, the capability flags (``searchable``, ``sortable``,
-    ``can_group_by``, ``aggregations``, ``filter_ops``, ``generated``, ``separate_storage``,
-    ``sub_field_allowed``) and optionally ``time_grains``, ``widget`` and ``value_schema``.
+    ``can_group_by``, ``aggregations``, ``filter_ops``, ``generated``, ``calculated``,
+    ``can_be_title``, ``separate_storage``, ``sub_field_allowed``) and optionally
+    ``time_grains``, ``widget`` and ``value_schema``.
     ``default_policy`` is the policy a role gets on a form that does not name it.
     """
     out: list[str] = []

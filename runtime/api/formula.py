@@ -168,7 +168,7 @@ def field_list(draft: dict, scope: Scope, forms: dict[str, dict], lang: str) -> 
         if rows is not None:  # a sub-table: its fields are totalled (SUM, AVG, COUNT)
             label = label_text(fld.get("label"), lang)
             subs = {s["key"]: label_text(s.get("label"), lang)
-                    for s in (fld.get("config") or {}).get("fields", [])}
+                    for s in types[fld["type"]].row_fields(fld)}
             out += [{**_entry(f"{fld['key']}.{key}", f"{label} › {subs.get(key, key)}", ftype),
                      "rows": True} for key, ftype in rows.fields.items()]
     for fld in draft.get("fields", []):

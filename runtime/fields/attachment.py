@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -11,24 +10,12 @@ import sqlalchemy as sa
 
 from metadata.messages import msg
 from metadata.orm import JSONValue
-from runtime.fields.base import FieldType, FieldValueError, config
+from runtime.fields.base import FieldType, FieldValueError, UploadRules, config
+from runtime.fields.roles.files import accepts
 
 ATTACHMENT_ID = r"^[0-9a-f]{32}$"
 _FILE_ID = re.compile(ATTACHMENT_ID)
-
-
-def accepts(accept: Sequence[str], name: str, content_type: str) -> bool:
-    """Whether a file matches an accept list like [".pdf", "image/*"] (empty: anything)."""
-    if not accept:
-        return True
-    lower = name.lower()
-    for pattern in accept:
-        pattern = pattern.lower()
-        if pattern.startswith(".") and lower.endswith(pattern):
-            return True
-        if "/" in pattern and fnmatch.fnmatch(content_type.lower(), pattern):
-            return True
-    return False
+DEFAULT_MAX_MB = 20
 
 
 class AttachmentField(FieldType):
@@ -82,7 +69,7 @@ class AttachmentField(FieldType):
         ids = {a["id"] for v in values if v for a in v}
         found = refs.attachments(ids) if ids else {}
         cfg = config(fld)
-        max_bytes = int(cfg.get("max_size_mb", 20) * 1024 * 1024)
+        max_bytes = int(cfg.get("max_size_mb", DEFAULT_MAX_MB) * 1024 * 1024)
         problems = {}
         for i, v in enumerate(values):
             for item in v or []:
@@ -93,7 +80,7 @@ class AttachmentField(FieldType):
                     break
                 if meta["size"] > max_bytes:
                     problems[i] = msg("%(name)s is larger than %(n)s MB", name=meta["name"],
-                                      n=cfg.get("max_size_mb", 20))
+                                      n=cfg.get("max_size_mb", DEFAULT_MAX_MB))
                     break
                 if not accepts(cfg.get("accept", []), meta["name"], meta["content_type"]):
                     problems[i] = msg("%(name)s is not an accepted type (%(types)s)",
@@ -112,6 +99,11 @@ class AttachmentField(FieldType):
     def file_ids(self, value: Any, fld: Mapping) -> set[str]:
         return {item["id"] for item in value or []}
 
+    def upload_rules(self, fld: Mapping) -> UploadRules:
+        cfg = config(fld)
+        return UploadRules(tuple(cfg.get("accept", [])),
+                           float(cfg.get("max_size_mb", DEFAULT_MAX_MB)))
+
     def file_mentions(self, table: sa.Table, fld: Mapping, file_id: str):
         if not _FILE_ID.match(file_id):
             return sa.false()
@@ -127,7 +119,8 @@ class AttachmentField(FieldType):
     def widget_context(self, fld: Mapping, value: Any, lang: str) -> dict[str, Any]:
         cfg = config(fld)
         return {"files": value or [], "accept": ",".join(cfg.get("accept", [])),
-                "multiple": cfg.get("max_files", 10) > 1, "max_size_mb": cfg.get("max_size_mb", 20)}
+                "multiple": cfg.get("max_files", 10) > 1,
+                "max_size_mb": cfg.get("max_size_mb", DEFAULT_MAX_MB)}
 
     def filter_expression(self, table: sa.Table, fld: Mapping, op: str, value: Any):
         col = table.c[fld["key"]]

@@ -34,6 +34,7 @@ class AutoNumberField(FieldType):
         "additionalProperties": False,
     }
     widget = "readonly"
+    can_be_title = True
     generated = True
     searchable = True
     filter_ops = TEXT_OPS

@@ -119,6 +119,7 @@ class DecimalField(FieldType):
         "additionalProperties": False,
     }
     widget = "decimal"
+    numeric = True
     aggregations = ("count", "sum", "avg", "min", "max")
     filter_ops = ORDER_OPS
 

@@ -62,6 +62,7 @@ class EmailField(FieldType):
     icon = "@"
     description = "An e-mail address, checked, with its domain in lower case."
     widget = "email"
+    can_be_title = True
     searchable = True
     aggregations = ("count", "distinct")
     filter_ops = TEXT_OPS

@@ -59,6 +59,10 @@ class FormulaField(FieldType):
         super().bind(registry)
         self._registry = registry
 
+    def calculation(self, fld: Mapping) -> str | None:
+        source = config(fld).get("formula")
+        return source if isinstance(source, str) else None
+
     def result_type(self, fld: Mapping) -> str:
         return config(fld).get("result_type", "text")
 

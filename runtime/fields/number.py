@@ -31,6 +31,7 @@ class NumberField(FieldType):
         "additionalProperties": False,
     }
     widget = "number"
+    numeric = True
     can_group_by = True
     aggregations = ("count", "sum", "avg", "min", "max", "distinct")
     filter_ops = ORDER_OPS

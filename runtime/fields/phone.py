@@ -53,6 +53,7 @@ class PhoneField(FieldType):
         "additionalProperties": False,
     }
     widget = "phone"
+    can_be_title = True
     searchable = True
     aggregations = ("count", "distinct")
     filter_ops = TEXT_OPS

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from metadata.errors import Problem
 from metadata.messages import msg, quoted
 from metadata.orm import MAX_INTEGER, whole_number
-from runtime.fields.base import EQUALITY_OPS, FieldType, FieldValueError, config
+from runtime.fields.base import EQUALITY_OPS, FieldType, FieldValueError, RecordTitles, config
 from runtime.storage.names import child_table_name
 
 
@@ -168,6 +168,9 @@ class RelationField(FieldType):
 
     def widget_context(self, fld: Mapping, value: Any, lang: str) -> dict[str, Any]:
         return {"target_form": config(fld)["target_form"], "multiple": self.multiple(fld)}
+
+    def names(self, fld: Mapping) -> RecordTitles:
+        return RecordTitles(config(fld)["target_form"], config(fld).get("display_field"))
 
     # -- metadata -----------------------------------------------------------------------------
     def check(self, fld: dict, path: str, ctx) -> list[Problem]:

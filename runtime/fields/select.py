@@ -103,6 +103,10 @@ class SelectField(FieldType):
                             for c in config(fld).get("choices", [])],
                 "display": config(fld).get("display", "dropdown")}
 
+    def default_choices(self, fld: Mapping, lang: str) -> list[tuple[Any, str]]:
+        return [(c["value"], label_text(c.get("label"), lang))
+                for c in config(fld).get("choices", [])]
+
     def check(self, fld: dict, path: str, ctx) -> list[Problem]:
         problems = choices_problems(fld, path)
         default = fld.get("default")

@@ -40,6 +40,7 @@ class SubTableField(FieldType):
     sortable = False
     filter_ops = ("isnull", "notnull")
     separate_storage = True
+    holds_rows = True
     sub_field_allowed = False
     # set by build_field_registry: the registry the sub-fields' types come from
     field_types: Mapping[str, FieldType] = {}
@@ -47,16 +48,12 @@ class SubTableField(FieldType):
     def bind(self, registry: Mapping[str, FieldType]) -> None:
         self.field_types = registry
 
-    def sub_fields(self, fld: Mapping) -> list[dict]:
+    def row_fields(self, fld: Mapping) -> list[dict]:
         return list(config(fld).get("fields", []))
-
-    def formula_rows(self, fld: Mapping) -> list[dict]:
-        """The fields of the rows, which formulas name inside SUM, AVG and COUNT."""
-        return self.sub_fields(fld)
 
     def value_schema(self, fld: Mapping) -> dict[str, Any]:
         props = {}
-        for sub in self.sub_fields(fld):
+        for sub in self.row_fields(fld):
             inner = self.field_types[sub["type"]].value_schema(sub)
             props[sub["key"]] = {"anyOf": [{"type": "null"}, inner]} if inner else {}
         row = {"type": "object", "properties": props, "additionalProperties": False}
@@ -68,7 +65,7 @@ class SubTableField(FieldType):
         cfg = config(fld)
         if len(value) > cfg.get("max_rows", 1000):
             raise FieldValueError(msg("may have at most %(n)s rows", n=cfg.get("max_rows", 1000)))
-        subs = {s["key"]: s for s in self.sub_fields(fld)}
+        subs = {s["key"]: s for s in self.row_fields(fld)}
         rows = []
         for n, row in enumerate(value, start=1):
             if not isinstance(row, dict):
@@ -102,7 +99,7 @@ class SubTableField(FieldType):
                            ) -> dict[int, str]:
         """What the sub-fields' types find wrong in the rows: the first problem per value."""
         problems: dict[int, str] = {}
-        for sub in self.sub_fields(fld):
+        for sub in self.row_fields(fld):
             ftype = self.field_types[sub["type"]]
             cells = [(i, n, row[sub["key"]]) for i, rows in enumerate(values)
                      for n, row in enumerate(rows or [], start=1)
@@ -116,7 +113,7 @@ class SubTableField(FieldType):
         return problems
 
     def linked_records(self, fld: Mapping, value: Any) -> list[tuple[str, int]]:
-        return [link for row in value or [] for sub in self.sub_fields(fld)
+        return [link for row in value or [] for sub in self.row_fields(fld)
                 for link in self.field_types[sub["type"]].linked_records(sub, row.get(
                     sub["key"]))]
 
@@ -135,7 +132,7 @@ class SubTableField(FieldType):
             sa.Column("parent_id", sa.Integer, nullable=False, index=True),
             sa.Column("position", sa.Integer, nullable=False, default=0),
         ]
-        for sub in self.sub_fields(fld):
+        for sub in self.row_fields(fld):
             columns += field_types[sub["type"]].columns(sub)
         return [sa.Table(child_table_name(parent.name, fld["key"]), parent.metadata, *columns)]
 
@@ -145,7 +142,7 @@ class SubTableField(FieldType):
         rows = []
         for position, item in enumerate(value or []):
             row = {"parent_id": record_id, "position": position}
-            for sub in self.sub_fields(fld):
+            for sub in self.row_fields(fld):
                 row.update(self.field_types[sub["type"]].to_row(item.get(sub["key"]), sub))
             rows.append(row)
         if rows:
@@ -156,18 +153,18 @@ class SubTableField(FieldType):
         out: dict[int, list[dict]] = {}
         query = (sa.select(child).where(child.c.parent_id.in_(list(record_ids)))
                  .order_by(child.c.parent_id, child.c.position))
-        subs = self.sub_fields(fld)
+        subs = self.row_fields(fld)
         for row in conn.execute(query).mappings():
             item = {s["key"]: self.field_types[s["type"]].from_row(row, s) for s in subs}
             out.setdefault(row["parent_id"], []).append(item)
         return out
 
     def holds_files(self, fld: Mapping) -> bool:
-        return any(self.field_types[s["type"]].holds_files(s) for s in self.sub_fields(fld))
+        return any(self.field_types[s["type"]].holds_files(s) for s in self.row_fields(fld))
 
     def file_ids(self, value: Any, fld: Mapping) -> set[str]:
         found: set[str] = set()
-        for sub in self.sub_fields(fld):
+        for sub in self.row_fields(fld):
             ftype = self.field_types[sub["type"]]
             for row in value or []:
                 found |= ftype.file_ids(row.get(sub["key"]), sub)
@@ -175,7 +172,7 @@ class SubTableField(FieldType):
 
     def file_mentions(self, table: sa.Table, fld: Mapping, file_id: str):
         child = table.metadata.tables[child_table_name(table.name, fld["key"])]
-        clauses = [c for s in self.sub_fields(fld)
+        clauses = [c for s in self.row_fields(fld)
                    if (c := self.field_types[s["type"]].file_mentions(child, s, file_id))
                    is not None]
         if not clauses:
@@ -199,12 +196,12 @@ class SubTableField(FieldType):
         return f"{n} 行" if lang.startswith("zh") else f"{n} row{'s' if n != 1 else ''}"
 
     def widget_context(self, fld: Mapping, value: Any, lang: str) -> dict[str, Any]:
-        return {"sub_fields": self.sub_fields(fld)}
+        return {"sub_fields": self.row_fields(fld)}
 
     # -- metadata -----------------------------------------------------------------------------
     def check(self, fld: dict, path: str, ctx) -> list[Problem]:
-        problems = ctx.check_fields(self.sub_fields(fld), path + "/config/fields")
-        for i, sub in enumerate(self.sub_fields(fld)):
+        problems = ctx.check_fields(self.row_fields(fld), path + "/config/fields")
+        for i, sub in enumerate(self.row_fields(fld)):
             ftype = ctx.field_types.get(sub.get("type"))
             if ftype is None:
                 continue

@@ -43,6 +43,7 @@ class TextField(FieldType):
         "additionalProperties": False,
     }
     widget = "text"
+    can_be_title = True
     searchable = True
     can_group_by = True
     aggregations = ("count", "distinct")

@@ -12,8 +12,10 @@ from metadata.messages import msg
 from metadata.orm import MAX_INTEGER, JSONValue, whole_number
 from runtime.fields.base import (
     EQUALITY_OPS,
+    USERS,
     FieldType,
     FieldValueError,
+    UserNames,
     compare,
     config,
     like_escape,
@@ -151,3 +153,6 @@ class UserField(FieldType):
         selected = [] if value is None else value if isinstance(value, list) else [value]
         return {"multiple": self.multiple(fld), "roles": list(config(fld).get("roles", [])),
                 "selected": selected}
+
+    def names(self, fld: Mapping) -> UserNames:
+        return USERS

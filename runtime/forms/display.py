@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 
-from runtime.fields.base import config, label_text
+from runtime.fields.base import label_text
 from runtime.forms.plan import FormPlan
 from runtime.forms.references import References
+from runtime.forms.viewmodels import PageContext
 from runtime.permissions import Access
 
 
@@ -58,44 +58,21 @@ def local_time(moment: str | datetime | None) -> str:
     return to_user_timezone(moment).replace(tzinfo=None).isoformat(" ", "minutes")
 
 
-def _record_link(plan: FormPlan, fld: Mapping, record_id: int) -> str:
-    return url_for("forms.record_detail", app_key=plan.app_key,
-                   form_key=config(fld)["target_form"], record_id=record_id)
-
-
-def shown(plan: FormPlan, fld: Mapping, value: Any, refs: References, lang: str) -> Shown:
-    widget = plan.types[fld["type"]].widget
-    item = Shown(fld["key"], label_text(fld.get("label"), lang) or fld["key"], "text",
-                 refs.text(fld, value))
+def shown(page: PageContext, fld: Mapping, value: Any) -> Shown:
+    """A value as the record page prints it: its text, in the form its widget shows it."""
+    item = Shown(fld["key"], label_text(fld.get("label"), page.lang) or fld["key"], "text",
+                 page.refs.text(fld, value))
     if value is None or value == [] or item.text == "":
         item.kind = "empty"
-    elif widget == "relation":
-        item.kind = "links"
-        item.links = [{"text": text, "href": _record_link(plan, fld, i)}
-                      for i, text in refs.items(fld, value)]
-    elif widget == "attachment":
-        item.kind = "links"
-        item.links = [{"text": a.get("name") or a["id"],
-                       "href": url_for("api.download", file_id=a["id"])} for a in value]
-    elif widget in LINK_SCHEMES:
-        item.kind, item.href = "link", LINK_SCHEMES[widget] + str(value)
-    elif widget == "textarea":
-        item.kind = "multiline"
-    elif widget == "sub_table":
-        item.kind = "table"
-        subs = config(fld).get("fields", [])
-        item.table = {"columns": [label_text(s.get("label"), lang) or s["key"] for s in subs],
-                      "rows": [[refs.text(s, row.get(s["key"])) for s in subs]
-                               for row in value]}
+    else:
+        page.widgets[page.plan.types[fld["type"]].widget].show(item, page, fld, value)
     return item
-
-
-LINK_SCHEMES = {"url": "", "email": "mailto:", "phone": "tel:"}
 
 
 def detail_fields(plan: FormPlan, access: Access, record: Mapping, refs: References,
                   lang: str) -> list[Shown]:
-    return [shown(plan, fld, record.get(fld["key"]), refs, lang) for fld in plan.fields
+    page = PageContext(plan, access, refs, lang, validate_url=None)
+    return [shown(page, fld, record.get(fld["key"])) for fld in plan.fields
             if fld["key"] not in access.hidden]
 
 

@@ -13,7 +13,6 @@ from runtime.permissions import Access
 
 # sub-table inputs are named <key>[<row>][<sub>]
 SUB_NAME = re.compile(r"^(?P<key>[a-z][a-z0-9_]*)\[(?P<row>\d{1,4})\]\[(?P<sub>[a-z][a-z0-9_]*)\]$")
-SUB_TABLE = "sub_table"
 BLANK = (None, "", [], False)
 
 
@@ -43,7 +42,7 @@ def _sub_rows(form: MultiDict) -> dict[str, dict[int, dict[str, list[str]]]]:
 def parse_rows(plan: FormPlan, fld: Mapping, rows: dict[int, dict[str, list[str]]]
                ) -> list[dict]:
     """Posted sub-table rows, in their order on the page; rows left blank are dropped."""
-    subs = (fld.get("config") or {}).get("fields", [])
+    subs = plan.types[fld["type"]].row_fields(fld)
     out = []
     for n in sorted(rows):
         raw = rows[n]
@@ -61,7 +60,7 @@ def parse_post(plan: FormPlan, form: MultiDict, access: Access) -> dict[str, Any
     rows = _sub_rows(form)
     for fld in editable_fields(plan, access):
         ftype = plan.types[fld["type"]]
-        if ftype.widget == SUB_TABLE:
+        if ftype.holds_rows:
             payload[fld["key"]] = parse_rows(plan, fld, rows.get(fld["key"], {}))
         else:
             payload[fld["key"]] = ftype.parse_form(form.getlist(fld["key"]), fld)

@@ -1,12 +1,12 @@
 """The formulas of a form document: where they sit, what each must give, and their analysis.
 
 A form holds formulas in five places per field — ``visible_if``, ``required_if``,
-``readonly_if`` (conditions), ``default: {"formula": ...}``, ``validate[].formula`` — and in the
-``config.formula`` of a calculated (``formula``) field. ``analyze_form`` parses and type-checks
-every one against the form's fields, infers the result type of each calculated field (in
-dependency order, refusing circles) and returns the problems with their JSON Pointers and
-positions, plus what the document store keeps beside the source: ``{pointer: {source, ast,
-type}}``.
+``readonly_if`` (conditions), ``default: {"formula": ...}``, ``validate[].formula`` — and, in a
+field of a calculated type, the formula that type names (``calculation``: its
+``config.formula``). ``analyze_form`` parses and type-checks every one against the form's
+fields, infers the result type of each calculated field (in dependency order, refusing circles)
+and returns the problems with their JSON Pointers and positions, plus what the document store
+keeps beside the source: ``{pointer: {source, ast, type}}``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ CONDITIONS = ("visible_if", "required_if", "readonly_if")
 SYSTEM_FIELDS = {"id": FType.INTEGER, "created_at": FType.DATETIME,
                  "updated_at": FType.DATETIME, "owner": FType.INTEGER,
                  "created_by": FType.INTEGER, "version": FType.INTEGER}
-CALCULATED = "formula"  # the type of calculated fields
+CALCULATED = "formula"  # the role of a calculated field's own formula
 # what a calculated field may give: each becomes a real column
 STORABLE = frozenset({FType.TEXT, FType.INTEGER, FType.NUMBER, FType.BOOLEAN, FType.DATE,
                       FType.DATETIME})
@@ -47,7 +47,7 @@ class Site:
     index: int = 0  # position in ``validate``
 
 
-def sites(form: Mapping) -> Iterator[Site]:
+def sites(form: Mapping, field_types: Mapping) -> Iterator[Site]:
     for i, fld in enumerate(form.get("fields", [])):
         key = fld.get("key", "")
         for role in CONDITIONS:
@@ -60,10 +60,15 @@ def sites(form: Mapping) -> Iterator[Site]:
             if isinstance(rule, dict) and isinstance(rule.get("formula"), str):
                 yield Site(pointer("fields", i, "validate", j, "formula"), key, "validate",
                            rule["formula"], j)
-        if fld.get("type") == CALCULATED:
-            source = (fld.get("config") or {}).get("formula")
-            if isinstance(source, str):
-                yield Site(pointer("fields", i, "config", "formula"), key, CALCULATED, source)
+        ftype = field_types.get(fld.get("type"))
+        source = ftype.calculation(fld) if ftype is not None and ftype.calculated else None
+        if source is not None:
+            yield Site(calculation_pointer(i), key, CALCULATED, source)
+
+
+def calculation_pointer(index: int) -> str:
+    """Where the formula of the calculated field at ``index`` is (its ``config.formula``)."""
+    return pointer("fields", index, "config", "formula")
 
 
 def refs(node: Node) -> set[str]:
@@ -105,7 +110,7 @@ def document_facts(form: Mapping, field_types: Mapping) -> FormFacts:
     """What derived hiding needs of a form document (a draft): its calculated fields' reads,
     parsed from their source (one that does not parse reads nothing), and its links."""
     reads: dict[str, frozenset[str]] = {}
-    for site in sites(form):
+    for site in sites(form, field_types):
         if site.role == CALCULATED:
             try:
                 reads[site.field] = frozenset(refs(parse(site.source)))
@@ -132,7 +137,7 @@ class _Analyzer:
                  registry: FunctionRegistry, stored: Mapping[str, dict]):
         self.form, self.field_types, self.registry = form, field_types, registry
         self.stored = stored
-        self.result = Analysis(sites=list(sites(form)))
+        self.result = Analysis(sites=list(sites(form, field_types)))
         self.calculated = {s.field: s for s in self.result.sites if s.role == CALCULATED}
         self.fields = dict(scope.fields)
         self.scope = scope
@@ -206,8 +211,8 @@ class _Analyzer:
     def check_default(self, site: Site) -> None:
         fld = self.by_key.get(site.field, {})
         ftype = self.field_types.get(fld.get("type"))
-        wanted = getattr(ftype, "formula_type", None)
-        if wanted is None or fld.get("type") == CALCULATED:
+        wanted = ftype.formula_type if ftype is not None else None
+        if wanted is None or ftype.calculated:
             self.result.problems.append(Problem(site.pointer, (
                 f"a {fld.get('type')} field cannot take a default formula")))
             return
@@ -255,12 +260,12 @@ def reader_scope(scope: Scope, hidden: Collection[str],
 
 
 def with_result_types(form: Mapping, types: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``form`` whose calculated fields say their ``result_type`` (``types``: field
-    key → type, e.g. ``Analysis.result_types``) in their config: what their columns are made
-    from."""
+    """A copy of ``form`` whose calculated fields say their ``result_type`` (``types``: the
+    calculated fields' keys → type, e.g. ``Analysis.result_types``, ``layout_types`` or
+    ``stored_types`` of the same form) in their config: what their columns are made from."""
     fields = []
     for fld in form.get("fields", []):
-        if fld.get("type") == CALCULATED and types.get(fld["key"]):
+        if types.get(fld.get("key")):
             fld = {**fld, "config": {**(fld.get("config") or {}),
                                      "result_type": str(types[fld["key"]])}}
         fields.append(fld)
@@ -274,11 +279,12 @@ def layout_types(layout: list[Mapping]) -> dict[str, str]:
 
 
 def stored_types(form: Mapping, stored: Mapping[str, dict]) -> dict[str, str]:
-    """The result types of calculated fields as the store kept them beside ``form``."""
+    """The result types of calculated fields as the store kept them beside ``form`` (only
+    calculated fields have a formula at ``calculation_pointer``)."""
     out = {}
     for i, fld in enumerate(form.get("fields", [])):
-        kept = stored.get(pointer("fields", i, "config", "formula"))
-        if fld.get("type") == CALCULATED and kept:
+        kept = stored.get(calculation_pointer(i))
+        if kept:
             out[fld["key"]] = kept["type"]
     return out
 

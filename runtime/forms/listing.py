@@ -29,7 +29,6 @@ DEFAULT_PER_PAGE = 20
 SYSTEM_COLUMNS = ("id", "created_at", "updated_at", "owner")
 NO_VALUE_OPS = ("isnull", "notnull")
 LIST_OPS = ("in", "nin")
-NUMERIC_WIDGETS = ("number", "decimal")
 
 
 def op_labels() -> dict[str, str]:
@@ -152,7 +151,7 @@ class ListBuilder:
 
     def numeric(self, key: str) -> bool:
         fld = self.plan.by_key.get(key)
-        return fld is not None and self.plan.types[fld["type"]].widget in NUMERIC_WIDGETS
+        return fld is not None and self.plan.types[fld["type"]].numeric
 
     def sort(self) -> list[tuple[str, str]]:
         raw = self.state["sort"]

@@ -10,8 +10,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 
 from metadata.errors import Forbidden, NotFound, Problem, TrellisError
-from runtime.fields.attachment import accepts
-from runtime.fields.base import FieldValueError, config
+from runtime.fields.base import FieldType, FieldValueError, RecordTitles
 from runtime.fields.regions import region_data
 from runtime.forms.messages import ui_lang
 from runtime.forms.plan import FormPlan
@@ -25,16 +24,30 @@ JSON_ENDPOINTS = frozenset({"forms.user_search", "forms.relation_lookup", "forms
                             "forms.form_state"})
 
 
-def resolve_field(plan: FormPlan, path: str, access: Access, widget: str) -> dict:
-    """The field (or sub-table field, ``items.product``) a widget asks about."""
+def resolve_field(plan: FormPlan, path: str, access: Access,
+                  wanted: Callable[[FieldType, dict], bool], what: str
+                  ) -> tuple[dict, FieldType]:
+    """The field (or sub-table field, ``items.product``) a widget asks about, and its type,
+    when the type is ``wanted`` (``what``: what such a field is called in the message)."""
     top, _sep, sub = path.partition(".")
     fld = plan.by_key.get(top)
     if fld is not None and sub:
-        fld = next((s for s in config(fld).get("fields", []) if s["key"] == sub), None)
-    if fld is None or top in access.hidden or plan.types[fld["type"]].widget != widget:
-        raise NotFound([Problem("/field", f"{path!r} is not a {widget} field of "
+        fld = next((s for s in plan.types[fld["type"]].row_fields(fld) if s["key"] == sub),
+                   None)
+    ftype = plan.types[fld["type"]] if fld is not None else None
+    if ftype is None or top in access.hidden or not wanted(ftype, fld):
+        raise NotFound([Problem("/field", f"{path!r} is not a {what} field of "
                                           f"{plan.form_key}")])
-    return fld
+    return fld, ftype
+
+
+def links_records(ftype: FieldType, fld: dict) -> bool:
+    """Whether the ids of a field's values are records of another form (a record picker)."""
+    return isinstance(ftype.names(fld), RecordTitles)
+
+
+def takes_uploads(ftype: FieldType, fld: dict) -> bool:
+    return ftype.upload_rules(fld) is not None
 
 
 def region_options() -> str:
@@ -63,15 +76,16 @@ def user_search():
 
 
 def relation_lookup(plan: FormPlan, principal: Principal, access: Access, field_path: str):
-    fld = resolve_field(plan, field_path, access, "relation")
+    fld, ftype = resolve_field(plan, field_path, access, links_records, "relation")
+    titles = ftype.names(fld)
     rt, session = current_runtime(), db_session()
-    target = rt.plan(session, plan.app_key, config(fld)["target_form"])
+    target = rt.plan(session, plan.app_key, titles.form)
     records = rt.records(session, target, principal, via="ui")
     if not records.may("read"):
         return jsonify([])
     q = request.args.get("q", "").strip()[:200]
     page = list_records(records, ListQuery(q=q, per_page=SEARCH_LIMIT, with_total=False))
-    key = config(fld).get("display_field") or target.title_field
+    key = titles.title_field(target.title_field)
     title_fld = target.by_key.get(key) if key and key not in records.access.hidden else None
     lang = ui_lang()
     out = []
@@ -84,7 +98,8 @@ def relation_lookup(plan: FormPlan, principal: Principal, access: Access, field_
 
 
 def upload(plan: FormPlan, principal: Principal, access: Access, field_path: str):
-    fld = resolve_field(plan, field_path, access, "attachment")
+    fld, ftype = resolve_field(plan, field_path, access, takes_uploads, "attachment")
+    rules = ftype.upload_rules(fld)
     if field_path.partition(".")[0] in access.readonly:
         raise Forbidden([Problem("/field", _("you may not change this field"))])
     if not access.allows("create") and not access.allows("update"):
@@ -92,19 +107,17 @@ def upload(plan: FormPlan, principal: Principal, access: Access, field_path: str
     file = request.files.get("file")
     if file is None or not file.filename:
         raise TrellisError([Problem("/file", _("choose a file to upload"))])
-    accept = config(fld).get("accept", [])
-    limit_mb = min(float(config(fld).get("max_size_mb", 20)),
-                   float(current_app.config["UPLOAD_MAX_MB"]))
+    limit_mb = min(rules.max_mb, float(current_app.config["UPLOAD_MAX_MB"]))
     store = file_store()
     with transaction():
         attachment = store.save(file.stream, file.filename, file.mimetype,
                                 int(limit_mb * CHUNK), principal.user_id)
         # by what its bytes were read as (a name may claim an image; only the bytes are one)
-        if not accepts(accept, attachment.name, attachment.content_type):
+        if not rules.accepts(attachment.name, attachment.content_type):
             store.remove([attachment.id])  # the transaction forgets its row
             raise TrellisError([Problem("/file", _(
                 "%(name)s is not an accepted type (%(types)s)", name=attachment.name,
-                types=", ".join(accept)))])
+                types=", ".join(rules.accept)))])
     return jsonify(as_json(attachment)), 201
 
 

@@ -94,7 +94,7 @@ class FormPlan:
         if self.doc.get("title_field"):
             return self.doc["title_field"]
         for fld in self.fields:
-            if fld["type"] in ("text", "auto_number", "email", "phone"):
+            if self.types[fld["type"]].can_be_title:
                 return fld["key"]
         return None
 

@@ -1,7 +1,8 @@
 """Display texts for values that point elsewhere: titles of linked records, names of users.
 
-Ids are collected first and looked up in batches: one query per linked form (and title field),
-one query for all users, however many records or history entries are shown.
+The field types say what the ids of a value name (``names``: records of a form, users); ids are
+collected first and looked up in batches: one query per linked form (and title field), one
+query for all users, however many records or history entries are shown.
 """
 
 from __future__ import annotations
@@ -12,23 +13,16 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from metadata.errors import TrellisError
-from runtime.fields.base import config
+from runtime.fields.roles.presentation import USERS, Named, RecordTitles, ids_of
 from runtime.forms.plan import FormPlan
 from runtime.permissions import Principal
 
 if TYPE_CHECKING:
     from runtime.context import Runtime
 
-RELATION, USER, SUB_TABLE = "relation", "user", "sub_table"
-
-
-def ids_of(value: Any) -> list[int]:
-    items = value if isinstance(value, list) else [value]
-    return [i for i in items if isinstance(i, int) and not isinstance(i, bool)]
-
 
 class References:
-    """Collects linked ids of one form's values, then resolves them for display."""
+    """Collects the ids one form's values name, then resolves them for display (a NameBook)."""
 
     def __init__(self, runtime: Runtime, session: Session, plan: FormPlan,
                  principal: Principal, lang: str):
@@ -37,23 +31,20 @@ class References:
         self.plan = plan
         self.principal = principal
         self.lang = lang
-        self._records: dict[tuple[str, str | None], set[int]] = {}
-        self._users: set[int] = set()
-        self.titles: dict[tuple[str, str | None], dict[int, str]] = {}
-        self.users: dict[int, str] = {}
+        self._wanted: dict[Named, set[int]] = {}
+        self.names: dict[Named, dict[int, str]] = {}  # what ids name → id → text
 
     # -- collecting ---------------------------------------------------------------------------
     def add(self, fld: Mapping, value: Any) -> None:
-        widget = self.plan.types[fld["type"]].widget
         if value is None:
             return
-        if widget == RELATION:
-            self._records.setdefault(self._target(fld), set()).update(ids_of(value))
-        elif widget == USER:
-            self._users.update(ids_of(value))
-        elif widget == SUB_TABLE and isinstance(value, list):
+        ftype = self.plan.types[fld["type"]]
+        named = ftype.names(fld)
+        if named is not None:
+            self._wanted.setdefault(named, set()).update(ftype.named_ids(fld, value))
+        if ftype.holds_rows and isinstance(value, list):
             for row in value:
-                for sub in config(fld).get("fields", []):
+                for sub in ftype.row_fields(fld):
                     if isinstance(row, dict):
                         self.add(sub, row.get(sub["key"]))
 
@@ -64,32 +55,26 @@ class References:
                 self.add(fld, record.get(fld["key"]))
 
     def add_user(self, user_id: Any) -> None:
-        self._users.update(ids_of(user_id))
-
-    @staticmethod
-    def _target(fld: Mapping) -> tuple[str, str | None]:
-        cfg = config(fld)
-        return cfg["target_form"], cfg.get("display_field")
+        self._wanted.setdefault(USERS, set()).update(ids_of(user_id))
 
     # -- resolving ----------------------------------------------------------------------------
     def load(self) -> References:
-        for target, ids in self._records.items():
-            missing = ids - set(self.titles.get(target, {}))
+        for named, ids in self._wanted.items():
+            missing = ids - set(self.names.get(named, {}))
             if missing:
-                self.titles.setdefault(target, {}).update(self._titles(target, missing))
-        missing_users = self._users - set(self.users)
-        if missing_users:
-            self.users.update(self.runtime.directory.names(self.session, missing_users))
+                self.names.setdefault(named, {}).update(named.lookup(self, missing))
         return self
 
-    def _titles(self, target: tuple[str, str | None], ids: set[int]) -> dict[int, str]:
-        form_key, display_field = target
+    def user_names(self, ids: set[int]) -> dict[int, str]:
+        return self.runtime.directory.names(self.session, ids)
+
+    def record_titles(self, titles: RecordTitles, ids: set[int]) -> dict[int, str]:
         try:
-            plan = self.runtime.plan(self.session, self.plan.app_key, form_key)
+            plan = self.runtime.plan(self.session, self.plan.app_key, titles.form)
         except TrellisError:  # not published
             return {}
         records = self.runtime.records(self.session, plan, self.principal, via="ui")
-        key = display_field or plan.title_field
+        key = titles.title_field(plan.title_field)
         fld = plan.by_key.get(key) if key else None
         if fld is None or key in records.access.hidden or plan.types[fld["type"]].separate(fld):
             return {}
@@ -98,27 +83,26 @@ class References:
                 for row in records.readable_rows(ids)}
 
     # -- display ------------------------------------------------------------------------------
-    def record_title(self, fld: Mapping, record_id: int) -> str:
-        return self.titles.get(self._target(fld), {}).get(record_id) or f"#{record_id}"
+    def name(self, named: Named, ident: int) -> str:
+        return self.names.get(named, {}).get(ident) or f"#{ident}"
 
     def user_name(self, user_id: int) -> str:
-        return self.users.get(user_id) or f"#{user_id}"
+        return self.name(USERS, user_id)
 
     def items(self, fld: Mapping, value: Any) -> list[tuple[int, str]]:
-        """(id, text) of each record or user a relation or user value points at."""
-        widget = self.plan.types[fld["type"]].widget
-        if widget == RELATION:
-            return [(i, self.record_title(fld, i)) for i in ids_of(value)]
-        if widget == USER:
-            return [(i, self.user_name(i)) for i in ids_of(value)]
-        return []
+        """(id, text) of each record or user a value names."""
+        ftype = self.plan.types[fld["type"]]
+        named = ftype.names(fld)
+        if named is None:
+            return []
+        return [(i, self.name(named, i)) for i in ftype.named_ids(fld, value)]
 
     def text(self, fld: Mapping, value: Any) -> str:
         """The plain display text of a value, with titles and names instead of ids."""
         ftype = self.plan.types[fld["type"]]
         if value is None or value == []:
             return ""
-        if ftype.widget in (RELATION, USER):
+        if ftype.names(fld) is not None:
             return ", ".join(text for _i, text in self.items(fld, value))
         try:
             return ftype.display(value, fld, self.lang)

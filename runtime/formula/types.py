@@ -71,12 +71,14 @@ def field_label(label: Any) -> str:
 
 
 class FieldTypeSpec(Protocol):
-    """What the scope needs of a field type: its ``formula_type`` and ``formula_link``; a
-    sub-table type also has ``formula_rows(fld)``, the field documents of its rows."""
+    """What the scope needs of a field type: its ``formula_type``, its ``formula_link``, and
+    whether it ``holds_rows`` of sub-fields (``row_fields``), which formulas total."""
 
     formula_type: str | None
+    holds_rows: bool
 
     def formula_link(self, fld: Mapping) -> str | None: ...
+    def row_fields(self, fld: Mapping) -> list[dict]: ...
 
 
 def scope_of_form(form: Mapping, load_form: Callable[[str], Mapping | None],
@@ -91,13 +93,11 @@ def scope_of_form(form: Mapping, load_form: Callable[[str], Mapping | None],
         ftype = field_types.get(fld["type"])
         if ftype is None:
             continue
-        # only sub-table types have formula_rows
-        sub_fields = getattr(ftype, "formula_rows", lambda fld: None)(fld)
         if ftype.formula_type is not None:
             types[fld["key"]] = FType(ftype.formula_type)
-        elif sub_fields is not None and _hop:
+        elif ftype.holds_rows and _hop:
             label = field_label(fld.get("label")) or fld["key"]
-            rows[fld["key"]] = scope_of_form({"label": label, "fields": sub_fields},
+            rows[fld["key"]] = scope_of_form({"label": label, "fields": ftype.row_fields(fld)},
                                              load_form, field_types, _hop=False)
         elif _hop and ftype.formula_link(fld):
             relations[fld["key"]] = ftype.formula_link(fld)

@@ -62,7 +62,7 @@ def sub_table_rows(records, paths: set[str]) -> dict[str, ChildRows]:
         key = path.partition(".")[0]
         fld = plan.by_key.get(key)
         tables = plan.tables.children.get(key) if fld is not None else None
-        if tables and plan.ftype(key).widget == "sub_table":
+        if tables and plan.ftype(key).holds_rows:
             out[key] = ChildRows(tables[0], records.table.c.id)
     return out
 

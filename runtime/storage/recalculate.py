@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
 
-from runtime.fields.base import FieldType
+from runtime.fields.roles.value import ValueRole
 from runtime.storage.migrate import MigrationPlan
 from runtime.storage.records import Records
 from runtime.storage.related import related_loader
@@ -15,7 +15,7 @@ BATCH = 1000
 
 
 def needs_recalculation(plan: MigrationPlan, old_layout: Sequence[Mapping] | None,
-                        field_types: Mapping[str, FieldType]) -> bool:
+                        field_types: Mapping[str, ValueRole]) -> bool:
     """Whether stored calculated values may be stale after this migration."""
     if old_layout is None:
         return False  # a new table holds no records

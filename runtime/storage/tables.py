@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from metadata.orm import UTCDateTime
-from runtime.fields.base import FieldType
+from runtime.fields.roles.storage import StorageRole
 
 SYSTEM_COLUMNS = ("id", "created_at", "updated_at", "created_by", "owner_id", "version",
                   "deleted_at")
@@ -38,7 +38,7 @@ class FormTables:
 
 
 def build_tables(table_name: str, layout: Sequence[Mapping],
-                 field_types: Mapping[str, FieldType]) -> FormTables:
+                 field_types: Mapping[str, StorageRole]) -> FormTables:
     """Tables for a layout: every field ever published, archived ones included (data kept)."""
     metadata = sa.MetaData()
     columns = system_columns()

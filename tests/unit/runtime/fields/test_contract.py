@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import marshmallow as ma
@@ -14,6 +16,8 @@ from jsonschema import Draft202012Validator
 from metadata.checks import CheckContext
 from metadata.schemas import DIALECT, FILTER_OPS, _common_defs, build_schemas
 from runtime.fields.base import FieldValueError
+
+ROOT = Path(__file__).resolve().parents[4]
 
 
 @dataclass(frozen=True)
@@ -112,12 +116,12 @@ def registry():
 def case(request, registry):
     """(field type, sample) for the parametrised type key."""
     key = request.param
-    if key not in registry:
+    sample = SAMPLES.get(key) or VARIANTS[key]
+    if sample.fld["type"] not in registry:
         pytest.skip(f"field type {key!r} is not registered yet")
-    sample = SAMPLES[key]
     if sample.region_data:
         request.getfixturevalue("region_sample")
-    return registry[key], sample
+    return registry[sample.fld["type"]], sample
 
 
 by_type = pytest.mark.parametrize("case", sorted(SAMPLES), indirect=True)
@@ -285,3 +289,152 @@ def test_display_is_text(case):
         assert ftype.display(None, sample.fld, lang) == ""
         assert isinstance(ftype.widget_context(sample.fld, sample.expected, lang), dict)
         assert isinstance(ftype.widget_context(sample.fld, None, lang), dict)
+
+
+# -- capabilities: what the rest of the code asks a type instead of its name -------------------
+@by_type
+def test_capabilities_agree_with_the_sample(case, registry):
+    ftype, sample = case
+    fld, value = sample.fld, sample.expected
+    if ftype.can_be_title:  # read from the row and shown as one line of text
+        assert not ftype.separate(fld) and len(ftype.columns(fld)) == 1
+        assert "\n" not in ftype.display(value, fld, "en") != ""
+    if ftype.numeric:
+        assert ftype.formula_type in ("integer", "number") and "sum" in ftype.aggregations
+    assert ftype.holds_rows == bool(ftype.row_fields(fld))
+    for sub in ftype.row_fields(fld):
+        assert registry[sub["type"]].sub_field_allowed
+    if ftype.holds_rows:
+        keys = {s["key"] for s in ftype.row_fields(fld)}
+        assert value and all(isinstance(row, dict) and set(row) <= keys for row in value)
+    source = ftype.calculation(fld)
+    assert (source is not None) == ftype.calculated
+    if ftype.calculated:
+        assert source == fld["config"]["formula"] and ftype.generated
+    rules = ftype.upload_rules(fld)
+    if rules is not None:
+        assert ftype.holds_files(fld) and rules.max_mb > 0
+        assert rules.accepts("scan.pdf", "application/pdf") == (not rules.accept)
+    choices = ftype.default_choices(fld, "zh")
+    for choice, label in choices or ():
+        assert ftype.coerce(choice, fld) == choice and isinstance(label, str) and label
+
+
+@by_type
+def test_what_a_value_names_is_looked_up_by_kind(case):
+    """``names``: the ids of a value are records of a form or users, shown by title or name;
+    a page collects ids per ``names`` (hashable) and looks each kind up in one batch."""
+    from runtime.fields.base import USERS, RecordTitles
+
+    ftype, sample = case
+    named, ids = ftype.names(sample.fld), ftype.named_ids(sample.fld, sample.expected)
+    asked = []
+
+    class Book:  # the two lookups a page offers (runtime.forms.references.References)
+        def record_titles(self, titles, wanted):
+            asked.append(("records", titles, wanted))
+            return {i: f"record {i}" for i in wanted}
+
+        def user_names(self, wanted):
+            asked.append(("users", wanted))
+            return {i: f"user {i}" for i in wanted}
+
+    if named is None:
+        assert ids == []
+        return
+    assert ids and all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
+    assert {named: 1}[ftype.names(dict(sample.fld))] == 1  # the same key for the same field
+    kind = "record" if isinstance(named, RecordTitles) else "user"
+    assert named.lookup(Book(), set(ids)) == {i: f"{kind} {i}" for i in ids}
+    if isinstance(named, RecordTitles):
+        links = ftype.linked_records(sample.fld, sample.expected)
+        assert {form for form, _i in links} == {named.form} and asked[0][1] is named
+        assert named.title_field("name") == sample.fld["config"].get("display_field", "name")
+    else:
+        assert named == USERS and asked[0][0] == "users"
+
+
+# -- widgets: every type's widget, through the page's view models and templates ---------------
+VARIANTS = {  # display options that change a widget's template, and values picked from lists
+    "select radio": Sample({**SAMPLES["select"].fld, "config": {"choices": CHOICES,
+                                                                "display": "radio"}},
+                           "won", "won", None),
+    "multiselect checkboxes": Sample({**SAMPLES["multiselect"].fld, "config": {
+        "choices": CHOICES, "display": "checkboxes"}}, ["open"], ["open"], None),
+    "user multiple": Sample({**SAMPLES["user"].fld, "config": {"multiple": True}},
+                            [1, 2], [1, 2], None),
+    "relation multiple": Sample({**SAMPLES["relation"].fld, "config": {
+        "target_form": "customers", "multiple": True}}, [3], [3], None),
+}
+SHOWN_AS = {"text", "multiline", "link", "links", "table", "empty"}
+
+
+def test_every_type_has_its_widget_and_every_widget_a_type(registry):
+    from runtime.forms.widgets.registry import build_widget_registry
+
+    widgets = build_widget_registry(registry)
+    assert set(widgets.keys()) == {t.widget for t in registry}
+    for widget in widgets:
+        assert (ROOT / "templates" / widget.template()).exists(), widget.template()
+
+
+def test_the_widget_registry_refuses_a_type_without_its_widget(registry):
+    from runtime.fields.text import TextField
+    from runtime.forms.widgets.plain import TextWidget
+    from runtime.forms.widgets.registry import build_widget_registry
+
+    class StarsField(TextField):
+        type = "stars"
+        widget = "stars"
+
+    with pytest.raises(ValueError, match="no widget 'stars'"):
+        build_widget_registry([*registry, StarsField()])
+    with pytest.raises(ValueError, match="duplicate key 'text'"):
+        build_widget_registry(registry, extra=(TextWidget,))
+
+
+@pytest.mark.parametrize("case", [*sorted(SAMPLES), *VARIANTS], indirect=True)
+def test_widget_renders_the_input_and_the_record_page(case, app, registry):
+    """The input's view model and template, a posted value shown again, and the value on
+    the record page, as a form page builds them."""
+    from flask import render_template_string
+
+    from runtime.forms.display import shown
+    from runtime.forms.formulas import Analysis
+    from runtime.forms.references import References
+    from runtime.forms.viewmodels import PageContext, field_vm
+    from runtime.permissions import SYSTEM, Access
+
+    ftype, sample = case
+    fld, value = {**sample.fld, "placeholder": "Type here"}, sample.expected
+    form = {"kind": "form", "key": "deals", "label": "Deals", "fields": [fld]}
+    rt = app.extensions["trellis"]
+    plan = rt.compile_plan("crm", "deals", 1, form, Analysis(), "crm__deals", [fld])
+    with app.test_request_context("/"), rt.session(read_only=True) as session:
+        refs = References(rt, session, plan, SYSTEM, "en")
+        refs.add(fld, value)
+        page = PageContext(plan, Access({"create": "all"}), refs.load(), "en", None)
+        widget = page.widgets[ftype.widget]
+        vm = field_vm(page, fld, value)
+        html = render_template_string('{% from "runtime/_field.html" import field with '
+                                      'context %}{{ field(f) }}', f=vm)
+        assert f'data-field="{fld["key"]}"' in html and vm.template.endswith(".html")
+        if widget.placeholder:  # the builder offers a placeholder where the input prints it
+            assert "Type here" in html
+        for text, _id in [(t, i) for i, t in refs.items(fld, value)]:
+            assert text in html  # pickers start with what is picked, by title or name
+        again, raw = widget.posted(ftype, fld, sample.valid)
+        assert (again, raw) in ((value, None), (None, sample.valid))
+        item = shown(page, fld, value)
+        assert item.kind in SHOWN_AS - {"empty"} and item.text
+        assert (item.kind == "table") == ftype.holds_rows
+
+
+def test_the_reference_names_the_types_that_can_be_a_title(registry):
+    """docs/metadata.md says which field becomes the title when a form names none."""
+    from metadata.docs.schema_text import NOTES
+
+    sentence = NOTES["form.title_field"].split("default:")[1]
+    named = {word.replace("-", "_") for word in re.findall(r"[a-z][a-z-]*", sentence)}
+    assert {t.type for t in registry if t.can_be_title} == named - {"the", "first", "or",
+                                                                     "field"}

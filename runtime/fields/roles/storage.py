@@ -1,0 +1,45 @@
+"""The storage role of a field type: the columns of the record's row that hold a value, and
+the child tables of values kept outside the row (sub-table rows, links to several records)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+
+
+class StorageRole:
+    """How values of a type are stored: their columns, or their own tables."""
+
+    separate_storage: ClassVar[bool] = False  # the value lives in child/link tables
+
+    def column_type(self, fld: Mapping) -> sa.types.TypeEngine:
+        return sa.Text()
+
+    def columns(self, fld: Mapping) -> list[sa.Column]:
+        return [sa.Column(fld["key"], self.column_type(fld), nullable=True)]
+
+    def to_row(self, value: Any, fld: Mapping) -> dict[str, Any]:
+        return {fld["key"]: value}
+
+    def from_row(self, row: Mapping[str, Any], fld: Mapping) -> Any:
+        return row[fld["key"]]
+
+    def child_tables(self, fld: Mapping, parent: sa.Table, field_types: Mapping
+                     ) -> list[sa.Table]:
+        return []
+
+    def separate(self, fld: Mapping) -> bool:
+        """Whether this field's value lives outside the record's row."""
+        return self.separate_storage
+
+    def save_separate(self, conn: sa.Connection, tables: Sequence[sa.Table], record_id: int,
+                      value: Any, fld: Mapping) -> None:
+        """Write a value kept outside the record's row (``separate_storage`` types)."""
+        raise NotImplementedError
+
+    def load_separate(self, conn: sa.Connection, tables: Sequence[sa.Table],
+                      record_ids: Sequence[int], fld: Mapping) -> dict[int, Any]:
+        """Read values kept outside the rows of ``record_ids``; missing ids mean empty."""
+        raise NotImplementedError
