@@ -28,8 +28,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from runtime.events.consumers import build_consumer_registry
     from runtime.fields.regions import set_region_data_path
     from runtime.fields.registry import build_field_registry
-    from runtime.forms.widgets.registry import build_widget_registry
     from runtime.web import WIDGETS
+    from runtime.web.forms.widgets.registry import build_widget_registry
 
     if app.config.get("REGION_DATA_PATH"):
         set_region_data_path(app.config["REGION_DATA_PATH"])
@@ -55,7 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.extensions import csrf
     from builder.web import builder_blueprint
     from runtime.api import api_blueprint
-    from runtime.forms.views import forms_blueprint
+    from runtime.web.forms.views import forms_blueprint
 
     app.json.sort_keys = False  # records keep their fields in form order
     web.init_app(app)

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Flask, g, render_template, request
 from flask_login import current_user, login_required
 
-from runtime.forms.display import local_time
-from runtime.forms.messages import ui_lang
-from runtime.forms.navigation import BUILDERS, NavApp, mark_active, visible_apps
 from runtime.web import current_principal, db_session
+from runtime.web.forms.display import local_time
+from runtime.web.forms.navigation import BUILDERS, NavApp, mark_active, visible_apps
+from runtime.web.messages import ui_lang
 
 log = logging.getLogger(__name__)
 

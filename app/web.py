@@ -13,10 +13,10 @@ from werkzeug.routing import IntegerConverter
 from app.extensions import babel, csrf
 from metadata.orm import MAX_INTEGER
 from runtime.api.errors import error_response, handle_http_error, handle_trellis_error
-from runtime.forms.messages import translate
 from runtime.storage.transactions import QueryStopped
 from runtime.web import current_runtime as runtime
 from runtime.web import db_session, rollback
+from runtime.web.messages import translate
 
 __all__ = ["db_session", "init_app", "runtime"]
 log = logging.getLogger(__name__)

@@ -17,10 +17,10 @@ from metadata.diff import diff
 from metadata.errors import InvalidDocument
 from runtime.context import Runtime
 from runtime.fields.base import label_text
-from runtime.forms.messages import translate
 from runtime.storage.migrate import check_conversions, plan_migration
 from runtime.storage.models import FormTable
 from runtime.storage.names import form_table_name
+from runtime.web.messages import translate
 
 MAX_VALUE = 160
 

@@ -27,8 +27,6 @@ from builder.preview import (
 from builder.properties import PanelContext, Placement, build_panel
 from metadata.errors import InvalidDocument, Problem, TrellisError
 from metadata.keys import field_key_problem
-from runtime.forms.live import state_response
-from runtime.forms.messages import translate, ui_lang
 from runtime.web import (
     current_principal,
     current_runtime,
@@ -36,6 +34,8 @@ from runtime.web import (
     db_session,
     transaction,
 )
+from runtime.web.forms.live import state_response
+from runtime.web.messages import translate, ui_lang
 
 MAX_BODY = 2 * 1024 * 1024
 DRAFT_INPUT = "__draft"  # the preview form's copy of the draft; never a field key

@@ -21,8 +21,8 @@ from metadata.package import ORDER, export_package, package_problems
 from metadata.package import import_package as import_documents
 from runtime.api.errors import check_structure
 from runtime.fields.base import label_text
-from runtime.forms.messages import translate, ui_lang
 from runtime.web import current_runtime, db_session, transaction
+from runtime.web.messages import translate, ui_lang
 
 
 @dataclass

@@ -14,15 +14,15 @@ from runtime.context import Runtime
 from runtime.fields.base import FieldValueError, formula_default
 from runtime.forms.behaviour import FormState, RelatedLoader
 from runtime.forms.formulas import analyze_form, with_result_types
-from runtime.forms.layout import layout_tabs
-from runtime.forms.live import apply_state
 from runtime.forms.plan import FormPlan
-from runtime.forms.references import References
-from runtime.forms.viewmodels import FormVM, PageContext, form_fields
 from runtime.permissions import ACTIONS, Access, Principal
 from runtime.storage.migrate import layout_entry
 from runtime.storage.reader import ReaderView
 from runtime.storage.related import related_loader
+from runtime.web.forms.layout import layout_tabs
+from runtime.web.forms.live import apply_state
+from runtime.web.forms.references import References
+from runtime.web.forms.viewmodels import FormVM, PageContext, form_fields
 
 PREVIEW_TABLE = "builder_preview"
 

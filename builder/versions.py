@@ -17,9 +17,9 @@ from metadata.errors import NotFound, TrellisError
 from metadata.models import Document
 from metadata.orm import whole_number
 from runtime.fields.base import label_text
-from runtime.forms.display import local_time
-from runtime.forms.messages import translate, ui_lang
 from runtime.web import current_runtime, db_session, transaction
+from runtime.web.forms.display import local_time
+from runtime.web.messages import translate, ui_lang
 
 KIND_OF = {"forms": "form", "views": "view", "apps": "app"}
 

@@ -18,9 +18,9 @@ from metadata.errors import TrellisError
 from metadata.keys import key_problem
 from metadata.models import Document
 from runtime.fields.base import label_text
-from runtime.forms.listing import SYSTEM_COLUMNS, op_labels, system_labels
-from runtime.forms.messages import translate, ui_lang
 from runtime.web import current_runtime, db_session, transaction
+from runtime.web.forms.listing import SYSTEM_COLUMNS, op_labels, system_labels
+from runtime.web.messages import translate, ui_lang
 
 MAX_SORT = 5
 NO_VALUE_OPS = ("isnull", "notnull")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from runtime.forms.messages import N_
+from runtime.web.messages import N_
 
 PROP_LABELS = {
     "accept": N_("Allowed file types"),

@@ -19,7 +19,7 @@ from flask_login import current_user
 
 from app.admin.jobs import JobsPage
 from metadata.registry import Registry
-from runtime.events.web import EventsPage
+from runtime.web.events import EventsPage
 
 ADMINS = frozenset({"admin"})
 

@@ -14,7 +14,6 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_babel import format_datetime, format_timedelta
 from flask_babel import gettext as _
 
-from runtime.forms.messages import N_
 from runtime.jobs.connection import connect
 from runtime.jobs.embedded import EmbeddedRedisError
 from runtime.jobs.health import (
@@ -28,6 +27,7 @@ from runtime.jobs.health import (
     retry_failed,
 )
 from runtime.web import current_runtime
+from runtime.web.messages import N_
 
 REDIS_TIMEOUT = 3.0  # seconds: the page must answer even when Redis does not
 FAILED_SHOWN = 50

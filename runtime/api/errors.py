@@ -13,9 +13,9 @@ from werkzeug.exceptions import HTTPException
 from metadata.errors import Problem, TrellisError, pointer
 from metadata.messages import Message
 from metadata.orm import whole_number
-from runtime.forms.messages import translate
 from runtime.storage.transactions import QueryStopped
 from runtime.web import rollback
+from runtime.web.messages import translate
 
 log = logging.getLogger(__name__)
 MAX_DEPTH = 64  # documents and records need about ten levels

@@ -28,7 +28,6 @@ from runtime.forms.formulas import (
     refs,
     with_result_types,
 )
-from runtime.forms.messages import ui_lang
 from runtime.formula.checker import check
 from runtime.formula.errors import FormulaError
 from runtime.formula.python import compile_python
@@ -36,6 +35,7 @@ from runtime.formula.types import FType, Scope, describe
 from runtime.permissions import Principal, ReaderAccesses
 from runtime.storage.reader import ReaderView
 from runtime.web import current_runtime, db_session, read_only
+from runtime.web.messages import ui_lang
 
 SYSTEM_LABELS = {"created_at": msg("Created"), "updated_at": msg("Updated"),
                  "owner": msg("Owner"), "created_by": msg("Created by"), "id": msg("Record id")}

@@ -1,1 +1,2 @@
-"""The forms engine: compiled plans of published forms, validation, generated pages."""
+"""The forms engine's pure core: compiled plans of published form versions, the behaviour of
+their formulas, validation. No Flask: the generated pages are in runtime.web.forms."""

@@ -1,10 +1,10 @@
 """Type knowledge stays in the types: no module outside the field types (``runtime/fields/``) and
-the widgets (``runtime/forms/widgets/``) switches on a field's type or widget by name.
+the widgets (``runtime/web/forms/widgets/``) switches on a field's type or widget by name.
 
 Such a switch (``fld["type"] == "formula"``, ``ftype.widget in ("number", "decimal")``, a table
 keyed by widget names) is the place a new type or widget would be forgotten; it belongs in the
 type (a capability: ``calculated``, ``holds_rows``, ``numeric``, ``names``, ...) or in the
-widget (``runtime.forms.widgets``). An AST scan finds comparisons, ``match`` cases and table
+widget (``runtime.web.forms.widgets``). An AST scan finds comparisons, ``match`` cases and table
 lookups of a type or widget against string literals, also through module constants (imported
 ones too) and local names.
 
@@ -24,14 +24,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("app", "builder", "metadata", "runtime")
-OWNERS = ("runtime/fields/", "runtime/forms/widgets/")  # where type and widget names belong
+OWNERS = ("runtime/fields/", "runtime/web/forms/widgets/")  # where type and widget names belong
 JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", "null"})
 
 
 def registered_names() -> tuple[frozenset[str], frozenset[str]]:
     """(field type keys, widget keys) of the built-in registries."""
     from runtime.fields.registry import build_field_registry
-    from runtime.forms.widgets.registry import build_widget_registry
+    from runtime.web.forms.widgets.registry import build_widget_registry
 
     fields = build_field_registry()
     return frozenset(fields.keys()), frozenset(build_widget_registry(fields).keys())
@@ -227,7 +227,7 @@ def scan(source: str) -> list[Finding]:
 def test_no_module_outside_the_types_and_widgets_switches_on_their_names():
     findings = find_switches(ROOT, *registered_names())
     assert not findings, (
-        "type knowledge outside runtime/fields/ and runtime/forms/widgets/: give the type a "
+        "type knowledge outside runtime/fields/ and runtime/web/forms/widgets/: give the type a "
         "capability or the widget a method instead of switching on names:\n"
         + "\n".join(map(str, findings)))
 

@@ -63,7 +63,7 @@ def ids_of(value: Any) -> list[int]:
 class PresentationRole:
     """How values of a type are shown: as text, and to the widget that edits them."""
 
-    widget: ClassVar[str] = "text"  # the page's widget (runtime.forms.widgets) that edits it
+    widget: ClassVar[str] = "text"  # the page's widget (runtime.web.forms.widgets) that edits it
     can_be_title: ClassVar[bool] = False  # may name its record (the default title field)
     numeric: ClassVar[bool] = False  # a number: lists align it to the right
 

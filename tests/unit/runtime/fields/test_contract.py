@@ -330,7 +330,7 @@ def test_what_a_value_names_is_looked_up_by_kind(case):
     named, ids = ftype.names(sample.fld), ftype.named_ids(sample.fld, sample.expected)
     asked = []
 
-    class Book:  # the two lookups a page offers (runtime.forms.references.References)
+    class Book:  # the two lookups a page offers (runtime.web.forms.references.References)
         def record_titles(self, titles, wanted):
             asked.append(("records", titles, wanted))
             return {i: f"record {i}" for i in wanted}
@@ -370,7 +370,7 @@ SHOWN_AS = {"text", "multiline", "link", "links", "table", "empty"}
 
 
 def test_every_type_has_its_widget_and_every_widget_a_type(registry):
-    from runtime.forms.widgets.registry import build_widget_registry
+    from runtime.web.forms.widgets.registry import build_widget_registry
 
     widgets = build_widget_registry(registry)
     assert set(widgets.keys()) == {t.widget for t in registry}
@@ -380,8 +380,8 @@ def test_every_type_has_its_widget_and_every_widget_a_type(registry):
 
 def test_the_widget_registry_refuses_a_type_without_its_widget(registry):
     from runtime.fields.text import TextField
-    from runtime.forms.widgets.plain import TextWidget
-    from runtime.forms.widgets.registry import build_widget_registry
+    from runtime.web.forms.widgets.plain import TextWidget
+    from runtime.web.forms.widgets.registry import build_widget_registry
 
     class StarsField(TextField):
         type = "stars"
@@ -399,11 +399,11 @@ def test_widget_renders_the_input_and_the_record_page(case, app, registry):
     the record page, as a form page builds them."""
     from flask import render_template_string
 
-    from runtime.forms.display import shown
     from runtime.forms.formulas import Analysis
-    from runtime.forms.references import References
-    from runtime.forms.viewmodels import PageContext, field_vm
     from runtime.permissions import SYSTEM, Access
+    from runtime.web.forms.display import shown
+    from runtime.web.forms.references import References
+    from runtime.web.forms.viewmodels import PageContext, field_vm
 
     ftype, sample = case
     fld, value = {**sample.fld, "placeholder": "Type here"}, sample.expected

@@ -12,9 +12,9 @@ from flask_babel import to_user_timezone
 
 from runtime.fields.base import label_text
 from runtime.forms.plan import FormPlan
-from runtime.forms.references import References
-from runtime.forms.viewmodels import PageContext
 from runtime.permissions import Access
+from runtime.web.forms.references import References
+from runtime.web.forms.viewmodels import PageContext
 
 
 @dataclass

@@ -12,12 +12,12 @@ from flask_babel import gettext as _
 from metadata.errors import Forbidden, NotFound, Problem, TrellisError
 from runtime.fields.base import FieldType, FieldValueError, RecordTitles
 from runtime.fields.regions import region_data
-from runtime.forms.messages import ui_lang
 from runtime.forms.plan import FormPlan
 from runtime.permissions import Access, Principal
 from runtime.storage.files import CHUNK, as_json
 from runtime.storage.query import ListQuery, list_records
 from runtime.web import current_principal, current_runtime, db_session, file_store, transaction
+from runtime.web.messages import ui_lang
 
 SEARCH_LIMIT = 20
 JSON_ENDPOINTS = frozenset({"forms.user_search", "forms.relation_lookup", "forms.upload",

@@ -27,14 +27,7 @@ from metadata.errors import Conflict, Forbidden, Problem, TrellisError
 from metadata.messages import msg
 from metadata.orm import whole_number
 from runtime.fields.base import FieldValueError
-from runtime.forms import display, listing, live, lookups
-from runtime.forms.formdata import field_key, parse_post
-from runtime.forms.layout import layout_tabs
-from runtime.forms.messages import translate, ui_lang
-from runtime.forms.navigation import visible_apps
 from runtime.forms.plan import FormPlan
-from runtime.forms.references import References
-from runtime.forms.viewmodels import FormVM, PageContext, collect_posted, error_map, form_fields
 from runtime.permissions import Access, Principal
 from runtime.storage.records import InvalidRecord, Records
 from runtime.storage.transactions import QueryStopped
@@ -46,6 +39,13 @@ from runtime.web import (
     rollback,
     transaction,
 )
+from runtime.web.forms import display, listing, live, lookups
+from runtime.web.forms.formdata import field_key, parse_post
+from runtime.web.forms.layout import layout_tabs
+from runtime.web.forms.navigation import visible_apps
+from runtime.web.forms.references import References
+from runtime.web.forms.viewmodels import FormVM, PageContext, collect_posted, error_map, form_fields
+from runtime.web.messages import translate, ui_lang
 
 
 @dataclass

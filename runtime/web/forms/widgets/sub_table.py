@@ -8,8 +8,8 @@ from typing import Any
 from flask_babel import gettext as _
 
 from runtime.fields.base import label_text
-from runtime.forms.viewmodels import FieldVM, field_vm, posted_value
-from runtime.forms.widgets.base import Widget
+from runtime.web.forms.viewmodels import FieldVM, field_vm, posted_value
+from runtime.web.forms.widgets.base import Widget
 
 NEW_ROW = "__n__"  # the row number placeholder of a sub-table's template row
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import url_for
 
-from runtime.forms.widgets.base import Widget, field_path
+from runtime.web.forms.widgets.base import Widget, field_path
 
 
 def human_size(size: Any) -> str:

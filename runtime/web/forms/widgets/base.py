@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from runtime.forms.viewmodels import posted_value
+from runtime.web.forms.viewmodels import posted_value
 
 if TYPE_CHECKING:
     from runtime.fields.roles.value import ValueRole
-    from runtime.forms.display import Shown
-    from runtime.forms.viewmodels import FieldVM, PageContext
+    from runtime.web.forms.display import Shown
+    from runtime.web.forms.viewmodels import FieldVM, PageContext
 
 
 class Widget:

@@ -16,13 +16,13 @@ from metadata.errors import InvalidDocument, Problem
 from metadata.messages import msg
 from metadata.orm import whole_number
 from runtime.fields.base import label_text
-from runtime.forms.display import local_time
-from runtime.forms.messages import translate
-from runtime.forms.navigation import published
-from runtime.forms.references import References
 from runtime.storage.query import MAX_PAGE, ListQuery, Page, list_records
 from runtime.storage.records import Records
 from runtime.storage.transactions import QueryStopped
+from runtime.web.forms.display import local_time
+from runtime.web.forms.navigation import published
+from runtime.web.forms.references import References
+from runtime.web.messages import translate
 
 DEFAULT_COLUMNS = 6
 DEFAULT_PER_PAGE = 20

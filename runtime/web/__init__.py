@@ -15,7 +15,7 @@ from runtime.storage.files import FileStore
 
 if TYPE_CHECKING:
     from metadata.registry import Registry
-    from runtime.forms.widgets.base import Widget
+    from runtime.web.forms.widgets.base import Widget
 
 WIDGETS = "trellis_widgets"  # the app's widget registry, in app.extensions
 

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 
 from runtime.events.delivery import retry
 from runtime.events.status import backlogs, failed_deliveries, failed_ids
-from runtime.forms.messages import N_
 from runtime.web import current_runtime, db_session, transaction
+from runtime.web.messages import N_
 
 
 def _retry(delivery_ids: list[int]) -> int:

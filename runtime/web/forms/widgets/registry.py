@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from metadata.registry import Registry
-from runtime.forms.widgets.attachment import AttachmentWidget
-from runtime.forms.widgets.base import Widget
-from runtime.forms.widgets.choices import MultiSelectWidget, SelectWidget
-from runtime.forms.widgets.links import EmailWidget, PhoneWidget, UrlWidget
-from runtime.forms.widgets.pickers import RelationWidget, UserWidget
-from runtime.forms.widgets.plain import (
+from runtime.web.forms.widgets.attachment import AttachmentWidget
+from runtime.web.forms.widgets.base import Widget
+from runtime.web.forms.widgets.choices import MultiSelectWidget, SelectWidget
+from runtime.web.forms.widgets.links import EmailWidget, PhoneWidget, UrlWidget
+from runtime.web.forms.widgets.pickers import RelationWidget, UserWidget
+from runtime.web.forms.widgets.plain import (
     CheckboxWidget,
     DateTimeWidget,
     DateWidget,
@@ -20,8 +20,8 @@ from runtime.forms.widgets.plain import (
     TextAreaWidget,
     TextWidget,
 )
-from runtime.forms.widgets.region import RegionWidget
-from runtime.forms.widgets.sub_table import SubTableWidget
+from runtime.web.forms.widgets.region import RegionWidget
+from runtime.web.forms.widgets.sub_table import SubTableWidget
 
 BUILTIN_WIDGETS: tuple[type[Widget], ...] = (
     TextWidget,

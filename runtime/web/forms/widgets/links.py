@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from runtime.forms.widgets.base import Widget
+from runtime.web.forms.widgets.base import Widget
 
 
 class LinkWidget(Widget):

@@ -8,8 +8,8 @@ from typing import Any
 from flask import url_for
 
 from runtime.fields.region import CHINA
-from runtime.forms.viewmodels import widget_context
-from runtime.forms.widgets.base import Widget
+from runtime.web.forms.viewmodels import widget_context
+from runtime.web.forms.widgets.base import Widget
 
 
 class RegionWidget(Widget):

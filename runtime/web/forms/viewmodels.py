@@ -2,7 +2,7 @@
 
 A field becomes a ``FieldVM``: its input name, label, value as the input shows it, error,
 required/read-only flags, help and placeholder texts, and the type's ``widget_context`` plus
-what its widget (``runtime.forms.widgets``) adds around it (search URLs, picked options,
+what its widget (``runtime.web.forms.widgets``) adds around it (search URLs, picked options,
 uploaded files, sub-table rows).
 """
 
@@ -16,16 +16,16 @@ from metadata.errors import Problem
 from runtime.fields.base import FieldValueError, label_text
 from runtime.fields.roles.presentation import PresentationRole
 from runtime.fields.roles.value import ValueRole
-from runtime.forms.layout import TabVM
-from runtime.forms.messages import translate
 from runtime.forms.plan import FormPlan
-from runtime.forms.references import References
 from runtime.permissions import Access
 from runtime.web import current_widgets
+from runtime.web.forms.layout import TabVM
+from runtime.web.forms.references import References
+from runtime.web.messages import translate
 
 if TYPE_CHECKING:
     from metadata.registry import Registry
-    from runtime.forms.widgets.base import Widget
+    from runtime.web.forms.widgets.base import Widget
 
 
 @dataclass

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from runtime.forms.viewmodels import input_text
-from runtime.forms.widgets.base import Widget
+from runtime.web.forms.viewmodels import input_text
+from runtime.web.forms.widgets.base import Widget
 
 
 class TextWidget(Widget):

@@ -16,10 +16,10 @@ from typing import Any
 from flask import jsonify, request
 
 from runtime.forms.behaviour import FormState, RelatedLoader
-from runtime.forms.formdata import parse_post
 from runtime.forms.plan import FormPlan
-from runtime.forms.viewmodels import FieldVM, posted_value
 from runtime.permissions import Access
+from runtime.web.forms.formdata import parse_post
+from runtime.web.forms.viewmodels import FieldVM, posted_value
 
 
 def typed_values(plan: FormPlan, posted: Mapping[str, Any]) -> dict[str, Any]:
