@@ -164,14 +164,16 @@ def tick_command(now: str | None) -> None:
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="stop when the queues are empty")
+@click.option("--quiet", is_flag=True,
+              help="log warnings and failures only, not every job (trellis run uses it)")
 @with_appcontext
-def worker_command(burst: bool) -> None:
+def worker_command(burst: bool, quiet: bool) -> None:
     """Run an RQ worker on the configured Redis."""
     from app.jobs import adopt_worker_app
     from runtime.jobs.worker import run_worker
 
     adopt_worker_app(current_app._get_current_object())
-    run_worker(current_app, burst=burst)
+    run_worker(current_app, burst=burst, logging_level="WARNING" if quiet else "INFO")
 
 
 @click.command("scheduler")

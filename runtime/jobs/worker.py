@@ -18,6 +18,7 @@ def queue(app: Flask) -> Queue:
     return Queue(QUEUE, connection=conn, serializer=JSONSerializer)
 
 
-def run_worker(app: Flask, burst: bool = False) -> None:
+def run_worker(app: Flask, burst: bool = False, logging_level: str = "INFO") -> None:
     q = queue(app)
-    Worker([q], connection=q.connection, serializer=JSONSerializer).work(burst=burst)
+    Worker([q], connection=q.connection, serializer=JSONSerializer).work(
+        burst=burst, logging_level=logging_level)
