@@ -68,7 +68,8 @@ def _children(app: Flask, env: dict[str, str]) -> list[ChildSpec]:
         app.config["REDIS_URL"] = env["TRELLIS_REDIS_URL"] = server.url
     trellis = [sys.executable, "-m", "app"]
     needs = "redis" if specs else None
-    return [*specs, ChildSpec("worker", [*trellis, "worker", "--quiet"], needs=needs, term_twice=True),
+    return [*specs, ChildSpec("worker", [*trellis, "worker", "--quiet"], needs=needs,
+                              term_twice=True),
             ChildSpec("scheduler", [*trellis, "scheduler"], needs=needs)]
 
 
