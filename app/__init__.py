@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                                 "upload_max_mb": app.config["UPLOAD_MAX_MB"],
                                 "timezone": app.config["BABEL_DEFAULT_TIMEZONE"],
                                 "statement_timeout": app.config["STATEMENT_TIMEOUT"],
+                                "list_count_cap": app.config["LIST_COUNT_CAP"],
                                 "background_statement_timeout":
                                     app.config["BACKGROUND_STATEMENT_TIMEOUT"],
                                 **{f"event_{key}": app.config[f"EVENT_{key.upper()}"]

@@ -22,6 +22,7 @@ def init_db(app: Flask) -> None:
     upgrade(runtime.engine)
     with runtime.session() as session, session.begin():
         service.ensure_roles(session)
+        runtime.ensure_list_indexes(session)
 
 
 def ensure_admin(app: Flask) -> tuple[str, str] | None:

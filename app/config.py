@@ -17,7 +17,9 @@ DEFAULTS = {
     "UPLOAD_MAX_MB": 50,
     # seconds one SQL statement of a web request may run (0: no limit); below gunicorn's timeout
     "STATEMENT_TIMEOUT": 10,
-    "BACKGROUND_STATEMENT_TIMEOUT": 0,  # the same for jobs, the scheduler and CLI commands
+    "BACKGROUND_STATEMENT_TIMEOUT": 0,
+    # lists count matches exactly up to here, then say "more than" (a count scans every match)
+    "LIST_COUNT_CAP": 10_000,  # the same for jobs, the scheduler and CLI commands
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,

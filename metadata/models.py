@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from metadata import stamps
 from metadata.orm import Base, JSONValue
 
 KINDS = ("app", "form", "view")
@@ -50,3 +51,7 @@ class DocumentVersion(Base):
     note: Mapped[str] = mapped_column(sa.String(500), default="")
     published_at: Mapped[datetime]
     published_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), default=None)
+
+
+# a publish, a rollback or a deleted document changes what every process has compiled
+stamps.watch(stamps.METADATA, {Document: ("published_version",), DocumentVersion: None})

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from metadata import stamps
 from metadata.checks import Validators
 from metadata.errors import InvalidDocument, NotFound, Problem
 from metadata.messages import msg, quoted
@@ -38,12 +39,14 @@ from runtime.storage.migrate import (
     MigrationPlan,
     apply_migration,
     check_conversions,
+    ensure_list_indexes,
     plan_migration,
 )
 from runtime.storage.models import FormTable
 from runtime.storage.names import form_table_name
 from runtime.storage.recalculate import needs_recalculation, recalculate_all
 from runtime.storage.records import Records
+from runtime.storage.tables import build_tables
 from runtime.storage.transactions import TransactionKind
 
 
@@ -77,6 +80,8 @@ class Runtime:
                                EventSettings.from_settings(self.settings),
                                directory=self.directory)
         self._plans: dict[tuple[str, str, int], FormPlan] = {}
+        # (app, form) -> (metadata stamp, plan of the version published under that stamp)
+        self._current: dict[tuple[str, str], tuple[int, FormPlan]] = {}
         self._lock = threading.Lock()
 
     def session(self, read_only: bool = False, timeout: float | None = None,
@@ -104,7 +109,19 @@ class Runtime:
 
     # -- plans --------------------------------------------------------------------------------
     def plan(self, session: Session, app_key: str, form_key: str) -> FormPlan:
-        """The compiled plan of a form's published version (compiled once per version)."""
+        """The compiled plan of a form's published version (compiled once per version; found
+        without reading the documents while the metadata stamp stands: see metadata.stamps)."""
+        stamp = stamps.read(session).get(stamps.METADATA, 0)
+        current = self._current.get((app_key, form_key))
+        if current is not None and current[0] == stamp:
+            return current[1]
+        plan = self._published_plan(session, app_key, form_key)
+        if not stamps.bumped(session, stamps.METADATA):  # uncommitted publishes stay out
+            with self._lock:
+                self._current[(app_key, form_key)] = (stamp, plan)
+        return plan
+
+    def _published_plan(self, session: Session, app_key: str, form_key: str) -> FormPlan:
         doc = self.store.get(session, app_key, "form", form_key)
         if doc.published_version is None:
             raise NotFound([Problem("", msg("form %(form)s has not been published yet",
@@ -157,6 +174,15 @@ class Runtime:
         if row is None:
             raise NotFound([Problem("", f"form {form_key!r} has no table yet")])
         return row
+
+    def ensure_list_indexes(self, session: Session) -> list[str]:
+        """Give every form table the list indexes its fields call for (``trellis init-db``,
+        for tables published before an index existed); returns the names created."""
+        created = []
+        for row in session.scalars(sa.select(FormTable)):
+            main = build_tables(row.table_name, row.fields, self.fields).main
+            created += ensure_list_indexes(session.connection(), main)
+        return created
 
     # -- publishing ---------------------------------------------------------------------------
     def existing_table(self, session: Session, doc: Document) -> FormTable | None:

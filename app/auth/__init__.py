@@ -18,10 +18,12 @@ TOUCH_LOCK_WAIT = 0.2  # seconds; last_used_at is a hint, not worth keeping a re
 def init_app(app: Flask) -> None:
     from app.auth import service
     from app.auth.models import User
+    from app.auth.principals import TokenPrincipals
     from app.auth.views import auth_blueprint
     from app.web import db_session
 
     login_manager.init_app(app)
+    tokens = TokenPrincipals()
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
 
@@ -37,14 +39,13 @@ def init_app(app: Flask) -> None:
         header = request.headers.get("Authorization", "")
         found = None
         if header.lower().startswith("bearer "):
-            pair = service.user_for_token(db_session(), header[7:].strip())
-            if pair is not None:
-                user, token = pair
-                found = service.principal(user, token.scopes)
+            entry = tokens.lookup(db_session(), header[7:].strip())
+            if entry is not None:
+                found = entry.principal
                 g.token_auth = True
                 now = app.extensions["trellis"].clock.now()
-                if service.token_stale(token, now):
-                    token_id = token.id
+                if tokens.used(entry, now):
+                    token_id = entry.token_id
                     after_session(lambda: touch_token(token_id, now))
         else:
             from flask_login import current_user

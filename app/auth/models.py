@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from metadata import stamps
 from metadata.orm import Base, JSONValue
 
 user_roles = sa.Table(
@@ -85,6 +86,11 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     user: Mapped[User] = relationship(lazy="joined")
+
+
+# who may do what: every process's cached principals are re-read after any change here
+# (a token's last use is written with Core, and counts for nothing)
+stamps.watch(stamps.DIRECTORY, {User: None, Role: None, Team: None, ApiToken: None})
 
 
 class LoginFailure(Base):

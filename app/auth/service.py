@@ -106,11 +106,6 @@ def user_for_token(session: Session, secret: str) -> tuple[User, ApiToken] | Non
     return token.user, token
 
 
-def token_stale(token: ApiToken, now: datetime) -> bool:
-    """Whether the token's ``last_used_at`` is older than TOKEN_TOUCH_INTERVAL."""
-    return token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_INTERVAL
-
-
 def touch_token(session: Session, token_id: int, now: datetime) -> bool:
     """Record that a token was used at ``now``, at most once per TOKEN_TOUCH_INTERVAL (the
     condition holds when several processes see the same stale time); True when written."""

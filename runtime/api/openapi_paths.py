@@ -10,6 +10,7 @@ from typing import Any
 from metadata.keys import KEY_PATTERN
 from metadata.orm import MAX_INTEGER
 from runtime.api.openapi_schemas import ref
+from runtime.api.params import TOTALS
 from runtime.storage.query import MAX_PAGE, MAX_PER_PAGE
 
 JSON = "application/json"
@@ -71,8 +72,10 @@ def list_parameters() -> list[dict]:
         param("per_page", "query", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
               "records per page"),
         param("cursor", "query", description="next_cursor of the previous page"),
-        param("total", "query", {"enum": ["0", "1", "true", "false"]},
-              "0: do not count (total is null)"),
+        param("total", "query", {"enum": list(TOTALS)},
+              "1 (the default): count the matches up to 10,000 (total_exact is false when "
+              "there are more); exact: count them all (slow on big tables); 0: do not count "
+              "(total is null)"),
     ]
 
 

@@ -193,6 +193,8 @@ def system_fields() -> dict[str, dict]:
 def record_list(record: dict) -> dict:
     return obj({"records": {"type": "array", "items": record},
                 "total": nullable({"type": "integer", "minimum": 0}),
+                "total_exact": {"type": "boolean",
+                                "description": "false: there are more than total matches"},
                 "page": {"type": "integer", "minimum": 1},
                 "per_page": {"type": "integer", "minimum": 1, "maximum": 1000},
                 "next_cursor": nullable({"type": "string"})})

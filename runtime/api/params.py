@@ -13,7 +13,7 @@ from typing import Any
 import marshmallow as ma
 
 from metadata.errors import Problem, TrellisError
-from runtime.storage.query import MAX_PER_PAGE, ListQuery
+from runtime.storage.query import COUNT_CAP, MAX_PER_PAGE, ListQuery
 
 FILTER_HELP = ('must be a formula like {employees} > 500, a JSON object like {"stage": "new"} '
                'or a list like [{"field": "stage", "op": "eq", "value": "new"}]')
@@ -69,6 +69,9 @@ class SortArg(ma.fields.Field):
         return out
 
 
+TOTALS = ("1", "true", "exact", "0", "false")
+
+
 class ListArgs(ma.Schema):
     filter = FilterArg(load_default=list)
     sort = SortArg(load_default=list)
@@ -79,8 +82,8 @@ class ListArgs(ma.Schema):
                                  validate=ma.validate.Range(min=1, max=MAX_PER_PAGE),
                                  error_messages={"invalid": "must be a whole number"})
     cursor = ma.fields.String(load_default=None)
-    total = ma.fields.Boolean(load_default=True, truthy={"1", "true"}, falsy={"0", "false"},
-                              error_messages={"invalid": "must be 1 or 0 (true or false)"})
+    total = ma.fields.String(load_default="1", validate=ma.validate.OneOf(
+        TOTALS, error="must be 1 (count up to 10,000), exact or 0 (do not count)"))
 
     class Meta:
         unknown = ma.EXCLUDE  # other query arguments (cache busters, ...) are ignored
@@ -89,7 +92,7 @@ class ListArgs(ma.Schema):
 LIST_ARGS = ListArgs()
 
 
-def list_query(args: Mapping[str, str]) -> ListQuery:
+def list_query(args: Mapping[str, str], count_cap: int = COUNT_CAP) -> ListQuery:
     """A ListQuery from request arguments, or a 400 naming each bad argument."""
     try:
         # an empty page, per_page or total is a mistake; an empty filter, q, sort or cursor
@@ -103,4 +106,6 @@ def list_query(args: Mapping[str, str]) -> ListQuery:
                      formulas=[(formula, "/filter")] if formula else [],
                      sort=loaded["sort"], q=loaded["q"],
                      page=loaded["page"], per_page=loaded["per_page"],
-                     cursor=loaded["cursor"] or None, with_total=loaded["total"])
+                     cursor=loaded["cursor"] or None,
+                     with_total=loaded["total"] not in ("0", "false"),
+                     exact_total=loaded["total"] == "exact", count_cap=count_cap)

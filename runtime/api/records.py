@@ -11,7 +11,7 @@ from metadata.orm import whole_number
 from runtime.api.errors import if_match, json_body
 from runtime.api.params import list_query
 from runtime.permissions import Principal
-from runtime.storage.query import MAX_PER_PAGE, list_records
+from runtime.storage.query import COUNT_CAP, MAX_PER_PAGE, list_records
 from runtime.storage.records import Records
 from runtime.web import current_runtime, db_session, transaction
 
@@ -48,7 +48,9 @@ def register(bp: Blueprint, require: Callable) -> None:
     @bp.get(BASE)
     def list_(app_key: str, form_key: str):
         records = records_for(app_key, form_key, require("records:read"))
-        return jsonify(list_records(records, list_query(request.args)).as_dict())
+        cap = current_runtime().settings.get("list_count_cap", COUNT_CAP)
+        query = list_query(request.args, cap)
+        return jsonify(list_records(records, query).as_dict())
 
     @bp.post(BASE)
     def create(app_key: str, form_key: str):

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from metadata.errors import Problem
 from metadata.messages import msg, quoted
 from runtime.fields.base import ORDER_OPS, FieldType, FieldValueError, compare, config
+from runtime.fields.roles.storage import SORT
 
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 TIME_GRAINS = ("day", "week", "month", "quarter", "year")
@@ -55,6 +56,7 @@ def parse_date(value: Any) -> dt.date | None:
 
 class DateField(FieldType):
     type = "date"
+    list_index = SORT
     formula_type = "date"
     label = {"zh": "日期", "en": "Date"}
     icon = "31"

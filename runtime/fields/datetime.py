@@ -16,6 +16,7 @@ from metadata.errors import Problem
 from metadata.messages import msg, quoted
 from metadata.orm import UTCDateTime
 from runtime.fields.base import ORDER_OPS, FieldType, FieldValueError, compare, config
+from runtime.fields.roles.storage import SORT
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 TIME_GRAINS = ("hour", "day", "week", "month", "quarter", "year")
@@ -104,6 +105,7 @@ def utc_text(moment: dt.datetime) -> str:
 
 class DateTimeField(FieldType):
     type = "datetime"
+    list_index = SORT
     formula_type = "datetime"
     label = {"zh": "日期时间", "en": "Date and time"}
     icon = "◔"

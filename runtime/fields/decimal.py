@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from metadata.errors import Problem
 from metadata.messages import msg
 from runtime.fields.base import ORDER_OPS, FieldType, FieldValueError, compare, config
+from runtime.fields.roles.storage import SORT
 
 MAX_DIGITS = 18
 DEFAULT_PRECISION = 2
@@ -102,6 +103,7 @@ def canonical(number: Decimal, places: int) -> str:
 
 class DecimalField(FieldType):
     type = "decimal"
+    list_index = SORT
     formula_type = "number"
     label = {"zh": "金额/小数", "en": "Decimal"}
     icon = "¥"

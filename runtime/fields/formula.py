@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from metadata.errors import Problem
 from metadata.messages import msg
 from runtime.fields.base import ORDER_OPS, TEXT_OPS, FieldType, FieldValueError, config
+from runtime.fields.roles.storage import SORT
 
 SHAPES = {"text": "text", "integer": "number", "boolean": "boolean", "date": "date",
           "datetime": "datetime"}
@@ -26,6 +27,7 @@ NUMBER = msg("must be a number")
 
 class FormulaField(FieldType):
     type = "formula"
+    list_index = SORT
     label = {"zh": "公式", "en": "Formula"}
     icon = "ƒx"
     description = ("A value calculated from the record's other fields by a formula such as "

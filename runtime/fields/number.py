@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from metadata.errors import Problem
 from metadata.messages import msg
 from runtime.fields.base import ORDER_OPS, FieldType, FieldValueError, config
+from runtime.fields.roles.storage import SORT
 
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 WHOLE_NUMBER = msg("must be a whole number")
@@ -17,6 +18,7 @@ WHOLE_NUMBER = msg("must be a whole number")
 
 class NumberField(FieldType):
     type = "number"
+    list_index = SORT
     formula_type = "integer"
     label = {"zh": "整数", "en": "Number"}
     icon = "123"

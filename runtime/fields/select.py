@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from metadata.errors import Problem
 from metadata.messages import msg, quoted
 from runtime.fields.base import EQUALITY_OPS, FieldType, FieldValueError, config, label_text
+from runtime.fields.roles.storage import FILTER
 
 CHOICES_SCHEMA = {
     "type": "array",
@@ -57,6 +58,7 @@ def choice_label(fld: Mapping, value: str, lang: str) -> str:
 
 class SelectField(FieldType):
     type = "select"
+    list_index = FILTER
     formula_type = "text"
     label = {"zh": "下拉单选", "en": "Select"}
     icon = "◉"

@@ -21,6 +21,7 @@ from runtime.fields.base import (
     like_escape,
 )
 from runtime.fields.multiselect import json_is_null
+from runtime.fields.roles.storage import FILTER
 
 ID_ERROR = msg("must be the id of a user (a positive whole number)")
 
@@ -40,6 +41,7 @@ def user_id(value: Any) -> int:
 
 class UserField(FieldType):
     type = "user"
+    list_index = FILTER
     label = {"zh": "成员", "en": "User"}
     icon = "☺"
     description = "A member of the organisation, or several when `multiple` is set."

@@ -18,7 +18,7 @@ from alembic.operations import Operations
 from metadata.errors import InvalidDocument, Problem
 from metadata.messages import msg, quoted
 from runtime.fields.base import FieldType, FieldValueError
-from runtime.storage.tables import FormTables, build_tables
+from runtime.storage.tables import LIST_INDEX_PREFIX, FormTables, build_tables
 
 MAX_REPORTED = 20
 
@@ -135,7 +135,20 @@ def apply_migration(conn: sa.Connection, plan: MigrationPlan, old_layout: Sequen
         _add_storage(op, conn, new_tables, new_by_key[key], field_types)
     for key, values in converted.items():
         _write_values(conn, new_tables, new_by_key[key], values, field_types)
+    ensure_list_indexes(conn, new_tables.main)
     return new_tables
+
+
+def ensure_list_indexes(conn: sa.Connection, main: sa.Table) -> list[str]:
+    """Create the list indexes (``tables.index_name``) a table lacks: tables published before
+    they existed get them at their next publish or ``trellis init-db``. Returns their names."""
+    present = {ix["name"] for ix in sa.inspect(conn).get_indexes(main.name)}
+    missing = {ix.name for ix in main.indexes if ix.name and ix.name not in present
+               and ix.name.startswith(LIST_INDEX_PREFIX)}
+    for index in main.indexes:
+        if index.name in missing:
+            index.create(conn)  # of an index built two ways, only its database's way
+    return sorted(missing)
 
 
 def _convert_values(conn: sa.Connection, tables: FormTables, change: dict,
@@ -207,9 +220,12 @@ def _drop_storage(op: Operations, conn: sa.Connection, tables: FormTables, fld: 
     names = [c.name for c in field_types[fld["type"]].columns(fld)]
     if not names:
         return
-    for index in list(tables.main.indexes):
-        if any(c.name in names for c in index.columns):
-            op.drop_index(index.name, table_name=tables.main.name)
+    # the indexes the table has (one built for the other database, or for lists before the
+    # table got list indexes, is not there)
+    present = {ix["name"] for ix in sa.inspect(conn).get_indexes(tables.main.name)}
+    for name in {ix.name for ix in tables.main.indexes
+                 if ix.name in present and any(c.name in names for c in ix.columns)}:
+        op.drop_index(name, table_name=tables.main.name)
     with op.batch_alter_table(tables.main.name) as batch:
         for name in names:
             batch.drop_column(name)

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from metadata import stamps
 from metadata.orm import Base, JSONValue
 
 
@@ -24,6 +25,10 @@ class FormTable(Base):
     # [{"key", "type", "config", "archived": bool}] in column order
     fields: Mapped[list] = mapped_column(JSONValue)
     updated_at: Mapped[datetime]
+
+
+# a migrated table changes every process's compiled plans of its form
+stamps.watch(stamps.METADATA, {FormTable: None})
 
 
 class AuditEntry(Base):

@@ -28,6 +28,7 @@ MAX_PAGE = 1_000_000  # deeper pages follow next_cursor; the offset stays within
 OVERFLOWS = ("integer overflow",)  # SQLite's words; PostgreSQL raises DataError (class 22)
 NUL = msg("must not contain NUL characters (\\u0000)")
 MAX_EXPONENT = 40  # decimal values in cursors: far beyond any column's precision
+COUNT_CAP = 10_000  # lists count exactly up to here; past it they say "10,000+"
 
 
 @dataclass
@@ -43,6 +44,8 @@ class ListQuery:
     per_page: int = 50
     cursor: str | None = None
     with_total: bool = True
+    exact_total: bool = False  # count every match, however many (else: up to count_cap)
+    count_cap: int = COUNT_CAP
 
 
 @dataclass
@@ -52,10 +55,11 @@ class Page:
     page: int
     per_page: int
     next_cursor: str | None
+    total_exact: bool = True  # False: there are more than ``total`` matches
 
     def as_dict(self) -> dict[str, Any]:
-        return {"records": self.records, "total": self.total, "page": self.page,
-                "per_page": self.per_page, "next_cursor": self.next_cursor}
+        return {"records": self.records, "total": self.total, "total_exact": self.total_exact,
+                "page": self.page, "per_page": self.per_page, "next_cursor": self.next_cursor}
 
 
 def bad(path: str, message: str) -> InvalidDocument:
@@ -145,12 +149,17 @@ def sort_keys(records: Records, sort: Sequence[tuple[str, str]]) -> list[tuple[A
 
 
 def _order(keys: list[tuple[Any, str]]) -> list:
+    """ORDER BY for ``keys``, NULLs last in both directions on every database; a column that
+    cannot be NULL (created_at, id) is ordered plainly, so its index serves the sort."""
     out = []
     for expr, direction in keys:
-        nulls = sa.case((expr.is_(None), 1), else_=0)
-        out.append(nulls.asc())  # NULLs last, the same on every database
-        out.append(expr.desc() if direction == "desc" else expr.asc())
+        ordered = expr.desc() if direction == "desc" else expr.asc()
+        out.append(ordered if _not_null(expr) else ordered.nulls_last())
     return out
+
+
+def _not_null(expr: Any) -> bool:
+    return isinstance(expr, sa.Column) and not expr.nullable
 
 
 def _typed(expr: Any, value: Any) -> Any:
@@ -276,8 +285,8 @@ def list_records(records: Records, query: ListQuery) -> Page:
         select = select.offset((query.page - 1) * query.per_page)
     with computing(records, query.formulas):
         if query.with_total:
-            total = records.conn.execute(sa.select(sa.func.count()).select_from(table)
-                                         .where(*where)).scalar_one()
+            total = count_matches(records.conn, table, where,
+                                  None if query.exact_total else query.count_cap)
         rows = list(records.conn.execute(select).mappings())
     more = len(rows) > query.per_page
     rows = rows[: query.per_page]
@@ -286,7 +295,22 @@ def list_records(records: Records, query: ListQuery) -> Page:
         probe = sa.select(*[k[0] for k in keys]).where(table.c.id == rows[-1]["id"])
         last = records.conn.execute(probe).first()
         cursor = encode_cursor([_plain(v) for v in last])
-    return Page(records.to_json(rows), total, query.page, query.per_page, cursor)
+    exact = total is None or query.exact_total or total <= query.count_cap
+    return Page(records.to_json(rows), min(total, query.count_cap) if not exact else total,
+                query.page, query.per_page, cursor, exact)
+
+
+def count_matches(conn: sa.Connection, table: sa.Table, where: list, cap: int | None) -> int:
+    """How many rows match; with ``cap``, counting stops past it (a count of 1M rows takes
+    a scan of them all; a list needs to know only that there are more than a page can show).
+    Returns cap + 1 when there are more."""
+    if cap is not None:
+        # is there a match past the cap? (no subquery: SQLite's parser depth stays the page's)
+        beyond = sa.select(sa.literal(1)).select_from(table).where(*where).limit(1).offset(cap)
+        if conn.execute(beyond).first() is not None:
+            return cap + 1
+    return conn.execute(sa.select(sa.func.count()).select_from(table).where(*where)
+                        ).scalar_one()
 
 
 def _plain(value: Any) -> Any:

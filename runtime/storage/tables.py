@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
 from metadata.orm import UTCDateTime
-from runtime.fields.roles.storage import StorageRole
+from runtime.fields.roles.storage import FILTER, SORT, StorageRole
 
+LIST_INDEX_PREFIX = "lx_"
 SYSTEM_COLUMNS = ("id", "created_at", "updated_at", "created_by", "owner_id", "version",
                   "deleted_at")
 
@@ -17,7 +19,7 @@ SYSTEM_COLUMNS = ("id", "created_at", "updated_at", "created_by", "owner_id", "v
 def system_columns() -> list[sa.Column]:
     return [
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("created_at", UTCDateTime(), nullable=False, index=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.Column("created_by", sa.Integer, nullable=True),
         sa.Column("owner_id", sa.Integer, nullable=True, index=True),
@@ -45,12 +47,44 @@ def build_tables(table_name: str, layout: Sequence[Mapping],
     for fld in layout:
         columns += field_types[fld["type"]].columns(fld)
     main = sa.Table(table_name, metadata, *columns)
+    # the default order, newest first (tables made before it have ix_<table>_created_at)
+    sa.Index(index_name(table_name, "created_at", SORT), main.c.created_at, main.c.id)
+    for fld in layout:
+        _list_index(main, fld, field_types[fld["type"]])
     tables = FormTables(main)
     for fld in layout:
         children = field_types[fld["type"]].child_tables(fld, main, field_types)
         if children:
             tables.children[fld["key"]] = children
     return tables
+
+
+def _list_index(main: sa.Table, fld: Mapping, role: StorageRole) -> None:
+    """The index through which lists reach a field (``StorageRole.list_index``): an equality
+    filter in the default order (newest first), or a sort with the id breaking ties."""
+    kind = role.list_index_of(fld)
+    if kind is None:
+        return
+    column = main.c[role.columns(fld)[0].name]
+    name = index_name(main.name, column.name, kind)
+    if kind == FILTER:
+        sa.Index(name, column, main.c.created_at, main.c.id)
+        return
+    # a sort puts empty values last both ways: SQLite reads such an order from one plain
+    # index in either direction; PostgreSQL needs an index per direction
+    sa.Index(name, column, main.c.id).ddl_if(dialect="sqlite")
+    sa.Index(name, column.desc().nulls_last(), main.c.id.desc()).ddl_if(dialect="postgresql")
+    sa.Index(index_name(main.name, column.name, "ascending"), column, main.c.id
+             ).ddl_if(dialect="postgresql")
+
+
+def index_name(table: str, column: str, kind: str) -> str:
+    """``lx_<table>_<column>_<kind>``, shortened with a hash within PostgreSQL's 63 bytes."""
+    name = f"{LIST_INDEX_PREFIX}{table}_{column}_{kind[0]}"
+    if len(name.encode()) <= 63:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:10]
+    return f"{name.encode()[:50].decode(errors='ignore')}_{digest}"
 
 
 def allocate_ids(conn: sa.Connection, table: sa.Table, count: int) -> list[int]:

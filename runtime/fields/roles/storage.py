@@ -8,11 +8,23 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
+FILTER, SORT = "filter", "sort"
+
 
 class StorageRole:
     """How values of a type are stored: their columns, or their own tables."""
 
     separate_storage: ClassVar[bool] = False  # the value lives in child/link tables
+    # how lists reach the field's column, so its table gets an index lists can use (see
+    # runtime.storage.tables): FILTER - compared for equality, then in the default order;
+    # SORT - a sort key; None - neither (text is searched, not indexed)
+    list_index: ClassVar[str | None] = None
+
+    def list_index_of(self, fld: Mapping) -> str | None:
+        """This field's ``list_index``, when its value is one column of the row."""
+        if self.list_index is None or self.separate(fld) or len(self.columns(fld)) != 1:
+            return None
+        return self.list_index
 
     def column_type(self, fld: Mapping) -> sa.types.TypeEngine:
         return sa.Text()

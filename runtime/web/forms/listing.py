@@ -16,9 +16,10 @@ from metadata.errors import InvalidDocument, Problem
 from metadata.messages import msg
 from metadata.orm import whole_number
 from runtime.fields.base import label_text
-from runtime.storage.query import MAX_PAGE, ListQuery, Page, list_records
+from runtime.storage.query import COUNT_CAP, MAX_PAGE, ListQuery, Page, list_records
 from runtime.storage.records import Records
 from runtime.storage.transactions import QueryStopped
+from runtime.web import current_runtime
 from runtime.web.forms.display import local_time
 from runtime.web.forms.navigation import published
 from runtime.web.forms.references import References
@@ -75,6 +76,8 @@ class ListVM:
     total: int
     columns: list[Column]
     rows: list[Row]
+    total_exact: bool = True  # False: more than ``total`` records match
+    more: bool = False  # records follow this page
     pages: list[dict] = field(default_factory=list)
     prev_url: str = ""
     next_url: str = ""
@@ -227,7 +230,8 @@ class ListBuilder:
         view_only = list((self.view or {}).get("filters", []))
         query = ListQuery(filters=filters, formulas=formulas, view_filters=view_only,
                           view_formulas=self.view_formulas(), sort=sort, q=self.state["q"],
-                          page=self.page, per_page=per_page)
+                          page=self.page, per_page=per_page,
+                          count_cap=current_runtime().settings.get("list_count_cap", COUNT_CAP))
         try:
             return list_records(self.records, query), ""
         except (InvalidDocument, QueryStopped) as exc:
@@ -251,7 +255,8 @@ class ListBuilder:
             self.refs.add_user(record.get("owner"))
         self.refs.load()
         vm = ListVM(title=title, url=self.url(q="", page=""), q=self.state["q"],
-                    total=page.total or 0, columns=columns,
+                    total=page.total or 0, columns=columns, total_exact=page.total_exact,
+                    more=page.next_cursor is not None,
                     rows=[self.row(r, columns) for r in page.records], error=error,
                     chips=self.chips(view_filters, mine), filter_fields=self.filter_fields(),
                     ops=[{"value": k, "label": v} for k, v in op_labels().items()],
@@ -284,6 +289,8 @@ class ListBuilder:
 
     def paging(self, vm: ListVM, per_page: int) -> None:
         last = max(1, math.ceil(vm.total / per_page))
+        if not vm.total_exact:  # past the counted records, pages go on while records follow
+            last = max(last, self.page + 1 if vm.more else self.page)
         current = min(self.page, last) if vm.total else self.page
         shown = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
         previous = 0
