@@ -1,12 +1,12 @@
 """The admin area (``/admin``): pages for admins only, and the navigation between them.
 
 Each page is a small class in the tuple ``ADMIN_PAGES`` with a ``key``, a ``label`` (marked for
-translation, shown in the navigation), the ``endpoint`` the navigation links to, and
-``routes``, its table of ``(rule, endpoint, view, methods)`` (runtime.web.routes) that the admin
-blueprint adds under ``/admin/<key>``. The blueprint lets only admins in, so a page checks
-nothing itself. A page of another area (the
-events of ``runtime/events``, say) is the same kind of class in its own module, added to the
-tuple; its templates extend ``app/admin/layout.html``.
+translation, shown in the navigation), the ``endpoint`` the navigation links to, and ``routes``,
+its table of ``(rule, endpoint, view, methods)`` (runtime.web.routes) that the admin blueprint
+adds under ``/admin/<key>``. The blueprint lets only admins in, so a page checks nothing itself.
+A page of another area (the record events' page in ``runtime/web/events.py``, say) is the same
+kind of class in its own module, added to the tuple; its templates extend
+``app/admin/layout.html``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ class AdminPage(Protocol):
     key: ClassVar[str]
     label: ClassVar[str]  # English, marked with N_; translated when shown
     endpoint: ClassVar[str]
-
     routes: ClassVar[tuple[Route, ...]]
 
 
