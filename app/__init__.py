@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+from flask import Config, Flask
+
+if TYPE_CHECKING:
+    from runtime.context import Runtime
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENT_SETTINGS = ("max_attempts", "retry_seconds", "redeliver_seconds")
@@ -18,39 +22,50 @@ def create_app(test_config: dict | None = None) -> Flask:
     if instance:
         app.instance_path = instance
     from app.config import load_config
+    from runtime.fields.regions import set_region_data_path
+    from runtime.web import WIDGETS
+    from runtime.web.forms.widgets.registry import build_widget_registry
 
     load_config(app, test_config)
+    if app.config.get("REGION_DATA_PATH"):
+        set_region_data_path(app.config["REGION_DATA_PATH"])
+    runtime = build_runtime(app.config)
+    app.extensions["trellis"] = runtime
+    app.extensions[WIDGETS] = build_widget_registry(runtime.fields)
+    _event_queue(app)
+    app.json.sort_keys = False  # records keep their fields in form order
+    register_parts(app)
+    return app
 
+
+def build_runtime(config: Config) -> Runtime:
+    """The runtime of the app: the database, the registries, the directory, the settings."""
     from app.auth.directory import UserDirectory
     from app.database import make_engine
     from runtime.clock import Clock
     from runtime.context import Runtime
     from runtime.events.consumers import build_consumer_registry
-    from runtime.fields.regions import set_region_data_path
     from runtime.fields.registry import build_field_registry
-    from runtime.web import WIDGETS
-    from runtime.web.forms.widgets.registry import build_widget_registry
 
-    if app.config.get("REGION_DATA_PATH"):
-        set_region_data_path(app.config["REGION_DATA_PATH"])
-    runtime = Runtime(engine=make_engine(app.config["DATABASE_URL"]),
-                      fields=build_field_registry(), clock=Clock(),
-                      upload_dir=Path(app.config["UPLOAD_DIR"]),
-                      directory=UserDirectory(),  # the runtime asks app.auth about people
-                      settings={"max_json_bytes": app.config["MAX_JSON_BYTES"],
-                                "upload_max_mb": app.config["UPLOAD_MAX_MB"],
-                                "timezone": app.config["BABEL_DEFAULT_TIMEZONE"],
-                                "statement_timeout": app.config["STATEMENT_TIMEOUT"],
-                                "list_count_cap": app.config["LIST_COUNT_CAP"],
-                                "background_statement_timeout":
-                                    app.config["BACKGROUND_STATEMENT_TIMEOUT"],
-                                **{f"event_{key}": app.config[f"EVENT_{key.upper()}"]
-                                   for key in EVENT_SETTINGS}},
-                      consumers=build_consumer_registry(app.config["EVENT_CONSUMERS"]))
-    app.extensions["trellis"] = runtime
-    app.extensions[WIDGETS] = build_widget_registry(runtime.fields)
-    _event_queue(app)
+    return Runtime(engine=make_engine(config["DATABASE_URL"]), fields=build_field_registry(),
+                   clock=Clock(), upload_dir=Path(config["UPLOAD_DIR"]),
+                   directory=UserDirectory(),  # the runtime asks app.auth about people
+                   settings=runtime_settings(config),
+                   consumers=build_consumer_registry(config["EVENT_CONSUMERS"]))
 
+
+def runtime_settings(config: Config) -> dict[str, Any]:
+    return {"max_json_bytes": config["MAX_JSON_BYTES"],
+            "upload_max_mb": config["UPLOAD_MAX_MB"],
+            "timezone": config["BABEL_DEFAULT_TIMEZONE"],
+            "statement_timeout": config["STATEMENT_TIMEOUT"],
+            "list_count_cap": config["LIST_COUNT_CAP"],
+            "background_statement_timeout": config["BACKGROUND_STATEMENT_TIMEOUT"],
+            **{f"event_{key}": config[f"EVENT_{key.upper()}"] for key in EVENT_SETTINGS}}
+
+
+def register_parts(app: Flask) -> None:
+    """Request plumbing, people, the blueprints (each adds its ``ROUTES``), the CLI."""
     from app import auth, cli, shell, web
     from app.admin import admin_blueprint
     from app.extensions import csrf
@@ -58,7 +73,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     from runtime.api import api_blueprint
     from runtime.web.forms.views import forms_blueprint
 
-    app.json.sort_keys = False  # records keep their fields in form order
     web.init_app(app)
     auth.init_app(app)
     api = api_blueprint()
@@ -69,7 +83,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_blueprint(app), url_prefix="/admin")
     shell.init_app(app)
     cli.init_app(app)
-    return app
 
 
 def _event_queue(app: Flask) -> None:

@@ -12,6 +12,7 @@ from runtime.web import current_principal, db_session
 from runtime.web.forms.display import local_time
 from runtime.web.forms.navigation import BUILDERS, NavApp, mark_active, visible_apps
 from runtime.web.messages import ui_lang
+from runtime.web.routes import GET, Route, add_routes
 
 log = logging.getLogger(__name__)
 
@@ -63,18 +64,21 @@ def shell_view() -> ShellVM:
     return vm
 
 
+@login_required
+def home():
+    return render_template("app/home.html", apps=shell_view().apps)
+
+
+def layout_context() -> dict:
+    return {"shell": shell_view()}
+
+
+ROUTES: tuple[Route, ...] = (("/", "home", home, GET),)
+
+
 def init_app(app: Flask) -> None:
     bp = Blueprint("shell", __name__)
-
-    @bp.get("/")
-    @login_required
-    def home():
-        return render_template("app/home.html", apps=shell_view().apps)
-
+    add_routes(bp, ROUTES)
     app.add_template_filter(local_time, "local_time")
-
-    @app.context_processor
-    def layout_context():
-        return {"shell": shell_view()}
-
+    app.context_processor(layout_context)
     app.register_blueprint(bp)

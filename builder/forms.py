@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -36,6 +36,7 @@ from runtime.web import (
 )
 from runtime.web.forms.live import state_response
 from runtime.web.messages import translate, ui_lang
+from runtime.web.routes import GET, POST, Route
 
 MAX_BODY = 2 * 1024 * 1024
 DRAFT_INPUT = "__draft"  # the preview form's copy of the draft; never a field key
@@ -182,17 +183,15 @@ def publish_summary(app_key: str, form_key: str):
                            summary=summary_vm(summary, doc, ui_lang()))
 
 
-def register(bp: Blueprint) -> None:
-    """Add the home and form designer routes to the builder blueprint."""
-    form = "/<app_key>/forms/<form_key>"
-    bp.add_url_rule("/", "home", home)
-    bp.add_url_rule("/apps", "new_app", new_app, methods=["POST"])
-    bp.add_url_rule("/<app_key>/forms", "new_form", new_form, methods=["POST"])
-    bp.add_url_rule(form, "form_designer", designer)
-    bp.add_url_rule(form + "/_properties", "form_properties", properties, methods=["POST"])
-    bp.add_url_rule(form + "/_preview", "form_preview", preview, methods=["POST"])
-    bp.add_url_rule(form + "/_preview/state", "form_preview_state", preview_state,
-                    methods=["POST"])
-    bp.add_url_rule(form + "/_key", "form_key", derived_key, methods=["POST"])
-    bp.add_url_rule(form + "/_publish_summary", "publish_summary", publish_summary,
-                    methods=["POST"])
+FORM = "/<app_key>/forms/<form_key>"
+ROUTES: tuple[Route, ...] = (  # the home and the form designer
+    ("/", "home", home, GET),
+    ("/apps", "new_app", new_app, POST),
+    ("/<app_key>/forms", "new_form", new_form, POST),
+    (FORM, "form_designer", designer, GET),
+    (FORM + "/_properties", "form_properties", properties, POST),
+    (FORM + "/_preview", "form_preview", preview, POST),
+    (FORM + "/_preview/state", "form_preview_state", preview_state, POST),
+    (FORM + "/_key", "form_key", derived_key, POST),
+    (FORM + "/_publish_summary", "publish_summary", publish_summary, POST),
+)

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,6 +23,7 @@ from runtime.api.errors import check_structure
 from runtime.fields.base import label_text
 from runtime.web import current_runtime, db_session, transaction
 from runtime.web.messages import translate, ui_lang
+from runtime.web.routes import GET, GET_POST, POST, Route
 
 
 @dataclass
@@ -215,10 +216,9 @@ def package_import_confirm():
     return redirect(url_for("builder.package_page", app_key=app_key), 303)
 
 
-def register(bp: Blueprint) -> None:
-    """Add the package export and import routes to the builder blueprint."""
-    bp.add_url_rule("/import", "package_import", package_import, methods=["GET", "POST"])
-    bp.add_url_rule("/import/confirm", "package_import_confirm", package_import_confirm,
-                    methods=["POST"])
-    bp.add_url_rule("/<app_key>/package", "package_page", package_page)
-    bp.add_url_rule("/<app_key>/package.json", "package_download", package_download)
+ROUTES: tuple[Route, ...] = (  # package export and import
+    ("/import", "package_import", package_import, GET_POST),
+    ("/import/confirm", "package_import_confirm", package_import_confirm, POST),
+    ("/<app_key>/package", "package_page", package_page, GET),
+    ("/<app_key>/package.json", "package_download", package_download, GET),
+)

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from builder.changes import Change, TableEffect, describe, table_effect
-from metadata.errors import NotFound, TrellisError
+from metadata.errors import TrellisError
 from metadata.models import Document
 from metadata.orm import whole_number
 from runtime.fields.base import label_text
 from runtime.web import current_runtime, db_session, transaction
 from runtime.web.forms.display import local_time
 from runtime.web.messages import translate, ui_lang
+from runtime.web.routes import GET, GET_POST, Route
 
 KIND_OF = {"forms": "form", "views": "view", "apps": "app"}
 
@@ -209,15 +210,8 @@ def rollback(app_key: str, kinds: str, key: str, number: int):
     return redirect(vm.history_url, 303)
 
 
-def not_found(exc: NotFound):
-    return render_template("app/error.html", code=404,
-                           messages=[translate(p.message) for p in exc.problems]), 404
-
-
-def register(bp: Blueprint) -> None:
-    """Add the version history routes to the builder blueprint."""
-    base = "/<app_key>/<any(forms, views, apps):kinds>/<key>/history"
-    bp.add_url_rule(base, "history", history)
-    bp.add_url_rule(base + "/<int:number>/rollback", "rollback", rollback,
-                    methods=["GET", "POST"])
-    bp.register_error_handler(NotFound, not_found)
+HISTORY = "/<app_key>/<any(forms, views, apps):kinds>/<key>/history"
+ROUTES: tuple[Route, ...] = (  # version history and rollback
+    (HISTORY, "history", history, GET),
+    (HISTORY + "/<int:number>/rollback", "rollback", rollback, GET_POST),
+)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,6 +21,7 @@ from runtime.fields.base import label_text
 from runtime.web import current_runtime, db_session, transaction
 from runtime.web.forms.listing import SYSTEM_COLUMNS, op_labels, system_labels
 from runtime.web.messages import translate, ui_lang
+from runtime.web.routes import GET, GET_POST, Route
 
 MAX_SORT = 5
 NO_VALUE_OPS = ("isnull", "notnull")
@@ -171,8 +172,7 @@ def new_view(app_key: str, form_key: str):
     return redirect(url_for("builder.view_designer", app_key=app_key, view_key=vm.key), 303)
 
 
-def register(bp: Blueprint) -> None:
-    """Add the list-view designer routes to the builder blueprint."""
-    bp.add_url_rule("/<app_key>/views/<view_key>", "view_designer", view_designer)
-    bp.add_url_rule("/<app_key>/forms/<form_key>/new-view", "view_new", new_view,
-                    methods=["GET", "POST"])
+ROUTES: tuple[Route, ...] = (  # the list-view designer
+    ("/<app_key>/views/<view_key>", "view_designer", view_designer, GET),
+    ("/<app_key>/forms/<form_key>/new-view", "view_new", new_view, GET_POST),
+)

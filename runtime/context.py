@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -50,6 +51,14 @@ from runtime.storage.tables import build_tables
 from runtime.storage.transactions import TransactionKind
 
 
+class Published(NamedTuple):
+    """A published document: its app, key and published body."""
+
+    app_key: str
+    key: str
+    body: dict
+
+
 @dataclass
 class Runtime:
     engine: sa.Engine
@@ -82,6 +91,7 @@ class Runtime:
         self._plans: dict[tuple[str, str, int], FormPlan] = {}
         # (app, form) -> (metadata stamp, plan of the version published under that stamp)
         self._current: dict[tuple[str, str], tuple[int, FormPlan]] = {}
+        self._published: dict[str, tuple[int, tuple[Published, ...]]] = {}
         self._lock = threading.Lock()
 
     def session(self, read_only: bool = False, timeout: float | None = None,
@@ -163,6 +173,25 @@ class Runtime:
                                                 == Document.published_version))
                  .where(Document.app_key == app_key, Document.kind == "form"))
         return {key: body for key, body in session.execute(query)}
+
+    def published_documents(self, session: Session, kind: str) -> tuple[Published, ...]:
+        """Every published document of ``kind`` with its published body, in app order; kept
+        while the metadata stamp stands (pages read them for navigation on every request).
+        The bodies are shared: read them, never change them."""
+        stamp = stamps.read(session).get(stamps.METADATA, 0)
+        hit = self._published.get(kind)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        query = (sa.select(Document.app_key, Document.key, DocumentVersion.body)
+                 .join(DocumentVersion, sa.and_(DocumentVersion.document_id == Document.id,
+                                                DocumentVersion.number
+                                                == Document.published_version))
+                 .where(Document.kind == kind).order_by(Document.app_key, Document.id))
+        found = tuple(Published(*row) for row in session.execute(query))
+        if not stamps.bumped(session, stamps.METADATA):
+            with self._lock:
+                self._published[kind] = (stamp, found)
+        return found
 
     def analyze(self, session: Session, app_key: str, body: dict) -> Analysis:
         """The formulas of a form body, checked against the app's drafts."""

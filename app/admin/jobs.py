@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import format_datetime, format_timedelta
 from flask_babel import gettext as _
 
@@ -28,6 +28,7 @@ from runtime.jobs.health import (
 )
 from runtime.web import current_runtime
 from runtime.web.messages import N_
+from runtime.web.routes import GET, POST
 
 REDIS_TIMEOUT = 3.0  # seconds: the page must answer even when Redis does not
 FAILED_SHOWN = 50
@@ -225,9 +226,8 @@ class JobsPage:
     label = N_("Background jobs")
     endpoint = "admin.jobs"
 
-    def register(self, bp: Blueprint) -> None:
-        bp.add_url_rule("/jobs", "jobs", jobs_page)
-        bp.add_url_rule("/jobs/failed/<job_id>/retry", "jobs_retry", retry_job,
-                        methods=["POST"])
-        bp.add_url_rule("/jobs/failed/<job_id>/delete", "jobs_delete", delete_job,
-                        methods=["POST"])
+    routes = (
+        ("/jobs", "jobs", jobs_page, GET),
+        ("/jobs/failed/<job_id>/retry", "jobs_retry", retry_job, POST),
+        ("/jobs/failed/<job_id>/delete", "jobs_delete", delete_job, POST),
+    )

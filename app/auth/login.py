@@ -78,3 +78,10 @@ class LoginGate:
                   time=format_time(now + delay, "short"),
                   delay=format_timedelta(delay, add_direction=True))
         return login_page(error, 429, {"Retry-After": str(wait)})
+
+
+LOGIN_GATE = "trellis_login_gate"  # the app's LoginGate, in app.extensions (app.auth.init_app)
+
+
+def login_gate() -> LoginGate:
+    return current_app.extensions[LOGIN_GATE]

@@ -70,6 +70,10 @@ class User(UserMixin, Base):
     def role_keys(self) -> frozenset[str]:
         return frozenset(r.key for r in self.roles)
 
+    @property
+    def team_ids(self) -> frozenset[int]:
+        return frozenset(t.id for t in self.teams)
+
 
 class ApiToken(Base):
     """A bearer token; only its SHA-256 is stored, the token itself is shown once."""

@@ -1,11 +1,12 @@
-"""The principals behind API tokens, kept in memory while the directory stands still.
+"""Who is asking, kept in memory while the directory stands still.
 
 A bearer request used to load its token, user, roles and teams (three queries and ORM work,
-two fifths of a record create). Now each process keeps the resolved principal per token
-hash, stamped with the directory stamp it was read under (``metadata.stamps``): any change to
-users, roles, teams or tokens (a revoke, a new role) bumps the stamp in its own transaction,
-so every process re-reads on its next request. A hit costs the one stamp query that the
-request's transaction makes anyway.
+two fifths of a record create), and a page its logged-in user the same way. Now each process
+keeps the resolved principal per token hash, and a snapshot of each logged-in user, stamped
+with the directory stamp it was read under (``metadata.stamps``): any change to users, roles,
+teams or tokens (a revoke, a new role, a deactivated user) bumps the stamp in its own
+transaction, so every process re-reads on its next request. A hit costs the one stamp query
+that the request's transaction makes anyway.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_login import UserMixin
 from sqlalchemy.orm import Session
 
 from app.auth import service
+from app.auth.models import User
 from metadata import stamps
 from runtime.permissions import Principal
 
@@ -68,3 +71,48 @@ class TokenPrincipals:
             return False
         entry.last_used_at = now
         return True
+
+
+@dataclass(frozen=True)
+class SessionUser(UserMixin):
+    """The logged-in user as pages see them (``current_user``): a snapshot, not a row; a
+    change goes through the service, which bumps the directory stamp."""
+
+    id: int
+    email: str
+    name: str
+    locale: str
+    role_keys: frozenset[str]
+    team_ids: frozenset[int]
+    stamp: int
+
+    @property
+    def is_active(self) -> bool:  # only active users are loaded
+        return True
+
+
+class SessionUsers:
+    """User id -> SessionUser, valid while the directory stamp is the one it was read under."""
+
+    def __init__(self, limit: int = MAX_ENTRIES):
+        self.limit = limit
+        self._entries: dict[int, SessionUser] = {}
+        self._lock = threading.Lock()
+
+    def load(self, session: Session, user_id: int) -> SessionUser | None:
+        """The active user ``user_id``, or None."""
+        stamp = stamps.read(session).get(stamps.DIRECTORY, 0)
+        entry = self._entries.get(user_id)
+        if entry is not None and entry.stamp == stamp:
+            return entry
+        user = session.get(User, user_id)
+        if user is None or not user.active:
+            return None
+        entry = SessionUser(user.id, user.email, user.name, user.locale, user.role_keys,
+                            user.team_ids, stamp)
+        if not stamps.bumped(session, stamps.DIRECTORY):
+            with self._lock:
+                if len(self._entries) >= self.limit:
+                    self._entries.clear()
+                self._entries[user_id] = entry
+        return entry

@@ -131,6 +131,12 @@ def revoke_token(session: Session, token_id: int, user: User, now: datetime) -> 
 
 
 def principal(user: User, scopes: list[str] | None = None) -> Principal:
-    return Principal(user_id=user.id, roles=user.role_keys,
-                     team_ids=frozenset(t.id for t in user.teams),
+    """The principal of a user (a row, or the pages' SessionUser snapshot)."""
+    return Principal(user_id=user.id, roles=user.role_keys, team_ids=user.team_ids,
                      scopes=frozenset(scopes) if scopes is not None else None, name=user.name)
+
+
+def set_locale(session: Session, user_id: int, locale: str) -> None:
+    user = session.get(User, user_id)
+    if user is not None:
+        user.locale = locale

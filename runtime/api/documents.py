@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from flask import Blueprint, Response, jsonify, request
+from flask import Response, jsonify, request
 
 from metadata.diff import diff
 from metadata.errors import NotFound, Problem, TrellisError, pointer
 from metadata.orm import whole_number
 from metadata.package import export_package, import_package
+from runtime.api.access import DESIGNERS, require
 from runtime.api.errors import if_match, json_body
 from runtime.web import current_runtime, db_session, transaction
+from runtime.web.routes import GET, POST, Route
 
-DESIGNERS = frozenset({"admin", "designer"})
 KIND_OF = {"forms": "form", "views": "view"}
 MAX_NOTE = 500  # the column's length
 
@@ -47,141 +46,131 @@ def _summary(store, session, doc) -> dict:
             "updated_at": doc.updated_at.isoformat()}
 
 
-def register(bp: Blueprint, require: Callable) -> None:
-    register_apps(bp, require)
-    register_documents(bp, require)
+# -- schemas, apps, packages --------------------------------------------------------------
 
 
-def register_apps(bp: Blueprint, require: Callable) -> None:
-    """Schemas, apps, packages."""
-
-    @bp.get("/schemas/<kind>")
-    def schema(kind: str):
-        schemas = current_runtime().schemas
-        if kind not in schemas:
-            raise NotFound([Problem("", f"no schema for {kind!r}; kinds: "
-                                        + ", ".join(schemas))])
-        return jsonify(schemas[kind])
-
-    @bp.get("/apps")
-    def list_apps():
-        require("metadata:read")
-        rt, session = current_runtime(), db_session()
-        apps = []
-        for doc in rt.store.list(session, kind="app"):
-            item = _summary(rt.store, session, doc)
-            item["forms"] = [_summary(rt.store, session, d)
-                             for d in rt.store.list(session, doc.key, "form")]
-            apps.append(item)
-        return jsonify({"apps": apps})
-
-    @bp.post("/apps")
-    def create_app_document():
-        principal = require("metadata:write", DESIGNERS)
-        rt, session = current_runtime(), db_session()
-        body = json_body(rt.settings["max_json_bytes"])
-        if isinstance(body, dict) and "kind" not in body:
-            body = {"kind": "app", **body}  # this endpoint takes apps only: kind is implied
-        key = body.get("key") if isinstance(body, dict) else None
-        if isinstance(key, str) and rt.store.find(session, key, "app", key) is not None:
-            raise TrellisError([Problem("/key", f"app {key!r} already exists")], status=409)
-        with transaction():
-            doc = rt.store.save_draft(session, str(key), "app", str(key), body, None,
-                                      principal.user_id)
-            rt.publish(session, doc, principal.user_id, "created")
-        response = _document_response(doc, doc.draft, 201)
-        response.headers["Location"] = f"/api/v1/apps/{doc.key}"
-        return response
-
-    @bp.post("/apps/import")
-    def import_app():
-        principal = require("metadata:write", DESIGNERS)
-        rt, session = current_runtime(), db_session()
-        package = json_body(rt.settings["max_json_bytes"])
-        with transaction():
-            app_key = import_package(rt.store, session, package, principal.user_id,
-                                     on_publish=lambda d, v: rt.on_publish(session, d, v))
-        return jsonify({"app": app_key, "export": f"/api/v1/apps/{app_key}/export"}), 201
-
-    @bp.get("/apps/<app_key>/export")
-    def export_app(app_key: str):
-        require("metadata:read", DESIGNERS)  # a package carries the permission policies
-        rt = current_runtime()
-        package = export_package(rt.store, db_session(), app_key)
-        response = jsonify(package)
-        response.headers["Content-Disposition"] = f'attachment; filename="{app_key}.json"'
-        return response
-
-    @bp.route("/apps/<app_key>", methods=["GET", "PUT"])
-    def app_document(app_key: str):
-        return _document(require, app_key, "app", app_key)
-
-    @bp.post("/apps/<app_key>/publish")
-    def publish_app(app_key: str):
-        return _publish(require, app_key, "app", app_key)
+def schema(kind: str) -> Response:
+    schemas = current_runtime().schemas
+    if kind not in schemas:
+        raise NotFound([Problem("", f"no schema for {kind!r}; kinds: " + ", ".join(schemas))])
+    return jsonify(schemas[kind])
 
 
-
-def register_documents(bp: Blueprint, require: Callable) -> None:
-    """Forms and views: drafts, publishing, versions, diffs, rollback."""
-
-    @bp.get("/apps/<app_key>/<any(forms, views):kinds>")
-    def list_documents(app_key: str, kinds: str):
-        require("metadata:read")
-        rt, session = current_runtime(), db_session()
-        rt.store.get(session, app_key, "app", app_key)
-        return jsonify({kinds: [_summary(rt.store, session, d)
-                                for d in rt.store.list(session, app_key, KIND_OF[kinds])]})
-
-    @bp.route("/apps/<app_key>/<any(forms, views):kinds>/<key>", methods=["GET", "PUT"])
-    def document(app_key: str, kinds: str, key: str):
-        return _document(require, app_key, KIND_OF[kinds], key)
-
-    @bp.post("/apps/<app_key>/<any(forms, views):kinds>/<key>/publish")
-    def publish(app_key: str, kinds: str, key: str):
-        return _publish(require, app_key, KIND_OF[kinds], key)
-
-    @bp.get("/apps/<app_key>/<any(forms, views):kinds>/<key>/versions")
-    def versions(app_key: str, kinds: str, key: str):
-        require("metadata:read")
-        rt, session = current_runtime(), db_session()
-        doc = rt.store.get(session, app_key, KIND_OF[kinds], key)
-        return jsonify({"published_version": doc.published_version, "revision": doc.revision,
-                        "versions": [{"number": v.number, "note": v.note,
-                                      "published_at": v.published_at.isoformat(),
-                                      "published_by": v.published_by}
-                                     for v in rt.store.versions(session, doc)]})
-
-    @bp.get("/apps/<app_key>/<any(forms, views):kinds>/<key>/versions/<int:number>")
-    def version(app_key: str, kinds: str, key: str, number: int):
-        require("metadata:read")
-        rt, session = current_runtime(), db_session()
-        doc = rt.store.get(session, app_key, KIND_OF[kinds], key)
-        return jsonify(rt.store.version(session, doc, number).body)
-
-    @bp.get("/apps/<app_key>/<any(forms, views):kinds>/<key>/diff")
-    def version_diff(app_key: str, kinds: str, key: str):
-        require("metadata:read")
-        rt, session = current_runtime(), db_session()
-        doc = rt.store.get(session, app_key, KIND_OF[kinds], key)
-        old = rt.store.version(session, doc, _version_number(request.args.get("from"), "from"))
-        to = request.args.get("to", "draft")
-        new = doc.draft if to == "draft" else rt.store.version(
-            session, doc, _version_number(to, "to")).body
-        return jsonify({"from": old.number, "to": to, "changes": diff(old.body, new)})
-
-    @bp.post("/apps/<app_key>/<any(forms, views):kinds>/<key>/versions/<int:number>/rollback")
-    def rollback(app_key: str, kinds: str, key: str, number: int):
-        principal = require("metadata:write", DESIGNERS)
-        rt, session = current_runtime(), db_session()
-        doc = rt.store.get(session, app_key, KIND_OF[kinds], key)
-        with transaction():
-            version, plan = rt.rollback(session, doc, number, principal.user_id)
-        return jsonify({"version": version.number, "migration": plan.summary() if plan
-                        else None})
+def list_apps() -> Response:
+    require("metadata:read")
+    rt, session = current_runtime(), db_session()
+    apps = []
+    for doc in rt.store.list(session, kind="app"):
+        item = _summary(rt.store, session, doc)
+        item["forms"] = [_summary(rt.store, session, d)
+                         for d in rt.store.list(session, doc.key, "form")]
+        apps.append(item)
+    return jsonify({"apps": apps})
 
 
-def _document(require: Callable, app_key: str, kind: str, key: str) -> Response:
+def create_app_document() -> Response:
+    principal = require("metadata:write", DESIGNERS)
+    rt, session = current_runtime(), db_session()
+    body = json_body(rt.settings["max_json_bytes"])
+    if isinstance(body, dict) and "kind" not in body:
+        body = {"kind": "app", **body}  # this endpoint takes apps only: kind is implied
+    key = body.get("key") if isinstance(body, dict) else None
+    if isinstance(key, str) and rt.store.find(session, key, "app", key) is not None:
+        raise TrellisError([Problem("/key", f"app {key!r} already exists")], status=409)
+    with transaction():
+        doc = rt.store.save_draft(session, str(key), "app", str(key), body, None,
+                                  principal.user_id)
+        rt.publish(session, doc, principal.user_id, "created")
+    response = _document_response(doc, doc.draft, 201)
+    response.headers["Location"] = f"/api/v1/apps/{doc.key}"
+    return response
+
+
+def import_app() -> tuple[Response, int]:
+    principal = require("metadata:write", DESIGNERS)
+    rt, session = current_runtime(), db_session()
+    package = json_body(rt.settings["max_json_bytes"])
+    with transaction():
+        app_key = import_package(rt.store, session, package, principal.user_id,
+                                 on_publish=lambda d, v: rt.on_publish(session, d, v))
+    return jsonify({"app": app_key, "export": f"/api/v1/apps/{app_key}/export"}), 201
+
+
+def export_app(app_key: str) -> Response:
+    require("metadata:read", DESIGNERS)  # a package carries the permission policies
+    package = export_package(current_runtime().store, db_session(), app_key)
+    response = jsonify(package)
+    response.headers["Content-Disposition"] = f'attachment; filename="{app_key}.json"'
+    return response
+
+
+def app_document(app_key: str) -> Response:
+    return _document(app_key, "app", app_key)
+
+
+def publish_app(app_key: str) -> Response:
+    return _publish(app_key, "app", app_key)
+
+
+# -- forms and views: drafts, publishing, versions, diffs, rollback ------------------------
+
+
+def list_documents(app_key: str, kinds: str) -> Response:
+    require("metadata:read")
+    rt, session = current_runtime(), db_session()
+    rt.store.get(session, app_key, "app", app_key)
+    return jsonify({kinds: [_summary(rt.store, session, d)
+                            for d in rt.store.list(session, app_key, KIND_OF[kinds])]})
+
+
+def document(app_key: str, kinds: str, key: str) -> Response:
+    return _document(app_key, KIND_OF[kinds], key)
+
+
+def publish(app_key: str, kinds: str, key: str) -> Response:
+    return _publish(app_key, KIND_OF[kinds], key)
+
+
+def versions(app_key: str, kinds: str, key: str) -> Response:
+    require("metadata:read")
+    rt, session = current_runtime(), db_session()
+    doc = rt.store.get(session, app_key, KIND_OF[kinds], key)
+    return jsonify({"published_version": doc.published_version, "revision": doc.revision,
+                    "versions": [{"number": v.number, "note": v.note,
+                                  "published_at": v.published_at.isoformat(),
+                                  "published_by": v.published_by}
+                                 for v in rt.store.versions(session, doc)]})
+
+
+def version(app_key: str, kinds: str, key: str, number: int) -> Response:
+    require("metadata:read")
+    rt, session = current_runtime(), db_session()
+    doc = rt.store.get(session, app_key, KIND_OF[kinds], key)
+    return jsonify(rt.store.version(session, doc, number).body)
+
+
+def version_diff(app_key: str, kinds: str, key: str) -> Response:
+    require("metadata:read")
+    rt, session = current_runtime(), db_session()
+    doc = rt.store.get(session, app_key, KIND_OF[kinds], key)
+    old = rt.store.version(session, doc, _version_number(request.args.get("from"), "from"))
+    to = request.args.get("to", "draft")
+    new = doc.draft if to == "draft" else rt.store.version(
+        session, doc, _version_number(to, "to")).body
+    return jsonify({"from": old.number, "to": to, "changes": diff(old.body, new)})
+
+
+def rollback(app_key: str, kinds: str, key: str, number: int) -> Response:
+    principal = require("metadata:write", DESIGNERS)
+    rt, session = current_runtime(), db_session()
+    doc = rt.store.get(session, app_key, KIND_OF[kinds], key)
+    with transaction():
+        published, plan = rt.rollback(session, doc, number, principal.user_id)
+    return jsonify({"version": published.number,
+                    "migration": plan.summary() if plan else None})
+
+
+def _document(app_key: str, kind: str, key: str) -> Response:
     rt, session = current_runtime(), db_session()
     if request.method == "GET":
         require("metadata:read")
@@ -212,7 +201,7 @@ def _publish_note(options: object) -> str:
     return note
 
 
-def _publish(require: Callable, app_key: str, kind: str, key: str) -> Response:
+def _publish(app_key: str, kind: str, key: str) -> Response:
     principal = require("metadata:write", DESIGNERS)
     rt, session = current_runtime(), db_session()
     doc = rt.store.get(session, app_key, kind, key, lock=True)  # publishers take turns
@@ -234,3 +223,22 @@ def _publish(require: Callable, app_key: str, kind: str, key: str) -> Response:
         version, plan = rt.publish(session, doc, principal.user_id, note)
     return jsonify({"version": version.number, "unchanged": version.number == before,
                     "migration": plan.summary() if plan else None})
+
+
+DOCUMENT = "/apps/<app_key>/<any(forms, views):kinds>/<key>"
+ROUTES: tuple[Route, ...] = (
+    ("/schemas/<kind>", "schema", schema, GET),
+    ("/apps", "list_apps", list_apps, GET),
+    ("/apps", "create_app_document", create_app_document, POST),
+    ("/apps/import", "import_app", import_app, POST),
+    ("/apps/<app_key>/export", "export_app", export_app, GET),
+    ("/apps/<app_key>", "app_document", app_document, ("GET", "PUT")),
+    ("/apps/<app_key>/publish", "publish_app", publish_app, POST),
+    ("/apps/<app_key>/<any(forms, views):kinds>", "list_documents", list_documents, GET),
+    (DOCUMENT, "document", document, ("GET", "PUT")),
+    (DOCUMENT + "/publish", "publish", publish, POST),
+    (DOCUMENT + "/versions", "versions", versions, GET),
+    (DOCUMENT + "/versions/<int:number>", "version", version, GET),
+    (DOCUMENT + "/diff", "version_diff", version_diff, GET),
+    (DOCUMENT + "/versions/<int:number>/rollback", "rollback", rollback, POST),
+)

@@ -3,15 +3,15 @@ file service (runtime.storage.files); this module speaks HTTP."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from flask import Blueprint, Response, jsonify, request, send_file
+from flask import Response, jsonify, request, send_file
 
 from metadata.errors import NotFound, Problem, TrellisError
 from metadata.messages import msg
+from runtime.api.access import require
 from runtime.storage.files import CHUNK, FileStore, as_json, delivery
 from runtime.storage.models import Attachment
 from runtime.web import current_runtime, file_store, transaction
+from runtime.web.routes import GET, POST, Route
 
 # every file answer: nothing in it runs, even when a browser is made to open it as a page
 FILE_CSP = "default-src 'none'; sandbox"
@@ -33,27 +33,31 @@ def file_response(store: FileStore, attachment: Attachment, inline_wanted: bool)
     return response
 
 
-def register(bp: Blueprint, require: Callable) -> None:
-    @bp.post("/files")
-    def upload():
-        principal = require("records:write")
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            raise TrellisError([Problem("/file", msg("send the file as multipart/form-data in "
-                                                     "a part named 'file'"))])
-        max_bytes = int(current_runtime().settings.get("upload_max_mb", 50)) * CHUNK
-        with transaction():
-            attachment = file_store().save(upload.stream, upload.filename, upload.mimetype,
-                                           max_bytes, principal.user_id)
-        return jsonify(as_json(attachment)), 201
+def upload() -> tuple[Response, int]:
+    principal = require("records:write")
+    part = request.files.get("file")
+    if part is None or not part.filename:
+        raise TrellisError([Problem("/file", msg("send the file as multipart/form-data in "
+                                                 "a part named 'file'"))])
+    max_bytes = int(current_runtime().settings.get("upload_max_mb", 50)) * CHUNK
+    with transaction():
+        attachment = file_store().save(part.stream, part.filename, part.mimetype, max_bytes,
+                                       principal.user_id)
+    return jsonify(as_json(attachment)), 201
 
-    @bp.get("/files/<file_id>")
-    def download(file_id: str):
-        principal = require("records:read")
-        rt, store = current_runtime(), file_store()
-        attachment = store.get(file_id)
-        if attachment is None or not store.readable(principal, {attachment.id}, rt.fields,
-                                                    rt.directory):
-            raise NotFound([Problem("", msg("file %(n)s does not exist or is not visible to "
-                                            "you", n=file_id[:40]))])
-        return file_response(store, attachment, bool(request.args.get("inline")))
+
+def download(file_id: str) -> Response:
+    principal = require("records:read")
+    rt, store = current_runtime(), file_store()
+    attachment = store.get(file_id)
+    if attachment is None or not store.readable(principal, {attachment.id}, rt.fields,
+                                                rt.directory):
+        raise NotFound([Problem("", msg("file %(n)s does not exist or is not visible to "
+                                        "you", n=file_id[:40]))])
+    return file_response(store, attachment, bool(request.args.get("inline")))
+
+
+ROUTES: tuple[Route, ...] = (
+    ("/files", "upload", upload, POST),
+    ("/files/<file_id>", "download", download, GET),
+)

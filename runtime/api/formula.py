@@ -8,14 +8,14 @@ fields to name."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Response, jsonify
 
 from metadata.errors import Problem, TrellisError, pointer
 from metadata.messages import msg
+from runtime.api.access import require
 from runtime.api.errors import for_reader, json_body
 from runtime.fields.base import FieldValueError, label_text
 from runtime.forms.behaviour import Behaviour, evaluate
@@ -28,7 +28,7 @@ from runtime.forms.formulas import (
     refs,
     with_result_types,
 )
-from runtime.formula.checker import check
+from runtime.formula.checker import Checked, check
 from runtime.formula.errors import FormulaError
 from runtime.formula.python import compile_python
 from runtime.formula.types import FType, Scope, describe
@@ -36,6 +36,7 @@ from runtime.permissions import Principal, ReaderAccesses
 from runtime.storage.reader import ReaderView
 from runtime.web import current_runtime, db_session, read_only
 from runtime.web.messages import ui_lang
+from runtime.web.routes import GET, POST, Route
 
 SYSTEM_LABELS = {"created_at": msg("Created"), "updated_at": msg("Updated"),
                  "owner": msg("Owner"), "created_by": msg("Created by"), "id": msg("Record id")}
@@ -43,50 +44,53 @@ EXPECT = {"boolean": FType.BOOLEAN, "value": None, None: None}
 MAX_FORMULA = 4000
 
 
-def register(bp: Blueprint, require: Callable) -> None:
-    @bp.get("/formula/functions")
-    def formula_functions():
-        require("metadata:read")
-        functions = [{"name": fn.name, "aliases": list(fn.aliases), "signature": fn.signature,
-                      "description": for_reader(fn.description), "sql": bool(fn.sql)}
-                     for fn in current_runtime().functions]
-        return jsonify({"functions": sorted(functions, key=lambda f: f["name"])})
+def formula_functions() -> Response:
+    require("metadata:read")
+    functions = [{"name": fn.name, "aliases": list(fn.aliases), "signature": fn.signature,
+                  "description": for_reader(fn.description), "sql": bool(fn.sql)}
+                 for fn in current_runtime().functions]
+    return jsonify({"functions": sorted(functions, key=lambda f: f["name"])})
 
-    @bp.get("/apps/<app_key>/forms/<form_key>/formula/fields")
-    def formula_fields(app_key: str, form_key: str):
-        principal = require("metadata:read")
-        draft, analysis = _draft_analysis(app_key, form_key)
-        forms = _forms(app_key)
-        scope = editor_scope(principal, app_key, form_key, draft, analysis, forms)
-        return jsonify({"fields": field_list(draft, scope, forms, ui_lang())})
 
-    @bp.post("/apps/<app_key>/forms/<form_key>/formula")
-    @read_only  # a check: it never takes the write lock
-    def formula_check(app_key: str, form_key: str):
-        principal = require("metadata:read")
-        rt = current_runtime()
-        body = json_body(rt.settings["max_json_bytes"])
-        source, expect, sample = _check_arguments(body)
-        draft, analysis = _draft_analysis(app_key, form_key)
-        forms = _forms(app_key)
-        scope = editor_scope(principal, app_key, form_key, draft, analysis, forms)
-        try:
-            checked = check(source, scope, rt.functions, EXPECT[expect])
-        except FormulaError as exc:
-            return jsonify({"ok": False, "error": {**exc.to_json(),
-                                                   "message": for_reader(exc.message)}})
-        answer: dict[str, Any] = {"ok": True, "type": str(checked.type),
-                                  "type_label": for_reader(describe(checked.type)),
-                                  "refs": sorted(refs(checked.node))}
-        if sample is not None:
-            record = sample_record(draft, scope, sample, forms)
-            behaviour = Behaviour(draft["fields"], rt.fields, analysis, rt.functions,
-                                  rt.clock.now, rt.timezone)
-            behaviour.calculate(record)
-            value = evaluate(compile_python(checked, rt.clock.now, rt.functions, rt.timezone),
-                             record)
-            answer["value"] = value.isoformat() if isinstance(value, date | datetime) else value
-        return jsonify(answer)
+def formula_fields(app_key: str, form_key: str) -> Response:
+    principal = require("metadata:read")
+    draft, analysis = _draft_analysis(app_key, form_key)
+    forms = _forms(app_key)
+    scope = editor_scope(principal, app_key, form_key, draft, analysis, forms)
+    return jsonify({"fields": field_list(draft, scope, forms, ui_lang())})
+
+
+@read_only  # a check: it never takes the write lock
+def formula_check(app_key: str, form_key: str) -> Response:
+    principal = require("metadata:read")
+    rt = current_runtime()
+    body = json_body(rt.settings["max_json_bytes"])
+    source, expect, sample = _check_arguments(body)
+    draft, analysis = _draft_analysis(app_key, form_key)
+    forms = _forms(app_key)
+    scope = editor_scope(principal, app_key, form_key, draft, analysis, forms)
+    try:
+        checked = check(source, scope, rt.functions, EXPECT[expect])
+    except FormulaError as exc:
+        return jsonify({"ok": False, "error": {**exc.to_json(),
+                                               "message": for_reader(exc.message)}})
+    answer: dict[str, Any] = {"ok": True, "type": str(checked.type),
+                              "type_label": for_reader(describe(checked.type)),
+                              "refs": sorted(refs(checked.node))}
+    if sample is not None:
+        answer["value"] = _try_it(checked, draft, analysis, sample_record(draft, scope, sample,
+                                                                          forms))
+    return jsonify(answer)
+
+
+def _try_it(checked: Checked, draft: dict, analysis: Analysis, record: dict[str, Any]) -> Any:
+    """The formula's value on a sample record (its calculated fields calculated first)."""
+    rt = current_runtime()
+    behaviour = Behaviour(draft["fields"], rt.fields, analysis, rt.functions, rt.clock.now,
+                          rt.timezone)
+    behaviour.calculate(record)
+    value = evaluate(compile_python(checked, rt.clock.now, rt.functions, rt.timezone), record)
+    return value.isoformat() if isinstance(value, date | datetime) else value
 
 
 def _check_arguments(body: Any) -> tuple[str, str | None, dict | None]:
@@ -218,3 +222,11 @@ def sample_record(draft: dict, scope: Scope, sample: dict, forms: dict[str, dict
     if problems:
         raise TrellisError(problems, status=422)
     return record
+
+
+FORM = "/apps/<app_key>/forms/<form_key>"
+ROUTES: tuple[Route, ...] = (
+    ("/formula/functions", "formula_functions", formula_functions, GET),
+    (FORM + "/formula/fields", "formula_fields", formula_fields, GET),
+    (FORM + "/formula", "formula_check", formula_check, POST),
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Response, jsonify
 
 from runtime.api.openapi_paths import (
     file_paths,
@@ -18,6 +18,7 @@ from runtime.api.openapi_records import form_paths, form_schemas, readable_forms
 from runtime.api.openapi_schemas import common_schemas, document_schemas, ref
 from runtime.permissions import Principal
 from runtime.web import current_principal, current_runtime
+from runtime.web.routes import GET, Route
 
 DESCRIPTION = ("Metadata documents (apps, forms, views) with drafts and versions, and the "
                "records of published forms. Errors are {\"errors\": [{\"path\", \"message\"}]} "
@@ -53,7 +54,10 @@ def spec(principal: Principal | None) -> dict[str, Any]:
     }
 
 
-def register(bp: Blueprint) -> None:
-    @bp.get("/openapi.json")
-    def openapi():
-        return jsonify(spec(current_principal()))
+def openapi() -> Response:
+    return jsonify(spec(current_principal()))
+
+
+ROUTES: tuple[Route, ...] = (
+    ("/openapi.json", "openapi", openapi, GET),
+)

@@ -91,12 +91,6 @@ def document_schemas(kind_schemas: Mapping[str, dict]) -> dict[str, dict]:
                "revision": {"type": "integer", "minimum": 1},
                "published_version": nullable({"type": "integer", "minimum": 1}),
                "updated_at": {"type": "string", "format": "date-time"}}
-    keys = {"type": "array", "items": {"type": "string"}}
-    conversion = obj({"field": {"type": "string"}, "from": {"type": "string"},
-                      "to": {"type": "string"}})
-    migration = nullable(obj({
-        "table": {"type": "string"}, "creates_table": {"type": "boolean"}, "adds": keys,
-        "archives": keys, "restores": keys, "converts": {"type": "array", "items": conversion}}))
     out.update({
         "AppDocument.new": {**new_app, "description": "an app document; kind may be left out"},
         "DocumentSummary": obj(summary),
@@ -110,6 +104,20 @@ def document_schemas(kind_schemas: Mapping[str, dict]) -> dict[str, dict]:
                             ref("FormDocument"), ref("ViewDocument")]}}}),
         "ImportResult": obj({"app": KEY, "export": {"type": "string"}}),
         "PublishOptions": obj({"note": {"type": "string", "maxLength": 500}}, required=[]),
+    })
+    out.update(version_schemas())
+    return out
+
+
+def version_schemas() -> dict[str, dict]:
+    """What publishing, rolling back, listing and comparing versions answer."""
+    keys = {"type": "array", "items": {"type": "string"}}
+    conversion = obj({"field": {"type": "string"}, "from": {"type": "string"},
+                      "to": {"type": "string"}})
+    migration = nullable(obj({
+        "table": {"type": "string"}, "creates_table": {"type": "boolean"}, "adds": keys,
+        "archives": keys, "restores": keys, "converts": {"type": "array", "items": conversion}}))
+    return {
         "Migration": migration,
         "PublishResult": obj({"version": {"type": "integer", "minimum": 1},
                               "unchanged": {"type": "boolean"}, "migration": ref("Migration")}),
@@ -128,8 +136,7 @@ def document_schemas(kind_schemas: Mapping[str, dict]) -> dict[str, dict]:
                          {"op": {"enum": ["added", "removed", "changed", "moved"]},
                           "path": {"type": "string"}, "old": {}, "new": {},
                           "from": {"type": "string"}}, required=["op", "path"])}}),
-    })
-    return out
+    }
 
 
 def common_schemas() -> dict[str, dict]:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from flask import Blueprint, Response, jsonify, request
+from flask import Response, jsonify, request
 
 from metadata.errors import Problem, TrellisError
 from metadata.orm import whole_number
+from runtime.api.access import require
 from runtime.api.errors import if_match, json_body
 from runtime.api.params import list_query
 from runtime.permissions import Principal
 from runtime.storage.query import COUNT_CAP, MAX_PER_PAGE, list_records
 from runtime.storage.records import Records
 from runtime.web import current_runtime, db_session, transaction
+from runtime.web.routes import GET, POST, Route
 
 BULK_LIMIT = 1000
 BASE = "/apps/<app_key>/forms/<form_key>/records"
@@ -44,74 +44,67 @@ def body_version(payload: object) -> int | None:
     return raw
 
 
-def register(bp: Blueprint, require: Callable) -> None:
-    @bp.get(BASE)
-    def list_(app_key: str, form_key: str):
-        records = records_for(app_key, form_key, require("records:read"))
-        cap = current_runtime().settings.get("list_count_cap", COUNT_CAP)
-        query = list_query(request.args, cap)
-        return jsonify(list_records(records, query).as_dict())
-
-    @bp.post(BASE)
-    def create(app_key: str, form_key: str):
-        rt = current_runtime()
-        records = records_for(app_key, form_key, require("records:write"))
-        payload = json_body(rt.settings["max_json_bytes"])
-        with transaction():
-            record = records.create(payload)
-        response = jsonify(record)
-        response.status_code = 201
-        response.headers["Location"] = f"/api/v1/apps/{app_key}/forms/{form_key}/records/" \
-                                       f"{record['id']}"
-        response.headers["ETag"] = f'"{record["version"]}"'
-        return response
-
-    @bp.post(BASE + "/bulk")
-    def bulk(app_key: str, form_key: str):
-        rt = current_runtime()
-        records = records_for(app_key, form_key, require("records:write"))
-        payload = json_body(rt.settings["max_json_bytes"])
-        rows = payload.get("records") if isinstance(payload, dict) else payload
-        if not isinstance(rows, list):
-            raise TrellisError([Problem("/records", "must be a list of records")])
-        if len(rows) > BULK_LIMIT:
-            raise TrellisError([Problem("/records", f"at most {BULK_LIMIT} records per "
-                                                    f"request (got {len(rows)})")], status=413)
-        at = "/records" if isinstance(payload, dict) else ""
-        not_records = [Problem(f"{at}/{i}", "must be a record: a JSON object of field values")
-                       for i, row in enumerate(rows) if not isinstance(row, dict)]
-        if not_records:  # a malformed request, not a record that fails its checks
-            raise TrellisError(not_records[:20], status=422)
-        with transaction():
-            results = records.bulk_create(rows)
-        created = sum(1 for r in results if "record" in r)
-        return jsonify({"created": created, "failed": len(results) - created,
-                        "results": results})
-
-    # one rule for the three methods: werkzeug answers 405 instead of 404 when an id that
-    # no record can have fails the converter of one of several rules on the same path
-    @bp.route(BASE + "/<int:record_id>", methods=["GET", "PATCH", "DELETE"])
-    def record(app_key: str, form_key: str, record_id: int):
-        handler = {"GET": read, "PATCH": update, "DELETE": delete}[request.method]
-        return handler(require, app_key, form_key, record_id)
-
-    @bp.get(BASE + "/<int:record_id>/history")
-    def history(app_key: str, form_key: str, record_id: int):
-        records = records_for(app_key, form_key, require("records:read"))
-        return jsonify({"entries": records.history(record_id)})
+def list_(app_key: str, form_key: str) -> Response:
+    records = records_for(app_key, form_key, require("records:read"))
+    cap = current_runtime().settings.get("list_count_cap", COUNT_CAP)
+    return jsonify(list_records(records, list_query(request.args, cap)).as_dict())
 
 
-def read(require: Callable, app_key: str, form_key: str, record_id: int) -> Response:
+def create(app_key: str, form_key: str) -> Response:
+    records = records_for(app_key, form_key, require("records:write"))
+    payload = json_body(current_runtime().settings["max_json_bytes"])
+    with transaction():
+        record = records.create(payload)
+    response = jsonify(record)
+    response.status_code = 201
+    response.headers["Location"] = f"/api/v1/apps/{app_key}/forms/{form_key}/records/" \
+                                   f"{record['id']}"
+    response.headers["ETag"] = f'"{record["version"]}"'
+    return response
+
+
+def bulk_rows(payload: object) -> list[dict]:
+    """The records of a bulk request (``{"records": [...]}`` or a bare list), each an object;
+    a malformed request is refused whole, unlike a record that fails its checks."""
+    rows = payload.get("records") if isinstance(payload, dict) else payload
+    if not isinstance(rows, list):
+        raise TrellisError([Problem("/records", "must be a list of records")])
+    if len(rows) > BULK_LIMIT:
+        raise TrellisError([Problem("/records", f"at most {BULK_LIMIT} records per "
+                                                f"request (got {len(rows)})")], status=413)
+    at = "/records" if isinstance(payload, dict) else ""
+    not_records = [Problem(f"{at}/{i}", "must be a record: a JSON object of field values")
+                   for i, row in enumerate(rows) if not isinstance(row, dict)]
+    if not_records:
+        raise TrellisError(not_records[:20], status=422)
+    return rows
+
+
+def bulk(app_key: str, form_key: str) -> Response:
+    records = records_for(app_key, form_key, require("records:write"))
+    rows = bulk_rows(json_body(current_runtime().settings["max_json_bytes"]))
+    with transaction():
+        results = records.bulk_create(rows)
+    created = sum(1 for r in results if "record" in r)
+    return jsonify({"created": created, "failed": len(results) - created, "results": results})
+
+
+def record(app_key: str, form_key: str, record_id: int) -> Response:
+    """One rule for the three methods of a record (see ROUTES)."""
+    handler = {"GET": read, "PATCH": update, "DELETE": delete}[request.method]
+    return handler(app_key, form_key, record_id)
+
+
+def read(app_key: str, form_key: str, record_id: int) -> Response:
     record = records_for(app_key, form_key, require("records:read")).get(record_id)
     response = jsonify(record)
     response.headers["ETag"] = f'"{record["version"]}"'
     return response
 
 
-def update(require: Callable, app_key: str, form_key: str, record_id: int) -> Response:
-    rt = current_runtime()
+def update(app_key: str, form_key: str, record_id: int) -> Response:
     records = records_for(app_key, form_key, require("records:write"))
-    payload = json_body(rt.settings["max_json_bytes"])
+    payload = json_body(current_runtime().settings["max_json_bytes"])
     expected = expected_version()
     if expected is None:
         expected = body_version(payload)
@@ -122,11 +115,27 @@ def update(require: Callable, app_key: str, form_key: str, record_id: int) -> Re
     return response
 
 
-def delete(require: Callable, app_key: str, form_key: str, record_id: int) -> Response:
+def delete(app_key: str, form_key: str, record_id: int) -> Response:
     records = records_for(app_key, form_key, require("records:write"))
     with transaction():
         records.delete(record_id, expected_version())
     return Response(status=204)
 
 
-__all__ = ["MAX_PER_PAGE", "register", "records_for"]
+def history(app_key: str, form_key: str, record_id: int) -> Response:
+    records = records_for(app_key, form_key, require("records:read"))
+    return jsonify({"entries": records.history(record_id)})
+
+
+ROUTES: tuple[Route, ...] = (
+    (BASE, "list_", list_, GET),
+    (BASE, "create", create, POST),
+    (BASE + "/bulk", "bulk", bulk, POST),
+    # one rule for the three methods: werkzeug answers 405 instead of 404 when an id that
+    # no record can have fails the converter of one of several rules on the same path
+    (BASE + "/<int:record_id>", "record", record, ("GET", "PATCH", "DELETE")),
+    (BASE + "/<int:record_id>/history", "history", history, GET),
+)
+
+
+__all__ = ["MAX_PER_PAGE", "ROUTES", "records_for"]

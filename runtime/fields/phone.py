@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from functools import cache
@@ -91,11 +92,17 @@ class PhoneField(FieldType):
     def display(self, value: Any, fld: Mapping, lang: str) -> str:
         if not value:
             return ""
-        try:
-            number = phonenumbers.parse(value)
-        except phonenumbers.NumberParseException:
-            return value
-        region = config(fld).get("default_region", "CN")
-        if phonenumbers.region_code_for_number(number) == region:
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        return _shown(value, config(fld).get("default_region", "CN"))
+
+
+@functools.lru_cache(maxsize=8192)
+def _shown(value: str, region: str) -> str:
+    """A stored (E.164) number as people write it: nationally in its own region, else
+    internationally (parsing and formatting take ~0.1 ms: a list page shows many)."""
+    try:
+        number = phonenumbers.parse(value)
+    except phonenumbers.NumberParseException:
+        return value
+    if phonenumbers.region_code_for_number(number) == region:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

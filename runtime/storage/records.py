@@ -31,6 +31,7 @@ from runtime.storage.related import related_loader
 from runtime.storage.sink import event_sink
 from runtime.storage.tables import allocate_ids
 
+Loaded = list[tuple[int, dict, Any]]  # (index in the request, loaded values, owner) per record
 AUDIT = AuditEntry.__table__
 AUDIT_INSERT = BulkInsert(AUDIT, [c.name for c in AUDIT.columns if c.name != "id"])
 
@@ -175,36 +176,11 @@ class Records:
         Invalid rows are reported and skipped; valid rows are written together.
         """
         self.access.require("create", self.plan.label("en") or self.plan.form_key)
-        loaded: list[tuple[int, dict, Any]] = []
         results: list[dict] = [{"index": i} for i in range(len(payloads))]
-        for i, payload in enumerate(payloads):
-            values, problems = self.plan.load(payload, partial=False, access=self.access)
-            owner = self._owner(payload, problems)
-            if self.plan.behaviour is not None and not problems:
-                problems = self.plan.behaviour.apply(values, None, set(payload), self._related,
-                                                     self.lang, self.system_values(owner))
-            if problems:
-                results[i]["errors"] = [p.as_dict() for p in problems]
-            else:
-                loaded.append((i, values, owner))
-        loaded = self._check_references(loaded, results)
+        loaded = self._check_references(self._load_new(payloads, results), results)
         if not loaded:
             return results
-        rows = [self._new_row(values, owner) for _, values, owner in loaded]
-        ids = allocate_ids(self.conn, self.table, len(rows))
-        for row, record_id in zip(rows, ids, strict=True):
-            row["id"] = record_id
-        self.conn.execute(self.table.insert(), rows)
-        audit = []
-        for (_i, values, _), record_id in zip(loaded, ids, strict=True):
-            for fld, ftype in self._separate:
-                if fld["key"] in values:
-                    tables = self.plan.tables.children[fld["key"]]
-                    ftype.save_separate(self.conn, tables, record_id, values[fld["key"]], fld)
-            # a creation stores its values as {field: new}: the old values are all empty
-            created = {k: v for k, v in values.items() if v is not None and v != []}
-            audit.append(self._audit(record_id, "create", 1, created))
-        touched = self._log(audit)
+        rows, touched = self._insert(loaded)
         hidden = self.access.hidden
         fields = [f["key"] for f in self.plan.fields if f["key"] not in hidden]
         lists = [f["key"] for f, _ in self._separate if f["key"] not in hidden]
@@ -221,6 +197,45 @@ class Records:
         if touched:  # synchronous consumers changed some: answer with what is stored now
             self._read_again(results, touched)
         return results
+
+    def _load_new(self, payloads: Sequence[Any], results: list[dict]) -> Loaded:
+        """``(index, values, owner)`` of the payloads that load and pass the form's behaviour;
+        the problems of the others go into their ``results``."""
+        loaded: Loaded = []
+        for i, payload in enumerate(payloads):
+            values, problems = self.plan.load(payload, partial=False, access=self.access)
+            owner = self._owner(payload, problems)
+            if self.plan.behaviour is not None and not problems:
+                problems = self.plan.behaviour.apply(values, None, set(payload), self._related,
+                                                     self.lang, self.system_values(owner))
+            if problems:
+                results[i]["errors"] = [p.as_dict() for p in problems]
+            else:
+                loaded.append((i, values, owner))
+        return loaded
+
+    def _insert(self, loaded: Loaded) -> tuple[list[dict], set[tuple[str, str, int]]]:
+        """Write new records (rows, separate tables, audit, events): their rows, and the
+        records synchronous event consumers touched."""
+        rows = [self._new_row(values, owner) for _, values, owner in loaded]
+        ids = allocate_ids(self.conn, self.table, len(rows))
+        for row, record_id in zip(rows, ids, strict=True):
+            row["id"] = record_id
+        self.conn.execute(self.table.insert(), rows)
+        audit = []
+        for (_i, values, _), record_id in zip(loaded, ids, strict=True):
+            self._save_separate(record_id, values)
+            # a creation stores its values as {field: new}: the old values are all empty
+            created = {k: v for k, v in values.items() if v is not None and v != []}
+            audit.append(self._audit(record_id, "create", 1, created))
+        return rows, self._log(audit)
+
+    def _save_separate(self, record_id: int, values: dict) -> None:
+        """The values kept in tables of their own (sub-table rows, say) that ``values`` sets."""
+        for fld, ftype in self._separate:
+            if fld["key"] in values:
+                ftype.save_separate(self.conn, self.plan.tables.children[fld["key"]], record_id,
+                                    values[fld["key"]], fld)
 
     def _read_again(self, results: list[dict], touched: set[tuple[str, str, int]]) -> None:
         ids = {rid for app, form, rid in touched
@@ -289,15 +304,8 @@ class Records:
         current = self._row(record_id, "update", lock=True)
         if isinstance(payload, dict) and expected_version is None:
             expected_version = payload.get("version")
-        if expected_version is not None and expected_version != current["version"]:
-            raise Conflict([Problem("/version", _stale(record_id, expected_version,
-                                                       current["version"]))])
-        if isinstance(payload, dict) and self._generated:
-            # a record sent back as it was read: unchanged generated values are no attempt to
-            # set them
-            same = {f["key"] for f in self._generated if f["key"] in payload and payload[
-                f["key"]] == self.plan.types[f["type"]].from_row(current, f)}
-            payload = {k: v for k, v in payload.items() if k not in same}
+        self._check_version(record_id, expected_version, current["version"])
+        payload = self._without_unchanged_generated(payload, current)
         values, problems = self.plan.load(payload, partial=True, access=self.access)
         before = self.to_json([current], everything=True)[0]
         if self.plan.behaviour is not None and not problems:
@@ -318,8 +326,27 @@ class Records:
             changes.append({"field": "owner", "old": current["owner_id"], "new": owner})
         if not changes:
             return before
-        row: dict[str, Any] = {"updated_at": self.now, "version": current["version"] + 1,
-                               "owner_id": owner}
+        version = self._write_changes(current, values, owner)
+        self._log([self._audit(record_id, "update", version, changes)])
+        return self.get(record_id)
+
+    def _check_version(self, record_id: int, expected: int | None, current: int) -> None:
+        if expected is not None and expected != current:
+            raise Conflict([Problem("/version", _stale(record_id, expected, current))])
+
+    def _without_unchanged_generated(self, payload: Any, current: Mapping) -> Any:
+        """A record sent back as it was read: unchanged generated values (auto numbers) are
+        no attempt to set them."""
+        if not isinstance(payload, dict) or not self._generated:
+            return payload
+        same = {f["key"] for f in self._generated if f["key"] in payload
+                and payload[f["key"]] == self.plan.types[f["type"]].from_row(current, f)}
+        return {k: v for k, v in payload.items() if k not in same}
+
+    def _write_changes(self, current: Mapping, values: dict, owner: int | None) -> int:
+        """Write an update's values if the row still has the version read; the new version."""
+        record_id, version = current["id"], current["version"] + 1
+        row: dict[str, Any] = {"updated_at": self.now, "version": version, "owner_id": owner}
         for fld, ftype in self._row_fields:
             if fld["key"] in values:
                 row.update(ftype.to_row(values[fld["key"]], fld))
@@ -329,20 +356,14 @@ class Records:
                                  .values(row))
         if done.rowcount != 1:
             raise Conflict([Problem("/version", _stale(record_id, current["version"],
-                                                       current["version"] + 1))])
-        for fld, ftype in self._separate:
-            if fld["key"] in values:
-                ftype.save_separate(self.conn, self.plan.tables.children[fld["key"]], record_id,
-                                    values[fld["key"]], fld)
-        self._log([self._audit(record_id, "update", row["version"], changes)])
-        return self.get(record_id)
+                                                       version))])
+        self._save_separate(record_id, values)
+        return version
 
     def delete(self, record_id: int, expected_version: int | None = None) -> None:
         """Soft delete: the row stays, hidden from lists and reads."""
         current = self._row(record_id, "delete", lock=True)
-        if expected_version is not None and expected_version != current["version"]:
-            raise Conflict([Problem("/version", _stale(record_id, expected_version,
-                                                       current["version"]))])
+        self._check_version(record_id, expected_version, current["version"])
         version = current["version"] + 1
         self.conn.execute(self.table.update().where(self.table.c.id == record_id)
                           .values(deleted_at=self.now, updated_at=self.now, version=version))

@@ -3,13 +3,14 @@ that failed with their errors, and a retry button."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from runtime.events.delivery import retry
 from runtime.events.status import backlogs, failed_deliveries, failed_ids
 from runtime.web import current_runtime, db_session, transaction
 from runtime.web.messages import N_
+from runtime.web.routes import GET, POST
 
 
 def _retry(delivery_ids: list[int]) -> int:
@@ -56,9 +57,8 @@ class EventsPage:
     label = N_("Record events")
     endpoint = "admin.events"
 
-    def register(self, bp: Blueprint) -> None:
-        bp.add_url_rule("/events", "events", events_page)
-        bp.add_url_rule("/events/deliveries/<int:delivery_id>/retry", "events_retry_one",
-                        retry_one, methods=["POST"])
-        bp.add_url_rule("/events/consumers/<consumer>/retry", "events_retry_consumer",
-                        retry_consumer, methods=["POST"])
+    routes = (
+        ("/events", "events", events_page, GET),
+        ("/events/deliveries/<int:delivery_id>/retry", "events_retry_one", retry_one, POST),
+        ("/events/consumers/<consumer>/retry", "events_retry_consumer", retry_consumer, POST),
+    )

@@ -93,8 +93,8 @@ class ListVM:
 
 def find_view(records: Records, wanted: str | None) -> dict | None:
     plan = records.plan
-    views = [body for _doc, body in published(records.session, "view", plan.app_key)
-             if body.get("form") == plan.form_key]
+    views = [doc.body for doc in published(records.session, "view", plan.app_key)
+             if doc.body.get("form") == plan.form_key]
     for body in views:
         if body["key"] == wanted:
             return body

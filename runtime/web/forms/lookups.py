@@ -4,9 +4,8 @@ file uploads."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 
 from metadata.errors import Forbidden, NotFound, Problem, TrellisError
@@ -17,7 +16,9 @@ from runtime.permissions import Access, Principal
 from runtime.storage.files import CHUNK, as_json
 from runtime.storage.query import ListQuery, list_records
 from runtime.web import current_principal, current_runtime, db_session, file_store, transaction
+from runtime.web.forms.context import form_context
 from runtime.web.messages import ui_lang
+from runtime.web.routes import GET, POST, Route
 
 SEARCH_LIMIT = 20
 JSON_ENDPOINTS = frozenset({"forms.user_search", "forms.relation_lookup", "forms.upload",
@@ -121,17 +122,19 @@ def upload(plan: FormPlan, principal: Principal, access: Access, field_path: str
     return jsonify(as_json(attachment)), 201
 
 
-def register(bp: Blueprint, form_context: Callable[[str, str], Any]) -> None:
-    """Add the widget helpers to the forms blueprint."""
-    bp.add_url_rule("/_regions", "region_options", region_options)
-    bp.add_url_rule("/_users", "user_search", user_search)
+def lookup_view(app_key: str, form_key: str, field_path: str):
+    ctx = form_context(app_key, form_key)
+    return relation_lookup(ctx.plan, ctx.principal, ctx.access, field_path)
 
-    @bp.get("/<app_key>/<form_key>/_lookup/<field_path>", endpoint="relation_lookup")
-    def lookup_view(app_key: str, form_key: str, field_path: str):
-        ctx = form_context(app_key, form_key)
-        return relation_lookup(ctx.plan, ctx.principal, ctx.access, field_path)
 
-    @bp.post("/_upload", endpoint="upload")
-    def upload_view():
-        ctx = form_context(request.args.get("app_key", ""), request.args.get("form_key", ""))
-        return upload(ctx.plan, ctx.principal, ctx.access, request.args.get("field_path", ""))
+def upload_view():
+    ctx = form_context(request.args.get("app_key", ""), request.args.get("form_key", ""))
+    return upload(ctx.plan, ctx.principal, ctx.access, request.args.get("field_path", ""))
+
+
+ROUTES: tuple[Route, ...] = (  # the forms blueprint's, after its pages
+    ("/_regions", "region_options", region_options, GET),
+    ("/_users", "user_search", user_search, GET),
+    ("/<app_key>/<form_key>/_lookup/<field_path>", "relation_lookup", lookup_view, GET),
+    ("/_upload", "upload", upload_view, POST),
+)

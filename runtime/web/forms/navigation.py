@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
 from flask import url_for
 from sqlalchemy.orm import Session
 
-from metadata.models import Document, DocumentVersion
+from runtime.context import Published
 from runtime.fields.base import label_text
 from runtime.permissions import Principal, readable_forms
+from runtime.web import current_runtime
 
 BUILDERS = frozenset({"admin", "designer"})
 
@@ -43,17 +43,11 @@ class NavApp:
         return (self.label[:1] or self.key[:1]).upper()
 
 
-def published(session: Session, kind: str, app_key: str | None = None
-              ) -> list[tuple[Document, dict]]:
-    """Published documents of one kind with their published bodies, in one query."""
-    query = (sa.select(Document, DocumentVersion.body)
-             .join(DocumentVersion, sa.and_(DocumentVersion.document_id == Document.id,
-                                            DocumentVersion.number == Document.published_version))
-             .where(Document.kind == kind)
-             .order_by(Document.app_key, Document.id))
-    if app_key is not None:
-        query = query.where(Document.app_key == app_key)
-    return [(doc, body) for doc, body in session.execute(query)]
+def published(session: Session, kind: str, app_key: str | None = None) -> list[Published]:
+    """Published documents of one kind with their published bodies (kept by the runtime
+    while nothing is published)."""
+    documents = current_runtime().published_documents(session, kind)
+    return [d for d in documents if app_key is None or d.app_key == app_key]
 
 
 def _forms_of(app_body: dict, forms: dict[str, dict], views: dict[str, dict],
@@ -82,13 +76,14 @@ def visible_apps(session: Session, principal: Principal | None, lang: str) -> li
     if principal is None:
         return []
     forms_by_app: dict[str, dict[str, dict]] = {}
-    for doc, body in published(session, "form"):
-        forms_by_app.setdefault(doc.app_key, {})[doc.key] = body
+    for doc in published(session, "form"):
+        forms_by_app.setdefault(doc.app_key, {})[doc.key] = doc.body
     views_by_app: dict[str, dict[str, dict]] = {}
-    for doc, body in published(session, "view"):
-        views_by_app.setdefault(doc.app_key, {})[doc.key] = body
+    for doc in published(session, "view"):
+        views_by_app.setdefault(doc.app_key, {})[doc.key] = doc.body
     apps = []
-    for doc, body in published(session, "app"):
+    for doc in published(session, "app"):
+        body = doc.body
         forms = _forms_of(body, forms_by_app.get(doc.key, {}), views_by_app.get(doc.key, {}),
                           principal, lang)
         if not forms and not (principal.roles & BUILDERS):

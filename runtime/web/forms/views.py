@@ -6,7 +6,6 @@ hand view models built in runtime.forms.* to the templates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from flask import (
@@ -27,9 +26,7 @@ from metadata.errors import Conflict, Forbidden, Problem, TrellisError
 from metadata.messages import msg
 from metadata.orm import whole_number
 from runtime.fields.base import FieldValueError
-from runtime.forms.plan import FormPlan
-from runtime.permissions import Access, Principal
-from runtime.storage.records import InvalidRecord, Records
+from runtime.storage.records import InvalidRecord
 from runtime.storage.transactions import QueryStopped
 from runtime.web import (
     current_principal,
@@ -40,32 +37,14 @@ from runtime.web import (
     transaction,
 )
 from runtime.web.forms import display, listing, live, lookups
+from runtime.web.forms.context import FormContext, form_context
 from runtime.web.forms.formdata import field_key, parse_post
 from runtime.web.forms.layout import layout_tabs
 from runtime.web.forms.navigation import visible_apps
 from runtime.web.forms.references import References
 from runtime.web.forms.viewmodels import FormVM, PageContext, collect_posted, error_map, form_fields
 from runtime.web.messages import translate, ui_lang
-
-
-@dataclass
-class FormContext:
-    """The plan, principal, access and records of one form for the current request."""
-
-    plan: FormPlan
-    principal: Principal
-    access: Access
-    records: Records
-    lang: str
-
-
-def form_context(app_key: str, form_key: str) -> FormContext:
-    rt, session = current_runtime(), db_session()
-    plan = rt.plan(session, app_key, form_key)
-    principal = current_principal()
-    records = rt.records(session, plan, principal, via="ui")
-    records.lang = ui_lang()
-    return FormContext(plan, principal, records.access, records, ui_lang())
+from runtime.web.routes import GET, GET_POST, POST, Route, add_routes
 
 
 def new_references(ctx: FormContext) -> References:
@@ -281,15 +260,17 @@ def record_delete(app_key: str, form_key: str, record_id: int):
     return redirect(url_for("forms.record_list", app_key=app_key, form_key=form_key), 303)
 
 
-ROUTES = (
-    ("/<app_key>", app_home, ["GET"]),
-    ("/<app_key>/<form_key>", record_list, ["GET"]),
-    ("/<app_key>/<form_key>/new", record_new, ["GET", "POST"]),
-    ("/<app_key>/<form_key>/validate", validate, ["POST"]),
-    ("/<app_key>/<form_key>/state", form_state, ["POST"]),
-    ("/<app_key>/<form_key>/<int:record_id>", record_detail, ["GET"]),
-    ("/<app_key>/<form_key>/<int:record_id>/edit", record_edit, ["GET", "POST"]),
-    ("/<app_key>/<form_key>/<int:record_id>/delete", record_delete, ["POST"]),
+FORM = "/<app_key>/<form_key>"
+RECORD = FORM + "/<int:record_id>"
+ROUTES: tuple[Route, ...] = (
+    ("/<app_key>", "app_home", app_home, GET),
+    (FORM, "record_list", record_list, GET),
+    (FORM + "/new", "record_new", record_new, GET_POST),
+    (FORM + "/validate", "validate", validate, POST),
+    (FORM + "/state", "form_state", form_state, POST),
+    (RECORD, "record_detail", record_detail, GET),
+    (RECORD + "/edit", "record_edit", record_edit, GET_POST),
+    (RECORD + "/delete", "record_delete", record_delete, POST),
 )
 
 
@@ -299,9 +280,7 @@ def forms_blueprint() -> Blueprint:
     bp.before_request(refuse_nul)
     bp.register_error_handler(TrellisError, trellis_error)
     bp.register_error_handler(QueryStopped, query_stopped)
-    for rule, view, methods in ROUTES:
-        bp.add_url_rule(rule, view.__name__, view, methods=methods)
-    lookups.register(bp, form_context)
+    add_routes(bp, (*ROUTES, *lookups.ROUTES))
     return bp
 
 
