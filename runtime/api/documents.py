@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, jsonify, request
+from sqlalchemy.orm import Session
 
 from metadata.diff import diff
 from metadata.errors import NotFound, Problem, TrellisError, pointer
@@ -10,6 +11,7 @@ from metadata.orm import whole_number
 from metadata.package import export_package, import_package
 from runtime.api.access import DESIGNERS, require
 from runtime.api.errors import if_match, json_body
+from runtime.permissions import Principal, readable_forms
 from runtime.web import current_runtime, db_session, transaction
 from runtime.web.routes import GET, POST, Route
 
@@ -56,14 +58,32 @@ def schema(kind: str) -> Response:
     return jsonify(schemas[kind])
 
 
+def designs(principal: Principal) -> bool:
+    """Whether the principal sees every document with its drafts, policies and versions."""
+    return principal.is_admin or bool(principal.roles & DESIGNERS)
+
+
+def readable(session: Session, principal: Principal, app_key: str) -> frozenset[str]:
+    """The published forms of an app whose records the principal may read: all that a
+    member learns of an app's documents (their policies and hidden fields stay unseen)."""
+    forms = {d.key: d.body for d in current_runtime().published_documents(session, "form")
+             if d.app_key == app_key}
+    return frozenset(forms) if designs(principal) else readable_forms(principal, forms)
+
+
 def list_apps() -> Response:
-    require("metadata:read")
+    principal = require("metadata:read")
     rt, session = current_runtime(), db_session()
     apps = []
     for doc in rt.store.list(session, kind="app"):
+        forms = rt.store.list(session, doc.key, "form")
+        if not designs(principal):  # a member: the apps and forms whose records they read
+            shown = readable(session, principal, doc.key)
+            forms = [d for d in forms if d.key in shown]
+            if not forms:
+                continue
         item = _summary(rt.store, session, doc)
-        item["forms"] = [_summary(rt.store, session, d)
-                         for d in rt.store.list(session, doc.key, "form")]
+        item["forms"] = [_summary(rt.store, session, d) for d in forms]
         apps.append(item)
     return jsonify({"apps": apps})
 
@@ -116,11 +136,17 @@ def publish_app(app_key: str) -> Response:
 
 
 def list_documents(app_key: str, kinds: str) -> Response:
-    require("metadata:read")
+    principal = require("metadata:read")
     rt, session = current_runtime(), db_session()
     rt.store.get(session, app_key, "app", app_key)
-    return jsonify({kinds: [_summary(rt.store, session, d)
-                            for d in rt.store.list(session, app_key, KIND_OF[kinds])]})
+    docs = rt.store.list(session, app_key, KIND_OF[kinds])
+    if not designs(principal):  # a member: the published ones over forms they may read
+        shown = readable(session, principal, app_key)
+        if kinds == "views":
+            shown = {d.key for d in rt.published_documents(session, "view")
+                     if d.app_key == app_key and d.body.get("form") in shown}
+        docs = [d for d in docs if d.key in shown]
+    return jsonify({kinds: [_summary(rt.store, session, d) for d in docs]})
 
 
 def document(app_key: str, kinds: str, key: str) -> Response:
@@ -132,7 +158,7 @@ def publish(app_key: str, kinds: str, key: str) -> Response:
 
 
 def versions(app_key: str, kinds: str, key: str) -> Response:
-    require("metadata:read")
+    require("metadata:read", DESIGNERS)
     rt, session = current_runtime(), db_session()
     doc = rt.store.get(session, app_key, KIND_OF[kinds], key)
     return jsonify({"published_version": doc.published_version, "revision": doc.revision,
@@ -143,14 +169,14 @@ def versions(app_key: str, kinds: str, key: str) -> Response:
 
 
 def version(app_key: str, kinds: str, key: str, number: int) -> Response:
-    require("metadata:read")
+    require("metadata:read", DESIGNERS)
     rt, session = current_runtime(), db_session()
     doc = rt.store.get(session, app_key, KIND_OF[kinds], key)
     return jsonify(rt.store.version(session, doc, number).body)
 
 
 def version_diff(app_key: str, kinds: str, key: str) -> Response:
-    require("metadata:read")
+    require("metadata:read", DESIGNERS)
     rt, session = current_runtime(), db_session()
     doc = rt.store.get(session, app_key, KIND_OF[kinds], key)
     old = rt.store.version(session, doc, _version_number(request.args.get("from"), "from"))
@@ -173,8 +199,15 @@ def rollback(app_key: str, kinds: str, key: str, number: int) -> Response:
 def _document(app_key: str, kind: str, key: str) -> Response:
     rt, session = current_runtime(), db_session()
     if request.method == "GET":
-        require("metadata:read")
+        # a form or view carries permission policies and hidden fields: designers' reading
+        # (a member finds the fields they may use in /api/v1/openapi.json)
+        principal = require("metadata:read", None if kind == "app" else DESIGNERS)
         doc = rt.store.get(session, app_key, kind, key)
+        if not designs(principal):  # a member: the published app, if they read a form of it
+            if doc.published_version is None or not readable(session, principal, app_key):
+                raise NotFound([Problem("", f"app {app_key!r} does not exist")])
+            return _document_response(doc, rt.store.version(session, doc,
+                                                            doc.published_version).body)
         wanted = request.args.get("version")
         if wanted:
             body = rt.store.version(session, doc, _version_number(wanted, "version")).body

@@ -60,3 +60,44 @@ def test_only_designers_and_admins_export_packages(app, factory, people, admin_a
     assert session.get("/api/v1/apps/crm/export").status_code == 403
     assert session.get("/build/crm/package.json").status_code == 403
     assert browser(app, "dora@example.com").get("/build/crm/package.json").status_code == 200
+
+
+def test_members_read_no_form_documents_versions_or_diffs(app, factory, people, admin_api):
+    """A form document carries its permission policies and the fields hidden from members:
+    any token with metadata:read could read them, and every version and diff."""
+    from tests.integration.helpers import field, form_doc, publish
+
+    publish(admin_api, form_doc("vault", [field("code")], permissions={"roles": {"member": {
+        "create": "none", "read": "none", "update": "none", "delete": "none"}}}))
+    publish(admin_api, form_doc("company", [field("name", required=True), field("secret")],
+                                permissions={"roles": {"member": {
+                                    "read": "all", "hidden_fields": ["secret"]}}}))
+    mia = factory.api(factory.user("mo@example.com", ["member"]))
+    for path in ("/apps/crm/forms/company", "/apps/crm/forms/company/versions",
+                 "/apps/crm/forms/company/versions/1", "/apps/crm/forms/company/diff?from=1",
+                 "/apps/crm/forms/company?version=1"):
+        refused = mia.get(path)
+        assert refused.status_code == 403, (path, refused.get_data(True))
+        assert "designer" in refused.get_json()["errors"][0]["message"]
+    listed = mia.ok("GET", "/apps")["apps"]
+    assert [(a["key"], [f["key"] for f in a["forms"]]) for a in listed] == [("crm", ["company"])]
+    assert [f["key"] for f in mia.ok("GET", "/apps/crm/forms")["forms"]] == ["company"]
+    app_doc = mia.ok("GET", "/apps/crm")
+    assert app_doc["key"] == "crm"
+    dora = factory.api(factory.user("dee@example.com", ["designer"]))
+    assert [f["key"] for f in dora.ok("GET", "/apps/crm/forms")["forms"]] == ["company",
+                                                                             "vault"]
+    assert dora.ok("GET", "/apps/crm/forms/company")["permissions"]
+    assert dora.get("/apps/crm/forms/company/diff?from=1").status_code == 200
+
+
+def test_a_member_who_reads_no_form_of_an_app_does_not_see_it(app, factory, admin_api):
+    from tests.integration.helpers import field, form_doc, publish
+
+    factory.app_doc(admin_api)
+    publish(admin_api, form_doc("vault", [field("code")], permissions={"roles": {"member": {
+        "read": "none", "create": "none", "update": "none", "delete": "none"}}}))
+    mia = factory.api(factory.user("mo@example.com", ["member"]))
+    assert mia.ok("GET", "/apps")["apps"] == []
+    assert mia.ok("GET", "/apps/crm/forms")["forms"] == []
+    assert mia.get("/apps/crm").status_code == 404
