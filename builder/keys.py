@@ -6,8 +6,6 @@ import re
 import unicodedata
 from collections.abc import Callable, Collection
 
-from pypinyin import Style, lazy_pinyin
-
 from metadata.keys import field_key_problem, key_problem
 
 MAX_KEY = 40  # room for a "_2" suffix well inside the 63 characters a key may have
@@ -16,6 +14,10 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 def slug(label: str) -> str:
     """``"客户 名称"`` → ``"ke_hu_ming_cheng"``; ``"Company Name"`` → ``"company_name"``."""
+    # imported here: pypinyin's dictionaries cost every process ~0.5 s and ~55 MB at start,
+    # and only a designer naming a field needs them
+    from pypinyin import Style, lazy_pinyin
+
     words = lazy_pinyin(label or "", style=Style.NORMAL, errors="default")
     text = " ".join(words)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic.migration import MigrationContext
-from alembic.operations import Operations
 
 from metadata.errors import InvalidDocument, Problem
 from metadata.messages import msg, quoted
@@ -21,6 +19,9 @@ from runtime.fields.base import FieldType, FieldValueError
 from runtime.storage.tables import LIST_INDEX_PREFIX, FormTables, build_tables
 
 MAX_REPORTED = 20
+
+if TYPE_CHECKING:
+    from alembic.operations import Operations
 
 
 def layout_entry(fld: Mapping, archived: bool = False) -> dict[str, Any]:
@@ -127,6 +128,10 @@ def apply_migration(conn: sa.Connection, plan: MigrationPlan, old_layout: Sequen
         return new_tables
     old_tables = build_tables(plan.table_name, old_layout or [], field_types)
     converted = convert_all(conn, plan, old_tables, field_types)
+    # alembic only when a publish changes a table: the processes serving requests never need it
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
     op = Operations(MigrationContext.configure(conn))
     for change in plan.converted:
         _drop_storage(op, conn, old_tables, change["old"], field_types)
