@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if instance:
         app.instance_path = instance
     from app.config import load_config
+    from app.fastjson import OrjsonProvider
     from runtime.fields.regions import set_region_data_path
     from runtime.web import WIDGETS
     from runtime.web.forms.widgets.registry import build_widget_registry
@@ -33,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["trellis"] = runtime
     app.extensions[WIDGETS] = build_widget_registry(runtime.fields)
     _event_queue(app)
-    app.json.sort_keys = False  # records keep their fields in form order
+    app.json = OrjsonProvider(app)  # records keep their fields in form order
     register_parts(app)
     return app
 

@@ -22,10 +22,12 @@ def python(code: str) -> list[str]:
     return [sys.executable, "-c", textwrap.dedent(code)]
 
 
-def sleeper(log: Path | None = None, name: str = "", ignore_first_term: bool = False) -> list[str]:
-    """A child that sleeps until SIGTERM; it notes in ``log`` when it stops."""
+def sleeper(log: Path | None = None, name: str = "", ignore_first_term: bool = False,
+            ready: Path | None = None) -> list[str]:
+    """A child that sleeps until SIGTERM; it notes in ``log`` when it stops, and leaves a file
+    named by its pid in ``ready`` once its handler is installed."""
     return python(f"""
-        import signal, sys, time
+        import os, signal, sys, time
         terms = []
         def on_term(*_):
             terms.append(1)
@@ -36,9 +38,15 @@ def sleeper(log: Path | None = None, name: str = "", ignore_first_term: bool = F
                     f.write({name!r} + " stopped\\n")
             sys.exit(0)
         signal.signal(signal.SIGTERM, on_term)
+        if {str(ready) if ready else ""!r}:
+            open(os.path.join({str(ready)!r}, str(os.getpid())), "w").close()
         while True:
             time.sleep(0.05)
     """)
+
+
+def handlers_installed(ready: Path, pids) -> bool:
+    return all((ready / str(pid)).exists() for pid in pids)
 
 
 def wait_until(condition, seconds: float = 10.0, step: float = 0.05) -> None:
@@ -125,15 +133,19 @@ def test_a_crash_loop_is_given_up_loudly(supervisors, caplog):
 
 def test_when_the_server_dies_it_restarts_first_then_its_dependents(supervisors, tmp_path):
     log = tmp_path / "stops.log"
-    supervisor = Supervisor([ChildSpec("redis", sleeper()),
-                             ChildSpec("worker", sleeper(log, "worker"), needs="redis"),
-                             ChildSpec("scheduler", sleeper(log, "scheduler"), needs="redis")],
+    ready = tmp_path / "ready"
+    ready.mkdir()
+    supervisor = Supervisor([ChildSpec("redis", sleeper(ready=ready)),
+                             ChildSpec("worker", sleeper(log, "worker", ready=ready),
+                                       needs="redis"),
+                             ChildSpec("scheduler", sleeper(log, "scheduler", ready=ready),
+                                       needs="redis")],
                             backoff=QUICK)
     supervisors.append(supervisor)
     supervisor.start_all()
     before = supervisor.pids()
     assert set(before) == {"redis", "worker", "scheduler"}
-    time.sleep(0.5)  # let the children install their handlers
+    wait_until(lambda: handlers_installed(ready, before.values()))
     os.kill(before["redis"], signal.SIGKILL)
     wait_until(lambda: not alive(before["redis"]))
     supervisor.check()
@@ -151,13 +163,16 @@ def test_when_the_server_dies_it_restarts_first_then_its_dependents(supervisors,
 def test_stop_all_stops_dependents_before_the_server_and_hurries_a_slow_one(supervisors,
                                                                                tmp_path):
     log = tmp_path / "stops.log"
-    supervisor = Supervisor([ChildSpec("redis", sleeper(log, "redis")),
-                             ChildSpec("worker", sleeper(log, "worker", ignore_first_term=True),
+    ready = tmp_path / "ready"
+    ready.mkdir()
+    supervisor = Supervisor([ChildSpec("redis", sleeper(log, "redis", ready=ready)),
+                             ChildSpec("worker", sleeper(log, "worker", ignore_first_term=True,
+                                                         ready=ready),
                                        needs="redis", term_twice=True, grace=0.5)],
                             backoff=QUICK)
     supervisor.start_all()
     pids = supervisor.pids()
-    time.sleep(0.5)  # let the children install their handlers
+    wait_until(lambda: handlers_installed(ready, pids.values()))
     supervisor.stop_all()
     assert log.read_text().split("\n")[:-1] == ["worker stopped", "redis stopped"]
     assert not any(alive(pid) for pid in pids.values())
