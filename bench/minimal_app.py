@@ -188,7 +188,7 @@ def _as_json(row) -> dict:
     return out
 
 
-def list_query(table: sa.Table, args) -> tuple[list, list, int, int]:
+def list_query(table: sa.Table, args, dialect: str) -> tuple[list, list, int, int]:
     """WHERE conditions, ORDER BY, page and per_page of a list request."""
     where = [table.c.deleted_at.is_(None)]
     if args.get("source"):
@@ -196,7 +196,10 @@ def list_query(table: sa.Table, args) -> tuple[list, list, int, int]:
     q = args.get("q", "").strip()
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append(sa.or_(*(table.c[k].ilike(pattern, escape="\\") for k in SEARCHED)))
+        # SQLite's LIKE ignores the case of ASCII letters already; PostgreSQL's needs ILIKE
+        like = "like" if dialect == "sqlite" else "ilike"
+        where.append(sa.or_(*(getattr(table.c[k], like)(pattern, escape="\\")
+                              for k in SEARCHED)))
     key, descending = SORTS.get(args.get("sort", ""), SORTS["-created_at"])
     order = [table.c[key].desc(), table.c.id.desc()] if descending \
         else [table.c[key].asc(), table.c.id.asc()]
@@ -213,7 +216,7 @@ def _whole(value) -> int:
 
 
 def fetch_page(engine: sa.Engine, table: sa.Table, args) -> tuple[int, list]:
-    where, order, page, per_page = list_query(table, args)
+    where, order, page, per_page = list_query(table, args, engine.dialect.name)
     with engine.connect() as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(table)
                              .where(*where)).scalar_one()
