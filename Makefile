@@ -30,7 +30,7 @@ define run_pytest
 	exit $$rc
 endef
 
-.PHONY: help venv vendor translations translations-update chromium run test test-integration lint bench docs clean distclean
+.PHONY: help venv vendor translations translations-update chromium wrk run test test-integration lint bench docs clean distclean
 
 help:
 	@echo "Trellis make targets:"
@@ -38,13 +38,14 @@ help:
 	@echo "  test              full test suite (needs chromium; PYTEST_ARGS=... passed on)"
 	@echo "  test-integration  tests marked 'integration' (TRELLIS_DATABASE_URL / TRELLIS_REDIS_URL honoured)"
 	@echo "  lint              ruff check"
-	@echo "  bench             run the benchmarks in bench/"
+	@echo "  bench             run the benchmarks in bench/ (needs wrk; BENCH_PG_URL=... adds PostgreSQL)"
 	@echo "  docs              regenerate docs/metadata.md from the JSON Schemas"
 	@echo "  venv              create .venv and install the project with its test extras"
 	@echo "  vendor            npm ci and copy front-end files into static/vendor/"
 	@echo "  translations      compile the UI translations (app/translations/*/messages.po -> .mo)"
 	@echo "  translations-update  extract UI strings and merge them into the .po files"
 	@echo "  chromium          install Debian's chromium and CJK fonts if missing"
+	@echo "  wrk               install Debian's wrk (the HTTP load generator of make bench) if missing"
 	@echo "  clean             remove build outputs and caches (keeps .venv and instance/)"
 	@echo "  distclean         clean, and remove .venv too"
 
@@ -103,6 +104,17 @@ chromium:
 	$$sudo apt-get -o DPkg::Lock::Timeout=900 install -y chromium fonts-noto-cjk; \
 	[ -x $(CHROMIUM) ] || { echo "make chromium: $(CHROMIUM) still missing after install" >&2; exit 1; }
 
+# --- Debian's wrk for the HTTP benchmark -----------------------------------------------------
+
+wrk:
+	@if command -v wrk >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=; else sudo=sudo; fi; \
+	echo "make wrk: installing wrk from Debian's packages"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$$sudo apt-get -o DPkg::Lock::Timeout=900 update; \
+	$$sudo apt-get -o DPkg::Lock::Timeout=900 install -y wrk; \
+	command -v wrk >/dev/null 2>&1 || { echo "make wrk: wrk still missing after install" >&2; exit 1; }
+
 # --- Running ----------------------------------------------------------------------------------
 
 run: venv vendor translations
@@ -119,10 +131,13 @@ test-integration: venv vendor chromium translations
 lint: venv
 	$(VENV)/bin/ruff check $(LINT_DIRS)
 
-bench: venv vendor
+# BENCH_PG_URL names an empty PostgreSQL database the HTTP benchmark may use (and empties).
+bench: venv vendor translations wrk
 	$(VPY) bench/ingest.py
 	$(VPY) bench/form_page.py
 	$(VPY) bench/formula.py
+	$(VPY) bench/http_load.py --db $(if $(BENCH_PG_URL),both,sqlite)
+	$(VPY) bench/startup.py
 
 docs: venv
 	$(VPY) -m app.docs
