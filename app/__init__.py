@@ -16,11 +16,12 @@ EVENT_SETTINGS = ("max_attempts", "retry_seconds", "redeliver_seconds")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_path=str(ROOT / "instance"), instance_relative_config=True,
-                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    # the instance folder is known before the app exists: its config (trellis.cfg) is read
+    # relative to the folder the app is made with
     instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("TRELLIS_INSTANCE_PATH")
-    if instance:
-        app.instance_path = instance
+    app = Flask(__name__, instance_path=str(Path(instance or ROOT / "instance").resolve()),
+                instance_relative_config=True,
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     from app.config import load_config
     from app.fastjson import OrjsonProvider
     from runtime.fields.regions import set_region_data_path
