@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -48,7 +49,7 @@ def build_tables(table_name: str, layout: Sequence[Mapping],
         columns += field_types[fld["type"]].columns(fld)
     main = sa.Table(table_name, metadata, *columns)
     # the default order, newest first (tables made before it have ix_<table>_created_at)
-    sa.Index(index_name(table_name, "created_at", SORT), main.c.created_at, main.c.id)
+    live_index(main, index_name(table_name, "created_at", SORT), main.c.created_at, main.c.id)
     for fld in layout:
         _list_index(main, fld, field_types[fld["type"]])
     tables = FormTables(main)
@@ -68,14 +69,24 @@ def _list_index(main: sa.Table, fld: Mapping, role: StorageRole) -> None:
     column = main.c[role.columns(fld)[0].name]
     name = index_name(main.name, column.name, kind)
     if kind == FILTER:
-        sa.Index(name, column, main.c.created_at, main.c.id)
+        live_index(main, name, column, main.c.created_at, main.c.id)
         return
     # a sort puts empty values last both ways: SQLite reads such an order from one plain
     # index in either direction; PostgreSQL needs an index per direction
-    sa.Index(name, column, main.c.id).ddl_if(dialect="sqlite")
-    sa.Index(name, column.desc().nulls_last(), main.c.id.desc()).ddl_if(dialect="postgresql")
-    sa.Index(index_name(main.name, column.name, "ascending"), column, main.c.id
-             ).ddl_if(dialect="postgresql")
+    live_index(main, name, column, main.c.id).ddl_if(dialect="sqlite")
+    live_index(main, name, column.desc().nulls_last(), main.c.id.desc()
+               ).ddl_if(dialect="postgresql")
+    live_index(main, index_name(main.name, column.name, "ascending"), column, main.c.id
+               ).ddl_if(dialect="postgresql")
+
+
+def live_index(table: sa.Table, name: str, *expressions: Any) -> sa.Index:
+    """An index of the records that are not deleted, which is all lists ever read: a count
+    reads the index alone (``deleted_at`` rides along, always NULL: SQLite reads a partial
+    index without the rows only when it holds every column the query names)."""
+    live = table.c.deleted_at.is_(None)
+    return sa.Index(name, *expressions, table.c.deleted_at, sqlite_where=live,
+                    postgresql_where=live)
 
 
 def index_name(table: str, column: str, kind: str) -> str:
