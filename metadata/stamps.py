@@ -13,13 +13,17 @@ per transaction, kept in the session).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
+from typing import Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from metadata.orm import Base
 
+K = TypeVar("K")
+V = TypeVar("V")
 METADATA = "metadata"  # published documents and the real tables behind them
 DIRECTORY = "directory"  # users, roles, teams, API tokens
 _CACHE = "trellis.stamps"  # session.info: (transaction, {name: value})
@@ -99,3 +103,29 @@ def session_modified(obj: object) -> bool:
     """Whether a dirty instance has a net change (a collection included)."""
     state = sa.inspect(obj)
     return state.session.is_modified(obj) if state.session is not None else False
+
+
+class Kept(Generic[K, V]):
+    """Values a process keeps per key while stamp ``name`` stands: what was read under an
+    older stamp is read again; what a transaction read after changing that knowledge itself
+    is not kept (it is not committed, and may roll back)."""
+
+    def __init__(self, name: str, limit: int = 10_000):
+        self.name = name
+        self.limit = limit  # entries; past it the process starts afresh
+        self._entries: dict[K, tuple[int, V]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, key: K) -> V | None:
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] == read(session).get(self.name, 0):
+            return entry[1]
+        return None
+
+    def keep(self, session: Session, key: K, value: V) -> V:
+        if not bumped(session, self.name):
+            with self._lock:
+                if len(self._entries) >= self.limit:
+                    self._entries.clear()
+                self._entries[key] = (read(session).get(self.name, 0), value)
+        return value

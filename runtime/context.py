@@ -89,9 +89,10 @@ class Runtime:
                                EventSettings.from_settings(self.settings),
                                directory=self.directory)
         self._plans: dict[tuple[str, str, int], FormPlan] = {}
-        # (app, form) -> (metadata stamp, plan of the version published under that stamp)
-        self._current: dict[tuple[str, str], tuple[int, FormPlan]] = {}
-        self._published: dict[str, tuple[int, tuple[Published, ...]]] = {}
+        # what is published, kept while the metadata stamp stands: (app, form) -> its plan,
+        # kind -> the published documents
+        self._current: stamps.Kept[tuple[str, str], FormPlan] = stamps.Kept(stamps.METADATA)
+        self._published: stamps.Kept[str, tuple[Published, ...]] = stamps.Kept(stamps.METADATA)
         self._lock = threading.Lock()
 
     def session(self, read_only: bool = False, timeout: float | None = None,
@@ -121,14 +122,10 @@ class Runtime:
     def plan(self, session: Session, app_key: str, form_key: str) -> FormPlan:
         """The compiled plan of a form's published version (compiled once per version; found
         without reading the documents while the metadata stamp stands: see metadata.stamps)."""
-        stamp = stamps.read(session).get(stamps.METADATA, 0)
-        current = self._current.get((app_key, form_key))
-        if current is not None and current[0] == stamp:
-            return current[1]
-        plan = self._published_plan(session, app_key, form_key)
-        if not stamps.bumped(session, stamps.METADATA):  # uncommitted publishes stay out
-            with self._lock:
-                self._current[(app_key, form_key)] = (stamp, plan)
+        plan = self._current.get(session, (app_key, form_key))
+        if plan is None:
+            plan = self._current.keep(session, (app_key, form_key),
+                                      self._published_plan(session, app_key, form_key))
         return plan
 
     def _published_plan(self, session: Session, app_key: str, form_key: str) -> FormPlan:
@@ -178,20 +175,16 @@ class Runtime:
         """Every published document of ``kind`` with its published body, in app order; kept
         while the metadata stamp stands (pages read them for navigation on every request).
         The bodies are shared: read them, never change them."""
-        stamp = stamps.read(session).get(stamps.METADATA, 0)
-        hit = self._published.get(kind)
-        if hit is not None and hit[0] == stamp:
-            return hit[1]
+        kept = self._published.get(session, kind)
+        if kept is not None:
+            return kept
         query = (sa.select(Document.app_key, Document.key, DocumentVersion.body)
                  .join(DocumentVersion, sa.and_(DocumentVersion.document_id == Document.id,
                                                 DocumentVersion.number
                                                 == Document.published_version))
                  .where(Document.kind == kind).order_by(Document.app_key, Document.id))
-        found = tuple(Published(*row) for row in session.execute(query))
-        if not stamps.bumped(session, stamps.METADATA):
-            with self._lock:
-                self._published[kind] = (stamp, found)
-        return found
+        return self._published.keep(session, kind,
+                                    tuple(Published(*row) for row in session.execute(query)))
 
     def analyze(self, session: Session, app_key: str, body: dict) -> Analysis:
         """The formulas of a form body, checked against the app's drafts."""

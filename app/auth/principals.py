@@ -11,7 +11,6 @@ that the request's transaction makes anyway.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,45 +22,33 @@ from app.auth.models import User
 from metadata import stamps
 from runtime.permissions import Principal
 
-MAX_ENTRIES = 10_000  # tokens in use at once per process; past it the cache starts afresh
-
 
 @dataclass
 class TokenEntry:
-    stamp: int
     principal: Principal
     token_id: int
     last_used_at: datetime | None
 
 
 class TokenPrincipals:
-    """Token hash -> principal, valid while the directory stamp is the one it was read under."""
+    """Token hash -> principal, kept while the directory stamp stands."""
 
-    def __init__(self, limit: int = MAX_ENTRIES):
-        self.limit = limit
-        self._entries: dict[str, TokenEntry] = {}
-        self._lock = threading.Lock()
+    def __init__(self) -> None:
+        self._kept: stamps.Kept[str, TokenEntry] = stamps.Kept(stamps.DIRECTORY)
 
     def lookup(self, session: Session, secret: str) -> TokenEntry | None:
         """The entry of a bearer secret, or None when the token is unknown, revoked or its
-        user inactive (never cached: a wrong token costs a query, as before)."""
+        user inactive (never kept: a wrong token costs a query, as before)."""
         digest = service.hash_token(secret)
-        stamp = stamps.read(session).get(stamps.DIRECTORY, 0)
-        entry = self._entries.get(digest)
-        if entry is not None and entry.stamp == stamp:
+        entry = self._kept.get(session, digest)
+        if entry is not None:
             return entry
         pair = service.user_for_token(session, secret)
         if pair is None:
             return None
         user, token = pair
-        entry = TokenEntry(stamp, service.principal(user, token.scopes), token.id,
-                           token.last_used_at)
-        if not stamps.bumped(session, stamps.DIRECTORY):  # uncommitted changes stay out
-            with self._lock:
-                if len(self._entries) >= self.limit:
-                    self._entries.clear()
-                self._entries[digest] = entry
-        return entry
+        return self._kept.keep(session, digest, TokenEntry(
+            service.principal(user, token.scopes), token.id, token.last_used_at))
 
     @staticmethod
     def used(entry: TokenEntry, now: datetime) -> bool:
@@ -84,7 +71,6 @@ class SessionUser(UserMixin):
     locale: str
     role_keys: frozenset[str]
     team_ids: frozenset[int]
-    stamp: int
 
     @property
     def is_active(self) -> bool:  # only active users are loaded
@@ -92,27 +78,18 @@ class SessionUser(UserMixin):
 
 
 class SessionUsers:
-    """User id -> SessionUser, valid while the directory stamp is the one it was read under."""
+    """User id -> SessionUser, kept while the directory stamp stands."""
 
-    def __init__(self, limit: int = MAX_ENTRIES):
-        self.limit = limit
-        self._entries: dict[int, SessionUser] = {}
-        self._lock = threading.Lock()
+    def __init__(self) -> None:
+        self._kept: stamps.Kept[int, SessionUser] = stamps.Kept(stamps.DIRECTORY)
 
     def load(self, session: Session, user_id: int) -> SessionUser | None:
         """The active user ``user_id``, or None."""
-        stamp = stamps.read(session).get(stamps.DIRECTORY, 0)
-        entry = self._entries.get(user_id)
-        if entry is not None and entry.stamp == stamp:
+        entry = self._kept.get(session, user_id)
+        if entry is not None:
             return entry
         user = session.get(User, user_id)
         if user is None or not user.active:
             return None
-        entry = SessionUser(user.id, user.email, user.name, user.locale, user.role_keys,
-                            user.team_ids, stamp)
-        if not stamps.bumped(session, stamps.DIRECTORY):
-            with self._lock:
-                if len(self._entries) >= self.limit:
-                    self._entries.clear()
-                self._entries[user_id] = entry
-        return entry
+        return self._kept.keep(session, user_id, SessionUser(
+            user.id, user.email, user.name, user.locale, user.role_keys, user.team_ids))
