@@ -1,7 +1,8 @@
 /* Form designer, dragging: SortableJS drags fields from the palette (clone), between sections
  * and within them, and sections within a tab. While a field is dragged, the tab under the
  * pointer opens (every tab's sections are drawn, so no redraw interrupts the drag); releasing
- * it on a tab's button puts the field at the end of that tab's last section. */
+ * it on a tab's button puts the field at the end of that tab's last section. The designer is
+ * aria-busy from the start of a drag until the drop is read back into the document. */
 (function () {
   'use strict';
 
@@ -34,9 +35,16 @@
     if (index !== null && index !== B.activeTab) { B.showTab(index); }
   }
 
+  /* A drop is read a moment after SortableJS moved the elements: until then the canvas shows
+   * a layout the document does not have yet. */
+  function busy(on) {
+    if (on) { B.root.setAttribute('aria-busy', 'true'); } else { B.root.removeAttribute('aria-busy'); }
+  }
+
   function startDrag() {
     dragging = true;
     overTab = null;
+    busy(true);
     document.body.classList.add('is-dragging-field');
   }
 
@@ -47,7 +55,9 @@
     markTab(null);
     document.body.classList.remove('is-dragging-field');
     var item = evt.item;
-    setTimeout(function () { finishDrop(item, tab); }, 0);
+    setTimeout(function () {
+      try { finishDrop(item, tab); } finally { busy(false); }
+    }, 0);
   }
 
   // -- reading a drop back into the document ------------------------------------------------
@@ -118,8 +128,9 @@
     canvas.querySelectorAll('.canvas-sections').forEach(function (list) {
       sortables.push(new Sortable(list, {
         handle: '.section-grip', draggable: '.canvas-section', animation: 150,
-        forceFallback: true,
-        onUpdate: function () { setTimeout(function () { readSectionOrder(list); }, 0); }
+        forceFallback: true, onStart: function () { busy(true); },
+        onUpdate: function () { setTimeout(function () { readSectionOrder(list); }, 0); },
+        onEnd: function () { setTimeout(function () { busy(false); }, 0); }  // after onUpdate's
       }));
     });
   };

@@ -160,7 +160,9 @@
         original = doc;
         clearErrors();
         showAlert('');
-        status(msg('Saved'), 'saved');
+        // an edit made while the request was under way is not saved yet (its own save follows)
+        if (JSON.stringify(collect()) === text) { status(msg('Saved'), 'saved'); }
+        else { status(msg('Unsaved'), 'dirty'); }
         updateTitle(doc);
         return true;
       }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -19,7 +20,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 
 def compile_translations() -> None:
-    """The zh catalogue compiled (make does this; a bare pytest run may not have)."""
+    """The zh catalogue compiled (make does this; a bare pytest run may not have). Written
+    aside and renamed: another pytest-xdist worker may be reading it."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
@@ -28,8 +30,10 @@ def compile_translations() -> None:
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
             with po.open("rb") as source:
                 catalog = read_po(source)
-            with mo.open("wb") as target:
+            partial = mo.with_name(f"{mo.name}.{os.getpid()}")
+            with partial.open("wb") as target:
                 write_mo(target, catalog)
+            os.replace(partial, mo)
 
 
 def make_app(tmp: Path, database_url: str, **config):

@@ -15,8 +15,13 @@ LABELS = {0: ("公司名称", "gong_si_ming_cheng"), 1: ("员工人数", "yuan_g
           2: ("行业", "hang_ye")}
 
 
-def drag(page: Page, source: Locator, target: Locator, where: str = "center") -> None:
-    """Press, move in steps and release, as a hand does (SortableJS follows mouse events)."""
+def drag(page: Page, source: Locator, target: Locator, where: str = "center", *,
+         landing: Locator) -> None:
+    """Press, move in steps and release, as a hand does (SortableJS follows mouse events).
+
+    SortableJS reads the pointer on a 50 ms timer, not on every move: the hand releases once
+    ``landing`` (the placeholder where the field will go, or the tab marked as the target)
+    shows, and lets go when the designer has read the drop (it is aria-busy until then)."""
     src = source.bounding_box()
     dst = target.bounding_box()
     x, y = src["x"] + src["width"] / 2, src["y"] + src["height"] / 2
@@ -30,7 +35,20 @@ def drag(page: Page, source: Locator, target: Locator, where: str = "center") ->
         page.mouse.move(tx, ty + 40, steps=15)
     page.mouse.move(tx, ty, steps=10)
     page.mouse.move(tx, ty + 1, steps=2)
+    release(page, landing)
+
+
+def release(page: Page, landing: Locator) -> None:
+    expect(landing).to_be_attached()
     page.mouse.up()
+    expect(page.locator("#designer")).not_to_have_attribute("aria-busy", "true")
+
+
+def placeholder(at: str = "", key: str | None = None, within: str = "#canvas") -> str:
+    """A selector for SortableJS's placeholder of the dragged field (its ghost class) in a
+    section's grid: ``at`` narrows it (":first-child"), ``key`` names the field moved."""
+    keyed = f'[data-key="{key}"]' if key else ""
+    return f"{within} [data-grid] > .drag-ghost{keyed}{at}"
 
 
 def cards(page: Page) -> Locator:
@@ -46,13 +64,16 @@ def wait_saved(page: Page) -> None:
                                                            timeout=15_000)
 
 
+def drop_from_palette(page: Page, ftype: str, first: bool = False) -> None:
+    """Drag a field type from the palette into the empty section, or under its last field."""
+    drag(page, page.locator(f'#palette [data-type="{ftype}"]'),
+         page.locator("#canvas [data-grid]").first, "center" if first else "bottom",
+         landing=page.locator(placeholder(at="" if first else ":last-child")))
+
+
 def drop_fields(page: Page) -> None:
     for n, ftype in enumerate(DROPPED):
-        item = page.locator(f'#palette [data-type="{ftype}"]')
-        if n == 0:
-            drag(page, item, page.locator("#canvas [data-grid]").first)
-        else:
-            drag(page, item, page.locator("#canvas [data-grid]").first, "bottom")
+        drop_from_palette(page, ftype, first=n == 0)
         expect(cards(page)).to_have_count(n + 1)
     keys = card_keys(page)
     assert [page.evaluate("k => TrellisBuilder.field(k).type", k) for k in keys] == DROPPED
@@ -75,11 +96,11 @@ def test_build_publish_and_fill_a_form(page: Page, live_server, artifacts):
     log_in(page, base)
     use_language(page, "zh")
     page.locator(".topbar .builder-link").click()
-    expect(page).to_have_url(base + "/build/")
+    page.wait_for_url(base + "/build/")
     page.locator("#app-crm .create-menu summary").click()
     page.fill("#new-form-label-crm", "客户线索")
     page.locator("#app-crm .create-menu button[type=submit]").click()
-    expect(page).to_have_url(base + "/build/crm/forms/ke_hu_xian_suo")
+    page.wait_for_url(base + "/build/crm/forms/ke_hu_xian_suo")  # and its scripts ran
 
     drop_fields(page)
     for index, (label, key) in LABELS.items():
@@ -91,7 +112,8 @@ def test_build_publish_and_fill_a_form(page: Page, live_server, artifacts):
     # reorder: the phone card goes to the top
     before = card_keys(page)
     moved = before[4]
-    drag(page, cards(page).nth(4), cards(page).first, "top")
+    drag(page, cards(page).nth(4), cards(page).first, "top",
+         landing=page.locator(placeholder(":first-child", moved)))
     expect(cards(page).first).to_have_attribute("data-key", moved)
     assert card_keys(page) == [moved, *before[:4], *before[5:]]
 

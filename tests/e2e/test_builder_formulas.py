@@ -10,7 +10,15 @@ import re
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.test_builder_flow import card_keys, cards, drag, set_label, wait_saved
+from tests.e2e.test_builder_flow import (
+    card_keys,
+    cards,
+    drag,
+    drop_from_palette,
+    placeholder,
+    set_label,
+    wait_saved,
+)
 from tests.e2e.test_builder_views import unexpected_errors
 from tests.e2e.test_record_flow import log_in, shot, use_language
 
@@ -36,10 +44,8 @@ def editor(area: Locator) -> Locator:
 
 
 def drop_and_name_fields(page: Page) -> None:
-    canvas = page.locator("#canvas [data-grid]").first
     for n, (ftype, *_names) in enumerate(FIELDS):
-        drag(page, page.locator(f'#palette [data-type="{ftype}"]'), canvas,
-             "center" if n == 0 else "bottom")
+        drop_from_palette(page, ftype, first=n == 0)
         expect(cards(page)).to_have_count(n + 1)
     types = [page.evaluate("k => TrellisBuilder.field(k).type", k) for k in card_keys(page)]
     assert types == [f[0] for f in FIELDS]
@@ -54,11 +60,11 @@ def drop_and_name_fields(page: Page) -> None:
 def reorder(page: Page) -> None:
     """The stage card goes to the top by dragging."""
     before = card_keys(page)
-    drag(page, cards(page).nth(5), cards(page).first, "top")
+    drag(page, cards(page).nth(5), cards(page).first, "top",
+         landing=page.locator(placeholder(":first-child", "jie_duan")))
     expect(cards(page).first).to_have_attribute("data-key", "jie_duan")
     assert card_keys(page) == ["jie_duan", *before[:5]]
-    # SortableJS moves the card before the drop is read: wait for the document to follow
-    page.wait_for_function("() => TrellisBuilder.doc.fields[0].key === 'jie_duan'")
+    assert page.evaluate("TrellisBuilder.doc.fields[0].key") == "jie_duan"  # the drop was read
     wait_saved(page)
 
 
@@ -87,8 +93,7 @@ def visible_if_with_autocomplete(page: Page) -> None:
 
 def calculated_field(page: Page, artifacts) -> None:
     """A formula field: a misspelt reference is marked inline first, then fixed."""
-    drag(page, page.locator('#palette [data-type="formula"]'),
-         page.locator("#canvas [data-grid]").first, "bottom")
+    drop_from_palette(page, "formula")
     expect(cards(page)).to_have_count(len(FIELDS) + 1)
     set_label(page, len(FIELDS), "总价", "zong_jia")
     area = formula_area(page, "config.formula")
@@ -188,7 +193,7 @@ def test_build_a_form_with_formulas_and_fill_it(page: Page, live_server, artifac
     page.locator("#app-crm .create-menu summary").click()
     page.fill("#new-form-label-crm", "报价单")
     page.locator("#app-crm .create-menu button[type=submit]").click()
-    expect(page).to_have_url(base + DESIGNER)
+    page.wait_for_url(base + DESIGNER)  # and its scripts ran (the load event)
 
     drop_and_name_fields(page)
     reorder(page)

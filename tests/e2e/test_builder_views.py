@@ -19,7 +19,8 @@ def column(page: Page, where: str, key: str):
 
 def drag_column(page: Page, key: str, before: str | None = None) -> None:
     """Drag a field from the available list into the shown columns: onto the upper edge of
-    ``before``, or the lower edge of the last shown column."""
+    ``before``, or the lower edge of the last shown column. SortableJS reads the pointer on a
+    50 ms timer: release once its placeholder (the ghost class) stands where the column goes."""
     source = page.locator(f".bx-col[data-key={key}]")
     target = column(page, "shown", before) if before else page.locator(
         "#columns-shown .bx-col").last
@@ -28,12 +29,23 @@ def drag_column(page: Page, key: str, before: str | None = None) -> None:
     page.mouse.down()
     page.mouse.move(box["x"] + 20, box["y"] + box["height"] / 2, steps=12)
     page.mouse.move(box["x"] + 22, box["y"] + (3 if before else box["height"] - 3), steps=6)
+    ghost = f"#columns-shown > .bx-ghost[data-key={key}]"
+    expect(page.locator(f"{ghost} + .bx-col[data-key={before}]" if before else
+                        f"{ghost}:last-child")).to_be_attached()
     page.mouse.up()
 
 
 def shown_keys(page: Page) -> list[str]:
     return page.locator("#columns-shown .bx-col").evaluate_all(
         "items => items.map(i => i.dataset.key)")
+
+
+def expect_shown(page: Page, keys: list[str]) -> None:
+    """The shown columns are ``keys``, in order (waiting for them, as expect does)."""
+    items = page.locator("#columns-shown .bx-col")
+    expect(items).to_have_count(len(keys))
+    for n, key in enumerate(keys):
+        expect(items.nth(n)).to_have_attribute("data-key", key)
 
 
 def wait_saved(page: Page) -> None:
@@ -52,7 +64,7 @@ def create_view(page: Page, base: str) -> None:
     page.fill("#label_en", "Big quantity deals")
     page.fill("#key", "big_qty")
     page.click("button[type=submit].primary")
-    expect(page).to_have_url(base + DESIGNER)
+    page.wait_for_url(base + DESIGNER)  # and its scripts ran (the load event)
 
 
 def design_columns(page: Page) -> None:

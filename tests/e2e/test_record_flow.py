@@ -12,6 +12,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from tests.e2e.forms import FIELD_TYPES
 
 TITLE = "E2E 大单"
+LIST = re.compile(r"/a/crm/deal(\?.*)?$")
 EDITED = "E2E big deal (edited)"
 
 
@@ -25,7 +26,7 @@ def log_in(page: Page, base: str) -> None:
     page.fill("#email", "admin@example.com")
     page.fill("#password", "password-123")
     page.click("button[type=submit].primary")
-    expect(page).to_have_url(base + "/")
+    page.wait_for_url(base + "/")  # and loaded: the next page's scripts have run
 
 
 def use_language(page: Page, lang: str) -> None:
@@ -167,14 +168,14 @@ def test_fill_find_edit_and_see_history(page: Page, live_server, artifacts):
     shot(page, artifacts, "zh-home")
 
     page.click(".app-card .form-links a:has-text('商机')")
-    page.wait_for_load_state()
+    page.wait_for_url(LIST)
     expect(page.locator("h1")).to_contain_text("商机")
     page.click("text=新建记录")
-    page.wait_for_load_state()  # widgets are wired once the scripts ran
+    page.wait_for_url(re.compile(r"/a/crm/deal/new$"))  # loaded: the widgets are wired
     expect(page.locator("#f-code")).to_have_attribute("placeholder", "保存时自动生成")
     for widget in ("date", "datetime", "select", "multiselect", "region", "user", "relation",
                    "attachment", "subtable"):
-        assert page.locator(f"[data-widget={widget}]").count() >= 1, widget
+        expect(page.locator(f"[data-widget={widget}]").first).to_be_attached()
     assert len(FIELD_TYPES) == 18
 
     fill_text_fields(page)
@@ -198,7 +199,7 @@ def test_fill_find_edit_and_see_history(page: Page, live_server, artifacts):
 
     # find it in the list through the live search
     page.click(".subnav-link.active")
-    page.wait_for_load_state()
+    page.wait_for_url(LIST)  # loaded: htmx listens to the search box
     page.fill("input[type=search]", "E2E")
     expect(page.locator("#record-list .row-link")).to_have_count(1)
     expect(page.locator("#record-list .list-meta")).to_have_text("共 1 条记录")
@@ -211,7 +212,7 @@ def test_fill_find_edit_and_see_history(page: Page, live_server, artifacts):
     use_language(page, "en")
     expect(page.locator("a.btn.primary", has_text="Edit")).to_be_visible()
     page.click("a.btn.primary:has-text('Edit')")
-    page.wait_for_load_state()
+    page.wait_for_url(re.compile(r"/a/crm/deal/\d+/edit$"))
     expect(page.locator("#f-title")).to_have_value(TITLE)
     expect(page.locator("#f-manager + .ts-wrapper")).to_contain_text("Mia Chen")
     expect(page.locator(".subtable-row")).to_have_count(2)
