@@ -157,10 +157,10 @@ def if_match(arg: str, message: str) -> int | None:
     header = request.headers.get("If-Match")
     if header is not None:  # sent, even empty: it must be an ETag this API gave out
         raw = header.strip().removeprefix("W/").strip('"')
-    else:
-        raw = request.args.get(arg, "")
-        if not raw:
-            return None
+    elif arg not in request.args:
+        return None
+    else:  # sent, even empty (?version=): it must be a number, as its schema says
+        raw = request.args[arg]
     number = whole_number(raw)
     if number is None:
         raise TrellisError([Problem(f"/{arg}", message)])
