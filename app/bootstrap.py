@@ -23,6 +23,7 @@ def init_db(app: Flask) -> None:
     with runtime.session() as session, session.begin():
         service.ensure_roles(session)
         runtime.ensure_list_indexes(session)
+        runtime.ensure_search_indexes(session)
 
 
 def ensure_admin(app: Flask) -> tuple[str, str] | None:

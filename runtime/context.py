@@ -47,6 +47,7 @@ from runtime.storage.models import FormTable
 from runtime.storage.names import form_table_name
 from runtime.storage.recalculate import needs_recalculation, recalculate_all
 from runtime.storage.records import Records
+from runtime.storage.search_sync import ensure as ensure_search
 from runtime.storage.tables import build_tables
 from runtime.storage.transactions import TransactionKind
 
@@ -205,6 +206,16 @@ class Runtime:
             main = build_tables(row.table_name, row.fields, self.fields).main
             created += ensure_list_indexes(session.connection(), main)
         return created
+
+    def ensure_search_indexes(self, session: Session) -> list[str]:
+        """Build the search index of every form table that lacks it (``trellis init-db``, for
+        tables published before search had one); returns the tables indexed."""
+        built = []
+        for row in session.scalars(sa.select(FormTable)):
+            tables = build_tables(row.table_name, row.fields, self.fields)
+            if ensure_search(session.connection(), tables.main, tables.search, self.fields):
+                built.append(row.table_name)
+        return built
 
     # -- publishing ---------------------------------------------------------------------------
     def existing_table(self, session: Session, doc: Document) -> FormTable | None:

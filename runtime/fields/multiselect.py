@@ -16,7 +16,9 @@ from runtime.fields.base import FieldType, FieldValueError, config, label_text, 
 from runtime.fields.select import (
     CHOICES_SCHEMA,
     choice_label,
+    choice_labels,
     choice_values,
+    choices_basis,
     choices_problems,
     not_a_choice,
 )
@@ -76,6 +78,7 @@ class MultiSelectField(FieldType):
         "additionalProperties": False,
     }
     widget = "multiselect"
+    searchable = True  # by the labels of its choices, in both languages
     sortable = False
     aggregations = ("count",)
     filter_ops = ("contains", "in", "isnull", "notnull")
@@ -135,6 +138,12 @@ class MultiSelectField(FieldType):
         text = sa.cast(column, sa.Text)
         return sa.or_(*(text.like(f"%{like_escape(pattern)}%", escape="\\")
                         for v in wanted for pattern in sorted(_json_texts(str(v)))))
+
+    def search_text(self, value: Any, fld: Mapping) -> list[str]:
+        return [label for v in value or [] for label in choice_labels(fld, v)]
+
+    def search_basis(self, fld: Mapping) -> Any:
+        return choices_basis(fld)
 
     # -- presentation -------------------------------------------------------------------------
     def display(self, value: Any, fld: Mapping, lang: str) -> str:

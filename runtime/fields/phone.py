@@ -15,6 +15,8 @@ from metadata.messages import msg, quoted
 from runtime.fields.base import TEXT_OPS, FieldType, FieldValueError, config
 
 SEPARATORS = re.compile(r"[\s\-().]")
+# what a person types to find a number: digits, perhaps grouped and with a leading + or 00
+TYPED_NUMBER = re.compile(r"\+?[\d\s\-().]*\d[\d\s\-().]*")
 
 
 @cache
@@ -24,6 +26,32 @@ def mobile_pattern(region: str) -> re.Pattern | None:
     if meta is None or meta.mobile is None or not meta.mobile.national_number_pattern:
         return None
     return re.compile(meta.mobile.national_number_pattern)
+
+
+@cache
+def country_code(region: str) -> str:
+    return str(phonenumbers.country_code_for_region(region))
+
+
+@cache
+def national_prefix(region: str) -> str:
+    """The trunk prefix written before national numbers of ``region`` (0 in China)."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    return (meta.national_prefix or "") if meta is not None else ""
+
+
+def national_digits(e164: str, region: str) -> tuple[str, str] | None:
+    """The national number of an E.164 number and the trunk prefix of its country."""
+    digits = e164.lstrip("+")
+    code = country_code(region)
+    if digits.startswith(code):  # country codes are prefix-free: this is the region's
+        return digits[len(code):], national_prefix(region)
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return None
+    other = phonenumbers.region_code_for_number(number)
+    return phonenumbers.national_significant_number(number), national_prefix(other or "ZZ")
 
 
 def fast_e164(text: str, region: str) -> str | None:
@@ -93,6 +121,29 @@ class PhoneField(FieldType):
         if not value:
             return ""
         return _shown(value, config(fld).get("default_region", "CN"))
+
+    def search_text(self, value: Any, fld: Mapping) -> list[str]:
+        # found typed in full (8613800138000), nationally (13800138000, 010 1234 5678: the
+        # national number is inside both texts) or in part, with or without spaces and
+        # dashes: search terms keep only the digits
+        if not value:
+            return []
+        digits = value.lstrip("+")
+        national = national_digits(value, config(fld).get("default_region", "CN"))
+        if national is None or not national[1]:
+            return [digits]
+        number, prefix = national
+        return list(dict.fromkeys([digits, prefix + number]))
+
+    def search_terms(self, q: str, fld: Mapping) -> list[str]:
+        if not TYPED_NUMBER.fullmatch(q):
+            return []
+        digits = re.sub(r"\D", "", q)
+        # 0086 138...: the international call prefix before the country code
+        return [digits, digits[2:]] if q.startswith("00") and len(digits) > 4 else [digits]
+
+    def search_basis(self, fld: Mapping) -> Any:
+        return config(fld).get("default_region", "CN")
 
 
 @functools.lru_cache(maxsize=8192)

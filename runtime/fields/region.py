@@ -222,11 +222,9 @@ class RegionField(FieldType):
             place.pop("city", None)
         return place
 
-    def search_expression(self, table: sa.Table, fld: Mapping, pattern: str
-                          ) -> sa.ColumnElement | None:
-        names = self.column_names(fld)
-        return sa.or_(*(table.c[names[part]].ilike(pattern, escape="\\")
-                        for part in (*LEVELS, "text")))
+    def search_text(self, value: Any, fld: Mapping) -> list[str]:
+        # by its names (a municipality is its own city: named once)
+        return list(dict.fromkeys(value[p] for p in (*LEVELS, "text") if value and value.get(p)))
 
     # -- presentation -------------------------------------------------------------------------
     def display(self, value: Any, fld: Mapping, lang: str) -> str:

@@ -56,6 +56,21 @@ def choice_label(fld: Mapping, value: str, lang: str) -> str:
     return value
 
 
+def choice_labels(fld: Mapping, value: str) -> list[str]:
+    """The labels of a choice in every language it has (its value when it is none)."""
+    for choice in config(fld).get("choices", []):
+        if choice["value"] == value:
+            label = choice["label"]
+            texts = label.values() if isinstance(label, dict) else [label]
+            return list(dict.fromkeys(t for t in texts if t))
+    return [value]
+
+
+def choices_basis(fld: Mapping) -> list[list]:
+    """What the labels found by search depend on: each choice's value and label."""
+    return [[c["value"], c["label"]] for c in config(fld).get("choices", [])]
+
+
 class SelectField(FieldType):
     type = "select"
     list_index = FILTER
@@ -71,6 +86,7 @@ class SelectField(FieldType):
         "additionalProperties": False,
     }
     widget = "select"
+    searchable = True  # by its labels, in both languages
     can_group_by = True
     aggregations = ("count", "distinct")
     filter_ops = EQUALITY_OPS
@@ -104,6 +120,12 @@ class SelectField(FieldType):
                              "color": c.get("color"), "selected": c["value"] == value}
                             for c in config(fld).get("choices", [])],
                 "display": config(fld).get("display", "dropdown")}
+
+    def search_text(self, value: Any, fld: Mapping) -> list[str]:
+        return [] if value is None else choice_labels(fld, value)
+
+    def search_basis(self, fld: Mapping) -> Any:
+        return choices_basis(fld)
 
     def default_choices(self, fld: Mapping, lang: str) -> list[tuple[Any, str]]:
         return [(c["value"], label_text(c.get("label"), lang))

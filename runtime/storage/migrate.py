@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from metadata.errors import InvalidDocument, Problem
 from metadata.messages import msg, quoted
 from runtime.fields.base import FieldType, FieldValueError
+from runtime.storage.search_sync import follow, rebuild
 from runtime.storage.tables import LIST_INDEX_PREFIX, FormTables, build_tables
 
 MAX_REPORTED = 20
@@ -120,11 +121,13 @@ def check_conversions(conn: sa.Connection, plan: MigrationPlan,
 
 def apply_migration(conn: sa.Connection, plan: MigrationPlan, old_layout: Sequence[Mapping] | None,
                     field_types: Mapping[str, FieldType]) -> FormTables:
-    """Run the plan's DDL and conversions on ``conn`` (inside the caller's transaction)."""
+    """Run the plan's DDL and conversions on ``conn`` (inside the caller's transaction); the
+    search index follows what is searched."""
     new_tables = build_tables(plan.table_name, plan.layout, field_types)
     if plan.creates_table:
         for table in new_tables.all():
             table.create(conn)
+        rebuild(conn, new_tables.main, new_tables.search, field_types)
         return new_tables
     old_tables = build_tables(plan.table_name, old_layout or [], field_types)
     converted = convert_all(conn, plan, old_tables, field_types)
@@ -141,6 +144,7 @@ def apply_migration(conn: sa.Connection, plan: MigrationPlan, old_layout: Sequen
     for key, values in converted.items():
         _write_values(conn, new_tables, new_by_key[key], values, field_types)
     ensure_list_indexes(conn, new_tables.main)
+    follow(conn, old_tables.search, new_tables.search, new_tables.main, field_types)
     return new_tables
 
 

@@ -31,8 +31,19 @@ def child_table_name(parent: str, field_key: str) -> str:
     """The table of a sub-table field or of a multiple relation."""
     if not KEY_RE.match(field_key):
         raise ValueError(f"unsafe identifier part {field_key!r}")
-    name = f"{parent}__{field_key}"
-    if len(name) <= MAX_IDENTIFIER:
+    return within_limit(f"{parent}__{field_key}")
+
+
+def search_table_name(parent: str, part: str = "search") -> str:
+    """A table of a form's search index: ``<table>___search`` (no field key starts with _, so
+    no child table has the name), or ``<table>___fts``, short enough for the tables SQLite's
+    FTS5 makes beside it (``<name>_docsize``)."""
+    return within_limit(f"{parent}___{part}", MAX_IDENTIFIER - (0 if part == "search" else 8))
+
+
+def within_limit(name: str, limit: int = MAX_IDENTIFIER) -> str:
+    """``name``, shortened with a hash within ``limit`` characters (PostgreSQL's 63 bytes)."""
+    if len(name) <= limit:
         return name
     digest = hashlib.sha1(name.encode()).hexdigest()[:8]
-    return f"{name[:MAX_IDENTIFIER - 9]}_{digest}"
+    return f"{name[:limit - 9]}_{digest}"

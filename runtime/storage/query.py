@@ -17,10 +17,11 @@ from metadata.errors import InvalidDocument, Problem
 from metadata.messages import msg
 from metadata.orm import MAX_INTEGER, UTCDateTime, whole_number
 from metadata.schemas import FILTER_OPS
-from runtime.fields.base import FieldValueError, compare, like_escape
+from runtime.fields.base import FieldValueError, compare
 from runtime.storage.formula_filter import formula_clause
 from runtime.storage.names import SYSTEM_SORTS
 from runtime.storage.records import Records
+from runtime.storage.search_query import Found, find, search_scope
 from runtime.storage.transactions import NumberOutOfRange
 
 MAX_PER_PAGE = 1000
@@ -270,12 +271,13 @@ def list_records(records: Records, query: ListQuery) -> Page:
     where += [formula_clause(records, source, at) for source, at in query.formulas]
     if "\x00" in query.q:
         raise bad("/q", NUL)
+    found, alone = None, False
     if query.q.strip():
-        pattern = f"%{like_escape(query.q.strip())}%"
-        terms = [records.plan.types[f["type"]].search_expression(table, f, pattern)
-                 for f in records.plan.fields if f["key"] not in records.access.hidden]
-        terms = [t for t in terms if t is not None]
-        where.append(sa.or_(*terms) if terms else sa.false())
+        # the search alone tells the count when no filter narrows the list
+        alone, search = len(where) == 1, records.plan.tables.search
+        found = find(records.conn, table, search, records.plan.types, records.access.hidden,
+                     query.q, query.count_cap, search_scope(records, search), alone)
+        where.append(found.clause)
     keys = sort_keys(records, query.sort or [("created_at", "desc")])
     total = None
     select = sa.select(table).where(*where).order_by(*_order(keys)).limit(query.per_page + 1)
@@ -283,10 +285,10 @@ def list_records(records: Records, query: ListQuery) -> Page:
         select = select.where(_after(keys, decode_cursor(query.cursor, len(keys))))
     else:
         select = select.offset((query.page - 1) * query.per_page)
+    cap = query.count_cap if found is None else found.cap
     with computing(records, query.formulas):
         if query.with_total:
-            total = count_matches(records.conn, table, where,
-                                  None if query.exact_total else query.count_cap)
+            total = _count(records.conn, table, where, query, found, alone)
         rows = list(records.conn.execute(select).mappings())
     more = len(rows) > query.per_page
     rows = rows[: query.per_page]
@@ -295,9 +297,28 @@ def list_records(records: Records, query: ListQuery) -> Page:
         probe = sa.select(*[k[0] for k in keys]).where(table.c.id == rows[-1]["id"])
         last = records.conn.execute(probe).first()
         cursor = encode_cursor([_plain(v) for v in last])
-    exact = total is None or query.exact_total or total <= query.count_cap
-    return Page(records.to_json(rows), min(total, query.count_cap) if not exact else total,
+    exact = total is None or query.exact_total or total <= cap
+    return Page(records.to_json(rows), min(total, cap) if not exact else total,
                 query.page, query.per_page, cursor, exact)
+
+
+def _count(conn: sa.Connection, table: sa.Table, where: list, query: ListQuery,
+           found: Found | None, alone: bool) -> int:
+    """How many records the list has (past the cap: cap + 1, unless counting exactly); a
+    search (the last of ``where``) is counted through its index, up to its own cap."""
+    if found is None:
+        return count_matches(conn, table, where, None if query.exact_total else query.count_cap)
+    cap = None if query.exact_total else found.cap
+    if alone and found.total is not None and (cap is not None or found.total <= found.cap):
+        return found.total
+    where = [*where[:-1], found.counted]
+    if cap is None or query.formulas or query.view_formulas:
+        return count_matches(conn, table, where, cap)
+    # one walk over the matches, not two: a search narrowed by a row scope or a filter
+    # reads each record it counts (formula filters keep their statement shallow instead)
+    found_rows = sa.select(sa.literal(1)).select_from(table).where(*where).limit(cap + 1)
+    return conn.execute(sa.select(sa.func.count()).select_from(found_rows.subquery())
+                        ).scalar_one()
 
 
 def count_matches(conn: sa.Connection, table: sa.Table, where: list, cap: int | None) -> int:

@@ -10,6 +10,7 @@ from runtime.fields.roles.value import ValueRole
 from runtime.storage.migrate import MigrationPlan
 from runtime.storage.records import Records
 from runtime.storage.related import related_loader
+from runtime.storage.search_sync import reindex_records
 
 BATCH = 1000
 
@@ -48,7 +49,8 @@ def recalculate_all(records: Records) -> int:
         if not rows:
             return changed
         last = rows[-1]["id"]
-        updates = []
+        updates, searched = [], []
+        live = {r["id"] for r in rows if r["deleted_at"] is None}  # deleted: not in the index
         for record in records.to_json(rows):
             values = dict(record)
             values.update(load_related(values, behaviour.related_paths))
@@ -59,6 +61,9 @@ def recalculate_all(records: Records) -> int:
                     fld = plan.by_key[key]
                     row.update(plan.ftype(key).to_row(values[key], fld))
                 updates.append(row)
+                if record["id"] in live:
+                    searched.append((record["id"], values))
+        reindex_records(conn, plan.tables.search, plan.types, searched, changed=keys)
         if updates:
             conn.execute(table.update().where(table.c.id == sa.bindparam("_id"))
                          .values({k: sa.bindparam(k) for k in keys}), updates)

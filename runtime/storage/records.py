@@ -28,6 +28,7 @@ from runtime.storage.models import AuditEntry
 from runtime.storage.reader import ReaderView
 from runtime.storage.refs import StorageReferences
 from runtime.storage.related import related_loader
+from runtime.storage.search_sync import index_records, reindex_records, unindex_records
 from runtime.storage.sink import event_sink
 from runtime.storage.tables import allocate_ids
 
@@ -222,6 +223,8 @@ class Records:
         for row, record_id in zip(rows, ids, strict=True):
             row["id"] = record_id
         self.conn.execute(self.table.insert(), rows)
+        self._index([(rid, {**values, "owner": owner})
+                     for (_i, values, owner), rid in zip(loaded, ids, strict=True)])
         audit = []
         for (_i, values, _), record_id in zip(loaded, ids, strict=True):
             self._save_separate(record_id, values)
@@ -287,6 +290,14 @@ class Records:
                 row.update(to_row(values.get(key), fld))
         return row
 
+    def _index(self, records: list[tuple[int, dict]], changed: set[str] | None = None) -> None:
+        """Tell the search index of new records (or, with ``changed``, of changed ones)."""
+        search, types = self.plan.tables.search, self.plan.types
+        if changed is None:
+            index_records(self.conn, search, types, records)
+        else:
+            reindex_records(self.conn, search, types, records, changed)
+
     def _audit(self, record_id: int, action: str, version: int, changes: list | dict
                ) -> dict:
         return {"at": self.now, "user_id": self.principal.user_id,
@@ -327,6 +338,8 @@ class Records:
         if not changes:
             return before
         version = self._write_changes(current, values, owner)
+        self._index([(record_id, {**before, **values, "owner": owner})],
+                    changed={*values, *(["owner"] if owner != current["owner_id"] else [])})
         self._log([self._audit(record_id, "update", version, changes)])
         return self.get(record_id)
 
@@ -367,6 +380,7 @@ class Records:
         version = current["version"] + 1
         self.conn.execute(self.table.update().where(self.table.c.id == record_id)
                           .values(deleted_at=self.now, updated_at=self.now, version=version))
+        unindex_records(self.conn, self.plan.tables.search, [record_id])
         self._log([self._audit(record_id, "delete", version, [])])
 
     # -- history ------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from metadata.orm import UTCDateTime
 from runtime.fields.roles.storage import FILTER, SORT, StorageRole
+from runtime.storage.search import SearchTable, SearchType, search_table
 
 LIST_INDEX_PREFIX = "lx_"
 SYSTEM_COLUMNS = ("id", "created_at", "updated_at", "created_by", "owner_id", "version",
@@ -31,17 +32,19 @@ def system_columns() -> list[sa.Column]:
 
 @dataclass
 class FormTables:
-    """A form's main table and, per field key, the child tables that field keeps."""
+    """A form's main table, per field key the child tables that field keeps, and the table
+    of its search index (``runtime.storage.search``; None: nothing to search)."""
 
     main: sa.Table
     children: dict[str, list[sa.Table]] = field(default_factory=dict)
+    search: SearchTable | None = None
 
     def all(self) -> list[sa.Table]:
         return [self.main, *(t for ts in self.children.values() for t in ts)]
 
 
 def build_tables(table_name: str, layout: Sequence[Mapping],
-                 field_types: Mapping[str, StorageRole]) -> FormTables:
+                 field_types: Mapping[str, SearchType]) -> FormTables:
     """Tables for a layout: every field ever published, archived ones included (data kept)."""
     metadata = sa.MetaData()
     columns = system_columns()
@@ -52,7 +55,7 @@ def build_tables(table_name: str, layout: Sequence[Mapping],
     live_index(main, index_name(table_name, "created_at", SORT), main.c.created_at, main.c.id)
     for fld in layout:
         _list_index(main, fld, field_types[fld["type"]])
-    tables = FormTables(main)
+    tables = FormTables(main, search=search_table(table_name, layout, field_types))
     for fld in layout:
         children = field_types[fld["type"]].child_tables(fld, main, field_types)
         if children:

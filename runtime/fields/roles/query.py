@@ -44,11 +44,23 @@ class QueryRole:
         """A WHERE clause for ``op``; values arrive coerced by this type."""
         return compare(table.c[fld["key"]], op, value)
 
-    def search_expression(self, table: sa.Table, fld: Mapping, pattern: str
-                          ) -> sa.ColumnElement | None:
-        if not self.searchable:
-            return None
-        return table.c[fld["key"]].ilike(pattern, escape="\\")
+    def search_text(self, value: Any, fld: Mapping) -> list[str]:
+        """The texts a person may type to find ``value`` (as a read gives it), one or several:
+        search looks for what is typed inside them, in any case (empty: nothing to find)."""
+        if not self.searchable or value is None or value == "":
+            return []
+        return [str(value)]
+
+    def search_terms(self, q: str, fld: Mapping) -> list[str]:
+        """What to look for in this field's search texts when a person searches ``q`` (in
+        lower case, white space made single spaces); any of them matches. Empty: ``q`` cannot
+        match this field (a phone number is not found by a word)."""
+        return [q]
+
+    def search_basis(self, fld: Mapping) -> Any:
+        """What this field's search texts depend on besides the value (a select's labels): when
+        it changes, publishing rebuilds the form's search index. None: the value alone."""
+        return None
 
 
 def compare(column: sa.ColumnElement, op: str, value: Any) -> sa.ColumnElement:

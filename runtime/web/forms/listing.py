@@ -110,9 +110,12 @@ class ListBuilder:
         self.refs = refs
         self.lang = lang
         self.view = find_view(records, args.get("view"))
+        # the filter bar posts its empty row with every search: only rows naming a field stay
+        rows = [row for row in zip(args.getlist("f"), args.getlist("o"), args.getlist("v"),
+                                   strict=False) if row[0].strip()]
         self.state = {"view": args.get("view", ""), "q": args.get("q", "").strip()[:200],
-                      "sort": args.get("sort", ""), "f": args.getlist("f"),
-                      "o": args.getlist("o"), "v": args.getlist("v"),
+                      "sort": args.get("sort", ""), "f": [r[0] for r in rows],
+                      "o": [r[1] for r in rows], "v": [r[2] for r in rows],
                       "fx": args.get("fx", "").strip()[:2000]}
         self.page = whole_number(args.get("page") or "1", MAX_PAGE) or 0
         if self.page < 1:

@@ -159,7 +159,10 @@ def record_list(app_key: str, form_key: str):
     builder = listing.ListBuilder(ctx.records, new_references(ctx), request.args, ctx.lang)
     vm = builder.build(ctx.plan.label(ctx.lang), ctx.records.may("create"))
     if request.headers.get("HX-Target") == "record-list":
-        return render_template("runtime/_record_list.html", list=vm)
+        # the address bar shows the list as it is, not the search form's empty filter row
+        return Response(render_template("runtime/_record_list.html", list=vm),
+                        headers={"HX-Push-Url": builder.url(page=str(builder.page)
+                                                            if builder.page > 1 else "")})
     return render_template("runtime/list.html", list=vm)
 
 

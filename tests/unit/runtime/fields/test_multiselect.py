@@ -119,3 +119,8 @@ def test_empty_list_is_stored_as_sql_null(stored):
         conn.execute(table.insert(), {"id": 9, **MULTI.to_row(None, FLD)})
         assert conn.execute(sa.select(table.c.id).where(table.c.industries.is_(None))
                             .order_by(table.c.id)).scalars().all() == [2, 9]
+
+
+def test_found_by_the_labels_of_its_choices():
+    assert MULTI.search_text(["finance", "制造"], FLD) == ["金融", "Finance", "Manufacturing"]
+    assert MULTI.search_text(None, FLD) == []

@@ -56,3 +56,24 @@ def test_display_is_national_at_home_and_international_abroad():
     assert PHONE.display("+8613800138000", FLD, "zh") == "138 0013 8000"
     assert PHONE.display("+16502530000", FLD, "zh") == "+1 650-253-0000"
     assert PHONE.display(None, FLD, "zh") == ""
+
+
+@pytest.mark.parametrize(("stored", "texts"), [
+    ("+8613800138000", ["8613800138000", "013800138000"]),
+    ("+861065529988", ["861065529988", "01065529988"]),  # 010-6552 9988, as Beijing writes it
+    ("+16502530000", ["16502530000"]),  # another country: its own trunk prefix (1 here)
+])
+def test_numbers_are_found_by_their_digits_in_full_and_nationally(stored, texts):
+    assert PHONE.search_text(stored, FLD) == texts
+
+
+@pytest.mark.parametrize(("typed", "terms"), [
+    ("138 0013 8000", ["13800138000"]),
+    ("+86 (138) 0013-8000", ["8613800138000"]),
+    ("0086 138 0013 8000", ["008613800138000", "8613800138000"]),
+    ("8000", ["8000"]),
+    ("wang", []),
+    ("138 abc", []),
+])
+def test_a_search_looks_for_the_digits_typed(typed, terms):
+    assert PHONE.search_terms(typed, FLD) == terms

@@ -56,3 +56,15 @@ def test_check_duplicates_and_default():
            "default": "pending"}
     paths = [p.path for p in SELECT.check(fld, "/f", None)]
     assert paths == ["/f/config/choices/3/value", "/f/default"]
+
+
+def test_found_by_its_labels_in_both_languages():
+    assert SELECT.search_text("open", FLD) == ["进行中", "Open"]
+    assert SELECT.search_text("lost", FLD) == ["Lost"]
+    assert SELECT.search_text("gone", FLD) == ["gone"]  # a value no choice has any more
+    # renaming a label changes what is found: publishing rebuilds the index then
+    renamed = {**FLD, "config": {"choices": [{**CHOICES[0], "label": "Active"}, *CHOICES[1:]]}}
+    assert SELECT.search_basis(renamed) != SELECT.search_basis(FLD)
+    recoloured = {**FLD, "config": {"choices": [{**CHOICES[0], "color": "#000000"},
+                                                *CHOICES[1:]]}}
+    assert SELECT.search_basis(recoloured) == SELECT.search_basis(FLD)
