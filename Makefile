@@ -19,6 +19,10 @@ VENDOR_STAMP := static/vendor/.installed
 CHROMIUM    := /usr/bin/chromium
 PYTEST      := $(VPY) -m pytest -q -p no:cacheprovider
 PYTEST_ARGS ?=
+# `make test` runs the suite on this many pytest-xdist workers, a test file to a worker (a file's
+# tests share module fixtures and run in order); 0 runs it in one process. The tests empty the
+# Redis database TRELLIS_REDIS_URL names, so with it set they run in one process.
+TEST_WORKERS ?= $(if $(TRELLIS_REDIS_URL),0,2)
 # Folders git doesn't track while empty are left out, so lint works in a fresh clone too.
 LINT_DIRS   := $(wildcard app runtime metadata builder tests bench)
 ARGS        ?=
@@ -35,7 +39,7 @@ endef
 help:
 	@echo "Trellis make targets:"
 	@echo "  run               set everything up and start Trellis (web + worker + scheduler; ARGS=... passed on)"
-	@echo "  test              full test suite (needs chromium; PYTEST_ARGS=... passed on)"
+	@echo "  test              full test suite on TEST_WORKERS=2 processes (needs chromium; PYTEST_ARGS=... passed on)"
 	@echo "  test-integration  tests marked 'integration' (TRELLIS_DATABASE_URL / TRELLIS_REDIS_URL honoured)"
 	@echo "  lint              ruff check"
 	@echo "  bench             run the benchmarks in bench/ (needs wrk; BENCH_PG_URL=... adds PostgreSQL)"
@@ -123,7 +127,7 @@ run: venv vendor translations
 # --- Checks -----------------------------------------------------------------------------------
 
 test: venv vendor chromium translations
-	@$(call run_pytest,tests)
+	@$(call run_pytest,-n $(TEST_WORKERS) --dist loadfile tests)
 
 test-integration: venv vendor chromium translations
 	@$(call run_pytest,-m integration tests)

@@ -24,6 +24,13 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
+def pytest_configure(config):
+    if getattr(config.option, "numprocesses", None) and os.environ.get("TRELLIS_REDIS_URL"):
+        raise pytest.UsageError(
+            "TRELLIS_REDIS_URL names one Redis database, which the tests empty: pytest-xdist "
+            "workers would empty it under each other. Run the tests in one process (-n 0).")
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         parts = Path(str(item.fspath)).parts

@@ -112,7 +112,7 @@
 
   // -- binding ------------------------------------------------------------------------------
   B.unbindDrag = function () {
-    sortables.forEach(function (s) { s.destroy(); });
+    B.retireSortables(sortables);
     sortables = [];
   };
 

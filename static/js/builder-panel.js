@@ -107,7 +107,7 @@
   }
 
   function bindRowSorting() {
-    rowSortables.forEach(function (s) { s.destroy(); });
+    B.retireSortables(rowSortables);  // a panel may arrive while a field is dragged
     rowSortables = [];
     panel().querySelectorAll('[data-array] [data-rows]').forEach(function (rows) {
       rowSortables.push(new Sortable(rows, {

@@ -174,6 +174,19 @@
 
   B.isSaved = function () { return snapshot() === B.lastSaved; };
 
+  // -- drag lists ---------------------------------------------------------------------------
+  /* SortableJS keeps one drag state for all its lists, and destroy() ends the drag under way in
+   * any of them: a canvas redrawn or a panel arriving while a field is picked up from the
+   * palette would drop it from the hand. Lists whose elements were replaced go once nothing
+   * is dragged. */
+  var retired = [];
+  B.retireSortables = function (list) {
+    retired = retired.concat(list);
+    if (window.Sortable && window.Sortable.dragged) { return; }
+    retired.forEach(function (s) { s.destroy(); });
+    retired = [];
+  };
+
   // -- start --------------------------------------------------------------------------------
   function readUrls(root) {
     var urls = {};

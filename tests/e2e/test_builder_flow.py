@@ -19,18 +19,16 @@ def drag(page: Page, source: Locator, target: Locator, where: str = "center", *,
          landing: Locator) -> None:
     """Press, move in steps and release, as a hand does (SortableJS follows mouse events).
 
-    SortableJS reads the pointer on a 50 ms timer, not on every move: the hand releases once
-    ``landing`` (the placeholder where the field will go, or the tab marked as the target)
-    shows, and lets go when the designer has read the drop (it is aria-busy until then)."""
+    The hand moves on once the field is picked up, releases once ``landing`` (the placeholder
+    where the field will go, or the tab marked as the target) shows, and lets go when the
+    designer has read the drop (see pick_up and release)."""
     src = source.bounding_box()
     dst = target.bounding_box()
     x, y = src["x"] + src["width"] / 2, src["y"] + src["height"] / 2
     tx = dst["x"] + dst["width"] / 2
     ty = {"center": dst["y"] + dst["height"] / 2, "top": dst["y"] + 4,
           "bottom": dst["y"] + dst["height"] - 4}[where]
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + 8, y + 8, steps=4)
+    pick_up(page, x, y)
     if where == "bottom":  # come from below, as a hand aiming under the last field does
         page.mouse.move(tx, ty + 40, steps=15)
     page.mouse.move(tx, ty, steps=10)
@@ -38,7 +36,20 @@ def drag(page: Page, source: Locator, target: Locator, where: str = "center", *,
     release(page, landing)
 
 
+def pick_up(page: Page, x: float, y: float) -> None:
+    """Press at (x, y) and move a little: SortableJS starts the drag on a later task (the
+    browser runs queued mouse moves first) and follows only the moves after that, so wait for
+    the designer's sign that a field is picked up (its onStart marks the body)."""
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 8, y + 8, steps=4)
+    expect(page.locator("body.is-dragging-field")).to_be_attached()
+
+
 def release(page: Page, landing: Locator) -> None:
+    """SortableJS reads the pointer on a 50 ms timer, not on every move: release once
+    ``landing`` shows, then wait until the designer has read the drop (it is aria-busy until
+    then; SortableJS moved the elements before)."""
     expect(landing).to_be_attached()
     page.mouse.up()
     expect(page.locator("#designer")).not_to_have_attribute("aria-busy", "true")

@@ -10,7 +10,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_builder_flow import drag, placeholder, release, wait_saved
+from tests.e2e.test_builder_flow import drag, pick_up, placeholder, release, wait_saved
 from tests.e2e.test_builder_views import create_view, expect_shown, shown_keys, unexpected_errors
 from tests.e2e.test_record_flow import log_in, shot, use_language
 from tests.integration.helpers import field, form_doc
@@ -75,9 +75,7 @@ def drop_on_tab(page: Page) -> None:
 def hover_tab_and_drop(page: Page) -> None:
     """Hold next_step over the first tab's button: the tab opens; drop it before subject."""
     source = card(page, "next_step").bounding_box()
-    page.mouse.move(source["x"] + 30, source["y"] + 20)
-    page.mouse.down()
-    page.mouse.move(source["x"] + 40, source["y"] + 30, steps=4)
+    pick_up(page, source["x"] + 30, source["y"] + 20)
     over = tab(page, 0).bounding_box()
     page.mouse.move(over["x"] + over["width"] / 2, over["y"] + over["height"] / 2, steps=12)
     expect(tab(page, 0)).to_have_class(ACTIVE)
@@ -110,6 +108,29 @@ def test_drag_fields_onto_other_tabs(page: Page, live_server):
     page.locator('[data-action="undo"]').click()  # one drag is one step
     expect(page.locator('#canvas [data-tab-panel="0"] .field-card')).to_have_count(3)
     assert panel_keys(page, 1) == ["next_step", "customer"]
+    assert not unexpected_errors(page)
+
+
+def test_a_panel_arriving_mid_drag_leaves_the_field_in_hand(page: Page, live_server):
+    """The properties panel comes from the server, so it can arrive while the next field is
+    carried from the palette (replacing the panel drops its lists): the drag goes on."""
+    visit_form(live_server)
+    base = live_server["url"]
+    log_in(page, base)
+    page.goto(base + DESIGNER)
+    key = page.locator('#props [data-prop="key"]')
+    card(page, "subject").click()
+    expect(key).to_have_value("subject")
+    item = page.locator('#palette [data-type="number"]').bounding_box()
+    pick_up(page, item["x"] + item["width"] / 2, item["y"] + item["height"] / 2)
+    with page.expect_response(lambda r: r.url.endswith("/_properties")):
+        page.evaluate("TrellisBuilder.select('notes')")  # as a late answer to a click
+    expect(key).to_have_value("notes")
+    grid = page.locator('#canvas [data-tab-panel="0"] [data-grid]').bounding_box()
+    page.mouse.move(grid["x"] + grid["width"] / 2, grid["y"] + grid["height"] - 4, steps=10)
+    release(page, page.locator(placeholder(within='#canvas [data-tab-panel="0"]')))
+    expect(page.locator('#canvas [data-tab-panel="0"] .field-card')).to_have_count(5)
+    assert page.evaluate("TrellisBuilder.doc.fields.length") == 6
     assert not unexpected_errors(page)
 
 

@@ -19,14 +19,20 @@ def column(page: Page, where: str, key: str):
 
 def drag_column(page: Page, key: str, before: str | None = None) -> None:
     """Drag a field from the available list into the shown columns: onto the upper edge of
-    ``before``, or the lower edge of the last shown column. SortableJS reads the pointer on a
-    50 ms timer: release once its placeholder (the ghost class) stands where the column goes."""
+    ``before``, or the lower edge of the last shown column. SortableJS starts the drag on a
+    later task and follows only the moves after that: move on once its floating copy shows.
+    It reads the pointer on a 50 ms timer: release once its placeholder (the ghost class)
+    stands where the column goes."""
     source = page.locator(f".bx-col[data-key={key}]")
     target = column(page, "shown", before) if before else page.locator(
         "#columns-shown .bx-col").last
     box = target.bounding_box()
-    source.hover()
+    start = source.bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
     page.mouse.down()
+    page.mouse.move(start["x"] + start["width"] / 2 + 8, start["y"] + start["height"] / 2 + 4,
+                    steps=4)
+    expect(page.locator(".bx-col.bx-dragging")).to_be_attached()
     page.mouse.move(box["x"] + 20, box["y"] + box["height"] / 2, steps=12)
     page.mouse.move(box["x"] + 22, box["y"] + (3 if before else box["height"] - 3), steps=6)
     ghost = f"#columns-shown > .bx-ghost[data-key={key}]"
