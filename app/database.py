@@ -16,10 +16,12 @@ from sqlalchemy import event
 
 from runtime.formula import sqlfunctions
 from runtime.storage.transactions import (
+    READING,
     NumberOutOfRange,
     StatementTimeout,
     WriteInReadTransaction,
     kind_of,
+    take_write_lock,
 )
 
 BUSY_TIMEOUT = 30.0  # seconds a SQLite write waits for the write lock by default
@@ -92,12 +94,16 @@ def _sqlite_events(engine: sa.Engine) -> None:
         wait = BUSY_TIMEOUT if kind.lock_wait is None else kind.lock_wait
         _pragma(conn, "query_only", int(kind.read_only))
         _pragma(conn, "busy_timeout", int(wait * 1000))
-        conn.exec_driver_sql("BEGIN" if kind.read_only else "BEGIN IMMEDIATE")
+        conn.info[READING] = False
+        conn.exec_driver_sql("BEGIN" if kind.read_only or kind.late_write else "BEGIN IMMEDIATE")
+        conn.info[READING] = kind.late_write  # a write that has not taken the lock yet
 
     @event.listens_for(engine, "before_cursor_execute")
     def _statement(conn, cursor, statement, parameters, context, executemany):
         options = context.execution_options if context is not None else \
             conn.get_execution_options()
+        if conn.info.get(READING) and _writes(statement, context):
+            take_write_lock(conn)  # a late write's first write
         conn.info["deadline"].start(kind_of(options).timeout)
 
     @event.listens_for(engine, "commit")
@@ -116,6 +122,14 @@ def _sqlite_events(engine: sa.Engine) -> None:
             raise WriteInReadTransaction() from error
         if str(error) == "integer overflow":
             raise NumberOutOfRange() from error
+
+
+def _writes(statement: str, context) -> bool:
+    """Whether a statement writes or locks what it reads (anything but a plain SELECT)."""
+    if statement.lstrip()[:6].upper() != "SELECT":
+        return True
+    compiled = getattr(context, "compiled", None)
+    return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
 
 
 def _pragma(conn: sa.Connection, name: str, value: int) -> None:

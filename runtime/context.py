@@ -97,13 +97,13 @@ class Runtime:
         self._lock = threading.Lock()
 
     def session(self, read_only: bool = False, timeout: float | None = None,
-                lock_wait: float | None = None) -> Session:
+                lock_wait: float | None = None, late_write: bool = False) -> Session:
         """A session whose transactions write (taking the write lock up front) or, with
         ``read_only``, only read; each statement may run ``timeout`` seconds (0: no limit),
         by default the limit of background work (jobs, the scheduler, the CLI)."""
         if timeout is None:
             timeout = self.settings.get("background_statement_timeout") or 0
-        kind = TransactionKind(read_only, float(timeout), lock_wait)
+        kind = TransactionKind(read_only, float(timeout), lock_wait, late_write)
         maker = self._sessions.get(kind)
         if maker is None:
             bind = self.engine.execution_options(**kind.options())
@@ -116,8 +116,10 @@ class Runtime:
         return maker()
 
     def request_session(self, read_only: bool) -> Session:
-        """A session for a web request: its statements run at most the request limit."""
-        return self.session(read_only, self.settings.get("statement_timeout") or 0)
+        """A session for a web request: its statements run at most the request limit; one
+        that may write takes the write lock at its first write (storage.transactions)."""
+        return self.session(read_only, self.settings.get("statement_timeout") or 0,
+                            late_write=not read_only)
 
     # -- plans --------------------------------------------------------------------------------
     def plan(self, session: Session, app_key: str, form_key: str) -> FormPlan:

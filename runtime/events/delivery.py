@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from runtime.events.consumers import Consumer
 from runtime.events.event import RecordEvent
 from runtime.events.models import EventDelivery, RecordEventRow
+from runtime.storage.transactions import take_write_lock
 
 if TYPE_CHECKING:
     from runtime.events.hub import EventHub
@@ -105,8 +106,9 @@ def _step(hub: EventHub, session: Session, consumer: Consumer, stream: str) -> S
 
 def _lock_stream(session: Session, consumer: str, stream: str) -> None:
     """One worker at a time per (consumer, record): on PostgreSQL a transaction-scoped
-    advisory lock; SQLite's transactions take the database's write lock anyway."""
+    advisory lock; on SQLite the database's write lock (taken now by a late write)."""
     if session.get_bind().dialect.name != "postgresql":
+        take_write_lock(session.connection())
         return
     digest = hashlib.blake2b(f"{consumer}\0{stream}".encode(), digest_size=8).digest()
     session.execute(sa.select(sa.func.pg_advisory_xact_lock(

@@ -12,6 +12,7 @@ from metadata.errors import pointer
 from metadata.messages import msg, quoted
 from runtime.forms.plan import FormPlan
 from runtime.storage.refs import StorageReferences
+from runtime.storage.transactions import take_write_lock
 
 Rows = Sequence[tuple[int, dict, object]]
 
@@ -61,11 +62,13 @@ def unique_problems(plan: FormPlan, conn: sa.Connection, rows: Rows,
                 stored[db_value] = index
         if not stored:
             continue
+        # writers of one unique field take turns until they commit, so each one sees what the
+        # others stored (SQLite's write lock serialises writers: a late write takes it now)
         if conn.dialect.name == "postgresql":
-            # writers of one unique field take turns until they commit, so each one sees what
-            # the others stored (SQLite's write lock serialises writers already)
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(
                 sa.func.hashtext(f"{table.name}.{key}"))))
+        else:
+            take_write_lock(conn)
         query = sa.select(column).where(column.in_(list(stored)), table.c.deleted_at.is_(None))
         if record_id is not None:
             query = query.where(table.c.id != record_id)

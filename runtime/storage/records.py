@@ -121,7 +121,7 @@ class Records:
 
     def _row(self, record_id: int, action: str = "read", lock: bool = False) -> Mapping:
         query = sa.select(self.table).where(self.table.c.id == record_id, self.visible(action))
-        if lock and self.conn.dialect.name == "postgresql":
+        if lock:  # PostgreSQL locks the row; SQLite takes the write lock before it reads
             query = query.with_for_update()
         in_range = 0 < record_id <= MAX_INTEGER  # beyond: no such record on any database
         row = self.conn.execute(query).mappings().first() if in_range else None

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from metadata.orm import UTCDateTime
 from runtime.fields.roles.storage import FILTER, SORT, StorageRole
 from runtime.storage.search import SearchTable, SearchType, search_table
+from runtime.storage.transactions import take_write_lock
 
 LIST_INDEX_PREFIX = "lx_"
 SYSTEM_COLUMNS = ("id", "created_at", "updated_at", "created_by", "owner_id", "version",
@@ -108,9 +109,10 @@ def allocate_ids(conn: sa.Connection, table: sa.Table, count: int) -> list[int]:
         query = sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
                         "FROM generate_series(1, :count)")
         return list(conn.execute(query, {"table": table.name, "count": count}).scalars())
-    # SQLite: the write transaction (BEGIN IMMEDIATE) holds the database lock, and rows are
-    # never removed (deletes are soft), so max(id) only grows.
+    # SQLite: the write transaction holds the database lock (a late write takes it now), and
+    # rows are never removed (deletes are soft), so max(id) only grows.
     # (written out: a statement built and compiled per call cost more than the write itself)
+    take_write_lock(conn)
     name = conn.dialect.identifier_preparer.format_table(table)
     top = conn.exec_driver_sql(f"SELECT max(id) FROM {name}").scalar() or 0
     return list(range(top + 1, top + 1 + count))

@@ -9,6 +9,12 @@ The kind travels as execution options of the engine a session is bound to
   (which would fail with SQLITE_BUSY): whatever writes opens a write session of its own;
 - a **write** takes SQLite's write lock up front (``BEGIN IMMEDIATE``): two writers queue
   instead of one failing on upgrade; ``lock_wait`` bounds how long it queues;
+- a **late write** (web requests that may write) reads without the lock until its first write
+  (or locking read, ``FOR UPDATE``): SQLite then ends the read and begins again with the write
+  lock, so the lock is held for the statements that write, not for the request's checks and
+  validation. From that point on it sees what others committed meanwhile, as every statement of
+  a PostgreSQL (READ COMMITTED) transaction does: code that is right on PostgreSQL is right here;
+  once it holds the lock nobody else writes. PostgreSQL needs nothing for it;
 - a **statement time limit** (seconds, 0: none): PostgreSQL's ``statement_timeout`` for the
   transaction, SQLite a progress handler that interrupts a statement running past its deadline.
   Both raise StatementTimeout.
@@ -28,6 +34,8 @@ from metadata.messages import msg
 READ_ONLY = "trellis_read_only"
 STATEMENT_TIMEOUT = "trellis_statement_timeout"
 LOCK_WAIT = "trellis_lock_wait"
+LATE_WRITE = "trellis_late_write"
+READING = "trellis_reading"  # connection info: a late write that has not taken the lock yet
 
 
 @dataclass(frozen=True)
@@ -35,17 +43,29 @@ class TransactionKind:
     read_only: bool = False
     timeout: float = 0.0  # seconds a statement may run; 0: no limit
     lock_wait: float | None = None  # seconds a SQLite write waits for the lock; None: default
+    late_write: bool = False  # takes SQLite's write lock at its first write, not up front
 
     def options(self) -> dict[str, Any]:
         return {READ_ONLY: self.read_only, STATEMENT_TIMEOUT: self.timeout,
-                LOCK_WAIT: self.lock_wait}
+                LOCK_WAIT: self.lock_wait, LATE_WRITE: self.late_write and not self.read_only}
 
 
 def kind_of(options: dict[str, Any]) -> TransactionKind:
     """The kind a connection's execution options ask for (a write without limit by default)."""
     return TransactionKind(bool(options.get(READ_ONLY)),
                            float(options.get(STATEMENT_TIMEOUT) or 0),
-                           options.get(LOCK_WAIT))
+                           options.get(LOCK_WAIT), bool(options.get(LATE_WRITE)))
+
+
+def take_write_lock(conn: Any) -> None:
+    """Take SQLite's write lock now if the transaction is a late write still reading (before
+    a read that what follows relies on, such as the largest id so far): the read ends and the
+    transaction begins again, holding the lock. Nothing to do otherwise."""
+    if conn.info.get(READING):
+        conn.info[READING] = False
+        dbapi = conn.connection.dbapi_connection
+        dbapi.execute("COMMIT")
+        dbapi.execute("BEGIN IMMEDIATE")
 
 
 class QueryStopped(TrellisError):
