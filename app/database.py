@@ -14,6 +14,7 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from app import checkpoints
 from runtime.formula import sqlfunctions
 from runtime.storage.transactions import (
     READING,
@@ -42,6 +43,7 @@ def make_engine(url: str) -> sa.Engine:
         engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT},
                                   json_serializer=_json)
         _sqlite_events(engine)
+        checkpoints.attach(engine)
         return engine
     engine = sa.create_engine(url, pool_pre_ping=True, json_serializer=_json)
     _postgresql_events(engine)

@@ -5,7 +5,8 @@ SQLAlchemy's executemany prepares every parameter of every row on its own: a bul
 records spent more time there than in SQLite. Here the statement is compiled once per dialect,
 each column's bind processor is looked up once, a value shared by all rows (the write's time) is
 converted once, and the rows go to the driver as they are: an executemany on SQLite, a COPY on
-PostgreSQL (whose executemany runs one INSERT per row).
+PostgreSQL (whose executemany runs one INSERT per row). One row is a plain INSERT (a COPY costs
+more round trips), which ``run_one`` can ask the new row's id of (one statement, not two).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class BulkInsert:
         prepared = self._prepared.get(dialect)
         if prepared is None:
             compiled = self.table.insert().compile(dialect=dialect, column_keys=self.columns)
+            # (PostgreSQL: a table's numbered key left out of the columns is returned)
             order = list(compiled.positiontup) if compiled.positional else list(self.columns)
             assert set(order) == set(self.columns), (order, self.columns)
             processors = []
@@ -49,6 +51,9 @@ class BulkInsert:
 
     def run(self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
+            return
+        if len(rows) == 1:
+            self.run_one(conn, rows[0])
             return
         sql, order, processors, positional = self._prepare(conn.dialect)
         params = self._params(rows, order, processors)
@@ -66,6 +71,22 @@ class BulkInsert:
         if not positional:
             params = [dict(zip(order, values, strict=True)) for values in params]
         conn.exec_driver_sql(sql, params)
+
+    def run_one(self, conn: sa.Connection, row: Mapping[str, Any], new_id: bool = False
+                ) -> int | None:
+        """Insert one row; with ``new_id`` (the table's ``id`` left out of the columns, for
+        the database to number), the id it was given."""
+        sql, order, processors, positional = self._prepare(conn.dialect)
+        values: Any = self._params([row], order, processors)[0]
+        if not positional:
+            values = dict(zip(order, values, strict=True))
+        done = conn.exec_driver_sql(sql, values)
+        if not new_id:
+            return None
+        if conn.dialect.name == "sqlite":
+            return done.lastrowid
+        # PostgreSQL: compiled without the key column, the statement returns it already
+        return done.scalar_one()
 
     @staticmethod
     def _params(rows: Sequence[Mapping[str, Any]], order: list[str],

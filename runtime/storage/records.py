@@ -219,10 +219,14 @@ class Records:
         """Write new records (rows, separate tables, audit, events): their rows, and the
         records synchronous event consumers touched."""
         rows = [self._new_row(values, owner) for _, values, owner in loaded]
-        ids = allocate_ids(self.conn, self.table, len(rows))
-        for row, record_id in zip(rows, ids, strict=True):
-            row["id"] = record_id
-        self.conn.execute(self.table.insert(), rows)
+        if len(rows) == 1:  # the database numbers it: one statement
+            rows[0]["id"] = self.conn.execute(self.table.insert(), rows[0]).inserted_primary_key[0]
+            ids = [rows[0]["id"]]
+        else:
+            ids = allocate_ids(self.conn, self.table, len(rows))
+            for row, record_id in zip(rows, ids, strict=True):
+                row["id"] = record_id
+            self.conn.execute(self.table.insert(), rows)
         self._index([(rid, {**values, "owner": owner})
                      for (_i, values, owner), rid in zip(loaded, ids, strict=True)])
         audit = []
