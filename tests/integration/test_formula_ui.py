@@ -99,6 +99,24 @@ def test_the_list_page_filters_with_a_formula(crm, client):
     assert "did you mean" in html or "是不是" in html
 
 
+def test_an_invalid_formula_filter_is_marked_and_the_other_filters_still_hold(crm, client):
+    """Issue 9, defect 6: the broken ƒx chip is shown as not applied, and the list stays
+    filtered by what does hold (here the filter bar's condition) instead of going unfiltered."""
+    for name, quantity in (("small", 1), ("big", 50), ("huge", 90)):
+        crm.ok("POST", "/apps/crm/forms/deal/records", json={"name": name, "quantity": quantity,
+                                                             "price": "3"}, status=201)
+    html = client.get("/a/crm/deal?f=name&o=eq&v=big&fx=" + quote("{totl} > 100")
+                      ).get_data(as_text=True)
+    assert "did you mean" in html or "是不是" in html
+    rows = re.findall(r'href="/a/crm/deal/(\d+)"', html)
+    assert len(set(rows)) == 1 and "huge" not in html  # still filtered by name = big
+    failed = re.findall(r'<span class="chip chip-failed">([^<]*)', html)
+    assert [text.strip() for text in failed] == ["ƒx {totl} &gt; 100"]
+    # a valid formula is applied and its chip is a plain one
+    html = client.get("/a/crm/deal?fx=" + quote("{total} > 100")).get_data(as_text=True)
+    assert "chip-failed" not in html and "small" not in html
+
+
 def test_formula_messages_come_in_the_readers_language(crm, factory, app):
     factory.user("li@example.com", ["designer"], locale="zh")
     client = logged_in(app, "li@example.com")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -66,6 +66,7 @@ class Row:
 class Chip:
     text: str
     remove_url: str = ""  # empty: a filter of the view, which stays
+    failed: bool = False  # a filter of the reader's that could not be applied (see the error)
 
 
 @dataclass
@@ -196,7 +197,8 @@ class ListBuilder:
                 out.append({"field": key, "op": op, "value": value.strip()})
         return out
 
-    def chips(self, view_filters: list[dict], mine: list[dict]) -> list[Chip]:
+    def chips(self, view_filters: list[dict], mine: list[dict], failed: frozenset[str]
+              ) -> list[Chip]:
         ops = op_labels()
 
         def text(flt: Mapping) -> str:
@@ -208,12 +210,14 @@ class ListBuilder:
         out = [Chip(text(f)) for f in view_filters]
         out += [Chip("ƒx " + source) for source, _at in self.view_formulas()]
         if self.state["fx"]:
-            out.append(Chip("ƒx " + self.state["fx"], self.url(fx="", page="")))
+            out.append(Chip("ƒx " + self.state["fx"], self.url(fx="", page=""),
+                            failed="fx" in failed))
         for i, flt in enumerate(mine):
             keep = [j for j in range(len(mine)) if j != i]
             out.append(Chip(text(flt), self.url(
                 f=[mine[j]["field"] for j in keep], o=[mine[j]["op"] for j in keep],
-                v=[_value_text(mine[j].get("value")) for j in keep], page="")))
+                v=[_value_text(mine[j].get("value")) for j in keep], page=""),
+                failed="filters" in failed))
         return out
 
     def filter_fields(self) -> list[dict]:
@@ -226,9 +230,11 @@ class ListBuilder:
         source = (self.view or {}).get("filter")
         return [(source, "/filter")] if source else []
 
-    def query(self, sort: list, filters: list[dict], per_page: int) -> tuple[Page, str]:
-        """The page of records for the view's filters and the reader's ``filters`` and
-        formula; when the reader's do not hold, the view's alone and why."""
+    def query(self, sort: list, filters: list[dict], per_page: int
+              ) -> tuple[Page, str, frozenset[str]]:
+        """The page of records for the view's filters and the reader's ``filters``, formula
+        and search; when the reader's do not hold, as much of them as holds, why, and which
+        were left out ("fx": the formula; "filters": the rest too)."""
         formulas = [(self.state["fx"], "/fx")] if self.state["fx"] else []
         view_only = list((self.view or {}).get("filters", []))
         query = ListQuery(filters=filters, formulas=formulas, view_filters=view_only,
@@ -236,21 +242,34 @@ class ListBuilder:
                           page=self.page, per_page=per_page,
                           count_cap=current_runtime().settings.get("list_count_cap", COUNT_CAP))
         try:
-            return list_records(self.records, query), ""
+            return list_records(self.records, query), "", frozenset()
         except (InvalidDocument, QueryStopped) as exc:
-            if isinstance(exc, QueryStopped):  # PostgreSQL refuses more in its transaction
-                self.records.session.rollback()
-            message = "; ".join(translate(p.message) for p in exc.problems)
+            message = self._refused(exc)
+            if not isinstance(exc, QueryStopped) and formulas and all(
+                    p.path.startswith("/fx") for p in exc.problems):
+                # only the typed formula is wrong: the other filters still apply
+                try:
+                    page = list_records(self.records, replace(query, formulas=[]))
+                    return page, message, frozenset({"fx"})
+                except (InvalidDocument, QueryStopped) as again:
+                    self._refused(again)
             fallback = ListQuery(view_filters=view_only, view_formulas=self.view_formulas(),
                                  sort=[], page=1, per_page=per_page)
-            return list_records(self.records, fallback), message
+            return list_records(self.records, fallback), message, frozenset({"fx", "filters"})
+
+    def _refused(self, exc: InvalidDocument | QueryStopped) -> str:
+        """Why a list query was refused (after what a refusal needs: PostgreSQL refuses more
+        in the transaction of a stopped statement)."""
+        if isinstance(exc, QueryStopped):
+            self.records.session.rollback()
+        return "; ".join(translate(p.message) for p in exc.problems)
 
     def build(self, title: str, can_create: bool) -> ListVM:
         sort = self.sort()
         view_filters = list((self.view or {}).get("filters", []))
         mine = self.user_filters()
         per_page = int((self.view or {}).get("per_page") or DEFAULT_PER_PAGE)
-        page, error = self.query(sort, mine, per_page)
+        page, error, failed = self.query(sort, mine, per_page)
         columns = self.columns(sort)
         fields = [self.plan.by_key[c.key] for c in columns if c.key in self.plan.by_key]
         self.refs.add_records(fields, page.records)
@@ -261,7 +280,8 @@ class ListBuilder:
                     total=page.total or 0, columns=columns, total_exact=page.total_exact,
                     more=page.next_cursor is not None,
                     rows=[self.row(r, columns) for r in page.records], error=error,
-                    chips=self.chips(view_filters, mine), filter_fields=self.filter_fields(),
+                    chips=self.chips(view_filters, mine, failed),
+                    filter_fields=self.filter_fields(),
                     ops=[{"value": k, "label": v} for k, v in op_labels().items()],
                     view_label=label_text((self.view or {}).get("label"), self.lang))
         vm.fx = self.state["fx"]
