@@ -77,6 +77,14 @@ def empty(database: Database) -> None:
         engine.dispose()
 
 
+def form_tables(database: Database, table: str) -> list[str]:
+    """A form's table and the tables Trellis keeps beside it (``<table>___search``...) on
+    PostgreSQL (what ``analyse`` needs)."""
+    if database.kind != "postgresql":
+        return [table]
+    return sorted(t for t in _tables(database) if t == table or t.startswith(f"{table}___"))
+
+
 def analyse(database: Database, tables: list[str]) -> None:
     """Statistics and the visibility map as autovacuum leaves them after a bulk load, so the
     figures do not depend on when it last ran (PostgreSQL only: SQLite has no daemon)."""
