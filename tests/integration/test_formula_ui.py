@@ -117,6 +117,19 @@ def test_an_invalid_formula_filter_is_marked_and_the_other_filters_still_hold(cr
     assert "chip-failed" not in html and "small" not in html
 
 
+def test_the_record_page_leaves_out_a_field_its_condition_hides(crm, client):
+    """Issue 9, defect 8: a conditional field hidden for this record is not shown as "—"."""
+    open_deal = crm.ok("POST", "/apps/crm/forms/deal/records",
+                       json={"name": "open", "stage": "new"}, status=201)
+    lost = crm.ok("POST", "/apps/crm/forms/deal/records",
+                  json={"name": "gone", "stage": "lost", "lost_reason": "price"}, status=201)
+    html = client.get(f"/a/crm/deal/{open_deal['id']}").get_data(as_text=True)
+    assert "<dt>lost_reason</dt>" not in html
+    assert "<dt>quantity</dt>" in html  # the others stay, empty ones as "—"
+    html = client.get(f"/a/crm/deal/{lost['id']}").get_data(as_text=True)
+    assert "<dt>lost_reason</dt>" in html and "price" in html
+
+
 def test_formula_messages_come_in_the_readers_language(crm, factory, app):
     factory.user("li@example.com", ["designer"], locale="zh")
     client = logged_in(app, "li@example.com")

@@ -70,10 +70,12 @@ def shown(page: PageContext, fld: Mapping, value: Any) -> Shown:
 
 
 def detail_fields(plan: FormPlan, access: Access, record: Mapping, refs: References,
-                  lang: str) -> list[Shown]:
+                  lang: str, conditional: set[str] = frozenset()) -> list[Shown]:
+    """The fields of a record's page: those the reader may see, less those ``conditional``
+    hides for this record (by formula, as its form does)."""
     page = PageContext(plan, access, refs, lang, validate_url=None)
     return [shown(page, fld, record.get(fld["key"])) for fld in plan.fields
-            if fld["key"] not in access.hidden]
+            if fld["key"] not in access.hidden and fld["key"] not in conditional]
 
 
 def collect_history(refs: References, plan: FormPlan, history: list[dict]) -> None:

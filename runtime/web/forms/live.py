@@ -80,6 +80,14 @@ def state_response(plan: FormPlan, record: Mapping[str, Any] | None, access: Acc
     })
 
 
+def hidden_keys(plan: FormPlan, record: Mapping[str, Any], load_related: RelatedLoader
+                ) -> set[str]:
+    """Fields hidden by formula for the stored record (a conditional field whose condition
+    does not hold): a page showing the record leaves them out, as the form does."""
+    state = state_of(plan, record, load_related)
+    return set() if state is None else set(state.hidden)
+
+
 def locked_keys(plan: FormPlan, record: Mapping[str, Any], load_related: RelatedLoader
                 ) -> set[str]:
     """Fields read-only by formula for the stored record: their inputs are not posted."""

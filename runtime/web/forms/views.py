@@ -218,10 +218,11 @@ def record_detail(app_key: str, form_key: str, record_id: int):
     display.collect_history(refs, plan, history)
     refs.load()
     keys = {"app_key": app_key, "form_key": form_key, "record_id": record_id}
+    conditional = live.hidden_keys(plan, records.get_all(record_id), records.reader_related())
     return render_template(
         "runtime/detail.html", title=record_title(ctx, refs, record),
         form_label=plan.label(lang), record=record,
-        fields=display.detail_fields(plan, ctx.access, record, refs, lang),
+        fields=display.detail_fields(plan, ctx.access, record, refs, lang, conditional),
         meta=_meta(record, refs), timeline=display.timeline(plan, history, refs, lang),
         list_url=url_for("forms.record_list", app_key=app_key, form_key=form_key),
         edit_url=url_for("forms.record_edit", **keys) if records.may("update", record_id)
