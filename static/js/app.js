@@ -14,6 +14,15 @@
     event.detail.headers['X-CSRFToken'] = csrfToken();
   });
 
+  // A field's red border follows its error: cleared when the check on change (htmx swaps the
+  // error slot) finds nothing wrong, set when it finds something.
+  document.addEventListener('htmx:afterSwap', function (event) {
+    var elt = event.detail.elt;  // the input checked (its slot was replaced: look it up again)
+    var field = elt && elt.closest ? elt.closest('.field') : null;
+    var slot = field ? field.querySelector(':scope > .field-error') : null;
+    if (slot) { field.classList.toggle('has-error', slot.textContent.trim() !== ''); }
+  });
+
   // <form data-confirm="..."> asks before submitting (deletes, revokes).
   document.addEventListener('submit', function (event) {
     var form = event.target;

@@ -105,10 +105,13 @@ def check_inline_validation(page: Page, artifacts) -> None:
     page.fill("#f-phone", "12345")
     page.press("#f-phone", "Tab")
     expect(page.locator("#err-phone")).to_contain_text("12345 不是有效的电话号码")
+    expect(page.locator(".field-phone")).to_have_class(re.compile(r"\bhas-error\b"))
     page.locator(".field-phone").screenshot(path=str(artifacts / "zh-inline-error.png"))
     page.fill("#f-phone", "139 1234 5678")
     page.press("#f-phone", "Tab")
     expect(page.locator("#err-phone")).to_be_empty()
+    # the red border goes with the message (issue 9, defect 8)
+    expect(page.locator(".field-phone")).not_to_have_class(re.compile(r"\bhas-error\b"))
 
 
 def fill_dates(page: Page) -> None:
