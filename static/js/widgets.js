@@ -95,8 +95,15 @@
     var district = box.querySelector('.region-district');
     var text = box.querySelector('.region-text');
 
+    // a list of one (the city of a municipality: 北京市 under 北京市) is chosen at once
     function load(target, params) {
-      window.htmx.ajax('GET', withQuery(url, params), { target: target, swap: 'innerHTML' });
+      window.htmx.ajax('GET', withQuery(url, params), { target: target, swap: 'innerHTML' })
+        .then(function () {
+          if (target.options.length === 2 && !target.value) {
+            target.selectedIndex = 1;
+            target.dispatchEvent(new Event('change', { bubbles: true }));
+          }
+        });
     }
     if (province) {
       province.addEventListener('change', function () {

@@ -141,6 +141,10 @@ def fill_choices(page: Page) -> None:
 
 def fill_region(page: Page) -> None:
     region = page.locator(".field-region")
+    # a municipality's one city is chosen with it, and its districts offered at once
+    region.locator(".region-province").select_option("北京市")
+    expect(region.locator(".region-city")).to_have_value("北京市")
+    expect(region.locator('.region-district option[value="朝阳区"]')).to_be_attached()
     region.locator(".region-province").select_option("广东省")
     expect(region.locator('.region-city option[value="深圳市"]')).to_be_attached()
     region.locator(".region-city").select_option("深圳市")
