@@ -81,8 +81,9 @@ def js_strings(lang: str) -> dict[str, str]:
         "unsaved": _("Unsaved changes"),
         "error": _("Not saved: fix the problems marked in red"),
         "offline": _("Not saved: the server did not answer; retrying on your next change"),
-        "conflict": _("Someone else changed this form while you were editing. Your changes "
-                      "are kept here but not saved: reload to see their version."),
+        "conflict": _("Not saved: changed elsewhere"),
+        "conflictHelp": _("Your changes on this page are kept but not saved: load the latest "
+                          "version with your changes applied on top, or discard them."),
         "reload": _("Reload"),
         "newTab": _("Tab %(n)s", n="{n}"), "newSection": _("Section %(n)s", n="{n}"),
         "untitled": _("Untitled section"),

@@ -51,6 +51,18 @@ class Conflict(TrellisError):
     status = 409
 
 
+class StaleDraft(Conflict):
+    """A draft saved over a revision that is no longer the latest: who saved the latest, and
+    when (for a message that can say "you, in another tab" or name the person)."""
+
+    def __init__(self, problems: list[Problem], revision: int, updated_by: int | None,
+                 updated_at: object):
+        super().__init__(problems)
+        self.revision = revision
+        self.updated_by = updated_by
+        self.updated_at = updated_at
+
+
 class Forbidden(TrellisError):
     status = 403
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from metadata.checks import CheckContext, FormulaCheck, Validators, check_document
-from metadata.errors import Conflict, InvalidDocument, NotFound, Problem
+from metadata.errors import Conflict, InvalidDocument, NotFound, Problem, StaleDraft
 from metadata.models import Document, DocumentVersion
 from metadata.orm import MAX_INTEGER
 
@@ -121,10 +121,11 @@ class DocumentStore:
                                             "the same time; reload it")]) from None
             return doc
         if base_revision is not None and base_revision != doc.revision:
-            raise Conflict([Problem("", f"{kind} {key!r} was changed by someone else "
-                                        f"(you edited revision {base_revision}, it is now at "
-                                        f"revision {doc.revision}); reload and apply your "
-                                        "change again")])
+            raise StaleDraft([Problem("", f"{kind} {key!r} was changed since you read it "
+                                          f"(you edited revision {base_revision}, it is now "
+                                          f"at revision {doc.revision}); reload and apply "
+                                          "your change again")],
+                             doc.revision, doc.updated_by, doc.updated_at)
         if doc.draft == body:
             return doc  # saving what is there already changes nothing (autosaves repeat)
         doc.draft = copy.deepcopy(body)

@@ -6,7 +6,8 @@ from flask import Response, jsonify, request
 from sqlalchemy.orm import Session
 
 from metadata.diff import diff
-from metadata.errors import NotFound, Problem, TrellisError, pointer
+from metadata.errors import Conflict, NotFound, Problem, StaleDraft, TrellisError, pointer
+from metadata.messages import msg
 from metadata.orm import whole_number
 from metadata.package import export_package, import_package
 from runtime.api.access import DESIGNERS, require
@@ -215,10 +216,26 @@ def _document(app_key: str, kind: str, key: str) -> Response:
         return _document_response(doc, doc.draft)
     principal = require("metadata:write", DESIGNERS)
     body = json_body(rt.settings["max_json_bytes"])
-    with transaction():
-        doc = rt.store.save_draft(session, app_key, kind, key, body, base_revision(),
-                                  principal.user_id)
+    try:
+        with transaction():
+            doc = rt.store.save_draft(session, app_key, kind, key, body, base_revision(),
+                                      principal.user_id)
+    except StaleDraft as stale:
+        raise Conflict([Problem("", who_saved(session, stale, principal))]) from None
     return _document_response(doc, doc.draft, 201 if doc.created_now else 200)
+
+
+def who_saved(session: Session, stale: StaleDraft, principal: Principal) -> str:
+    """Who saved the revision a stale save missed, in words: the same person in another tab
+    or window, or the person by name."""
+    at = stale.updated_at.strftime("%Y-%m-%d %H:%M UTC")
+    if stale.updated_by is not None and stale.updated_by == principal.user_id:
+        return msg("you saved it in another tab or window (revision %(n)s, %(at)s) after this "
+                   "page loaded it", n=stale.revision, at=at)
+    name = current_runtime().directory.names(session, [stale.updated_by]).get(
+        stale.updated_by) if stale.updated_by is not None else None
+    return msg("%(name)s saved it (revision %(n)s, %(at)s) after this page loaded it",
+               name=name or msg("someone else"), n=stale.revision, at=at)
 
 
 def _publish_note(options: object) -> str:

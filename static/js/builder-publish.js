@@ -89,7 +89,7 @@
     box.hidden = false;
     B.saveNow().then(function (saved) {
       if (!saved) {
-        showPublishErrors(B.conflict ? [{path: '', message: B.t.conflict}] :
+        showPublishErrors(B.conflict ? [{path: '', message: B.t.conflictHelp}] :
           (B.errors && B.errors.length ? B.errors : [{path: '', message: B.t.offline}]));
         return null;
       }

@@ -125,15 +125,6 @@
     return etag.replace(/^W\//, '').replace(/"/g, '') || B.revision;
   }
 
-  function showConflict() {
-    B.conflict = true;
-    var banner = document.getElementById('conflict-banner');
-    banner.querySelector('[data-message]').textContent = B.t.conflict;
-    banner.querySelector('a').setAttribute('href', window.location.pathname);
-    banner.hidden = false;
-    B.setStatus('conflict');
-  }
-
   function put(body) {
     return fetch(B.urls.document, {
       method: 'PUT', credentials: 'same-origin', body: body,
@@ -147,7 +138,7 @@
         B.setStatus(body === snapshot() ? 'saved' : 'unsaved');
         return true;
       }
-      if (response.status === 409) { showConflict(); return false; }
+      if (response.status === 409) { B.showConflict(response); return false; }
       return response.json().catch(function () { return {}; }).then(function (data) {
         B.showErrors((data && data.errors) || [{path: '', message: B.t.error}]);
         B.setStatus('error');

@@ -180,7 +180,8 @@ def test_build_publish_and_fill_a_form(page: Page, live_server, artifacts):
     assert not page.console_errors, page.console_errors
 
 
-def test_problems_show_at_their_field_and_conflicts_keep_edits(page: Page, live_server):
+def test_problems_show_at_their_field_and_conflicts_keep_edits(page: Page, live_server,
+                                                              artifacts):
     from tests.support import Factory
 
     base = live_server["url"]
@@ -209,3 +210,16 @@ def test_problems_show_at_their_field_and_conflicts_keep_edits(page: Page, live_
     expect(page.locator("#conflict-banner")).to_be_visible()
     expect(page.locator("#save-status")).to_have_attribute("data-state", "conflict")
     expect(cards(page).first.locator(".card-label")).to_have_text("Subject")
+    # who saved, and the way out that keeps both: the latest draft with this page's edit on top
+    banner = page.locator("#conflict-banner")
+    expect(banner).to_contain_text("You saved it in another tab or window (revision")
+    page.screenshot(path=str(artifacts / "en-designer-conflict.png"))
+    banner.locator('[data-action="reapply"]').click()
+    expect(banner).to_be_hidden()
+    wait_saved(page)
+    stored = api.ok("GET", "/apps/crm/forms/memo")
+    assert stored["label"] == "Memo (theirs)"  # their change stays
+    label = stored["fields"][0]["label"]  # and mine is on top of it
+    assert (label if isinstance(label, str) else label.get("en")) == "Subject"
+    # the browser notes the 422 and 409 answers; no script failed
+    assert [e for e in page.console_errors if "Failed to load resource" not in e] == []

@@ -4,6 +4,7 @@ and the semantic checks with their JSON Pointer paths."""
 from __future__ import annotations
 
 import copy
+import re
 import threading
 
 import pytest
@@ -105,6 +106,30 @@ def test_stale_if_match_is_409_and_changes_nothing(crm):
     got = crm.get(FORM)
     assert got.headers["ETag"] == '"2"'
     assert got.get_json()["label"] == "Theirs"
+
+
+def test_a_stale_save_says_who_saved_in_between(crm, factory, app):
+    """Issue 9, defect 9: the same person in another tab, or the other person by name."""
+    doc = contact_doc()
+    crm.ok("PUT", "/apps/crm/forms/company", json=company_doc())
+    crm.ok("PUT", FORM, json=doc)
+    crm.ok("PUT", FORM, json={**doc, "label": "Second tab"}, headers={"If-Match": '"1"'})
+    answer = crm.put(FORM, json={**doc, "label": "First tab"}, headers={"If-Match": '"1"'})
+    assert_error(answer, 409, "", contains="you saved it in another tab or window (revision 2")
+    designer = factory.api(factory.user("li@example.com", ["designer"], name="Li Lei",
+                                        locale="zh"))
+    designer.ok("PUT", FORM, json={**doc, "label": "Li's"}, headers={"If-Match": '"2"'})
+    answer = crm.put(FORM, json={**doc, "label": "Mine"}, headers={"If-Match": '"2"'})
+    assert_error(answer, 409, "", contains="Li Lei saved it (revision 3")
+    # the designer's page calls the API with its session: the message in the user's language
+    from tests.integration.helpers import logged_in
+
+    page = logged_in(app, "li@example.com")
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      page.get("/a/crm/company/new").get_data(as_text=True)).group(1)
+    answer = page.put("/api/v1" + FORM, json={**doc, "label": "again"},
+                      headers={"If-Match": '"2"', "X-CSRFToken": token})
+    assert_error(answer, 409, "", contains="你在另一个标签页或窗口中保存了它（第 3 版")
 
 
 def test_bad_if_match_is_400(crm):
