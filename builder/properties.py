@@ -43,6 +43,7 @@ class Prop:
     columns: list[Prop] = field(default_factory=list)  # array editors: the cells of a row
     rows: list[dict] = field(default_factory=list)  # array editors: {"item": json, "cells"}
     sortable: bool = False
+    variant: str = ""  # tells apart two inputs of one path (a default value and its formula)
 
     @property
     def pointer(self) -> str:
@@ -50,7 +51,8 @@ class Prop:
 
     @property
     def dom_id(self) -> str:
-        return "p-" + self.path.replace(".", "-") + (f"-{self.lang}" if self.lang else "")
+        return "p-" + "-".join(part for part in (self.path.replace(".", "-"), self.lang,
+                                                 self.variant) if part)
 
 
 @dataclass
@@ -191,7 +193,7 @@ def default_props(fld: dict, ftype: FieldType, ctx: PanelContext) -> list[Prop]:
         props.append(Prop("default", _("Default value"), kind, "" if plain is None
                           else str(plain)))
     props.append(Prop("default", _("Default formula"), "default-formula",
-                      formula_default(fld) or "", expect="value",
+                      formula_default(fld) or "", expect="value", variant="formula",
                       help=_("Computed for each new record; wins over a fixed default.")))
     return props
 

@@ -113,6 +113,7 @@
     pill.className = 'pill pill-live';
     B.doc.fields.forEach(function (f) { B.locked.add(f.key); B.fresh.delete(f.key); });
     B.root.dataset.publishedVersion = data.version;
+    document.querySelectorAll('[data-open-form]').forEach(function (a) { a.hidden = false; });
     B.setStatus('saved');
     document.getElementById('save-status').textContent = B.t.published.replace('{n}', data.version);
     if (B.selected) { B.reloadPanel(); }

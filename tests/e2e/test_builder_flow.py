@@ -147,6 +147,7 @@ def test_build_publish_and_fill_a_form(page: Page, live_server, artifacts):
     shot(page, artifacts, "zh-builder-preview")
     page.locator('[data-mode="design"]').click()
 
+    expect(page.locator("[data-open-form]")).to_be_hidden()  # nothing to open yet
     page.locator('[data-action="publish"]').click()
     summary = page.locator("#publish-dialog [data-summary]")
     expect(summary).to_contain_text("7")
@@ -156,6 +157,9 @@ def test_build_publish_and_fill_a_form(page: Page, live_server, artifacts):
     expect(page.locator("#publish-dialog")).to_be_hidden()
     expect(page.locator("[data-publish-state]")).to_contain_text("1")
     assert not page.console_errors, page.console_errors
+    # the form opens from here at once (issue 9, defect 8: it took a reload)
+    expect(page.locator("[data-open-form]")).to_be_visible()
+    expect(page.locator("[data-open-form]")).to_have_text("打开表单")
 
     page.goto(base + "/a/crm/ke_hu_xian_suo/new")
     grid = page.locator(".record-form .form-grid.cols-2")

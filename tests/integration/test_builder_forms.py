@@ -85,6 +85,9 @@ def test_property_panel_renders_for_every_field_type(client, crm, runtime):
         for name, prop in ftype.config_schema.get("properties", {}).items():
             shown = not prop.get("readOnly")  # read-only options are the runtime's to fill in
             assert (f'"config.{name}"' in html) == shown, (ftype.type, name)
+        ids = re.findall(r'\bid="([^"]+)"', html)  # one label, one input (issue 9, defect 8)
+        assert len(ids) == len(set(ids)), (ftype.type, sorted({i for i in ids
+                                                               if ids.count(i) > 1}))
 
 
 def test_panel_options_for_choices_relations_and_validation(client, crm):
