@@ -26,6 +26,15 @@
   History.prototype.record = function (state, coalesce) {
     var now = Date.now();
     if (state === this.current()) { return false; }
+    if (this.past.length > 1 && state === this.past[this.past.length - 2]) {
+      // back to the state before the last step: an input's own undo (Ctrl+Z in a text box)
+      // took the step back, so it counts as one: an undo outside it goes further back rather
+      // than putting the text back again
+      this.future.push(this.past.pop());
+      this.lastCoalesce = null;
+      this.lastAt = now;
+      return true;
+    }
     if (coalesce && coalesce === this.lastCoalesce && now - this.lastAt < COALESCE_MS &&
         this.past.length > 1) {
       this.past[this.past.length - 1] = state;
