@@ -19,6 +19,7 @@ DEFAULT_MAX_MB = 20
 
 
 class AttachmentField(FieldType):
+    default_column = False
     type = "attachment"
     label = {"zh": "附件", "en": "Attachment"}
     icon = "⇪"

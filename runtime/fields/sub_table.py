@@ -21,6 +21,7 @@ def row_message(row: int, sub: str, message: str) -> Message:
 
 
 class SubTableField(FieldType):
+    default_column = False
     type = "sub_table"
     label = {"zh": "子表单", "en": "Sub-table"}
     icon = "▦"

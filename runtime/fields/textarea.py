@@ -23,6 +23,7 @@ def clean_multiline(value: str) -> str:
 
 
 class TextAreaField(FieldType):
+    default_column = False
     type = "textarea"
     formula_type = "text"
     label = {"zh": "多行文本", "en": "Long text"}

@@ -271,6 +271,32 @@ def test_list_follows_view_metadata_with_sort_filter_search_and_paging(client, c
     assert "alert-error" in page  # a bad filter value is explained, the page still works
 
 
+def test_a_new_forms_list_shows_its_status_and_score(client, admin_api, factory):
+    """Issue 9: the default list (no view) shows the first fields that fit a cell, choices
+    and calculated ones included, and leaves out long texts and conditional fields."""
+    from tests.integration.helpers import field, form_doc, publish
+
+    factory.app_doc(admin_api)
+    status = {"choices": [{"value": "new", "label": {"zh": "新线索", "en": "New"}}]}
+    publish(admin_api, form_doc("lead", [
+        field("name", label="公司名称"), field("phone", "phone", label="电话"),
+        field("email", "email", label="邮箱"), field("area", "region", label="地区"),
+        field("notes", "textarea", label="备注"),
+        field("industry", "select", label="行业", config=status),
+        field("staff", "number", label="员工数"),
+        field("status", "select", label="状态", config=status),
+        field("reason", "text", label="失败原因", visible_if='{status} = "lost"'),
+        field("score", "formula", label="评分", config={"formula": "{staff} / 10"}),
+    ]))
+    admin_api.create("crm", "lead", {"name": "华为", "staff": 600, "status": "new"})
+    login(client)
+    html = text_of(client.get("/a/crm/lead"))
+    head = html[html.index("<thead"):html.index("</thead>")]
+    for shown in ("公司名称", "电话", "行业", "员工数", "状态", "评分"):
+        assert shown in head, shown
+    assert "备注" not in head and "失败原因" not in head
+
+
 def test_widget_helpers_search_users_records_and_regions(client, crm):
     login(client)
     users = client.get("/a/_users?q=Mia").get_json()

@@ -66,6 +66,9 @@ class PresentationRole:
     widget: ClassVar[str] = "text"  # the page's widget (runtime.web.forms.widgets) that edits it
     can_be_title: ClassVar[bool] = False  # may name its record (the default title field)
     numeric: ClassVar[bool] = False  # a number: lists align it to the right
+    # a column of a form's default list (long texts, files and rows of a sub-table are not:
+    # they do not fit a table's cell)
+    default_column: ClassVar[bool] = True
 
     def display(self, value: Any, fld: Mapping, lang: str) -> str:
         """Plain text of a value, for lists, titles and the audit timeline."""

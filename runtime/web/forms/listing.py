@@ -25,7 +25,7 @@ from runtime.web.forms.navigation import published
 from runtime.web.forms.references import References
 from runtime.web.messages import translate
 
-DEFAULT_COLUMNS = 6
+DEFAULT_COLUMNS = 8  # fields a list without a view shows (then the time of the last change)
 DEFAULT_PER_PAGE = 20
 SYSTEM_COLUMNS = ("id", "created_at", "updated_at", "owner")
 NO_VALUE_OPS = ("isnull", "notnull")
@@ -146,8 +146,14 @@ class ListBuilder:
     # -- columns and sort ---------------------------------------------------------------------
     def column_keys(self) -> list[str]:
         keys = [f["key"] for f in self.visible]
-        wanted = (self.view or {}).get("columns") or keys[:DEFAULT_COLUMNS] + ["updated_at"]
+        wanted = (self.view or {}).get("columns") or self.default_columns() + ["updated_at"]
         return [k for k in wanted if k in SYSTEM_COLUMNS or k in keys]
+
+    def default_columns(self) -> list[str]:
+        """The first fields that fit a table's cell (not long texts, files, sub-tables) and
+        show for every record (not conditional ones): status and score included."""
+        return [f["key"] for f in self.visible if self.plan.types[f["type"]].default_column
+                and not f.get("visible_if")][:DEFAULT_COLUMNS]
 
     def sortable(self, key: str) -> bool:
         if key in SYSTEM_COLUMNS:
