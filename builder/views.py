@@ -14,12 +14,13 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from builder.keys import derive_document_key
 from metadata.errors import TrellisError
 from metadata.keys import key_problem
 from metadata.models import Document
 from runtime.fields.base import label_text
 from runtime.web import current_runtime, db_session, transaction
-from runtime.web.forms.listing import SYSTEM_COLUMNS, op_labels, system_labels
+from runtime.web.forms.listing import DEFAULT_COLUMNS, SYSTEM_COLUMNS, op_labels, system_labels
 from runtime.web.messages import translate, ui_lang
 from runtime.web.routes import GET, GET_POST, Route
 
@@ -136,7 +137,19 @@ class NewViewVM:
 
 
 def first_columns(form_body: dict) -> list[str]:
-    return [f["key"] for f in form_body.get("fields", [])][:6] + ["updated_at"]
+    """A new view's columns: those of the form's list without a view."""
+    types = current_runtime().fields
+    fit = [f["key"] for f in form_body.get("fields", []) if not f.get("archived")
+           and f.get("type") in types and types[f["type"]].default_column
+           and not f.get("visible_if")]
+    return fit[:DEFAULT_COLUMNS] + ["updated_at"]
+
+
+def _key_of(vm: NewViewVM, taken: list[str]) -> str:
+    """The key typed, or one derived from the name (as forms' keys are)."""
+    if vm.key or not (vm.label_zh or vm.label_en):
+        return vm.key
+    return derive_document_key(vm.label_zh or vm.label_en, taken, "view")
 
 
 def new_view(app_key: str, form_key: str):
@@ -150,6 +163,7 @@ def new_view(app_key: str, form_key: str):
     vm.key = request.form.get("key", "").strip()
     vm.label_zh = request.form.get("label_zh", "").strip()
     vm.label_en = request.form.get("label_en", "").strip()
+    vm.key = _key_of(vm, [d.key for d in rt.store.list(session, app_key, "view")])
     why = key_problem(vm.key, "view key")
     if why:
         vm.errors["key"] = translate(why)

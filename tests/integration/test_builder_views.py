@@ -108,6 +108,13 @@ def test_new_view_saves_a_first_draft(client, crm):
     assert done.headers["Location"] == "/build/crm/views/open_deals"
     draft = crm.ok("GET", "/apps/crm/views/open_deals")
     assert draft["label"] == {"zh": "进行中", "en": "Open"} and draft["form"] == "deal"
-    assert draft["columns"][:2] == ["title", "notes"] and draft["columns"][-1] == "updated_at"
+    # the columns of the form's list without a view: no long text (notes)
+    assert draft["columns"][:2] == ["title", "qty"] and draft["columns"][-1] == "updated_at"
+    assert "notes" not in draft["columns"]
+    # no key typed: derived from the name, as forms' keys are (issue 9)
+    named = client.post("/build/crm/forms/deal/new-view", data={"label_zh": "本周跟进"})
+    assert named.headers["Location"] == "/build/crm/views/ben_zhou_gen_jin"
+    again = client.post("/build/crm/forms/deal/new-view", data={"label_zh": "本周跟进"})
+    assert again.headers["Location"] == "/build/crm/views/ben_zhou_gen_jin_2"
     page = text(client.get("/build/crm/views/open_deals"))
     assert page.count('class="bx-col"') == len(DEAL["fields"]) + 4  # and 4 system columns
