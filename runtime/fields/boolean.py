@@ -25,6 +25,12 @@ class BooleanField(FieldType):
     aggregations = ("count",)
     filter_ops = ("eq", "ne", "isnull", "notnull")
 
+    def filter_input(self, fld: Mapping, lang: str) -> dict[str, Any]:
+        return {"kind": "choice", "choices": [{"value": "true", "label": self.display(True, fld,
+                                                                                      lang)},
+                                              {"value": "false", "label": self.display(
+                                                  False, fld, lang)}]}
+
     def value_schema(self, fld: Mapping) -> dict[str, Any]:
         return {"type": "boolean"}
 

@@ -75,6 +75,9 @@ class DateField(FieldType):
     aggregations = ("count", "min", "max", "distinct")
     filter_ops = ORDER_OPS
 
+    def filter_input(self, fld: Mapping, lang: str) -> dict[str, Any]:
+        return {"kind": "date"}
+
     def value_schema(self, fld: Mapping) -> dict[str, Any]:
         return {"type": "string", "format": "date", "pattern": DATE_PATTERN}
 

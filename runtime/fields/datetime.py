@@ -127,6 +127,9 @@ class DateTimeField(FieldType):
     aggregations = ("count", "min", "max")
     filter_ops = ORDER_OPS
 
+    def filter_input(self, fld: Mapping, lang: str) -> dict[str, Any]:
+        return {"kind": "datetime"}
+
     def value_schema(self, fld: Mapping) -> dict[str, Any]:
         return {"type": "string", "format": "date-time", "pattern": UTC_PATTERN}
 

@@ -83,6 +83,11 @@ class MultiSelectField(FieldType):
     aggregations = ("count",)
     filter_ops = ("contains", "in", "isnull", "notnull")
 
+    def filter_input(self, fld: Mapping, lang: str) -> dict[str, Any]:
+        return {"kind": "choice", "choices": [
+            {"value": c["value"], "label": label_text(c.get("label"), lang) or str(c["value"])}
+            for c in config(fld).get("choices", [])]}
+
     def value_schema(self, fld: Mapping) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "array", "uniqueItems": True,
                                   "items": {"type": "string", "enum": choice_values(fld)}}

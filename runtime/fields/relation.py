@@ -45,6 +45,9 @@ class RelationField(FieldType):
     can_group_by = True
     filter_ops = EQUALITY_OPS
 
+    def filter_input(self, fld: Mapping, lang: str) -> dict[str, Any]:
+        return {"kind": "relation"}
+
     @staticmethod
     def multiple(fld: Mapping) -> bool:
         return bool(config(fld).get("multiple"))

@@ -91,6 +91,10 @@ class SelectField(FieldType):
     aggregations = ("count", "distinct")
     filter_ops = EQUALITY_OPS
 
+    def filter_input(self, fld: Mapping, lang: str) -> dict[str, Any]:
+        return {"kind": "choice", "choices": [{"value": v, "label": label or str(v)}
+                                              for v, label in self.default_choices(fld, lang)]}
+
     def value_schema(self, fld: Mapping) -> dict[str, Any]:
         return {"type": "string", "enum": choice_values(fld)}
 

@@ -59,6 +59,9 @@ class UserField(FieldType):
     aggregations = ("count", "distinct")
     filter_ops = EQUALITY_OPS
 
+    def filter_input(self, fld: Mapping, lang: str) -> dict[str, Any]:
+        return {"kind": "user"}
+
     @staticmethod
     def multiple(fld: Mapping) -> bool:
         return bool(config(fld).get("multiple"))

@@ -79,8 +79,67 @@
       opSelect.value = firstAllowed.value;
     }
   }
+  // ... and asks for a value as the field holds it: its choices, a date, a person, a record.
+  function valueInput(old, tag, type) {
+    var input = document.createElement(tag);
+    input.className = 'input';
+    input.name = 'v';
+    input.setAttribute('aria-label', old.getAttribute('aria-label'));
+    input.dataset.filterValue = '';
+    input.dataset.choose = old.dataset.choose;
+    if (tag === 'input') {
+      input.type = type || 'text';
+      input.placeholder = old.placeholder || old.dataset.placeholder || '';
+      if (type === 'number') { input.step = 'any'; }
+    } else {
+      input.dataset.placeholder = old.placeholder || old.dataset.placeholder || '';
+    }
+    old.replaceWith(input);
+    return input;
+  }
+
+  function fillChoices(select, choices) {
+    var blank = document.createElement('option');
+    blank.value = '';
+    blank.textContent = select.dataset.choose;
+    select.appendChild(blank);
+    choices.forEach(function (c) {
+      var option = document.createElement('option');
+      option.value = c.value;
+      option.textContent = c.label;
+      select.appendChild(option);
+    });
+  }
+
+  function syncFilterValue(fieldSelect) {
+    var form = fieldSelect.form;
+    var old = form && form.querySelector('[data-filter-value]');
+    if (!old) { return; }
+    var chosen = fieldSelect.selectedOptions[0];
+    var ask = chosen && chosen.dataset.input ? JSON.parse(chosen.dataset.input) : {kind: 'text'};
+    var types = {number: 'number', date: 'date', datetime: 'datetime-local'};
+    if (ask.kind === 'choice') {
+      fillChoices(valueInput(old, 'select'), ask.choices || []);
+    } else if (ask.lookup) {  // people and related records: the ones the reader may pick
+      var select = valueInput(old, 'select');
+      fetch(ask.lookup, {credentials: 'same-origin', headers: {'Accept': 'application/json'}})
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .then(function (found) {
+          fillChoices(select, found.map(function (item) {
+            return {value: String(item.id), label: item.title || item.name || item.label ||
+                                                   ('#' + item.id)};
+          }));
+        });
+    } else {
+      valueInput(old, 'input', types[ask.kind] || 'text');
+    }
+  }
+
   document.addEventListener('change', function (event) {
-    if (event.target.matches('[data-filter-field]')) { syncFilterOps(event.target); }
+    if (event.target.matches('[data-filter-field]')) {
+      syncFilterOps(event.target);
+      syncFilterValue(event.target);
+    }
   });
   document.addEventListener('DOMContentLoaded', function () {
     document.querySelectorAll('[data-filter-field]').forEach(syncFilterOps);

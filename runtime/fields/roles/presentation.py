@@ -76,6 +76,12 @@ class PresentationRole:
             return ""
         return str(value)
 
+    def filter_input(self, fld: Mapping, lang: str) -> dict[str, Any]:
+        """How a list's filter bar asks for a value of this field: ``{"kind": "text" |
+        "number" | "date" | "datetime" | "choice" | "user" | "relation"}``, with ``choices``
+        (``[{"value", "label"}]``) for a choice."""
+        return {"kind": "number" if self.numeric else "text"}
+
     def widget_context(self, fld: Mapping, value: Any, lang: str) -> dict[str, Any]:
         """Extra view-model entries the widget template needs (choices, limits, ...)."""
         return {}

@@ -227,9 +227,20 @@ class ListBuilder:
         return out
 
     def filter_fields(self) -> list[dict]:
-        return [{"key": f["key"], "label": self.label(f["key"]),
-                 "ops": ",".join(self.plan.types[f["type"]].operators(f))}
-                for f in self.visible]
+        """The fields the filter bar offers: their conditions, and how a value is asked for
+        (choices to pick from, a date, a person, a related record)."""
+        out = []
+        for f in self.visible:
+            ftype = self.plan.types[f["type"]]
+            ask = ftype.filter_input(f, self.lang)
+            if ask["kind"] == "relation":
+                ask["lookup"] = url_for("forms.relation_lookup", app_key=self.plan.app_key,
+                                        form_key=self.plan.form_key, field_path=f["key"])
+            elif ask["kind"] == "user":
+                ask["lookup"] = url_for("forms.user_search")
+            out.append({"key": f["key"], "label": self.label(f["key"]),
+                        "ops": ",".join(ftype.operators(f)), "input": ask})
+        return out
 
     # -- the page -----------------------------------------------------------------------------
     def view_formulas(self) -> list[tuple[str, str]]:
