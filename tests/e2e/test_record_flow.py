@@ -272,4 +272,30 @@ def test_tokens_error_and_small_screen_pages(page: Page, live_server, artifacts)
     shot(page, artifacts, "en-mobile-new-record")
     page.goto(base + "/a/crm/deal")
     shot(page, artifacts, "en-mobile-list")
+    # a phone (issue 9): no sideways scrolling; the top bar names the current app, with a
+    # menu of the others; the list is cards (the title and three fields, each labelled)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, width
+    switch = page.locator(".app-switch summary")
+    expect(switch).to_be_visible()
+    expect(switch).to_have_text("CRM")
+    switch.click()
+    expect(page.locator(".app-switch .menu a")).to_have_count(1)
+    switch.click()
+    card = page.locator("table.records tbody tr").first
+    expect(card.locator("td").first).to_be_visible()
+    expect(card.locator("td").nth(1)).to_have_attribute("data-label", "Quantity")
+    expect(card.locator("td").nth(5)).to_be_hidden()
+    page.click(".user-menu summary")
+    expect(page.locator(".user-menu .menu a.menu-narrow", has_text="Builder")).to_be_visible()
+    shot(page, artifacts, "en-mobile-menu")
+    use_language(page, "zh")
+    page.goto(base + "/a/crm/deal")
+    shot(page, artifacts, "zh-mobile-list")
+    page.goto(base + "/build/crm/forms/deal")  # the designer says it needs more room
+    expect(page.locator(".narrow-notice")).to_contain_text("表单设计器需要更宽的屏幕")
+    expect(page.locator(".designer-body")).to_be_hidden()
+    shot(page, artifacts, "zh-mobile-designer")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.console_errors == []
