@@ -150,6 +150,13 @@
         var li = e.target.closest('li[data-insert]');
         if (li) { self.insertAtCaret(li.dataset.insert); }
       });
+      // Enter in the search box picks the first match (the only one, once narrowed down)
+      panel.search.addEventListener('keydown', function (e) {
+        if (e.key !== 'Enter') { return; }
+        e.preventDefault();
+        var first = panel.list.querySelector('li[data-insert]');
+        if (first) { self.insertAtCaret(first.dataset.insert); }
+      });
     });
   };
 

@@ -181,6 +181,13 @@ def english_editor(page: Page, base: str, artifacts) -> None:
     box.locator(".fe-search:visible").fill("round")
     expect(box.locator(".fe-func").first).to_contain_text("ROUND")
     shot(page, artifacts, "en-builder-formula-editor")
+    # Enter in the picker's search box takes the only match (issue 9, defect 8)
+    box.locator(".fe-tool", has_text="Fields").click()
+    box.locator(".fe-search:visible").fill("quantity")
+    expect(box.locator(".fe-item:visible")).to_have_count(1)
+    area.evaluate("a => a.setSelectionRange(a.value.length, a.value.length)")
+    box.locator(".fe-search:visible").press("Enter")
+    expect(area).to_have_value("{quantity} * {price}{quantity}")
     use_language(page, "zh")
 
 
