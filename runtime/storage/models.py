@@ -73,3 +73,22 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(sa.String(64))
     uploaded_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), default=None)
     created_at: Mapped[datetime]
+
+
+class ListPreference(Base):
+    """A person's own way of seeing a form's list: the columns and their order of the list as
+    it opens (``name`` empty), or a personal view saved under a name (columns, sort, filters,
+    formula and search)."""
+
+    __tablename__ = "list_preferences"
+    __table_args__ = (sa.UniqueConstraint("user_id", "app_key", "form_key", "name",
+                                          name="uq_list_preferences"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    app_key: Mapped[str] = mapped_column(sa.String(63))
+    form_key: Mapped[str] = mapped_column(sa.String(63))
+    name: Mapped[str] = mapped_column(sa.String(100), default="")
+    # {"columns": [...], "sort": "-amount", "f": [...], "o": [...], "v": [...], "fx", "q"}
+    state: Mapped[dict] = mapped_column(JSONValue)
+    updated_at: Mapped[datetime]

@@ -142,6 +142,10 @@
     }
   });
   document.addEventListener('DOMContentLoaded', function () {
+    // the column chooser: columns in the order they are dragged to
+    document.querySelectorAll('[data-column-choices]').forEach(function (list) {
+      if (window.Sortable) { window.Sortable.create(list, {handle: '.drag-handle', animation: 120}); }
+    });
     document.querySelectorAll('[data-filter-field]').forEach(syncFilterOps);
   });
 })();

@@ -62,3 +62,50 @@ def test_filter_values_are_picked_not_typed(page: Page, live_server, artifacts):
     expect(value.locator("option", has_text="Mia Chen")).to_have_count(1)
     shot(page, artifacts, "en-list-filter-user")
     assert page.console_errors == []
+
+
+def test_my_columns_by_dragging_and_my_views(page: Page, live_server, artifacts):
+    base = live_server["url"]
+    log_in(page, base)
+    use_language(page, "zh")
+    page.goto(base + "/a/crm/deal")
+    page.wait_for_url(LIST)
+    heads = page.locator("table.records thead th")
+    expect(heads.nth(0)).to_have_text(re.compile("标题"))
+
+    page.locator(".columns-menu summary").click()
+    choices = page.locator("[data-column-choices] li")
+    quantity = page.locator('[data-column-choices] li[data-column="qty"] .drag-handle')
+    top = page.locator('[data-column-choices] li[data-column="title"]')
+    box, target = quantity.bounding_box(), top.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    for step in range(1, 11):  # SortableJS follows the moves after it picked the row up
+        page.mouse.move(box["x"] + box["width"] / 2,
+                        box["y"] + (target["y"] - box["y"]) * step / 10 + 2)
+        page.wait_for_timeout(30)
+    page.mouse.up()
+    expect(choices.first).to_have_attribute("data-column", "qty")
+    page.locator('[data-column-choices] li[data-column="amount"] input').uncheck()
+    shot(page, artifacts, "zh-list-columns")
+    page.locator(".columns-menu button[type=submit]").click()
+    expect(heads.nth(0)).to_have_text(re.compile("数量"))
+    expect(page.locator("table.records thead")).not_to_contain_text("金额")
+
+    choose_field_value = page.locator("[data-filter-value]")
+    page.locator("[data-filter-field]").select_option(label="阶段")
+    choose_field_value.select_option(label="成交")
+    page.locator(".filter-bar button[type=submit]").click()
+    expect(page.locator("#record-list .row-link")).to_have_count(1)
+    page.locator(".views-menu summary").click()
+    page.locator(".save-view input[name=name]").fill("我的成交")
+    page.locator(".save-view button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"mine="))
+    page.goto(base + "/a/crm/deal")  # the list as it opens: my columns, all records
+    expect(heads.nth(0)).to_have_text(re.compile("数量"))
+    expect(page.locator("#record-list .row-link")).to_have_count(4)
+    page.locator(".views-menu summary").click()
+    page.locator("[data-my-view]", has_text="我的成交").click()
+    expect(page.locator("#record-list .row-link")).to_have_count(1)
+    shot(page, artifacts, "zh-list-my-view")
+    assert page.console_errors == []

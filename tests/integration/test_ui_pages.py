@@ -297,6 +297,42 @@ def test_a_new_forms_list_shows_its_status_and_score(client, admin_api, factory)
     assert "备注" not in head and "失败原因" not in head
 
 
+def _csrf(client, url: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', text_of(client.get(url))).group(1)
+
+
+def test_columns_and_views_of_ones_own(client, crm, app, admin_api):
+    """Issue 9: a person picks and orders the list's columns and saves personal views (sort,
+    filters) beside the shared ones; nobody else sees them; hidden fields cannot be chosen."""
+    for title, qty in (("Small", 1), ("Big", 50)):
+        admin_api.create("crm", "deal", {"title": title, "qty": qty})
+    login(client)
+    token = _csrf(client, "/a/crm/deal")
+    done = client.post("/a/crm/deal/_columns", data={
+        "csrf_token": token, "columns": ["qty", "title", "nope", "secret_unknown"]})
+    assert done.status_code == 303
+    head = text_of(client.get("/a/crm/deal"))
+    head = head[head.index("<thead"):head.index("</thead>")]
+    assert head.index("Quantity") < head.index("Title") and "Amount" not in head
+    saved = client.post("/a/crm/deal/_my_views", data={
+        "csrf_token": token, "name": "  big   ones ", "sort": "-qty",
+        "f": ["qty"], "o": ["gt"], "v": ["10"]})
+    assert saved.headers["Location"] == "/a/crm/deal?mine=big+ones"
+    page = text_of(client.get("/a/crm/deal?mine=big+ones"))
+    assert "Big" in page and "Small" not in page and "big ones" in page
+    # someone else: their own list, no trace of these
+    other = app.test_client()
+    login(other, "member@example.com")
+    page = text_of(other.get("/a/crm/deal?mine=big+ones"))
+    assert "big ones" not in page
+    head = page[page.index("<thead"):page.index("</thead>")]
+    assert head.index("Title") < head.index("Quantity")
+    deleted = client.post("/a/crm/deal/_my_views/delete",
+                          data={"csrf_token": token, "name": "big ones"})
+    assert deleted.status_code == 303
+    assert "big ones" not in text_of(client.get("/a/crm/deal"))
+
+
 def test_widget_helpers_search_users_records_and_regions(client, crm):
     login(client)
     users = client.get("/a/_users?q=Mia").get_json()

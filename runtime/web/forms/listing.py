@@ -22,12 +22,12 @@ from runtime.storage.transactions import QueryStopped
 from runtime.web import current_runtime
 from runtime.web.forms.display import local_time
 from runtime.web.forms.navigation import published
+from runtime.web.forms.preferences import DEFAULT, SYSTEM_COLUMNS, views_menu
 from runtime.web.forms.references import References
 from runtime.web.messages import translate
 
 DEFAULT_COLUMNS = 8  # fields a list without a view shows (then the time of the last change)
 DEFAULT_PER_PAGE = 20
-SYSTEM_COLUMNS = ("id", "created_at", "updated_at", "owner")
 NO_VALUE_OPS = ("isnull", "notnull")
 LIST_OPS = ("in", "nin")
 
@@ -90,12 +90,18 @@ class ListVM:
     new_url: str = ""
     view_label: str = ""
     fx: str = ""  # the formula filter typed into the list's filter bar
+    menu: Any = None  # preferences.ViewsMenu: shared and personal views, the column chooser
+
+
+def shared_views(records: Records) -> list[dict]:
+    """The published views of the records' form."""
+    plan = records.plan
+    return [doc.body for doc in published(records.session, "view", plan.app_key)
+            if doc.body.get("form") == plan.form_key]
 
 
 def find_view(records: Records, wanted: str | None) -> dict | None:
-    plan = records.plan
-    views = [doc.body for doc in published(records.session, "view", plan.app_key)
-             if doc.body.get("form") == plan.form_key]
+    views = shared_views(records)
     for body in views:
         if body["key"] == wanted:
             return body
@@ -105,11 +111,16 @@ def find_view(records: Records, wanted: str | None) -> dict | None:
 class ListBuilder:
     """Reads the request's list parameters and builds the page's view model."""
 
-    def __init__(self, records: Records, refs: References, args: MultiDict, lang: str):
+    def __init__(self, records: Records, refs: References, args: MultiDict, lang: str,
+                 saved: Mapping[str, dict] | None = None):
         self.records = records
         self.plan = records.plan
         self.refs = refs
         self.lang = lang
+        self.saved = dict(saved or {})  # the reader's own list states (preferences.saved)
+        self.mine = args.get("mine", "") if args.get("mine", "") in self.saved else ""
+        if self.mine and not any(args.get(k) for k in ("q", "sort", "f", "fx", "view")):
+            args = self._with_saved(args)  # a personal view opened: its filters and sort
         self.view = find_view(records, args.get("view"))
         # the filter bar posts its empty row with every search: only rows naming a field stay
         rows = [row for row in zip(args.getlist("f"), args.getlist("o"), args.getlist("v"),
@@ -117,7 +128,7 @@ class ListBuilder:
         self.state = {"view": args.get("view", ""), "q": args.get("q", "").strip()[:200],
                       "sort": args.get("sort", ""), "f": [r[0] for r in rows],
                       "o": [r[1] for r in rows], "v": [r[2] for r in rows],
-                      "fx": args.get("fx", "").strip()[:2000]}
+                      "fx": args.get("fx", "").strip()[:2000], "mine": self.mine}
         self.page = whole_number(args.get("page") or "1", MAX_PAGE) or 0
         if self.page < 1:
             raise InvalidDocument([Problem("/page", msg("the page must be a number from 1 to "
@@ -144,9 +155,23 @@ class ListBuilder:
         return label_text(fld.get("label"), self.lang) or key
 
     # -- columns and sort ---------------------------------------------------------------------
+    def _with_saved(self, args: MultiDict) -> MultiDict:
+        state = self.saved[self.mine]
+        out = MultiDict(args)
+        for key in ("q", "sort", "fx"):
+            if state.get(key):
+                out[key] = state[key]
+        for key in ("f", "o", "v"):
+            out.setlist(key, list(state.get(key) or []))
+        return out
+
     def column_keys(self) -> list[str]:
         keys = [f["key"] for f in self.visible]
-        wanted = (self.view or {}).get("columns") or self.default_columns() + ["updated_at"]
+        chosen = self.saved.get(self.mine or DEFAULT, {}).get("columns")
+        if not self.mine and self.state["view"]:
+            chosen = None  # a shared view asked for by name: as its designer made it
+        wanted = chosen or (self.view or {}).get("columns") or \
+            self.default_columns() + ["updated_at"]
         return [k for k in wanted if k in SYSTEM_COLUMNS or k in keys]
 
     def default_columns(self) -> list[str]:
@@ -302,7 +327,12 @@ class ListBuilder:
                     ops=[{"value": k, "label": v} for k, v in op_labels().items()],
                     view_label=label_text((self.view or {}).get("label"), self.lang))
         vm.fx = self.state["fx"]
-        vm.hidden = [(k, self.state[k]) for k in ("view", "sort") if self.state[k]]
+        every = [(f["key"], self.label(f["key"])) for f in self.visible]
+        every += [(k, self.label(k)) for k in SYSTEM_COLUMNS]
+        vm.menu = views_menu(self.plan.app_key, self.plan.form_key, shared_views(self.records),
+                             self.lang, self.saved, self.state, every,
+                             [c.key for c in columns])
+        vm.hidden = [(k, self.state[k]) for k in ("view", "sort", "mine") if self.state[k]]
         vm.hidden += [(k, v) for k in ("f", "o", "v") for v in self.state[k]]
         self.paging(vm, per_page)
         if can_create:

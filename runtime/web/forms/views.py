@@ -36,7 +36,7 @@ from runtime.web import (
     rollback,
     transaction,
 )
-from runtime.web.forms import display, listing, live, lookups
+from runtime.web.forms import display, listing, live, lookups, preferences
 from runtime.web.forms.context import FormContext, form_context
 from runtime.web.forms.formdata import field_key, parse_post
 from runtime.web.forms.layout import layout_tabs
@@ -156,7 +156,10 @@ def app_home(app_key: str):
 
 def record_list(app_key: str, form_key: str):
     ctx = form_context(app_key, form_key)
-    builder = listing.ListBuilder(ctx.records, new_references(ctx), request.args, ctx.lang)
+    mine = preferences.saved(db_session(), ctx.principal.user_id, app_key, form_key) \
+        if ctx.principal is not None else {}
+    builder = listing.ListBuilder(ctx.records, new_references(ctx), request.args, ctx.lang,
+                                  mine)
     vm = builder.build(ctx.plan.label(ctx.lang), ctx.records.may("create"))
     if request.headers.get("HX-Target") == "record-list":
         # the address bar shows the list as it is, not the search form's empty filter row
@@ -284,7 +287,7 @@ def forms_blueprint() -> Blueprint:
     bp.before_request(refuse_nul)
     bp.register_error_handler(TrellisError, trellis_error)
     bp.register_error_handler(QueryStopped, query_stopped)
-    add_routes(bp, (*ROUTES, *lookups.ROUTES))
+    add_routes(bp, (*ROUTES, *lookups.ROUTES, *preferences.ROUTES))
     return bp
 
 
