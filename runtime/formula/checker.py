@@ -50,9 +50,9 @@ class Checked:
     function registry it was checked with (the compilers use the same).
 
     ``node`` names every field by its key and every choice by its stored value, whatever the
-    formula wrote (labels): the compilers read it. ``written`` is the formula as written but
-    with keys for fields (choices as written: they resolve again against the choices of the
-    day), and ``keyed_source`` its text: what is stored."""
+    formula wrote (labels): the compilers read it. ``written`` is the formula as written, and
+    ``keyed_source`` its text with keys for fields where it wrote labels: what is stored
+    (choices as written: they resolve again against the choices of the day)."""
 
     node: Node
     type: FType
@@ -68,8 +68,11 @@ class Checked:
     def stored(self) -> dict:
         """What the document store keeps of the formula: its source with keys, its AST, its
         type."""
-        return {"source": self.keyed_source or self.source,
-                "ast": (self.written or self.node).to_json(), "type": str(self.type)}
+        if self.keyed_source is not None:
+            return {"source": self.keyed_source, "ast": parse(self.keyed_source).to_json(),
+                    "type": str(self.type)}
+        return {"source": self.source, "ast": (self.written or self.node).to_json(),
+                "type": str(self.type)}
 
 
 class _Problem(Exception):
@@ -125,13 +128,12 @@ class _Checker:
         store (see ``Checked``)."""
         if not self.refs and not self.values:
             return Checked(node, result, self.types, source, self.registry)
-        written, _ = replace_nodes(node, self.refs)
         resolved, became = replace_nodes(node, {**self.refs, **self.values})
         types = {id(became[i]): t for i, t in self.types.items() if i in became}
         keyed = None
         if source is not None and self.refs:
             keyed = rewrite_refs(source, {ref.pos: ref.path for ref in self.refs.values()})
-        return Checked(resolved, result, types, source, self.registry, written, keyed)
+        return Checked(resolved, result, types, source, self.registry, node, keyed)
 
     def related(self, key: str) -> Scope | None:
         if key not in self.related_scopes:

@@ -32,8 +32,9 @@ class NameProblem(Exception):
         self.message = message
 
 
-def close_match(word: str, candidates: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(word, list(dict.fromkeys(candidates)), n=1, cutoff=0.6)
+def close_match(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
+    close = difflib.get_close_matches(word, list(dict.fromkeys(candidates)), n=1,
+                                      cutoff=cutoff)
     return close[0] if close else None
 
 
@@ -105,8 +106,9 @@ def not_a_choice(choices: Iterable[Choice], text: str, field_label: Mapping[str,
     """``"金融" is not a choice of {行业}; the choices are …`` (with "did you mean")."""
     choices = list(choices)
     shown = [texts(c.labels) if c.labels else c.value for c in choices[:MAX_LISTED]]
-    listed = listing(shown) + ("…" if len(choices) > MAX_LISTED else "")
-    close = close_match(text, [n for c in choices for n in c.names()])
+    listed = listing([*shown, "…"] if len(choices) > MAX_LISTED else shown)
+    # choices are short words: one character of two wrong ("零兽") is still worth a suggestion
+    close = close_match(text, [n for c in choices for n in c.names()], cutoff=0.5)
     if close is not None:
         return msg("%(text)s is not a choice of {%(field)s} — did you mean %(close)s? The "
                    "choices are %(choices)s", text=quoted(text), field=texts(field_label),
