@@ -168,7 +168,7 @@
 
   /* A choice not published yet: its value follows its label (as a new field's key does),
    * and a default that named the old value names the new one. */
-  function followLabel(row, label) {
+  function valueFollowsLabel(row, label) {
     var input = row.querySelector('[data-item-prop="value"]');
     var text = label.value.trim().slice(0, 100);
     if (!input || !text || input.value === text) { return; }
@@ -189,7 +189,7 @@
     if (editor && el.dataset.itemProp) {
       var row = el.closest('.array-row');
       if (row.hasAttribute('data-follows') && el.dataset.itemProp === 'label') {
-        followLabel(row, el);
+        valueFollowsLabel(row, el);
       } else if (el.dataset.itemProp === 'value') {
         row.removeAttribute('data-follows');  // the designer chose the value
       }

@@ -158,6 +158,7 @@
         B.lastSaved = body;
         B.showErrors([]);
         B.setStatus(body === snapshot() ? 'saved' : 'unsaved');
+        document.dispatchEvent(new CustomEvent('formula:fields-changed'));
         return true;
       }
       if (response.status === 409) { showConflict(); return false; }

@@ -146,6 +146,13 @@
     this.fieldsBtn.addEventListener('click', function () { self.toggle(self.fieldPanel, self.fieldsBtn); });
     this.funcsBtn.addEventListener('click', function () { self.toggle(self.funcPanel, self.funcsBtn); });
     this.tryBtn.addEventListener('click', function () { self.toggle(self.tryPanel, self.tryBtn); });
+    // the page saved the form's fields (the designer's autosave): what the formula names
+    // may have changed, so know them again and check again
+    document.addEventListener('formula:fields-changed', function () {
+      if (!document.body.contains(area)) { return; }
+      self.load();
+      if (self.result && !self.result.ok) { self.check(); }
+    });
     [this.fieldPanel, this.funcPanel].forEach(function (panel) {
       panel.list.addEventListener('click', function (e) {
         var li = e.target.closest('li[data-insert]');
