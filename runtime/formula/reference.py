@@ -22,7 +22,7 @@ and in a list filter or report (SQL).
 
 | part | examples | notes |
 |---|---|---|
-| field | `{employees}`, `{员工数}`, `{company.name}`, `{公司.名称}` | a field by its key or its label, or one hop through a single relation |
+| field | `{employees}`, `{员工数}`, `{company.name}` | by key or label; one hop too |
 | sub-table | `SUM({items.amount})`, `COUNT({items})` | only inside SUM, AVG and COUNT |
 | number | `42`, `3.14` | |
 | text | `"金融"`, `'text'` | Chinese quotes `“…”` work too |
