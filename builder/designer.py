@@ -46,6 +46,14 @@ def table_keys(rt: Runtime, session: Session, app_key: str, form_key: str
     return ([e["key"] for e in entries], [e["key"] for e in entries if e.get("archived")])
 
 
+def published_field(rt: Runtime, session: Session, app_key: str, form_key: str, key: Any
+                    ) -> dict | None:
+    """The field ``key`` as the form's published version has it (None: not published)."""
+    doc = rt.store.find(session, app_key, "form", form_key)
+    body = rt.store.published_body(session, doc) if doc is not None else None
+    return next((f for f in (body or {}).get("fields", []) if f.get("key") == key), None)
+
+
 def designer_vm(rt: Runtime, session: Session, app: Document, doc: Document, lang: str
                 ) -> DesignerVM:
     forms = [d.key for d in rt.store.list(session, app.app_key, "form")]

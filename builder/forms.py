@@ -14,7 +14,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from builder.designer import designer_vm, summary_vm, table_keys
+from builder.designer import designer_vm, published_field, summary_vm, table_keys
 from builder.home import home_vm, new_app_doc, new_form_doc
 from builder.keys import derive_key
 from builder.preview import (
@@ -123,7 +123,9 @@ def properties(app_key: str, form_key: str):
     locked, _archived = table_keys(rt, session, app_key, form_key)
     forms = {d.key: d.draft for d in rt.store.list(session, app_key, "form")}
     ctx = PanelContext(lang=ui_lang(), forms=forms, locked_keys=frozenset(locked),
-                       types=rt.fields, widgets=current_widgets())
+                       types=rt.fields, widgets=current_widgets(),
+                       published=published_field(rt, session, app_key, form_key,
+                                                 fld.get("key")))
     placement = Placement(columns=request.form.get("columns", type=int) or 1,
                           span=request.form.get("span", type=int) or 1)
     return render_template("builder/_properties.html",

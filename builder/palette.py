@@ -41,9 +41,11 @@ def starter_config(ftype: FieldType, lang: str, forms: list[str], own_form: str,
 
 
 def example_choices(lang: str) -> list[dict]:
+    """Three placeholder choices, labelled in the designer's language only: a label the
+    designer renames is then the designer's word in every language until translated."""
     word = _("Option")
     sep = "" if lang == "zh" else " "
-    return [{"value": f"{word}{sep}{n}", "label": f"{word}{sep}{n}"} for n in (1, 2, 3)]
+    return [{"value": f"{word}{sep}{n}", "label": {lang: f"{word}{sep}{n}"}} for n in (1, 2, 3)]
 
 
 def sub_field_starter(types: Mapping[str, FieldType], lang: str) -> dict:

@@ -78,6 +78,7 @@ class PanelContext:
     locked_keys: frozenset[str]  # keys whose column exists (published)
     types: Any  # the field-type registry: iterable, and indexed by type
     widgets: Any  # the widget registry: which widgets print a placeholder
+    published: Mapping[str, Any] | None = None  # the field as published (None: it is not)
 
 
 @dataclass
@@ -263,6 +264,16 @@ def typed_prop(path: str, label: str, hint: str, schema: dict, value: Any, ctx: 
     return None
 
 
+def published_values(path: str, ctx: PanelContext) -> frozenset[str]:
+    """The values of the items of the array at ``path`` ("config.choices") as published:
+    records may hold them, so they no longer follow their labels."""
+    found: Any = ctx.published or {}
+    for part in path.split("."):
+        found = found.get(part) if isinstance(found, Mapping) else None
+    return frozenset(item.get("value") for item in found or []
+                     if isinstance(item, Mapping) and isinstance(item.get("value"), str))
+
+
 def array_prop(path: str, label: str, hint: str, schema: dict, value: list, ctx: PanelContext
                ) -> Prop | None:
     items = schema.get("items", {})
@@ -277,7 +288,10 @@ def array_prop(path: str, label: str, hint: str, schema: dict, value: list, ctx:
         columns.sort(key=lambda c: COLUMN_ORDER.get(c.kind, 9))  # colour, label, the rest
     else:
         return None
-    rows = [{"item": _json(item), "cells": [_cell(c, item, ctx) for c in columns]}
+    kept = published_values(path, ctx)
+    # an item's value follows its label until the form is published with it (like keys)
+    rows = [{"item": _json(item), "cells": [_cell(c, item, ctx) for c in columns],
+             "follows": isinstance(item.get("value"), str) and item["value"] not in kept}
             for item in value if isinstance(item, dict)]
     return Prop(path, label, "array", columns=columns, rows=rows, sortable=True, help=hint)
 

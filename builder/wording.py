@@ -58,8 +58,9 @@ PROP_HELP = {
     "default_region": N_("Two-letter code used for numbers without +, e.g. CN."),
     "decimals": N_("Places shown when the result is a fractional number."),
     "display_field": N_("What a linked record shows; its title field when empty."),
-    "formula": N_("Name the form's fields in braces, e.g. {quantity} * {price}; what it "
-                  "gives (number, text, date, yes/no) follows from the formula."),
+    "formula": N_("Name the form's fields in braces by their names, e.g. {Quantity} * "
+                  "{Price}, and choices by their names in quotes; what it gives (number, text, "
+                  "date, yes/no) follows from the formula."),
     "prefix": N_("May hold {YYYY}, {YY}, {MM} and {DD}."),
     "pattern": N_("The whole value must match, e.g. [A-Z]{2}[0-9]{4}."),
 }

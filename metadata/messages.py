@@ -10,8 +10,10 @@ catalogue does; ``pybabel extract -k msg`` finds them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from metadata.labels import label_text
 
 
 class Message(str):
@@ -24,9 +26,11 @@ class Message(str):
         self.params = params
         return self
 
-    def localized(self, gettext: Callable[..., str]) -> str:
-        """The message through ``gettext`` (flask-babel's, or any with its signature)."""
-        params = {k: v.localized(gettext) if isinstance(v, Message) else v
+    def localized(self, gettext: Callable[..., str], lang: str | None = None) -> str:
+        """The message through ``gettext`` (flask-babel's, or any with its signature);
+        ``lang`` ("zh" or "en", the language ``gettext`` translates to) picks the texts of
+        labels among the parameters (``Texts``)."""
+        params = {k: v.localized(gettext, lang) if isinstance(v, Message) else v
                   for k, v in self.params.items()}
         return gettext(self.template, **params) if params else gettext(self.template)
 
@@ -49,13 +53,52 @@ class Quoted(Message):
     def __getnewargs__(self) -> tuple[Any]:  # copies and pickles quote the value once
         return (self.params["value"],)
 
-    def localized(self, gettext: Callable[..., str]) -> str:
+    def localized(self, gettext: Callable[..., str], lang: str | None = None) -> str:
         return str(self.params["value"])
 
 
 def quoted(value: Any) -> Quoted:
     """A value to put into a message: ``msg("%(value)s is not a ...", value=quoted(text))``."""
     return Quoted(value)
+
+
+class Texts(Message):
+    """A designer's words in several languages (a label, ``{"zh": "行业", "en": "Industry"}``)
+    put into a message: shown in the reader's language, else in the language written. As
+    text (programs, logs) it is the English, else the Chinese."""
+
+    def __new__(cls, texts: Mapping[str, str] | str) -> Texts:
+        texts = dict(texts) if isinstance(texts, Mapping) else {"": str(texts)}
+        self = str.__new__(cls, label_text(texts, "en") or next(iter(texts.values()), ""))
+        self.template = "%(texts)s"
+        self.params = {"texts": texts}
+        return self
+
+    def __getnewargs__(self) -> tuple[Any]:  # copies and pickles keep the languages
+        return (self.params["texts"],)
+
+    def localized(self, gettext: Callable[..., str], lang: str | None = None) -> str:
+        texts = self.params["texts"]
+        if lang is None:
+            return str(self)
+        return label_text(texts, lang) or next(iter(texts.values()), "")
+
+
+def texts(label: Any) -> Texts:
+    """A label (``{"zh": ..., "en": ...}`` or a plain string) to put into a message."""
+    if isinstance(label, Mapping):
+        return Texts({k: v for k, v in label.items() if isinstance(v, str) and v})
+    return Texts("" if label is None else str(label))
+
+
+def listing(messages: list[str]) -> str:
+    """``a, b, c`` (``a、b、c`` in Chinese), translatable when the parts are Messages."""
+    if not messages:
+        return ""
+    result = messages[-1]
+    for item in reversed(messages[:-1]):
+        result = msg("%(first)s, %(rest)s", first=item, rest=result)
+    return result
 
 
 def alternatives(messages: list[str]) -> str:

@@ -102,6 +102,7 @@ class DocumentStore:
         _check_identity(kind, key, body)
         overrides = {**(forms or {}), key: body} if kind == "form" else dict(forms or {})
         formulas = self.check(kind, body, self.context(session, app_key, overrides))
+        body = with_sources(body, formulas)
         doc = self.find(session, app_key, kind, key, lock=True)
         if doc is None:
             if kind != "app" and self.find(session, app_key, "app", app_key) is None:
@@ -150,6 +151,7 @@ class DocumentStore:
                 return current
         overrides = {**(forms or {}), doc.key: body} if doc.kind == "form" else dict(forms or {})
         formulas = self.check(doc.kind, body, self.context(session, doc.app_key, overrides))
+        body = with_sources(body, formulas)
         number = (doc.published_version or 0) + 1
         latest = session.scalar(sa.select(sa.func.max(DocumentVersion.number))
                                 .filter_by(document_id=doc.id))
@@ -173,6 +175,34 @@ class DocumentStore:
         old = self.version(session, doc, number)
         return self.publish(session, doc, user_id, note=f"rollback to version {number}",
                             body=old.body)
+
+
+def with_sources(body: object, formulas: Mapping[str, dict]) -> object:
+    """``body`` with the source of each checked formula as the check wrote it (a formula that
+    names fields by their labels is stored naming them by their keys); a copy if any changed."""
+    changes = []
+    for ptr, checked in formulas.items():
+        source = checked.get("source") if isinstance(checked, dict) else None
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in ptr.split("/")[1:]]
+        if isinstance(source, str) and parts and _at(body, parts) not in (None, source):
+            changes.append((parts, source))
+    if not changes:
+        return body
+    out = copy.deepcopy(body)
+    for parts, source in changes:
+        holder = _at(out, parts[:-1])
+        holder[int(parts[-1]) if isinstance(holder, list) else parts[-1]] = source
+    return out
+
+
+def _at(doc: object, parts: list[str]) -> object:
+    """What ``doc`` holds at the path ``parts`` (None: nothing there)."""
+    try:
+        for part in parts:
+            doc = doc[int(part)] if isinstance(doc, list) else doc[part]
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+    return doc
 
 
 def _check_identity(kind: str, key: str, body: object) -> None:

@@ -30,8 +30,9 @@ from runtime.forms.formulas import (
 )
 from runtime.formula.checker import Checked, check
 from runtime.formula.errors import FormulaError
+from runtime.formula.names import field_name
 from runtime.formula.python import compile_python
-from runtime.formula.types import FType, Scope, describe
+from runtime.formula.types import Choice, FType, Scope, describe
 from runtime.permissions import Principal, ReaderAccesses
 from runtime.storage.reader import ReaderView
 from runtime.web import current_runtime, db_session, read_only
@@ -74,7 +75,8 @@ def formula_check(app_key: str, form_key: str) -> Response:
     except FormulaError as exc:
         return jsonify({"ok": False, "error": {**exc.to_json(),
                                                "message": for_reader(exc.message)}})
-    answer: dict[str, Any] = {"ok": True, "type": str(checked.type),
+    answer: dict[str, Any] = {"ok": True, "source": checked.keyed_source or source,
+                              "type": str(checked.type),
                               "type_label": for_reader(describe(checked.type)),
                               "refs": sorted(refs(checked.node))}
     if sample is not None:
@@ -158,13 +160,17 @@ def editor_scope(principal: Principal, app_key: str, form_key: str, draft: dict,
 
 def field_list(draft: dict, scope: Scope, forms: dict[str, dict], lang: str) -> list[dict]:
     """Every field a formula of ``draft`` may name in ``scope``, own fields first, then one
-    hop away (labels in ``lang``)."""
+    hop away (labels in ``lang``). ``name`` is how an editor writes the field between braces
+    for a reader of ``lang`` (its label, when that names it alone; else its key), and a
+    select's entry lists its ``choices``."""
     types = current_runtime().fields
+    everything = [*scope.fields, *scope.labels]
     out = []
     for fld in draft.get("fields", []):
         key = fld["key"]
         if key in scope.fields:
-            out.append(_entry(key, label_text(fld.get("label"), lang), scope.fields[key]))
+            out.append(_entry(key, label_text(fld.get("label"), lang), scope.fields[key],
+                              field_name(scope, key, lang), scope.choices.get(key), lang))
     out += [{**_entry(key, for_reader(label), SYSTEM_FIELDS[key]), "system": True}
             for key, label in SYSTEM_LABELS.items()]
     for fld in draft.get("fields", []):
@@ -173,8 +179,10 @@ def field_list(draft: dict, scope: Scope, forms: dict[str, dict], lang: str) -> 
             label = label_text(fld.get("label"), lang)
             subs = {s["key"]: label_text(s.get("label"), lang)
                     for s in types[fld["type"]].row_fields(fld)}
-            out += [{**_entry(f"{fld['key']}.{key}", f"{label} › {subs.get(key, key)}", ftype),
-                     "rows": True} for key, ftype in rows.fields.items()]
+            hop = field_name(scope, fld["key"], lang, everything)
+            out += [{**_entry(f"{fld['key']}.{key}", f"{label} › {subs.get(key, key)}", ftype,
+                              f"{hop}.{field_name(rows, key, lang)}"), "rows": True}
+                    for key, ftype in rows.fields.items()]
     for fld in draft.get("fields", []):
         target = forms.get(types[fld["type"]].formula_link(fld) or "") if \
             fld["type"] in types else None
@@ -182,15 +190,22 @@ def field_list(draft: dict, scope: Scope, forms: dict[str, dict], lang: str) -> 
         if related is None:
             continue
         labels = {f["key"]: label_text(f.get("label"), lang) for f in target.get("fields", [])}
+        hop = field_name(scope, fld["key"], lang, everything)
         for key, ftype in related.fields.items():
-            out.append(_entry(f"{fld['key']}.{key}", f"{label_text(fld.get('label'), 'zh')} › "
-                                                     f"{labels.get(key, key)}", ftype))
+            out.append(_entry(f"{fld['key']}.{key}", f"{label_text(fld.get('label'), lang)} › "
+                                                     f"{labels.get(key, key)}", ftype,
+                              f"{hop}.{field_name(related, key, lang)}",
+                              related.choices.get(key), lang))
     return out
 
 
-def _entry(ref: str, label: str, ftype: FType) -> dict:
-    return {"ref": ref, "label": label or ref, "type": str(ftype),
-            "type_label": for_reader(describe(ftype))}
+def _entry(ref: str, label: str, ftype: FType, name: str | None = None,
+           choices: tuple[Choice, ...] | None = None, lang: str = "zh") -> dict:
+    entry = {"ref": ref, "label": label or ref, "name": name or ref, "type": str(ftype),
+             "type_label": for_reader(describe(ftype))}
+    if choices is not None:
+        entry["choices"] = [{"value": c.value, "label": c.label(lang)} for c in choices]
+    return entry
 
 
 def sample_record(draft: dict, scope: Scope, sample: dict, forms: dict[str, dict]

@@ -139,6 +139,43 @@ def version_schemas() -> dict[str, dict]:
     }
 
 
+def formula_schemas() -> dict[str, dict]:
+    """The formula editor's endpoints: functions, fields, a check."""
+    formula_error = obj({"message": {"type": "string"},
+                         "position": nullable({"type": "integer", "minimum": 0}),
+                         "line": nullable({"type": "integer", "minimum": 1}),
+                         "column": nullable({"type": "integer", "minimum": 1})})
+    return {
+        "FunctionList": obj({"functions": {"type": "array", "items": obj({
+            "name": {"type": "string"}, "aliases": {"type": "array", "items": {"type": "string"}},
+            "signature": {"type": "string"}, "description": {"type": "string"},
+            "sql": {"type": "boolean"}})}}),
+        "FormulaFields": obj({"fields": {"type": "array", "items": obj(
+            {"ref": {"type": "string"}, "label": {"type": "string"},
+             "name": {"type": "string", "description": (
+                 "how a formula may name the field between braces for this reader: its label "
+                 "where that names it alone, else its key")},
+             "type": {"type": "string"}, "type_label": {"type": "string"},
+             "choices": {"type": "array", "items": obj(
+                 {"value": {"type": "string"}, "label": {"type": "string"}},
+                 required=["value", "label"])},
+             "system": {"const": True}, "rows": {"const": True}},
+            required=["ref", "label", "name", "type", "type_label"])}}),
+        "FormulaCheck": obj({"formula": {"type": "string", "minLength": 1, "maxLength": 4000,
+                                         "pattern": r"\S"},
+                             "expect": nullable({"enum": ["boolean", "value"]}),
+                             "record": nullable({"type": "object"})}, required=["formula"]),
+        "FormulaResult": {"oneOf": [
+            obj({"ok": {"const": True}, "type": {"type": "string"},
+                 "source": {"type": "string", "description": (
+                     "the formula as stored: fields named by their keys")},
+                 "type_label": {"type": "string"},
+                 "refs": {"type": "array", "items": {"type": "string"}}, "value": {}},
+                required=["ok", "type", "type_label", "refs"]),
+            obj({"ok": {"const": False}, "error": formula_error})]},
+    }
+
+
 def common_schemas() -> dict[str, dict]:
     """Errors, formulas, files and the generic record (the per-form ones are in
     ``openapi_records``)."""
@@ -148,32 +185,10 @@ def common_schemas() -> dict[str, dict]:
                    "position": {"type": "integer", "minimum": 0},
                    "line": {"type": "integer", "minimum": 1},
                    "column": {"type": "integer", "minimum": 1}}, required=["path", "message"])
-    formula_error = obj({"message": {"type": "string"},
-                         "position": nullable({"type": "integer", "minimum": 0}),
-                         "line": nullable({"type": "integer", "minimum": 1}),
-                         "column": nullable({"type": "integer", "minimum": 1})})
     return {
         "Problem": problem,
         "Errors": obj({"errors": {"type": "array", "items": ref("Problem"), "minItems": 1}}),
-        "FunctionList": obj({"functions": {"type": "array", "items": obj({
-            "name": {"type": "string"}, "aliases": {"type": "array", "items": {"type": "string"}},
-            "signature": {"type": "string"}, "description": {"type": "string"},
-            "sql": {"type": "boolean"}})}}),
-        "FormulaFields": obj({"fields": {"type": "array", "items": obj(
-            {"ref": {"type": "string"}, "label": {"type": "string"},
-             "type": {"type": "string"}, "type_label": {"type": "string"},
-             "system": {"const": True}, "rows": {"const": True}},
-            required=["ref", "label", "type", "type_label"])}}),
-        "FormulaCheck": obj({"formula": {"type": "string", "minLength": 1, "maxLength": 4000,
-                                         "pattern": r"\S"},
-                             "expect": nullable({"enum": ["boolean", "value"]}),
-                             "record": nullable({"type": "object"})}, required=["formula"]),
-        "FormulaResult": {"oneOf": [
-            obj({"ok": {"const": True}, "type": {"type": "string"},
-                 "type_label": {"type": "string"},
-                 "refs": {"type": "array", "items": {"type": "string"}}, "value": {}},
-                required=["ok", "type", "type_label", "refs"]),
-            obj({"ok": {"const": False}, "error": formula_error})]},
+        **formula_schemas(),
         "File": obj({"id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
                      "name": {"type": "string"}, "size": {"type": "integer", "minimum": 0},
                      "content_type": {"type": "string", "description": (

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from metadata.errors import Problem
+from metadata.labels import label_text
 from metadata.messages import msg
 from runtime.fields.roles.files import FilesRole, UploadRules
 from runtime.fields.roles.metadata import EMPTY_CONFIG, MetadataRole
@@ -69,14 +70,6 @@ class FieldType(MetadataRole, ValueRole, StorageRole, QueryRole, FilesRole, Pres
             problems.append(Problem(path + "/unique", msg("a %(type)s field cannot be unique",
                                                           type=self.type)))
         return problems
-
-
-def label_text(label: Any, lang: str) -> str:
-    """The text of a label in ``lang``, falling back to the other language."""
-    if isinstance(label, dict):
-        other = "en" if lang.startswith("zh") else "zh"
-        return label.get("zh" if lang.startswith("zh") else "en") or label.get(other) or ""
-    return "" if label is None else str(label)
 
 
 def config(fld: Mapping) -> Mapping[str, Any]:

@@ -20,8 +20,10 @@ from runtime.fields.select import (
     choice_values,
     choices_basis,
     choices_problems,
+    formula_choices,
     not_a_choice,
 )
+from runtime.formula.types import Choice
 
 LIST_OF_CHOICES = msg("must be a list of choices")
 
@@ -149,6 +151,9 @@ class MultiSelectField(FieldType):
 
     def search_basis(self, fld: Mapping) -> Any:
         return choices_basis(fld)
+
+    def formula_choices(self, fld: Mapping) -> list[Choice]:
+        return formula_choices(fld)
 
     # -- presentation -------------------------------------------------------------------------
     def display(self, value: Any, fld: Mapping, lang: str) -> str:

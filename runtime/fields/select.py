@@ -11,6 +11,7 @@ from metadata.errors import Problem
 from metadata.messages import msg, quoted
 from runtime.fields.base import EQUALITY_OPS, FieldType, FieldValueError, config, label_text
 from runtime.fields.roles.storage import FILTER
+from runtime.formula.types import Choice, label_texts
 
 CHOICES_SCHEMA = {
     "type": "array",
@@ -64,6 +65,12 @@ def choice_labels(fld: Mapping, value: str) -> list[str]:
             texts = label.values() if isinstance(label, dict) else [label]
             return list(dict.fromkeys(t for t in texts if t))
     return [value]
+
+
+def formula_choices(fld: Mapping) -> list[Choice]:
+    """The choices as formulas see them: each value with its labels by language."""
+    return [Choice(c["value"], label_texts(c.get("label")))
+            for c in config(fld).get("choices", [])]
 
 
 def choices_basis(fld: Mapping) -> list[list]:
@@ -127,6 +134,9 @@ class SelectField(FieldType):
 
     def search_text(self, value: Any, fld: Mapping) -> list[str]:
         return [] if value is None else choice_labels(fld, value)
+
+    def formula_choices(self, fld: Mapping) -> list[Choice]:
+        return formula_choices(fld)
 
     def search_basis(self, fld: Mapping) -> Any:
         return choices_basis(fld)

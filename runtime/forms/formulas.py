@@ -95,8 +95,7 @@ class Analysis:
 
     def stored(self) -> dict[str, dict]:
         """What the store keeps beside the document: source, AST and type per pointer."""
-        return {p: {"source": c.source, "ast": c.node.to_json(), "type": str(c.type)}
-                for p, c in self.checked.items()}
+        return {p: c.stored() for p, c in self.checked.items()}
 
 
 def calculation_reads(analysis: Analysis) -> dict[str, frozenset[str]]:
@@ -250,13 +249,18 @@ def reader_scope(scope: Scope, hidden: Collection[str],
             return None
         concealed = related_hidden(key)
         if concealed is None:
-            return replace(inner, fields={}, rows={})
-        return replace(inner, fields={k: t for k, t in inner.fields.items()
-                                      if k not in concealed})
+            return replace(inner, fields={}, rows={}, labels={}, choices={})
+        return _without(inner, concealed)
 
-    return replace(scope, fields={k: t for k, t in scope.fields.items() if k not in hidden},
-                   related=related,
+    return replace(_without(scope, hidden), related=related,
                    rows={k: s for k, s in scope.rows.items() if k not in hidden})
+
+
+def _without(scope: Scope, hidden: Collection[str]) -> Scope:
+    """``scope`` without the fields ``hidden`` (their labels and choices too)."""
+    return replace(scope, fields={k: t for k, t in scope.fields.items() if k not in hidden},
+                   labels={k: v for k, v in scope.labels.items() if k not in hidden},
+                   choices={k: v for k, v in scope.choices.items() if k not in hidden})
 
 
 def with_result_types(form: Mapping, types: Mapping[str, Any]) -> dict[str, Any]:
@@ -302,8 +306,7 @@ def document_formulas(registry: FunctionRegistry) -> Callable:
             checked, problems = analyze_filter(doc["filter"], scope, registry)
             if checked is None:
                 return problems, {}
-            return [], {"/filter": {"source": doc["filter"], "ast": checked.node.to_json(),
-                                    "type": str(checked.type)}}
+            return [], {"/filter": checked.stored()}
         return [], {}
 
     return check_formulas

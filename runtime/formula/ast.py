@@ -7,6 +7,7 @@ the checker and the compilers can point at the place of a problem.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -133,6 +134,32 @@ def depth(node: Node) -> int:
         deepest = max(deepest, level)
         stack.extend((child, level + 1) for child in current.children())
     return deepest
+
+
+def replace_nodes(node: Node, replacements: Mapping[int, Node]
+                  ) -> tuple[Node, dict[int, Node]]:
+    """``node`` with the nodes whose ids ``replacements`` holds replaced, the nodes above them
+    rebuilt; and what each node of ``node`` became (by its id)."""
+    became: dict[int, Node] = {}
+
+    def walk(current: Node) -> Node:
+        match current:
+            case _ if id(current) in replacements:
+                new = replacements[id(current)]
+            case ListLiteral():
+                new = ListLiteral(current.pos, tuple(walk(i) for i in current.items))
+            case Unary():
+                new = Unary(current.pos, current.op, walk(current.operand))
+            case Binary():
+                new = Binary(current.pos, current.op, walk(current.left), walk(current.right))
+            case Call():
+                new = Call(current.pos, current.name, tuple(walk(a) for a in current.args))
+            case _:
+                new = current
+        became[id(current)] = new
+        return new
+
+    return walk(node), became
 
 
 def from_json(data: Any, _level: int = 1) -> Node:

@@ -17,11 +17,29 @@ from runtime.formula.ast import (
     Node,
     Unary,
     depth,
+    replace_nodes,
 )
 from runtime.formula.errors import FormulaError
 from runtime.formula.functions import ArgumentProblem, Function, FunctionRegistry
 from runtime.formula.grammar import parse
-from runtime.formula.types import NUMERIC, ORDERED, FType, Scope, comparable, describe, unify
+from runtime.formula.names import (
+    NameProblem,
+    choice_value,
+    field_key,
+    field_suggestion,
+    not_a_choice,
+    rewrite_refs,
+)
+from runtime.formula.types import (
+    NUMERIC,
+    ORDERED,
+    Choice,
+    FType,
+    Scope,
+    comparable,
+    describe,
+    unify,
+)
 
 CONCATENABLE = (FType.TEXT, FType.INTEGER, FType.DATE, FType.NULL)
 
@@ -29,16 +47,32 @@ CONCATENABLE = (FType.TEXT, FType.INTEGER, FType.DATE, FType.NULL)
 @dataclass(frozen=True)
 class Checked:
     """A formula whose every node has a type (``types`` is keyed by ``id(node)``), and the
-    function registry it was checked with (the compilers use the same)."""
+    function registry it was checked with (the compilers use the same).
+
+    ``node`` names every field by its key and every choice by its stored value, whatever the
+    formula wrote (labels): the compilers read it. ``written`` is the formula as written, and
+    ``keyed_source`` its text with keys for fields where it wrote labels: what is stored
+    (choices as written: they resolve again against the choices of the day)."""
 
     node: Node
     type: FType
     types: dict[int, FType]
     source: str | None = None
     registry: FunctionRegistry | None = None
+    written: Node | None = None
+    keyed_source: str | None = None
 
     def type_of(self, node: Node) -> FType:
         return self.types[id(node)]
+
+    def stored(self) -> dict:
+        """What the document store keeps of the formula: its source with keys, its AST, its
+        type."""
+        if self.keyed_source is not None:
+            return {"source": self.keyed_source, "ast": parse(self.keyed_source).to_json(),
+                    "type": str(self.type)}
+        return {"source": self.source, "ast": (self.written or self.node).to_json(),
+                "type": str(self.type)}
 
 
 class _Problem(Exception):
@@ -76,7 +110,7 @@ def check(formula: str | Node, scope: Scope, registry: FunctionRegistry,
         if source is not None:
             raise FormulaError.at(problem.message, source, pos) from None
         raise FormulaError(problem.message, pos) from None
-    return Checked(node, result, checker.types, source, registry)
+    return checker.checked(node, result, source)
 
 
 class _Checker:
@@ -84,6 +118,48 @@ class _Checker:
         self.scope = scope
         self.registry = registry
         self.types: dict[int, FType] = {}
+        self.refs: dict[int, FieldRef] = {}  # references written with labels, with keys
+        self.values: dict[int, Literal] = {}  # choices written with labels, with values
+        self.choice_fields: dict[int, tuple[tuple[Choice, ...], dict]] = {}
+        self.related_scopes: dict[str, Scope | None] = {}
+
+    def checked(self, node: Node, result: FType, source: str | None) -> Checked:
+        """The result: the formula with keys and values for the compilers, with keys for the
+        store (see ``Checked``)."""
+        if not self.refs and not self.values:
+            return Checked(node, result, self.types, source, self.registry)
+        resolved, became = replace_nodes(node, {**self.refs, **self.values})
+        types = {id(became[i]): t for i, t in self.types.items() if i in became}
+        keyed = None
+        if source is not None and self.refs:
+            keyed = rewrite_refs(source, {ref.pos: ref.path for ref in self.refs.values()})
+        return Checked(resolved, result, types, source, self.registry, node, keyed)
+
+    def related(self, key: str) -> Scope | None:
+        if key not in self.related_scopes:
+            self.related_scopes[key] = self.scope.related(key)
+        return self.related_scopes[key]
+
+    def resolve(self, node: FieldRef) -> FieldRef:
+        """``node`` with keys where it names fields by their labels (a key wins over a
+        label); names that resolve to nothing are left for the checks to report."""
+        scope = self.scope
+        try:
+            if node.relation is None:
+                key = field_key(scope, node.key, [*scope.fields, *scope.rows]) or node.key
+                found = FieldRef(node.pos, key)
+            else:
+                relation = field_key(scope, node.relation,
+                                     [*scope.fields, *scope.rows, *scope.labels])
+                relation = relation or node.relation
+                inner = scope.rows.get(relation) or self.related(relation)
+                key = (field_key(inner, node.key) if inner is not None else None) or node.key
+                found = FieldRef(node.pos, key, relation)
+        except NameProblem as problem:
+            raise _Problem(problem.message, node) from None
+        if found != node:
+            self.refs[id(node)] = found
+        return found
 
     def visit(self, node: Node) -> FType:
         match node:
@@ -104,44 +180,70 @@ class _Checker:
         self.types[id(node)] = result
         return result
 
-    def field(self, node: FieldRef) -> FType:
+    def field(self, written: FieldRef) -> FType:
         scope, prefix = self.scope, ""
+        node = self.resolve(written)
         sub_table = node.relation or node.key
         if sub_table in scope.rows:
-            example = (f"SUM({{{node.path}}})" if node.relation else f"COUNT({{{node.key}}})")
+            example = (f"SUM({{{written.path}}})" if node.relation
+                       else f"COUNT({{{written.key}}})")
             raise _Problem(msg("{%(ref)s} belongs to the rows of the sub-table %(table)s: use "
-                               "it inside SUM, AVG or COUNT, e.g. %(example)s", ref=node.path,
-                               table=scope.rows[sub_table].label, example=example), node)
+                               "it inside SUM, AVG or COUNT, e.g. %(example)s",
+                               ref=written.path, table=scope.rows[sub_table].label,
+                               example=example), written)
         if node.relation is not None:
-            related = scope.related(node.relation)
+            related = self.related(node.relation)
             if related is None:
                 raise _Problem(msg("{%(ref)s} is not a link to one record of another form in "
-                                   "%(form)s", ref=node.relation, form=scope.label), node)
-            scope, prefix = related, node.relation + "."
-        return self.lookup(node, scope, prefix)
+                                   "%(form)s", ref=written.relation, form=scope.label),
+                               written)
+            scope, prefix = related, written.relation + "."
+        return self.lookup(written, node, scope, prefix)
 
-    def lookup(self, node: FieldRef, scope: Scope, prefix: str) -> FType:
+    def lookup(self, written: FieldRef, node: FieldRef, scope: Scope, prefix: str) -> FType:
         if node.key in scope.fields:
+            if node.key in scope.choices:
+                self.choice_fields[id(written)] = (scope.choices[node.key],
+                                                   scope.labels.get(node.key) or node.key)
             return scope.fields[node.key]
-        close = suggest(node.key, scope.fields)
+        close = field_suggestion(scope, written.key)
         if close:
             raise _Problem(msg("{%(ref)s} is not a field of %(form)s — did you mean "
-                               "{%(close)s}?", ref=prefix + node.key, form=scope.label,
-                               close=prefix + close), node)
-        raise _Problem(msg("{%(ref)s} is not a field of %(form)s", ref=prefix + node.key,
-                           form=scope.label), node)
+                               "{%(close)s}?", ref=prefix + written.key, form=scope.label,
+                               close=prefix + close), written)
+        raise _Problem(msg("{%(ref)s} is not a field of %(form)s", ref=prefix + written.key,
+                           form=scope.label), written)
 
-    def rows(self, fn: Function, node: Node) -> FType:
+    def rows(self, fn: Function, written: Node) -> FType:
         """The type of the argument of an aggregate: a sub-table or a field of its rows."""
+        node = self.resolve(written) if isinstance(written, FieldRef) else written
         if isinstance(node, FieldRef) and (node.relation or node.key) in self.scope.rows:
             if node.relation is None:
                 result = FType.ROWS
             else:
-                result = self.lookup(node, self.scope.rows[node.relation], node.relation + ".")
-            self.types[id(node)] = result
+                result = self.lookup(written, node, self.scope.rows[node.relation],
+                                     written.relation + ".")
+            self.types[id(written)] = result
             return result
         raise _Problem(msg("%(name)s works on the rows of a sub-table: %(signature)s",
-                           name=fn.name, signature=fn.signature), node)
+                           name=fn.name, signature=fn.signature), written)
+
+    def choice(self, field: Node, literal: Node) -> None:
+        """A text compared with a select or multi-select field names one of its choices, by
+        value or label: it becomes the value, and a text that is neither is refused."""
+        known = self.choice_fields.get(id(field))
+        if known is None or not isinstance(literal, Literal) \
+                or not isinstance(literal.value, str) or literal.value == "":
+            return
+        choices, label = known
+        try:
+            value = choice_value(choices, literal.value)
+        except NameProblem as problem:
+            raise _Problem(problem.message, literal) from None
+        if value is None:
+            raise _Problem(not_a_choice(choices, literal.value, label), literal)
+        if value != literal.value:
+            self.values[id(literal)] = Literal(literal.pos, value)
 
     def unary(self, node: Unary) -> FType:
         operand = self.visit(node.operand)
@@ -194,6 +296,8 @@ class _Checker:
         if not comparable(left, right):
             raise _Problem(msg("cannot compare %(left)s with %(right)s", left=describe(left),
                                right=describe(right)), node)
+        self.choice(node.left, node.right)
+        self.choice(node.right, node.left)
         return FType.BOOLEAN
 
     def membership(self, node: Binary) -> FType:
@@ -211,6 +315,7 @@ class _Checker:
                     raise _Problem(msg("the list holds %(kind)s, which cannot be compared with "
                                        "%(left)s", kind=describe(kind), left=describe(left)),
                                    item)
+                self.choice(node.left, item)
             self.types[id(right)] = left
             return FType.BOOLEAN
         kind = self.visit(right)
@@ -218,6 +323,7 @@ class _Checker:
             raise _Problem(msg("%(op)s needs a list such as [\"a\", \"b\"] or a multi-select "
                                "field after it", op=node.op), right)
         self.need(node.left, left, (FType.TEXT,), node.op)
+        self.choice(right, node.left)
         return FType.BOOLEAN
 
     def call(self, node: Call) -> FType:
@@ -236,10 +342,14 @@ class _Checker:
         visit = (lambda arg: self.rows(fn, arg)) if fn.aggregate else self.visit
         types = [visit(arg) for arg in node.args]
         try:
-            return fn.result_type(types, node.args)
+            result = fn.result_type(types, node.args)
         except ArgumentProblem as problem:
             where = node if problem.index is None else node.args[problem.index]
             raise _Problem(problem.message, where, problem.offset) from None
+        for field, text in fn.choice_arguments(types):
+            if max(field, text) < count:
+                self.choice(node.args[field], node.args[text])
+        return result
 
 
 def arity(low: int, high: int | None) -> Message:

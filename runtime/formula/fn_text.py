@@ -207,6 +207,10 @@ class Contains(Function):
                       "multi-select field has the choice.")
     min_args, max_args = 2, 2
 
+    def choice_arguments(self, types):
+        # CONTAINS({tags}, "热门") names a choice; CONTAINS({title}, "经理") a part of a text
+        return ((0, 1),) if types[0] == FType.TEXT_LIST else ()
+
     def result_type(self, types, nodes):
         expect(types, 0, (FType.TEXT, FType.TEXT_LIST), argument_of("first argument", "CONTAINS"))
         expect(types, 1, TEXT, argument_of("second argument", "CONTAINS"))

@@ -85,6 +85,11 @@ class Function:
     def to_sql(self, args: Sequence[sa.ColumnElement], call: CallContext) -> sa.ColumnElement:
         raise NotImplementedError
 
+    def choice_arguments(self, types: Sequence[FType]) -> tuple[tuple[int, int], ...]:
+        """The (field, text) argument positions where a text names a choice of the field
+        (a select or multi-select): written as a label, it means the choice's value."""
+        return ()
+
     def null_argument(self, index: int, result: FType) -> FType:
         """The type a NULL written as argument ``index`` stands for (SQL needs typed NULLs);
         only asked of functions that are not ``strict``."""

@@ -22,7 +22,7 @@ and in a list filter or report (SQL).
 
 | part | examples | notes |
 |---|---|---|
-| field | `{employees}`, `{company.name}` | a field, or one hop through a single relation |
+| field | `{employees}`, `{员工数}`, `{company.name}` | by key or label; one hop too |
 | sub-table | `SUM({items.amount})`, `COUNT({items})` | only inside SUM, AVG and COUNT |
 | number | `42`, `3.14` | |
 | text | `"金融"`, `'text'` | Chinese quotes `“…”` work too |
@@ -33,6 +33,17 @@ and in a list filter or report (SQL).
 | text joining | `&` | NULL joins as empty text, as in spreadsheets |
 | membership | `{x} IN [...]`, `{x} NOT IN [...]` | |
 | logic | `AND`, `OR`, `NOT` (infix), or the functions below | three-valued, as in SQL |
+
+Names as designers write them: a field may be named by its key or by its label in either
+language (`{hang_ye}`, `{行业}`, `{Industry}`); a key wins over a label, and a label two fields
+share is refused naming both (write the key then). Formulas are stored with keys and shown to
+designers with labels, so renaming a label never breaks a formula. A text compared with a select
+or multi-select field (`=`, `<>`, `IN`, `NOT IN`, `CONTAINS` of a multi-select) names one of its
+choices by its label in either language or by its stored value, and means that choice in forms
+and list filters alike: `{hang_ye} IN ["金融", "制造"]` holds for the choice labelled 金融
+whatever its value. A text that is no choice of the field is refused where it is written:
+*'汽车' is not a choice of {行业}; the choices are 金融, 制造, 教育* (with the closest choice
+when one is close).
 
 Formulas and permissions: a list filter you write may name only what you may see — not a
 field hidden from you, here or one hop away (`{company.secret}`), nor any field of a form you

@@ -35,4 +35,4 @@ def translate(message: str, sub_labels: dict[str, str] | None = None) -> str:
     label = sub_labels.get(sub) if sub_labels and isinstance(sub, str) else None
     if label:
         message = Message(message.template, **{**message.params, "sub": label})
-    return message.localized(gettext)
+    return message.localized(gettext, ui_lang())

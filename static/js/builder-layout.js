@@ -72,7 +72,29 @@
     });
     if (B.fresh.has(oldKey)) { B.fresh.delete(oldKey); B.fresh.add(newKey); }
     if (B.selected === oldKey) { B.selected = newKey; }
+    renameInFormulas(oldKey, newKey);
   };
+
+  /* Formulas name fields by key: a key that follows its label takes its formulas along. */
+  function renameInFormulas(oldKey, newKey) {
+    var FE = window.TrellisFormulaEditor;
+    if (!FE || !FE.renameField) { return; }
+    var rename = function (text) {
+      return typeof text === 'string' ? FE.renameField(text, oldKey, newKey) : text;
+    };
+    (B.doc.fields || []).forEach(function (f) {
+      ['visible_if', 'required_if', 'readonly_if'].forEach(function (p) {
+        if (typeof f[p] === 'string') { f[p] = rename(f[p]); }
+      });
+      if (f['default'] && typeof f['default'] === 'object' && !Array.isArray(f['default'])) {
+        f['default'].formula = rename(f['default'].formula);
+      }
+      (f.validate || []).forEach(function (rule) { rule.formula = rename(rule.formula); });
+      if (f.config && typeof f.config.formula === 'string') {
+        f.config.formula = rename(f.config.formula);
+      }
+    });
+  }
 
   // -- widths -------------------------------------------------------------------------------
   /* The field's section columns and its span there ({columns, span}), or null. */

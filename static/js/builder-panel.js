@@ -12,9 +12,15 @@
   function panel() { return document.getElementById('props'); }
 
   // -- values by kind -----------------------------------------------------------------------
+  /* A formula as the document keeps it: its editor shows labels, the draft holds keys. */
+  function formulaText(el) {
+    var editor = el.formulaEditor;
+    return editor && editor.keyed ? editor.keyed(el.value) : el.value;
+  }
+
   function parseValue(el) {
     var kind = el.dataset.kind;
-    var raw = el.type === 'checkbox' ? el.checked : el.value;
+    var raw = el.type === 'checkbox' ? el.checked : (kind === 'formula' ? formulaText(el) : el.value);
     if (kind === 'boolean') { return raw ? true : undefined; }
     if (typeof raw === 'string' && kind !== 'formula') { raw = raw.trim(); }
     if (raw === '') { return undefined; }
@@ -50,7 +56,7 @@
       return;
     }
     if (kind === 'default-formula') {
-      var text = el.value.trim();
+      var text = formulaText(el).trim();
       if (text) { target['default'] = {formula: text}; }
       else if (target['default'] && typeof target['default'] === 'object') {
         delete target['default'];
@@ -81,7 +87,7 @@
 
   function fillNewRow(editor, row) {
     var n = editor.querySelectorAll('[data-rows] > .array-row').length;
-    var text = (B.t.option || 'Option') + ' ' + n;
+    var text = (B.t.option || 'Option') + (B.lang === 'zh' ? '' : ' ') + n;
     var label = row.querySelector('[data-item-prop="label"]');
     if (label) { label.value = text; }
     var value = row.querySelector('[data-item-prop="value"]');
@@ -160,15 +166,32 @@
     B.change({coalesce: 'key-' + old});
   }
 
+  /* A choice not published yet: its value follows its label (as a new field's key does),
+   * and a default that named the old value names the new one. */
+  function valueFollowsLabel(row, label) {
+    var input = row.querySelector('[data-item-prop="value"]');
+    var text = label.value.trim().slice(0, 100);
+    if (!input || !text || input.value === text) { return; }
+    var old = input.value;
+    input.value = text;
+    var fld = B.selected && B.field(B.selected);
+    if (!fld) { return; }
+    if (fld['default'] === old) { fld['default'] = text; }
+    if (Array.isArray(fld['default'])) {
+      fld['default'] = fld['default'].map(function (v) { return v === old ? text : v; });
+    }
+  }
+
   // -- events -------------------------------------------------------------------------------
   function onEdit(event) {
     var el = event.target;
     var editor = el.closest('[data-array]');
     if (editor && el.dataset.itemProp) {
       var row = el.closest('.array-row');
-      if (row.hasAttribute('data-fresh') && el.dataset.itemProp === 'label') {
-        var value = row.querySelector('[data-item-prop="value"]');
-        if (value) { value.value = el.value.trim(); }
+      if (row.hasAttribute('data-follows') && el.dataset.itemProp === 'label') {
+        valueFollowsLabel(row, el);
+      } else if (el.dataset.itemProp === 'value') {
+        row.removeAttribute('data-follows');  // the designer chose the value
       }
       writeArray(editor);
       return;

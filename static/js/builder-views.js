@@ -62,7 +62,9 @@
                direction: $('[name=sort_direction]', row).value };
     });
     var filters = $all('#filter-rows .bx-row').map(filterRow);
-    var formula = $('#view-formula').value.trim();
+    var area = $('#view-formula');
+    var formula = (area.formulaEditor && area.formulaEditor.keyed ?
+      area.formulaEditor.keyed(area.value) : area.value).trim();
     var perPage = $('#per-page').value.trim();
     ['sort', 'filters', 'filter', 'per_page'].forEach(function (k) { delete doc[k]; });
     if (sort.length) { doc.sort = sort; }

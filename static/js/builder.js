@@ -11,21 +11,34 @@
   var HISTORY_LIMIT = 200;
 
   // -- small helpers ------------------------------------------------------------------------
+  /* The builder's placeholder for a new choice ("选项1", "Option 2"), as metadata/labels.py. */
+  var PLACEHOLDER = /^(?:选项|Option)\s*\d+$/;
+  B.isPlaceholder = function (text) { return PLACEHOLDER.test(String(text || '').trim()); };
+
+  /* A label's text in ``lang``, else in the other language; a placeholder never hides what
+   * the designer wrote in the other language (as metadata/labels.py label_text). */
   B.labelText = function (label, lang) {
     if (!label) { return ''; }
     if (typeof label === 'string') { return label; }
     var other = lang === 'zh' ? 'en' : 'zh';
-    return label[lang] || label[other] || '';
+    var mine = label[lang] || '', theirs = label[other] || '';
+    if (mine && B.isPlaceholder(mine) && theirs && !B.isPlaceholder(theirs)) { return theirs; }
+    return mine || theirs;
   };
 
-  /* Set the text of ``obj[prop]`` in one language; a plain string becomes per-language. */
+  /* Set the text of ``obj[prop]`` in one language; a plain string becomes per-language (a
+   * placeholder, which is no language's word, is replaced rather than kept as the other). */
   B.setLangText = function (obj, prop, lang, value) {
     var current = obj[prop];
     var texts = {};
-    if (typeof current === 'string' && current) {
+    if (typeof current === 'string' && current && !B.isPlaceholder(current)) {
       texts[lang === 'zh' ? 'en' : 'zh'] = current;
     } else if (current && typeof current === 'object') {
       texts = Object.assign({}, current);
+      var other = lang === 'zh' ? 'en' : 'zh';
+      if (value && B.isPlaceholder(texts[other] || '') && !B.isPlaceholder(value)) {
+        delete texts[other];  // "选项1" was never a translation of what is typed now
+      }
     }
     if (value) { texts[lang] = value; } else { delete texts[lang]; }
     if (Object.keys(texts).length) { obj[prop] = texts; } else { delete obj[prop]; }
@@ -136,6 +149,7 @@
         B.lastSaved = body;
         B.showErrors([]);
         B.setStatus(body === snapshot() ? 'saved' : 'unsaved');
+        document.dispatchEvent(new CustomEvent('formula:fields-changed'));
         return true;
       }
       if (response.status === 409) { B.showConflict(response); return false; }
@@ -221,6 +235,16 @@
     B.selected = null;
     B.activeTab = 0;
     bindShortcuts();
+    if (window.TrellisFormulaEditor) {  // the draft's fields, saved or not, by their labels
+      window.TrellisFormulaEditor.localFields = function () {
+        return (B.doc.fields || []).map(function (f) {
+          var label = f.label || '';
+          var texts = typeof label === 'string' ? [label] :
+            Object.keys(label).map(function (lang) { return label[lang]; });
+          return {ref: f.key, names: texts.filter(Boolean).map(function (t) { return String(t).trim(); })};
+        });
+      };
+    }
     if (B.initCanvas) { B.initCanvas(); }
     if (B.initPanel) { B.initPanel(); }
     if (B.initPublish) { B.initPublish(); }

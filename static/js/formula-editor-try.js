@@ -17,8 +17,10 @@
     this.refs.forEach(function (ref) {
       var f = byRef[ref] || { ref: ref, type: 'text' };
       var label = el('label', 'fe-try-label', f.label || ref);
-      var input;
-      if (f.type === 'boolean') {
+      var input, saved = (self.sample || {})[ref];
+      if (f.choices) {  // a select's choices by label; the value is what the record holds
+        input = choiceInput(f, saved);
+      } else if (f.type === 'boolean') {
         input = el('select', 'input');
         [['', T.empty], ['true', T.yes], ['false', T.no]].forEach(function (o) {
           var opt = el('option', '', o[1]); opt.value = o[0]; input.appendChild(opt);
@@ -30,7 +32,7 @@
       }
       input.dataset.ref = ref;
       input.dataset.type = f.type;
-      input.value = (self.sample || {})[ref] || '';
+      if (!f.choices) { input.value = saved || ''; }
       label.appendChild(input);
       grid.appendChild(label);
     });
@@ -44,15 +46,44 @@
     panel.appendChild(out);
   };
 
+  /* A dropdown of the field's choices (several may be picked for a multi-select). */
+  function choiceInput(f, saved) {
+    var many = f.type === 'list of text';
+    var input = el('select', 'input');
+    input.multiple = many;
+    if (!many) { input.appendChild(option('', T.empty, false)); }
+    f.choices.forEach(function (c) {
+      var picked = many ? (saved || []).indexOf(c.value) !== -1 : saved === c.value;
+      input.appendChild(option(c.value, c.label, picked));
+    });
+    if (many) { input.size = Math.min(f.choices.length, 5); }
+    return input;
+  }
+
+  function option(value, text, selected) {
+    var opt = el('option', '', text);
+    opt.value = value;
+    opt.selected = selected;
+    return opt;
+  }
+
   Editor.prototype.run = function (grid, out) {
     var record = {}, self = this;
     this.sample = {};
     Array.prototype.forEach.call(grid.querySelectorAll('[data-ref]'), function (input) {
-      var raw = input.value.trim(), type = input.dataset.type, value = raw === '' ? null : raw;
+      var type = input.dataset.type;
+      if (input.multiple) {
+        var picked = Array.prototype.filter.call(input.options, function (o) { return o.selected; })
+          .map(function (o) { return o.value; });
+        self.sample[input.dataset.ref] = picked;
+        record[input.dataset.ref] = picked.length ? picked : null;
+        return;
+      }
+      var raw = input.value.trim(), value = raw === '' ? null : raw;
       self.sample[input.dataset.ref] = input.value;
       if (value !== null && (type === 'number' || type === 'decimal')) { value = Number(raw); }
       if (value !== null && type === 'boolean') { value = raw === 'true'; }
-      if (value !== null && type === 'multiselect') { value = raw.split(/[,，]/).map(function (v) { return v.trim(); }); }
+      if (value !== null && type === 'list of text') { value = raw.split(/[,，]/).map(function (v) { return v.trim(); }); }
       record[input.dataset.ref] = value;
     });
     out.className = 'fe-try-result';

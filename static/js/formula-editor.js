@@ -129,6 +129,7 @@
   Editor.prototype.bind = function () {
     var self = this, area = this.area, timer = null;
     area.addEventListener('input', function () {
+      self.typed = true;
       self.paint(null);
       self.suggest();
       clearTimeout(timer);
@@ -145,6 +146,13 @@
     this.fieldsBtn.addEventListener('click', function () { self.toggle(self.fieldPanel, self.fieldsBtn); });
     this.funcsBtn.addEventListener('click', function () { self.toggle(self.funcPanel, self.funcsBtn); });
     this.tryBtn.addEventListener('click', function () { self.toggle(self.tryPanel, self.tryBtn); });
+    // the page saved the form's fields (the designer's autosave): what the formula names
+    // may have changed, so know them again and check again
+    document.addEventListener('formula:fields-changed', function () {
+      if (!document.body.contains(area)) { return; }
+      self.load();
+      if (self.result && !self.result.ok) { self.check(); }
+    });
     [this.fieldPanel, this.funcPanel].forEach(function (panel) {
       panel.list.addEventListener('click', function (e) {
         var li = e.target.closest('li[data-insert]');
@@ -179,6 +187,7 @@
     getJSON(this.fieldsUrl, true).then(function (data) {
       self.fields = data.fields || [];
       self.renderFields('');
+      if (self.showLabels) { self.showLabels(); }  // formula-editor-names.js
     }, function () {});
   };
 
@@ -190,7 +199,7 @@
       return !q || f.ref.toLowerCase().indexOf(q) !== -1 || (f.label || '').toLowerCase().indexOf(q) !== -1;
     }).forEach(function (f) {
       var li = el('li', 'fe-item' + (f.ref.indexOf('.') !== -1 ? ' fe-hop' : ''));
-      li.dataset.insert = '{' + f.ref + '}';
+      li.dataset.insert = '{' + (f.name || f.ref) + '}';
       li.appendChild(el('span', 'fe-name', f.label || f.ref));
       li.appendChild(el('code', 'fe-ref', '{' + f.ref + '}'));
       li.appendChild(el('span', 'fe-kind', f.type_label || f.type));
@@ -241,7 +250,7 @@
       items = this.fields.filter(function (f) {
         return f.ref.toLowerCase().indexOf(ctx.prefix) !== -1 || (f.label || '').toLowerCase().indexOf(ctx.prefix) !== -1;
       }).slice(0, 12).map(function (f) {
-        return { text: '{' + f.ref + '}', main: f.label || f.ref, side: '{' + f.ref + '} · ' + (f.type_label || f.type), ctx: ctx };
+        return { text: '{' + (f.name || f.ref) + '}', main: f.label || f.ref, side: '{' + f.ref + '} · ' + (f.type_label || f.type), ctx: ctx };
       });
     } else if (ctx) {
       // after a value an operator is more likely than a function: AND, OR, IN come first then

@@ -85,7 +85,7 @@ def visible_if_with_autocomplete(page: Page) -> None:
     option = options.filter(has_text="{rush}")
     expect(option).to_be_visible()
     option.click()
-    expect(area).to_have_value("{rush}")
+    expect(area).to_have_value("{加急}")  # shown by its label, kept by its key
     expect(editor(area).locator(".fe-type")).to_contain_text("✓")
     wait_saved(page)
     assert page.evaluate("TrellisBuilder.field('rush_reason').visible_if") == "{rush}"
@@ -110,11 +110,13 @@ def calculated_field(page: Page, artifacts) -> None:
     area.fill("")
     area.press_sequentially("{quantity} * {pri")
     box.locator(".fe-complete .fe-option", has_text="{price}").click()
-    expect(area).to_have_value("{quantity} * {price}")
+    expect(area).to_have_value("{quantity} * {单价}")
     expect(box.locator(".fe-type")).to_contain_text("✓")
     expect(message).to_have_count(0)
     wait_saved(page)
     expect(card(page, "zong_jia")).not_to_have_class(HAS_ERROR)
+    assert page.evaluate("TrellisBuilder.field('zong_jia').config.formula") == \
+        "{quantity} * {price}"
 
 
 def preview_runs_the_formulas(page: Page, artifacts) -> None:
@@ -175,7 +177,7 @@ def english_editor(page: Page, base: str, artifacts) -> None:
     expect(editor(formula_area(page, "visible_if"))).to_contain_text("Functions")
     card(page, "zong_jia").click()
     area = formula_area(page, "config.formula")
-    expect(area).to_have_value("{quantity} * {price}")
+    expect(area).to_have_value("{数量} * {单价}")  # labels written in Chinese only
     box = editor(area)
     box.locator(".fe-tool", has_text="Functions").click()
     box.locator(".fe-search:visible").fill("round")

@@ -107,9 +107,13 @@ def design_sort_and_formula(page: Page) -> None:
     expect(page.locator(".fe-complete .fe-option").first).to_contain_text("ISBLANK")
     area.press("Enter")
     area.press_sequentially("{title})")
-    expect(area).to_have_value("{qty} > 1 AND NOT ISBLANK({title})")
+    # the field picked is written by its label, the one typed as typed: both are kept by key
+    expect(area).to_have_value("{数量} > 1 AND NOT ISBLANK({title})")
     expect(page.locator(".fe-type")).to_contain_text("✓")
     wait_saved(page)
+    stored = page.evaluate("fetch('/api/v1/apps/crm/views/big_qty', {headers: {Accept: "
+                           "'application/json'}}).then(r => r.json())")
+    assert stored["filter"] == "{qty} > 1 AND NOT ISBLANK({title})"
 
 
 def try_formula(page: Page, artifacts) -> None:

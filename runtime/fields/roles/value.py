@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Protocol
 import marshmallow as ma
 
 from metadata.messages import msg
+from runtime.formula.types import Choice
 
 REQUIRED = msg("is required")
 
@@ -97,6 +98,11 @@ class ValueRole:
 
     def formula_link(self, fld: Mapping) -> str | None:
         """The form whose fields a formula reaches through this field ({field.other}), if any."""
+        return None
+
+    def formula_choices(self, fld: Mapping) -> list[Choice] | None:
+        """The choices a text compared with the field in a formula names, by label or value
+        (None: the field has no list of choices)."""
         return None
 
     def marshmallow_field(self, fld: Mapping) -> ma.fields.Field:

@@ -16,6 +16,7 @@ from metadata.errors import InvalidDocument, Problem
 from metadata.messages import msg
 from metadata.orm import whole_number
 from runtime.fields.base import label_text
+from runtime.formula.names import labelled_source
 from runtime.storage.query import COUNT_CAP, MAX_PAGE, ListQuery, Page, list_records
 from runtime.storage.records import Records
 from runtime.storage.transactions import QueryStopped
@@ -239,7 +240,7 @@ class ListBuilder:
             return " ".join(parts + ([str(value)] if value not in (None, "") else []))
 
         out = [Chip(text(f)) for f in view_filters]
-        out += [Chip("ƒx " + source) for source, _at in self.view_formulas()]
+        out += [Chip("ƒx " + self.shown_formula(source)) for source, _at in self.view_formulas()]
         if self.state["fx"]:
             out.append(Chip("ƒx " + self.state["fx"], self.url(fx="", page=""),
                             failed="fx" in failed))
@@ -250,6 +251,11 @@ class ListBuilder:
                 v=[_value_text(mine[j].get("value")) for j in keep], page=""),
                 failed="filters" in failed))
         return out
+
+    def shown_formula(self, source: str) -> str:
+        """A view's formula as the reader reads it: fields by their labels."""
+        scope = self.records.reader.scope()
+        return source if scope is None else labelled_source(source, scope, self.lang)
 
     def filter_fields(self) -> list[dict]:
         """The fields the filter bar offers: their conditions, and how a value is asked for
