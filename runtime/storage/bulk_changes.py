@@ -131,6 +131,11 @@ class BulkChanges:
                    for k in changes if k not in plan.by_key or k in access.hidden]
         if unknown:
             raise InvalidRecord(unknown)
+        calculated = [Problem(f"/changes/{k}", msg("is calculated by its formula and cannot "
+                                                    "be set"))
+                      for k in changes if plan.types[plan.by_key[k]["type"]].calculated]
+        if calculated:  # a single update ignores them (a record as read may be sent back)
+            raise InvalidRecord(calculated)
         _values, problems = plan.load(changes, partial=True, access=access)
         if problems:
             raise InvalidRecord([Problem("/changes" + p.path, p.message, p.where)
@@ -164,7 +169,7 @@ class BulkChanges:
         table = self.records.table
         query = sa.select(table.c.id, table.c.version).where(table.c.id.in_(sorted(ids)),
                                                              self.records.visible(action))
-        return dict(self.records.conn.execute(query).tuples())
+        return {row[0]: row[1] for row in self.records.conn.execute(query)}
 
     def _update(self, record_id: int, version: int, changes: dict) -> Outcome:
         # the version read above: changed since, the record is refused (409), not overwritten

@@ -49,10 +49,10 @@ class ExportVM:
 def export_vm(export: Export) -> ExportVM:
     total, done = export.total or 0, export.done or 0
     percent = 100 if export.status == "done" else int(done * 100 / total) if total else 0
+    rows, of = format(done, ","), format(total, ",")
     texts = {"queued": _("Waiting for a worker…"),
-             "running": _("%(done)s of %(total)s rows written", done=f"{done:,}",
-                          total=f"{total:,}"),
-             "done": _("%(num)s rows, ready until %(until)s", num=f"{done:,}",
+             "running": _("%(done)s of %(total)s rows written", done=rows, total=of),
+             "done": _("%(num)s rows, ready until %(until)s", num=rows,
                        until=local_time(export.expires_at)),
              "failed": _("Failed")}
     vm = ExportVM(export.id, export.file_name, export.status, texts.get(export.status, ""),
