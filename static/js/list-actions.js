@@ -57,8 +57,9 @@
   // A request refused whole (422: no field chosen, a value no record could take) is shown in
   // its dialog, which stays open; a done one closes the dialog and shows the summary.
   document.addEventListener('htmx:beforeSwap', function (event) {
-    var form = event.detail.elt.closest && event.detail.elt.closest('.bulk-form');
-    if (!form) { return; }
+    // the form's own post, not its field's input loading (detail.elt is the swap target)
+    var form = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!form || !form.matches || !form.matches('.bulk-form')) { return; }
     if (event.detail.xhr.status === 422) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
