@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["trellis"] = runtime
     app.extensions[WIDGETS] = build_widget_registry(runtime.fields)
     _event_queue(app)
+    _export_queue(app)
     app.json = OrjsonProvider(app)  # records keep their fields in form order
     register_parts(app)
     return app
@@ -62,6 +63,9 @@ def runtime_settings(config: Config) -> dict[str, Any]:
             "timezone": config["BABEL_DEFAULT_TIMEZONE"],
             "statement_timeout": config["STATEMENT_TIMEOUT"],
             "list_count_cap": config["LIST_COUNT_CAP"],
+            "export_dir": config["EXPORT_DIR"],
+            "export_inline_rows": config["EXPORT_INLINE_ROWS"],
+            "export_keep_hours": config["EXPORT_KEEP_HOURS"],
             "background_statement_timeout": config["BACKGROUND_STATEMENT_TIMEOUT"],
             **{f"event_{key}": config[f"EVENT_{key.upper()}"] for key in EVENT_SETTINGS}}
 
@@ -98,3 +102,17 @@ def _event_queue(app: Flask) -> None:
         return queue(app) if app.config.get("REDIS_URL") else None
 
     app.extensions["trellis"].events.publisher = RqPublisher(event_queue, deliver_events)
+
+
+def _export_queue(app: Flask) -> None:
+    """Exports of long lists are written by a worker: their jobs go to RQ (the embedded
+    Redis unless TRELLIS_REDIS_URL names one), taking the export's id."""
+    from app.jobs import run_export
+    from runtime.jobs.worker import queue
+    from runtime.web.forms.export_jobs import EXPORT_QUEUE
+
+    def enqueue(export_id: str) -> None:
+        queue(app).enqueue(run_export, export_id, job_id=f"export-{export_id}",
+                           description=f"export {export_id}")
+
+    app.extensions[EXPORT_QUEUE] = enqueue

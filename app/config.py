@@ -15,6 +15,9 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": None,  # default: the upload limit plus 1 MB for the form around it
     "MAX_JSON_BYTES": 8 * 1024 * 1024,
     "UPLOAD_MAX_MB": 50,
+    "EXPORT_DIR": None,  # default: <instance>/exports (files of background exports)
+    "EXPORT_INLINE_ROWS": 5000,  # longer lists are exported by a background job
+    "EXPORT_KEEP_HOURS": 24,  # a background export's file is kept this long for its requester
     # seconds one SQL statement of a web request may run (0: no limit); below gunicorn's timeout
     "STATEMENT_TIMEOUT": 10,
     "BACKGROUND_STATEMENT_TIMEOUT": 0,
@@ -58,6 +61,8 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'trellis.db'}"
     if not app.config["UPLOAD_DIR"]:
         app.config["UPLOAD_DIR"] = str(instance / "uploads")
+    if not app.config["EXPORT_DIR"]:
+        app.config["EXPORT_DIR"] = str(instance / "exports")
     if not app.config["PACKAGES_DIR"]:
         app.config["PACKAGES_DIR"] = str(Path(__file__).resolve().parents[1] / "metadata"
                                          / "packages")

@@ -44,3 +44,12 @@ def deliver_events(consumer: str, event_ids: list[int]) -> str:
     app = worker_app()
     with app.app_context():
         return app.extensions["trellis"].events.deliver(consumer, event_ids)
+
+
+def run_export(export_id: str) -> str:
+    """Write the file of a background export (runtime.web.forms.export_jobs)."""
+    from runtime.web.forms.export_jobs import run
+
+    app = worker_app()
+    with app.app_context():
+        return run(app.extensions["trellis"], export_id)

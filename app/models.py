@@ -4,6 +4,7 @@ from app.auth.models import ApiToken, LoginFailure, Role, Team, User  # noqa: F4
 from metadata.models import Document, DocumentVersion  # noqa: F401
 from metadata.orm import Base
 from runtime.events.models import EventDelivery, RecordEventRow  # noqa: F401
+from runtime.exports.models import Export  # noqa: F401
 from runtime.jobs.models import PeriodicRun  # noqa: F401
 from runtime.storage.models import Attachment, AuditEntry, FormTable, Sequence  # noqa: F401
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from metadata.keys import SYSTEM_FIELD_KEYS
+from runtime.api.openapi_actions import action_paths
 from runtime.api.openapi_paths import record_paths
 from runtime.api.openapi_schemas import (
     ID,
@@ -81,5 +82,7 @@ def form_paths(plan: FormPlan) -> dict[str, dict]:
     schemas = {"read": ref(name), "new": ref(f"{name}.new"), "changes": ref(f"{name}.changes"),
                "list": record_list(ref(name)), "bulk": bulk_request(f"{name}.new"),
                "bulk_result": bulk_result(ref(name))}
-    return record_paths(f"/apps/{plan.app_key}/forms/{plan.form_key}/records",
-                        name + ".{verb}", schemas, [], tag=f"records of {name}")
+    base = f"/apps/{plan.app_key}/forms/{plan.form_key}/records"
+    return {**record_paths(base, name + ".{verb}", schemas, [], tag=f"records of {name}"),
+            **action_paths(base, name + ".{verb}", [], f"records of {name}",
+                           ref(f"{name}.changes"))}

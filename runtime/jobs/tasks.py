@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import ClassVar
 
 from metadata.registry import Registry
 from runtime.context import Runtime
+from runtime.exports.store import ExportStore
 from runtime.storage.files import FileStore
 
 
@@ -46,7 +48,23 @@ class RedeliverEvents(PeriodicTask):
         return f"handed out {runtime.events.sweep(now)} event delivery(ies) again"
 
 
-BUILTIN_TASKS: tuple[type[PeriodicTask], ...] = (PurgeOrphanUploads, RedeliverEvents)
+class PurgeExpiredExports(PeriodicTask):
+    """Delete the exports (rows and files) that their requesters may no longer download."""
+
+    key = "purge_expired_exports"
+    interval = timedelta(hours=1)
+
+    def run(self, runtime: Runtime, now: datetime) -> str:
+        with runtime.session() as session, session.begin():
+            store = ExportStore(session, Path(runtime.settings["export_dir"]), now)
+            expired = store.expired()
+            store.forget(expired)
+        store.remove_files(expired)  # once the rows are gone for good
+        return f"purged {len(expired)} expired export(s)" if expired else "no expired exports"
+
+
+BUILTIN_TASKS: tuple[type[PeriodicTask], ...] = (PurgeOrphanUploads, RedeliverEvents,
+                                                 PurgeExpiredExports)
 
 
 def build_task_registry() -> Registry[PeriodicTask]:

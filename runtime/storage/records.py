@@ -339,8 +339,8 @@ class Records:
                    if before.get(k) != v]
         if owner != current["owner_id"]:
             changes.append({"field": "owner", "old": current["owner_id"], "new": owner})
-        if not changes:
-            return before
+        if not changes:  # as a read gives it: without the fields hidden from the principal
+            return self.to_json([current])[0]
         version = self._write_changes(current, values, owner)
         self._index([(record_id, {**before, **values, "owner": owner})],
                     changed={*values, *(["owner"] if owner != current["owner_id"] else [])})

@@ -48,7 +48,8 @@ def test_tick_runs_due_tasks_once_per_interval(runtime):
     assert run_due(runtime) == []  # not due again within the hour
     runtime.clock.set(datetime(2026, 1, 1, 1, 0, 1, tzinfo=UTC))
     assert due_tasks(runtime, runtime.clock.now()) == ["purge_orphan_uploads",
-                                                       "redeliver_events"]
+                                                       "redeliver_events",
+                                                       "purge_expired_exports"]
 
 
 def test_scheduler_enqueues_and_worker_purges_orphans(app, runtime, queue):
@@ -62,9 +63,10 @@ def test_scheduler_enqueues_and_worker_purges_orphans(app, runtime, queue):
     _old_upload(runtime, "b" * 32, start - timedelta(hours=1))  # too young to purge
     runtime.clock.set(start)
     assert enqueue_due(runtime, queue, perform_task) == ["purge_orphan_uploads",
-                                                         "redeliver_events"]
+                                                         "redeliver_events",
+                                                         "purge_expired_exports"]
     assert enqueue_due(runtime, queue, perform_task) == []
-    assert queue.count == 2
+    assert queue.count == 3
 
     import app.jobs as jobs
 

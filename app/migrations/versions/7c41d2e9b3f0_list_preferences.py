@@ -1,7 +1,7 @@
 """list preferences: each person's columns of a form's list, and their personal views
 
 Revision ID: 7c41d2e9b3f0
-Revises: 5b2e8f0c1a47
+Revises: 041b2360755e
 Create Date: 2026-12-03 23:50:00.000000
 """
 
@@ -12,7 +12,7 @@ import metadata.orm
 from sqlalchemy.dialects import postgresql
 
 revision = '7c41d2e9b3f0'
-down_revision = '5b2e8f0c1a47'
+down_revision = '041b2360755e'
 branch_labels = None
 depends_on = None
 

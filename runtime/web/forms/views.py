@@ -36,10 +36,11 @@ from runtime.web import (
     rollback,
     transaction,
 )
-from runtime.web.forms import display, listing, live, lookups, preferences
+from runtime.web.forms import bulk, display, exports, listing, live, lookups, preferences
 from runtime.web.forms.context import FormContext, form_context
 from runtime.web.forms.formdata import field_key, parse_post
 from runtime.web.forms.layout import layout_tabs
+from runtime.web.forms.list_actions import list_actions
 from runtime.web.forms.navigation import visible_apps
 from runtime.web.forms.references import References
 from runtime.web.forms.viewmodels import FormVM, PageContext, collect_posted, error_map, form_fields
@@ -161,12 +162,13 @@ def record_list(app_key: str, form_key: str):
     builder = listing.ListBuilder(ctx.records, new_references(ctx), request.args, ctx.lang,
                                   mine)
     vm = builder.build(ctx.plan.label(ctx.lang), ctx.records.may("create"))
+    actions = list_actions(ctx)
     if request.headers.get("HX-Target") == "record-list":
         # the address bar shows the list as it is, not the search form's empty filter row
-        return Response(render_template("runtime/_record_list.html", list=vm),
+        return Response(render_template("runtime/_record_list.html", list=vm, actions=actions),
                         headers={"HX-Push-Url": builder.url(page=str(builder.page)
                                                             if builder.page > 1 else "")})
-    return render_template("runtime/list.html", list=vm)
+    return render_template("runtime/list.html", list=vm, actions=actions)
 
 
 def record_new(app_key: str, form_key: str):
@@ -287,7 +289,8 @@ def forms_blueprint() -> Blueprint:
     bp.before_request(refuse_nul)
     bp.register_error_handler(TrellisError, trellis_error)
     bp.register_error_handler(QueryStopped, query_stopped)
-    add_routes(bp, (*ROUTES, *lookups.ROUTES, *preferences.ROUTES))
+    add_routes(bp, (*ROUTES, *lookups.ROUTES, *preferences.ROUTES, *bulk.ROUTES,
+                    *exports.ROUTES))
     return bp
 
 
