@@ -139,10 +139,10 @@ def test_export_a_filtered_list_to_xlsx(page: Page, live_server, artifacts, tmp_
     sheet = load_workbook(path).active
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     header = rows[0]
-    assert header[:3] == ["标题", "备注", "数量"] and "内部备注" not in header
+    assert header[:3] == ["标题", "数量", "金额"] and "内部备注" not in header
     titles = sorted(row[0] for row in rows[1:])
     assert titles == sorted(shown.locator("td:nth-child(2)").all_inner_texts())
-    assert all(row[2] >= 2 for row in rows[1:])  # numbers stay numbers
+    assert all(row[1] >= 2 for row in rows[1:])  # numbers stay numbers
     assert not page.console_errors, page.console_errors
 
 
@@ -187,7 +187,7 @@ def test_a_long_list_exports_in_the_background_with_progress(page: Page, live_se
         path = tmp_path / "deals.csv"
         info.value.save_as(path)
         text = path.read_bytes().decode("utf-8-sig")
-        assert text.startswith("Title,Notes,Quantity") and "Existing deal 3" in text
+        assert text.startswith("Title,Quantity,Amount") and "Existing deal 3" in text
         use_language(page, "zh")
         page.goto(base + LIST)
         expect(page.locator(".exports")).to_contain_text("你导出的此列表")
