@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from metadata.errors import Problem, TrellisError
+from metadata.errors import Problem, TrellisError, pointer
 from runtime.api.access import require
 from runtime.api.errors import json_body, problem_json
 from runtime.api.records import BASE, records_for
@@ -18,11 +18,17 @@ from runtime.web import current_runtime, transaction
 from runtime.web.routes import POST, Route
 
 
-def bulk_body() -> dict[str, Any]:
+def bulk_body(allowed: tuple[str, ...]) -> dict[str, Any]:
+    """The request's JSON object, holding no properties but ``allowed`` (a misspelt one is
+    named, rather than ignored)."""
     body = json_body(current_runtime().settings["max_json_bytes"])
     if not isinstance(body, dict):
         raise TrellisError([Problem("", "must be a JSON object such as {\"ids\": [1, 2]}")],
                            status=422)
+    unknown = [Problem(pointer(k), f"unknown property {k!r}; this request takes "
+                                   f"{', '.join(allowed)}") for k in body if k not in allowed]
+    if unknown:
+        raise TrellisError(unknown[:20], status=422)
     return body
 
 
@@ -36,7 +42,7 @@ def answer(summary: Summary) -> Response:
 
 def bulk_update(app_key: str, form_key: str) -> Response:
     changes = BulkChanges(records_for(app_key, form_key, require("records:write")))
-    body = bulk_body()
+    body = bulk_body(("ids", "changes"))
     ids = chosen_ids(body.get("ids"))
     with transaction():
         summary = changes.update(ids, body.get("changes"))
@@ -45,7 +51,7 @@ def bulk_update(app_key: str, form_key: str) -> Response:
 
 def bulk_delete(app_key: str, form_key: str) -> Response:
     changes = BulkChanges(records_for(app_key, form_key, require("records:write")))
-    ids = chosen_ids(bulk_body().get("ids"))
+    ids = chosen_ids(bulk_body(("ids",)).get("ids"))
     with transaction():
         summary = changes.delete(ids)
     return answer(summary)
@@ -53,7 +59,7 @@ def bulk_delete(app_key: str, form_key: str) -> Response:
 
 def bulk_assign(app_key: str, form_key: str) -> Response:
     changes = BulkChanges(records_for(app_key, form_key, require("records:write")))
-    body = bulk_body()
+    body = bulk_body(("ids", "owner"))
     ids = chosen_ids(body.get("ids"))
     with transaction():
         summary = changes.assign(ids, body.get("owner"))

@@ -90,11 +90,11 @@ def test_saving_through_the_page_applies_the_formulas(crm, client):
 
 
 def test_the_list_page_filters_with_a_formula(crm, client):
-    for name, quantity in (("small", 1), ("big", 50)):
+    for name, quantity in (("wee deal", 1), ("grand deal", 50)):
         crm.ok("POST", "/apps/crm/forms/deal/records", json={"name": name, "quantity": quantity,
                                                              "price": "3"}, status=201)
     html = client.get("/a/crm/deal?fx=" + quote("{total} > 100")).get_data(as_text=True)
-    assert "big" in html and "small" not in html
+    assert "grand deal" in html and "wee deal" not in html
     html = client.get("/a/crm/deal?fx=" + quote("{totl} > 100")).get_data(as_text=True)
     assert "did you mean" in html or "是不是" in html
 
@@ -102,7 +102,7 @@ def test_the_list_page_filters_with_a_formula(crm, client):
 def test_an_invalid_formula_filter_is_marked_and_the_other_filters_still_hold(crm, client):
     """Issue 9, defect 6: the broken ƒx chip is shown as not applied, and the list stays
     filtered by what does hold (here the filter bar's condition) instead of going unfiltered."""
-    for name, quantity in (("small", 1), ("big", 50), ("huge", 90)):
+    for name, quantity in (("wee deal", 1), ("big", 50), ("huge", 90)):
         crm.ok("POST", "/apps/crm/forms/deal/records", json={"name": name, "quantity": quantity,
                                                              "price": "3"}, status=201)
     html = client.get("/a/crm/deal?f=name&o=eq&v=big&fx=" + quote("{totl} > 100")
@@ -114,7 +114,7 @@ def test_an_invalid_formula_filter_is_marked_and_the_other_filters_still_hold(cr
     assert [text.strip() for text in failed] == ["ƒx {totl} &gt; 100"]
     # a valid formula is applied and its chip is a plain one
     html = client.get("/a/crm/deal?fx=" + quote("{total} > 100")).get_data(as_text=True)
-    assert "chip-failed" not in html and "small" not in html
+    assert 'class="chip chip-failed"' not in html and "wee deal" not in html
 
 
 def test_the_record_page_leaves_out_a_field_its_condition_hides(crm, client):

@@ -287,7 +287,7 @@ def test_view_filters_may_name_hidden_fields_but_read_related_rows_as_the_reader
     client = logged_in(app, "alice@example.com")
     page = client.get("/a/crm/item?view=honey")
     text = page.get_data(as_text=True)
-    assert page.status_code == 200 and 'role="alert"' not in text
+    assert page.status_code == 200 and 'class="alert alert-error"' not in text
     # her own company's secret matches; the admin's company reads as empty for her
     assert rows(text) == ["mine"]
     admin = logged_in(app).get("/a/crm/item?view=honey").get_data(as_text=True)
@@ -298,14 +298,14 @@ def test_view_filters_may_name_hidden_fields_but_read_related_rows_as_the_reader
     world.admin.ok("PUT", "/apps/crm/views/acme", json=view)
     world.admin.ok("POST", "/apps/crm/views/acme/publish")
     text = client.get("/a/crm/company?view=acme").get_data(as_text=True)
-    assert rows(text) == ["Bee"] and 'role="alert"' not in text
+    assert rows(text) == ["Bee"] and 'class="alert alert-error"' not in text
     # a view sorted by a column hidden from the reader lists in its other order, no error
     view = {"kind": "view", "key": "by_secret", "form": "item", "label": "By secret",
             "sort": [{"field": "co_secret", "direction": "desc"}]}
     world.admin.ok("PUT", "/apps/crm/views/by_secret", json=view)
     world.admin.ok("POST", "/apps/crm/views/by_secret/publish")
     text = client.get("/a/crm/item?view=by_secret").get_data(as_text=True)
-    assert rows(text) == ["given", "mine"] and 'role="alert"' not in text
+    assert rows(text) == ["given", "mine"] and 'class="alert alert-error"' not in text
 
 
 def test_a_team_scope_reaches_the_teams_related_records(world, factory):

@@ -277,7 +277,8 @@ def test_a_new_forms_list_shows_its_status_and_score(client, admin_api, factory)
     from tests.integration.helpers import field, form_doc, publish
 
     factory.app_doc(admin_api)
-    status = {"choices": [{"value": "new", "label": {"zh": "新线索", "en": "New"}}]}
+    status = {"choices": [{"value": "new", "label": {"zh": "新线索", "en": "New"}},
+                          {"value": "lost", "label": {"zh": "已流失", "en": "Lost"}}]}
     publish(admin_api, form_doc("lead", [
         field("name", label="公司名称"), field("phone", "phone", label="电话"),
         field("email", "email", label="邮箱"), field("area", "region", label="地区"),
