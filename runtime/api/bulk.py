@@ -5,6 +5,7 @@ record: changed whole or refused with its reasons (runtime.storage.bulk_changes)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, jsonify
@@ -40,30 +41,28 @@ def answer(summary: Summary) -> Response:
     return jsonify(out)
 
 
-def bulk_update(app_key: str, form_key: str) -> Response:
+def _bulk(app_key: str, form_key: str, extra: str | None,
+          apply: Callable[[BulkChanges, list[int], Any], Summary]) -> Response:
+    """One bulk request: the chosen ``ids`` (and the ``extra`` property the action takes),
+    applied record by record in one transaction, answered with the summary."""
     changes = BulkChanges(records_for(app_key, form_key, require("records:write")))
-    body = bulk_body(("ids", "changes"))
+    body = bulk_body(("ids", extra) if extra else ("ids",))
     ids = chosen_ids(body.get("ids"))
     with transaction():
-        summary = changes.update(ids, body.get("changes"))
+        summary = apply(changes, ids, body.get(extra) if extra else None)
     return answer(summary)
+
+
+def bulk_update(app_key: str, form_key: str) -> Response:
+    return _bulk(app_key, form_key, "changes", lambda c, ids, changes: c.update(ids, changes))
 
 
 def bulk_delete(app_key: str, form_key: str) -> Response:
-    changes = BulkChanges(records_for(app_key, form_key, require("records:write")))
-    ids = chosen_ids(bulk_body(("ids",)).get("ids"))
-    with transaction():
-        summary = changes.delete(ids)
-    return answer(summary)
+    return _bulk(app_key, form_key, None, lambda c, ids, _none: c.delete(ids))
 
 
 def bulk_assign(app_key: str, form_key: str) -> Response:
-    changes = BulkChanges(records_for(app_key, form_key, require("records:write")))
-    body = bulk_body(("ids", "owner"))
-    ids = chosen_ids(body.get("ids"))
-    with transaction():
-        summary = changes.assign(ids, body.get("owner"))
-    return answer(summary)
+    return _bulk(app_key, form_key, "owner", lambda c, ids, owner: c.assign(ids, owner))
 
 
 ROUTES: tuple[Route, ...] = (

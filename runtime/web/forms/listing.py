@@ -101,8 +101,8 @@ def shared_views(records: Records) -> list[dict]:
             if doc.body.get("form") == plan.form_key]
 
 
-def find_view(records: Records, wanted: str | None) -> dict | None:
-    views = shared_views(records)
+def find_view(views: list[dict], wanted: str | None) -> dict | None:
+    """The shared view asked for by key, else the form's first one, else None."""
     for body in views:
         if body["key"] == wanted:
             return body
@@ -122,7 +122,8 @@ class ListBuilder:
         self.mine = args.get("mine", "") if args.get("mine", "") in self.saved else ""
         if self.mine and not any(args.get(k) for k in ("q", "sort", "f", "fx", "view")):
             args = self._with_saved(args)  # a personal view opened: its filters and sort
-        self.view = find_view(records, args.get("view"))
+        self.shared = shared_views(records)
+        self.view = find_view(self.shared, args.get("view"))
         # the filter bar posts its empty row with every search: only rows naming a field stay
         rows = [row for row in zip(args.getlist("f"), args.getlist("o"), args.getlist("v"),
                                    strict=False) if row[0].strip()]
@@ -335,7 +336,7 @@ class ListBuilder:
         vm.fx = self.state["fx"]
         every = [(f["key"], self.label(f["key"])) for f in self.visible]
         every += [(k, self.label(k)) for k in SYSTEM_COLUMNS]
-        vm.menu = views_menu(self.plan.app_key, self.plan.form_key, shared_views(self.records),
+        vm.menu = views_menu(self.plan.app_key, self.plan.form_key, self.shared,
                              self.lang, self.saved, self.state, every,
                              [c.key for c in columns])
         vm.hidden = [(k, self.state[k]) for k in ("view", "sort", "mine") if self.state[k]]

@@ -13,6 +13,7 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from runtime.fields.base import label_text
 from runtime.storage.models import ListPreference
 from runtime.web import current_runtime, db_session, transaction
 from runtime.web.forms.context import FormContext, form_context
@@ -44,8 +45,6 @@ def views_menu(app_key: str, form_key: str, shared: Sequence[Mapping], lang: str
                saved_states: Mapping[str, dict], list_state: Mapping[str, Any],
                columns: Sequence[tuple[str, str]], shown: Sequence[str]) -> ViewsMenu:
     """``columns``: every (key, label) the reader may show; ``shown``: those shown now."""
-    from runtime.fields.base import label_text  # noqa: PLC0415 (light, and only here)
-
     mine, view = list_state.get("mine", ""), list_state.get("view", "")
     labels = dict(columns)
     order = [(k, labels[k], True) for k in shown if k in labels]

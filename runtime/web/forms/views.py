@@ -223,7 +223,8 @@ def record_detail(app_key: str, form_key: str, record_id: int):
     display.collect_history(refs, plan, history)
     refs.load()
     keys = {"app_key": app_key, "form_key": form_key, "record_id": record_id}
-    conditional = live.hidden_keys(plan, records.get_all(record_id), records.reader_related())
+    conditional = set() if plan.behaviour is None else live.hidden_keys(
+        plan, records.get_all(record_id), records.reader_related())  # hidden by formula
     return render_template(
         "runtime/detail.html", title=record_title(ctx, refs, record),
         form_label=plan.label(lang), record=record,
