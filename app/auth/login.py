@@ -52,9 +52,14 @@ class LoginGate:
         if wait:
             return self.locked(wait, now)
         user = service.check_login(session, attempt.account, request.form.get("password", ""))
-        # end the reads, so the counters' writes begin a transaction of their own (a deferred
-        # SQLite transaction that read first could not upgrade once another process wrote)
+        # end the reads; then, holding the counters, look again: an attempt elsewhere may have
+        # reached a limit while this password was checked, and its lock holds for this one too
         session.commit()
+        self.throttle.hold(session, attempt)
+        wait = self.throttle.retry_after(session, attempt, now)
+        if wait:
+            session.commit()
+            return self.locked(wait, now)
         if user is None:
             self.throttle.failed(session, attempt, now)
             session.commit()

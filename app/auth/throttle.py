@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.auth.models import LoginFailure
+from runtime.storage.transactions import take_write_lock
 
 PRUNE_BATCH = 100
 
@@ -150,6 +151,19 @@ class LoginThrottle:
         if until is None:
             return 0
         return max(1, math.ceil((until - now).total_seconds()))
+
+    def hold(self, session: Session, attempt: Attempt) -> None:
+        """Keep other attempts on the same counters out until the caller commits, so that the
+        check of ``retry_after`` and the count that follows are one step: the attempt that
+        reaches a limit locks out the one behind it in any process. Taken after the password
+        check, so nobody waits for someone else's password hash. SQLite: its write lock;
+        PostgreSQL: a transaction advisory lock per counter key, in one order (no deadlock)."""
+        if session.get_bind().dialect.name != "postgresql":
+            take_write_lock(session.connection())
+            return
+        for key in sorted(keys_of(attempt, COUNTERS)):
+            session.execute(sa.select(sa.func.pg_advisory_xact_lock(
+                sa.func.hashtextextended(key, 0))))
 
     def failed(self, session: Session, attempt: Attempt, now: datetime) -> None:
         for counter in COUNTERS:
