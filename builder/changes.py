@@ -1,4 +1,5 @@
-"""Readable changes between two documents, and what publishing a form body does to its table.
+"""Readable changes between two documents (what publishing does to the stored data is in
+``builder.effects``).
 
 Shared by the version history (diffs, rollback) and package import (what an import changes).
 """
@@ -6,21 +7,14 @@ Shared by the version history (diffs, rollback) and package import (what an impo
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
 
+from builder.layout_changes import layout_sentences
 from metadata.diff import diff
-from metadata.errors import InvalidDocument
-from runtime.context import Runtime
 from runtime.fields.base import label_text
-from runtime.storage.migrate import check_conversions, plan_migration
-from runtime.storage.models import FormTable
-from runtime.storage.names import form_table_name
-from runtime.web.messages import translate
 
 MAX_VALUE = 160
 
@@ -34,14 +28,7 @@ class Change:
     prop: str = ""
     old: str = ""
     new: str = ""
-
-
-@dataclass
-class TableEffect:
-    """What publishing a form body does to its table, in sentences; ``problems`` refuse it."""
-
-    lines: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    text: str = ""  # a sentence that says it all (a change of the layout)
 
 
 def subject_names() -> dict[str, str]:
@@ -115,6 +102,8 @@ def describe(old: dict, new: dict, lang: str) -> list[Change]:
     """The changes turning ``old`` into ``new``, each named by the field or property it touches."""
     out = []
     for change in diff(old, new):
+        if change["path"] == "/layout" or change["path"].startswith("/layout/"):
+            continue  # told in words below
         op = change["op"]
         subject, prop = describe_path(old if op == "removed" else new, change["path"], lang)
         item = Change(op, subject, prop)
@@ -125,51 +114,9 @@ def describe(old: dict, new: dict, lang: str) -> list[Change]:
             item.old = value_text(change["old"], lang) if "old" in change else ""
             item.new = value_text(change["new"], lang) if "new" in change else ""
         out.append(item)
+    names = {f["key"]: label_text(f.get("label"), lang) or f["key"]
+             for f in new.get("fields", []) if isinstance(f, dict) and "key" in f}
+    subject = subject_names()["layout"]
+    out += [Change("changed", subject, text=sentence)
+            for sentence in layout_sentences(old.get("layout"), new.get("layout"), names, lang)]
     return out
-
-
-def _field_names(keys: list[str], bodies: list[dict], lang: str) -> str:
-    labels = {f["key"]: label_text(f.get("label"), lang)
-              for body in reversed(bodies) for f in body.get("fields", [])}
-    return ", ".join(f"{labels[k]} ({k})" if labels.get(k) else k for k in keys)
-
-
-def effect_lines(summary: dict, bodies: list[dict], lang: str) -> list[str]:
-    """A migration summary (``MigrationPlan.summary()``) in sentences; fields are named by
-    their labels in ``bodies`` (the first that has the field)."""
-    lines = []
-    if summary["creates_table"]:
-        lines.append(_("creates the table %(table)s with %(count)s field columns",
-                       table=summary["table"], count=len(summary["adds"])))
-    elif summary["adds"]:
-        lines.append(_("adds columns for: %(fields)s",
-                       fields=_field_names(summary["adds"], bodies, lang)))
-    if summary["archives"]:
-        lines.append(_("archives (keeps the data of): %(fields)s",
-                       fields=_field_names(summary["archives"], bodies, lang)))
-    if summary["restores"]:
-        lines.append(_("restores archived fields: %(fields)s",
-                       fields=_field_names(summary["restores"], bodies, lang)))
-    for conv in summary["converts"]:
-        lines.append(_("converts %(field)s from %(old)s to %(new)s",
-                       field=_field_names([conv["field"]], bodies, lang), old=conv["from"],
-                       new=conv["to"]))
-    return lines or [_("no change to the table")]
-
-
-def table_effect(rt: Runtime, session: Session, app_key: str, form_key: str, body: dict,
-                 lang: str, before: dict | None = None) -> TableEffect:
-    """What publishing ``body`` as form ``form_key`` would do to its table (``before``: the
-    body published now, for the labels of fields it archives); writes nothing."""
-    existing = session.scalar(sa.select(FormTable).filter_by(app_key=app_key, form_key=form_key))
-    name = existing.table_name if existing else form_table_name(app_key, form_key)
-    old_layout = existing.fields if existing else None
-    plan = plan_migration(name, old_layout, body.get("fields", []), rt.fields,
-                          rt.engine.dialect)
-    effect = TableEffect(effect_lines(plan.summary(), [body, before or {}], lang))
-    try:
-        check_conversions(session.connection(), plan, old_layout, rt.fields)
-    except InvalidDocument as exc:
-        effect.problems = [translate(p.message) for p in exc.problems]
-    return effect
-

@@ -1,21 +1,22 @@
-"""View models of the form designer page and of what publishing will do to the table."""
+"""View models of the form designer page (what publishing will do is ``builder.effects``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
+from builder.effects import Names
 from builder.palette import PaletteItem, palette
 from metadata.errors import NotFound
 from metadata.models import Document
 from runtime.context import Runtime
 from runtime.fields.base import label_text
+from runtime.storage.migrate import MigrationPlan
 
 
 @dataclass
@@ -66,6 +67,7 @@ def designer_vm(rt: Runtime, session: Session, app: Document, doc: Document, lan
         "preview": url_for("builder.form_preview", **keys),
         "key": url_for("builder.form_key", **keys),
         "summary": url_for("builder.publish_summary", **keys),
+        "retype": url_for("builder.switch_type", **keys),
         "records": url_for("forms.record_list", **keys),
         "home": url_for("builder.home"),
         "history": url_for("builder.history", app_key=app.app_key, kinds="forms",
@@ -104,47 +106,15 @@ def js_strings(lang: str) -> dict[str, str]:
         "flagDefault": _("default"),
         "badKey": _("A key starts with a-z and uses only a-z, 0-9 and _."),
         "publishFailed": _("Not published: fix the problems below."),
+        "publish": _("Publish"), "publishAnyway": _("Publish anyway"),
+        "cancel": _("Cancel"), "fixFirst": _("Fix them first"),
     }
 
 
-@dataclass
-class SummaryVM:
-    lines: list[str] = field(default_factory=list)
-    changes_table: bool = False
-    creates_table: bool = False
-
-
-def _names(keys: list[str], labels: dict[str, str]) -> str:
-    return "、".join(f"{labels.get(k) or k} ({k})" if labels.get(k) else k for k in keys)
-
-
-def summary_vm(summary: dict[str, Any] | None, doc: dict, lang: str) -> SummaryVM:
-    """``adds 2 columns: …``, ``archives 1 field: …`` from the API's dry-run summary."""
-    vm = SummaryVM()
-    if not summary:
-        return vm
-    labels = {f.get("key"): label_text(f.get("label"), lang) for f in doc.get("fields", [])}
-    vm.creates_table = bool(summary.get("creates_table"))
-    adds, archives = summary.get("adds") or [], summary.get("archives") or []
-    restores, converts = summary.get("restores") or [], summary.get("converts") or []
-    if vm.creates_table:
-        vm.lines.append(_("creates the table %(table)s", table=summary.get("table", "")))
-    if adds:
-        vm.lines.append(ngettext("adds %(num)d column: %(names)s",
-                                 "adds %(num)d columns: %(names)s", len(adds),
-                                 names=_names(adds, labels)))
-    if archives:
-        vm.lines.append(ngettext("archives %(num)d field (its data is kept): %(names)s",
-                                 "archives %(num)d fields (their data is kept): %(names)s",
-                                 len(archives), names=", ".join(archives)))
-    if restores:
-        vm.lines.append(ngettext("restores %(num)d archived field: %(names)s",
-                                 "restores %(num)d archived fields: %(names)s",
-                                 len(restores), names=_names(restores, labels)))
-    if converts:
-        names = ", ".join(f"{c['field']} ({c['from']} → {c['to']})" for c in converts)
-        vm.lines.append(ngettext("converts %(num)d column: %(names)s",
-                                 "converts %(num)d columns: %(names)s", len(converts),
-                                 names=names))
-    vm.changes_table = bool(vm.lines)
-    return vm
+def summary_names(rt: Runtime, session: Session, doc: Document, plan: MigrationPlan,
+                  lang: str) -> Names:
+    """Field names for the publish summary: the draft's, the published version's (fields it
+    removes) and the table's (fields removed before)."""
+    published = (rt.store.version(session, doc, doc.published_version).body
+                 if doc.published_version is not None else {})
+    return Names([doc.draft.get("fields", []), published.get("fields", []), plan.layout], lang)

@@ -14,7 +14,8 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from builder.designer import designer_vm, published_field, summary_vm, table_keys
+from builder.designer import designer_vm, published_field, summary_names, table_keys
+from builder.effects import effect_vm, record_links
 from builder.home import home_vm, new_app_doc, new_form_doc
 from builder.keys import derive_key
 from builder.preview import (
@@ -25,13 +26,16 @@ from builder.preview import (
     problem_list,
 )
 from builder.properties import PanelContext, Placement, build_panel
-from metadata.errors import InvalidDocument, Problem, TrellisError
+from builder.switching import stored_texts, switch_targets, switched_field
+from metadata.errors import Conflict, InvalidDocument, Problem, TrellisError
 from metadata.keys import field_key_problem
+from runtime.api.documents import base_revision
 from runtime.web import (
     current_principal,
     current_runtime,
     current_widgets,
     db_session,
+    read_only,
     transaction,
 )
 from runtime.web.forms.live import state_response
@@ -177,12 +181,46 @@ def derived_key(app_key: str, form_key: str):
     return jsonify({"key": derive_key(label, [*taken, *archived]), "problem": None})
 
 
+@read_only
 def publish_summary(app_key: str, form_key: str):
+    """The publish dialog's summary of the saved draft (HTML): what publishing does to the
+    stored data, how it converts, which records share values it makes unique; the API's
+    problems (JSON, as the dry run gives them) when it cannot be published."""
+    rt, session, lang = current_runtime(), db_session(), ui_lang()
+    doc = rt.store.get(session, app_key, "form", form_key)
+    expected = base_revision()
+    try:
+        if expected is not None and expected != doc.revision:
+            raise Conflict(_("The form was changed elsewhere since this page loaded it: "
+                             "reload it before publishing."))
+        rt.store.check("form", doc.draft, rt.store.context(session, app_key, {}))
+        plan, _problems = rt.publish_preview(session, doc)
+    except TrellisError as exc:
+        return jsonify({"errors": [{**p.as_dict(), "message": translate(p.message)}
+                                   for p in exc.problems]}), exc.status
+    effect = effect_vm(plan.summary(), summary_names(rt, session, doc, plan, lang), rt.fields,
+                       lang, record_links(app_key, form_key))
+    return render_template("builder/_publish_summary.html", effect=effect)
+
+
+@read_only
+def switch_type(app_key: str, form_key: str):
+    """A field as it becomes of another type (``{"field", "type"}`` in, ``{"field"}`` out);
+    a stored field may become only the types its values convert to."""
+    rt, session = current_runtime(), db_session()
     body = request.get_json(silent=True) or {}
-    doc = body.get("doc") if isinstance(body.get("doc"), dict) else {}
-    summary = body.get("summary") if isinstance(body.get("summary"), dict) else None
-    return render_template("builder/_publish_summary.html",
-                           summary=summary_vm(summary, doc, ui_lang()))
+    fld, target = body.get("field"), body.get("type")
+    if not isinstance(fld, dict) or fld.get("type") not in rt.fields or target not in rt.fields:
+        abort(400)
+    locked, _archived = table_keys(rt, session, app_key, form_key)
+    stored = fld.get("key") in locked
+    if target not in {t.type for t in switch_targets(fld, rt.fields, stored)}:
+        message = _("The values of this field cannot be converted to that type.")
+        return jsonify({"errors": [{"path": "/type", "message": message}]}), 422
+    texts = stored_texts(rt, session, app_key, form_key, fld["key"]) if stored else []
+    forms = [d.key for d in rt.store.list(session, app_key, "form")]
+    return jsonify({"field": switched_field(fld, rt.fields[target], rt.fields, ui_lang(), forms,
+                                            form_key, texts)})
 
 
 FORM = "/<app_key>/forms/<form_key>"
@@ -196,4 +234,5 @@ ROUTES: tuple[Route, ...] = (  # the home and the form designer
     (FORM + "/_preview/state", "form_preview_state", preview_state, POST),
     (FORM + "/_key", "form_key", derived_key, POST),
     (FORM + "/_publish_summary", "publish_summary", publish_summary, POST),
+    (FORM + "/_switch_type", "switch_type", switch_type, POST),
 )

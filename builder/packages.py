@@ -14,7 +14,8 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from builder.changes import Change, describe, describe_path, quoted, table_effect
+from builder.changes import Change, describe, describe_path, quoted
+from builder.effects import table_effect
 from builder.versions import kind_labels
 from metadata.errors import Problem, TrellisError
 from metadata.package import ORDER, export_package, package_problems
@@ -41,6 +42,7 @@ class ImportItem:
     status: str  # new, changed, unchanged
     changes: list[Change] = field(default_factory=list)
     effect: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)  # the same in terms of the table
     problems: list[str] = field(default_factory=list)
 
 
@@ -143,7 +145,8 @@ def plan_import(package: dict) -> list[ImportItem]:
             item.changes = describe(current, body, lang)
         if body["kind"] == "form" and item.status != "unchanged":
             effect = table_effect(rt, session, app_key, body["key"], body, lang, current)
-            item.effect, item.problems = effect.lines, effect.problems
+            item.effect, item.details = effect.sentences, effect.details
+            item.problems = effect.problems
         items.append(item)
     return items
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +11,8 @@ from flask_babel import gettext as _
 
 from builder.keys import derive_key
 from runtime.fields.base import FieldType, label_text
+
+MAX_CHOICE = 100  # the longest value a choice may have
 
 
 @dataclass
@@ -23,8 +25,10 @@ class PaletteItem:
 
 
 def starter_config(ftype: FieldType, lang: str, forms: list[str], own_form: str,
-                   types: Mapping[str, FieldType]) -> dict[str, Any]:
-    """A config that passes the type's schema: its required options filled with examples."""
+                   types: Mapping[str, FieldType], texts: Sequence[str] = ()
+                   ) -> dict[str, Any]:
+    """A config that passes the type's schema: its required options filled with examples
+    (choices: ``texts``, when a field that holds them changes type)."""
     schema = ftype.config_schema
     props = schema.get("properties", {})
     out: dict[str, Any] = {}
@@ -36,13 +40,17 @@ def starter_config(ftype: FieldType, lang: str, forms: list[str], own_form: str,
         elif prop.get("type") == "array" and "#/$defs/field" in json.dumps(prop):
             out[name] = [sub_field_starter(types, lang)]
         elif prop.get("type") == "array":
-            out[name] = example_choices(lang)
+            out[name] = example_choices(lang, texts)
     return out
 
 
-def example_choices(lang: str) -> list[dict]:
+def example_choices(lang: str, texts: Sequence[str] = ()) -> list[dict]:
     """Three placeholder choices, labelled in the designer's language only: a label the
-    designer renames is then the designer's word in every language until translated."""
+    designer renames is then the designer's word in every language until translated. When a
+    field holding ``texts`` becomes a choice: those texts."""
+    chosen = [t for t in texts if 0 < len(t) <= MAX_CHOICE]
+    if chosen:
+        return [{"value": t, "label": t} for t in chosen]
     word = _("Option")
     sep = "" if lang == "zh" else " "
     return [{"value": f"{word}{sep}{n}", "label": {lang: f"{word}{sep}{n}"}} for n in (1, 2, 3)]

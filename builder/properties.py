@@ -15,6 +15,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from builder.switching import may_be_unique, switch_targets
 from builder.wording import ENUM_LABELS, prop_help, prop_label
 from runtime.fields.base import FieldType, config, formula_default, label_text
 
@@ -69,6 +70,9 @@ class Panel:
     type_description: str
     icon: str
     groups: list[Group]
+    # the types the field may become, its own first: (type, label); empty: none
+    type_options: list[tuple[str, str]] = field(default_factory=list)
+    stored: bool = False  # its data is stored: only types the values convert to are offered
 
 
 @dataclass
@@ -98,10 +102,13 @@ def build_panel(fld: dict, index: int, ctx: PanelContext,
                                    if name not in VALIDATION]),
               Group(_("Validation"), validation(fld, ftype, ctx)),
               Group(_("Rules"), rules(fld, ftype, ctx))]
+    stored = fld.get("key") in ctx.locked_keys
+    targets = switch_targets(fld, ctx.types, stored)
+    options = [(t.type, label_text(t.label, ctx.lang)) for t in [ftype, *targets]]
     return Panel(index=index, type=ftype.type, type_label=label_text(ftype.label, ctx.lang),
                  type_description=ftype.description if ctx.lang == "en" else "",
-                 icon=ftype.icon,
-                 groups=[g for g in groups if g.props])
+                 icon=ftype.icon, groups=[g for g in groups if g.props],
+                 type_options=options if targets else [], stored=stored)
 
 
 def basics(fld: dict, ftype: FieldType, ctx: PanelContext) -> list[Prop]:
@@ -140,20 +147,13 @@ def validation(fld: dict, ftype: FieldType, ctx: PanelContext) -> list[Prop]:
     props = []
     if not ftype.generated:
         props.append(Prop("required", _("Required"), "boolean", bool(fld.get("required"))))
-    if _may_be_unique(ftype, fld):
+    if may_be_unique(ftype, fld):
         props.append(Prop("unique", _("No duplicates"), "boolean", bool(fld.get("unique")),
                           help=_("Two records may not have the same value.")))
     props += [p for name, p in config_props(fld, ftype, ctx) if name in VALIDATION]
     if not ftype.generated:
         props.append(validate_rules(fld))
     return props
-
-
-def _may_be_unique(ftype: FieldType, fld: dict) -> bool:
-    try:
-        return not ftype.separate(fld) and len(ftype.columns(fld)) == 1
-    except (KeyError, TypeError, ValueError):
-        return False
 
 
 def validate_rules(fld: dict) -> Prop:

@@ -6,23 +6,36 @@ Views read the request and hand view models to the templates; the runtime does t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from builder.changes import Change, TableEffect, describe, table_effect
+from builder.changes import Change, describe
+from builder.effects import TableEffect, table_effect
 from metadata.errors import TrellisError
 from metadata.models import Document
 from metadata.orm import whole_number
 from runtime.fields.base import label_text
+from runtime.forms.formulas import stored_types
 from runtime.web import current_runtime, db_session, transaction
 from runtime.web.forms.display import local_time
 from runtime.web.messages import translate, ui_lang
 from runtime.web.routes import GET, GET_POST, Route
 
 KIND_OF = {"forms": "form", "views": "view", "apps": "app"}
+ROLLBACK_NOTE = re.compile(r"rollback to version (\d+)")  # metadata.store's note
+
+
+def note_text(note: str) -> str:
+    """A version's note; the notes Trellis writes itself in the UI language."""
+    rollback = ROLLBACK_NOTE.fullmatch(note)
+    if rollback:
+        return _("rollback to version %(num)s", num=rollback.group(1))
+    automatic = {"created": _("created"), "imported": _("imported")}
+    return automatic.get(note, note)
 
 
 def kind_labels() -> dict[str, str]:
@@ -65,6 +78,7 @@ class HistoryVM:
     kind_label: str
     key: str
     app_key: str
+    app_label: str
     url: str
     versions: list[VersionRow]
     draft_state: str
@@ -124,7 +138,7 @@ def history_vm(doc: Document, kinds: str, left: str | None, right: str | None) -
     names = rt.directory.names(session, {v.published_by for v in versions})
     keys = {"app_key": doc.app_key, "kinds": kinds, "key": doc.key}
     rows = [VersionRow(v.number, local_time(v.published_at), names.get(v.published_by, ""),
-                       v.note, v.number == doc.published_version,
+                       note_text(v.note), v.number == doc.published_version,
                        url_for("builder.rollback", number=v.number, **keys)
                        if v.number != doc.published_version else "")
             for v in reversed(versions)]
@@ -141,7 +155,8 @@ def history_vm(doc: Document, kinds: str, left: str | None, right: str | None) -
     url = url_for("builder.history", **keys)
     vm = HistoryVM(title=label_text(doc.draft.get("label"), lang) or doc.key,
                    kind_label=kind_labels()[doc.kind], key=doc.key, app_key=doc.app_key,
-                   url=url, versions=rows, draft_state=state, draft_dirty=dirty)
+                   app_label=app_label(doc.app_key, lang), url=url, versions=rows,
+                   draft_state=state, draft_dirty=dirty)
     vm.choices = [(w, side_label(w)) for w in ["draft", *(str(v.number)
                                                           for v in reversed(versions))]]
     pair = (left, right) if left and right else default_pair(doc, [v.number for v in versions])
@@ -153,6 +168,11 @@ def history_vm(doc: Document, kinds: str, left: str | None, right: str | None) -
         vm.left = str(versions[-1].number)
     vm.links = designer_links(doc)
     return vm
+
+
+def app_label(app_key: str, lang: str) -> str:
+    app = current_runtime().store.find(db_session(), app_key, "app", app_key)
+    return (label_text(app.draft.get("label"), lang) if app is not None else "") or app_key
 
 
 def designer_links(doc: Document) -> list[tuple[str, str]]:
@@ -167,13 +187,15 @@ def designer_links(doc: Document) -> list[tuple[str, str]]:
 
 def rollback_vm(doc: Document, kinds: str, number: int) -> RollbackVM:
     rt, session, lang = current_runtime(), db_session(), ui_lang()
-    target = rt.store.version(session, doc, number).body
+    version = rt.store.version(session, doc, number)
+    target = version.body
     current = body_of(doc, str(doc.published_version)) if doc.published_version else {}
     latest = max((v.number for v in rt.store.versions(session, doc)), default=0)
     keys = {"app_key": doc.app_key, "kinds": kinds, "key": doc.key}
     effect = None
     if doc.kind == "form":
-        effect = table_effect(rt, session, doc.app_key, doc.key, target, lang, current)
+        effect = table_effect(rt, session, doc.app_key, doc.key, target, lang, current,
+                              stored_types(target, version.formulas or {}))
     published = doc.published_version
     return RollbackVM(
         title=label_text(doc.draft.get("label"), lang) or doc.key,

@@ -13,11 +13,14 @@ class Problem:
     message: str
     # where inside a text value (a formula) it is: {"position", "line", "column"}
     where: dict | None = None
+    # the stored record the problem is about (one holding a value that must be unique)
+    record: int | None = None
 
     def as_dict(self) -> dict:
-        if self.where:
-            return {"path": self.path, "message": self.message, **self.where}
-        return {"path": self.path, "message": self.message}
+        out = {"path": self.path, "message": self.message, **(self.where or {})}
+        if self.record is not None:
+            out["record"] = self.record
+        return out
 
 
 class TrellisError(Exception):

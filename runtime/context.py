@@ -36,12 +36,14 @@ from runtime.forms.formulas import (
 from runtime.forms.plan import FormPlan, PlanSettings, compile_plan
 from runtime.formula.registry import build_function_registry
 from runtime.permissions import SYSTEM, Principal
+from runtime.storage.checks import duplicates
 from runtime.storage.migrate import (
     MigrationPlan,
     apply_migration,
     check_conversions,
     ensure_list_indexes,
     plan_migration,
+    signature,
 )
 from runtime.storage.models import FormTable
 from runtime.storage.names import form_table_name
@@ -232,17 +234,54 @@ class Runtime:
         return plan_migration(name, existing.fields if existing else None, fields,
                               self.fields, self.engine.dialect)
 
-    def dry_run(self, session: Session, doc: Document) -> MigrationPlan:
-        """What publishing the draft would do to the table; refuses like the publish would
-        when stored values do not convert. Writes nothing."""
+    def publish_preview(self, session: Session, doc: Document
+                        ) -> tuple[MigrationPlan, list[Problem]]:
+        """What publishing the draft would do to the table, with how its stored data converts
+        (counts and the first records that do not) and the values records share in fields it
+        makes unique; and the problems that would refuse it. Writes nothing."""
         analysis = self.analyze(session, doc.app_key, doc.draft)  # against today's forms
         if analysis.problems:
             raise InvalidDocument(analysis.problems)
         existing = self.existing_table(session, doc)
         plan = self.migration_plan(doc, doc.draft, analysis.result_types, existing)
-        check_conversions(session.connection(), plan, existing.fields if existing else None,
-                          self.fields)
+        problems = check_conversions(session.connection(), plan,
+                                     existing.fields if existing else None, self.fields)
+        plan.duplicates = self.new_duplicates(session, doc, existing)
+        return plan, problems
+
+    def dry_run(self, session: Session, doc: Document) -> MigrationPlan:
+        """The publish preview; refuses like the publish would when stored values do not
+        convert."""
+        plan, problems = self.publish_preview(session, doc)
+        if problems:
+            raise InvalidDocument(problems)
         return plan
+
+    def new_duplicates(self, session: Session, doc: Document, existing: FormTable | None
+                       ) -> list[dict]:
+        """The values live records share in the fields the draft makes unique and the
+        published version does not (``storage.checks.duplicates``), for stored fields whose
+        storage stays as it is."""
+        if existing is None or doc.kind != "form":
+            return []
+        published = (self.store.version(session, doc, doc.published_version).body
+                     if doc.published_version is not None else {})
+        was_unique = {f["key"] for f in published.get("fields", []) if f.get("unique")}
+        stored = {e["key"]: e for e in existing.fields}
+        tables = build_tables(existing.table_name, existing.fields, self.fields)
+        out = []
+        for fld in doc.draft.get("fields", []):
+            entry = stored.get(fld["key"])
+            if (not fld.get("unique") or fld["key"] in was_unique or entry is None
+                    or entry["type"] != fld["type"] or fld["type"] not in self.fields
+                    or signature(entry, self.fields, self.engine.dialect)
+                    != signature(fld, self.fields, self.engine.dialect)):
+                continue
+            found = duplicates(session.connection(), tables.main, entry,
+                               self.fields[entry["type"]])
+            if found:
+                out.append(found)
+        return out
 
     def on_publish(self, session: Session, doc: Document, version: DocumentVersion
                    ) -> MigrationPlan | None:
@@ -271,12 +310,18 @@ class Runtime:
 
     def publish(self, session: Session, doc: Document, user_id: int | None = None,
                 note: str = "") -> tuple[DocumentVersion, MigrationPlan | None]:
+        """Publish the draft; the plan carries the values records share in fields the
+        publish makes unique (the publish goes ahead: they stay, and keep them)."""
         self.store.lock(session, doc)
         before = doc.published_version
+        shared = self.new_duplicates(session, doc, self.existing_table(session, doc))
         version = self.store.publish(session, doc, user_id, note)
         if version.number == before:
             return version, None  # nothing changed
-        return version, self.on_publish(session, doc, version)
+        plan = self.on_publish(session, doc, version)
+        if plan is not None:
+            plan.duplicates = shared
+        return version, plan
 
     def rollback(self, session: Session, doc: Document, number: int, user_id: int | None = None
                  ) -> tuple[DocumentVersion, MigrationPlan | None]:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, request
+from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from app.auth import service
@@ -29,6 +30,8 @@ def init_app(app: Flask) -> None:
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    # flask-login's own words are English: ours go through the UI language
+    login_manager.login_message = lazy_gettext("Please log in to access this page.")
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
     app.extensions[KNOWN] = (TokenPrincipals(), SessionUsers())

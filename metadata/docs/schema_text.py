@@ -38,8 +38,11 @@ NOTES = {
     "field.placeholder": "Text shown in the empty input.",
     "field.required": "A record must have a non-empty value.",
     "field.unique": ("No two live records may hold the same value (checked on create and "
-                     "update, and within one bulk request); only types stored in one column "
-                     "may be unique."),
+                     "update, and within one bulk request; the error names the record that "
+                     "holds it as `record`, to those who may read it); only types stored in "
+                     "one column may be unique. Records that shared a value before the field "
+                     "became unique keep it (the publish lists them) and may be saved with "
+                     "it."),
     "field.default": ("The value of a new record when none is sent; it must be a valid value "
                       "of the field. Generated fields take none."),
     "field.config": ("The options of the field type, checked against that type's config "

@@ -112,11 +112,29 @@ def document_schemas(kind_schemas: Mapping[str, dict]) -> dict[str, dict]:
 def version_schemas() -> dict[str, dict]:
     """What publishing, rolling back, listing and comparing versions answer."""
     keys = {"type": "array", "items": {"type": "string"}}
-    conversion = obj({"field": {"type": "string"}, "from": {"type": "string"},
-                      "to": {"type": "string"}})
+    count = {"type": "integer", "minimum": 0}
+    conversion = obj({
+        "field": {"type": "string"}, "from": {"type": "string"}, "to": {"type": "string"},
+        "records": {**count, "description": "records whose stored value converts"},
+        "failed": {**count, "description": "records whose stored value does not convert"},
+        "examples": {"type": "array", "description": "the first records that do not convert",
+                     "items": obj({"record": ID, "value": {}, "message": {"type": "string"}})}},
+        required=["field", "from", "to"])
+    shared = obj({
+        "field": {"type": "string"},
+        "values": {**count, "description": "values held by more than one live record"},
+        "records": {**count, "description": "live records holding one of them"},
+        "examples": {"type": "array", "items": obj({
+            "value": {}, "count": count,
+            "records": {"type": "array", "items": ID,
+                        "description": "the first records holding the value"}})}},
+        description="values live records share in a field the publish makes unique: the "
+                    "publish goes ahead; those records keep their values (a record keeping "
+                    "its value may still be saved), new and changed values must be unique")
     migration = nullable(obj({
         "table": {"type": "string"}, "creates_table": {"type": "boolean"}, "adds": keys,
-        "archives": keys, "restores": keys, "converts": {"type": "array", "items": conversion}}))
+        "archives": keys, "restores": keys, "converts": {"type": "array", "items": conversion},
+        "duplicates": {"type": "array", "items": shared}}))
     return {
         "Migration": migration,
         "PublishResult": obj({"version": {"type": "integer", "minimum": 1},
@@ -179,12 +197,7 @@ def formula_schemas() -> dict[str, dict]:
 def common_schemas() -> dict[str, dict]:
     """Errors, formulas, files and the generic record (the per-form ones are in
     ``openapi_records``)."""
-    problem = obj({"path": {"type": "string", "description": "a JSON Pointer, or /name of a "
-                                                             "query parameter"},
-                   "message": {"type": "string", "minLength": 1},
-                   "position": {"type": "integer", "minimum": 0},
-                   "line": {"type": "integer", "minimum": 1},
-                   "column": {"type": "integer", "minimum": 1}}, required=["path", "message"])
+    problem = problem_schema()
     return {
         "Problem": problem,
         "Errors": obj({"errors": {"type": "array", "items": ref("Problem"), "minItems": 1}}),
@@ -204,6 +217,20 @@ def common_schemas() -> dict[str, dict]:
         "BulkResult": bulk_result(ref("Record")),
         "History": history(),
     }
+
+
+def problem_schema() -> dict:
+    """One error: where, what, and for some where inside a formula or which other record."""
+    return obj({"path": {"type": "string", "description": "a JSON Pointer, or /name of a "
+                                                          "query parameter"},
+                "message": {"type": "string", "minLength": 1},
+                "position": {"type": "integer", "minimum": 0},
+                "line": {"type": "integer", "minimum": 1},
+                "column": {"type": "integer", "minimum": 1},
+                "record": {**ID, "description": "the other record the problem is about: the "
+                                                "one that already holds a value that must be "
+                                                "unique"}},
+               required=["path", "message"])
 
 
 def system_fields() -> dict[str, dict]:

@@ -17,6 +17,7 @@ FALSE_WORDS = frozenset({"false", "no", "n", "0", "off", "否", "不", "假"})
 class BooleanField(FieldType):
     type = "boolean"
     formula_type = "boolean"
+    converts_from = frozenset({"boolean", "text"})
     label = {"zh": "是/否", "en": "Yes/No"}
     icon = "✓"
     description = "A yes-or-no value, shown as a check box."

@@ -58,6 +58,7 @@ class DateField(FieldType):
     type = "date"
     list_index = SORT
     formula_type = "date"
+    converts_from = frozenset({"date", "datetime", "text"})
     label = {"zh": "日期", "en": "Date"}
     icon = "31"
     description = "A calendar day (YYYY-MM-DD), with optional earliest and latest dates."

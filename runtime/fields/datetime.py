@@ -107,6 +107,7 @@ class DateTimeField(FieldType):
     type = "datetime"
     list_index = SORT
     formula_type = "datetime"
+    converts_from = frozenset({"date", "datetime", "text"})
     label = {"zh": "日期时间", "en": "Date and time"}
     icon = "◔"
     description = ("A moment in time, kept in UTC and shown in the field's time zone "

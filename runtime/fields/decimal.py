@@ -105,6 +105,7 @@ class DecimalField(FieldType):
     type = "decimal"
     list_index = SORT
     formula_type = "number"
+    converts_from = frozenset({"integer", "number", "text"})
     label = {"zh": "金额/小数", "en": "Decimal"}
     icon = "¥"
     description = ("An exact decimal number for money and measures: a fixed number of digits after "

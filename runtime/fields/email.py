@@ -58,6 +58,7 @@ def normalise_email(value: str) -> str | None:
 class EmailField(FieldType):
     type = "email"
     formula_type = "text"
+    converts_from = frozenset({"text"})
     label = {"zh": "邮箱", "en": "Email"}
     icon = "@"
     description = "An e-mail address, checked, with its domain in lower case."

@@ -65,6 +65,7 @@ def json_is_null(column: sa.ColumnElement) -> sa.ColumnElement:
 class MultiSelectField(FieldType):
     type = "multiselect"
     formula_type = "list of text"
+    converts_from = frozenset({"text", "list of text"})
     label = {"zh": "多选", "en": "Multiple choice"}
     icon = "☷"
     description = "Any number of values from a list of choices, kept in the order given."

@@ -20,6 +20,7 @@ class NumberField(FieldType):
     type = "number"
     list_index = SORT
     formula_type = "integer"
+    converts_from = frozenset({"integer", "text"})
     label = {"zh": "整数", "en": "Number"}
     icon = "123"
     description = "A whole number, with optional minimum and maximum."

@@ -70,6 +70,7 @@ def fast_e164(text: str, region: str) -> str | None:
 class PhoneField(FieldType):
     type = "phone"
     formula_type = "text"
+    converts_from = frozenset({"text"})
     label = {"zh": "手机/电话", "en": "Phone"}
     icon = "☎"
     description = "A phone number, checked and stored in E.164 form (+8613800138000)."

@@ -82,6 +82,7 @@ class SelectField(FieldType):
     type = "select"
     list_index = FILTER
     formula_type = "text"
+    converts_from = frozenset({"text", "list of text"})
     label = {"zh": "下拉单选", "en": "Select"}
     icon = "◉"
     description = "One value from a list of choices, each with a label and a colour."

@@ -28,6 +28,7 @@ def clean_text(value: str) -> str:
 class TextField(FieldType):
     type = "text"
     formula_type = "text"
+    converts_from = frozenset({"text", "integer", "number", "date", "datetime"})
     label = {"zh": "单行文本", "en": "Text"}
     icon = "Aa"
     description = ("One line of text, with optional length limits and a pattern (a regular "

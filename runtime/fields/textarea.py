@@ -26,6 +26,7 @@ class TextAreaField(FieldType):
     default_column = False
     type = "textarea"
     formula_type = "text"
+    converts_from = frozenset({"text", "integer", "number", "date", "datetime"})
     label = {"zh": "多行文本", "en": "Long text"}
     icon = "¶"
     description = "Several lines of text (notes, descriptions), with optional length limits."

@@ -72,6 +72,7 @@ def normalise_url(value: str) -> str | None:
 class UrlField(FieldType):
     type = "url"
     formula_type = "text"
+    converts_from = frozenset({"text"})
     label = {"zh": "网址", "en": "URL"}
     icon = "⇗"
     description = "A web address (http or https); https:// is added when the scheme is left out."

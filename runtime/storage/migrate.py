@@ -26,7 +26,10 @@ if TYPE_CHECKING:
 
 
 def layout_entry(fld: Mapping, archived: bool = False) -> dict[str, Any]:
+    """A field as its table keeps it; its label names it once the form no longer has it."""
     entry = {"key": fld["key"], "type": fld["type"], "config": fld.get("config") or {}}
+    if fld.get("label"):
+        entry["label"] = fld["label"]
     return {**entry, "archived": archived}
 
 
@@ -53,16 +56,22 @@ class MigrationPlan:
     archived: list[str] = field(default_factory=list)
     restored: list[str] = field(default_factory=list)
     converted: list[dict] = field(default_factory=list)  # {"key", "from", "to", "index"}
+    duplicates: list[dict] = field(default_factory=list)  # see storage.checks.duplicates
 
     @property
     def changes_table(self) -> bool:
         return bool(self.creates_table or self.added or self.converted)
 
     def summary(self) -> dict[str, Any]:
+        """What the plan does, for people and programs; conversions carry their counts once
+        ``check_conversions`` has run, and ``duplicates`` are the values records share in
+        fields the publish makes unique (filled by the runtime)."""
         return {"table": self.table_name, "creates_table": self.creates_table,
                 "adds": self.added, "archives": self.archived, "restores": self.restored,
-                "converts": [{"field": c["key"], "from": c["from"], "to": c["to"]}
-                             for c in self.converted]}
+                "converts": [{"field": c["key"], "from": c["from"], "to": c["to"],
+                              **{k: c[k] for k in ("records", "failed", "examples") if k in c}}
+                             for c in self.converted],
+                "duplicates": self.duplicates}
 
 
 def plan_migration(table_name: str, old_layout: Sequence[Mapping] | None,
@@ -99,24 +108,31 @@ def convert_all(conn: sa.Connection, plan: MigrationPlan, old_tables: FormTables
                 field_types: Mapping[str, FieldType]) -> dict[str, dict[int, Any]]:
     """The stored values of every converted field in their new type (nothing is written);
     InvalidDocument names every field, and its records, that do not convert."""
-    converted, problems = {}, []
-    for change in plan.converted:
-        try:
-            converted[change["key"]] = _convert_values(conn, old_tables, change, field_types)
-        except InvalidDocument as exc:
-            problems += exc.problems
+    conversions = [_convert_values(conn, old_tables, change, field_types)
+                   for change in plan.converted]
+    problems = [p for c in conversions for p in c.problems()]
     if problems:
         raise InvalidDocument(problems)
-    return converted
+    return {c.change["key"]: c.values for c in conversions}
 
 
 def check_conversions(conn: sa.Connection, plan: MigrationPlan,
                       old_layout: Sequence[Mapping] | None,
-                      field_types: Mapping[str, FieldType]) -> None:
-    """What a dry run of a publish checks: that the stored data converts."""
-    if plan.converted:
-        convert_all(conn, plan, build_tables(plan.table_name, old_layout or [], field_types),
-                    field_types)
+                      field_types: Mapping[str, FieldType]) -> list[Problem]:
+    """What a dry run of a publish checks: how the stored data converts. Each change of
+    ``plan.converted`` gets its counts (``records``, ``failed``) and the first records that
+    do not convert (``examples``); the problems that would refuse the publish are returned."""
+    if not plan.converted:
+        return []
+    tables = build_tables(plan.table_name, old_layout or [], field_types)
+    problems = []
+    for change in plan.converted:
+        conversion = _convert_values(conn, tables, change, field_types)
+        change.update(records=conversion.converted, failed=conversion.failed,
+                      examples=[{"record": rid, "value": value, "message": message}
+                                for rid, value, message in conversion.failures])
+        problems += conversion.problems()
+    return problems
 
 
 def apply_migration(conn: sa.Connection, plan: MigrationPlan, old_layout: Sequence[Mapping] | None,
@@ -160,39 +176,61 @@ def ensure_list_indexes(conn: sa.Connection, main: sa.Table) -> list[str]:
     return sorted(missing)
 
 
+@dataclass
+class Conversion:
+    """How the stored values of one field convert to its new type or configuration."""
+
+    change: dict
+    at: str  # where in the form document the change is
+    values: dict[int, Any] = field(default_factory=dict)  # record id -> converted value
+    converted: int = 0  # records with a value that converts
+    failed: int = 0  # records whose value does not
+    failures: list[tuple[int, Any, str]] = field(default_factory=list)  # the first ones
+
+    def problems(self) -> list[Problem]:
+        """What refuses the change: a summary, then each record listed in ``failures``."""
+        if not self.failed:
+            return []
+        old, new = self.change["old"], self.change["new"]
+        more = self.failed - len(self.failures)
+        counts = {"field": quoted(old["key"]), "failed": self.failed,
+                  "total": self.failed + self.converted}
+        if old["type"] != new["type"]:
+            head = msg("cannot change %(field)s from %(old)s to %(new)s: %(failed)s of "
+                       "%(total)s stored values do not convert; nothing was changed",
+                       old=old["type"], new=new["type"], **counts)
+        else:
+            head = msg("cannot change %(field)s (a %(type)s field) to its new configuration: "
+                       "%(failed)s of %(total)s stored values do not fit it; nothing was "
+                       "changed", type=old["type"], **counts)
+        if more:
+            head = msg("%(problem)s (%(more)s more not listed)", problem=head, more=more)
+        return [Problem(self.at, head), *(
+            Problem(self.at, msg("record %(id)s: %(value)s %(message)s", id=rid,
+                                 value=quoted(value), message=message), record=rid)
+            for rid, value, message in self.failures)]
+
+
 def _convert_values(conn: sa.Connection, tables: FormTables, change: dict,
-                    field_types: Mapping[str, FieldType]) -> dict[int, Any]:
+                    field_types: Mapping[str, FieldType]) -> Conversion:
     old, new = change["old"], change["new"]
     old_type, new_type = field_types[old["type"]], field_types[new["type"]]
-    values = _read_values(conn, tables, old, old_type)
     at = f"/fields/{change['index']}/" + ("type" if old["type"] != new["type"] else "config")
-    failures: list[Problem] = []
-    out = {}
-    for record_id, value in values.items():
+    out = Conversion(change, at)
+    for record_id, value in _read_values(conn, tables, old, old_type).items():
         if old_type.is_empty(value):
-            out[record_id] = None
+            out.values[record_id] = None
             continue
         try:
-            out[record_id] = _coerce(new_type, value, new)
+            out.values[record_id] = _coerce(new_type, value, new)
+            out.converted += 1
         except FieldValueError as exc:
             if new_type.calculated:  # recalculated after the publish anyway
-                out[record_id] = None
+                out.values[record_id] = None
                 continue
-            if len(failures) < MAX_REPORTED:
-                failures.append(Problem(at, msg("record %(id)s: %(value)s %(message)s",
-                                                id=record_id, value=quoted(value),
-                                                message=exc.message)))
-            else:
-                failures.append(None)
-    if failures:
-        shown = [f for f in failures if f is not None]
-        more = len(failures) - len(shown)
-        what = (f"from {old['type']} to {new['type']}" if old["type"] != new["type"]
-                else f"(a {old['type']} field) to its new configuration")
-        head = Problem(at, f"cannot change {old['key']!r} {what}: "
-                       f"{len(failures)} stored value(s) do not convert; nothing was changed"
-                       + (f" ({more} more not listed)" if more else ""))
-        raise InvalidDocument([head, *shown])
+            out.failed += 1
+            if len(out.failures) < MAX_REPORTED:
+                out.failures.append((record_id, value, exc.message))
     return out
 
 

@@ -168,7 +168,7 @@ class Records:
     def create(self, payload: Any) -> dict:
         results = self.bulk_create([payload], single=True)
         if "errors" in results[0]:
-            raise InvalidRecord([Problem(e["path"], e["message"]) for e in results[0]["errors"]])
+            raise InvalidRecord([_problem(e) for e in results[0]["errors"]])
         return results[0]["record"]
 
     def bulk_create(self, payloads: Sequence[Any], single: bool = False) -> list[dict]:
@@ -275,8 +275,10 @@ class Records:
         """Drop (and report) rows whose references or unique values do not hold; ``before``:
         the stored record an update changes (its links may stay)."""
         bad = reference_problems(self.plan, self._ref_fields, loaded, self.refs, before)
-        record_id = before["id"] if before is not None else None
-        for index, errors in unique_problems(self.plan, self.conn, loaded, record_id).items():
+        # the other record holding a value is named to those who may read it
+        taken = unique_problems(self.plan, self.conn, loaded, before,
+                                lambda other: self.may("read", other))
+        for index, errors in taken.items():
             bad.setdefault(index, []).extend(errors)
         for index, errors in bad.items():
             results[index]["errors"] = errors
@@ -333,8 +335,7 @@ class Records:
             raise InvalidRecord(problems)
         results = [{"index": 0}]
         if not self._check_references([(0, values, owner)], results, before):
-            raise InvalidRecord([Problem(e["path"], e["message"])
-                                 for e in results[0]["errors"]])
+            raise InvalidRecord([_problem(e) for e in results[0]["errors"]])
         changes = [{"field": k, "old": before.get(k), "new": v} for k, v in values.items()
                    if before.get(k) != v]
         if owner != current["owner_id"]:
@@ -407,6 +408,11 @@ class Records:
                         "user_name": names.get(entry["user_id"]), "via": entry["via"],
                         "changes": changes})
         return out
+
+
+def _problem(error: Mapping) -> Problem:
+    """A row's error as a problem (the other record it names, if any)."""
+    return Problem(error["path"], error["message"], record=error.get("record"))
 
 
 def _stale(record_id: int, yours: int, current: int) -> str:

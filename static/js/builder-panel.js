@@ -166,6 +166,26 @@
     B.change({coalesce: 'key-' + old});
   }
 
+  // -- the field's type ----------------------------------------------------------------------
+  /* The server makes the field of its new type (same key, label and rules; the options the
+   * new type needs, choices from the values its records hold); publishing converts the data. */
+  function switchType(select) {
+    var key = B.selected;
+    var fld = B.field(key);
+    if (!fld || select.value === fld.type) { return; }
+    select.disabled = true;
+    postJson(B.urls.retype, {field: fld, type: select.value}).then(function (data) {
+      if (!data || !data.field || B.selected !== key || !B.field(key)) {
+        select.disabled = false;
+        select.value = fld.type;
+        return;
+      }
+      B.doc.fields[B.fieldIndex(key)] = data.field;
+      B.change();
+      B.loadPanel();
+    });
+  }
+
   /* A choice not published yet: its value follows its label (as a new field's key does),
    * and a default that named the old value names the new one. */
   function valueFollowsLabel(row, label) {
@@ -315,6 +335,7 @@
       if (!event.target.matches(picked)) { onEdit(event); }
     });
     el.addEventListener('change', function (event) {
+      if (event.target.matches('[data-switch-type]')) { switchType(event.target); return; }
       if (event.target.matches(picked)) { onEdit(event); }
     });
     el.addEventListener('click', onClick);

@@ -38,7 +38,7 @@
   // -- publishing ---------------------------------------------------------------------------
   function dialog() { return document.getElementById('publish-dialog'); }
 
-  function api(url, body) {
+  function api(url, body) {  // the documents API
     return fetch(url, {
       method: 'POST', credentials: 'same-origin', body: JSON.stringify(body || {}),
       headers: {'Content-Type': 'application/json', 'Accept': 'application/json',
@@ -63,6 +63,15 @@
       var fld = m && B.doc.fields[Number(m[1])];
       item.textContent = (fld ? (B.labelText(fld.label, B.lang) || fld.key) + ': ' : '') +
         error.message;
+      if (error.record) {  // the stored record the problem is about
+        var link = document.createElement('a');
+        link.href = B.urls.records + '/' + error.record;
+        link.target = '_blank';
+        link.rel = 'noopener';
+        link.textContent = '#' + error.record;
+        item.appendChild(document.createTextNode(' '));
+        item.appendChild(link);
+      }
       list.appendChild(item);
     });
     box.appendChild(list);
@@ -70,20 +79,41 @@
     dialog().querySelector('[data-summary]').textContent = '';
   }
 
-  function renderSummary(summary) {
+  /* The server's summary of the saved draft: what publishing does to the stored data, in
+   * words (HTML), or the problems that stop it (JSON). Its data-state says what to offer. */
+  function loadSummary() {
     return fetch(B.urls.summary, {
-      method: 'POST', credentials: 'same-origin',
-      body: JSON.stringify({summary: summary, doc: B.doc}),
-      headers: {'Content-Type': 'application/json', 'X-CSRFToken': B.csrf()}
-    }).then(function (r) { return r.text(); }).then(function (html) {
-      dialog().querySelector('[data-summary]').innerHTML = html;
-    });
+      method: 'POST', credentials: 'same-origin', body: '{}',
+      headers: {'Content-Type': 'application/json', 'X-CSRFToken': B.csrf(),
+                'If-Match': '"' + B.revision + '"'}
+    }).then(function (response) {
+      if (response.ok) {
+        return response.text().then(function (html) { return {ok: true, html: html}; });
+      }
+      if (response.status === 409) { B.conflict = true; }
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return {ok: false, errors: (data && data.errors) || [{path: '', message: B.t.offline}]};
+      });
+    }, function () { return {ok: false, errors: [{path: '', message: B.t.offline}]}; });
+  }
+
+  function buttons() {
+    var box = dialog();
+    return {confirm: box.querySelector('[data-action="publish-confirm"]'),
+            cancel: box.querySelector('[data-action="publish-cancel"]')};
+  }
+
+  function offer(state) {
+    var b = buttons();
+    b.confirm.textContent = state === 'duplicates' ? B.t.publishAnyway : B.t.publish;
+    b.cancel.textContent = state === 'duplicates' ? B.t.fixFirst : B.t.cancel;
+    b.confirm.disabled = state === 'refused' || state === 'checking';
+    if (state !== 'checking') { (state === 'refused' ? b.cancel : b.confirm).focus(); }
   }
 
   function openPublish() {
     var box = dialog();
-    var confirm = box.querySelector('[data-action="publish-confirm"]');
-    confirm.disabled = true;
+    offer('checking');
     box.querySelector('[data-errors]').hidden = true;
     box.querySelector('[data-summary]').textContent = B.t.checking;
     box.hidden = false;
@@ -93,17 +123,14 @@
           (B.errors && B.errors.length ? B.errors : [{path: '', message: B.t.offline}]));
         return null;
       }
-      return api(B.urls.publish + '?dry_run=1');
+      return loadSummary();
     }).then(function (result) {
       if (!result) { return; }
-      if (!result.ok) {
-        showPublishErrors((result.data && result.data.errors) || []);
-        return;
-      }
-      return renderSummary(result.data.migration).then(function () {
-        confirm.disabled = false;
-        confirm.focus();
-      });
+      if (!result.ok) { showPublishErrors(result.errors); return; }
+      var summary = box.querySelector('[data-summary]');
+      summary.innerHTML = result.html;
+      var root = summary.querySelector('[data-state]');
+      offer(root ? root.dataset.state : 'ok');
     });
   }
 

@@ -150,8 +150,8 @@ def test_build_publish_and_fill_a_form(page: Page, live_server, artifacts):
     expect(page.locator("[data-open-form]")).to_be_hidden()  # nothing to open yet
     page.locator('[data-action="publish"]').click()
     summary = page.locator("#publish-dialog [data-summary]")
-    expect(summary).to_contain_text("7")
-    expect(summary).to_contain_text("公司名称 (gong_si_ming_cheng)")
+    expect(summary).to_contain_text("新增 7 个字段（将保存到数据库）")
+    expect(summary).to_contain_text("“公司名称”")
     page.locator("#publish-dialog").screenshot(path=str(artifacts / "zh-builder-publish.png"))
     page.locator('[data-action="publish-confirm"]').click()
     expect(page.locator("#publish-dialog")).to_be_hidden()

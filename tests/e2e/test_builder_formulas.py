@@ -136,8 +136,8 @@ def preview_runs_the_formulas(page: Page, artifacts) -> None:
 def publish(page: Page, artifacts) -> None:
     page.locator('[data-action="publish"]').click()
     summary = page.locator("#publish-dialog [data-summary]")
-    expect(summary).to_contain_text("7")
-    expect(summary).to_contain_text("总价 (zong_jia)")
+    expect(summary).to_contain_text("新增 7 个字段（将保存到数据库）")
+    expect(summary).to_contain_text("“总价”")
     page.locator("#publish-dialog").screenshot(
         path=str(artifacts / "zh-builder-formula-publish.png"))
     page.locator('[data-action="publish-confirm"]').click()

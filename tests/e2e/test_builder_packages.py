@@ -36,7 +36,8 @@ def test_export_then_import_a_changed_package(page: Page, live_server, artifacts
     upload(page, "crm.json", package)
     plan = page.locator(".bx-import-plan")
     expect(plan).to_contain_text("修改 1 个")
-    expect(plan.locator(".bx-plan-item.bx-changed")).to_contain_text("新增列：网站 (website)")
+    expect(plan.locator(".bx-plan-item.bx-changed")).to_contain_text(
+        "新增 1 个字段（将保存到数据库）：“网站”")
     plan.locator(".bx-plan-changes summary").first.click()
     shot(page, artifacts, "zh-package-import-preview")
     plan.locator("button[type=submit].primary").click()

@@ -207,7 +207,9 @@ def form_rollback_preview(page: Page, live_server, artifacts) -> None:
     expect(page.locator(".bx-change", has_text="City")).to_be_visible()
     shot(page, artifacts, "en-form-history")
     page.locator("tr[data-version='1'] a", has_text="Roll back").click()
-    expect(page.locator(".bx-effect")).to_contain_text("archives (keeps the data of): City (city)")
+    expect(page.locator(".bx-effect")).to_contain_text(
+        "removes 1 field from the form; its data is kept and comes back if you add it again: "
+        "“City”")
     shot(page, artifacts, "en-form-rollback")
     page.locator(".bx-confirm a", has_text="Cancel").click()
     expect(page.locator("tr[data-version='2'] .tag-ok")).to_be_visible()

@@ -21,8 +21,9 @@ def check_error_body(response) -> list[dict]:
     assert isinstance(body["errors"], list) and body["errors"], body
     for error in body["errors"]:
         # formula errors also say where in the formula: position, line, column
+        # the other record a unique value's error names: "record"
         assert {"path", "message"} <= set(error) <= {"path", "message", "position", "line",
-                                                     "column"}, error
+                                                     "column", "record"}, error
         assert isinstance(error["path"], str) and isinstance(error["message"], str), error
         assert error["path"] == "" or error["path"].startswith("/"), error
         assert error["message"], error

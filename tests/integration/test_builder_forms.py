@@ -167,20 +167,6 @@ def test_preview_renders_the_draft_in_its_layout(client, crm):
     assert "alert-error" in html
 
 
-def test_publish_summary_names_the_fields(client, crm):
-    login(client)
-    doc = form_doc("deal", [field("a", label={"zh": "甲", "en": "A"}), field("b")])
-    summary = {"table": "crm__deal", "creates_table": False, "adds": ["a", "b"],
-               "archives": ["old"], "restores": [], "converts": [
-                   {"field": "qty", "from": "number", "to": "text"}]}
-    client.post("/locale", data={"lang": "en"})
-    html = text(client.post("/build/crm/forms/deal/_publish_summary",
-                            json={"summary": summary, "doc": doc}))
-    assert "adds 2 columns" in html and "A (a)" in html
-    assert "archives 1 field" in html and "old" in html
-    assert "converts 1 column" in html and "number → text" in html
-
-
 def test_generated_form_renders_the_layout(client, crm, admin_api):
     doc = form_doc("company", [field("name", required=True), field("city"),
                                field("notes", "textarea")],

@@ -86,8 +86,10 @@ def test_rollback_says_what_it_does_then_publishes_a_copy(client, crm, admin_api
     assert confirm.status_code == 200
     html = text(confirm)
     assert "published as the new version 3" in html
-    assert "archives (keeps the data of): City (city)" in html
-    assert "converts Quantity (qty) from text to number" in html
+    assert ("removes 1 field from the form; its data is kept and comes back if you add it "
+            "again: “City”") in html
+    assert "converts “Quantity” from Text to Number" in html  # types by their labels
+    assert "<summary>Technical details</summary>" in html and "crm__deal" in html
     done = client.post(HISTORY + "/1/rollback")
     assert done.status_code == 303 and done.headers["Location"].endswith(HISTORY)
     versions = admin_api.ok("GET", "/apps/crm/forms/deal/versions")

@@ -208,7 +208,9 @@ def test_type_change_refused_when_some_values_do_not_convert(crm, runtime):
     text = " ".join(e["message"] for e in errors)
     assert f"record {made[1]['id']}" in text and f"record {made[3]['id']}" in text
     assert f"record {made[0]['id']}:" not in text
-    assert "2 stored value(s)" in text and "nothing was changed" in text
+    assert "2 of 4 stored values do not convert" in text and "nothing was changed" in text
+    # each record that does not convert is named by its id too
+    assert [e.get("record") for e in errors[1:]] == [made[1]["id"], made[3]["id"]]
     # nothing changed: table, data, published version (the draft keeps the attempt)
     assert {k: str(v) for k, v in columns(runtime, "crm__contact").items()} == before_cols
     assert rows(runtime, "SELECT * FROM crm__contact ORDER BY id") == before_rows
@@ -233,7 +235,7 @@ def test_many_failures_are_counted_not_all_listed(crm):
            json={"records": [{"size": f"n{i}"} for i in range(30)]})
     crm.ok("PUT", "/apps/crm/forms/contact", json=form_doc("contact", [field("size", "number")]))
     errors = assert_error(crm.post("/apps/crm/forms/contact/publish"), 422)
-    assert "30 stored value(s)" in errors[0]["message"]
+    assert "30 of 30 stored values" in errors[0]["message"]
     assert "10 more not listed" in errors[0]["message"]
     assert len(errors) == 21
 

@@ -51,6 +51,14 @@ class ValueRole:
     generated: ClassVar[bool] = False  # the system assigns the value (auto numbers)
     calculated: ClassVar[bool] = False  # a formula gives the value on every save
     holds_rows: ClassVar[bool] = False  # a value is a list of rows of sub-fields (row_fields)
+    # the formula types (``formula_type``) of the values a field changed to this type may
+    # keep: the builder offers the change, and publishing converts each stored value through
+    # ``coerce`` (refused, with the records named, when one does not convert)
+    converts_from: ClassVar[frozenset[str]] = frozenset()
+
+    def takes_values_of(self, other: ValueRole) -> bool:
+        """May a field of type ``other`` be changed to this type, keeping its values?"""
+        return other is not self and other.formula_type in self.converts_from
 
     def value_schema(self, fld: Mapping) -> dict[str, Any]:
         """JSON Schema of a non-null value of this field, as the API carries it."""

@@ -98,8 +98,10 @@ def _change(plan: FormPlan, change: Mapping, refs: References, lang: str) -> Cha
             return "" if v is None else refs.user_name(v)
         return Change(_("Owner"), text(change.get("old")), text(change.get("new")))
     fld = plan.by_key.get(key)
-    if fld is None:  # a field removed from the form since
-        return Change(key, _plain(change.get("old")), _plain(change.get("new")))
+    if fld is None:  # a field removed from the form since: its table keeps its label
+        entry = next((e for e in plan.layout if e["key"] == key), {})
+        return Change(label_text(entry.get("label"), lang) or key, _plain(change.get("old")),
+                      _plain(change.get("new")))
     return Change(label_text(fld.get("label"), lang) or key, refs.text(fld, change.get("old")),
                   refs.text(fld, change.get("new")))
 

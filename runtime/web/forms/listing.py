@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from metadata.errors import InvalidDocument, Problem
 from metadata.messages import msg
 from metadata.orm import whole_number
-from runtime.fields.base import label_text
+from runtime.fields.base import FieldValueError, label_text
 from runtime.formula.names import labelled_source
 from runtime.storage.query import COUNT_CAP, MAX_PAGE, ListQuery, Page, list_records
 from runtime.storage.records import Records
@@ -235,10 +235,9 @@ class ListBuilder:
         ops = op_labels()
 
         def text(flt: Mapping) -> str:
-            value = flt.get("value")
-            value = ", ".join(map(str, value)) if isinstance(value, list) else value
+            value = self.value_text(flt["field"], flt.get("value"))
             parts = [self.label(flt["field"]), ops.get(flt["op"], flt["op"])]
-            return " ".join(parts + ([str(value)] if value not in (None, "") else []))
+            return " ".join(parts + ([value] if value else []))
 
         out = [Chip(text(f)) for f in view_filters]
         out += [Chip("ƒx " + self.shown_formula(source)) for source, _at in self.view_formulas()]
@@ -252,6 +251,34 @@ class ListBuilder:
                 v=[_value_text(mine[j].get("value")) for j in keep], page=""),
                 failed="filters" in failed))
         return out
+
+    def value_text(self, key: str, value: Any) -> str:
+        """A filter's value as the list shows it: a choice by its label, a user by name."""
+        fld = self.plan.by_key.get(key)
+        items = value if isinstance(value, list) else [] if value in (None, "") else [value]
+        if fld is None:
+            return ", ".join(map(str, items))
+        ftype, out = self.plan.types[fld["type"]], []
+        for item in items:
+            try:
+                shown = self.refs.text(fld, ftype.coerce_filter(item, fld))
+            except (FieldValueError, TypeError, ValueError):
+                shown = ""
+            out.append(shown or str(item))
+        return ", ".join(out)
+
+    def filter_values(self, filters: list[dict]) -> None:
+        """Tell the references what the filters' values name (users, linked records)."""
+        for flt in filters:
+            fld = self.plan.by_key.get(flt["field"])
+            value = flt.get("value")
+            for item in value if isinstance(value, list) else [value]:
+                if fld is None or item in (None, ""):
+                    continue
+                try:
+                    self.refs.add(fld, self.plan.types[fld["type"]].coerce_filter(item, fld))
+                except (FieldValueError, TypeError, ValueError):
+                    continue
 
     def shown_formula(self, source: str) -> str:
         """A view's formula as the reader reads it: fields by their labels."""
@@ -324,6 +351,7 @@ class ListBuilder:
         self.refs.add_records(fields, page.records)
         for record in page.records:
             self.refs.add_user(record.get("owner"))
+        self.filter_values(view_filters + mine)
         self.refs.load()
         vm = ListVM(title=title, url=self.url(q="", page=""), q=self.state["q"],
                     total=page.total or 0, columns=columns, total_exact=page.total_exact,

@@ -39,6 +39,7 @@ class FieldVM:
     error_id: str
     value: str = ""
     error: str = ""
+    error_link: tuple[str, str] | None = None  # (url, text): the record an error is about
     required: bool = False
     readonly: bool = False
     calculated: bool = False  # its formula gives the value: badged "calculated"
@@ -75,6 +76,8 @@ class PageContext:
     lang: str
     validate_url: str | None
     errors: dict[str, str] = field(default_factory=dict)
+    # the record an error of a field is about (another one holding a unique value): (url, text)
+    error_links: dict[str, tuple[str, str]] = field(default_factory=dict)
     widgets: Registry[Widget] = field(default_factory=current_widgets)  # the app's
 
 
@@ -93,6 +96,16 @@ def error_map(plan: FormPlan, problems: list[Problem], lang: str
                 for s in plan.types[fld["type"]].row_fields(fld)}
         by_field.setdefault(key, translate(problem.message, subs))
     return by_field, general
+
+
+def error_records(problems: list[Problem]) -> dict[str, int]:
+    """The other record each field's first problem is about (a unique value it holds)."""
+    out: dict[str, int] = {}
+    for problem in problems:
+        key = problem.path.lstrip("/").split("/", 1)[0]
+        if problem.record is not None and key:
+            out.setdefault(key, problem.record)
+    return out
 
 
 def posted_value(ftype: ValueRole, fld: Mapping, parsed: Any) -> tuple[Any, Any]:
@@ -126,6 +139,7 @@ def field_vm(page: PageContext, fld: Mapping, value: Any, *, name: str | None = 
         label=label_text(fld.get("label"), page.lang) or fld["key"], widget=ftype.widget,
         template=widget.template(), error_id=f"err-{key}",
         value=input_text(raw if raw is not None else value), error=page.errors.get(fld["key"], ""),
+        error_link=page.error_links.get(fld["key"]),
         required=bool(fld.get("required")) and not ftype.generated,
         readonly=readonly or ftype.generated,
         calculated=ftype.calculated,

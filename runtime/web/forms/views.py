@@ -43,7 +43,14 @@ from runtime.web.forms.layout import layout_tabs
 from runtime.web.forms.list_actions import list_actions
 from runtime.web.forms.navigation import visible_apps
 from runtime.web.forms.references import References
-from runtime.web.forms.viewmodels import FormVM, PageContext, collect_posted, error_map, form_fields
+from runtime.web.forms.viewmodels import (
+    FormVM,
+    PageContext,
+    collect_posted,
+    error_map,
+    error_records,
+    form_fields,
+)
 from runtime.web.messages import translate, ui_lang
 from runtime.web.routes import GET, GET_POST, POST, Route, add_routes
 
@@ -73,6 +80,14 @@ def defaults(ctx: FormContext) -> dict[str, Any]:
     return out
 
 
+def error_links(ctx: FormContext, problems: list[Problem]) -> dict[str, tuple[str, str]]:
+    """A link to the other record a field's problem is about (it holds a unique value)."""
+    keys = {"app_key": ctx.plan.app_key, "form_key": ctx.plan.form_key}
+    return {key: (url_for("forms.record_detail", record_id=rid, **keys),
+                  _("Open record #%(id)s", id=rid))
+            for key, rid in error_records(problems).items()}
+
+
 def render_form(ctx: FormContext, record: dict | None, posted: dict | None = None,
                 problems: list = (), conflict: bool = False, status: int = 200):
     plan, lang = ctx.plan, ctx.lang
@@ -86,7 +101,8 @@ def render_form(ctx: FormContext, record: dict | None, posted: dict | None = Non
     refs.load()
     errors, general = error_map(plan, list(problems), lang)
     validate_url = url_for("forms.validate", app_key=plan.app_key, form_key=plan.form_key)
-    page = PageContext(plan, ctx.access, refs, lang, validate_url, errors)
+    page = PageContext(plan, ctx.access, refs, lang, validate_url, errors,
+                       error_links(ctx, list(problems)))
     list_url = url_for("forms.record_list", app_key=plan.app_key, form_key=plan.form_key)
     vm = FormVM(title=plan.label(lang), action=request.path, cancel_url=list_url,
                 validate_url=validate_url, fields=form_fields(page, values, posted),

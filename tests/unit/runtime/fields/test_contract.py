@@ -439,3 +439,14 @@ def test_the_reference_names_the_types_that_can_be_a_title(registry):
     named = {word.replace("-", "_") for word in re.findall(r"[a-z][a-z-]*", sentence)}
     assert {t.type for t in registry if t.can_be_title} == named - {"the", "first", "or",
                                                                      "field"}
+
+
+def test_conversions_name_value_kinds_that_exist(registry):
+    """A type's ``converts_from`` names formula types some type's values have; only a type
+    whose values people enter, kept in the record's row, takes values of another type."""
+    kinds = {t.formula_type for t in registry if t.formula_type}
+    for ftype in registry:
+        assert ftype.converts_from <= kinds, ftype.type
+        if ftype.converts_from:
+            assert not (ftype.calculated or ftype.generated or ftype.separate_storage), ftype.type
+        assert not ftype.takes_values_of(ftype)
