@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from builder.switching import may_be_unique, switch_targets
 from builder.wording import ENUM_LABELS, prop_help, prop_label
+from metadata.labels import is_placeholder
 from runtime.fields.base import FieldType, config, formula_default, label_text
 
 VALIDATION = frozenset({"min", "max", "min_length", "max_length", "pattern", "pattern_message",
@@ -318,8 +319,14 @@ def sub_field_columns(ctx: PanelContext) -> list[Prop]:
 
 def _cell(column: Prop, item: dict, ctx: PanelContext) -> Prop:
     value = item.get(column.path)
+    hint = ""
     if column.kind == "label":
         shown: Any = _lang_text(value, column.lang)
+        seen = label_text(value, column.lang)
+        if is_placeholder(shown) and seen != shown:
+            shown = ""  # a placeholder is no translation of what the designer wrote
+        # not written in this language yet: what readers of it see meanwhile
+        hint = "" if shown else seen
     elif column.kind == "boolean":
         shown = value is True
     elif column.kind == "enum":
@@ -327,7 +334,7 @@ def _cell(column: Prop, item: dict, ctx: PanelContext) -> Prop:
     else:
         shown = "" if value is None else str(value)
     return Prop(column.path, column.label, column.kind, shown, lang=column.lang,
-                options=column.options, expect=column.expect)
+                options=column.options, expect=column.expect, help=hint)
 
 
 def _lang_text(text: Any, lang: str) -> str:

@@ -106,6 +106,21 @@
     this.check();
   };
 
+  /* The page saved the form's fields (the designer's autosave): what formulas name may have
+     changed, so every editor knows them again (one request per form) and checks again. */
+  document.addEventListener('formula:fields-changed', function () {
+    var asked = {};
+    document.querySelectorAll('textarea[data-formula-ready]').forEach(function (area) {
+      var editor = area.formulaEditor;
+      if (!editor) { return; }
+      var fresh = !asked[editor.fieldsUrl];
+      asked[editor.fieldsUrl] = true;
+      editor.loadFields(fresh).then(function () {
+        if (editor.result && !editor.result.ok) { editor.check(); }
+      });
+    });
+  });
+
   FE.references = references;
   FE.renameField = renameField;
 })();

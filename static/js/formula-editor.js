@@ -146,13 +146,6 @@
     this.fieldsBtn.addEventListener('click', function () { self.toggle(self.fieldPanel, self.fieldsBtn); });
     this.funcsBtn.addEventListener('click', function () { self.toggle(self.funcPanel, self.funcsBtn); });
     this.tryBtn.addEventListener('click', function () { self.toggle(self.tryPanel, self.tryBtn); });
-    // the page saved the form's fields (the designer's autosave): what the formula names
-    // may have changed, so know them again and check again
-    document.addEventListener('formula:fields-changed', function () {
-      if (!document.body.contains(area)) { return; }
-      self.load();
-      if (self.result && !self.result.ok) { self.check(); }
-    });
     [this.fieldPanel, this.funcPanel].forEach(function (panel) {
       panel.list.addEventListener('click', function (e) {
         var li = e.target.closest('li[data-insert]');
@@ -184,7 +177,12 @@
       self.functions = data.functions || [];
       self.renderFunctions('');
     }, function () {});
-    getJSON(this.fieldsUrl, true).then(function (data) {
+    this.loadFields(true);
+  };
+
+  Editor.prototype.loadFields = function (fresh) {
+    var self = this;
+    return getJSON(this.fieldsUrl, fresh).then(function (data) {
       self.fields = data.fields || [];
       self.renderFields('');
       if (self.showLabels) { self.showLabels(); }  // formula-editor-names.js
