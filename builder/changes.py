@@ -7,6 +7,7 @@ Shared by the version history (diffs, rollback) and package import (what an impo
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,11 @@ def subject_names() -> dict[str, str]:
             "filter": _("Formula filter"), "per_page": _("Rows per page"),
             "form": _("Form"), "title_field": _("Title field"), "layout": _("Layout"),
             "permissions": _("Permissions"), "description": _("Description")}
+
+
+def type_names(types, lang: str) -> dict[str, str]:
+    """Each field type's palette name in ``lang``, by its key."""
+    return {t.type: label_text(t.label, lang) for t in types}
 
 
 def value_text(value: Any, lang: str) -> str:
@@ -79,6 +85,11 @@ def _step_name(container: Any, seg: str, lang: str) -> tuple[Any, str]:
     return None, seg
 
 
+def _is_field_type(path: str) -> bool:
+    segs = _segments(path)
+    return len(segs) == 3 and segs[0] == "fields" and segs[2] == "type"
+
+
 def describe_path(doc: Any, path: str, lang: str) -> tuple[str, str]:
     """(subject, property) of a JSON Pointer into ``doc``: ("Field “名称” (name)", "label › en")."""
     segs = _segments(path)
@@ -98,9 +109,12 @@ def describe_path(doc: Any, path: str, lang: str) -> tuple[str, str]:
     return head, " › ".join(parts)
 
 
-def describe(old: dict, new: dict, lang: str) -> list[Change]:
-    """The changes turning ``old`` into ``new``, each named by the field or property it touches."""
+def describe(old: dict, new: dict, lang: str,
+             type_names: Mapping[str, str] | None = None) -> list[Change]:
+    """The changes turning ``old`` into ``new``, each named by the field or property it touches;
+    a field's type by its name in ``type_names`` (palette names) rather than its key."""
     out = []
+    type_names = type_names or {}
     for change in diff(old, new):
         if change["path"] == "/layout" or change["path"].startswith("/layout/"):
             continue  # told in words below
@@ -113,6 +127,9 @@ def describe(old: dict, new: dict, lang: str) -> list[Change]:
         else:
             item.old = value_text(change["old"], lang) if "old" in change else ""
             item.new = value_text(change["new"], lang) if "new" in change else ""
+            if _is_field_type(change["path"]):
+                item.prop = _("Field type")
+                item.old, item.new = (type_names.get(v, v) for v in (item.old, item.new))
         out.append(item)
     names = {f["key"]: label_text(f.get("label"), lang) or f["key"]
              for f in new.get("fields", []) if isinstance(f, dict) and "key" in f}

@@ -14,7 +14,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from builder.changes import Change, describe, describe_path, quoted
+from builder.changes import Change, describe, describe_path, quoted, type_names
 from builder.effects import table_effect
 from builder.versions import kind_labels
 from metadata.errors import Problem, TrellisError
@@ -142,7 +142,7 @@ def plan_import(package: dict) -> list[ImportItem]:
                           "new" if current is None else "changed" if current != body
                           else "unchanged")
         if current is not None and item.status == "changed":
-            item.changes = describe(current, body, lang)
+            item.changes = describe(current, body, lang, type_names(rt.fields, lang))
         if body["kind"] == "form" and item.status != "unchanged":
             effect = table_effect(rt, session, app_key, body["key"], body, lang, current)
             item.effect, item.details = effect.sentences, effect.details

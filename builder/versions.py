@@ -13,7 +13,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from builder.changes import Change, describe
+from builder.changes import Change, describe, type_names
 from builder.effects import TableEffect, table_effect
 from metadata.errors import TrellisError
 from metadata.models import Document
@@ -161,7 +161,8 @@ def history_vm(doc: Document, kinds: str, left: str | None, right: str | None) -
                                                           for v in reversed(versions))]]
     pair = (left, right) if left and right else default_pair(doc, [v.number for v in versions])
     if pair:
-        changes = describe(body_of(doc, pair[0]), body_of(doc, pair[1]), lang)
+        changes = describe(body_of(doc, pair[0]), body_of(doc, pair[1]), lang,
+                           type_names(current_runtime().fields, lang))
         vm.diff = DiffVM(pair[0], pair[1], changes, url)
         vm.left, vm.right = pair
     elif versions:
@@ -202,7 +203,7 @@ def rollback_vm(doc: Document, kinds: str, number: int) -> RollbackVM:
         kind_label=kind_labels()[doc.kind], number=number, next_number=latest + 1,
         history_url=url_for("builder.history", **keys),
         action=url_for("builder.rollback", number=number, **keys),
-        changes=describe(current, target, lang), effect=effect,
+        changes=describe(current, target, lang, type_names(rt.fields, lang)), effect=effect,
         draft_dirty=published is not None and doc.draft != current)
 
 

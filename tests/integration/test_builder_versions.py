@@ -47,7 +47,9 @@ def test_history_lists_versions_and_diffs_the_last_two(client, crm):
     # the default diff is version 1 -> version 2: a relabel, a type change, a new field
     assert "Changes from Version 1 to Version 2" in html
     assert 'Field "Name" (title)' in html and "Title</del>" in html and "Name</ins>" in html
-    assert 'Field "Quantity" (qty)' in html and "number</del>" in html and "text</ins>" in html
+    # a type change speaks of the types by their names in the palette, not their keys
+    assert 'Field "Quantity" (qty)' in html and "Field type" in html
+    assert "Number</del>" in html and "Text</ins>" in html
     assert 'Field "City" (city)' in html and "Added" in html
     assert 'href="/build/crm/forms/deal/history/1/rollback"' in html
     assert "/history/2/rollback" not in html  # the current version is not offered
