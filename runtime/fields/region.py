@@ -236,6 +236,17 @@ class RegionField(FieldType):
             return " ".join(names) or CHINA
         return f"{value.get('text', '')} ({value['country']})".strip()
 
+    def filter_input(self, fld: Mapping, lang: str) -> dict[str, Any]:
+        """Typed, with the provinces and cities offered as one types (a place matches the
+        records inside it; a municipality is named once)."""
+        data, cities = region_data(), config(fld).get("levels", 3) >= 2
+        try:
+            names = [n for p in data.provinces()
+                     for n in dict.fromkeys([p, *(data.cities(p) if cities else ())])]
+        except FieldValueError:  # the data file is not installed: plain text still filters
+            names = []
+        return {"kind": "text", "suggestions": names}
+
     def widget_context(self, fld: Mapping, value: Any, lang: str) -> dict[str, Any]:
         value = value or {}
         cfg = config(fld)

@@ -131,7 +131,18 @@
           }));
         });
     } else {
-      valueInput(old, 'input', types[ask.kind] || 'text');
+      var input = valueInput(old, 'input', types[ask.kind] || 'text');
+      if (ask.suggestions && ask.suggestions.length) {  // places: typed, offered as one types
+        var list = document.getElementById('filter-suggestions') ||
+                   document.body.appendChild(document.createElement('datalist'));
+        list.id = 'filter-suggestions';
+        list.replaceChildren.apply(list, ask.suggestions.map(function (name) {
+          var option = document.createElement('option');
+          option.value = name;
+          return option;
+        }));
+        input.setAttribute('list', list.id);
+      }
     }
   }
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import io
+import json
 import re
 from pathlib import Path
 
@@ -296,6 +298,12 @@ def test_a_new_forms_list_shows_its_status_and_score(client, admin_api, factory)
     for shown in ("公司名称", "电话", "行业", "员工数", "状态", "评分"):
         assert shown in head, shown
     assert "备注" not in head and "失败原因" not in head
+    # a region is filtered by typing a place, with provinces and cities offered as one types
+    bar = html[html.index('class="filter-bar"'):]
+    area = re.search(r'<option value="area"[^>]*data-input="([^"]*)"', bar)
+    ask = json.loads(html_lib.unescape(area.group(1)))
+    assert ask["kind"] == "text" and {"广东省", "深圳市", "北京市"} <= set(ask["suggestions"])
+    assert ask["suggestions"].count("北京市") == 1  # a municipality is its own city
 
 
 def _csrf(client, url: str) -> str:
