@@ -118,7 +118,8 @@ def basics(fld: dict, ftype: FieldType, ctx: PanelContext) -> list[Prop]:
              Prop("label", _("Label (English)"), "label", _lang_text(label, "en"), lang="en")]
     locked = fld.get("key") in ctx.locked_keys
     props.append(Prop("key", _("Key"), "key", fld.get("key", ""), locked=locked,
-                      help=_("Locked since the form was published: formulas, filters and the API find the field by it.") if locked
+                      help=_("Locked since the form was published: formulas, filters and "
+                             "the API find the field by it.") if locked
                       else _("Derived from the label; used by the API and in formulas.")))
     props.append(Prop("help", _("Help text"), "text", _lang_text(fld.get("help"), ctx.lang),
                       lang=ctx.lang))
