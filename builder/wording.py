@@ -40,6 +40,7 @@ PROP_LABELS = {
     "pattern": N_("Pattern (regular expression)"),
     "pattern_message": N_("Message when the pattern does not match"),
     "precision": N_("Decimal places"),
+    "part": N_("Shows"),
     "prefix": N_("Prefix"),
     "require_full": N_("Require every level"),
     "roles": N_("Only users with these roles"),
@@ -47,6 +48,7 @@ PROP_LABELS = {
     "start": N_("First number"),
     "target_form": N_("Linked form"),
     "timezone": N_("Time zone"),
+    "touch": N_("Of which arrival"),
     "unit": N_("Unit"),
     "value": N_("Stored value"),
 }
@@ -62,6 +64,10 @@ PROP_HELP = {
                   "{Price}, and choices by their names in quotes; what it gives (number, text, "
                   "date, yes/no) follows from the formula."),
     "prefix": N_("May hold {YYYY}, {YY}, {MM} and {DD}."),
+    "part": N_("Filled in by the system from the link the record came through (utm_source "
+               "and the like, or source=...) or from its channel."),
+    "touch": N_("The first arrival never changes; the latest follows each new submission "
+                "merged into the record."),
     "pattern": N_("The whole value must match, e.g. [A-Z]{2}[0-9]{4}."),
 }
 
@@ -69,9 +75,17 @@ ENUM_LABELS = {
     "1": N_("Province"),
     "2": N_("Province and city"),
     "3": N_("Province, city and district"),
+    "campaign": N_("Campaign (utm_campaign)"),
+    "channel": N_("Channel (form, API, public form, webhook, import)"),
     "checkboxes": N_("Checkboxes"),
+    "content": N_("Content (utm_content)"),
     "dropdown": N_("Dropdown"),
+    "first": N_("First arrival"),
+    "last": N_("Latest arrival"),
+    "medium": N_("Medium (utm_medium)"),
     "radio": N_("Radio buttons"),
+    "source": N_("Source (utm_source)"),
+    "term": N_("Keyword (utm_term)"),
 }
 
 

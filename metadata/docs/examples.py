@@ -61,6 +61,8 @@ EXAMPLE_FORM: dict[str, Any] = {
          "config": {"max_files": 5, "max_size_mb": 10, "accept": [".pdf", "image/*"]}},
         {"key": "code", "type": "auto_number", "label": "编号",
          "config": {"prefix": "C{YYYY}{MM}-", "digits": 4}},
+        {"key": "first_source", "type": "touch", "label": {"zh": "首次来源", "en": "First source"},
+         "config": {"touch": "first", "part": "source"}},
         {"key": "items", "type": "sub_table", "label": "意向产品",
          "config": {"fields": [
              {"key": "product", "type": "text", "label": "产品", "required": True},

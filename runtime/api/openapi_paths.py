@@ -288,6 +288,11 @@ def record_paths(base: str, ids: str, schemas: dict[str, dict], keys: list[dict]
         base + "/{record_id}/history": {"get": op(
             "get", ids.format(verb="history"), "The record's audit trail", tag,
             {"200": answer(ref("History"))}, scope=read, params=one)},
+        base + "/{record_id}/touches": {"get": op(
+            "get", ids.format(verb="touches"),
+            "How the record arrived, oldest first: each creation and each later submission "
+            "merged into it, with its channel and campaign", tag,
+            {"200": answer(ref("Touches"))}, scope=read, params=one)},
     }
 
 

@@ -12,6 +12,7 @@ from runtime.api.openapi_actions import action_paths
 from runtime.api.openapi_paths import record_paths
 from runtime.api.openapi_schemas import (
     ID,
+    arrival_schema,
     bulk_request,
     bulk_result,
     nullable,
@@ -20,6 +21,7 @@ from runtime.api.openapi_schemas import (
     ref,
     system_fields,
 )
+from runtime.api.records import TOUCH_KEY
 from runtime.fields.base import label_text
 from runtime.forms.plan import FormPlan
 from runtime.permissions import Access, Principal
@@ -57,6 +59,7 @@ def form_schemas(plan: FormPlan, access: Access) -> dict[str, dict]:
     changes = {**new, "version": {"anyOf": [{"type": "integer", "minimum": 1},
                                             {"type": "string", "pattern": "^[0-9]+$"}],
                                   "description": "the version you read: 409 when stale"}}
+    new[TOUCH_KEY] = arrival_schema()
     required = []
     for fld in visible:
         key, ftype = fld["key"], plan.types[fld["type"]]

@@ -13,6 +13,7 @@ from typing import Any
 from metadata.keys import KEY_PATTERN
 from metadata.orm import MAX_INTEGER
 from metadata.package import FORMAT, FORMAT_VERSION
+from runtime.arrivals import PART_LENGTH, PARTS
 
 REF = "#/components/schemas/"
 KINDS = {"app": "AppDocument", "form": "FormDocument", "view": "ViewDocument"}
@@ -216,6 +217,7 @@ def common_schemas() -> dict[str, dict]:
         "Bulk": bulk_request(),
         "BulkResult": bulk_result(ref("Record")),
         "History": history(),
+        "Touches": touches(),
     }
 
 
@@ -276,3 +278,22 @@ def history() -> dict:
         "version": {"type": "integer", "minimum": 1}, "user": nullable({"type": "integer"}),
         "user_name": nullable({"type": "string"}), "via": {"type": "string"},
         "changes": {"type": "array", "items": change}})}})
+
+
+def arrival_schema() -> dict:
+    """The optional ``_touch`` of a created record: the campaign that brought it."""
+    parts = {name: {"type": "string", "maxLength": PART_LENGTH} for name in PARTS}
+    return {**obj({**parts, **{names[0]: {"type": "string", "maxLength": PART_LENGTH}
+                               for names in PARTS.values()}}, required=[]),
+            "description": "where the record came from: source, medium, campaign, term, "
+                           "content (or their utm_* names); kept as the record's first touch"}
+
+
+def touches() -> dict:
+    text = nullable({"type": "string"})
+    return obj({"touches": {"type": "array", "items": obj({
+        "at": UTC_TIME, "channel": {"type": "string"}, "channel_label": {"type": "string"},
+        **{name: text for name in PARTS}, "ref": text,
+        "detail": {"type": "object", "additionalProperties": {"type": "string"}},
+        "arrived_as": {**ID, "description": "the record it arrived as (another one when "
+                                            "that record was merged into this)"}})}})

@@ -9,13 +9,15 @@ from metadata.orm import whole_number
 from runtime.api.access import require
 from runtime.api.errors import if_match, json_body
 from runtime.api.params import list_query
+from runtime.arrivals import PARTS, Touch, channel_label
 from runtime.permissions import Principal
 from runtime.storage.query import COUNT_CAP, MAX_PER_PAGE, list_records
-from runtime.storage.records import Records
+from runtime.storage.records import Records, iso
 from runtime.web import current_runtime, db_session, transaction
 from runtime.web.routes import GET, POST, Route
 
 BULK_LIMIT = 1000
+TOUCH_KEY = "_touch"  # in a created record: the campaign that brought it (not a field)
 BASE = "/apps/<app_key>/forms/<form_key>/records"
 
 
@@ -50,11 +52,28 @@ def list_(app_key: str, form_key: str) -> Response:
     return jsonify(list_records(records, list_query(request.args, cap)).as_dict())
 
 
+def arrival(payload: object, at: str = "") -> Touch | None:
+    """The touch a created record's ``_touch`` names (taken out of the record's values):
+    the campaign that brought it, by its parts or their utm_* names."""
+    if not isinstance(payload, dict) or TOUCH_KEY not in payload:
+        return None
+    given = payload.pop(TOUCH_KEY)
+    if given is None:
+        return None
+    allowed = {*PARTS, *(names[0] for names in PARTS.values())}
+    if not isinstance(given, dict) or not set(given) <= allowed or \
+            not all(isinstance(v, str | None) for v in given.values()):
+        raise TrellisError([Problem(f"{at}/{TOUCH_KEY}", "must be an object of texts: "
+                                    + ", ".join(sorted(allowed)))], status=422)
+    return Touch.from_params("api", given)
+
+
 def create(app_key: str, form_key: str) -> Response:
     records = records_for(app_key, form_key, require("records:write"))
     payload = json_body(current_runtime().settings["max_json_bytes"])
+    touch = arrival(payload)
     with transaction():
-        record = records.create(payload)
+        record = records.create(payload, touch)
     response = jsonify(record)
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/apps/{app_key}/forms/{form_key}/records/" \
@@ -82,9 +101,12 @@ def bulk_rows(payload: object) -> list[dict]:
 
 def bulk(app_key: str, form_key: str) -> Response:
     records = records_for(app_key, form_key, require("records:write"))
-    rows = bulk_rows(json_body(current_runtime().settings["max_json_bytes"]))
+    payload = json_body(current_runtime().settings["max_json_bytes"])
+    rows = bulk_rows(payload)
+    at = "/records" if isinstance(payload, dict) else ""
+    touches = [arrival(row, f"{at}/{i}") for i, row in enumerate(rows)]
     with transaction():
-        results = records.bulk_create(rows)
+        results = records.bulk_create(rows, arrivals=touches)
     created = sum(1 for r in results if "record" in r)
     return jsonify({"created": created, "failed": len(results) - created, "results": results})
 
@@ -127,6 +149,19 @@ def history(app_key: str, form_key: str, record_id: int) -> Response:
     return jsonify({"entries": records.history(record_id)})
 
 
+def touches(app_key: str, form_key: str, record_id: int) -> Response:
+    records = records_for(app_key, form_key, require("records:read"))
+    records.get(record_id)  # 404 unless the reader may read it
+    return jsonify({"touches": [touch_json(t) for t in records.touches.of(record_id)]})
+
+
+def touch_json(row: dict) -> dict:
+    return {"at": iso(row["at"]), "channel": row["channel"],
+            "channel_label": channel_label(row["channel"], "en"),
+            **{name: row[name] for name in PARTS}, "ref": row["ref"],
+            "detail": row["detail"] or {}, "arrived_as": row["arrived_as"]}
+
+
 ROUTES: tuple[Route, ...] = (
     (BASE, "list_", list_, GET),
     (BASE, "create", create, POST),
@@ -135,6 +170,7 @@ ROUTES: tuple[Route, ...] = (
     # no record can have fails the converter of one of several rules on the same path
     (BASE + "/<int:record_id>", "record", record, ("GET", "PATCH", "DELETE")),
     (BASE + "/<int:record_id>/history", "history", history, GET),
+    (BASE + "/<int:record_id>/touches", "touches", touches, GET),
 )
 
 

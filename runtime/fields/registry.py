@@ -21,6 +21,7 @@ from runtime.fields.select import SelectField
 from runtime.fields.sub_table import SubTableField
 from runtime.fields.text import TextField
 from runtime.fields.textarea import TextAreaField
+from runtime.fields.touch import TouchField
 from runtime.fields.url import UrlField
 from runtime.fields.user import UserField
 
@@ -42,6 +43,7 @@ BUILTIN_FIELD_TYPES: tuple[type[FieldType], ...] = (
     RelationField,
     AttachmentField,
     AutoNumberField,
+    TouchField,
     SubTableField,
     FormulaField,
 )

@@ -92,3 +92,29 @@ class ListPreference(Base):
     # {"columns": [...], "sort": "-amount", "f": [...], "o": [...], "v": [...], "fx", "q"}
     state: Mapped[dict] = mapped_column(JSONValue)
     updated_at: Mapped[datetime]
+
+
+class RecordTouch(Base):
+    """One arrival of a record (``runtime.arrivals.Touch``): when, through which channel, from
+    which campaign, and what arrived. A merge moves the touches of the merged records to the
+    survivor; ``arrived_as`` keeps the record each first landed on, so a merge can be undone."""
+
+    __tablename__ = "record_touches"
+    __table_args__ = (sa.Index("ix_record_touches_record", "app_key", "form_key", "record_id",
+                               "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    app_key: Mapped[str] = mapped_column(sa.String(63))
+    form_key: Mapped[str] = mapped_column(sa.String(63))
+    record_id: Mapped[int]
+    arrived_as: Mapped[int]
+    at: Mapped[datetime]
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), default=None)
+    channel: Mapped[str] = mapped_column(sa.String(16))
+    source: Mapped[str | None] = mapped_column(sa.String(200), default=None)
+    medium: Mapped[str | None] = mapped_column(sa.String(200), default=None)
+    campaign: Mapped[str | None] = mapped_column(sa.String(200), default=None)
+    term: Mapped[str | None] = mapped_column(sa.String(200), default=None)
+    content: Mapped[str | None] = mapped_column(sa.String(200), default=None)
+    ref: Mapped[str | None] = mapped_column(sa.String(200), default=None)
+    detail: Mapped[dict] = mapped_column(JSONValue, default=dict)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from metadata.errors import Conflict, Forbidden, InvalidDocument, NotFound, Problem
 from metadata.messages import msg
 from metadata.orm import MAX_INTEGER
+from runtime.arrivals import Touch
 from runtime.directory import Directory
 from runtime.fields.base import FieldType
 from runtime.forms.behaviour import RelatedLoader
@@ -31,6 +32,7 @@ from runtime.storage.related import related_loader
 from runtime.storage.search_sync import index_records, reindex_records, unindex_records
 from runtime.storage.sink import event_sink
 from runtime.storage.tables import allocate_ids
+from runtime.storage.touches import TouchLog
 
 Loaded = list[tuple[int, dict, Any]]  # (index in the request, loaded values, owner) per record
 AUDIT = AuditEntry.__table__
@@ -65,6 +67,7 @@ class Records:
         self.table = plan.table
         self.refs = StorageReferences(session, now, plan.app_key, plan.form_key, self.reader,
                                       plan.types)
+        self.touches = TouchLog(session, plan.app_key, plan.form_key)
         self._ref_fields = [f for f in plan.fields if _checks_references(plan.types[f["type"]])]
         self._generated = [f for f in plan.fields if plan.types[f["type"]].generated
                            and not plan.types[f["type"]].calculated]
@@ -165,23 +168,25 @@ class Records:
         return self.to_json([self._row(record_id)], everything=True)[0]
 
     # -- creating -----------------------------------------------------------------------------
-    def create(self, payload: Any) -> dict:
-        results = self.bulk_create([payload], single=True)
+    def create(self, payload: Any, arrival: Touch | None = None) -> dict:
+        results = self.bulk_create([payload], single=True, arrivals=[arrival])
         if "errors" in results[0]:
             raise InvalidRecord([_problem(e) for e in results[0]["errors"]])
         return results[0]["record"]
 
-    def bulk_create(self, payloads: Sequence[Any], single: bool = False) -> list[dict]:
+    def bulk_create(self, payloads: Sequence[Any], single: bool = False,
+                    arrivals: Sequence[Touch | None] | None = None) -> list[dict]:
         """Create many records; returns per-row results ``{"index", "record" | "errors"}``.
 
-        Invalid rows are reported and skipped; valid rows are written together.
+        Invalid rows are reported and skipped; valid rows are written together, each with the
+        touch of its arrival (``arrivals`` by index; by default, the channel of the writer).
         """
         self.access.require("create", self.plan.label("en") or self.plan.form_key)
         results: list[dict] = [{"index": i} for i in range(len(payloads))]
         loaded = self._check_references(self._load_new(payloads, results), results)
         if not loaded:
             return results
-        rows, touched = self._insert(loaded)
+        rows, touched = self._insert(loaded, [self._arrival(arrivals, i) for i, _, _ in loaded])
         hidden = self.access.hidden
         fields = [f["key"] for f in self.plan.fields if f["key"] not in hidden]
         lists = [f["key"] for f, _ in self._separate if f["key"] not in hidden]
@@ -215,10 +220,16 @@ class Records:
                 loaded.append((i, values, owner))
         return loaded
 
-    def _insert(self, loaded: Loaded) -> tuple[list[dict], set[tuple[str, str, int]]]:
-        """Write new records (rows, separate tables, audit, events): their rows, and the
-        records synchronous event consumers touched."""
-        rows = [self._new_row(values, owner) for _, values, owner in loaded]
+    def _arrival(self, arrivals: Sequence[Touch | None] | None, index: int) -> Touch:
+        touch = arrivals[index] if arrivals else None
+        return touch if touch is not None else Touch(self.via)
+
+    def _insert(self, loaded: Loaded, arrivals: list[Touch]
+                ) -> tuple[list[dict], set[tuple[str, str, int]]]:
+        """Write new records (rows, separate tables, touches, audit, events): their rows, and
+        the records synchronous event consumers touched."""
+        rows = [self._new_row(values, owner, touch)
+                for (_, values, owner), touch in zip(loaded, arrivals, strict=True)]
         if len(rows) == 1:  # the database numbers it: one statement
             rows[0]["id"] = self.conn.execute(self.table.insert(), rows[0]).inserted_primary_key[0]
             ids = [rows[0]["id"]]
@@ -229,6 +240,7 @@ class Records:
             self.conn.execute(self.table.insert(), rows)
         self._index([(rid, {**values, "owner": owner})
                      for (_i, values, owner), rid in zip(loaded, ids, strict=True)])
+        self.touches.add(zip(ids, arrivals, strict=True), self.now, self.principal.user_id)
         audit = []
         for (_i, values, _), record_id in zip(loaded, ids, strict=True):
             self._save_separate(record_id, values)
@@ -284,7 +296,8 @@ class Records:
             results[index]["errors"] = errors
         return [item for item in loaded if item[0] not in bad]
 
-    def _new_row(self, values: dict, owner: int | None) -> dict:
+    def _new_row(self, values: dict, owner: int | None, arrival: Touch | None = None) -> dict:
+        self.refs.arriving(arrival)
         for fld in self._generated:
             values[fld["key"]] = self.plan.types[fld["type"]].generate(fld, self.refs)
         row = {"created_at": self.now, "updated_at": self.now, "version": 1,

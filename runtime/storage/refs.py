@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from runtime.arrivals import Touch
 from runtime.fields.base import FieldType
 from runtime.storage.attachments import readable_files
 from runtime.storage.models import Attachment, Sequence
@@ -27,9 +28,17 @@ class StorageReferences:
         self.reader = reader  # the writer: only what they may read can be linked
         self.field_types = field_types
         self._kept: dict[str, set[int]] = {}
+        self._arrival: Touch | None = None
 
     def now(self) -> datetime:
         return self._now
+
+    def arrival(self) -> Touch | None:
+        """The touch of the record being written (what its touch fields show)."""
+        return self._arrival
+
+    def arriving(self, touch: Touch | None) -> None:
+        self._arrival = touch
 
     def keep(self, links: Iterable[tuple[str, int]]) -> None:
         """The links the field being checked holds already: they may stay, readable or not."""

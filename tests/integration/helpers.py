@@ -86,6 +86,7 @@ def every_type_fields(target_form: str = "company") -> list[dict]:
         field("company", "relation", config={"target_form": target_form}),
         field("files", "attachment"),
         field("code", "auto_number", config={"prefix": "C-", "digits": 5}),
+        field("came_from", "touch", config={"touch": "first", "part": "source"}),
         field("lines", "sub_table", config={"fields": [field("item"),
                                                        field("qty", "number")]}),
         field("score", "formula", config={"formula": "COALESCE({employees}, 0) * 2"}),

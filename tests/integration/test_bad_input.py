@@ -121,7 +121,7 @@ WRONG_VALUES = [
     ("assignee", "abc"), ("assignee", -1), ("assignee", [1]), ("assignee", 1.5),
     ("company", "abc"), ("company", 0), ("company", {"id": "x"}), ("company", True),
     ("files", 5), ("files", ["bad"]), ("files", [{"name": "x"}]),
-    ("code", "C-99999"),
+    ("code", "C-99999"), ("came_from", "forged"),
     ("lines", "x"), ("lines", [1]), ("lines", [{"nope": 1}]), ("lines", [{"qty": "x"}]),
     ("lines", {"item": "x"}),
 ]

@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Protocol
 import marshmallow as ma
 
 from metadata.messages import msg
+from runtime.arrivals import Touch
 from runtime.formula.types import Choice
 
 REQUIRED = msg("is required")
@@ -40,6 +41,9 @@ class References(Protocol):
 
     def next_in_sequence(self, name: str) -> int: ...
     def now(self) -> datetime: ...
+    def arrival(self) -> Touch | None:
+        """How the record being written arrived (its channel and campaign), if it is new."""
+        ...
 
 
 class ValueRole:

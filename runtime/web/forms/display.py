@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 
+from runtime.arrivals import PARTS, channel_label
 from runtime.fields.base import label_text
 from runtime.forms.plan import FormPlan
 from runtime.permissions import Access
@@ -126,3 +127,27 @@ def timeline(plan: FormPlan, history: list[dict], refs: References, lang: str
             via=vias.get(entry.get("via") or "", entry.get("via") or ""),
             changes=[_change(plan, c, refs, lang) for c in entry["changes"]]))
     return out
+
+
+@dataclass
+class TouchLine:
+    """One arrival of a record as its page lists it."""
+
+    when: str
+    channel: str
+    parts: list[tuple[str, str]]  # (what, value) of the campaign parts it carried
+    merged_from: int | None  # the record it arrived as, when that one was merged into this
+
+
+def touch_lines(touches: list[dict], record_id: int, lang: str) -> list[TouchLine]:
+    """A record's arrivals, newest first; none when it only has the one it was entered with
+    (the history says that already)."""
+    names = {"source": _("Source"), "medium": _("Medium"), "campaign": _("Campaign"),
+             "term": _("Keyword"), "content": _("Content")}
+    lines = [TouchLine(when=local_time(t["at"]), channel=channel_label(t["channel"], lang),
+                       parts=[(names[p], t[p]) for p in PARTS if t.get(p)],
+                       merged_from=t["arrived_as"] if t["arrived_as"] != record_id else None)
+             for t in reversed(touches)]
+    if len(lines) == 1 and not lines[0].parts:
+        return []
+    return lines

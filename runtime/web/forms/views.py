@@ -246,6 +246,7 @@ def record_detail(app_key: str, form_key: str, record_id: int):
         form_label=plan.label(lang), record=record,
         fields=display.detail_fields(plan, ctx.access, record, refs, lang, conditional),
         meta=_meta(record, refs), timeline=display.timeline(plan, history, refs, lang),
+        touches=display.touch_lines(records.touches.of(record_id), record_id, lang),
         list_url=url_for("forms.record_list", app_key=app_key, form_key=form_key),
         edit_url=url_for("forms.record_edit", **keys) if records.may("update", record_id)
         else "",

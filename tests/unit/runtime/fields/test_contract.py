@@ -80,6 +80,9 @@ SAMPLES: dict[str, Sample] = {
     "auto_number": Sample({"key": "number", "type": "auto_number", "label": "No.",
                            "config": {"prefix": "INV-{YYYY}-", "digits": 4}},
                           " INV-2024-0001 ", "INV-2024-0001", {"a": 1}),
+    "touch": Sample({"key": "came_from", "type": "touch", "label": "Source",
+                     "config": {"touch": "first", "part": "source"}},
+                    "  baidu  ads ", "baidu ads", {"a": 1}),
     "sub_table": Sample({"key": "items", "type": "sub_table", "label": "Items",
                          "config": {"fields": [
                              {"key": "product", "type": "text", "label": "Product"},
