@@ -66,6 +66,8 @@ def runtime_settings(config: Config) -> dict[str, Any]:
             "export_dir": config["EXPORT_DIR"],
             "export_inline_rows": config["EXPORT_INLINE_ROWS"],
             "export_keep_hours": config["EXPORT_KEEP_HOURS"],
+            "import_dir": config["IMPORT_DIR"],
+            "import_max_bytes": int(config["IMPORT_MAX_MB"] * 1024 * 1024),
             "background_statement_timeout": config["BACKGROUND_STATEMENT_TIMEOUT"],
             **{f"event_{key}": config[f"EVENT_{key.upper()}"] for key in EVENT_SETTINGS}}
 
@@ -104,6 +106,9 @@ def _event_queue(app: Flask) -> None:
     app.extensions["trellis"].events.publisher = RqPublisher(event_queue, deliver_events)
 
 
+IMPORT_TIMEOUT = 6 * 3600  # seconds an import job may run (a million rows take minutes)
+
+
 def _export_queue(app: Flask) -> None:
     """Exports of long lists are written by a worker: their jobs go to RQ (the embedded
     Redis unless TRELLIS_REDIS_URL names one), taking the export's id."""
@@ -116,3 +121,18 @@ def _export_queue(app: Flask) -> None:
                            description=f"export {export_id}")
 
     app.extensions[EXPORT_QUEUE] = enqueue
+
+    def enqueue_import(import_id: str) -> None:
+        from app.jobs import run_import
+
+        queue(app).enqueue(run_import, import_id, job_id=f"import-{import_id}",
+                           description=f"import {import_id}", job_timeout=IMPORT_TIMEOUT)
+
+    def enqueue_undo(import_id: str) -> None:
+        from app.jobs import run_import_undo
+
+        queue(app).enqueue(run_import_undo, import_id, job_id=f"import-undo-{import_id}",
+                           description=f"undo import {import_id}", job_timeout=IMPORT_TIMEOUT)
+
+    app.extensions["trellis"].background["import"] = enqueue_import
+    app.extensions["trellis"].background["import_undo"] = enqueue_undo

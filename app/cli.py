@@ -138,6 +138,29 @@ def export_app_command(app_key: str, output: Path | None) -> None:
         click.echo(text)
 
 
+@click.command("import")
+@click.argument("app_key")
+@click.argument("form_key")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON file of column name -> field key (default: suggested from the "
+                   "column names)")
+@click.option("--dry-run", is_flag=True, help="check every row, keep nothing")
+@click.option("--as", "email", default=None,
+              help="the user importing (default: the first active admin)")
+@with_database
+def import_command(app_key: str, form_key: str, file: Path, mapping: Path | None,
+                   dry_run: bool, email: str | None) -> None:
+    """Import a CSV or XLSX file's rows into a form, here and now, with a progress bar."""
+    from app.imports import import_file
+
+    try:
+        summary = import_file(current_app, app_key, form_key, file, mapping, dry_run, email)
+    except TrellisError as exc:
+        _fail(exc)
+    click.echo(summary)
+
+
 @click.command("tick")
 @click.option("--now", "now", default=None, help="ISO time to act at (default: now)")
 @with_database
@@ -200,7 +223,8 @@ def run_command(host: str, port: int, no_worker: bool) -> None:
 
 
 COMMANDS = (init_db_command, create_user_command, create_token_command, import_app_command,
-            export_app_command, tick_command, worker_command, scheduler_command, run_command)
+            export_app_command, import_command, tick_command, worker_command, scheduler_command,
+            run_command)
 
 
 def init_app(app: Flask) -> None:

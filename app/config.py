@@ -18,6 +18,8 @@ DEFAULTS = {
     "EXPORT_DIR": None,  # default: <instance>/exports (files of background exports)
     "EXPORT_INLINE_ROWS": 5000,  # longer lists are exported by a background job
     "EXPORT_KEEP_HOURS": 24,  # a background export's file is kept this long for its requester
+    "IMPORT_DIR": None,  # default: <instance>/imports (uploaded files being imported)
+    "IMPORT_MAX_MB": 100,  # the largest file an import takes
     # seconds one SQL statement of a web request may run (0: no limit); below gunicorn's timeout
     "STATEMENT_TIMEOUT": 10,
     "BACKGROUND_STATEMENT_TIMEOUT": 0,
@@ -63,11 +65,14 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         app.config["UPLOAD_DIR"] = str(instance / "uploads")
     if not app.config["EXPORT_DIR"]:
         app.config["EXPORT_DIR"] = str(instance / "exports")
+    if not app.config["IMPORT_DIR"]:
+        app.config["IMPORT_DIR"] = str(instance / "imports")
     if not app.config["PACKAGES_DIR"]:
         app.config["PACKAGES_DIR"] = str(Path(__file__).resolve().parents[1] / "metadata"
                                          / "packages")
     if not app.config["MAX_CONTENT_LENGTH"]:
-        app.config["MAX_CONTENT_LENGTH"] = (int(app.config["UPLOAD_MAX_MB"]) + 1) * 1024 * 1024
+        largest = max(int(app.config["UPLOAD_MAX_MB"]), int(app.config["IMPORT_MAX_MB"]))
+        app.config["MAX_CONTENT_LENGTH"] = (largest + 1) * 1024 * 1024
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
 

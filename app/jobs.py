@@ -53,3 +53,55 @@ def run_export(export_id: str) -> str:
     app = worker_app()
     with app.app_context():
         return run(app.extensions["trellis"], export_id)
+
+
+def run_import(import_id: str) -> str:
+    """Import a file's rows (runtime.capture.imports.job), messages in the importer's
+    language."""
+    from runtime.capture.imports.job import ImportJob
+    from runtime.capture.imports.models import Import
+    from runtime.web.messages import translate
+
+    app = worker_app()
+    with app.app_context():
+        runtime = app.extensions["trellis"]
+        with runtime.session(read_only=True) as session:
+            imp = session.get(Import, import_id)
+            lang = imp.lang if imp is not None else "en"
+        with _locale(lang):
+            return ImportJob(runtime, import_id, words=translate).run()
+
+
+def _locale(lang: str):
+    from flask import g
+    from flask_babel import force_locale
+
+    g.setdefault("trellis_job", lang)  # flask-babel keeps a forced locale in g
+    return force_locale(lang)
+
+
+def run_import_undo(import_id: str) -> str:
+    """Undo an import (runtime.capture.imports.service.undo) as the person who asked."""
+    from runtime.capture.imports import service
+    from runtime.capture.imports.models import Import
+    from runtime.web.messages import translate
+
+    app = worker_app()
+    with app.app_context():
+        runtime = app.extensions["trellis"]
+        with runtime.session(read_only=True) as session:
+            imp = session.get(Import, import_id)
+            if imp is None or imp.status != "undoing":
+                return f"import {import_id}: nothing to undo"
+            who, lang = runtime.directory.principal(session, imp.undone_by), imp.lang
+            app_key, form_key = imp.app_key, imp.form_key
+        if who is None:
+            return f"import {import_id}: the person undoing it is no longer active"
+
+        def records_for(session):
+            return runtime.records(session, runtime.plan(session, app_key, form_key), who,
+                                   via="import")
+        with _locale(lang):
+            report = service.undo(runtime, records_for, import_id, words=translate)
+        service.finish_undo(runtime, import_id, report)
+        return f"import {import_id} undone: {report.removed} removed, {len(report.kept)} kept"

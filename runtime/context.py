@@ -74,6 +74,8 @@ class Runtime:
     consumers: Registry[Consumer] = field(default_factory=build_consumer_registry)
     # set by the app: who is making the current request (None: nobody logged in)
     authenticate: Callable[[], Principal | None] = lambda: None
+    # set by the app: hands background work to a worker, by kind ("import": an import's id)
+    background: dict[str, Callable[[str], None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.schemas = build_schemas(self.fields)

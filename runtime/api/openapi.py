@@ -8,12 +8,14 @@ from typing import Any
 from flask import Response, jsonify
 
 from runtime.api.openapi_actions import action_schemas, export_paths, generic_action_paths
+from runtime.api.openapi_imports import import_paths, import_schemas
 from runtime.api.openapi_paths import (
     file_paths,
     formula_paths,
     generic_record_paths,
     metadata_paths,
     parameters,
+    pref,
 )
 from runtime.api.openapi_records import form_paths, form_schemas, readable_forms
 from runtime.api.openapi_schemas import common_schemas, document_schemas, ref
@@ -29,8 +31,10 @@ DESCRIPTION = ("Metadata documents (apps, forms, views) with drafts and versions
 
 def spec(principal: Principal | None) -> dict[str, Any]:
     paths = {**metadata_paths(), **formula_paths(), **generic_record_paths(),
-             **generic_action_paths(), **export_paths(), **file_paths()}
-    schemas = {**common_schemas(), **action_schemas(),
+             **generic_action_paths(), **export_paths(), **file_paths(),
+             **import_paths("/apps/{app_key}/forms/{form_key}", "{verb}",
+                            [pref("app_key"), pref("form_key")], "records")}
+    schemas = {**common_schemas(), **action_schemas(), **import_schemas(),
                **document_schemas(current_runtime().schemas)}
     params = parameters()
     for plan, access in readable_forms(principal):

@@ -9,6 +9,7 @@ from typing import Any
 
 from metadata.keys import SYSTEM_FIELD_KEYS
 from runtime.api.openapi_actions import action_paths
+from runtime.api.openapi_imports import import_paths
 from runtime.api.openapi_paths import record_paths
 from runtime.api.openapi_schemas import (
     ID,
@@ -88,4 +89,6 @@ def form_paths(plan: FormPlan) -> dict[str, dict]:
     base = f"/apps/{plan.app_key}/forms/{plan.form_key}/records"
     return {**record_paths(base, name + ".{verb}", schemas, [], tag=f"records of {name}"),
             **action_paths(base, name + ".{verb}", [], f"records of {name}",
-                           ref(f"{name}.changes"))}
+                           ref(f"{name}.changes")),
+            **import_paths(base.rsplit("/", 1)[0], name + ".{verb}", [],
+                           f"records of {name}")}

@@ -63,8 +63,29 @@ class PurgeExpiredExports(PeriodicTask):
         return f"purged {len(expired)} expired export(s)" if expired else "no expired exports"
 
 
+class ResumeImports(PeriodicTask):
+    """Hand imports whose job stopped (a killed worker, a flushed Redis) to a worker again:
+    they go on from the row after the last one they kept."""
+
+    key = "resume_imports"
+    interval = timedelta(seconds=30)
+
+    def run(self, runtime: Runtime, now: datetime) -> str:
+        from runtime.capture.imports.job import ImportJob, stalled
+
+        with runtime.session(read_only=True) as session:
+            found = stalled(session, now)
+        launch = runtime.background.get("import")
+        for import_id in found:
+            if launch is not None:
+                launch(import_id)
+            else:  # no worker to hand it to: run it here
+                ImportJob(runtime, import_id).run()
+        return f"resumed {len(found)} import(s)" if found else "no stalled imports"
+
+
 BUILTIN_TASKS: tuple[type[PeriodicTask], ...] = (PurgeOrphanUploads, RedeliverEvents,
-                                                 PurgeExpiredExports)
+                                                 PurgeExpiredExports, ResumeImports)
 
 
 def build_task_registry() -> Registry[PeriodicTask]:

@@ -204,6 +204,14 @@ class Records:
             self._read_again(results, touched)
         return results
 
+    def check_new(self, payloads: Sequence[Any]) -> list[dict]:
+        """What creating ``payloads`` would store (``values``, before generated fields) or the
+        problems that would refuse each (``errors``); writes nothing."""
+        results: list[dict] = [{"index": i} for i in range(len(payloads))]
+        for i, values, _ in self._check_references(self._load_new(payloads, results), results):
+            results[i]["values"] = values
+        return results
+
     def _load_new(self, payloads: Sequence[Any], results: list[dict]) -> Loaded:
         """``(index, values, owner)`` of the payloads that load and pass the form's behaviour;
         the problems of the others go into their ``results``."""

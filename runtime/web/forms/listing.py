@@ -89,6 +89,7 @@ class ListVM:
     hidden: list[tuple[str, str]] = field(default_factory=list)  # state kept by the search form
     error: str = ""
     new_url: str = ""
+    import_url: str = ""
     view_label: str = ""
     fx: str = ""  # the formula filter typed into the list's filter bar
     menu: Any = None  # preferences.ViewsMenu: shared and personal views, the column chooser
@@ -373,6 +374,8 @@ class ListBuilder:
         if can_create:
             vm.new_url = url_for("forms.record_new", app_key=self.plan.app_key,
                                  form_key=self.plan.form_key)
+            vm.import_url = url_for("forms.import_home", app_key=self.plan.app_key,
+                                    form_key=self.plan.form_key)
         return vm
 
     def row(self, record: Mapping, columns: list[Column]) -> Row:

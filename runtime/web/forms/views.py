@@ -36,7 +36,16 @@ from runtime.web import (
     rollback,
     transaction,
 )
-from runtime.web.forms import bulk, display, exports, listing, live, lookups, preferences
+from runtime.web.forms import (
+    bulk,
+    display,
+    exports,
+    imports,
+    listing,
+    live,
+    lookups,
+    preferences,
+)
 from runtime.web.forms.context import FormContext, form_context
 from runtime.web.forms.formdata import field_key, parse_post
 from runtime.web.forms.layout import layout_tabs
@@ -308,7 +317,7 @@ def forms_blueprint() -> Blueprint:
     bp.register_error_handler(TrellisError, trellis_error)
     bp.register_error_handler(QueryStopped, query_stopped)
     add_routes(bp, (*ROUTES, *lookups.ROUTES, *preferences.ROUTES, *bulk.ROUTES,
-                    *exports.ROUTES))
+                    *exports.ROUTES, *imports.ROUTES))
     return bp
 
 
