@@ -142,6 +142,9 @@ class RowReader:
         by_key = {f["key"]: f for f in plan.fields}
         self.columns = [(header.index(column), target, by_key.get(target))
                         for column, target in mapping.items() if target and column in header]
+        self.touch_columns = [(index, target[len(TOUCH_TARGET):])
+                              for index, target, _ in self.columns
+                              if target.startswith(TOUCH_TARGET)]
 
     def values(self, cells: Sequence[Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -153,9 +156,12 @@ class RowReader:
         return out
 
     def touch(self, cells: Sequence[Any], row: int) -> Touch:
-        parts = {target[len(TOUCH_TARGET):]: cells[index] for index, target, _ in self.columns
-                 if target.startswith(TOUCH_TARGET) and index < len(cells)}
-        return Touch.from_params("import", parts, ref=f"{self.ref}:row:{row}")
+        ref = f"{self.ref}:row:{row}"
+        if not self.touch_columns:
+            return Touch("import", ref=ref)
+        parts = {part: cells[index] for index, part in self.touch_columns
+                 if index < len(cells)}
+        return Touch.from_params("import", parts, ref=ref)
 
     def _cell(self, cell: Any, fld: Mapping) -> Any:
         """A cell as the field's API value: blank is empty; a list field's cell is split at
