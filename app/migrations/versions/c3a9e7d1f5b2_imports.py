@@ -63,6 +63,7 @@ def upgrade() -> None:
         sa.Column('outcome', sa.String(length=8), nullable=False),
         sa.Column('record_id', sa.Integer(), nullable=True),
         sa.Column('merged', JSON, nullable=True),
+        sa.Column('merge_id', sa.Integer(), nullable=True),
         sa.Column('errors', JSON, nullable=True),
         sa.Column('cells', JSON, nullable=True),
         sa.ForeignKeyConstraint(['import_id'], ['imports.id'],

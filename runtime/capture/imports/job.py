@@ -153,6 +153,7 @@ class ImportJob:
                          "outcome": "failed" if failed else outcome.outcome,
                          "record_id": None if self.dry_run else record.get("id"),
                          "merged": outcome.merged or None,
+                         "merge_id": None if self.dry_run else getattr(outcome, "merge", None),
                          "errors": [{**e, "message": self.words(e["message"])}
                                     for e in outcome.errors] or None,
                          "cells": [_jsonable(c) for c in cells] if failed else None})

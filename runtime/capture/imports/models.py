@@ -64,5 +64,6 @@ class ImportRow(Base):
     outcome: Mapped[str] = mapped_column(sa.String(8))
     record_id: Mapped[int | None] = mapped_column(default=None)
     merged: Mapped[list | None] = mapped_column(JSONValue, default=None)  # ids merged away
+    merge_id: Mapped[int | None] = mapped_column(default=None)  # the merge it made, to undo
     errors: Mapped[list | None] = mapped_column(JSONValue, default=None)  # [{path, message}]
     cells: Mapped[list | None] = mapped_column(JSONValue, default=None)  # failed rows only
