@@ -15,6 +15,7 @@ from runtime.forms.plan import FormPlan
 from runtime.permissions import Access
 from runtime.web.forms.references import References
 from runtime.web.forms.viewmodels import PageContext
+from runtime.web.messages import translate
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Shown:
     href: str = ""
     links: list[dict] = field(default_factory=list)
     table: dict | None = None
+    flag: str = ""  # what cleaning noted about the value (kept as written, free mail, ...)
 
 
 @dataclass
@@ -64,8 +66,12 @@ def shown(page: PageContext, fld: Mapping, value: Any) -> Shown:
                  page.refs.text(fld, value))
     if value is None or value == [] or item.text == "":
         item.kind = "empty"
-    else:
-        page.widgets[page.plan.types[fld["type"]].widget].show(item, page, fld, value)
+        return item
+    ftype = page.plan.types[fld["type"]]
+    page.widgets[ftype.widget].show(item, page, fld, value)
+    code = ftype.flag_of(value, fld) if ftype.flag_codes(fld) else None
+    if code:
+        item.flag = translate(ftype.flag_label(code))
     return item
 
 
