@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
+from metadata.errors import Problem
 from metadata.messages import Message, msg
 
 FLAG_OPS = ("flagged", "unflagged")
@@ -63,6 +64,9 @@ def keeps_invalid(fld: Mapping, default: str = REFUSE) -> bool:
     return ((fld.get("config") or {}).get("invalid") or default) == KEEP
 
 
+MAX_FLAGGED_KEY = 63 - len("__flag")  # a column name within PostgreSQL's 63 characters
+
+
 class FlagColumn:
     """The companion column of types whose flags their values' columns cannot show; mixed in
     before ``FieldType``. The type's own ``columns``/``to_row``/``from_row`` keep the value in
@@ -79,6 +83,14 @@ class FlagColumn:
         if name is not None:
             columns.append(sa.Column(name, sa.String(FLAG_LENGTH), nullable=True, index=True))
         return columns
+
+    def check(self, fld: dict, path: str, ctx: Any) -> list[Problem]:
+        problems = super().check(fld, path, ctx)  # type: ignore[misc]
+        if self.flag_codes(fld) and len(fld.get("key", "")) > MAX_FLAGGED_KEY:  # type: ignore[attr-defined]
+            problems.append(Problem(path + "/key", msg(
+                "a field that flags values keeps them in a column of its own: its key must "
+                "be at most %(n)s characters long", n=MAX_FLAGGED_KEY)))
+        return problems
 
     def value_columns(self, fld: Mapping) -> list[sa.Column]:
         return super().columns(fld)  # type: ignore[misc]

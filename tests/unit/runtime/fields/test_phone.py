@@ -142,3 +142,10 @@ def test_kept_numbers_are_found_by_their_digits():
 def test_mobile_only_keeps_a_landline_flagged_when_kept():
     fld = {**FLD, "config": {"mobile_only": True, "invalid": "keep"}}
     assert PHONE.flag_of(PHONE.coerce("010-6552 9988", fld), fld) == "invalid"
+
+
+def test_a_flagging_field_s_key_leaves_room_for_its_flag_column():
+    fld = {**KEEP, "key": "p" * 58}
+    assert [p.path for p in PHONE.check(fld, "/f", None)] == ["/f/key"]
+    assert PHONE.check({**KEEP, "key": "p" * 57}, "/f", None) == []
+    assert PHONE.check({**FLD, "key": "p" * 63}, "/f", None) == []  # no flags: no such column
