@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 
-from runtime.fields.base import label_text
+from runtime.fields.base import FieldType, label_text
 from runtime.forms.plan import FormPlan
 from runtime.permissions import Access
 from runtime.web.forms.references import References
@@ -60,6 +60,15 @@ def local_time(moment: str | datetime | None) -> str:
     return to_user_timezone(moment).replace(tzinfo=None).isoformat(" ", "minutes")
 
 
+def flag_text(ftype: FieldType, fld: Mapping, value: Any) -> str:
+    """What cleaning noted about a value (kept as written, free mail...), in the page's
+    language; "" when nothing."""
+    if value in (None, "", []) or not ftype.flag_codes(fld):
+        return ""
+    code = ftype.flag_of(value, fld)
+    return translate(ftype.flag_label(code)) if code else ""
+
+
 def shown(page: PageContext, fld: Mapping, value: Any) -> Shown:
     """A value as the record page prints it: its text, in the form its widget shows it."""
     item = Shown(fld["key"], label_text(fld.get("label"), page.lang) or fld["key"], "text",
@@ -69,9 +78,7 @@ def shown(page: PageContext, fld: Mapping, value: Any) -> Shown:
         return item
     ftype = page.plan.types[fld["type"]]
     page.widgets[ftype.widget].show(item, page, fld, value)
-    code = ftype.flag_of(value, fld) if ftype.flag_codes(fld) else None
-    if code:
-        item.flag = translate(ftype.flag_label(code))
+    item.flag = flag_text(ftype, fld, value)
     return item
 
 

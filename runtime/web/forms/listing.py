@@ -21,7 +21,7 @@ from runtime.storage.query import COUNT_CAP, MAX_PAGE, ListQuery, Page, list_rec
 from runtime.storage.records import Records
 from runtime.storage.transactions import QueryStopped
 from runtime.web import current_runtime
-from runtime.web.forms.display import local_time
+from runtime.web.forms.display import flag_text, local_time
 from runtime.web.forms.navigation import published
 from runtime.web.forms.preferences import DEFAULT, SYSTEM_COLUMNS, views_menu
 from runtime.web.forms.references import References
@@ -376,14 +376,9 @@ class ListBuilder:
                                  form_key=self.plan.form_key)
         return vm
 
-    def flag_text(self, key: str, value: Any) -> str:
-        """The cleaning flag of a field's value as the list shows it ("" when none)."""
+    def flag(self, key: str, value: Any) -> str:
         fld = self.plan.by_key.get(key)
-        if fld is None or value in (None, "", []):
-            return ""
-        ftype = self.plan.types[fld["type"]]
-        code = ftype.flag_of(value, fld) if ftype.flag_codes(fld) else None
-        return translate(ftype.flag_label(code)) if code else ""
+        return "" if fld is None else flag_text(self.plan.types[fld["type"]], fld, value)
 
     def row(self, record: Mapping, columns: list[Column]) -> Row:
         cells = []
@@ -399,8 +394,7 @@ class ListBuilder:
                 cells.append(self.refs.text(self.plan.by_key[col.key], record.get(col.key)))
         url = url_for("forms.record_detail", app_key=self.plan.app_key,
                       form_key=self.plan.form_key, record_id=record["id"])
-        return Row(record["id"], url, [(text, col.numeric, self.flag_text(col.key,
-                                                                          record.get(col.key)))
+        return Row(record["id"], url, [(text, col.numeric, self.flag(col.key, record.get(col.key)))
                                        for text, col in zip(cells, columns, strict=True)])
 
     def paging(self, vm: ListVM, per_page: int) -> None:
