@@ -94,15 +94,23 @@ def _mobile_pattern(region: str) -> re.Pattern | None:
 
 
 def fast_e164(text: str, region: str) -> str | None:
-    """E.164 of a plainly written national mobile number, decided by the same metadata
-    libphonenumber validates with; None sends the text through the full parser."""
+    """E.164 of a plainly written mobile number of ``region``, nationally or after its country
+    code (``+86``, ``0086``, ``86``), decided by the same metadata libphonenumber validates
+    with; None sends the text through the full parser."""
     digits = PUNCTUATION.sub("", text)
     pattern = _mobile_pattern(region)
-    if not digits.isdigit() or not digits.isascii() or pattern is None:
+    if pattern is None:
         return None
-    if not pattern.fullmatch(digits):
+    code = str(phonenumbers.country_code_for_region(region))
+    for prefix in ("+" + code, "00" + code, code):
+        if digits.startswith(prefix) and len(digits) > len(prefix) + 6:
+            rest = digits[len(prefix):]
+            if rest.isdigit() and rest.isascii() and pattern.fullmatch(rest) \
+                    and not (prefix == code and pattern.fullmatch(digits)):
+                return f"+{code}{rest}"
+    if not digits.isdigit() or not digits.isascii() or not pattern.fullmatch(digits):
         return None
-    return f"+{phonenumbers.country_code_for_region(region)}{digits}"
+    return f"+{code}{digits}"
 
 
 @lru_cache(maxsize=65536)

@@ -35,14 +35,17 @@ def has_latin(text: str) -> bool:
     return any("a" <= c <= "z" for c in text.lower())
 
 
-def _pinyin(name: str) -> set[str]:
+def _pinyin(name: str, chars: dict[str, list[str]]) -> set[str]:
     """The ways to write a name in pinyin: its usual reading, and for characters with several
-    readings each of them (朝阳 is zhaoyang as a word, chaoyang as a place)."""
+    readings each of them (朝阳 is zhaoyang as a word, chaoyang as a place); ``chars`` keeps
+    each character's readings once looked up."""
     from pypinyin import Style, lazy_pinyin, pinyin  # large: loaded when Latin is read
 
     readings = {"".join(lazy_pinyin(name)).lower()}
-    per_char = pinyin(name, style=Style.NORMAL, heteronym=True)
-    for combo in islice(product(*per_char), MAX_READINGS):
+    for char in name:
+        if char not in chars:
+            chars[char] = pinyin(char, style=Style.NORMAL, heteronym=True)[0]
+    for combo in islice(product(*(chars[c] for c in name)), MAX_READINGS):
         readings.add("".join(combo).lower())
     return readings
 
@@ -66,8 +69,9 @@ class LatinNames:
     def _build(self) -> dict[str, set[str]]:
         data = _data()
         index: dict[str, set[str]] = {}
+        chars: dict[str, list[str]] = {}
         for name in self._names:
-            for key in _pinyin(name):
+            for key in _pinyin(name, chars):
                 if name not in data["latin_not"].get(key, []):
                     index.setdefault(key, set()).add(name)
         for key, name in data["latin"].items():

@@ -385,4 +385,10 @@ def region_data_path() -> Path:
 
 
 def region_data() -> RegionData:
-    return RegionData.from_path(region_data_path())
+    return _for(_configured_path)
+
+
+@cache
+def _for(configured: Path | None) -> RegionData:
+    """The data of a configured path (resolving a path costs a system call: once per path)."""
+    return RegionData.from_path(configured or DEFAULT_PATH)
