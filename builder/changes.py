@@ -37,7 +37,8 @@ def subject_names() -> dict[str, str]:
             "filters": _("Saved filter"), "columns": _("Columns"), "label": _("Label"),
             "filter": _("Formula filter"), "per_page": _("Rows per page"),
             "form": _("Form"), "title_field": _("Title field"), "layout": _("Layout"),
-            "permissions": _("Permissions"), "description": _("Description")}
+            "permissions": _("Permissions"), "description": _("Description"),
+            "cleaning": _("Cleaning rules")}
 
 
 def type_names(types, lang: str) -> dict[str, str]:

@@ -64,6 +64,7 @@ def designer_vm(rt: Runtime, session: Session, app: Document, doc: Document, lan
         "document": f"/api/v1/apps/{app.app_key}/forms/{doc.key}",
         "publish": f"/api/v1/apps/{app.app_key}/forms/{doc.key}/publish",
         "properties": url_for("builder.form_properties", **keys),
+        "cleaning": url_for("builder.form_cleaning", **keys),
         "preview": url_for("builder.form_preview", **keys),
         "key": url_for("builder.form_key", **keys),
         "summary": url_for("builder.publish_summary", **keys),

@@ -23,6 +23,9 @@ from runtime.fields.base import FieldType, config, formula_default, label_text
 VALIDATION = frozenset({"min", "max", "min_length", "max_length", "pattern", "pattern_message",
                         "min_items", "max_items", "min_rows", "max_rows", "max_files",
                         "max_size_mb", "accept"})
+# what a field cleans and keeps: the panel's "Cleaning" group
+CLEANING = frozenset({"invalid", "keep_extension", "flag_free_mail", "collapse_spaces",
+                      "half_width", "case"})
 PLAIN_DEFAULT = {"string": "string", "integer": "integer", "number": "number",
                  "boolean": "boolean"}
 HEX_COLOR = "^#[0-9a-fA-F]{6}$"
@@ -100,7 +103,9 @@ def build_panel(fld: dict, index: int, ctx: PanelContext,
     width = width_prop(placement or Placement())
     groups = [Group(_("Basics"), basics(fld, ftype, ctx) + ([width] if width else [])),
               Group(_("Options"), [p for name, p in config_props(fld, ftype, ctx)
-                                   if name not in VALIDATION]),
+                                   if name not in VALIDATION | CLEANING]),
+              Group(_("Cleaning"), [p for name, p in config_props(fld, ftype, ctx)
+                                    if name in CLEANING]),
               Group(_("Validation"), validation(fld, ftype, ctx)),
               Group(_("Rules"), rules(fld, ftype, ctx))]
     stored = fld.get("key") in ctx.locked_keys

@@ -37,7 +37,7 @@ def switch_targets(fld: Mapping, types: Iterable[FieldType], stored: bool) -> li
 def may_be_unique(ftype: FieldType, fld: Mapping) -> bool:
     """Whether a field's value sits in one column of its row (only such values are unique)."""
     try:
-        return not ftype.separate(fld) and len(ftype.columns(fld)) == 1
+        return ftype.single_column(fld)
     except (KeyError, TypeError, ValueError):
         return False
 

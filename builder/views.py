@@ -25,7 +25,7 @@ from runtime.web.messages import translate, ui_lang
 from runtime.web.routes import GET, GET_POST, Route
 
 MAX_SORT = 5
-NO_VALUE_OPS = ("isnull", "notnull")
+NO_VALUE_OPS = ("isnull", "notnull")  # a flag filter takes a flag's code, or none for any
 SYSTEM_OPS = {"id": "eq,ne,lt,lte,gt,gte,in,nin", "created_at": "eq,ne,lt,lte,gt,gte",
               "updated_at": "eq,ne,lt,lte,gt,gte", "owner": "eq,ne,in,nin,isnull,notnull"}
 

@@ -12,7 +12,9 @@ from runtime.web.messages import N_
 
 PROP_LABELS = {
     "accept": N_("Allowed file types"),
+    "case": N_("Letter case"),
     "choices": N_("Choices"),
+    "collapse_spaces": N_("Collapse white space"),
     "color": N_("Colour"),
     "countries": N_("Countries"),
     "currency": N_("Currency"),
@@ -22,7 +24,11 @@ PROP_LABELS = {
     "display": N_("Display as"),
     "display_field": N_("Display field"),
     "fields": N_("Columns"),
+    "flag_free_mail": N_("Flag free-mail addresses"),
     "formula": N_("Formula"),
+    "half_width": N_("Full-width to half-width"),
+    "invalid": N_("A value that does not clean"),
+    "keep_extension": N_("Keep the extension"),
     "label": N_("Label"),
     "levels": N_("Levels"),
     "max": N_("Maximum"),
@@ -60,6 +66,15 @@ PROP_HELP = {
     "default_region": N_("Two-letter code used for numbers without +, e.g. CN."),
     "decimals": N_("Places shown when the result is a fractional number."),
     "display_field": N_("What a linked record shows; its title field when empty."),
+    "flag_free_mail": N_("Addresses at qq.com, 163.com, gmail.com and other free-mail "
+                         "providers get a flag that lists show and filter by."),
+    "half_width": N_("ＡＢＣ１２３ becomes ABC123; Chinese punctuation stays as written."),
+    "invalid": N_("Refuse it (the record is not saved), or keep it as written and flag it "
+                  "for checking: lists show the flag and filter by it. Empty: refuse, except "
+                  "a place, which is kept."),
+    "keep_extension": N_("010-1234 5678 转 123 is stored as +861012345678;ext=123; without "
+                         "it the extension is dropped."),
+    "collapse_spaces": N_("Tabs, line breaks and runs of spaces become one space."),
     "formula": N_("Name the form's fields in braces by their names, e.g. {Quantity} * "
                   "{Price}, and choices by their names in quotes; what it gives (number, text, "
                   "date, yes/no) follows from the formula."),
@@ -81,11 +96,16 @@ ENUM_LABELS = {
     "content": N_("Content (utm_content)"),
     "dropdown": N_("Dropdown"),
     "first": N_("First arrival"),
+    "keep": N_("Keep it and flag it"),
     "last": N_("Latest arrival"),
+    "lower": N_("lower case"),
     "medium": N_("Medium (utm_medium)"),
     "radio": N_("Radio buttons"),
+    "refuse": N_("Refuse it"),
     "source": N_("Source (utm_source)"),
     "term": N_("Keyword (utm_term)"),
+    "title": N_("Title Case"),
+    "upper": N_("UPPER CASE"),
 }
 
 

@@ -125,6 +125,10 @@ def _form_problems(doc: dict, ctx: CheckContext) -> list[Problem]:
     title = doc.get("title_field")
     if title is not None and title not in keys:
         problems.append(Problem("/title_field", f"{title!r} is not a field of this form"))
+    for i, rule in enumerate(doc.get("cleaning") or []):
+        if rule.get("field") not in keys:
+            problems.append(Problem(pointer("cleaning", i, "field"), msg(
+                "%(key)s is not a field of this form", key=quoted(rule.get("field")))))
     roles = (doc.get("permissions") or {}).get("roles", {})
     for role, policy in roles.items():
         for which in ("hidden_fields", "readonly_fields"):

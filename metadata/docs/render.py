@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from metadata.docs.cleaning_text import CLEANING
 from metadata.docs.examples import (
     EXAMPLE_APP,
     EXAMPLE_COMPANY_FORM,
@@ -47,6 +48,8 @@ OPERATORS = {
     "startswith": "starts with the text (case-insensitive)",
     "isnull": "is empty",
     "notnull": "is not empty",
+    "flagged": "was kept and flagged by cleaning (a value may name the flag, e.g. `invalid`)",
+    "unflagged": "carries no cleaning flag (or not the one named)",
 }
 SCOPES = {
     "none": "no records",
@@ -196,6 +199,7 @@ def _kind_section(kind: str, schema: Mapping, default_policy: Mapping | None) ->
             lines += ["### Field entry", "",
                       "Each item of `fields` (and of a sub-table's `config.fields`):", ""]
             lines += object_tables("field", field, "field entry")
+        lines += CLEANING
         lines += _permissions_section(schema, default_policy)
     if kind == "view":
         lines += _filter_section(schema)

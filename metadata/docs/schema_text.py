@@ -28,6 +28,19 @@ NOTES = {
     "form.fields": "The fields, in display order. See [field entry](#field-entry).",
     "form.permissions": "Who may do what with the records. See "
                         "[permission policy](#permission-policy).",
+    "form.cleaning": ("Cleaning rules: formulas that rewrite a field's value on every write "
+                      "(pages, API, bulk, imports, public forms, webhooks), in order, after "
+                      "each field's own cleaning (phone numbers to E.164, e-mail domains, place "
+                      "names, texts as the field's options ask) and before the required checks "
+                      "and validation formulas. Each rule's result goes through its field's "
+                      "own cleaning; a result the field cannot take leaves the value as it "
+                      "was. See [cleaning rules](#cleaning-rules)."),
+    "form.cleaning[].field": "The field the rule writes (not a calculated or generated one).",
+    "form.cleaning[].formula": ("What the field becomes; it sees the record as cleaned so far "
+                                "(earlier rules included) and gives a value of the field's "
+                                "kind (a place is given as text, e.g. `PHONE_REGION({phone})`)."),
+    "form.cleaning[].if_blank": ("Only when the field is blank (and the formula gives a "
+                                 "value): fills in, never overwrites."),
     "field.key": ("The column name and the record's JSON key. Unique within the form "
                   "(case-insensitive), no double underscore, and none of the system names "
                   "`id`, `version`, `created_at`, `updated_at`, `created_by`, `owner`, "
@@ -69,7 +82,9 @@ NOTES = {
     "filter.field": "A field key or system column.",
     "filter.op": "The operator; see the table below.",
     "filter.value": "The value to compare with, in the field's JSON form; a list for `in` and "
-                    "`nin`; none for `isnull` and `notnull`.",
+                    "`nin`; none for `isnull` and `notnull`; for `flagged` and `unflagged`, "
+                    "none (any flag) or a flag's code or a list of them (`invalid`, "
+                    "`free_mail`, `unresolved`).",
 }
 
 REF_LINKS = {

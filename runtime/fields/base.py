@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from metadata.errors import Problem
 from metadata.labels import label_text
 from metadata.messages import msg
+from runtime.fields.roles.cleaning import FLAG_OPS, CleaningRole
 from runtime.fields.roles.files import FilesRole, UploadRules
 from runtime.fields.roles.metadata import EMPTY_CONFIG, MetadataRole
 from runtime.fields.roles.presentation import (
@@ -51,8 +52,13 @@ __all__ = [
 ]
 
 
-class FieldType(MetadataRole, ValueRole, StorageRole, QueryRole, FilesRole, PresentationRole):
+class FieldType(MetadataRole, ValueRole, StorageRole, QueryRole, FilesRole, PresentationRole,
+                CleaningRole):
     """Base of every field type. Subclasses set ``type`` and override what differs."""
+
+    def operators(self, fld: Mapping) -> tuple[str, ...]:
+        ops = super().operators(fld)
+        return (*ops, *FLAG_OPS) if self.flag_codes(fld) else ops
 
     def check(self, fld: dict, path: str, ctx: CheckContext) -> list[Problem]:
         """The checks every type shares: a fixed default must be a value of the field, a
@@ -66,7 +72,7 @@ class FieldType(MetadataRole, ValueRole, StorageRole, QueryRole, FilesRole, Pres
                                                                message=exc.message)))
         if self.generated and "default" in fld:
             problems.append(Problem(path + "/default", msg("a generated field takes no default")))
-        if fld.get("unique") and (self.separate(fld) or len(self.columns(fld)) != 1):
+        if fld.get("unique") and not self.single_column(fld):
             problems.append(Problem(path + "/unique", msg("a %(type)s field cannot be unique",
                                                           type=self.type)))
         return problems

@@ -1,67 +1,41 @@
-"""E-mail addresses: trimmed, the domain lower-cased, the local part kept as written."""
+"""E-mail addresses: trimmed, the domain lower-cased and IDNA-encoded, the local part kept as
+written (``runtime.cleaning.emails``).
+
+Options: ``invalid`` — refuse an address that does not clean, or keep it as written and flag
+it ``invalid``; ``flag_free_mail`` — flag addresses at free-mail providers (qq.com, 163.com,
+gmail.com, ...) ``free_mail``, for lists that tell business addresses from private ones.
+"""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
-from metadata.messages import msg, quoted
-from runtime.fields.base import TEXT_OPS, FieldType, FieldValueError
-
-MAX_LENGTH = 254
-# what RFC 5321 allows unquoted, plus any non-ASCII letter (RFC 6531); no quoted local parts
-LOCAL_RE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\U0010ffff-]+"
-                      r"(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\U0010ffff-]+)*")
-SPACE_RE = re.compile(r"\s")
-LABEL_RE = re.compile(r"(?!-)[a-z0-9\u0080-\U0010ffff-]{1,63}(?<!-)")
+from metadata.messages import msg
+from runtime.cleaning.emails import MAX_LENGTH, clean_email, is_free_mail, kept_text, shown_address
+from runtime.fields.base import TEXT_OPS, FieldType, FieldValueError, config
+from runtime.fields.roles.cleaning import INVALID_OPTION, FlagColumn, keeps_invalid
 
 
-def _domain_ok(domain: str) -> bool:
-    labels = domain.split(".")
-    if len(labels) < 2 or not all(LABEL_RE.fullmatch(label) for label in labels):
-        return False
-    if labels[-1].isdigit() or len(labels[-1]) < 2:
-        return False
-    if not domain.isascii():
-        try:
-            domain.encode("idna")
-        except UnicodeError:
-            return False
-    return True
-
-
-def normalise_email(value: str) -> str | None:
-    text = value.strip().replace("＠", "@")
-    if text.lower().startswith("mailto:"):
-        text = text[len("mailto:"):].strip()
-    if not text:
-        return None
-    if text.count("@") != 1 or SPACE_RE.search(text):
-        raise FieldValueError(msg("%(value)s is not an e-mail address", value=quoted(text)))
-    local, domain = text.split("@")
-    # full-width dots and letters in the domain (常见于中文输入法) become plain ASCII
-    if not domain.isascii():
-        domain = unicodedata.normalize("NFKC", domain).replace("。", ".")
-    domain = domain.lower().rstrip(".")
-    if not LOCAL_RE.fullmatch(local) or len(local) > 64 or not _domain_ok(domain):
-        raise FieldValueError(msg("%(value)s is not an e-mail address", value=quoted(text)))
-    address = f"{local}@{domain}"
-    if len(address) > MAX_LENGTH:
-        raise FieldValueError(msg("must be at most %(n)s characters long", n=MAX_LENGTH))
-    return address
-
-
-class EmailField(FieldType):
+class EmailField(FlagColumn, FieldType):
     type = "email"
     formula_type = "text"
     converts_from = frozenset({"text"})
     label = {"zh": "邮箱", "en": "Email"}
     icon = "@"
-    description = "An e-mail address, checked, with its domain in lower case."
+    description = ("An e-mail address, checked, with its domain in lower case (and in ASCII: "
+                   "international domains IDNA-encoded); optionally flagged when at a free-mail "
+                   "provider, optionally kept and flagged when it is no address.")
+    config_schema = {
+        "type": "object",
+        "properties": {
+            "flag_free_mail": {"type": "boolean"},
+            "invalid": INVALID_OPTION,
+        },
+        "additionalProperties": False,
+    }
     widget = "email"
     can_be_title = True
     searchable = True
@@ -69,12 +43,42 @@ class EmailField(FieldType):
     filter_ops = TEXT_OPS
 
     def value_schema(self, fld: Mapping) -> dict[str, Any]:
+        if keeps_invalid(fld):
+            return {"type": "string", "maxLength": MAX_LENGTH}
         return {"type": "string", "format": "idn-email", "maxLength": MAX_LENGTH}
 
     def coerce(self, value: Any, fld: Mapping) -> Any:
         if not isinstance(value, str):
             raise FieldValueError(msg("must be an e-mail address written as text"))
-        return normalise_email(value)
+        result = clean_email(value)
+        if result.problem is None:
+            return result.value
+        if keeps_invalid(fld):
+            return kept_text(value) or None
+        raise FieldValueError(result.problem)
 
     def column_type(self, fld: Mapping) -> sa.types.TypeEngine:
         return sa.String(MAX_LENGTH)
+
+    # -- cleaning flags ---------------------------------------------------------------------
+    def flag_codes(self, fld: Mapping) -> tuple[str, ...]:
+        codes = ("invalid",) if keeps_invalid(fld) else ()
+        return (*codes, "free_mail") if config(fld).get("flag_free_mail") else codes
+
+    def flag_of(self, value: Any, fld: Mapping) -> str | None:
+        if not value:
+            return None
+        if keeps_invalid(fld) and clean_email(value).value != value:
+            return "invalid"
+        if config(fld).get("flag_free_mail") and is_free_mail(value):
+            return "free_mail"
+        return None
+
+    # -- presentation and search --------------------------------------------------------------
+    def display(self, value: Any, fld: Mapping, lang: str) -> str:
+        return shown_address(value) if value else ""
+
+    def search_text(self, value: Any, fld: Mapping) -> list[str]:
+        if not value:
+            return []
+        return list(dict.fromkeys([value, shown_address(value)]))

@@ -10,7 +10,7 @@ as ``广东深圳南山`` or ``北京`` is read as a place in China. Names are s
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,13 +18,15 @@ import sqlalchemy as sa
 from metadata.errors import Problem
 from metadata.messages import msg, quoted
 from runtime.fields.base import EQUALITY_OPS, FieldType, FieldValueError, config
-from runtime.fields.regions import region_data, set_region_data_path
+from runtime.fields.regions import RegionDataError, region_data, set_region_data_path
+from runtime.fields.roles.cleaning import INVALID_OPTION, KEEP, keeps_invalid
 
 __all__ = ["RegionField", "region_data", "set_region_data_path"]
 
 CHINA = "CN"
 LEVELS = ("province", "city", "district")
-PARTS = ("country", *LEVELS, "text")
+PARTS = ("country", *LEVELS, "text")  # stored, one column each
+INPUT_PARTS = (*PARTS, "code")  # the code is worked out from the names
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 MAX_KEY = 63 - len("__district")  # longest column name within PostgreSQL's 63 characters
 NAME_LENGTH = 64
@@ -39,31 +41,46 @@ def _text(value: Any, part: str) -> str | None:
     return value.strip() or None
 
 
-def read_place(value: Any) -> dict[str, str] | None:
-    """A canonical place from an API value or a written one, before the field's own limits."""
+Names = tuple[str, str | None, str | None]
+
+
+def _resolved(find: Callable[[], Names], written: str, keep: bool) -> dict[str, str]:
+    """A place in China as ``find`` reads it; when it does not and the field ``keep``s what
+    does not resolve, the written text (flagged ``unresolved``)."""
+    try:
+        return _china(*find())
+    except RegionDataError:
+        raise
+    except FieldValueError:
+        if not keep:
+            raise
+        return {"country": CHINA, "text": " ".join(written.split())[:TEXT_LENGTH]}
+
+
+def read_place(value: Any, keep: bool = False) -> dict[str, str] | None:
+    """A canonical place from an API value or a written one, before the field's own limits;
+    ``keep``: a place in China that does not resolve is kept as its text."""
+    data = region_data()
     if isinstance(value, str):
-        return None if not value.strip() else _china(*region_data().resolve(value))
+        return None if not value.strip() else _resolved(lambda: data.resolve(value), value,
+                                                         keep)
     if not isinstance(value, dict):
         raise FieldValueError(msg("must be a place: a text such as 广东省深圳市南山区, or an "
                                   "object with a country"))
-    unknown = sorted(set(value) - set(PARTS))
+    unknown = sorted(set(value) - set(INPUT_PARTS))
     if unknown:
         raise FieldValueError(msg("unknown part %(part)s (allowed: %(allowed)s)",
-                                  part=quoted(unknown[0]), allowed=", ".join(PARTS)))
-    parts = {part: _text(value.get(part), part) for part in PARTS}
+                                  part=quoted(unknown[0]), allowed=", ".join(INPUT_PARTS)))
+    parts = {part: _text(value.get(part), part) for part in INPUT_PARTS}
     if not any(parts.values()):
         return None
-    country = (parts["country"] or (CHINA if any(parts[p] for p in LEVELS) else "")).upper()
+    named = any(parts[p] for p in LEVELS) or parts["code"]
+    country = (parts["country"] or (CHINA if named else "")).upper()
     if not COUNTRY_RE.match(country):
         raise FieldValueError(msg("country must be a two-letter ISO code such as CN or US"))
     if country == CHINA:
-        if not any(parts[p] for p in LEVELS):
-            if parts["text"]:
-                return _china(*region_data().resolve(parts["text"]))
-            return {"country": CHINA}
-        return _china(*region_data().canonical(parts["province"], parts["city"],
-                                                parts["district"]))
-    if any(parts[p] for p in LEVELS):
+        return _china_parts(parts, keep)
+    if named:
         raise FieldValueError(msg("province, city and district are for places in China; "
                                   "write other places as text"))
     if parts["text"] and len(parts["text"]) > TEXT_LENGTH:
@@ -71,9 +88,34 @@ def read_place(value: Any) -> dict[str, str] | None:
     return {"country": country, **({"text": parts["text"]} if parts["text"] else {})}
 
 
+def _china_parts(parts: dict[str, str | None], keep: bool) -> dict[str, str]:
+    """A place in China given by parts: by level, else by its text, else by its code."""
+    data = region_data()
+    levels = [parts[p] for p in LEVELS]
+    if any(levels):
+        return _resolved(lambda: data.canonical(*levels), " ".join(p for p in levels if p),
+                         keep)
+    written = parts["text"] or parts["code"]
+    if written:
+        return _resolved(lambda: data.resolve(written), written, keep)
+    return {"country": CHINA}
+
+
 def _china(province: str, city: str | None, district: str | None) -> dict[str, str]:
     place = {"country": CHINA, "province": province, "city": city, "district": district}
     return {k: v for k, v in place.items() if v}
+
+
+def with_code(place: dict[str, str]) -> dict[str, str]:
+    """A canonical place in China with its administrative code (when the data knows it)."""
+    if place.get("country") != CHINA or "province" not in place:
+        return place
+    try:
+        code = region_data().code_of(place["province"], place.get("city"),
+                                     place.get("district"))
+    except FieldValueError:  # no region data: the names alone
+        return place
+    return {**place, "code": code} if code else place
 
 
 class RegionField(FieldType):
@@ -89,6 +131,7 @@ class RegionField(FieldType):
             "countries": {"type": "array", "minItems": 1, "uniqueItems": True,
                           "items": {"type": "string", "pattern": "^[A-Z]{2}$"}},
             "require_full": {"type": "boolean"},
+            "invalid": INVALID_OPTION,
         },
         "additionalProperties": False,
     }
@@ -105,6 +148,7 @@ class RegionField(FieldType):
             "required": ["country"],
             "properties": {"country": {"type": "string", "pattern": "^[A-Z]{2}$"},
                            "province": name, "city": name, "district": name,
+                           "code": {"type": "string", "pattern": "^[0-9]{6}$"},
                            "text": {"type": "string", "minLength": 1, "maxLength": TEXT_LENGTH}},
             "additionalProperties": False,
         }
@@ -114,7 +158,8 @@ class RegionField(FieldType):
         allowed = cfg.get("countries")
         if isinstance(value, str) and allowed and CHINA not in allowed and value.strip():
             value = {"country": allowed[0], "text": value} if len(allowed) == 1 else value
-        place = read_place(value)
+        keep = keeps_invalid(fld, KEEP)
+        place = read_place(value, keep)
         if place is None:
             return None
         if allowed and place["country"] not in allowed:
@@ -127,9 +172,9 @@ class RegionField(FieldType):
         levels = cfg.get("levels", 3)
         for level in LEVELS[levels:]:
             place.pop(level, None)
-        if cfg.get("require_full"):
+        if cfg.get("require_full") and not (keep and self.flag_of(place, fld)):
             self._require_full(place, levels)
-        return place
+        return with_code(place)
 
     def coerce_filter(self, value: Any, fld: Mapping) -> Any:
         # a filter may name just a province ("广东") even where entry requires a district
@@ -181,7 +226,8 @@ class RegionField(FieldType):
         names = self.column_names(fld)
         if row[names["country"]] is None:
             return None
-        return {part: row[name] for part, name in names.items() if row[name] is not None}
+        return with_code({part: row[name] for part, name in names.items()
+                          if row[name] is not None})
 
     def sort_expression(self, table: sa.Table, fld: Mapping) -> sa.ColumnElement:
         cols = [table.c[name] for name in self.column_names(fld).values()]
@@ -226,6 +272,28 @@ class RegionField(FieldType):
         # by its names (a municipality is its own city: named once)
         return list(dict.fromkeys(value[p] for p in (*LEVELS, "text") if value and value.get(p)))
 
+    # -- cleaning flags -----------------------------------------------------------------------
+    def cleaning_input(self) -> str | None:
+        return "text"  # a cleaning rule writes a place as people do: 广东省深圳市
+
+    def flag_codes(self, fld: Mapping) -> tuple[str, ...]:
+        return ("unresolved",) if keeps_invalid(fld, KEEP) else ()
+
+    def flag_of(self, value: Any, fld: Mapping) -> str | None:
+        # kept as written: a place in China known by its text alone
+        if value and value.get("country") == CHINA and value.get("text") \
+                and not value.get("province"):
+            return "unresolved"
+        return None
+
+    def flag_expression(self, table: sa.Table, fld: Mapping, op: str,
+                        codes: Sequence[str] | None) -> sa.ColumnElement[bool]:
+        names = self.column_names(fld)
+        found = sa.and_(sa.func.coalesce(table.c[names["country"]], "") == CHINA,
+                        table.c[names["province"]].is_(None),
+                        table.c[names["text"]].is_not(None))
+        return found if op == "flagged" else sa.not_(found)
+
     # -- presentation -------------------------------------------------------------------------
     def display(self, value: Any, fld: Mapping, lang: str) -> str:
         if not value:
@@ -233,7 +301,7 @@ class RegionField(FieldType):
         if value.get("country") == CHINA:
             # a municipality is its own city: 北京市 朝阳区, not 北京市 北京市 朝阳区
             names = dict.fromkeys(value[p] for p in LEVELS if value.get(p))
-            return " ".join(names) or CHINA
+            return " ".join(names) or value.get("text") or CHINA
         return f"{value.get('text', '')} ({value['country']})".strip()
 
     def filter_input(self, fld: Mapping, lang: str) -> dict[str, Any]:
@@ -255,6 +323,8 @@ class RegionField(FieldType):
             **{level: value.get(level, "") for level in LEVELS},
             "levels": cfg.get("levels", 3), "countries": cfg.get("countries"),
             "provinces": [], "cities": [], "districts": [], "data_error": None,
+            # kept as written (not resolved): posted back until a province is picked
+            "kept": value.get("text", "") if self.flag_of(value, fld) else "",
         }
         try:
             data = region_data()

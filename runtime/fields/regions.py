@@ -19,11 +19,16 @@ from functools import cache
 from pathlib import Path
 
 from metadata.messages import alternatives, msg, quoted
+from runtime.cleaning.place_names import LatinNames, abbreviation, has_latin
 from runtime.fields.base import FieldValueError
 
 DEFAULT_PATH = (Path(__file__).resolve().parents[2] / "static" / "vendor" / "china-division"
                 / "pca-code.json")
 MISSING = msg("region data not installed: run make vendor")
+
+
+class RegionDataError(FieldValueError):
+    """The region data cannot be read: no value is to blame (nor kept for it)."""
 MUNICIPAL_PLACEHOLDERS = frozenset({"市辖区", "县"})
 # suffixes of administrative names, longest first; a short name is what is left (2+ characters)
 SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "新区", "林区", "地区", "省",
@@ -67,6 +72,7 @@ class Place:
     aliases: tuple[str, ...]
     children: tuple[Place, ...] = ()
     implicit: bool = False  # a municipality's own city level, which people leave out
+    code: str = ""  # the six-digit administrative code (GB/T 2260): 440000, 440300, 440305
 
     def child(self, name: str | None) -> Place | None:
         for place in self.children:
@@ -79,13 +85,14 @@ class Place:
 
 
 def _place(name: str, children: tuple[Place, ...] = (), extra: tuple[str, ...] = (),
-           implicit: bool = False) -> Place:
+           implicit: bool = False, code: str = "") -> Place:
     aliases = [name, *extra]
     short = short_name(name)
     if short:
         aliases.append(short)
     # longest first, so "北京市" is tried before "北京" when reading a written address
-    return Place(name, tuple(sorted(set(aliases), key=len, reverse=True)), children, implicit)
+    return Place(name, tuple(sorted(set(aliases), key=len, reverse=True)), children, implicit,
+                 str(code).ljust(6, "0")[:6] if code else "")
 
 
 def _build(raw: list[dict]) -> tuple[Place, ...]:
@@ -93,20 +100,22 @@ def _build(raw: list[dict]) -> tuple[Place, ...]:
     for prov in raw:
         cities: list[Place] = []
         municipal: list[Place] = []
-        placeholders: list[str] = []
+        placeholders: list[dict] = []
         for city in prov.get("children", []):
-            districts = tuple(_place(d["name"]) for d in city.get("children", []))
+            districts = tuple(_place(d["name"], code=d.get("code", ""))
+                              for d in city.get("children", []))
             if city["name"] in MUNICIPAL_PLACEHOLDERS:
                 municipal.extend(districts)
-                placeholders.append(city["name"])
+                placeholders.append(city)
             elif "直辖县级行政区划" in city["name"]:
                 cities.extend(districts)  # county-level cities ruled by the province itself
             else:
-                cities.append(_place(city["name"], districts))
+                cities.append(_place(city["name"], districts, code=city.get("code", "")))
         if municipal:
-            cities.insert(0, _place(prov["name"], tuple(municipal), tuple(placeholders),
-                                    implicit=True))
-        provinces.append(_place(prov["name"], tuple(cities)))
+            cities.insert(0, _place(prov["name"], tuple(municipal),
+                                    tuple(c["name"] for c in placeholders), implicit=True,
+                                    code=placeholders[0].get("code", "")))
+        provinces.append(_place(prov["name"], tuple(cities), code=prov.get("code", "")))
     return tuple(provinces)
 
 
@@ -127,6 +136,9 @@ class RegionData:
         self._tree: tuple[Place, ...] | None = None
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[str, str | None, str | None]] = {}
+        self._codes: dict[tuple[str, str | None, str | None], str] | None = None
+        self._places: dict[str, tuple[str, str | None, str | None]] = {}
+        self._latin: LatinNames | None = None
 
     @classmethod
     def from_path(cls, path: Path | str) -> RegionData:
@@ -144,12 +156,12 @@ class RegionData:
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise FieldValueError(MISSING) from None
+            raise RegionDataError(MISSING) from None
         except (OSError, ValueError) as exc:
-            raise FieldValueError(msg("region data at %(path)s cannot be read: %(error)s",
+            raise RegionDataError(msg("region data at %(path)s cannot be read: %(error)s",
                                       path=str(self.path), error=str(exc))) from None
         if not isinstance(raw, list):
-            raise FieldValueError(msg("region data at %(path)s is not a list of provinces",
+            raise RegionDataError(msg("region data at %(path)s is not a list of provinces",
                                       path=str(self.path)))
         return _build(raw)
 
@@ -203,32 +215,83 @@ class RegionData:
     def has_districts(self, province: str, city: str) -> bool:
         return bool(self._city(self._province(province), city).children)
 
+    # -- administrative codes -----------------------------------------------------------------
+    @property
+    def codes(self) -> dict[tuple[str, str | None, str | None], str]:
+        """The code of every canonical place (province, city, district), and back."""
+        if self._codes is None:
+            codes: dict[tuple[str, str | None, str | None], str] = {}
+            for prov in self.tree:
+                only = prov.children[0] if len(prov.children) == 1 else None
+                alone = only.name if only is not None and only.implicit else None
+                codes[(prov.name, alone, None)] = prov.code
+                for city in prov.children:
+                    codes.setdefault((prov.name, city.name, None), city.code)
+                    for district in city.children:
+                        codes[(prov.name, city.name, district.name)] = district.code
+            self._places = {code: names for names, code in codes.items() if code}
+            self._codes = codes
+        return self._codes
+
+    def code_of(self, province: str, city: str | None = None, district: str | None = None
+                ) -> str | None:
+        """The six-digit code of a canonical place (None: not one of the data's)."""
+        return self.codes.get((province, city, district)) or None
+
+    def by_code(self, code: str) -> tuple[str, str | None, str | None] | None:
+        """The canonical place of a code (2, 4 or 6 digits: ``44``, ``4403``, ``440305``)."""
+        self.codes  # noqa: B018 - builds the index of places by code
+        return self._places.get(code.ljust(6, "0")) if len(code) in (2, 4, 6) else None
+
+    @property
+    def latin(self) -> LatinNames:
+        if self._latin is None:
+            self._latin = LatinNames(alias for prov in self.tree for place in _walk(prov)
+                                     for alias in place.aliases)
+        return self._latin
+
     # -- written addresses --------------------------------------------------------------------
     def resolve(self, text: str) -> tuple[str, str | None, str | None]:
-        """Read a written place (``广东省深圳市南山区``, ``广东 深圳 南山``, ``北京``)."""
-        key = squeeze(text)
-        if not key:
+        """Read a written place (``广东省深圳市南山区``, ``广东 深圳 南山``, ``北京``, ``京``,
+        ``朝阳区, 北京``, ``Chaoyang District, Beijing``, ``440305``)."""
+        written = " ".join(SEPARATORS.sub(" ", clean(text)).split())
+        if not squeeze(written):
             raise FieldValueError(msg("must name a place"))
-        if key not in self._cache:
+        if written not in self._cache:
             if len(self._cache) > 10_000:
                 self._cache.clear()
-            self._cache[key] = self._resolve(key, text)
-        return self._cache[key]
+            self._cache[written] = self._read(written, text)
+        return self._cache[written]
 
-    def _resolve(self, key: str, text: str) -> tuple[str, str | None, str | None]:
+    def _read(self, written: str, text: str) -> tuple[str, str | None, str | None]:
+        key = squeeze(written)
+        if key.isdigit():
+            found = self.by_code(key)
+            if found is None:
+                raise FieldValueError(msg("%(value)s is not the code of a province, city or "
+                                          "district of China we know", value=quoted(key)))
+            return found
+        if has_latin(key):
+            for readings in self.latin.readings(written):
+                names = list(dict.fromkeys(n for r in readings for n in self._best(r)))
+                if names:
+                    return _one(names, text)
+            return _one([], text)
+        # a province's one-character abbreviation, alone or as a part of its own: 京, 粤 深圳
+        parts = [abbreviation(part) or part for part in written.split(" ")]
+        names = self._best(squeeze("".join(parts)))
+        if not names and len(parts) > 1:  # written small to large: 朝阳区, 北京
+            names = self._best(squeeze("".join(reversed(parts))))
+        return _one(names, text)
+
+    def _best(self, key: str) -> list[tuple[str, str | None, str | None]]:
+        """The best readings of a squeezed text (several: it is ambiguous)."""
         readings = sorted(self._readings(key))
         if not readings:
-            raise FieldValueError(msg("%(value)s is not a province, city or district of China we "
-                                      "know", value=quoted(text.strip())))
+            return []
         best = [r for r in readings if (r.skipped, r.short) == (readings[0].skipped,
                                                                 readings[0].short)]
-        names = list(dict.fromkeys(r.names for r in best))
-        if len(names) > 1:
-            options = alternatives([" ".join(n for n in option if n) for option in names[:3]])
-            raise FieldValueError(msg("%(value)s is ambiguous (%(options)s): name the province "
-                                      "and city too", value=quoted(text.strip()),
-                                      options=options))
-        return names[0]
+        return list(dict.fromkeys(r.names for r in best))
 
     def _readings(self, key: str) -> list[_Reading]:
         out = []
@@ -261,6 +324,26 @@ class RegionData:
             out.extend(_Reading(skipped, s, (prov.name, city.name, d))
                        for d, s in _districts(city, rest) if d is not None)
         return out
+
+
+def _one(names: list[tuple[str, str | None, str | None]], text: str
+         ) -> tuple[str, str | None, str | None]:
+    """The one place read, or why there is none."""
+    if not names:
+        raise FieldValueError(msg("%(value)s is not a province, city or district of China we "
+                                  "know", value=quoted(text.strip())))
+    if len(names) > 1:
+        options = alternatives([" ".join(dict.fromkeys(n for n in option if n))
+                                for option in names[:3]])
+        raise FieldValueError(msg("%(value)s is ambiguous (%(options)s): name the province "
+                                  "and city too", value=quoted(text.strip()), options=options))
+    return names[0]
+
+
+def _walk(place: Place):
+    yield place
+    for child in place.children:
+        yield from _walk(child)
 
 
 def _districts(city: Place, rest: str) -> list[tuple[str | None, int]]:
@@ -302,4 +385,10 @@ def region_data_path() -> Path:
 
 
 def region_data() -> RegionData:
-    return RegionData.from_path(region_data_path())
+    return _for(_configured_path)
+
+
+@cache
+def _for(configured: Path | None) -> RegionData:
+    """The data of a configured path (resolving a path costs a system call: once per path)."""
+    return RegionData.from_path(configured or DEFAULT_PATH)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from metadata.errors import Problem
 from metadata.messages import msg
+from runtime.cleaning.texts import CASES, clean_options
 from runtime.fields.base import TEXT_OPS, FieldType, FieldValueError, config
 from runtime.patterns import PatternError, compile_pattern
 from runtime.patterns import fullmatch as matches
@@ -32,7 +33,9 @@ class TextField(FieldType):
     label = {"zh": "单行文本", "en": "Text"}
     icon = "Aa"
     description = ("One line of text, with optional length limits and a pattern (a regular "
-                   "expression in RE2 syntax, which the whole text must match).")
+                   "expression in RE2 syntax, which the whole text must match); cleaned as the "
+                   "designer asks: white space collapsed, full-width letters and digits made "
+                   "half-width, upper, lower or title case.")
     config_schema = {
         "type": "object",
         "properties": {
@@ -40,6 +43,9 @@ class TextField(FieldType):
             "max_length": {"type": "integer", "minimum": 1, "maximum": MAX_LENGTH},
             "pattern": {"type": "string", "maxLength": 500},
             "pattern_message": {"type": "string", "maxLength": 200},
+            "collapse_spaces": {"type": "boolean"},
+            "half_width": {"type": "boolean"},
+            "case": {"enum": list(CASES)},
         },
         "additionalProperties": False,
     }
@@ -60,8 +66,8 @@ class TextField(FieldType):
     def coerce(self, value: Any, fld: Mapping) -> Any:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise FieldValueError(msg("must be a text"))
-        text = clean_text(str(value))
         cfg = config(fld)
+        text = clean_options(clean_text(str(value)), cfg)
         if len(text) > self._max(fld):
             raise FieldValueError(msg("must be at most %(n)s characters long", n=self._max(fld)))
         if text and len(text) < cfg.get("min_length", 0):

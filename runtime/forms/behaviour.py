@@ -15,7 +15,14 @@ from typing import Any
 
 from metadata.errors import Problem, pointer
 from runtime.fields.base import REQUIRED, FieldType, label_text
-from runtime.forms.formulas import CALCULATED, CONDITIONS, Analysis, calculation_reads, refs
+from runtime.forms.formulas import (
+    CALCULATED,
+    CONDITIONS,
+    Analysis,
+    calculation_reads,
+    cleaning_pointer,
+    refs,
+)
 from runtime.formula.functions import Fn, FunctionRegistry
 from runtime.formula.python import compile_python
 
@@ -56,9 +63,19 @@ class FormState:
     values: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class CleaningRule:
+    """A form's cleaning rule, compiled: the field it writes, its formula, only when blank."""
+
+    key: str
+    formula: Fn
+    if_blank: bool
+
+
 class Behaviour:
     def __init__(self, fields: list[dict], types: Mapping[str, FieldType], analysis: Analysis,
-                 registry: FunctionRegistry, now: Callable[[], datetime], tz: tzinfo = UTC):
+                 registry: FunctionRegistry, now: Callable[[], datetime], tz: tzinfo = UTC,
+                 cleaning: list[dict] | None = None):
         self.by_key = {f["key"]: f for f in fields}
         self.types = types
         self.rules: dict[str, FieldRules] = {}
@@ -83,12 +100,20 @@ class Behaviour:
                                                  for key in analysis.order]
         # what each calculated field reads: who may see it follows from that
         self.reads = calculation_reads(analysis)
+        # the form's cleaning rules, in order (checked ones: a draft may hold others)
+        self.cleaning = [CleaningRule(rule["field"], compiled[cleaning_pointer(i)],
+                                      bool(rule.get("if_blank")))
+                         for i, rule in enumerate(cleaning or [])
+                         if cleaning_pointer(i) in compiled and rule["field"] in self.by_key]
+        # required fields checked on the whole record: conditional ones, and those cleaning
+        # rules may fill in
         self.deferred_required = frozenset(
-            key for key, rules in self.rules.items() if rules.visible or rules.required)
+            key for key, rules in self.rules.items() if rules.visible or rules.required
+        ) | {rule.key for rule in self.cleaning if self.by_key[rule.key].get("required")}
 
     @property
     def active(self) -> bool:
-        return bool(self.rules or self.calculated)
+        return bool(self.rules or self.calculated or self.cleaning)
 
     # -- saving ---------------------------------------------------------------------------------
     def apply(self, values: dict, before: Mapping | None, payload_keys: set[str],
@@ -101,6 +126,7 @@ class Behaviour:
             self.fill_defaults(values, payload_keys, load_related, system)
         record = {**(system or {}), **(before or {}), **values}
         record.update(load_related(record, self.related_paths))
+        self.clean(values, before, record)
         problems = self._readonly_problems(values, before, payload_keys, record, load_related)
         self.calculate(record)
         hidden = self._hidden(record)
@@ -132,6 +158,26 @@ class Behaviour:
             except (ValueError, TypeError):
                 values[key] = None  # a default that does not fit leaves the field empty
             record[key] = values[key]
+
+    def clean(self, values: dict, before: Mapping | None, record: dict) -> None:
+        """Apply the form's cleaning rules in order to ``record`` (the values of a save over
+        the stored record), putting what they change into ``values``. A result goes through
+        its field's own cleaning; one the field cannot take leaves the value as it was."""
+        for rule in self.cleaning:
+            fld = self.by_key[rule.key]
+            ftype = self.types[fld["type"]]
+            if rule.if_blank and not ftype.is_empty(record.get(rule.key)):
+                continue
+            result = evaluate(rule.formula, record)
+            if result is None and rule.if_blank:
+                continue  # nothing to fill in with
+            try:
+                value = None if result is None else ftype.coerce(as_input(result), fld)
+            except (ValueError, TypeError):
+                continue
+            record[rule.key] = value
+            if rule.key in values or before is None or before.get(rule.key) != value:
+                values[rule.key] = value
 
     def _readonly_problems(self, values: dict, before: Mapping | None, payload_keys: set[str],
                            record: Mapping, load_related: RelatedLoader) -> list[Problem]:
@@ -182,9 +228,10 @@ class Behaviour:
     def _required_problems(self, record: Mapping, hidden: set[str]) -> list[Problem]:
         problems = []
         for key in self.deferred_required - hidden:
-            fld, rules = self.by_key[key], self.rules[key]
+            fld, rules = self.by_key[key], self.rules.get(key)
             needed = fld.get("required") or (
-                rules.required is not None and evaluate(rules.required, record) is True)
+                rules is not None and rules.required is not None
+                and evaluate(rules.required, record) is True)
             if needed and self.types[fld["type"]].is_empty(record.get(key)):
                 problems.append(Problem(pointer(key), REQUIRED))
         return problems

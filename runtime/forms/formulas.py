@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from metadata.errors import Problem, pointer
+from metadata.messages import msg
 from runtime.fields.base import formula_default
 from runtime.formula.ast import FieldRef, Node, from_json
 from runtime.formula.checker import Checked, check
@@ -31,6 +32,7 @@ SYSTEM_FIELDS = {"id": FType.INTEGER, "created_at": FType.DATETIME,
                  "updated_at": FType.DATETIME, "owner": FType.INTEGER,
                  "created_by": FType.INTEGER, "version": FType.INTEGER}
 CALCULATED = "formula"  # the role of a calculated field's own formula
+CLEANING = "cleaning"  # the role of a form's cleaning rules (``cleaning[].formula``)
 # what a calculated field may give: each becomes a real column
 STORABLE = frozenset({FType.TEXT, FType.INTEGER, FType.NUMBER, FType.BOOLEAN, FType.DATE,
                       FType.DATETIME})
@@ -64,6 +66,15 @@ def sites(form: Mapping, field_types: Mapping) -> Iterator[Site]:
         source = ftype.calculation(fld) if ftype is not None and ftype.calculated else None
         if source is not None:
             yield Site(calculation_pointer(i), key, CALCULATED, source)
+    for i, rule in enumerate(form.get("cleaning") or []):
+        if isinstance(rule, dict) and isinstance(rule.get("formula"), str):
+            yield Site(cleaning_pointer(i), str(rule.get("field", "")), CLEANING,
+                       rule["formula"], i)
+
+
+def cleaning_pointer(index: int) -> str:
+    """Where the formula of the form's cleaning rule at ``index`` is."""
+    return pointer("cleaning", index, "formula")
 
 
 def calculation_pointer(index: int) -> str:
@@ -204,6 +215,8 @@ class _Analyzer:
                 self.check(site, FType.BOOLEAN)
             elif site.role == "default":
                 self.check_default(site)
+            elif site.role == CLEANING:
+                self.check_cleaning(site)
         self.result.scope = replace(self.scope, fields=self.fields)
         return self.result
 
@@ -214,6 +227,21 @@ class _Analyzer:
         if wanted is None or ftype.calculated:
             self.result.problems.append(Problem(site.pointer, (
                 f"a {fld.get('type')} field cannot take a default formula")))
+            return
+        self.check(site, FType(wanted))
+
+
+    def check_cleaning(self, site: Site) -> None:
+        """A cleaning rule gives a value of its field's kind (a field that must exist: the
+        document's own checks say so where it does not)."""
+        fld = self.by_key.get(site.field)
+        ftype = self.field_types.get(fld.get("type")) if fld is not None else None
+        if ftype is None:
+            return
+        wanted = ftype.cleaning_input()
+        if wanted is None or ftype.calculated or ftype.generated:
+            self.result.problems.append(Problem(site.pointer, msg(
+                "a %(type)s field cannot be set by a cleaning rule", type=fld.get("type"))))
             return
         self.check(site, FType(wanted))
 

@@ -164,7 +164,7 @@ def compile_plan(settings: PlanSettings, app_key: str, form_key: str, version: i
     plans of the app's other forms. The one way to compile a plan: the runtime's published
     forms and the builder's preview of a draft both come here."""
     behaviour = Behaviour(doc["fields"], settings.types, analysis, settings.functions,
-                          settings.now, settings.timezone)
+                          settings.now, settings.timezone, doc.get("cleaning"))
     return FormPlan(app_key, form_key, version, doc, list(layout), settings.types,
                     build_tables(table_name, layout, settings.types),
                     behaviour if behaviour.active else None, plan_of=plan_of,

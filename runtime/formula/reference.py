@@ -10,7 +10,7 @@ from runtime.formula.functions import Function, FunctionRegistry
 
 GROUPS = (("fn_logic", "Logic"), ("fn_text", "Text"), ("fn_math", "Numbers"),
           ("fn_date", "Dates and times"), ("fn_convert", "Conversions"),
-          ("fn_aggregate", "Sub-table totals"))
+          ("fn_aggregate", "Sub-table totals"), ("fn_clean", "Cleaning"))
 
 SYNTAX = """\
 Formulas are written the way spreadsheet users already write them, e.g.

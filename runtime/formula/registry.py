@@ -4,6 +4,7 @@ registry: nothing registers itself on import)."""
 from __future__ import annotations
 
 from runtime.formula.fn_aggregate import AGGREGATE_FUNCTIONS
+from runtime.formula.fn_clean import CLEAN_FUNCTIONS
 from runtime.formula.fn_convert import CONVERT_FUNCTIONS
 from runtime.formula.fn_date import DATE_FUNCTIONS
 from runtime.formula.fn_logic import LOGIC_FUNCTIONS
@@ -13,7 +14,7 @@ from runtime.formula.functions import Function, FunctionRegistry
 
 BUILTIN_FUNCTIONS: tuple[type[Function], ...] = (
     *LOGIC_FUNCTIONS, *TEXT_FUNCTIONS, *MATH_FUNCTIONS, *DATE_FUNCTIONS, *CONVERT_FUNCTIONS,
-    *AGGREGATE_FUNCTIONS)
+    *AGGREGATE_FUNCTIONS, *CLEAN_FUNCTIONS)
 
 
 def build_function_registry(extra: tuple[type[Function], ...] = ()) -> FunctionRegistry:

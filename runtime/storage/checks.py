@@ -147,7 +147,7 @@ def distinct_texts(conn: sa.Connection, table: sa.Table, fld: Mapping, ftype: Fi
                    limit: int) -> list[str]:
     """The different texts live records hold in a field stored as text in one column (in
     order, at most ``limit``; none for other fields): choices for it, say."""
-    if ftype.separate(fld) or len(ftype.columns(fld)) != 1:
+    if not ftype.single_column(fld):
         return []
     column = table.c[ftype.columns(fld)[0].name]
     if not isinstance(column.type, sa.String):

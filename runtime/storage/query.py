@@ -14,10 +14,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from metadata.errors import InvalidDocument, Problem
-from metadata.messages import msg
+from metadata.messages import msg, quoted
 from metadata.orm import MAX_INTEGER, UTCDateTime, whole_number
 from metadata.schemas import FILTER_OPS
-from runtime.fields.base import FieldValueError, compare
+from runtime.fields.base import FieldType, FieldValueError, compare
+from runtime.fields.roles.cleaning import FLAG_OPS
 from runtime.storage.formula_filter import formula_clause
 from runtime.storage.names import SYSTEM_SORTS
 from runtime.storage.records import Records
@@ -99,6 +100,8 @@ def filter_clause(records: Records, flt: dict, at: str, designed: bool = False
                               f"{', '.join(ftype.operators(fld))}")
     if op in ("isnull", "notnull"):
         return ftype.filter_expression(table, fld, op, None)
+    if op in FLAG_OPS:
+        return ftype.flag_expression(table, fld, op, flag_codes(ftype, fld, value, at))
     try:
         if op in ("in", "nin"):
             items = value if isinstance(value, list) else [value]
@@ -108,6 +111,20 @@ def filter_clause(records: Records, flt: dict, at: str, designed: bool = False
     except FieldValueError as exc:
         raise bad(at + "/value", exc.message) from None
     return ftype.filter_expression(table, fld, op, value)
+
+
+def flag_codes(ftype: FieldType, fld: dict, value: Any, at: str) -> list[str] | None:
+    """The flags a ``flagged``/``unflagged`` filter names (None: any flag)."""
+    if value in (None, "", []):
+        return None
+    codes = value if isinstance(value, list) else [value]
+    known = ftype.flag_codes(fld)
+    for code in codes:
+        if code not in known:
+            raise bad(at + "/value", msg("%(value)s is not a flag of this field (its flags: "
+                                         "%(flags)s)", value=quoted(code),
+                                         flags=", ".join(known)))
+    return list(codes)
 
 
 def system_value(key: str, value: Any, at: str) -> Any:

@@ -49,7 +49,9 @@
     var item = { field: $('[name=filter_field]', row).value, op: op };
     var raw = $('[name=filter_value]', row).value.trim();
     if (op === 'in' || op === 'nin') { item.value = listValue(raw); }
-    else if (op !== 'isnull' && op !== 'notnull') { item.value = raw; }
+    else if (op !== 'isnull' && op !== 'notnull' && !(raw === '' && /flagged$/.test(op))) {
+      item.value = raw;  // a flag filter without a value: any flag
+    }
     return item;
   }
 

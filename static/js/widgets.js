@@ -94,6 +94,7 @@
     var city = box.querySelector('.region-city');
     var district = box.querySelector('.region-district');
     var text = box.querySelector('.region-text');
+    var kept = box.querySelector('.region-kept-value');  // a place kept as written
 
     // a list of one (the city of a municipality: 北京市 under 北京市) is chosen at once
     function load(target, params) {
@@ -107,6 +108,7 @@
     }
     if (province) {
       province.addEventListener('change', function () {
+        if (kept) { kept.disabled = !!province.value; }
         resetSelect(district);
         if (!city) { return; }
         if (province.value) { load(city, { province: province.value }); } else { resetSelect(city); }
@@ -123,6 +125,7 @@
         var china = country.value === 'CN';
         cn.hidden = !china;
         cn.querySelectorAll('select').forEach(function (s) { s.disabled = !china; });
+        if (kept) { kept.disabled = !china || !!(province && province.value); }
         if (text) { text.hidden = china; text.disabled = china; }
       });
     }

@@ -35,7 +35,7 @@ def contact_form() -> dict:
         field("stage", "select", config=STAGES),
         field("tags", "multiselect", config=TAGS),
         field("phone", "phone", config={"default_region": "CN"}),
-        field("email", "email"),
+        field("email", "email", config={"flag_free_mail": True}),
         field("website", "url"),
         field("company", "relation", config={"target_form": "company"}),
         field("assignee", "user"),
@@ -132,7 +132,7 @@ def shared(shared_admin):
          "born": "1990-01-01", "price": "10.00", "active": True},
         {"name": "Bob", "amount": 20, "stage": "won", "tags": ["hot", "vip"],
          "born": "1985-06-15", "price": "5.50", "active": False},
-        {"name": "Carol", "amount": 30, "stage": "lost", "email": "carol@y.org",
+        {"name": "Carol", "amount": 30, "stage": "lost", "email": "carol@QQ.com",
          "price": "99.99"},
         {"name": "Dave", "stage": "new", "tags": ["cold"], "born": "2000-12-31",
          "active": True},
@@ -170,6 +170,8 @@ FILTERS = [
     ({"name": {"contains": "小"}}, [5]),
     ({"email": {"isnull": True}}, [1, 3, 4, 5]),
     ({"email": {"notnull": True}}, [0, 2]),
+    ({"email": {"flagged": None}}, [2]),  # free mail (qq.com)
+    ({"email": {"unflagged": "free_mail"}}, [0, 1, 3, 4, 5]),
     ({"born": {"gte": "1990-01-01"}}, [0, 3]),
     ({"price": {"gt": "9.99"}}, [0, 2]),
     ({"active": True}, [0, 3]),
@@ -329,7 +331,7 @@ def test_bad_cursor_is_400(reader):
 def test_search(reader):
     assert listing(reader, q="alice")["total"] == 1
     assert listing(reader, q="ALICE")["total"] == 1
-    assert listing(reader, q="y.org")["total"] == 1  # email
+    assert listing(reader, q="qq.com")["total"] == 1  # email
     assert listing(reader, q="上海")["total"] == 1  # textarea
     assert listing(reader, q="0013800")["total"] == 1  # phone
     assert listing(reader, q="%")["total"] == 1  # only eve_50%

@@ -102,7 +102,7 @@ def test_every_page_renders_for_a_form_with_every_field_type(client, crm, admin_
     stored = admin_api.ok("GET", f"/apps/crm/forms/deal/records/{record_id}")
     assert stored["phone"] == "+8613800138000"
     assert stored["place"] == {"country": "CN", "province": "广东省", "city": "深圳市",
-                               "district": "南山区"}
+                               "district": "南山区", "code": "440305"}
     assert [i["product"] for i in stored["items"]] == ["Widget", "Gadget"]
     assert stored["vip"] is True and stored["tags"] == ["hot", "repeat"]
     assert stored["meeting"] == "2024-05-02T02:30:00Z"
@@ -489,7 +489,8 @@ def test_configured_widgets_and_multiple_links(client, crm, admin_api, factory):
     record_id = int(response.headers["Location"].rsplit("/", 1)[1])
     stored = admin_api.ok("GET", f"/apps/crm/forms/visit/records/{record_id}")
     assert stored["mood"] == "good" and stored["topics"] == ["price", "terms"]
-    assert stored["city"] == {"country": "CN", "province": "广东省", "city": "深圳市"}
+    assert stored["city"] == {"country": "CN", "province": "广东省", "city": "深圳市",
+                              "code": "440300"}
     assert stored["people"] == [crm["member"], crm["admin"]]
     assert stored["firms"] == [crm["company"]]
     assert stored["stops"] == [{"firm": crm["company"], "done": True, "day": "2024-06-01"}]

@@ -22,15 +22,24 @@ class StorageRole:
 
     def list_index_of(self, fld: Mapping) -> str | None:
         """This field's ``list_index``, when its value is one column of the row."""
-        if self.list_index is None or self.separate(fld) or len(self.columns(fld)) != 1:
+        if self.list_index is None or not self.single_column(fld):
             return None
         return self.list_index
+
+    def single_column(self, fld: Mapping) -> bool:
+        """Whether the value sits in one column of the row (only such values are unique)."""
+        return not self.separate(fld) and len(self.value_columns(fld)) == 1
 
     def column_type(self, fld: Mapping) -> sa.types.TypeEngine:
         return sa.Text()
 
     def columns(self, fld: Mapping) -> list[sa.Column]:
         return [sa.Column(fld["key"], self.column_type(fld), nullable=True)]
+
+    def value_columns(self, fld: Mapping) -> list[sa.Column]:
+        """The columns that hold the value itself, first of ``columns`` (beside them a type
+        may keep what it notes about the value: a cleaning flag)."""
+        return self.columns(fld)
 
     def to_row(self, value: Any, fld: Mapping) -> dict[str, Any]:
         return {fld["key"]: value}

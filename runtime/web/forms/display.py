@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 
 from runtime.arrivals import PARTS, channel_label
-from runtime.fields.base import label_text
+from runtime.fields.base import FieldType, label_text
 from runtime.forms.plan import FormPlan
 from runtime.permissions import Access
 from runtime.web.forms.references import References
 from runtime.web.forms.viewmodels import PageContext
+from runtime.web.messages import translate
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Shown:
     href: str = ""
     links: list[dict] = field(default_factory=list)
     table: dict | None = None
+    flag: str = ""  # what cleaning noted about the value (kept as written, free mail, ...)
 
 
 @dataclass
@@ -59,14 +61,25 @@ def local_time(moment: str | datetime | None) -> str:
     return to_user_timezone(moment).replace(tzinfo=None).isoformat(" ", "minutes")
 
 
+def flag_text(ftype: FieldType, fld: Mapping, value: Any) -> str:
+    """What cleaning noted about a value (kept as written, free mail...), in the page's
+    language; "" when nothing."""
+    if value in (None, "", []) or not ftype.flag_codes(fld):
+        return ""
+    code = ftype.flag_of(value, fld)
+    return translate(ftype.flag_label(code)) if code else ""
+
+
 def shown(page: PageContext, fld: Mapping, value: Any) -> Shown:
     """A value as the record page prints it: its text, in the form its widget shows it."""
     item = Shown(fld["key"], label_text(fld.get("label"), page.lang) or fld["key"], "text",
                  page.refs.text(fld, value))
     if value is None or value == [] or item.text == "":
         item.kind = "empty"
-    else:
-        page.widgets[page.plan.types[fld["type"]].widget].show(item, page, fld, value)
+        return item
+    ftype = page.plan.types[fld["type"]]
+    page.widgets[ftype.widget].show(item, page, fld, value)
+    item.flag = flag_text(ftype, fld, value)
     return item
 
 

@@ -21,7 +21,7 @@ from runtime.storage.query import COUNT_CAP, MAX_PAGE, ListQuery, Page, list_rec
 from runtime.storage.records import Records
 from runtime.storage.transactions import QueryStopped
 from runtime.web import current_runtime
-from runtime.web.forms.display import local_time
+from runtime.web.forms.display import flag_text, local_time
 from runtime.web.forms.navigation import published
 from runtime.web.forms.preferences import DEFAULT, SYSTEM_COLUMNS, views_menu
 from runtime.web.forms.references import References
@@ -29,7 +29,7 @@ from runtime.web.messages import translate
 
 DEFAULT_COLUMNS = 8  # fields a list without a view shows (then the time of the last change)
 DEFAULT_PER_PAGE = 20
-NO_VALUE_OPS = ("isnull", "notnull")
+NO_VALUE_OPS = ("isnull", "notnull", "flagged", "unflagged")
 LIST_OPS = ("in", "nin")
 
 
@@ -38,7 +38,8 @@ def op_labels() -> dict[str, str]:
             "lte": _("at most"), "gt": _("greater than"), "gte": _("at least"),
             "in": _("is one of"), "nin": _("is none of"), "contains": _("contains"),
             "startswith": _("starts with"), "isnull": _("is empty"),
-            "notnull": _("is not empty")}
+            "notnull": _("is not empty"), "flagged": _("is flagged"),
+            "unflagged": _("is not flagged")}
 
 
 def system_labels() -> dict[str, str]:
@@ -60,7 +61,7 @@ class Column:
 class Row:
     id: int
     url: str
-    cells: list[tuple[str, bool]]  # (text, numeric)
+    cells: list[tuple[str, bool, str]]  # (text, numeric, cleaning flag shown beside it)
 
 
 @dataclass
@@ -378,6 +379,10 @@ class ListBuilder:
                                     form_key=self.plan.form_key)
         return vm
 
+    def flag(self, key: str, value: Any) -> str:
+        fld = self.plan.by_key.get(key)
+        return "" if fld is None else flag_text(self.plan.types[fld["type"]], fld, value)
+
     def row(self, record: Mapping, columns: list[Column]) -> Row:
         cells = []
         for col in columns:
@@ -392,8 +397,8 @@ class ListBuilder:
                 cells.append(self.refs.text(self.plan.by_key[col.key], record.get(col.key)))
         url = url_for("forms.record_detail", app_key=self.plan.app_key,
                       form_key=self.plan.form_key, record_id=record["id"])
-        return Row(record["id"], url, [(text, col.numeric) for text, col in zip(cells, columns,
-                                                                              strict=True)])
+        return Row(record["id"], url, [(text, col.numeric, self.flag(col.key, record.get(col.key)))
+                                       for text, col in zip(cells, columns, strict=True)])
 
     def paging(self, vm: ListVM, per_page: int) -> None:
         last = max(1, math.ceil(vm.total / per_page))

@@ -20,7 +20,8 @@ FIELD_MODULES = sorted((ROOT / "runtime" / "fields").glob("*.py"))
 OTHER_MODULES = [ROOT / p for p in (
     "runtime/storage/checks.py", "runtime/storage/records.py", "runtime/storage/query.py",
     "runtime/permissions.py", "runtime/forms/plan.py", "runtime/forms/behaviour.py",
-    "runtime/events/hub.py",
+    "runtime/events/hub.py", "runtime/fields/roles/cleaning.py", "runtime/cleaning/phones.py",
+    "runtime/cleaning/emails.py",
 )]
 
 

@@ -77,3 +77,75 @@ def test_numbers_are_found_by_their_digits_in_full_and_nationally(stored, texts)
 ])
 def test_a_search_looks_for_the_digits_typed(typed, terms):
     assert PHONE.search_terms(typed, FLD) == terms
+
+
+EXT = {**FLD, "config": {"keep_extension": True}}
+KEEP = {**FLD, "config": {"invalid": "keep"}}
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("＋８６　１３８　００１３　８０００", "+8613800138000"),  # full-width, from a Chinese keyboard
+    ("(+86) 138-0013-8000", "+8613800138000"),
+    ("86 138 0013 8000", "+8613800138000"),
+    ("0086-10-6552-9988", "+861065529988"),
+    ("+86 (0)10 6552 9988", "+861065529988"),
+    ("tel:+86-10-6552-9988", "+861065529988"),
+    ("（010）65529988", "+861065529988"),
+    ("0755.8888.8888", "+8675588888888"),
+    ("13800138000#", "+8613800138000"),
+])
+def test_messy_numbers(value, expected):
+    assert PHONE.coerce(value, FLD) == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("010-6552 9988 转 123", "+861065529988;ext=123"),
+    ("010-65529988转8001", "+861065529988;ext=8001"),
+    ("010-65529988 分机 8001", "+861065529988;ext=8001"),
+    ("(010) 6552-9988 ext. 12", "+861065529988;ext=12"),
+    ("0755-8888 8888-123", "+8675588888888;ext=123"),
+    ("010 6552 9988 #66", "+861065529988;ext=66"),
+    ("+1 650-253-0000 x42", "+16502530000;ext=42"),
+    ("138 0013 8000", "+8613800138000"),
+])
+def test_extensions_kept_when_the_field_says_so(value, expected):
+    assert PHONE.coerce(value, EXT) == expected
+    assert PHONE.coerce(value, FLD) == expected.partition(";")[0]  # else dropped
+    assert PHONE.coerce(expected, EXT) == expected  # cleaning again changes nothing
+
+
+def test_extension_display_and_search():
+    assert PHONE.display("+861065529988;ext=123", EXT, "zh") == "010 6552 9988 转 123"
+    assert PHONE.display("+861065529988;ext=123", EXT, "en") == "010 6552 9988 ext. 123"
+    assert PHONE.search_text("+861065529988;ext=123", EXT) == ["861065529988", "01065529988"]
+    assert PHONE.column_type(EXT).length == 64 and PHONE.column_type(FLD).length == 20
+
+
+@pytest.mark.parametrize("value", ["12345", "not a phone", "138 0013", "13800138000/13900139000"])
+def test_invalid_numbers_kept_and_flagged_when_the_field_says_so(value):
+    kept = PHONE.coerce(value, KEEP)
+    assert kept == " ".join(value.split())
+    assert PHONE.flag_of(kept, KEEP) == "invalid"
+    assert PHONE.coerce(kept, KEEP) == kept
+    assert PHONE.display(kept, KEEP, "zh") == kept
+    assert PHONE.flag_of(PHONE.coerce("138 0013 8000", KEEP), KEEP) is None
+    assert [c.name for c in PHONE.columns(KEEP)] == ["mobile", "mobile__flag"]
+    assert PHONE.to_row(kept, KEEP) == {"mobile": kept, "mobile__flag": "invalid"}
+    assert "flagged" in PHONE.operators(KEEP) and "flagged" not in PHONE.operators(FLD)
+
+
+def test_kept_numbers_are_found_by_their_digits():
+    assert PHONE.search_text("call 400-800", KEEP) == ["400800"]
+    assert PHONE.search_text("n/a", KEEP) == []
+
+
+def test_mobile_only_keeps_a_landline_flagged_when_kept():
+    fld = {**FLD, "config": {"mobile_only": True, "invalid": "keep"}}
+    assert PHONE.flag_of(PHONE.coerce("010-6552 9988", fld), fld) == "invalid"
+
+
+def test_a_flagging_field_s_key_leaves_room_for_its_flag_column():
+    fld = {**KEEP, "key": "p" * 58}
+    assert [p.path for p in PHONE.check(fld, "/f", None)] == ["/f/key"]
+    assert PHONE.check({**KEEP, "key": "p" * 57}, "/f", None) == []
+    assert PHONE.check({**FLD, "key": "p" * 63}, "/f", None) == []  # no flags: no such column

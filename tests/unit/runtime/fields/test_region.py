@@ -8,7 +8,12 @@ from runtime.fields.region import RegionField
 
 FLD = {"key": "place", "type": "region", "label": "Region"}
 REGION = RegionField()
-NANSHAN = {"country": "CN", "province": "广东省", "city": "深圳市", "district": "南山区"}
+NANSHAN = {"country": "CN", "province": "广东省", "city": "深圳市", "district": "南山区",
+           "code": "440305"}
+BEIJING = {"country": "CN", "province": "北京市", "city": "北京市", "code": "110000"}
+CHAOYANG = {"country": "CN", "province": "北京市", "city": "北京市", "district": "朝阳区",
+            "code": "110105"}
+REFUSE = {**FLD, "config": {"invalid": "refuse"}}
 
 pytestmark = pytest.mark.usefixtures("region_sample")
 
@@ -19,13 +24,12 @@ pytestmark = pytest.mark.usefixtures("region_sample")
     ({"country": "CN", "province": "广东", "city": "深圳", "district": "南山"}, NANSHAN),
     ({"province": "广东省", "city": "深圳市", "district": "南山区"}, NANSHAN),
     ({"country": "cn", "text": "广东深圳南山"}, NANSHAN),
-    ("北京", {"country": "CN", "province": "北京市", "city": "北京市"}),
-    ("北京市朝阳区",
-     {"country": "CN", "province": "北京市", "city": "北京市", "district": "朝阳区"}),
-    ({"country": "CN", "province": "北京", "city": "市辖区", "district": "朝阳区"},
-     {"country": "CN", "province": "北京市", "city": "北京市", "district": "朝阳区"}),
-    ("深圳", {"country": "CN", "province": "广东省", "city": "深圳市"}),
-    ({"country": "CN", "province": "广东"}, {"country": "CN", "province": "广东省"}),
+    ("北京", BEIJING),
+    ("北京市朝阳区", CHAOYANG),
+    ({"country": "CN", "province": "北京", "city": "市辖区", "district": "朝阳区"}, CHAOYANG),
+    ("深圳", {"country": "CN", "province": "广东省", "city": "深圳市", "code": "440300"}),
+    ({"country": "CN", "province": "广东"},
+     {"country": "CN", "province": "广东省", "code": "440000"}),
     ({"country": "us", "text": " Austin, Texas "}, {"country": "US", "text": "Austin, Texas"}),
 ])
 def test_places(value, expected):
@@ -38,8 +42,6 @@ def test_blank_is_empty(value):
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ("火星基地", "not a province, city or district"),
-    ({"country": "CN", "province": "广东", "city": "长春"}, "not a city of 广东省"),
     ({"country": "China", "province": "广东"}, "two-letter"),
     ({"country": "US", "province": "Texas"}, "write other places as text"),
     ({"country": "US"}, "text is missing"),
@@ -47,18 +49,63 @@ def test_blank_is_empty(value):
     ({"country": "CN", "province": 44}, "province must be a text"),
     (44, "must be a place"),
     (["广东"], "must be a place"),
-    ("鼓楼区", "ambiguous"),
 ])
 def test_refused(value, message):
     with pytest.raises(FieldValueError, match=message):
         REGION.coerce(value, FLD)
 
 
+@pytest.mark.parametrize(("value", "message", "kept"), [
+    ("火星基地", "not a province, city or district", "火星基地"),
+    ({"country": "CN", "province": "广东", "city": "长春"}, "not a city of 广东省", "广东 长春"),
+    ("鼓楼区", "ambiguous", "鼓楼区"),
+    ("999999", "not the code", "999999"),
+])
+def test_places_that_do_not_resolve_are_kept_and_flagged(value, message, kept):
+    with pytest.raises(FieldValueError, match=message):
+        REGION.coerce(value, REFUSE)
+    place = REGION.coerce(value, FLD)  # by default: kept as written, never dropped
+    assert place == {"country": "CN", "text": kept}
+    assert REGION.flag_of(place, FLD) == "unresolved"
+    assert REGION.coerce(place, FLD) == place  # cleaning it again changes nothing
+    assert REGION.display(place, FLD, "zh") == kept
+    assert REGION.widget_context(FLD, place, "zh")["kept"] == kept
+    assert REGION.flag_codes(REFUSE) == () and REGION.flag_codes(FLD) == ("unresolved",)
+
+
+@pytest.mark.parametrize("value", ["北京", "北京市", "Beijing", "京", "BEIJING", "  北京 ",
+                                   "中国北京", "110000", {"code": "110000"}, "11"])
+def test_every_way_to_write_beijing_is_one_place(value):
+    assert REGION.coerce(value, FLD) == BEIJING
+
+
+@pytest.mark.parametrize("value", [
+    "朝阳区, 北京", "北京市朝阳区", "北京 朝阳", "Chaoyang District, Beijing", "beijing chaoyang",
+    "京 朝阳区", "110105", {"province": "北京", "district": "朝阳"}])
+def test_districts_in_any_order_and_script(value):
+    assert REGION.coerce(value, FLD) == CHAOYANG
+
+
+@pytest.mark.parametrize("value", ["广东深圳南山", "南山区, 深圳市, 广东省", "粤 深圳 南山",
+                                   "Nanshan District, Shenzhen, Guangdong Province, China",
+                                   "Guangdong Shenzhen Nanshan", "440305", "4403 05"])
+def test_nanshan_every_way(value):
+    assert REGION.coerce(value, FLD) == NANSHAN
+
+
+def test_code_is_worked_out_not_stored():
+    row = REGION.to_row(NANSHAN, FLD)
+    assert "code" not in {k.split("__")[1] for k in row}
+    assert REGION.from_row(row, FLD)["code"] == "440305"
+    # a code sent beside the names is the names' own
+    assert REGION.coerce({**NANSHAN, "code": "110000"}, FLD) == NANSHAN
+
+
 def test_levels_drop_finer_parts():
     assert REGION.coerce("广东深圳南山", {**FLD, "config": {"levels": 1}}) == {
-        "country": "CN", "province": "广东省"}
+        "country": "CN", "province": "广东省", "code": "440000"}
     assert REGION.coerce("广东深圳南山", {**FLD, "config": {"levels": 2}}) == {
-        "country": "CN", "province": "广东省", "city": "深圳市"}
+        "country": "CN", "province": "广东省", "city": "深圳市", "code": "440300"}
 
 
 def test_require_full():
@@ -70,7 +117,9 @@ def test_require_full():
         REGION.coerce("北京", fld)
     # a county-level city ruled by its province has no districts to name
     assert REGION.coerce("湖北仙桃", fld) == {"country": "CN", "province": "湖北省",
-                                            "city": "仙桃市"}
+                                            "city": "仙桃市", "code": "429004"}
+    # kept as written (flagged) although not full: never dropped
+    assert REGION.coerce("火星基地", fld) == {"country": "CN", "text": "火星基地"}
     assert REGION.coerce("广东", {**FLD, "config": {"require_full": True, "levels": 1}})
 
 
@@ -85,7 +134,11 @@ def test_countries_allow_list():
 
 
 def test_parse_form():
-    assert REGION.parse_form(["CN", "广东省", "深圳市", "南山区"], FLD) == NANSHAN
+    assert REGION.parse_form(["CN", "广东省", "深圳市", "南山区"], FLD) == {
+        k: v for k, v in NANSHAN.items() if k != "code"}
+    # a place kept as written is posted back (after the empty selects) as it was
+    assert REGION.coerce(REGION.parse_form(["CN", "", "", "", "火星基地"], FLD), FLD) == {
+        "country": "CN", "text": "火星基地"}
     assert REGION.parse_form(["CN", "广东省", "", ""], FLD) == {"country": "CN",
                                                                "province": "广东省"}
     assert REGION.parse_form(["US", "Austin, Texas"], FLD) == {"country": "US",

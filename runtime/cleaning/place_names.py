@@ -1,0 +1,106 @@
+"""Other ways to write a Chinese place: one-character abbreviations (``京`` = 北京, ``粤`` = 广东)
+and Latin names (``Beijing``, ``Chaoyang District, Beijing``, ``Guangdong Shenzhen``), turned
+into Chinese texts the region reader (``runtime.fields.regions``) resolves.
+
+Latin names are matched by pinyin (pypinyin, imported on first use: its dictionaries are
+large) of the division data's names, plus the names of ``data/china_place_names.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterable
+from functools import cache
+from itertools import islice, product
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data" / "china_place_names.json"
+LATIN_WORD = re.compile(r"[a-z']+")
+MAX_READINGS = 16  # combinations of homophones tried for one Latin text
+
+
+@cache
+def _data() -> dict:
+    return json.loads(DATA.read_text(encoding="utf-8"))
+
+
+def abbreviation(text: str) -> str | None:
+    """The short name of the province a one-character abbreviation stands for."""
+    return _data()["abbreviations"].get(text) if len(text) == 1 else None
+
+
+def has_latin(text: str) -> bool:
+    return any("a" <= c <= "z" for c in text.lower())
+
+
+def _pinyin(name: str, chars: dict[str, list[str]]) -> set[str]:
+    """The ways to write a name in pinyin: its usual reading, and for characters with several
+    readings each of them (朝阳 is zhaoyang as a word, chaoyang as a place); ``chars`` keeps
+    each character's readings once looked up."""
+    from pypinyin import Style, lazy_pinyin, pinyin  # large: loaded when Latin is read
+
+    readings = {"".join(lazy_pinyin(name)).lower()}
+    for char in name:
+        if char not in chars:
+            chars[char] = pinyin(char, style=Style.NORMAL, heteronym=True)[0]
+    for combo in islice(product(*(chars[c] for c in name)), MAX_READINGS):
+        readings.add("".join(combo).lower())
+    return readings
+
+
+class LatinNames:
+    """Pinyin (and Latin names) → the Chinese names they may stand for."""
+
+    def __init__(self, names: Iterable[str]):
+        self._names = list(dict.fromkeys(names))
+        self._index: dict[str, set[str]] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def index(self) -> dict[str, set[str]]:
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    self._index = self._build()
+        return self._index
+
+    def _build(self) -> dict[str, set[str]]:
+        data = _data()
+        index: dict[str, set[str]] = {}
+        chars: dict[str, list[str]] = {}
+        for name in self._names:
+            for key in _pinyin(name, chars):
+                if name not in data["latin_not"].get(key, []):
+                    index.setdefault(key, set()).add(name)
+        for key, name in data["latin"].items():
+            index.setdefault(key, set()).add(name)
+        return index
+
+    def readings(self, text: str) -> list[list[str]]:
+        """The Chinese texts ``text`` may stand for in its order, then reversed (``Chaoyang,
+        Beijing`` → ``[[朝阳北京], [北京朝阳]]``); empty when a word is no place name we know."""
+        words = [w.replace("'", "") for w in LATIN_WORD.findall(text.lower())]
+        level = set(_data()["level_words"])
+        parts = self._parts([w for w in words if w and w not in level])
+        if not parts:
+            return []
+        return [["".join(combo) for combo in islice(
+                    product(*(sorted(self.index[p]) for p in order)), MAX_READINGS)]
+                for order in (parts, parts[::-1])]
+
+    def _parts(self, words: list[str]) -> list[str]:
+        """The words joined into known names, longest first (``hong kong`` → ``hongkong``,
+        ``guang dong`` → ``guangdong``); empty when some word fits no name."""
+        parts, i = [], 0
+        while i < len(words):
+            for j in range(len(words), i, -1):
+                joined = "".join(words[i:j])
+                if joined in self.index:
+                    parts.append(joined)
+                    i = j
+                    break
+            else:
+                return []
+        return parts
