@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, jsonify
 
 from runtime.api.openapi_actions import action_schemas, export_paths, generic_action_paths
+from runtime.api.openapi_capture import capture_paths, capture_schemas
 from runtime.api.openapi_paths import (
     file_paths,
     formula_paths,
@@ -29,8 +30,8 @@ DESCRIPTION = ("Metadata documents (apps, forms, views) with drafts and versions
 
 def spec(principal: Principal | None) -> dict[str, Any]:
     paths = {**metadata_paths(), **formula_paths(), **generic_record_paths(),
-             **generic_action_paths(), **export_paths(), **file_paths()}
-    schemas = {**common_schemas(), **action_schemas(),
+             **generic_action_paths(), **export_paths(), **file_paths(), **capture_paths()}
+    schemas = {**common_schemas(), **action_schemas(), **capture_schemas(),
                **document_schemas(current_runtime().schemas)}
     params = parameters()
     for plan, access in readable_forms(principal):

@@ -54,6 +54,9 @@ def webhook_schema() -> dict[str, Any]:
             # an object {field: path or entry}, or a list of {field, ...} entries; if/then
             # rather than oneOf, so that an error points inside the entry at fault
             "mapping": {"type": ["object", "array"],
+                        "description": "an object {field: JSONPath or {path, value, "
+                                       "formula}}, or a list of {field, path, value, "
+                                       "formula} entries",
                         "if": {"type": "object"},
                         "then": {"propertyNames": {"$ref": "#/$defs/key"},
                                  "additionalProperties": entry, "minProperties": 1,
