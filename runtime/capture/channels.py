@@ -55,17 +55,20 @@ def build_channel_registry(functions: FunctionRegistry,
 
 
 def field_problem(form: Mapping, key: Any, at: str, ctx: CheckContext,
-                  public: bool = False) -> Problem | None:
+                  public: bool = False, shown: bool = False) -> Problem | None:
     """Why ``key`` cannot receive a channel's values (None: it can): it is no field of the
-    form, or the system fills it in (generated, calculated); with ``public``, a stranger could
-    not fill it in (a picker of stored records or people, an upload)."""
+    form, or the system fills it in (generated, calculated — a calculated one may be
+    ``shown``); with ``public``, a stranger could not fill it in (a picker of stored records
+    or people, an upload)."""
     from metadata.messages import msg
 
     fld = next((f for f in form.get("fields", []) if f.get("key") == key), None)
     ftype = ctx.field_types.get(fld.get("type")) if fld is not None else None
     if fld is None or ftype is None:
         return Problem(at, msg("%(key)s is not a field of this form", key=key))
-    if getattr(ftype, "generated", False) or getattr(ftype, "calculated", False):
+    calculated = getattr(ftype, "calculated", False)
+    if getattr(ftype, "generated", False) and not (shown and calculated) or \
+            calculated and not shown:
         return Problem(at, msg("%(key)s is filled in by the system", key=key))
     if public and not getattr(ftype, "public_input", True):
         return Problem(at, msg("%(key)s cannot be filled in on a public form (it would show "

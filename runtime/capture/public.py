@@ -88,7 +88,7 @@ class PublicFormChannel(CaptureChannel):
 
     def check(self, config: Any, form: Mapping, path: str, ctx: CheckContext) -> list[Problem]:
         problems = [p for i, key in enumerate(config.get("fields") or [])
-                    if (p := field_problem(form, key, f"{path}/fields/{i}", ctx, True))]
+                    if (p := field_problem(form, key, f"{path}/fields/{i}", ctx, True, True))]
         for name, key in (config.get("params") or {}).items():
             if key is not None:
                 problem = field_problem(form, key, f"{path}/params/{pointer(name)[1:]}", ctx,
