@@ -90,23 +90,36 @@ def render(page: PublicForm, status: int = 200, posted=None, problems=(), notice
     return framed(Response(html, status), page)
 
 
-def thanks(page: PublicForm) -> Response:
+_THANKS: dict[tuple, str] = {}  # the thank-you page of a form version, language and address
+
+
+def thanks(page: PublicForm, version: int = 0) -> Response:
     if page.redirect:
         return redirect(page.redirect, 303)
     lang = page_lang()
-    with force_locale(lang):
-        from metadata.labels import label_text
+    again = request.full_path.rstrip("?")
+    key = (page.app_key, page.slug, version, lang, again)
+    html = _THANKS.get(key) if version else None
+    if html is None:
+        html = _thanks_html(page, lang, again)
+        if version and len(_THANKS) < 10_000:
+            _THANKS[key] = html
+    return framed(Response(html), page)
 
+
+def _thanks_html(page: PublicForm, lang: str, again: str) -> str:
+    from metadata.labels import label_text
+
+    with force_locale(lang):
         message = label_text((page.config.get("thanks") or {}).get("message"), lang)
         plan = current_runtime().plan(db_session(), page.app_key, page.form_key)
-        html = render_template("runtime/public/thanks.html", lang=lang,
+        return render_template("runtime/public/thanks.html", lang=lang,
                                title=label_text(page.config.get("title"), lang)
                                or plan.label(lang),
                                message=message or _("Thank you! We have received your "
                                                     "submission."),
                                color=(page.config.get("theme") or {}).get("color") or "",
-                               again=request.full_path.rstrip("?"))
-    return framed(Response(html), page)
+                               again=again)
 
 
 def page_view(app_key: str, slug: str) -> Response:
@@ -132,18 +145,16 @@ def submission(page: PublicForm) -> Response:
                 if verdict == tokens.TOO_FAST else \
                 _("This page was open for a long time: please submit again.")
         return render(page, 422, posted, notice=notice)
-    if not _within_rate(page):
-        return _too_many(page)
     return _create(page, plan, posted)
 
 
-def _within_rate(page: PublicForm) -> bool:
+def _counted(page: PublicForm) -> bool:
+    """Count the submission against its client address's limit (in the caller's
+    transaction); whether it is within the limit."""
     rt, session = current_runtime(), db_session()
     limit, seconds = page.rate
     key = f"public:{page.app_key}:{page.slug}:{request.remote_addr or '-'}"
-    used = ratelimit.count(session, key, rt.clock.now(), timedelta(seconds=seconds))
-    session.commit()  # counted even when the submission is then refused
-    return used <= limit
+    return ratelimit.count(session, key, rt.clock.now(), timedelta(seconds=seconds)) <= limit
 
 
 def _too_many(page: PublicForm) -> Response:
@@ -155,7 +166,12 @@ def _too_many(page: PublicForm) -> Response:
 
 
 def _create(page: PublicForm, plan, posted: dict) -> Response:
+    """Count the submission and create its record in one transaction; a refused one is
+    still counted (in a transaction of its own), and answered with the page again."""
     rt, session = current_runtime(), db_session()
+    if not _counted(page):
+        session.commit()
+        return _too_many(page)
     records = rt.records(session, plan, public_principal(page), via="public")
     records.lang = page_lang()
     payload = {**param_values(plan, page, request.args),
@@ -166,11 +182,13 @@ def _create(page: PublicForm, plan, posted: dict) -> Response:
     [outcome] = intake(records, [payload], [touch])
     if outcome.outcome is None:
         session.rollback()
+        _counted(page)
+        session.commit()
         problems = [Problem(e["path"], e["message"], record=e.get("record"))
                     for e in outcome.errors]
         return render(page, 422, posted, problems)
     session.commit()
-    return thanks(page)
+    return thanks(page, plan.version)
 
 
 @read_only
