@@ -204,3 +204,18 @@ def test_unknown_addresses_and_removed_webhooks_answer_404(crm, hook, client):
     assert client.post("/hooks/not-a-token", json={}).status_code == 404
     publish(crm, form_doc("lead", lead_doc()["fields"]))  # the webhook is removed
     assert hook(lead()).status_code == 404
+
+
+def test_the_migration_makes_the_tables_the_models_describe(runtime):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from app.models import target_metadata
+
+    tables = ("webhook_endpoints", "webhook_deliveries", "idempotent_requests",
+              "capture_counters")
+    with runtime.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = [d for d in compare_metadata(context, target_metadata)
+                if any(t in repr(d) for t in tables)]
+    assert diff == []

@@ -51,7 +51,7 @@ def upgrade() -> None:
         sa.Column('body_size', sa.Integer(), nullable=False),
         sa.Column('truncated', sa.Boolean(), nullable=False),
         sa.Column('content_type', sa.String(length=200), nullable=True),
-        sa.Column('headers', JSON, nullable=True),
+        sa.Column('headers', JSON, nullable=False),
         sa.Column('record_id', sa.Integer(), nullable=True),
         sa.Column('outcome', sa.String(length=16), nullable=True),
         sa.Column('errors', JSON, nullable=True),
