@@ -69,6 +69,10 @@ def runtime_settings(config: Config) -> dict[str, Any]:
             "import_dir": config["IMPORT_DIR"],
             "import_max_bytes": int(config["IMPORT_MAX_MB"] * 1024 * 1024),
             "background_statement_timeout": config["BACKGROUND_STATEMENT_TIMEOUT"],
+            "secret_key": config["SECRET_KEY"],  # webhook secrets are sealed under it
+            "webhook_max_bytes": config["WEBHOOK_MAX_BYTES"],
+            "idempotency_keep_hours": config["IDEMPOTENCY_KEEP_HOURS"],
+            "public_base_url": config["PUBLIC_BASE_URL"],
             **{f"event_{key}": config[f"EVENT_{key.upper()}"] for key in EVENT_SETTINGS}}
 
 
@@ -79,6 +83,7 @@ def register_parts(app: Flask) -> None:
     from app.extensions import csrf
     from builder.web import builder_blueprint
     from runtime.api import api_blueprint
+    from runtime.web.capture import capture_blueprint
     from runtime.web.forms.views import forms_blueprint
 
     web.init_app(app)
@@ -87,6 +92,9 @@ def register_parts(app: Flask) -> None:
     csrf.exempt(api)  # the API checks CSRF itself, for cookie-authenticated requests only
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(forms_blueprint(), url_prefix="/a")
+    capture = capture_blueprint()
+    csrf.exempt(capture)  # signed addresses and page tokens instead (runtime.web.capture)
+    app.register_blueprint(capture)
     app.register_blueprint(builder_blueprint(), url_prefix="/build")
     app.register_blueprint(admin_blueprint(app), url_prefix="/admin")
     shell.init_app(app)

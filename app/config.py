@@ -46,6 +46,9 @@ DEFAULTS = {
     "LOGIN_ADDRESS_LIMIT": 50,  # failed log-ins per address, any account, before it waits
     "LOGIN_ACCOUNT_LIMIT": 20,  # failures per account from unknown browsers before backoff
     "LOGIN_WINDOW_SECONDS": 900,
+    "WEBHOOK_MAX_BYTES": 1024 * 1024,  # a webhook body beyond it gets 413 (a form may set its own)
+    "IDEMPOTENCY_KEEP_HOURS": 24,  # a response stored under an Idempotency-Key is kept this long
+    "PUBLIC_BASE_URL": None,  # e.g. https://crm.example.com: public form, QR and webhook links
 }
 
 

@@ -60,12 +60,15 @@ def field_type_dict(ftype: Any, types: Mapping[str, Any]) -> dict[str, Any]:
 
 def render(field_types: Iterable[Any] | None = None) -> str:
     """The text docs/metadata.md should hold, for the built-in field types by default."""
+    from runtime.capture.channels import build_channel_registry
     from runtime.fields.registry import build_field_registry
+    from runtime.formula.registry import build_function_registry
     from runtime.permissions import DEFAULT_POLICY
 
     types = list(field_types if field_types is not None else build_field_registry())
     by_key = {t.type: t for t in types}
-    return render_metadata_reference(build_schemas(types),
+    channels = build_channel_registry(build_function_registry())
+    return render_metadata_reference(build_schemas(types, channels),
                                      [field_type_dict(t, by_key) for t in types],
                                      default_policy=DEFAULT_POLICY)
 

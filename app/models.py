@@ -4,6 +4,12 @@ from app.auth.models import ApiToken, LoginFailure, Role, Team, User  # noqa: F4
 from metadata.models import Document, DocumentVersion  # noqa: F401
 from metadata.orm import Base
 from runtime.capture.imports.models import Import, ImportRow  # noqa: F401
+from runtime.capture.models import (  # noqa: F401
+    CaptureCounter,
+    IdempotentRequest,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from runtime.events.models import EventDelivery, RecordEventRow  # noqa: F401
 from runtime.exports.models import Export  # noqa: F401
 from runtime.jobs.models import PeriodicRun  # noqa: F401

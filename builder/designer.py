@@ -73,6 +73,7 @@ def designer_vm(rt: Runtime, session: Session, app: Document, doc: Document, lan
         "home": url_for("builder.home"),
         "history": url_for("builder.history", app_key=app.app_key, kinds="forms",
                            key=doc.key),
+        "channels": url_for("builder.form_capture", **keys),
     }
     return DesignerVM(
         app_key=app.app_key, form_key=doc.key,

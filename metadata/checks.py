@@ -22,6 +22,15 @@ class CheckedFieldType(Protocol):
     def check(self, fld: dict, path: str, ctx: CheckContext) -> list[Problem]: ...
 
 
+class CheckedChannel(Protocol):
+    """A capture channel's semantic checks of its configuration (``capture.<key>``)."""
+
+    key: str
+
+    def check(self, config: Any, form: Mapping, path: str, ctx: CheckContext
+              ) -> list[Problem]: ...
+
+
 # checks the formulas of a document (a service of the runtime, which owns the formula
 # language): (kind, document, context) -> (problems, {pointer: {source, ast, type}})
 FormulaCheck = Callable[[str, dict, "CheckContext"], tuple[list[Problem], dict]]
@@ -36,6 +45,7 @@ class CheckContext:
     field_types: Mapping[str, CheckedFieldType]
     problems: list[Problem] = field(default_factory=list)
     formulas: FormulaCheck | None = None
+    channels: Mapping[str, CheckedChannel] = field(default_factory=dict)  # capture channels
 
     def check_fields(self, fields: Iterable[dict], path: str) -> list[Problem]:
         """Check a list of fields: keys, uniqueness and each type's own rules."""
@@ -136,6 +146,10 @@ def _form_problems(doc: dict, ctx: CheckContext) -> list[Problem]:
                 if key not in keys:
                     problems.append(Problem(pointer("permissions", "roles", role, which, i),
                                             f"{key!r} is not a field of this form"))
+    for key, config in (doc.get("capture") or {}).items():
+        channel = ctx.channels.get(key)
+        if channel is not None:
+            problems += channel.check(config, doc, pointer("capture", key), ctx)
     return problems + _layout_problems(doc.get("layout") or {}, keys)
 
 

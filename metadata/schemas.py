@@ -23,6 +23,15 @@ class FieldTypeSpec(Protocol):
     config_schema: dict[str, Any]
 
 
+class ChannelSpec(Protocol):
+    """A capture channel (runtime.capture.channels): its key under ``capture`` and the JSON
+    Schema of its configuration."""
+
+    key: str
+    description: str
+    config_schema: dict[str, Any]
+
+
 LABEL = {
     "title": "a text, or an object of texts per language ({\"zh\": ..., \"en\": ...})",
     "oneOf": [
@@ -204,7 +213,19 @@ def permissions_schema() -> dict[str, Any]:
     }
 
 
-def form_schema(field_types: Iterable[FieldTypeSpec]) -> dict[str, Any]:
+def capture_schema(channels: Iterable[ChannelSpec]) -> dict[str, Any]:
+    """How records arrive from outside, one property per capture channel."""
+    return {
+        "type": "object",
+        "description": "The capture channels the form opens: " + "; ".join(
+            f"`{c.key}`: {c.description}" for c in channels),
+        "properties": {c.key: c.config_schema for c in channels},
+        "additionalProperties": False,
+    }
+
+
+def form_schema(field_types: Iterable[FieldTypeSpec], channels: Iterable[ChannelSpec] = ()
+                ) -> dict[str, Any]:
     field, config_defs = field_schema(field_types)
     return {
         "$schema": DIALECT,
@@ -224,6 +245,7 @@ def form_schema(field_types: Iterable[FieldTypeSpec]) -> dict[str, Any]:
             "layout": layout_schema(),
             "cleaning": cleaning_schema(),
             "permissions": {"$ref": "#/$defs/permissions"},
+            "capture": capture_schema(list(channels)),
         },
         "additionalProperties": False,
         "$defs": {**_common_defs(), "field": field, "permissions": permissions_schema(),
@@ -312,6 +334,8 @@ def app_schema() -> dict[str, Any]:
     }
 
 
-def build_schemas(field_types: Iterable[FieldTypeSpec]) -> dict[str, dict[str, Any]]:
+def build_schemas(field_types: Iterable[FieldTypeSpec], channels: Iterable[ChannelSpec] = ()
+                  ) -> dict[str, dict[str, Any]]:
     """Every kind's schema, keyed by kind."""
-    return {"app": app_schema(), "form": form_schema(field_types), "view": view_schema()}
+    return {"app": app_schema(), "form": form_schema(field_types, channels),
+            "view": view_schema()}

@@ -22,9 +22,10 @@ class DocumentStore:
     """Reads and writes documents inside a caller's session; the caller owns the transaction."""
 
     def __init__(self, validators: Validators, field_types: Mapping, now: Now,
-                 formulas: FormulaCheck | None = None):
+                 formulas: FormulaCheck | None = None, channels: Mapping | None = None):
         self.validators = validators
         self.field_types = field_types
+        self.channels = channels or {}  # capture channels, by key (their checks)
         self.now = now
         self.formulas = formulas
 
@@ -84,7 +85,7 @@ class DocumentStore:
         forms = {d.key: d.draft for d in self.list(session, app_key, "form")}
         forms.update(overrides)
         return CheckContext(app_key=app_key, forms=forms, field_types=self.field_types,
-                            formulas=self.formulas)
+                            formulas=self.formulas, channels=self.channels)
 
     # -- writing -----------------------------------------------------------------------------
     def check(self, kind: str, body: object, ctx: CheckContext) -> dict:

@@ -20,6 +20,7 @@ from metadata.models import Document, DocumentVersion
 from metadata.registry import Registry
 from metadata.schemas import build_schemas
 from metadata.store import DocumentStore
+from runtime.capture.channels import build_channel_registry
 from runtime.clock import Clock
 from runtime.directory import Directory
 from runtime.events.consumers import Consumer, build_consumer_registry
@@ -78,15 +79,19 @@ class Runtime:
     background: dict[str, Callable[[str], None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.schemas = build_schemas(self.fields)
-        self.validators = Validators(self.schemas)
         self.functions = build_function_registry()
+        # the capture channels a form may open (public form, webhooks): built here, with
+        # the formula functions their transforms call
+        self.channels = build_channel_registry(self.functions)
+        self.schemas = build_schemas(self.fields, self.channels)
+        self.validators = Validators(self.schemas)
         # the installation's time zone: TODAY() in formulas is the date there
         self.timezone = ZoneInfo(self.settings.get("timezone", "UTC"))
         self.plan_settings = PlanSettings(self.fields, self.functions, self.clock.now,
                                           self.timezone)
         self.store = DocumentStore(self.validators, self.fields, self.clock.now,
-                                   document_formulas(self.functions))
+                                   document_formulas(self.functions),
+                                   {c.key: c for c in self.channels})
         self._sessions: dict[TransactionKind, sessionmaker] = {}
         # every session carries the event sink: no record write can skip its event; deliveries
         # run in write sessions under the background statement limit

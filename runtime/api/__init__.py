@@ -10,7 +10,17 @@ from flask import Blueprint
 from werkzeug.exceptions import HTTPException
 
 from metadata.errors import TrellisError
-from runtime.api import bulk, documents, exports, files, formula, imports, openapi, records
+from runtime.api import (
+    bulk,
+    capture,
+    documents,
+    exports,
+    files,
+    formula,
+    imports,
+    openapi,
+    records,
+)
 from runtime.api.access import check_csrf, require
 from runtime.api.errors import (
     handle_http_error,
@@ -24,8 +34,7 @@ from runtime.web.routes import add_routes
 __all__ = ["ROUTES", "api_blueprint", "require"]
 
 ROUTES = (*documents.ROUTES, *records.ROUTES, *bulk.ROUTES, *exports.ROUTES, *imports.ROUTES,
-          *files.ROUTES,
-          *formula.ROUTES, *openapi.ROUTES)
+          *files.ROUTES, *formula.ROUTES, *capture.ROUTES, *openapi.ROUTES)
 
 
 def api_blueprint() -> Blueprint:

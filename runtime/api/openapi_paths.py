@@ -51,6 +51,12 @@ def parameters() -> dict[str, dict]:
                               "the revision you edited (instead of If-Match)"),
         "record_version": param("version", "query", number,
                                 "the version you read (instead of If-Match)"),
+        "idempotency_key": param(
+            "Idempotency-Key", "header", {"type": "string", "minLength": 1, "maxLength": 257,
+                                          "pattern": '^"?[!-~]{1,255}"?$'},
+            "a key of your own (a UUID) that makes a retry safe: the same key and body get "
+            "the first answer again (with Idempotent-Replayed: true) for 24 hours; another "
+            "body gets 422; a retry while the first runs gets 409"),
         "dry_run": param("dry_run", "query", {"enum": ["0", "1", "true", "false"]},
                          "1: check and plan only, change nothing"),
         "doc_version": param("version", "query", number, "a published version to read "
@@ -268,11 +274,12 @@ def record_paths(base: str, ids: str, schemas: dict[str, dict], keys: list[dict]
                       params=[*keys, *list_parameters()]),
             "post": op("post", ids.format(verb="create"), "Create a record", tag,
                        {"201": answer(schemas["read"], "created", "ETag", "Location")},
-                       scope=write, body=schemas["new"], params=keys)},
+                       scope=write, body=schemas["new"],
+                       params=[*keys, pref("idempotency_key")], errors=["409"])},
         base + "/bulk": {"post": op(
             "post", ids.format(verb="bulk"), "Create up to 1000 records; a result per row", tag,
             {"200": answer(schemas["bulk_result"])}, scope=write, body=schemas["bulk"],
-            params=keys)},
+            params=[*keys, pref("idempotency_key")], errors=["409"])},
         base + "/{record_id}": {
             "get": op("get", ids.format(verb="read"), "Read a record", tag, {"200": record},
                       scope=read, params=one),

@@ -8,6 +8,7 @@ from metadata.errors import Problem, TrellisError
 from metadata.orm import whole_number
 from runtime.api.access import require
 from runtime.api.errors import if_match, json_body
+from runtime.api.idempotency import idempotent, remember
 from runtime.api.params import list_query
 from runtime.arrivals import PARTS, Touch, channel_label
 from runtime.permissions import Principal
@@ -68,17 +69,19 @@ def arrival(payload: object, at: str = "") -> Touch | None:
     return Touch.from_params("api", given)
 
 
+@idempotent
 def create(app_key: str, form_key: str) -> Response:
     records = records_for(app_key, form_key, require("records:write"))
     payload = json_body(current_runtime().settings["max_json_bytes"])
     touch = arrival(payload)
     with transaction():
         record = records.create(payload, touch)
-    response = jsonify(record)
-    response.status_code = 201
-    response.headers["Location"] = f"/api/v1/apps/{app_key}/forms/{form_key}/records/" \
-                                   f"{record['id']}"
-    response.headers["ETag"] = f'"{record["version"]}"'
+        response = jsonify(record)
+        response.status_code = 201
+        response.headers["Location"] = f"/api/v1/apps/{app_key}/forms/{form_key}/records/" \
+                                       f"{record['id']}"
+        response.headers["ETag"] = f'"{record["version"]}"'
+        remember(response)  # with an Idempotency-Key: stored with the record
     return response
 
 
@@ -99,6 +102,7 @@ def bulk_rows(payload: object) -> list[dict]:
     return rows
 
 
+@idempotent
 def bulk(app_key: str, form_key: str) -> Response:
     records = records_for(app_key, form_key, require("records:write"))
     payload = json_body(current_runtime().settings["max_json_bytes"])
@@ -107,8 +111,11 @@ def bulk(app_key: str, form_key: str) -> Response:
     touches = [arrival(row, f"{at}/{i}") for i, row in enumerate(rows)]
     with transaction():
         results = records.bulk_create(rows, arrivals=touches)
-    created = sum(1 for r in results if "record" in r)
-    return jsonify({"created": created, "failed": len(results) - created, "results": results})
+        created = sum(1 for r in results if "record" in r)
+        response = jsonify({"created": created, "failed": len(results) - created,
+                            "results": results})
+        remember(response)  # with an Idempotency-Key: stored with the records
+    return response
 
 
 def record(app_key: str, form_key: str, record_id: int) -> Response:

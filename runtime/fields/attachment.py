@@ -37,6 +37,7 @@ class AttachmentField(FieldType):
         "additionalProperties": False,
     }
     widget = "attachment"
+    public_input = False
     sortable = False
     filter_ops = ("isnull", "notnull")
 

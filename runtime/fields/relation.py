@@ -42,6 +42,7 @@ class RelationField(FieldType):
         "additionalProperties": False,
     }
     widget = "relation"
+    public_input = False
     can_group_by = True
     filter_ops = EQUALITY_OPS
 

@@ -38,6 +38,7 @@ class SubTableField(FieldType):
         "additionalProperties": False,
     }
     widget = "sub_table"
+    public_input = False
     sortable = False
     filter_ops = ("isnull", "notnull")
     separate_storage = True

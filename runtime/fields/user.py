@@ -55,6 +55,7 @@ class UserField(FieldType):
         "additionalProperties": False,
     }
     widget = "user"
+    public_input = False
     can_group_by = True
     aggregations = ("count", "distinct")
     filter_ops = EQUALITY_OPS

@@ -69,6 +69,9 @@ class PresentationRole:
     # a column of a form's default list (long texts, files and rows of a sub-table are not:
     # they do not fit a table's cell)
     default_column: ClassVar[bool] = True
+    # a stranger may fill it in on a public form: its input shows nothing stored and needs
+    # no look-up of stored records or people (pickers and uploads do)
+    public_input: ClassVar[bool] = True
 
     def display(self, value: Any, fld: Mapping, lang: str) -> str:
         """Plain text of a value, for lists, titles and the audit timeline."""
