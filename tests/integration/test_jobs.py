@@ -49,7 +49,8 @@ def test_tick_runs_due_tasks_once_per_interval(runtime):
     runtime.clock.set(datetime(2026, 1, 1, 1, 0, 1, tzinfo=UTC))
     assert due_tasks(runtime, runtime.clock.now()) == ["purge_orphan_uploads",
                                                        "redeliver_events",
-                                                       "purge_expired_exports"]
+                                                       "purge_expired_exports",
+                                                       "resume_imports"]
 
 
 def test_scheduler_enqueues_and_worker_purges_orphans(app, runtime, queue):
@@ -64,9 +65,10 @@ def test_scheduler_enqueues_and_worker_purges_orphans(app, runtime, queue):
     runtime.clock.set(start)
     assert enqueue_due(runtime, queue, perform_task) == ["purge_orphan_uploads",
                                                          "redeliver_events",
-                                                         "purge_expired_exports"]
+                                                         "purge_expired_exports",
+                                                         "resume_imports"]
     assert enqueue_due(runtime, queue, perform_task) == []
-    assert queue.count == 3
+    assert queue.count == 4
 
     import app.jobs as jobs
 

@@ -137,7 +137,7 @@ def timeline(plan: FormPlan, history: list[dict], refs: References, lang: str
         out.append(TimelineEntry(
             when=local_time(entry["at"]), who=who, action=entry["action"],
             action_label=actions.get(entry["action"], entry["action"]),
-            via=vias.get(entry.get("via") or "", entry.get("via") or ""),
+            via=vias.get(entry.get("via") or "") or channel_label(entry.get("via"), lang),
             changes=[_change(plan, c, refs, lang) for c in entry["changes"]]))
     return out
 
