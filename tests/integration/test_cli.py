@@ -247,9 +247,10 @@ def test_tick_runs_due_periodic_tasks(cli, runtime, admin_api, factory):
     assert list(runtime.upload_dir.rglob(kept))
     # not due again within its interval; due an hour later
     result = cli.invoke(args=["tick", "--now", "2026-01-01T00:30:00Z"])
-    assert result.exit_code == 0 and "ran 2 task(s): redeliver_events, resume_imports" in result.stdout
+    assert result.exit_code == 0
+    assert "ran 2 task(s): redeliver_events, resume_imports" in result.stdout
     result = cli.invoke(args=["tick", "--now", "2026-01-01T09:00:00+08:00"])
-    assert "ran 3 task(s): purge_orphan_uploads" in result.stdout
+    assert "ran 4 task(s): purge_orphan_uploads" in result.stdout
     assert "tick at 2026-01-01T01:00:00+00:00" in result.stdout
     assert {r["id"] for r in rows(runtime, "SELECT id FROM attachments")} == {kept, recent}
 
