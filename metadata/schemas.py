@@ -119,6 +119,62 @@ def cleaning_schema() -> dict[str, Any]:
     }
 
 
+MERGE_POLICIES = ["fill_blanks", "keep_existing", "newest", "non_blank", "concatenate", "max",
+                  "min", "sum"]
+
+
+def identity_schema() -> dict[str, Any]:
+    """How a form recognises the same person or company arriving again (runtime.identity):
+    match rules tried in order, and how the fields of merged records survive."""
+    rule = {
+        "type": "object",
+        "required": ["key"],
+        "properties": {
+            "key": {"$ref": "#/$defs/key"},
+            "label": {"$ref": "#/$defs/label"},
+            "fields": {"type": "array", "items": {"$ref": "#/$defs/key"}, "minItems": 1,
+                       "maxItems": 5, "uniqueItems": True,
+                       "description": "Exact rule: records whose cleaned values of all these "
+                                      "fields are equal (and not blank) are the same."},
+            "fuzzy": {"type": "object", "propertyNames": {"$ref": "#/$defs/key"},
+                      "additionalProperties": {"type": "number", "minimum": 0.5,
+                                               "maximum": 1},
+                      "minProperties": 1, "maxProperties": 5,
+                      "description": "Fuzzy rule: the similarity (0.5–1) each field must "
+                                     "reach, e.g. {\"name\": 0.9, \"company\": 0.85}; names "
+                                     "are compared with and without spaces and in pinyin."},
+            "block": {"type": "array", "items": {"$ref": "#/$defs/key"}, "maxItems": 3,
+                      "uniqueItems": True,
+                      "description": "Fields whose exact values narrow the candidates of a "
+                                     "fuzzy rule (derived from the fuzzy fields when left "
+                                     "out)."},
+            "then": {"enum": ["merge", "review"],
+                     "description": "Merge at once (the default) or queue the pair for "
+                                    "review."},
+            "enabled": {"type": "boolean"},
+        },
+        "additionalProperties": False,
+        # a rule has either `fields` or `fuzzy`: the semantic checks say so in words
+    }
+    policy = {"enum": MERGE_POLICIES}
+    return {
+        "type": "object",
+        "properties": {
+            "match": {"type": "array", "items": rule, "maxItems": 20},
+            "merge": {
+                "type": "object",
+                "properties": {
+                    "default": policy,
+                    "fields": {"type": "object", "propertyNames": {"$ref": "#/$defs/key"},
+                               "additionalProperties": policy, "maxProperties": 500},
+                },
+                "additionalProperties": False,
+            },
+        },
+        "additionalProperties": False,
+    }
+
+
 def layout_schema() -> dict[str, Any]:
     """Tabs of sections of 1–4 columns; fields not placed are shown after the last section.
     A section's ``spans`` widens fields over several of its columns ({"notes": 3})."""
@@ -246,6 +302,7 @@ def form_schema(field_types: Iterable[FieldTypeSpec], channels: Iterable[Channel
             "cleaning": cleaning_schema(),
             "permissions": {"$ref": "#/$defs/permissions"},
             "capture": capture_schema(list(channels)),
+            "identity": identity_schema(),
         },
         "additionalProperties": False,
         "$defs": {**_common_defs(), "field": field, "permissions": permissions_schema(),
