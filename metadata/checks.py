@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from metadata.errors import InvalidDocument, Problem, pointer
@@ -68,12 +68,23 @@ class CheckContext:
         return problems
 
 
+def _whole_number(checker: Any, instance: Any) -> bool:
+    """JSON Schema's ``integer`` takes 9.0; a setting read as a count or a number of places
+    must be a whole number as written, or code reading it gets a float."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+StrictValidator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _whole_number))
+
+
 class Validators:
     """Compiled JSON Schema validators, one per kind."""
 
     def __init__(self, schemas: Mapping[str, dict]):
         self.schemas = dict(schemas)
-        self._validators = {kind: Draft202012Validator(s) for kind, s in schemas.items()}
+        self._validators = {kind: StrictValidator(s) for kind, s in schemas.items()}
 
     def schema_problems(self, kind: str, doc: Any) -> list[Problem]:
         validator = self._validators[kind]
@@ -106,6 +117,8 @@ def _problem(error: ValidationError) -> Problem:
         return Problem(path, f"{error.instance!r} is not {error.schema['title']}")
     if error.validator == "additionalProperties":
         return Problem(path, f"unknown property: {error.message.split('(')[-1].rstrip(')')}")
+    if error.validator == "type" and error.validator_value == "integer":
+        return Problem(path, f"{error.instance!r} is not a whole number")
     if error.validator == "enum":
         allowed = ", ".join(map(repr, error.validator_value))
         return Problem(path, f"{error.instance!r} is not one of {allowed}")

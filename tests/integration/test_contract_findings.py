@@ -112,3 +112,13 @@ def test_a_publish_answer_with_a_conversion_is_what_the_document_says(api):
     assert answer["migration"]["converts"] == [{"field": "size", "from": "text",
                                                 "to": "number"}]
     answers(api.ok("GET", "/openapi.json"), "PublishResult", answer)
+
+
+@pytest.mark.parametrize("config", [{"precision": 9.0}, {"precision": 2.5}])
+def test_a_whole_number_setting_written_with_a_decimal_point_is_422(api, config):
+    """Found by schemathesis on PostgreSQL: `precision: 9.0` passed JSON Schema's `integer`
+    (which takes 9.0) and failed later as a float, a 500."""
+    documents = [{"kind": "form", "key": "f", "label": "F", "fields": [
+        {"key": "amount", "type": "decimal", "label": "A", "config": config}]}]
+    assert_error(api.post("/apps/import", json={**PACKAGE, "documents": documents}), 422,
+                 "/documents/0/fields/0/config/precision", "whole number")
