@@ -43,6 +43,8 @@ def page(app_key: str, form_key: str):
     doc, published = _docs(app_key, form_key)
     lang = ui_lang()
     public = public_settings(doc.draft, rt.fields, lang)
+    owner_name = rt.directory.names(db_session(), [int(public.owner)]).get(int(public.owner)) \
+        if public.owner else None
     live = ((published or {}).get("capture") or {}).get("public") or {}
     link = external_url(url_for("capture.public_page", app_key=app_key, slug=live["slug"])) \
         if live.get("slug") and live.get("enabled", True) else ""
@@ -52,6 +54,7 @@ def page(app_key: str, form_key: str):
             _reveal(app_key, form_key, hook)
     return render_template(
         "builder/capture.html", app_key=app_key, form_key=form_key, public=public,
+        owner_name=owner_name, users_url=url_for("forms.user_search"),
         link=link, hooks=hooks, admin="admin" in current_user.role_keys,
         form_label=label_text(doc.draft.get("label"), lang) or form_key,
         designer_url=url_for("builder.form_designer", app_key=app_key, form_key=form_key),

@@ -65,3 +65,16 @@ def test_webhooks_are_added_tried_and_watched_by_admins(crm, app):
         assert info["url"] in html and info["secret"] in html
         client.post(PAGE + "/webhooks/ads/rotate", data={"secret": "the-senders-secret"})
     assert crm.ok("GET", "/apps/crm/forms/lead/webhooks/ads")["secret"] == "the-senders-secret"
+
+
+def test_the_owner_of_public_submissions_is_picked_by_name(crm, app, factory):
+    """The owner was a box for a user id: it is a people picker showing the chosen name."""
+    owner = factory.user("olivia@example.com", ["member"], name="Olivia Owner")
+    with logged_in(app) as client:
+        html = client.get(PAGE).get_data(True)
+        assert 'name="owner" data-widget="user"' in html and "user id" not in html
+        client.post(PAGE + "/public", data={"enabled": "1", "slug": "join", "show_name": "1",
+                                            "owner": str(owner)})
+        html = client.get(PAGE).get_data(True)
+        assert f'<option value="{owner}" selected>Olivia Owner</option>' in html
+    assert crm.ok("GET", "/apps/crm/forms/lead")["capture"]["public"]["owner"] == owner
