@@ -246,8 +246,9 @@ class RegionData:
     @property
     def latin(self) -> LatinNames:
         if self._latin is None:
-            self._latin = LatinNames(alias for prov in self.tree for place in _walk(prov)
-                                     for alias in place.aliases)
+            self._latin = LatinNames((alias for prov in self.tree for place in _walk(prov)
+                                      for alias in place.aliases),
+                                     cache=self.path.with_name(self.path.stem + ".pinyin.json"))
         return self._latin
 
     # -- written addresses --------------------------------------------------------------------

@@ -50,3 +50,38 @@ def test_homophones_and_shared_names_are_ambiguous(data, text):
 def test_abbreviations_and_latin():
     assert abbreviation("粤") == "广东" and abbreviation("粤B") is None
     assert has_latin("Beijing 朝阳") and not has_latin("北京 110000")
+
+
+def test_the_pinyin_index_is_kept_beside_the_data_and_read_back(tmp_path):
+    """Built once (pypinyin over every name: 1-2 s per process before), then read from the
+    file by the next process; a file built from other data is built again."""
+    import json
+    import shutil
+
+    copy = tmp_path / "pca-code.json"
+    shutil.copy(DATA, copy)
+    built = regions.RegionData(copy)
+    assert built.resolve("Chaoyang District, Beijing") == ("北京市", "北京市", "朝阳区")
+    kept = tmp_path / "pca-code.pinyin.json"
+    body = json.loads(kept.read_text(encoding="utf-8"))
+    assert body["stamp"] == built.latin.stamp() and "chaoyang" in body["index"]
+
+    body["index"]["chaoyang"] = ["海淀"]  # read back, not built again: the change shows
+    kept.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+    assert regions.RegionData(copy).latin.index["chaoyang"] == {"海淀"}
+
+    body["stamp"] = "built from other data"
+    kept.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+    assert "朝阳" in regions.RegionData(copy).latin.index["chaoyang"]
+    assert json.loads(kept.read_text(encoding="utf-8"))["stamp"] == built.latin.stamp()
+
+
+def test_an_index_that_cannot_be_kept_stays_in_memory(tmp_path):
+    """A read-only install: the file cannot be written (here: a folder in its way)."""
+    import shutil
+
+    copy = tmp_path / "pca-code.json"
+    shutil.copy(DATA, copy)
+    (tmp_path / "pca-code.pinyin.json").mkdir()
+    assert regions.RegionData(copy).resolve("Shenzhen") == ("广东省", "深圳市", None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pca-code.json", "pca-code.pinyin.json"]
