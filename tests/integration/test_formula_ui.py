@@ -4,6 +4,7 @@ the live state answered while typing, read-only fields on edit, and list filters
 from __future__ import annotations
 
 import re
+from html import unescape
 from urllib.parse import quote
 
 import pytest
@@ -158,3 +159,40 @@ def test_formula_messages_come_in_the_readers_language(crm, factory, app):
     functions = crm.ok("GET", "/formula/functions")["functions"]
     assert {f["name"]: f for f in functions}["IF"]["description"] == (
         "The second value when the condition is TRUE, else the third (or NULL).")
+
+
+def test_the_formula_filter_hint_names_this_forms_own_fields(crm, client):
+    """The hint was `{quantity} > 10` on every list, whatever its fields: now an example over
+    the form's own fields, in their labels, that works when typed."""
+    html = client.get("/a/crm/deal").get_data(as_text=True)
+    hint = html[html.index('name="fx"'):].split('placeholder="', 1)[1].split('"', 1)[0]
+    example = unescape(hint).removeprefix("ƒx ").split(" ", 1)[1]
+    assert example == "{quantity} > 100"
+    for name, quantity in (("wee deal", 1), ("grand deal", 500)):
+        crm.ok("POST", "/apps/crm/forms/deal/records", json={"name": name, "quantity": quantity},
+               status=201)
+    html = client.get("/a/crm/deal?fx=" + quote(example)).get_data(as_text=True)
+    assert "grand deal" in html and "wee deal" not in html
+
+
+def test_the_hint_falls_back_to_a_choice_then_a_text(crm, factory, admin_api):
+    from runtime.web.forms.listing import formula_example
+
+    publish(admin_api, form_doc("memo", [
+        field("name", label={"zh": "名称", "en": "Name"}),
+        field("stage", "select", label={"zh": "阶段", "en": "Stage"}, config=STAGES)]))
+    with factory.runtime.session() as session:
+        plan = factory.runtime.plan(session, "crm", "memo")
+    assert formula_example(plan.fields, plan.types, "zh") == '{阶段} = "新建"'
+    assert formula_example(plan.fields[:1], plan.types, "en") == '{Name} <> ""'
+    assert formula_example([], plan.types, "en").startswith("{created_at} >")
+
+
+def test_the_last_resort_hint_works_when_typed(crm, client):
+    from runtime.web.forms.listing import formula_example
+
+    html = client.get("/a/crm/deal?fx=" + quote(formula_example([], {}, "en"))
+                      ).get_data(as_text=True)
+    assert "alert-error" not in html
+    html = client.get("/a/crm/deal?fx=" + quote("{nope} > 1")).get_data(as_text=True)
+    assert "alert-error" in html  # the check above can fail

@@ -93,7 +93,27 @@ class ListVM:
     import_url: str = ""
     view_label: str = ""
     fx: str = ""  # the formula filter typed into the list's filter bar
+    fx_example: str = ""  # a formula filter over this form's own fields, as a hint
     menu: Any = None  # preferences.ViewsMenu: shared and personal views, the column chooser
+
+
+def formula_example(fields: list[Mapping], types: Mapping, lang: str) -> str:
+    """A formula filter a reader of this list could type, in its fields' labels: a number
+    field compared, else a choice field equal to its first choice, else a text not blank."""
+    def named(fld: Mapping) -> str:
+        return "{" + (label_text(fld.get("label"), lang) or fld["key"]) + "}"
+    kinds = [(types[f["type"]].formula_type, f) for f in fields]
+    for kind, fld in kinds:
+        if kind in ("integer", "number"):
+            return f"{named(fld)} > 100"
+    for _kind, fld in kinds:
+        choices = (fld.get("config") or {}).get("choices") or []
+        if fld["type"] == "select" and choices:
+            return f'{named(fld)} = "{label_text(choices[0].get("label"), lang)}"'
+    for kind, fld in kinds:
+        if kind == "text":
+            return f'{named(fld)} <> ""'
+    return '{created_at} > DATEADD(TODAY(), -7, "day")'
 
 
 def shared_views(records: Records) -> list[dict]:
@@ -364,6 +384,7 @@ class ListBuilder:
                     ops=[{"value": k, "label": v} for k, v in op_labels().items()],
                     view_label=label_text((self.view or {}).get("label"), self.lang))
         vm.fx = self.state["fx"]
+        vm.fx_example = formula_example(self.visible, self.plan.types, self.lang)
         every = [(f["key"], self.label(f["key"])) for f in self.visible]
         every += [(k, self.label(k)) for k in SYSTEM_COLUMNS]
         vm.menu = views_menu(self.plan.app_key, self.plan.form_key, self.shared,
