@@ -113,7 +113,7 @@ def formula_example(fields: list[Mapping], types: Mapping, lang: str) -> str:
     for kind, fld in kinds:
         if kind == "text":
             return f'{named(fld)} <> ""'
-    return '{created_at} > DATEADD(TODAY(), -7, "day")'
+    return '{created_at} > DATEADD(NOW(), -7, "day")'
 
 
 def shared_views(records: Records) -> list[dict]:
