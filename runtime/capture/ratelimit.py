@@ -29,8 +29,10 @@ def count(session: Session, key: str, now: datetime, window: timedelta) -> int:
     return session.execute(stmt.returning(table.c.count)).scalar_one()
 
 
-def prune(session: Session, now: datetime, older_than: timedelta) -> None:
-    """Forget counters whose window ended long ago (a batch at a time)."""
+def prune(session: Session, now: datetime, older_than: timedelta) -> int:
+    """Forget counters whose window started more than ``older_than`` ago, a batch at a time;
+    how many were forgotten."""
     stale = (sa.select(CaptureCounter.key).where(CaptureCounter.window_start < now - older_than)
              .limit(PRUNE_BATCH))
-    session.execute(sa.delete(CaptureCounter).where(CaptureCounter.key.in_(stale)))
+    return session.execute(sa.delete(CaptureCounter).where(CaptureCounter.key.in_(stale))
+                           ).rowcount

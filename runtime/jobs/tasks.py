@@ -84,8 +84,31 @@ class ResumeImports(PeriodicTask):
         return f"resumed {len(found)} import(s)" if found else "no stalled imports"
 
 
+class PruneRateCounters(PeriodicTask):
+    """Forget the public forms' submission counters of client addresses quiet for a day
+    (one row per address that ever submitted would otherwise stay for good)."""
+
+    key = "prune_rate_counters"
+    interval = timedelta(hours=1)
+    quiet = timedelta(days=1)
+    most = 100  # batches a run, so a run stays short; the next hour takes the rest
+
+    def run(self, runtime: Runtime, now: datetime) -> str:
+        from runtime.capture import ratelimit
+
+        pruned = 0
+        for _ in range(self.most):
+            with runtime.session() as session, session.begin():
+                gone = ratelimit.prune(session, now, self.quiet)
+            pruned += gone
+            if gone < ratelimit.PRUNE_BATCH:
+                break
+        return f"forgot {pruned} quiet rate counter(s)" if pruned else "no quiet rate counters"
+
+
 BUILTIN_TASKS: tuple[type[PeriodicTask], ...] = (PurgeOrphanUploads, RedeliverEvents,
-                                                 PurgeExpiredExports, ResumeImports)
+                                                 PurgeExpiredExports, ResumeImports,
+                                                 PruneRateCounters)
 
 
 def build_task_registry() -> Registry[PeriodicTask]:

@@ -169,3 +169,22 @@ def test_the_configuration_is_checked(crm):
 def test_a_disabled_page_answers_404(crm, client):
     publish(crm, lead_doc(enabled=False))
     assert client.get(PAGE).status_code == 404
+
+
+def test_quiet_rate_counters_are_forgotten_by_the_scheduler(crm, app, runtime):
+    """A counter row per client address that ever submitted: the hourly task forgets those
+    quiet for a day, in batches, and keeps the busy ones."""
+    from datetime import timedelta
+
+    from runtime.capture import ratelimit
+    from runtime.jobs.tasks import PruneRateCounters
+
+    now = runtime.clock.now()
+    with runtime.session() as session, session.begin():
+        for i in range(ratelimit.PRUNE_BATCH + 30):
+            ratelimit.count(session, f"old-{i}", now - timedelta(days=2), timedelta(minutes=1))
+        ratelimit.count(session, "busy", now - timedelta(minutes=5), timedelta(minutes=1))
+    account = PruneRateCounters().run(runtime, now)
+    assert account == f"forgot {ratelimit.PRUNE_BATCH + 30} quiet rate counter(s)"
+    assert [r["key"] for r in rows(runtime, "SELECT key FROM capture_counters")] == ["busy"]
+    assert PruneRateCounters().run(runtime, now) == "no quiet rate counters"

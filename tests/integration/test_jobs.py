@@ -50,7 +50,8 @@ def test_tick_runs_due_tasks_once_per_interval(runtime):
     assert due_tasks(runtime, runtime.clock.now()) == ["purge_orphan_uploads",
                                                        "redeliver_events",
                                                        "purge_expired_exports",
-                                                       "resume_imports"]
+                                                       "resume_imports",
+                                                       "prune_rate_counters"]
 
 
 def test_scheduler_enqueues_and_worker_purges_orphans(app, runtime, queue):
@@ -66,9 +67,10 @@ def test_scheduler_enqueues_and_worker_purges_orphans(app, runtime, queue):
     assert enqueue_due(runtime, queue, perform_task) == ["purge_orphan_uploads",
                                                          "redeliver_events",
                                                          "purge_expired_exports",
-                                                         "resume_imports"]
+                                                         "resume_imports",
+                                                         "prune_rate_counters"]
     assert enqueue_due(runtime, queue, perform_task) == []
-    assert queue.count == 4
+    assert queue.count == 5
 
     import app.jobs as jobs
 
