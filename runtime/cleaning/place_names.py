@@ -60,12 +60,12 @@ class LatinNames:
 
     def __init__(self, names: Iterable[str], cache: Path | None = None):
         self._names = list(dict.fromkeys(names))
-        self._index: dict[str, set[str]] | None = None
+        self._index: dict[str, list[str]] | None = None  # reading -> names, sorted
         self._lock = threading.Lock()
         self._cache = cache  # where the built index is kept between processes
 
     @property
-    def index(self) -> dict[str, set[str]]:
+    def index(self) -> dict[str, list[str]]:
         if self._index is None:
             with self._lock:
                 if self._index is None:
@@ -79,7 +79,7 @@ class LatinNames:
         digest.update(f"{version('pypinyin')}/{MAX_READINGS}".encode())
         return digest.hexdigest()
 
-    def _kept(self) -> dict[str, set[str]] | None:
+    def _kept(self) -> dict[str, list[str]] | None:
         """The index kept in the cache file, when it was built from the same things."""
         if self._cache is None:
             return None
@@ -89,14 +89,14 @@ class LatinNames:
         except (OSError, ValueError):
             kept = None
         if isinstance(kept, dict) and kept.get("stamp") == stamp:
-            return {key: set(names) for key, names in kept["index"].items()}
+            return kept["index"]
         index = self._build()
         self._keep(stamp, index)
         return index
 
-    def _keep(self, stamp: str, index: dict[str, set[str]]) -> None:
+    def _keep(self, stamp: str, index: dict[str, list[str]]) -> None:
         """Write the cache file whole or not at all (a read-only install keeps it in memory)."""
-        body = {"stamp": stamp, "index": {k: sorted(v) for k, v in sorted(index.items())}}
+        body = {"stamp": stamp, "index": dict(sorted(index.items()))}
         temporary = self._cache.with_name(f"{self._cache.name}.{os.getpid()}.tmp")
         try:
             temporary.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
@@ -104,7 +104,7 @@ class LatinNames:
         except OSError:
             temporary.unlink(missing_ok=True)
 
-    def _build(self) -> dict[str, set[str]]:
+    def _build(self) -> dict[str, list[str]]:
         data = _data()
         index: dict[str, set[str]] = {}
         chars: dict[str, list[str]] = {}
@@ -114,7 +114,7 @@ class LatinNames:
                     index.setdefault(key, set()).add(name)
         for key, name in data["latin"].items():
             index.setdefault(key, set()).add(name)
-        return index
+        return {key: sorted(names) for key, names in index.items()}
 
     def readings(self, text: str) -> list[list[str]]:
         """The Chinese texts ``text`` may stand for in its order, then reversed (``Chaoyang,
@@ -125,7 +125,7 @@ class LatinNames:
         if not parts:
             return []
         return [["".join(combo) for combo in islice(
-                    product(*(sorted(self.index[p]) for p in order)), MAX_READINGS)]
+                    product(*(self.index[p] for p in order)), MAX_READINGS)]
                 for order in (parts, parts[::-1])]
 
     def _parts(self, words: list[str]) -> list[str]:
