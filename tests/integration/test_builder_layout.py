@@ -35,7 +35,7 @@ def crm(factory, admin_api):
 
 BAD_LAYOUTS = [
     ("span-not-a-number", layout({"columns": 3, "fields": ["notes"], "spans": {"notes": "all"}}),
-     "/layout/tabs/0/sections/0/spans/notes", "integer"),
+     "/layout/tabs/0/sections/0/spans/notes", "whole number"),
     ("span-over-four", layout({"columns": 3, "fields": ["notes"], "spans": {"notes": 5}}),
      "/layout/tabs/0/sections/0/spans/notes", "maximum"),
     ("span-over-columns", layout({"columns": 2, "fields": ["name", "notes"],

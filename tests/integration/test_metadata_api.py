@@ -326,7 +326,7 @@ BAD_FORMS = [
     ("required not boolean", _contact(field("size", "number", required="yes")),
      "/fields/1/required", "boolean"),
     ("config of the wrong type", _contact(field("size", "number", config={"min": "one"})),
-     "/fields/1/config/min", "integer"),
+     "/fields/1/config/min", "whole number"),
     ("min above max", _contact(field("size", "number", config={"min": 5, "max": 1})),
      "/fields/1/config/min", "larger"),
     ("bad pattern", _contact(field("code", config={"pattern": "("})),
