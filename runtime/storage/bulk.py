@@ -108,3 +108,20 @@ class BulkInsert:
                     last[index] = (value, converted)
             params.append(tuple(values))
         return params
+
+
+_ROW_INSERTS: weakref.WeakKeyDictionary[sa.Table, dict[tuple[str, ...], BulkInsert]] = (
+    weakref.WeakKeyDictionary())
+
+
+def row_insert(table: sa.Table, row: Mapping[str, Any]) -> BulkInsert:
+    """The insert of rows with the keys of ``row`` into ``table`` (a record created alone:
+    the database numbers it), compiled once per table and set of columns, not per request."""
+    inserts = _ROW_INSERTS.get(table)
+    if inserts is None:
+        inserts = _ROW_INSERTS[table] = {}
+    columns = tuple(row)
+    insert = inserts.get(columns)
+    if insert is None:
+        insert = inserts[columns] = BulkInsert(table, columns)
+    return insert

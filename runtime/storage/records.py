@@ -23,7 +23,7 @@ from runtime.fields.base import FieldType
 from runtime.forms.behaviour import RelatedLoader
 from runtime.forms.plan import FormPlan
 from runtime.permissions import Access, Principal, row_clause
-from runtime.storage.bulk import BulkInsert
+from runtime.storage.bulk import BulkInsert, row_insert
 from runtime.storage.checks import reference_problems, unique_problems
 from runtime.storage.models import AuditEntry
 from runtime.storage.reader import ReaderView
@@ -238,8 +238,9 @@ class Records:
         the records synchronous event consumers touched."""
         rows = [self._new_row(values, owner, touch)
                 for (_, values, owner), touch in zip(loaded, arrivals, strict=True)]
-        if len(rows) == 1:  # the database numbers it: one statement
-            rows[0]["id"] = self.conn.execute(self.table.insert(), rows[0]).inserted_primary_key[0]
+        if len(rows) == 1:  # the database numbers it: one statement, prepared once
+            rows[0]["id"] = row_insert(self.table, rows[0]).run_one(self.conn, rows[0],
+                                                                    new_id=True)
             ids = [rows[0]["id"]]
         else:
             ids = allocate_ids(self.conn, self.table, len(rows))
