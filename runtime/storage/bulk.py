@@ -14,6 +14,7 @@ from __future__ import annotations
 import operator
 import weakref
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import sqlalchemy as sa
@@ -125,3 +126,12 @@ def row_insert(table: sa.Table, row: Mapping[str, Any]) -> BulkInsert:
     if insert is None:
         insert = inserts[columns] = BulkInsert(table, columns)
     return insert
+
+
+def pipelined(conn: sa.Connection, wanted: bool = True) -> AbstractContextManager:
+    """A block of single-row writes whose results nobody reads (``run_one`` without
+    ``new_id``; no COPY, no SELECT): on PostgreSQL psycopg sends them without waiting for each
+    answer, one round trip in all; errors are raised at its end. Elsewhere: nothing."""
+    if wanted and conn.dialect.name == "postgresql":
+        return conn.connection.dbapi_connection.pipeline()
+    return nullcontext()
