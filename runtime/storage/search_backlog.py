@@ -37,6 +37,7 @@ BACKLOG = SearchBacklog.__table__
 BACKLOG_INSERT = BulkInsert(BACKLOG, ["search_table", "record_id"])
 DEFER_UP_TO = 16  # records of one write left to the indexer; more are indexed in the write
 DELAY = 0.25  # seconds the indexer waits after a write, gathering what comes meanwhile
+IDLE = 60.0  # seconds between looks whether the engine is still there
 OVERDUE = 512  # records a process put off without its indexer keeping up: a write indexes them
 Drain = Callable[[sa.Connection, SearchTable], int]
 
@@ -118,7 +119,10 @@ class Indexer:
 
     def _run(self) -> None:
         while True:
-            self.wanted.wait()
+            if not self.wanted.wait(IDLE):
+                if self.engine() is None:  # the database is gone (an app of the tests)
+                    return
+                continue
             self.wanted.clear()  # a write from now on wakes it again
             time.sleep(DELAY)
             engine = self.engine()
