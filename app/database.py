@@ -144,6 +144,11 @@ def _pragma(conn: sa.Connection, name: str, value: int) -> None:
         pragmas[name] = value
 
 
+def _milliseconds(seconds: float | None) -> str:
+    """A PostgreSQL time limit: whole milliseconds, at least one; none: the server's."""
+    return "DEFAULT" if seconds is None else str(max(1, int(seconds * 1000)))
+
+
 def _postgresql_events(engine: sa.Engine) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record):
@@ -151,17 +156,25 @@ def _postgresql_events(engine: sa.Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
+        # the limits are the connection's (SET, not SET LOCAL), set when they change: most
+        # transactions need no statement (a round trip each). A rollback undoes a SET made in
+        # its transaction: the next one sets them again.
         kind = kind_of(conn.get_execution_options())
-        if not kind.read_only and not kind.timeout and kind.lock_wait is None:
-            return  # the usual write: nothing to set
-        cursor = conn.connection.dbapi_connection.cursor()  # psycopg begins the transaction
-        if kind.read_only:
-            cursor.execute("SET TRANSACTION READ ONLY")
-        if kind.timeout:
-            cursor.execute(f"SET LOCAL statement_timeout = {max(1, int(kind.timeout * 1000))}")
-        if kind.lock_wait is not None:
-            cursor.execute(f"SET LOCAL lock_timeout = {max(1, int(kind.lock_wait * 1000))}")
-        cursor.close()
+        wanted = {"statement_timeout": _milliseconds(kind.timeout or None),
+                  "lock_timeout": _milliseconds(kind.lock_wait)}
+        settings = conn.info.setdefault("settings", {})
+        statements = ["SET TRANSACTION READ ONLY"] if kind.read_only else []
+        statements += [f"SET {name} = {value}" for name, value in wanted.items()
+                       if settings.get(name) != value]
+        if statements:  # one round trip (psycopg begins the transaction before it)
+            cursor = conn.connection.dbapi_connection.cursor()
+            cursor.execute("; ".join(statements))
+            cursor.close()
+            settings.update(wanted)
+
+    @event.listens_for(engine, "rollback")
+    def _rolled_back(conn):
+        conn.info.pop("settings", None)
 
     @event.listens_for(engine, "handle_error")
     def _error(context):

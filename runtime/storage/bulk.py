@@ -14,6 +14,7 @@ from __future__ import annotations
 import operator
 import weakref
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import sqlalchemy as sa
@@ -108,3 +109,29 @@ class BulkInsert:
                     last[index] = (value, converted)
             params.append(tuple(values))
         return params
+
+
+_ROW_INSERTS: weakref.WeakKeyDictionary[sa.Table, dict[tuple[str, ...], BulkInsert]] = (
+    weakref.WeakKeyDictionary())
+
+
+def row_insert(table: sa.Table, row: Mapping[str, Any]) -> BulkInsert:
+    """The insert of rows with the keys of ``row`` into ``table`` (a record created alone:
+    the database numbers it), compiled once per table and set of columns, not per request."""
+    inserts = _ROW_INSERTS.get(table)
+    if inserts is None:
+        inserts = _ROW_INSERTS[table] = {}
+    columns = tuple(row)
+    insert = inserts.get(columns)
+    if insert is None:
+        insert = inserts[columns] = BulkInsert(table, columns)
+    return insert
+
+
+def pipelined(conn: sa.Connection, wanted: bool = True) -> AbstractContextManager:
+    """A block of single-row writes whose results nobody reads (``run_one`` without
+    ``new_id``; no COPY, no SELECT): on PostgreSQL psycopg sends them without waiting for each
+    answer, one round trip in all; errors are raised at its end. Elsewhere: nothing."""
+    if wanted and conn.dialect.name == "postgresql":
+        return conn.connection.dbapi_connection.pipeline()
+    return nullcontext()

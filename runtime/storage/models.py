@@ -118,3 +118,14 @@ class RecordTouch(Base):
     content: Mapped[str | None] = mapped_column(sa.String(200), default=None)
     ref: Mapped[str | None] = mapped_column(sa.String(200), default=None)
     detail: Mapped[dict] = mapped_column(JSONValue, default=dict)
+
+
+class SearchBacklog(Base):
+    """A record whose search texts are in its form's search table but not yet in SQLite's
+    full-text index over it (``runtime.storage.search_backlog``): small writes leave the
+    indexing to a thread that does many at once; searches look through these rows directly."""
+
+    __tablename__ = "search_backlog"
+
+    search_table: Mapped[str] = mapped_column(sa.String(63), primary_key=True)
+    record_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

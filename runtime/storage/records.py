@@ -23,7 +23,7 @@ from runtime.fields.base import FieldType
 from runtime.forms.behaviour import RelatedLoader
 from runtime.forms.plan import FormPlan
 from runtime.permissions import Access, Principal, row_clause
-from runtime.storage.bulk import BulkInsert
+from runtime.storage.bulk import BulkInsert, pipelined, row_insert
 from runtime.storage.checks import reference_problems, unique_problems
 from runtime.storage.models import AuditEntry
 from runtime.storage.reader import ReaderView
@@ -238,24 +238,28 @@ class Records:
         the records synchronous event consumers touched."""
         rows = [self._new_row(values, owner, touch)
                 for (_, values, owner), touch in zip(loaded, arrivals, strict=True)]
-        if len(rows) == 1:  # the database numbers it: one statement
-            rows[0]["id"] = self.conn.execute(self.table.insert(), rows[0]).inserted_primary_key[0]
+        if len(rows) == 1:  # the database numbers it: one statement, prepared once
+            rows[0]["id"] = row_insert(self.table, rows[0]).run_one(self.conn, rows[0],
+                                                                    new_id=True)
             ids = [rows[0]["id"]]
         else:
             ids = allocate_ids(self.conn, self.table, len(rows))
             for row, record_id in zip(rows, ids, strict=True):
                 row["id"] = record_id
             self.conn.execute(self.table.insert(), rows)
-        self._index([(rid, {**values, "owner": owner})
-                     for (_i, values, owner), rid in zip(loaded, ids, strict=True)])
-        self.touches.add(zip(ids, arrivals, strict=True), self.now, self.principal.user_id)
-        audit = []
-        for (_i, values, _), record_id in zip(loaded, ids, strict=True):
-            self._save_separate(record_id, values)
-            # a creation stores its values as {field: new}: the old values are all empty
-            created = {k: v for k, v in values.items() if v is not None and v != []}
-            audit.append(self._audit(record_id, "create", 1, created))
-        return rows, self._log(audit)
+        # one record, nothing read back: PostgreSQL gets these writes in one round trip
+        with pipelined(self.conn, len(rows) == 1 and not self._separate):
+            self._index([(rid, {**values, "owner": owner})
+                         for (_i, values, owner), rid in zip(loaded, ids, strict=True)])
+            self.touches.add(zip(ids, arrivals, strict=True), self.now, self.principal.user_id)
+            audit = []
+            for (_i, values, _), record_id in zip(loaded, ids, strict=True):
+                self._save_separate(record_id, values)
+                # a creation stores its values as {field: new}: the old values are all empty
+                created = {k: v for k, v in values.items() if v is not None and v != []}
+                audit.append(self._audit(record_id, "create", 1, created))
+            AUDIT_INSERT.run(self.conn, audit)
+        return rows, self.events.written(self.session, audit)
 
     def _save_separate(self, record_id: int, values: dict) -> None:
         """The values kept in tables of their own (sub-table rows, say) that ``values`` sets."""

@@ -3,8 +3,10 @@ search, and finds the records whose search texts hold a needle.
 
 - SQLite: an FTS5 table with the trigram tokenizer over the search table (external content: the
   index holds no copy of the texts), told of every row added or removed (triggers would do it
-  too, but FTS5 flushes its pending terms at each trigger's savepoint: five times slower); a
-  needle of three or more characters is a phrase of its trigrams.
+  too, but FTS5 flushes its pending terms at each trigger's savepoint: five times slower) —
+  rows of small writes a moment later, many at once (``runtime.storage.search_backlog``;
+  searches look through those rows meanwhile); a needle of three or more characters is a
+  phrase of its trigrams.
 - PostgreSQL: a pg_trgm GIN index per column, used by ``LIKE '%needle%'`` when the needle has
   three letters in a row (or is a gram between separators). The texts and the needles are in
   lower case already: LIKE finds what ILIKE would, and rechecks each row in half the time.
@@ -23,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from runtime.fields.roles.query import like_escape
+from runtime.storage import search_backlog as backlog
 from runtime.storage.names import within_limit
 from runtime.storage.search import SEP, SearchTable
 
@@ -30,6 +33,7 @@ log = logging.getLogger(__name__)
 
 SAFE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")  # what keys and the names made of them look like
 ALNUM_RUN = re.compile(r"[^\W_]{3,}")  # three letters or digits in a row: pg_trgm's trigram
+BACKLOG_BATCH = 2000  # records of the backlog indexed per statement
 MISSING_TRGM = ("PostgreSQL's pg_trgm extension is not available (CREATE EXTENSION pg_trgm needs "
                 "a superuser, once per database): searches in %s scan the table instead of "
                 "using an index; run init-db after installing it")
@@ -96,13 +100,17 @@ class Fts5Index:
         fts = sa.table(search.fts_name, sa.column("rowid"))
         phrases = [f"{{{' '.join(columns)}}} : {phrase(needle)}"
                    for needle, columns in groups.items()]
-        found = sa.select(fts.c.rowid).where(
-            sa.literal_column(f'"{search.fts_name}"').op("MATCH")(" OR ".join(phrases)))
-        if scope is None:
-            return found
-        # the scope's own rows (through the owner index), each looked up among the matches
         table = search.table
-        return sa.select(table.c.id).where(scope, table.c.id.in_(found))
+        # and the records not indexed yet (search_backlog), their texts looked through
+        found = sa.union_all(
+            sa.select(fts.c.rowid.label("id")).where(
+                sa.literal_column(f'"{search.fts_name}"').op("MATCH")(" OR ".join(phrases))),
+            sa.select(table.c.id).where(table.c.id.in_(backlog.backlog_ids(search)), sa.or_(*(
+                self.contains(table.c[column], needle)
+                for needle, columns in groups.items() for column in columns))))
+        # the scope's own rows (through the owner index), each looked up among the matches
+        return sa.select(table.c.id).where(*([] if scope is None else [scope]),
+                                           table.c.id.in_(found))
 
     def first_hits(self, conn: sa.Connection, main: sa.Table, hits: sa.Select, cap: int
                    ) -> tuple[int, sa.ColumnElement[bool]]:
@@ -111,18 +119,36 @@ class Fts5Index:
 
     def add(self, conn: sa.Connection, search: SearchTable, rows: list[dict]) -> None:
         search.insert.run(conn, rows)
+        if backlog.defer(conn, search, [row["id"] for row in rows], self.index_backlog):
+            return  # a few: indexed a moment later, many at once
         columns = [column for column, _fld in search.fields]
         conn.exec_driver_sql(self._write(search, "rowid"), [
             (row["id"], *(row[c] for c in columns)) for row in rows])
 
     def remove(self, conn: sa.Connection, search: SearchTable, ids: list[int]) -> None:
         table = search.table
+        waiting = backlog.pending(conn, search, ids)  # never given to the index
+        if waiting:
+            backlog.forget(conn, search, waiting)
         indexed = [table.c.id, *(table.c[column] for column, _fld in search.fields)]
-        stored = conn.execute(sa.select(*indexed).where(table.c.id.in_(ids))).all()
+        stored = conn.execute(sa.select(*indexed).where(
+            table.c.id.in_([i for i in ids if i not in waiting]))).all()
         if stored:  # the index forgets exactly the texts it was given
             conn.exec_driver_sql(self._write(search, f"{search.fts_name}, rowid"),
                                  [("delete", *row) for row in stored])
-            conn.execute(table.delete().where(table.c.id.in_(ids)))
+        conn.execute(table.delete().where(table.c.id.in_(ids)))
+
+    def index_backlog(self, conn: sa.Connection, search: SearchTable) -> int:
+        """Index the records of the form's backlog (``search_backlog``); how many."""
+        table, done = search.table, 0
+        texts = [table.c.id, *(table.c[column] for column, _fld in search.fields)]
+        while ids := backlog.waiting(conn, search, BACKLOG_BATCH):
+            rows = conn.execute(sa.select(*texts).where(table.c.id.in_(ids))).all()
+            if rows:
+                conn.exec_driver_sql(self._write(search, "rowid"), [tuple(r) for r in rows])
+            backlog.forget(conn, search, ids)
+            done += len(ids)
+        return done
 
     @staticmethod
     def _write(search: SearchTable, first: str) -> str:
@@ -138,6 +164,7 @@ class Fts5Index:
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({listed}, "
             f"content='{source}', content_rowid='id', tokenize='trigram case_sensitive 1')")
         conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+        backlog.forget(conn, search)  # every record of the table is in the index now
 
     def present(self, conn: sa.Connection, search: SearchTable) -> bool:
         query = sa.text("SELECT 1 FROM sqlite_master WHERE name = :name")
@@ -146,6 +173,7 @@ class Fts5Index:
     def drop(self, conn: sa.Connection, search: SearchTable) -> None:
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_checked(search.fts_name)}")
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_checked(search.name)}")
+        backlog.forget(conn, search)
 
 
 def phrase(needle: str) -> str:
