@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from tests.integration.helpers import assert_error, field, form_doc
 
+STAGE = {"choices": [{"value": "new", "label": "New"}]}
 FIELDS = [field("name"), field("phone", "phone"), field("email", "email"),
-          field("score", "number"), field("files", "attachment"), field("stage", "select",
-                                                                        config={"choices": [
-                                                                            {"value": "new", "label": "New"}]})]
+          field("score", "number"), field("files", "attachment"),
+          field("stage", "select", config=STAGE)]
 
 
 def save(api, identity: dict):
