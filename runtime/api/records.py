@@ -11,9 +11,10 @@ from runtime.api.errors import if_match, json_body
 from runtime.api.idempotency import idempotent, remember
 from runtime.api.params import list_query
 from runtime.arrivals import PARTS, Touch, channel_label
+from runtime.capture.intake import CREATED, MERGED, submit
 from runtime.permissions import Principal
 from runtime.storage.query import COUNT_CAP, MAX_PER_PAGE, list_records
-from runtime.storage.records import Records, iso
+from runtime.storage.records import InvalidRecord, Records, iso
 from runtime.web import current_runtime, db_session, transaction
 from runtime.web.routes import GET, POST, Route
 
@@ -75,13 +76,19 @@ def create(app_key: str, form_key: str) -> Response:
     payload = json_body(current_runtime().settings["max_json_bytes"])
     touch = arrival(payload)
     with transaction():
-        record = records.create(payload, touch)
+        [outcome] = submit(records, [payload], [touch])
+        if outcome.outcome is None:
+            raise InvalidRecord([Problem(e["path"], e["message"], record=e.get("record"))
+                                 for e in outcome.errors])
+        record = outcome.record or {}
         response = jsonify(record)
-        response.status_code = 201
+        # 201: a new record; 200: the payload matched stored records and merged into this one
+        response.status_code = 201 if outcome.outcome == CREATED else 200
         response.headers["Location"] = f"/api/v1/apps/{app_key}/forms/{form_key}/records/" \
                                        f"{record['id']}"
-        response.headers["ETag"] = f'"{record["version"]}"'
-        remember(response)  # with an Idempotency-Key: stored with the record
+        if "version" in record:
+            response.headers["ETag"] = f'"{record["version"]}"'
+        remember(response)  # with an Idempotency-Key: stored with the record, in its write
     return response
 
 
@@ -110,10 +117,11 @@ def bulk(app_key: str, form_key: str) -> Response:
     at = "/records" if isinstance(payload, dict) else ""
     touches = [arrival(row, f"{at}/{i}") for i, row in enumerate(rows)]
     with transaction():
-        results = records.bulk_create(rows, arrivals=touches)
-        created = sum(1 for r in results if "record" in r)
-        response = jsonify({"created": created, "failed": len(results) - created,
-                            "results": results})
+        results = [o.as_dict() for o in submit(records, rows, touches)]
+        created = sum(1 for r in results if r.get("outcome") == CREATED)
+        merged = sum(1 for r in results if r.get("outcome") == MERGED)
+        response = jsonify({"created": created, "merged": merged,
+                            "failed": len(results) - created - merged, "results": results})
         remember(response)  # with an Idempotency-Key: stored with the records
     return response
 
