@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from metadata.errors import Problem, TrellisError
+from metadata.errors import NotFound, Problem, TrellisError
 from metadata.orm import whole_number
 from runtime.api.access import require
 from runtime.api.errors import if_match, json_body
@@ -12,6 +12,7 @@ from runtime.api.idempotency import idempotent, remember
 from runtime.api.params import list_query
 from runtime.arrivals import PARTS, Touch, channel_label
 from runtime.capture.intake import CREATED, MERGED, submit
+from runtime.identity.history import merged_into
 from runtime.permissions import Principal
 from runtime.storage.query import COUNT_CAP, MAX_PER_PAGE, list_records
 from runtime.storage.records import InvalidRecord, Records, iso
@@ -133,9 +134,26 @@ def record(app_key: str, form_key: str, record_id: int) -> Response:
 
 
 def read(app_key: str, form_key: str, record_id: int) -> Response:
-    record = records_for(app_key, form_key, require("records:read")).get(record_id)
+    records = records_for(app_key, form_key, require("records:read"))
+    try:
+        record = records.get(record_id)
+    except NotFound:
+        survivor = merged_into(records, record_id) if records.may("read") else None
+        if survivor is None:
+            raise
+        return gone_to(app_key, form_key, record_id, survivor)
     response = jsonify(record)
     response.headers["ETag"] = f'"{record["version"]}"'
+    return response
+
+
+def gone_to(app_key: str, form_key: str, record_id: int, survivor: int) -> Response:
+    """404 for a merged-away record, saying where it went (``merged_into``, ``Location``)."""
+    response = jsonify({"errors": [{"path": "", "message": f"record {record_id} was merged "
+                                    f"into record {survivor}"}], "merged_into": survivor})
+    response.status_code = 404
+    response.headers["Location"] = f"/api/v1/apps/{app_key}/forms/{form_key}/records/" \
+                                   f"{survivor}"
     return response
 
 

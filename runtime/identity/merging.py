@@ -76,8 +76,8 @@ class Merger:
         ordered = [before[r["id"]] for r in rows] + ([dict(arrival)] if arrival else [])
         changes = survive(list(self.plan.by_key), ordered, self.records_policy())
         links = self._repoint(merged, survivor) if merged else []
+        self._bury(merged, survivor)  # first: their keys go to the survivor
         version = self._write_survivor(rows[0], changes)
-        self._bury(merged, survivor)
         if merged:
             self.records.touches.move(merged, survivor)
         if touch is not None:
