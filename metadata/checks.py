@@ -106,6 +106,10 @@ def _problem(error: ValidationError) -> Problem:
         return Problem(path, f"{error.instance!r} is not {error.schema['title']}")
     if error.validator == "additionalProperties":
         return Problem(path, f"unknown property: {error.message.split('(')[-1].rstrip(')')}")
+    if error.validator == "minimum":  # the reader's words: a threshold, a count, a size
+        return Problem(path, msg("must be at least %(n)s", n=error.validator_value))
+    if error.validator == "maximum":
+        return Problem(path, msg("must be at most %(n)s", n=error.validator_value))
     if error.validator == "enum":
         allowed = ", ".join(map(repr, error.validator_value))
         return Problem(path, f"{error.instance!r} is not one of {allowed}")
