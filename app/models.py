@@ -12,6 +12,13 @@ from runtime.capture.models import (  # noqa: F401
 )
 from runtime.events.models import EventDelivery, RecordEventRow  # noqa: F401
 from runtime.exports.models import Export  # noqa: F401
+from runtime.identity.models import (  # noqa: F401
+    IdentityBlock,
+    IdentityCandidate,
+    IdentityKey,
+    IdentityMerge,
+    IdentityTombstone,
+)
 from runtime.jobs.models import PeriodicRun  # noqa: F401
 from runtime.storage.models import Attachment, AuditEntry, FormTable, Sequence  # noqa: F401
 

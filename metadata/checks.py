@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from metadata.errors import InvalidDocument, Problem, pointer
+from metadata.identity_checks import identity_problems
 from metadata.keys import field_key_problem, key_problem
 from metadata.messages import msg, quoted
 from metadata.models import KINDS
@@ -154,6 +155,7 @@ def _form_problems(doc: dict, ctx: CheckContext) -> list[Problem]:
         channel = ctx.channels.get(key)
         if channel is not None:
             problems += channel.check(config, doc, pointer("capture", key), ctx)
+    problems += identity_problems(doc, ctx.field_types)
     return problems + _layout_problems(doc.get("layout") or {}, keys)
 
 

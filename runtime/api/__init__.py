@@ -17,6 +17,7 @@ from runtime.api import (
     exports,
     files,
     formula,
+    identity,
     imports,
     openapi,
     records,
@@ -34,7 +35,7 @@ from runtime.web.routes import add_routes
 __all__ = ["ROUTES", "api_blueprint", "require"]
 
 ROUTES = (*documents.ROUTES, *records.ROUTES, *bulk.ROUTES, *exports.ROUTES, *imports.ROUTES,
-          *files.ROUTES, *formula.ROUTES, *capture.ROUTES, *openapi.ROUTES)
+          *identity.ROUTES, *files.ROUTES, *formula.ROUTES, *capture.ROUTES, *openapi.ROUTES)
 
 
 def api_blueprint() -> Blueprint:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from metadata.errors import Problem, TrellisError
+from metadata.errors import NotFound, Problem, TrellisError
 from metadata.orm import whole_number
 from runtime.api.access import require
 from runtime.api.errors import if_match, json_body
 from runtime.api.idempotency import idempotent, remember
 from runtime.api.params import list_query
 from runtime.arrivals import PARTS, Touch, channel_label
+from runtime.capture.intake import CREATED, MERGED, submit
+from runtime.identity.history import merged_into
 from runtime.permissions import Principal
 from runtime.storage.query import COUNT_CAP, MAX_PER_PAGE, list_records
-from runtime.storage.records import Records, iso
+from runtime.storage.records import InvalidRecord, Records, iso
 from runtime.web import current_runtime, db_session, transaction
 from runtime.web.routes import GET, POST, Route
 
@@ -75,13 +77,19 @@ def create(app_key: str, form_key: str) -> Response:
     payload = json_body(current_runtime().settings["max_json_bytes"])
     touch = arrival(payload)
     with transaction():
-        record = records.create(payload, touch)
+        [outcome] = submit(records, [payload], [touch])
+        if outcome.outcome is None:
+            raise InvalidRecord([Problem(e["path"], e["message"], record=e.get("record"))
+                                 for e in outcome.errors])
+        record = outcome.record or {}
         response = jsonify(record)
-        response.status_code = 201
+        # 201: a new record; 200: the payload matched stored records and merged into this one
+        response.status_code = 201 if outcome.outcome == CREATED else 200
         response.headers["Location"] = f"/api/v1/apps/{app_key}/forms/{form_key}/records/" \
                                        f"{record['id']}"
-        response.headers["ETag"] = f'"{record["version"]}"'
-        remember(response)  # with an Idempotency-Key: stored with the record
+        if "version" in record:
+            response.headers["ETag"] = f'"{record["version"]}"'
+        remember(response)  # with an Idempotency-Key: stored with the record, in its write
     return response
 
 
@@ -110,10 +118,11 @@ def bulk(app_key: str, form_key: str) -> Response:
     at = "/records" if isinstance(payload, dict) else ""
     touches = [arrival(row, f"{at}/{i}") for i, row in enumerate(rows)]
     with transaction():
-        results = records.bulk_create(rows, arrivals=touches)
-        created = sum(1 for r in results if "record" in r)
-        response = jsonify({"created": created, "failed": len(results) - created,
-                            "results": results})
+        results = [o.as_dict() for o in submit(records, rows, touches)]
+        created = sum(1 for r in results if r.get("outcome") == CREATED)
+        merged = sum(1 for r in results if r.get("outcome") == MERGED)
+        response = jsonify({"created": created, "merged": merged,
+                            "failed": len(results) - created - merged, "results": results})
         remember(response)  # with an Idempotency-Key: stored with the records
     return response
 
@@ -125,9 +134,26 @@ def record(app_key: str, form_key: str, record_id: int) -> Response:
 
 
 def read(app_key: str, form_key: str, record_id: int) -> Response:
-    record = records_for(app_key, form_key, require("records:read")).get(record_id)
+    records = records_for(app_key, form_key, require("records:read"))
+    try:
+        record = records.get(record_id)
+    except NotFound:
+        survivor = merged_into(records, record_id) if records.may("read") else None
+        if survivor is None:
+            raise
+        return gone_to(app_key, form_key, record_id, survivor)
     response = jsonify(record)
     response.headers["ETag"] = f'"{record["version"]}"'
+    return response
+
+
+def gone_to(app_key: str, form_key: str, record_id: int, survivor: int) -> Response:
+    """404 for a merged-away record, saying where it went (``merged_into``, ``Location``)."""
+    response = jsonify({"errors": [{"path": "", "message": f"record {record_id} was merged "
+                                    f"into record {survivor}"}], "merged_into": survivor})
+    response.status_code = 404
+    response.headers["Location"] = f"/api/v1/apps/{app_key}/forms/{form_key}/records/" \
+                                   f"{survivor}"
     return response
 
 

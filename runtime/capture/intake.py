@@ -2,8 +2,9 @@
 
 A submission is checked and cleaned exactly as a record created in the pages or the API
 (``Records``), remembered as a touch of the record it lands on, and answered with its outcome:
-``created`` (a new record), or — once identity resolution has matched it to stored records —
-``merged`` into the surviving record. Channels never write records any other way.
+``created`` (a new record), or — when identity resolution (``runtime.identity``) matched it
+to stored records — ``merged`` into the surviving record. Channels never write records any
+other way.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runtime.arrivals import Touch
+from runtime.identity.resolver import Resolver
 from runtime.storage.records import Records
 
 CREATED = "created"
@@ -29,6 +31,7 @@ class Outcome:
     record: dict | None = None
     merged: list[int] = field(default_factory=list)  # the records merged into ``record``
     errors: list[dict] = field(default_factory=list)
+    merge: int | None = None  # the merge it made (``identity_merges``), to undo
 
     def as_dict(self) -> dict[str, Any]:
         if self.outcome is None:
@@ -42,6 +45,7 @@ class Outcome:
 def submit(records: Records, payloads: Sequence[Any],
            arrivals: Sequence[Touch | None] | None = None) -> list[Outcome]:
     """Submit payloads in the caller's transaction; one outcome per payload, in order."""
-    results = records.bulk_create(payloads, arrivals=arrivals)
-    return [Outcome(r["index"], CREATED, r["record"]) if "record" in r
+    results = Resolver(records).resolve(payloads, arrivals or [None] * len(payloads))
+    return [Outcome(r["index"], r["outcome"], r["record"], r.get("merged", []),
+                    merge=r.get("merge")) if "record" in r
             else Outcome(r["index"], errors=r["errors"]) for r in results]

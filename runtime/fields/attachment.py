@@ -21,6 +21,7 @@ DEFAULT_MAX_MB = 20
 class AttachmentField(FieldType):
     default_column = False
     type = "attachment"
+    matchable = False  # files identify nobody
     label = {"zh": "附件", "en": "Attachment"}
     icon = "⇪"
     description = ("Files uploaded with POST /api/v1/files and linked by id; limits on count, "

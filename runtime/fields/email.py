@@ -14,7 +14,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from metadata.messages import msg
-from runtime.cleaning.emails import MAX_LENGTH, clean_email, is_free_mail, kept_text, shown_address
+from runtime.cleaning.emails import (
+    MAX_LENGTH,
+    clean_email,
+    is_free_mail,
+    kept_text,
+    match_key,
+    shown_address,
+)
 from runtime.fields.base import TEXT_OPS, FieldType, FieldValueError, config
 from runtime.fields.roles.cleaning import INVALID_OPTION, FlagColumn, keeps_invalid
 
@@ -59,6 +66,9 @@ class EmailField(FlagColumn, FieldType):
 
     def column_type(self, fld: Mapping) -> sa.types.TypeEngine:
         return sa.String(MAX_LENGTH)
+
+    def match_key(self, value: Any, fld: Mapping) -> str | None:
+        return match_key(value.strip()) if isinstance(value, str) and value.strip() else None
 
     # -- cleaning flags ---------------------------------------------------------------------
     def flag_codes(self, fld: Mapping) -> tuple[str, ...]:

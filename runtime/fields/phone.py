@@ -112,6 +112,12 @@ class PhoneField(FlagColumn, FieldType):
     def column_type(self, fld: Mapping) -> sa.types.TypeEngine:
         return sa.String(self._length(fld))
 
+    def match_key(self, value: Any, fld: Mapping) -> str | None:
+        """The E.164 number as stored; a kept unreadable number by its digits."""
+        if not isinstance(value, str) or not value.strip():
+            return None
+        return value if is_e164(value) else ("".join(c for c in value if c.isdigit()) or None)
+
     # -- cleaning flags ---------------------------------------------------------------------
     def flag_codes(self, fld: Mapping) -> tuple[str, ...]:
         return ("invalid",) if keeps_invalid(fld) else ()

@@ -136,6 +136,49 @@ class RelationField(FieldType):
             conn.execute(link.insert(), [{"record_id": record_id, "target_id": t, "position": i}
                                          for i, t in enumerate(value)])
 
+    def links_to(self, fld: Mapping) -> str | None:
+        return config(fld)["target_form"]
+
+    def repoint(self, conn, table, children, fld, merged, survivor) -> list[list]:
+        """Single links: ``[row id, old target]``; several: ``[row id, old target, position,
+        dropped]`` (dropped: the row already linked the survivor)."""
+        if not self.multiple(fld):
+            col = table.c[fld["key"]]
+            moved = [list(r) for r in conn.execute(
+                sa.select(table.c.id, col).where(col.in_(merged)))]
+            conn.execute(table.update().where(col.in_(merged)).values({fld["key"]: survivor}))
+            return moved
+        link = children[0]
+        rows = conn.execute(sa.select(link.c.record_id, link.c.target_id, link.c.position)
+                            .where(link.c.target_id.in_([*merged, survivor]))).all()
+        has = {r.record_id for r in rows if r.target_id == survivor}
+        moved = []
+        for r in rows:
+            if r.target_id == survivor:
+                continue
+            where = sa.and_(link.c.record_id == r.record_id, link.c.target_id == r.target_id)
+            dropped = r.record_id in has
+            conn.execute(link.delete().where(where) if dropped
+                         else link.update().where(where).values(target_id=survivor))
+            has.add(r.record_id)
+            moved.append([r.record_id, r.target_id, r.position, dropped])
+        return moved
+
+    def unpoint(self, conn, table, children, fld, moved, survivor) -> None:
+        if not self.multiple(fld):
+            for row_id, old in moved:
+                conn.execute(table.update().where(table.c.id == row_id,
+                                                  table.c[fld["key"]] == survivor)
+                             .values({fld["key"]: old}))
+            return
+        link = children[0]
+        for row_id, old, position, dropped in moved:
+            if not dropped:
+                conn.execute(link.delete().where(link.c.record_id == row_id,
+                                                 link.c.target_id == survivor))
+            conn.execute(link.insert().values(record_id=row_id, target_id=old,
+                                              position=position))
+
     def load_separate(self, conn, tables, record_ids, fld) -> dict[int, Any]:
         link = tables[0]
         out: dict[int, list[int]] = {}

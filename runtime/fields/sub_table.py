@@ -23,6 +23,7 @@ def row_message(row: int, sub: str, message: str) -> Message:
 class SubTableField(FieldType):
     default_column = False
     type = "sub_table"
+    matchable = False  # rows of sub-fields identify nobody
     label = {"zh": "子表单", "en": "Sub-table"}
     icon = "▦"
     description = "Line items: a list of rows, each with its own fields, in a child table."

@@ -22,6 +22,7 @@ from runtime.directory import Directory
 from runtime.fields.base import FieldType
 from runtime.forms.behaviour import RelatedLoader
 from runtime.forms.plan import FormPlan
+from runtime.identity.store import IdentityStore, rules_of
 from runtime.permissions import Access, Principal, row_clause
 from runtime.storage.bulk import BulkInsert
 from runtime.storage.checks import reference_problems, unique_problems
@@ -72,6 +73,7 @@ class Records:
         self._generated = [f for f in plan.fields if plan.types[f["type"]].generated
                            and not plan.types[f["type"]].calculated]
         self.lang = "en"  # the language of validation messages written in the form
+        self._identity: IdentityStore | None = None
         # saving computes on the whole record: stored values never depend on who saved
         self._related = related_loader(session, plan)
         self._row_fields = [(f, plan.types[f["type"]]) for f in plan.fields
@@ -85,6 +87,14 @@ class Records:
     @property
     def conn(self) -> sa.Connection:
         return self.session.connection()
+
+    @property
+    def identity(self) -> IdentityStore:
+        """The identity keys of the form's records, kept on every write (runtime.identity)."""
+        if self._identity is None:
+            self._identity = IdentityStore(self.conn, self.plan.app_key, self.plan.form_key,
+                                           rules_of(self.plan))
+        return self._identity
 
     def reader_related(self) -> RelatedLoader:
         """Related values as the principal may read them (for what the principal is shown
@@ -249,6 +259,7 @@ class Records:
         self._index([(rid, {**values, "owner": owner})
                      for (_i, values, owner), rid in zip(loaded, ids, strict=True)])
         self.touches.add(zip(ids, arrivals, strict=True), self.now, self.principal.user_id)
+        self.identity.index(zip(ids, (values for _i, values, _o in loaded), strict=True))
         audit = []
         for (_i, values, _), record_id in zip(loaded, ids, strict=True):
             self._save_separate(record_id, values)
@@ -366,6 +377,7 @@ class Records:
         version = self._write_changes(current, values, owner)
         self._index([(record_id, {**before, **values, "owner": owner})],
                     changed={*values, *(["owner"] if owner != current["owner_id"] else [])})
+        self.identity.index([(record_id, {**before, **values})])
         self._log([self._audit(record_id, "update", version, changes)])
         return self.get(record_id)
 
@@ -407,6 +419,7 @@ class Records:
         self.conn.execute(self.table.update().where(self.table.c.id == record_id)
                           .values(deleted_at=self.now, updated_at=self.now, version=version))
         unindex_records(self.conn, self.plan.tables.search, [record_id])
+        self.identity.forget([record_id])
         self._log([self._audit(record_id, "delete", version, [])])
 
     # -- history ------------------------------------------------------------------------------

@@ -26,6 +26,20 @@ class StorageRole:
             return None
         return self.list_index
 
+    def links_to(self, fld: Mapping) -> str | None:
+        """The form whose records a value of this field points at (relations); None."""
+        return None
+
+    def repoint(self, conn: sa.Connection, table: sa.Table, children: Sequence[sa.Table],
+                fld: Mapping, merged: Sequence[int], survivor: int) -> list[list]:
+        """Point the links to ``merged`` records at ``survivor`` (a merge); returns what
+        ``unpoint`` needs to put them back."""
+        return []
+
+    def unpoint(self, conn: sa.Connection, table: sa.Table, children: Sequence[sa.Table],
+                fld: Mapping, moved: Sequence[list], survivor: int) -> None:
+        """Undo ``repoint``: the links it moved point at their first records again."""
+
     def single_column(self, fld: Mapping) -> bool:
         """Whether the value sits in one column of the row (only such values are unique)."""
         return not self.separate(fld) and len(self.value_columns(fld)) == 1

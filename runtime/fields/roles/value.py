@@ -11,6 +11,7 @@ import marshmallow as ma
 
 from metadata.messages import msg
 from runtime.arrivals import Touch
+from runtime.cleaning.texts import collapse_spaces, half_width
 from runtime.formula.types import Choice
 
 REQUIRED = msg("is required")
@@ -60,6 +61,12 @@ class ValueRole:
     # keep: the builder offers the change, and publishing converts each stored value through
     # ``coerce`` (refused, with the records named, when one does not convert)
     converts_from: ClassVar[frozenset[str]] = frozenset()
+    matchable: ClassVar[bool] = True  # identity rules may match records on its values
+
+    def match_key(self, value: Any, fld: Mapping) -> str | None:
+        """What identifies a stored value when records are matched (``runtime.identity``):
+        equal keys mean the same value; None: blank, which matches nothing."""
+        return default_match_key(value)
 
     def takes_values_of(self, other: ValueRole) -> bool:
         """May a field of type ``other`` be changed to this type, keeping its values?"""
@@ -144,3 +151,18 @@ def formula_default(fld: Mapping) -> str | None:
     if isinstance(default, dict) and isinstance(default.get("formula"), str):
         return default["formula"]
     return None
+
+
+def default_match_key(value: Any) -> str | None:
+    """Texts half-width, spaces collapsed, case folded; lists in order; other values as
+    written; blanks None."""
+    if value is None or value == "" or value == [] or isinstance(value, dict):
+        return None
+    if isinstance(value, list):
+        keys = sorted(k for k in map(default_match_key, value) if k is not None)
+        return "|".join(keys) or None
+    if isinstance(value, str):
+        return collapse_spaces(half_width(value)).casefold() or None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,180 @@
+"""Merging records of one form into a survivor, in the caller's transaction.
+
+The survivor is the oldest record (the smallest id: ids grow with creation). Its fields take
+what the merge policy gives over the survivor, the merged records (oldest first) and the
+arrival (if a submission caused the merge); every touch of the merged records moves to it;
+relation fields of the app's forms that pointed at a merged record point at it; the merged
+records become tombstones (soft-deleted, with a pointer in ``identity_tombstones``). A row
+in ``identity_merges`` keeps what undoing needs (``runtime.identity.history``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from metadata.models import Document, DocumentVersion
+from runtime.arrivals import Touch
+from runtime.identity.models import IdentityMerge, IdentityTombstone
+from runtime.identity.store import IdentityStore, rules_of
+from runtime.identity.survivorship import survive
+from runtime.storage.records import Records
+from runtime.storage.search_sync import index_records, reindex_records, unindex_records
+
+MERGES = IdentityMerge.__table__
+TOMBSTONES = IdentityTombstone.__table__
+
+
+def jsonable(value: Any) -> Any:
+    """A stored value as JSON keeps it (dates ISO, decimals as text)."""
+    def default(v: Any) -> Any:
+        if isinstance(v, datetime | date):
+            return v.isoformat()
+        if isinstance(v, Decimal):
+            return str(v)
+        return str(v)
+    return json.loads(json.dumps(value, default=default))
+
+
+class Merger:
+    """Merges (and, with ``history``, unmerges) records of the form ``records`` serves."""
+
+    def __init__(self, records: Records, store: IdentityStore | None = None):
+        self.records = records
+        self.plan = records.plan
+        self.table = records.table
+        self.conn = records.conn
+        self.store = store or IdentityStore(self.conn, self.plan.app_key, self.plan.form_key,
+                                            rules_of(self.plan))
+
+    def values(self, rows: Sequence[Mapping]) -> dict[int, dict]:
+        """The stored values of ``rows`` by id (every field, canonical)."""
+        return {r["id"]: {k: v for k, v in r.items() if k in self.plan.by_key}
+                for r in self.records.to_json(rows, everything=True)}
+
+    def live_rows(self, ids: Sequence[int]) -> list[Mapping]:
+        query = sa.select(self.table).where(self.table.c.id.in_(sorted(set(ids))),
+                                            self.table.c.deleted_at.is_(None))
+        if self.conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        return list(self.conn.execute(query.order_by(self.table.c.id)).mappings())
+
+    def merge(self, ids: Sequence[int], arrival: Mapping[str, Any] | None = None,
+              rule: str | None = None, touch: Touch | None = None) -> tuple[int, int] | None:
+        """Merge the live records among ``ids`` (and the arrival's values) into the oldest;
+        ``(survivor id, merge id)``, or None when none is live."""
+        rows = self.live_rows(ids)
+        if not rows:
+            return None
+        before = self.values(rows)
+        survivor, merged = rows[0]["id"], [r["id"] for r in rows[1:]]
+        ordered = [before[r["id"]] for r in rows] + ([dict(arrival)] if arrival else [])
+        changes = survive(list(self.plan.by_key), ordered, self.records_policy())
+        links = self._repoint(merged, survivor) if merged else []
+        self._bury(merged, survivor)  # first: their keys go to the survivor
+        version = self._write_survivor(rows[0], changes)
+        if merged:
+            self.records.touches.move(merged, survivor)
+        if touch is not None:
+            self.records.touches.add([(survivor, touch)], self.records.now,
+                                     self.records.principal.user_id)
+        merge_id = self._remember(survivor, merged, rule, before, links, changes)
+        self.conn.execute(TOMBSTONES.insert(), [
+            {"app_key": self.plan.app_key, "form_key": self.plan.form_key, "record_id": m,
+             "survivor": survivor, "merge_id": merge_id} for m in merged]) if merged else None
+        self._audit(survivor, version, before[survivor], changes, merged,
+                    {r["id"]: r["version"] for r in rows[1:]})
+        return survivor, merge_id
+
+    def records_policy(self):
+        return self.store.rules.policy
+
+    def _write_survivor(self, row: Mapping, changes: Mapping[str, Any]) -> int:
+        version = row["version"] + 1
+        values: dict[str, Any] = {"updated_at": self.records.now, "version": version}
+        for key, value in changes.items():
+            fld = self.plan.by_key[key]
+            ftype = self.plan.types[fld["type"]]
+            if ftype.separate(fld):
+                ftype.save_separate(self.conn, self.plan.tables.children[key], row["id"],
+                                    value, fld)
+            else:
+                values.update(ftype.to_row(value, fld))
+        self.conn.execute(self.table.update().where(self.table.c.id == row["id"]).values(values))
+        whole = {**self.values(self.live_rows([row["id"]]))[row["id"]]}
+        self.store.index([(row["id"], whole)])
+        if changes:
+            reindex_records(self.conn, self.plan.tables.search, self.plan.types,
+                            [(row["id"], {**whole, "owner": row["owner_id"]})], set(changes))
+        return version
+
+    def _bury(self, merged: Sequence[int], survivor: int) -> None:
+        if not merged:
+            return
+        self.conn.execute(self.table.update().where(self.table.c.id.in_(merged)).values(
+            deleted_at=self.records.now, updated_at=self.records.now,
+            version=self.table.c.version + 1))
+        unindex_records(self.conn, self.plan.tables.search, list(merged))
+        self.store.forget(merged)
+
+    def _repoint(self, merged: Sequence[int], survivor: int) -> list[list]:
+        """Point the app's relations at the survivor; ``[form, field, moved]`` per field."""
+        out = []
+        for form_key, fld, plan in self.linking_fields():
+            moved = plan.types[fld["type"]].repoint(
+                self.conn, plan.table, plan.tables.children.get(fld["key"], []), fld,
+                merged, survivor)
+            if moved:
+                out.append([form_key, fld["key"], moved])
+        return out
+
+    def linking_fields(self) -> list[tuple[str, dict, Any]]:
+        """(form key, field, plan) of every field of the app's published forms that links to
+        this form's records."""
+        query = (sa.select(Document.key, DocumentVersion.body)
+                 .join(DocumentVersion, sa.and_(DocumentVersion.document_id == Document.id,
+                                                DocumentVersion.number
+                                                == Document.published_version))
+                 .where(Document.app_key == self.plan.app_key, Document.kind == "form"))
+        out = []
+        types = self.plan.types
+        for key, body in self.records.session.execute(query):
+            wanted = [f for f in body.get("fields", []) if f.get("type") in types
+                      and types[f["type"]].links_to(f) == self.plan.form_key]
+            if wanted:
+                plan = self.plan if key == self.plan.form_key else \
+                    self.plan.plan_of(self.records.session, key)
+                out += [(key, plan.by_key[f["key"]], plan) for f in wanted]
+        return out
+
+    def _remember(self, survivor: int, merged: list[int], rule: str | None,
+                  before: Mapping[int, dict], links: list, changes: Mapping) -> int:
+        after = self.values(self.live_rows([survivor]))[survivor]
+        snapshot = {"rows": {str(k): jsonable(v) for k, v in before.items()},
+                    "links": links, "changed": sorted(changes),
+                    "survivor_after": jsonable(after)}
+        return self.conn.execute(MERGES.insert().values(
+            app_key=self.plan.app_key, form_key=self.plan.form_key, survivor=survivor,
+            merged=merged, rule=rule, via=self.records.via,
+            user_id=self.records.principal.user_id, snapshot=snapshot,
+            at=self.records.now)).inserted_primary_key[0]
+
+    def _audit(self, survivor: int, version: int, before: Mapping, changes: Mapping,
+               merged: Sequence[int], versions: Mapping[int, int]) -> None:
+        records = self.records
+        entries = [records._audit(survivor, "merge", version, [
+            {"field": k, "old": jsonable(before.get(k)), "new": jsonable(v)}
+            for k, v in changes.items()] + [{"field": "merged", "old": None,
+                                              "new": list(merged)}] * bool(merged))]
+        entries += [records._audit(m, "merge", versions[m] + 1,
+                                   [{"field": "merged_into", "old": None, "new": survivor}])
+                    for m in merged]
+        records._log(entries)
+
+
+__all__ = ["Merger", "index_records", "jsonable"]

@@ -1,0 +1,148 @@
+"""The identity keys of one form's records, in the caller's transaction.
+
+Keys of exact merging rules live in ``identity_keys`` under a UNIQUE constraint: whatever
+happens around it, two live records never hold the same key. Block keys (and the keys of
+review rules) live in ``identity_blocks``, indexed, so candidates are found by index lookups
+rather than by reading the form.
+
+Concurrent submissions of the same person are serialised before they look: PostgreSQL takes a
+transaction-scoped advisory lock per key, SQLite takes its write lock (one writer at a time).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from runtime.forms.plan import FormPlan
+from runtime.identity.models import KEY_LENGTH, IdentityBlock, IdentityKey
+from runtime.identity.rules import Rule, Rules, compile_rules
+from runtime.storage.transactions import take_write_lock
+
+KEYS = IdentityKey.__table__
+BLOCKS = IdentityBlock.__table__
+CANDIDATE_LIMIT = 200  # records read per block key: a bound on the work of one match
+REBUILD_BATCH = 2000
+
+
+def rules_of(plan: FormPlan) -> Rules:
+    """The form's enabled match rules, with the match key of each field's type."""
+    keyers = {f["key"]: partial(plan.types[f["type"]].match_key, fld=f) for f in plan.fields}
+    identity = plan.doc.get("identity") or {}
+    known = {"match": [r for r in identity.get("match") or ()
+                       if all(k in keyers for k in [*r.get("fields", ()), *r.get("fuzzy", ()),
+                                                    *r.get("block", ())])],
+             "merge": identity.get("merge") or {}}
+    return compile_rules(known, keyers)
+
+
+def stored(value: str) -> str:
+    """A key value as the tables keep it: long ones as their SHA-256."""
+    if len(value) <= KEY_LENGTH:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
+
+
+class IdentityStore:
+    """Keys and block keys of one form's records."""
+
+    def __init__(self, conn: sa.Connection, app_key: str, form_key: str, rules: Rules):
+        self.conn = conn
+        self.app_key = app_key
+        self.form_key = form_key
+        self.rules = rules
+
+    def _form(self, table: sa.Table) -> sa.ColumnElement[bool]:
+        return sa.and_(table.c.app_key == self.app_key, table.c.form_key == self.form_key)
+
+    # -- writing -----------------------------------------------------------------------------
+    def index(self, records: Iterable[tuple[int, Mapping[str, Any]]]) -> list[int]:
+        """(Re)write the keys of ``records`` ((id, values) with every field); the ids whose
+        key another record already holds (they keep theirs: an update never steals a key)."""
+        records = list(records)
+        if not records or not self.rules:
+            return []
+        self.forget([rid for rid, _ in records])
+        keys, blocks = [], []
+        for record_id, values in records:
+            for rule, value in self.rules.keys(values):
+                row = self._row(rule, value, record_id)
+                (blocks if rule.review else keys).append(row)
+            blocks += [self._row(rule, value, record_id)
+                       for rule, value in self.rules.block_keys(values)]
+        if blocks:
+            self.conn.execute(BLOCKS.insert(), blocks)
+        return self._insert_keys(keys)
+
+    def _row(self, rule: Rule, value: str, record_id: int) -> dict:
+        return {"app_key": self.app_key, "form_key": self.form_key, "rule": rule.key,
+                "value": stored(value), "record_id": record_id}
+
+    def _insert_keys(self, rows: list[dict]) -> list[int]:
+        if not rows:
+            return []
+        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+        unique = {(r["rule"], r["value"]): r for r in rows}  # within the batch: the first
+        insert = dialect.insert(KEYS).on_conflict_do_nothing(
+            index_elements=["app_key", "form_key", "rule", "value"])
+        self.conn.execute(insert, list(unique.values()))
+        held = self.owners([(r["rule"], r["value"]) for r in rows])  # values stored already
+        return sorted({r["record_id"] for r in rows
+                       if held.get((r["rule"], r["value"])) != r["record_id"]})
+
+    def forget(self, record_ids: Sequence[int]) -> None:
+        """Drop the keys of records that are gone (deleted, merged away) or re-keyed."""
+        for table in (KEYS, BLOCKS):
+            self.conn.execute(sa.delete(table).where(self._form(table),
+                                                     table.c.record_id.in_(record_ids)))
+
+    # -- looking up --------------------------------------------------------------------------
+    def lock(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Serialise the transactions that look at the same keys until they end."""
+        if self.conn.dialect.name != "postgresql":
+            take_write_lock(self.conn)  # SQLite: one writer at a time from here
+            return
+        for rule, value in sorted(set(keys)):
+            name = f"{self.app_key}\x1f{self.form_key}\x1f{rule}\x1f{stored(value)}"
+            self.conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+                              {"k": name})
+
+    def owners(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """The record holding each of ``keys`` (rule key, key value), where one does."""
+        given = {(rule, stored(value)): (rule, value) for rule, value in keys}
+        if not given:
+            return {}
+        query = sa.select(KEYS.c.rule, KEYS.c.value, KEYS.c.record_id).where(
+            self._form(KEYS), sa.tuple_(KEYS.c.rule, KEYS.c.value).in_(sorted(given)))
+        return {given[(r.rule, r.value)]: r.record_id for r in self.conn.execute(query)}
+
+    def sharing(self, rule: Rule, value: str, limit: int = CANDIDATE_LIMIT) -> list[int]:
+        """Records with block key (or review key) ``value`` under ``rule``."""
+        query = sa.select(BLOCKS.c.record_id).where(
+            self._form(BLOCKS), BLOCKS.c.rule == rule.key, BLOCKS.c.value == stored(value)
+        ).order_by(BLOCKS.c.record_id).limit(limit)
+        return [r.record_id for r in self.conn.execute(query)]
+
+    # -- rebuilding --------------------------------------------------------------------------
+    def rebuild(self, table: sa.Table, read: Any) -> int:
+        """Key every live record again (after the rules changed); no migration needed.
+        ``read(rows)`` gives each row's values by field. Returns the records that could not
+        take a key another holds (duplicates the find-duplicates job resolves)."""
+        for t in (KEYS, BLOCKS):
+            self.conn.execute(sa.delete(t).where(self._form(t)))
+        if not self.rules:
+            return 0
+        clashes, after = 0, 0
+        while True:
+            rows = self.conn.execute(
+                sa.select(table).where(table.c.deleted_at.is_(None), table.c.id > after)
+                .order_by(table.c.id).limit(REBUILD_BATCH)).mappings().all()
+            if not rows:
+                return clashes
+            clashes += len(self.index(read(rows)))
+            after = rows[-1]["id"]
