@@ -81,6 +81,16 @@ def refuse_and_fix_a_threshold(page: Page, artifacts) -> None:
     expect(error).to_be_empty()
 
 
+def refuse_a_rule_without_fields(page: Page) -> None:
+    """The semantic checks at save: a rule naming no field is refused, told on its card."""
+    page.click('[data-action="add-exact"]')
+    card = rule(page, 2)
+    expect(page.locator("#save-status")).to_have_attribute("data-state", "error")
+    expect(card.locator(":scope > .bx-error")).to_contain_text("规则需要")
+    card.locator('[data-action="remove"]').click()
+    wait_saved(page)
+
+
 def set_policies(page: Page) -> None:
     page.select_option("[data-merge-default]", "non_blank")
     page.select_option('[data-merge-field="amount"]', "sum")
@@ -102,6 +112,7 @@ def test_designer_adds_exact_and_fuzzy_rules(page: Page, live_server, person, ar
     add_fuzzy_rule(page)
     refuse_and_fix_a_threshold(page, artifacts)
     set_policies(page)
+    refuse_a_rule_without_fields(page)
     assert draft_identity(person) == {
         "match": [{"key": "phone", "fields": ["phone"]},
                   {"key": "similar_name_company", "fuzzy": {"name": 0.92, "company": 0.85},
