@@ -9,6 +9,7 @@ from flask import Response, jsonify, request
 
 from metadata.errors import Conflict, NotFound, Problem, TrellisError
 from metadata.messages import msg
+from metadata.orm import MAX_INTEGER, whole_number
 from runtime.api.access import require
 from runtime.api.records import BASE, records_for
 from runtime.identity import candidates
@@ -26,8 +27,17 @@ CANDIDATES = FORM + "/identity/candidates"
 def merges(app_key: str, form_key: str) -> Response:
     records = records_for(app_key, form_key, require("records:read"))
     records.access.require("read", form_key)
-    before = request.args.get("before", type=int)
-    return jsonify({"merges": list_merges(records, before=before)})
+    return jsonify({"merges": list_merges(records, before=before_id())})
+
+
+def before_id() -> int | None:
+    raw = request.args.get("before")
+    if raw is None:
+        return None
+    number = whole_number(raw.strip())
+    if number is None or not 0 < number <= MAX_INTEGER:
+        raise TrellisError([Problem("/before", "must be the id of a merge")])
+    return number
 
 
 def undo(app_key: str, form_key: str, merge_id: int) -> Response:
@@ -59,9 +69,13 @@ def decide(app_key: str, form_key: str, pair_id: int, verdict: str) -> Response:
     records.access.require("update", form_key)
     if verdict not in ("merge", "distinct"):
         raise NotFound([Problem("", msg("no such decision: merge or distinct"))])
-    chosen = (request.get_json(silent=True) or {}).get("fields") or {}
+    body = request.get_json(silent=True) if request.data else {}
+    if not isinstance(body, dict):
+        raise TrellisError([Problem("", "must be an object: {\"fields\": {...}}")], status=422)
+    chosen = body.get("fields") or {}
     if not isinstance(chosen, dict):
-        raise TrellisError([Problem("/fields", "must be an object: field -> value")])
+        raise TrellisError([Problem("/fields", "must be an object: field -> value")],
+                           status=422)
     with transaction():
         pair = next((p for p in candidates.open_pairs(records, 10_000)
                      if p["id"] == pair_id), None)

@@ -9,6 +9,7 @@ from flask import Response, jsonify
 
 from runtime.api.openapi_actions import action_schemas, export_paths, generic_action_paths
 from runtime.api.openapi_capture import capture_paths, capture_schemas
+from runtime.api.openapi_identity import identity_paths, identity_schemas
 from runtime.api.openapi_imports import import_paths, import_schemas
 from runtime.api.openapi_paths import (
     file_paths,
@@ -34,8 +35,11 @@ def spec(principal: Principal | None) -> dict[str, Any]:
     paths = {**metadata_paths(), **formula_paths(), **generic_record_paths(),
              **generic_action_paths(), **export_paths(), **file_paths(), **capture_paths(),
              **import_paths("/apps/{app_key}/forms/{form_key}", "{verb}",
-                            [pref("app_key"), pref("form_key")], "records")}
+                            [pref("app_key"), pref("form_key")], "records"),
+             **identity_paths("/apps/{app_key}/forms/{form_key}",
+                              [pref("app_key"), pref("form_key")], "identity")}
     schemas = {**common_schemas(), **action_schemas(), **capture_schemas(), **import_schemas(),
+               **identity_schemas(),
                **document_schemas(current_runtime().schemas)}
     params = parameters()
     for plan, access in readable_forms(principal):

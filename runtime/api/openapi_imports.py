@@ -24,7 +24,9 @@ def import_schemas() -> dict[str, dict]:
         "failed": COUNT, "error": nullable(TEXT), "created_at": UTC_TIME,
         "started_at": nullable(UTC_TIME), "finished_at": nullable(UTC_TIME),
         "undone_at": nullable(UTC_TIME),
-        "undo": nullable(obj({"removed": COUNT, "kept": {"type": "array", "items": kept}}))})}
+        "undo": nullable(obj({"removed": COUNT, "unmerged": COUNT,
+                              "kept": {"type": "array", "items": kept}},
+                             required=["removed", "kept"]))})}
 
 
 def import_paths(form_base: str, ids: str, keys: list[dict], tag: str) -> dict[str, dict]:

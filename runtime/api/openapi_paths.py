@@ -272,8 +272,11 @@ def record_paths(base: str, ids: str, schemas: dict[str, dict], keys: list[dict]
                       "List records: filter, sort, search, pages", tag,
                       {"200": answer(schemas["list"])}, scope=read,
                       params=[*keys, *list_parameters()]),
-            "post": op("post", ids.format(verb="create"), "Create a record", tag,
-                       {"201": answer(schemas["read"], "created", "ETag", "Location")},
+            "post": op("post", ids.format(verb="create"), "Create a record (or, when the "
+                       "form's identity rules match stored records, merge into the oldest)",
+                       tag, {"201": answer(schemas["read"], "created", "ETag", "Location"),
+                             "200": answer(schemas["read"], "merged: the surviving record",
+                                           "ETag", "Location")},
                        scope=write, body=schemas["new"],
                        params=[*keys, pref("idempotency_key")], errors=["409"])},
         base + "/bulk": {"post": op(

@@ -262,10 +262,14 @@ def bulk_request(new: str | None = None) -> dict:
 
 def bulk_result(record: dict) -> dict:
     index = {"type": "integer", "minimum": 0}
-    return obj({"created": {"type": "integer", "minimum": 0},
-                "failed": {"type": "integer", "minimum": 0},
+    count = {"type": "integer", "minimum": 0}
+    ids = {"type": "array", "items": ID, "description": "the stored records merged away "
+                                                        "into this one"}
+    return obj({"created": count, "merged": count, "failed": count,
                 "results": {"type": "array", "items": {"oneOf": [
-                    obj({"index": index, "record": record}),
+                    obj({"index": index, "outcome": {"enum": ["created", "merged"]},
+                         "record": record, "merged": ids},
+                        required=["index", "outcome", "record"]),
                     obj({"index": index, "errors": {"type": "array", "items": ref("Problem"),
                                                     "minItems": 1}})]}}})
 

@@ -11,7 +11,7 @@ in ``identity_merges`` keeps what undoing needs (``runtime.identity.history``).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -65,7 +65,8 @@ class Merger:
         return list(self.conn.execute(query.order_by(self.table.c.id)).mappings())
 
     def merge(self, ids: Sequence[int], arrival: Mapping[str, Any] | None = None,
-              rule: str | None = None, touch: Touch | None = None) -> tuple[int, int] | None:
+              rule: str | None = None, touch: Touch | None = None,
+              policy: Callable[[str], str] | None = None) -> tuple[int, int] | None:
         """Merge the live records among ``ids`` (and the arrival's values) into the oldest;
         ``(survivor id, merge id)``, or None when none is live."""
         rows = self.live_rows(ids)
@@ -74,7 +75,7 @@ class Merger:
         before = self.values(rows)
         survivor, merged = rows[0]["id"], [r["id"] for r in rows[1:]]
         ordered = [before[r["id"]] for r in rows] + ([dict(arrival)] if arrival else [])
-        changes = survive(list(self.plan.by_key), ordered, self.records_policy())
+        changes = survive(list(self.plan.by_key), ordered, policy or self.store.rules.policy)
         links = self._repoint(merged, survivor) if merged else []
         self._bury(merged, survivor)  # first: their keys go to the survivor
         version = self._write_survivor(rows[0], changes)
@@ -90,9 +91,6 @@ class Merger:
         self._audit(survivor, version, before[survivor], changes, merged,
                     {r["id"]: r["version"] for r in rows[1:]})
         return survivor, merge_id
-
-    def records_policy(self):
-        return self.store.rules.policy
 
     def _write_survivor(self, row: Mapping, changes: Mapping[str, Any]) -> int:
         version = row["version"] + 1

@@ -10,14 +10,14 @@ transactions submitting the same person are serialised, and the unique keys catc
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from runtime.arrivals import Touch
 from runtime.identity.candidates import queue_pairs
 from runtime.identity.merging import Merger
-from runtime.identity.store import IdentityStore, rules_of
+from runtime.identity.store import ONCE_PER, IdentityStore, rules_of
 from runtime.storage.records import Records
 
 
@@ -35,9 +35,10 @@ class Resolver:
 
     def __init__(self, records: Records):
         self.records = records
-        self.rules = rules_of(records.plan)
+        everything = rules_of(records.plan)
+        self.rules = everything.through(records.via)  # what arrivals of this channel match
         self.store = IdentityStore(records.conn, records.plan.app_key, records.plan.form_key,
-                                   self.rules)
+                                   everything)
         self.merger = Merger(records, self.store)
 
     def resolve(self, payloads: Sequence[Any], arrivals: Sequence[Touch | None]
@@ -88,7 +89,8 @@ class Resolver:
             given = {k: v for k, v in values.items() if isinstance(payload, dict)
                      and k in payload}
             survivor, merge_id = self.merger.merge(sorted(match.merge), given, match.rule,
-                                                   arrival or Touch(self.records.via))
+                                                   arrival or Touch(self.records.via),
+                                                   self._policy(match.rule))
             queue_pairs(self.records, survivor, match.review, match.merge)
             return {"index": index, "outcome": "merged", "record": self._answer(survivor),
                     "merged": sorted(match.merge - {survivor}), "merge": merge_id}
@@ -97,6 +99,15 @@ class Resolver:
             queue_pairs(self.records, made["record"]["id"], match.review, set())
             return {**made, "index": index, "outcome": "created"}
         return {**made, "index": index}
+
+    def _policy(self, rule: str | None) -> Callable[[str], str] | None:
+        """A public form's ``once_per`` updates the record with what was submitted again
+        (the newest non-blank value) unless the form's merge policy says otherwise."""
+        identity = self.records.plan.doc.get("identity") or {}
+        if rule is None or not rule.startswith(ONCE_PER) or \
+                "default" in (identity.get("merge") or {}):
+            return None
+        return lambda key: self.rules.policies.get(key, "non_blank")
 
     def match(self, values: Mapping) -> Match:
         """The stored records ``values`` matches under each rule."""

@@ -9,7 +9,7 @@ comes in as a function, so nothing here knows a field type, a table or a request
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from runtime.identity.similarity import block_form, similarity
@@ -27,6 +27,7 @@ class Rule:
     fuzzy: Mapping[str, float] = field(default_factory=dict)
     block: tuple[str, ...] = ()
     review: bool = False  # queue the pair for review instead of merging
+    via: str | None = None  # matches only arrivals through this channel (None: every one)
 
     @property
     def exact(self) -> bool:
@@ -58,6 +59,10 @@ class Rules:
 
     def __bool__(self) -> bool:
         return bool(self.rules)
+
+    def through(self, via: str) -> Rules:
+        """The rules that match arrivals through channel ``via``."""
+        return replace(self, rules=tuple(r for r in self.rules if r.via in (None, via)))
 
     def policy(self, field_key: str) -> str:
         return self.policies.get(field_key, self.default_policy)

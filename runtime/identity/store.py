@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -28,17 +29,23 @@ KEYS = IdentityKey.__table__
 BLOCKS = IdentityBlock.__table__
 CANDIDATE_LIMIT = 200  # records read per block key: a bound on the work of one match
 REBUILD_BATCH = 2000
+ONCE_PER = "once_per."  # the rules a public form's once_per makes: once_per.<field>
 
 
 def rules_of(plan: FormPlan) -> Rules:
-    """The form's enabled match rules, with the match key of each field's type."""
+    """The form's enabled match rules, with the match key of each field's type; the public
+    form's ``once_per`` fields are exact rules of their own for public submissions."""
     keyers = {f["key"]: partial(plan.types[f["type"]].match_key, fld=f) for f in plan.fields}
     identity = plan.doc.get("identity") or {}
     known = {"match": [r for r in identity.get("match") or ()
                        if all(k in keyers for k in [*r.get("fields", ()), *r.get("fuzzy", ()),
                                                     *r.get("block", ())])],
              "merge": identity.get("merge") or {}}
-    return compile_rules(known, keyers)
+    rules = compile_rules(known, keyers)
+    public = (plan.doc.get("capture") or {}).get("public") or {}
+    once = tuple(Rule(key=f"{ONCE_PER}{key}"[:63], fields=(key,), via="public")
+                 for key in public.get("once_per") or () if key in keyers)
+    return replace(rules, rules=rules.rules + once) if once else rules
 
 
 def stored(value: str) -> str:

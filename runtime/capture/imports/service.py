@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from runtime.capture.imports.files import Sheet, UnreadableFile, format_of, open
 from runtime.capture.imports.job import ROWS, file_path
 from runtime.capture.imports.mapping import RowReader, check, suggest
 from runtime.capture.imports.models import Import
+from runtime.identity.history import Unmerger
 from runtime.storage.records import Records
 
 if TYPE_CHECKING:
@@ -180,17 +182,20 @@ def finish_undo(runtime: Runtime, import_id: str, report: UndoReport) -> None:
 class UndoReport:
     removed: int = 0
     kept: list[dict] = field(default_factory=list)  # {"row", "id", "reason"}
+    unmerged: int = 0  # merges the import made, undone
 
     def as_dict(self) -> dict:
-        return {"removed": self.removed, "kept": self.kept}
+        return {"removed": self.removed, "unmerged": self.unmerged, "kept": self.kept}
 
 
 def undo(runtime: Runtime, records_for: Callable[[Any], Records], import_id: str,
          words: Callable[[Any], str] = str) -> UndoReport:
-    """Remove the records an import created (a batch per transaction); a record changed
-    since, or one the undoer may not delete, is kept and reported; merges it made are
-    reported with the merge that can be undone."""
+    """Undo an import: first the merges it made (newest first, each in its own savepoint),
+    then remove the records it created (a batch per transaction); a record changed since, or
+    one the undoer may not delete, is kept and reported, as is a merge that cannot be undone
+    (its records merged again later)."""
     report = UndoReport()
+    touched = _undo_merges(runtime, records_for, import_id, report, words)
     after = 0
     while True:
         with runtime.session() as session, session.begin():
@@ -198,24 +203,48 @@ def undo(runtime: Runtime, records_for: Callable[[Any], Records], import_id: str
             batch = session.execute(sa.select(ROWS.c.id, ROWS.c.row, ROWS.c.record_id,
                                               ROWS.c.outcome)
                                     .where(ROWS.c.import_id == import_id, ROWS.c.id > after,
-                                           ROWS.c.outcome.in_(("created", "merged")))
+                                           ROWS.c.outcome == "created")
                                     .order_by(ROWS.c.id).limit(UNDO_BATCH)).all()
             if not batch:
                 return report
-            _undo_rows(records, batch, report, words)
+            _undo_rows(records, batch, report, words, touched)
             after = batch[-1].id
 
 
+def _undo_merges(runtime: Runtime, records_for: Callable[[Any], Records], import_id: str,
+                 report: UndoReport, words: Callable[[Any], str]) -> Counter:
+    """Undo the merges the import made, newest first; how many versions each record gained
+    from a merge and its undo (so a record created by the import is still "unchanged")."""
+    touched: Counter = Counter()
+    with runtime.session() as session, session.begin():
+        records = records_for(session)
+        merges = session.execute(sa.select(ROWS.c.row, ROWS.c.record_id, ROWS.c.merge_id)
+                                 .where(ROWS.c.import_id == import_id,
+                                        ROWS.c.merge_id.is_not(None))
+                                 .order_by(ROWS.c.merge_id.desc())).all()
+        unmerger = Unmerger(records)
+        for row in merges:
+            savepoint = session.begin_nested()
+            try:
+                done = unmerger.undo(row.merge_id)
+            except (Conflict, NotFound) as exc:
+                savepoint.rollback()
+                report.kept.append({"row": row.row, "id": row.record_id, "reason": words(
+                    exc.problems[0].message if exc.problems else "")})
+                continue
+            savepoint.commit()
+            report.unmerged += 1
+            for record_id in (done["survivor"], *done["restored"]):
+                touched[record_id] += 2
+    return touched
+
+
 def _undo_rows(records: Records, batch: Sequence, report: UndoReport,
-               words: Callable[[Any], str]) -> None:
+               words: Callable[[Any], str], touched: Counter) -> None:
     for row in batch:
-        if row.outcome == "merged":
-            report.kept.append({"row": row.row, "id": row.record_id, "reason": words(msg(
-                "merged into an existing record: undo that merge from the merge history"))})
-            continue
         savepoint = records.session.begin_nested()
         try:
-            records.delete(row.record_id, expected_version=1)
+            records.delete(row.record_id, expected_version=1 + touched[row.record_id])
         except Conflict:
             savepoint.rollback()
             report.kept.append({"row": row.row, "id": row.record_id, "reason": words(msg(
