@@ -71,17 +71,11 @@ class QueueVM:
     more: bool
 
 
-class ChosenMerger(Merger):
-    """A merge whose ``chosen`` fields keep the value the reviewer picked (passed as the
-    arrival, the newest of the values): the others follow the form's merge policy."""
-
-    def __init__(self, records: Any, chosen: set[str]):
-        super().__init__(records)
-        self.chosen = chosen
-
-    def records_policy(self) -> Callable[[str], str]:
-        policy = super().records_policy()
-        return lambda key: "newest" if key in self.chosen else policy(key)
+def chosen_policy(ctx: FormContext, chosen: set[str]) -> Callable[[str], str]:
+    """The form's merge policy, except that the ``chosen`` fields keep the value the reviewer
+    picked (passed as the arrival, the newest of the values)."""
+    policy = rules_of(ctx.plan).policy
+    return lambda key: "newest" if key in chosen else policy(key)
 
 
 def open_count(records: Any) -> int:
@@ -210,7 +204,8 @@ def _decide(ctx: FormContext, pair_id: int | None, verdict: str | None) -> str:
         candidates.decide(ctx.records, pair["id"], "distinct")
         return _("Kept apart: #%(a)s and #%(b)s will not be proposed again.", a=ids[0], b=ids[1])
     chosen = _chosen(ctx, ids)
-    merged = ChosenMerger(ctx.records, set(chosen)).merge(ids, chosen or None, pair["rule"])
+    merged = Merger(ctx.records).merge(ids, chosen or None, pair["rule"],
+                                       policy=chosen_policy(ctx, set(chosen)))
     if merged is None:
         raise TrellisError([Problem("", _("These records are gone."))], 409)
     candidates.decide(ctx.records, pair["id"], "merged", merged[1])
