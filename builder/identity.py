@@ -26,6 +26,7 @@ def page(app_key: str, form_key: str):
     if doc.published_version is not None:  # the records' side: pairs waiting, merges made
         urls["review"] = url_for("forms.review_queue", **keys)
         urls["merges"] = url_for("forms.merge_history", **keys)
+        urls["rebuild"] = api + "/identity/rebuild"
     vm = identity_vm(doc.draft, rt.store.published_body(session, doc), rt.fields, ui_lang(),
                      app_key=app_key, form_key=form_key, revision=doc.revision,
                      published_version=doc.published_version, urls=urls)

@@ -308,6 +308,20 @@
     }).then(function () { button.disabled = false; }, function () { button.disabled = false; });
   }
 
+  /* Key the form's stored records under its published rules (after they changed). */
+  function rebuild(button) {
+    button.disabled = true;
+    request('POST', root.dataset.rebuild, {}).then(function (answer) {
+      if (answer.status === 200) {
+        var clashes = answer.data.clashes || 0;
+        showAlert(msg('Keyed') + (clashes ? ' ' + msg('Clashes', clashes) : ''), 'success');
+      } else {
+        showAlert(((answer.data.errors || [])[0] || {}).message || msg('Failed'), 'error');
+      }
+    }, function () { showAlert(msg('Failed'), 'error'); })
+      .then(function () { button.disabled = false; });
+  }
+
   function overwrite() {
     fetch(root.dataset.api, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
       .then(function (response) {
@@ -364,6 +378,7 @@
     else if (action && action.dataset.action === 'down') { move(card, 1); }
     else if (action && action.dataset.action === 'remove') { card.remove(); schedule(0); }
     else if (event.target.closest('#publish-identity')) { publish(event.target.closest('#publish-identity')); }
+    else if (event.target.closest('#rebuild-keys')) { rebuild(event.target.closest('#rebuild-keys')); }
     else if (event.target.closest('[data-reload]')) { window.location.reload(); }
     else if (event.target.closest('[data-overwrite]')) { overwrite(); }
   });

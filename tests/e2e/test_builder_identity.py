@@ -135,6 +135,9 @@ def test_designer_adds_exact_and_fuzzy_rules(page: Page, live_server, person, ar
     page.click("#publish-identity")
     expect(page.locator("#designer-alert")).to_contain_text("版本 2")
     assert person.ok("GET", "/apps/crm/forms/person?version=2")["identity"]["match"]
+    page.reload()
+    page.click("#rebuild-keys")  # records stored before are found by the new rules
+    expect(page.locator("#designer-alert")).to_contain_text("已按发布的规则")
 
     use_language(page, "en")
     page.goto(base + PAGE)

@@ -71,6 +71,8 @@ def test_the_page_prints_the_draft_its_rules_and_the_policies_that_fit(crm, app,
     revision = crm.request("GET", API).headers["ETag"]
     assert 'data-api="/api/v1/apps/crm/forms/lead"' in html
     assert 'href="/a/crm/lead/duplicates"' in html and 'href="/a/crm/lead/merges"' in html
+    assert 'data-rebuild="/api/v1/apps/crm/forms/lead/identity/rebuild"' in html
+    assert 'id="rebuild-keys"' in html
     assert f"data-etag='{revision}'" in html
     assert html.count("data-rule\n") + html.count("data-rule ") >= 3
     phone = card(html, "phone")
