@@ -107,10 +107,12 @@ def _problem(error: ValidationError) -> Problem:
         return Problem(path, f"{error.instance!r} is not {error.schema['title']}")
     if error.validator == "additionalProperties":
         return Problem(path, f"unknown property: {error.message.split('(')[-1].rstrip(')')}")
-    if error.validator == "minimum":  # the reader's words: a threshold, a count, a size
-        return Problem(path, msg("must be at least %(n)s", n=error.validator_value))
+    if error.validator == "minimum":  # jsonschema's words, translated for the reader
+        return Problem(path, msg("%(value)s is less than the minimum of %(n)s",
+                                 value=repr(error.instance), n=repr(error.validator_value)))
     if error.validator == "maximum":
-        return Problem(path, msg("must be at most %(n)s", n=error.validator_value))
+        return Problem(path, msg("%(value)s is greater than the maximum of %(n)s",
+                                 value=repr(error.instance), n=repr(error.validator_value)))
     if error.validator == "enum":
         allowed = ", ".join(map(repr, error.validator_value))
         return Problem(path, f"{error.instance!r} is not one of {allowed}")

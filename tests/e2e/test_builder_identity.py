@@ -74,7 +74,7 @@ def refuse_and_fix_a_threshold(page: Page, artifacts) -> None:
     box.fill("0.3")
     expect(page.locator("#save-status")).to_have_attribute("data-state", "error")
     error = rule(page, 1).locator('[data-threshold="company"] .bx-error')
-    expect(error).to_contain_text("0.5")
+    expect(error).to_contain_text("0.3 小于最小值 0.5")
     shot(page, artifacts, "builder-identity-error-zh")
     box.fill("0.85")
     wait_saved(page)
