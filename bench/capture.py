@@ -124,6 +124,15 @@ def pairwise(truth: list[int], found: list[int]) -> tuple[float, float]:
     return (hits / len(got) if got else 1.0), (hits / len(true) if true else 1.0)
 
 
+def final(record_id: int | None, gone: dict[int, int]) -> int | None:
+    """The record a row's record ended up in, following merges."""
+    seen = set()
+    while record_id in gone and record_id not in seen:
+        seen.add(record_id)
+        record_id = gone[record_id]
+    return record_id
+
+
 def run(n: int, share: float, database_url: str | None) -> None:
     from metadata.errors import TrellisError
     from runtime.capture.imports import service
@@ -190,8 +199,12 @@ def run(n: int, share: float, database_url: str | None) -> None:
                                     .where(ImportRow.import_id == import_id)).all())
         stored = conn.execute(sa.select(sa.func.count()).select_from(plan.table)
                               .where(plan.table.c.deleted_at.is_(None))).scalar_one()
+        # a record merged away later (a row carrying two keys) is its survivor's
+        gone = dict(conn.execute(sa.text(
+            "SELECT record_id, survivor FROM identity_tombstones")).all()) if \
+            sa.inspect(conn).has_table("identity_tombstones") else {}
     # a failed row is a record of its own (it merged with nothing)
-    found = [outcome.get(line) or -line for line in range(2, n + 2)]
+    found = [final(outcome.get(line), gone) or -line for line in range(2, n + 2)]
     precision, recall = pairwise(truth, found)
     print(f"database: {runtime.engine.dialect.name}, leads: {n:,} ({share:.0%} repeats), "
           f"people: {len(clean):,}, live records after the import: {stored:,}")

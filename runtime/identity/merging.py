@@ -49,6 +49,7 @@ class Merger:
         self.plan = records.plan
         self.table = records.table
         self.conn = records.conn
+        self._linking: list | None = None
         self.store = store or IdentityStore(self.conn, self.plan.app_key, self.plan.form_key,
                                             rules_of(self.plan))
 
@@ -133,7 +134,12 @@ class Merger:
 
     def linking_fields(self) -> list[tuple[str, dict, Any]]:
         """(form key, field, plan) of every field of the app's published forms that links to
-        this form's records."""
+        this form's records (read once per merger)."""
+        if self._linking is None:
+            self._linking = self._find_linking_fields()
+        return self._linking
+
+    def _find_linking_fields(self) -> list[tuple[str, dict, Any]]:
         query = (sa.select(Document.key, DocumentVersion.body)
                  .join(DocumentVersion, sa.and_(DocumentVersion.document_id == Document.id,
                                                 DocumentVersion.number

@@ -122,18 +122,23 @@ class IdentityStore:
     def owners(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """The record holding each of ``keys`` (rule key, key value), where one does."""
         given = {(rule, stored(value)): (rule, value) for rule, value in keys}
-        if not given:
-            return {}
-        query = sa.select(KEYS.c.rule, KEYS.c.value, KEYS.c.record_id).where(
-            self._form(KEYS), sa.tuple_(KEYS.c.rule, KEYS.c.value).in_(sorted(given)))
-        return {given[(r.rule, r.value)]: r.record_id for r in self.conn.execute(query)}
+        by_rule: dict[str, list[str]] = {}
+        for rule, value in given:
+            by_rule.setdefault(rule, []).append(value)
+        out = {}
+        for rule, values in by_rule.items():  # rule = and value IN: the unique index's order
+            query = sa.select(KEYS.c.value, KEYS.c.record_id).where(
+                self._form(KEYS), KEYS.c.rule == rule, KEYS.c.value.in_(sorted(values)))
+            out.update({given[(rule, r.value)]: r.record_id for r in self.conn.execute(query)})
+        return out
 
     def sharing(self, rule: Rule, value: str, limit: int = CANDIDATE_LIMIT) -> list[int]:
         """Records with block key (or review key) ``value`` under ``rule``."""
+        # no ORDER BY: sorting by record would lead SQLite to the record index (a scan)
         query = sa.select(BLOCKS.c.record_id).where(
             self._form(BLOCKS), BLOCKS.c.rule == rule.key, BLOCKS.c.value == stored(value)
-        ).order_by(BLOCKS.c.record_id).limit(limit)
-        return [r.record_id for r in self.conn.execute(query)]
+        ).limit(limit)
+        return sorted(r.record_id for r in self.conn.execute(query))
 
     # -- rebuilding --------------------------------------------------------------------------
     def rebuild(self, table: sa.Table, read: Any) -> int:

@@ -25,6 +25,7 @@ from flask_login import current_user
 from metadata.errors import Conflict, Forbidden, Problem, TrellisError
 from metadata.messages import msg
 from metadata.orm import whole_number
+from runtime.capture.intake import CREATED, submit
 from runtime.fields.base import FieldValueError
 from runtime.storage.records import InvalidRecord
 from runtime.storage.transactions import QueryStopped
@@ -204,12 +205,15 @@ def record_new(app_key: str, form_key: str):
     if request.method == "GET":
         return render_form(ctx, None)
     posted = parse_post(ctx.plan, request.form, ctx.access)
-    try:
-        with transaction():
-            record = ctx.records.create(posted)
-    except InvalidRecord as exc:
-        return render_form(ctx, None, posted, exc.problems, status=422)
-    flash(_("Record created."), "success")
+    with transaction():  # identity rules may merge it into a stored record (intake)
+        [outcome] = submit(ctx.records, [posted])
+    if outcome.outcome is None:
+        problems = [Problem(e["path"], e["message"], record=e.get("record"))
+                    for e in outcome.errors]
+        return render_form(ctx, None, posted, problems, status=422)
+    record = outcome.record
+    flash(_("Record created.") if outcome.outcome == CREATED else
+          _("It matched an existing record: merged into it."), "success")
     return redirect(url_for("forms.record_detail", app_key=app_key, form_key=form_key,
                             record_id=record["id"]), 303)
 
