@@ -78,7 +78,8 @@ def fill(runtime, plan, n: int, rng: random.Random) -> list[dict]:
             conn.execute(IdentityBlock.__table__.insert(), blocks)
             sample += rng.sample(people, 5)
         if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("ANALYZE identity_keys; ANALYZE identity_blocks"))
+            conn.execute(sa.text(f"ANALYZE identity_keys; ANALYZE identity_blocks; "
+                                 f'ANALYZE "{plan.table.name}"'))
     return sample
 
 

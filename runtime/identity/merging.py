@@ -58,12 +58,16 @@ class Merger:
         return {r["id"]: {k: v for k, v in r.items() if k in self.plan.by_key}
                 for r in self.records.to_json(rows, everything=True)}
 
-    def live_rows(self, ids: Sequence[int]) -> list[Mapping]:
-        query = sa.select(self.table).where(self.table.c.id.in_(sorted(set(ids))),
-                                            self.table.c.deleted_at.is_(None))
-        if self.conn.dialect.name == "postgresql":
+    def live_rows(self, ids: Sequence[int], lock: bool = True) -> list[Mapping]:
+        """The live rows among ``ids``, oldest first; ``lock``: for writing (PostgreSQL locks
+        them; SQLite's writer holds its lock already)."""
+        # by primary key alone, the deleted ones dropped here: a condition on deleted_at can
+        # lead PostgreSQL to AND in a partial index of the whole table
+        query = sa.select(self.table).where(self.table.c.id.in_(sorted(set(ids))))
+        if lock and self.conn.dialect.name == "postgresql":
             query = query.with_for_update()
-        return list(self.conn.execute(query.order_by(self.table.c.id)).mappings())
+        rows = self.conn.execute(query.order_by(self.table.c.id)).mappings()
+        return [r for r in rows if r["deleted_at"] is None]
 
     def merge(self, ids: Sequence[int], arrival: Mapping[str, Any] | None = None,
               rule: str | None = None, touch: Touch | None = None,

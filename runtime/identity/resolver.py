@@ -122,7 +122,7 @@ class Resolver:
                 found.rule = found.rule or rule.key
         for rule, value in self.rules.block_keys(values):
             ids = [i for i in self.store.sharing(rule, value) if i not in found.merge]
-            stored = self.merger.values(self.merger.live_rows(ids)) if ids else {}
+            stored = self.merger.values(self.merger.live_rows(ids, lock=False)) if ids else {}
             for rid, other in stored.items():
                 score = self.rules.score(rule, values, other)
                 if score is None:

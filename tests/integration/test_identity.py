@@ -112,3 +112,15 @@ def test_deleting_a_record_frees_its_keys(crm):
     a = create(crm, {"phone": "13800138000"}, 201)
     crm.ok("DELETE", f"{BASE}/{a['id']}", 204)
     assert create(crm, {"phone": "13800138000"}, 201)["id"] != a["id"]
+
+
+def test_the_new_record_page_merges_too_and_opens_the_survivor(crm, app):
+    from tests.integration.helpers import logged_in
+
+    first = create(crm, {"name": "王伟", "phone": "13800138000"}, 201)
+    client = logged_in(app)
+    page = client.post("/a/crm/lead/new", data={"phone": "138 0013 8000", "company": "Acme"})
+    assert page.status_code == 303
+    assert page.headers["Location"].endswith(f"/a/crm/lead/{first['id']}")
+    assert crm.ok("GET", f"{BASE}/{first['id']}")["company"] == "Acme"
+    assert crm.ok("GET", BASE)["total"] == 1

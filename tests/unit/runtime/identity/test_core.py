@@ -103,3 +103,15 @@ def test_survive_returns_only_what_changes():
     assert survive(["name", "phone", "score", "stage"], records,
                    lambda k: policy(k) or "fill_blanks") == {
         "phone": "+8613800138000", "score": 3, "stage": "won"}
+
+
+def test_loading_identity_loads_neither_rapidfuzz_nor_pypinyin():
+    """Web processes import them only when a fuzzy rule compares something."""
+    import subprocess
+    import sys
+
+    code = ("import sys, runtime.api, runtime.identity.resolver, runtime.identity.history; "
+            "print(sorted(m for m in ('rapidfuzz', 'pypinyin') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
