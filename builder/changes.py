@@ -13,11 +13,13 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from builder.identity_changes import identity_sentences
 from builder.layout_changes import layout_sentences
 from metadata.diff import diff
 from runtime.fields.base import label_text
 
 MAX_VALUE = 160
+WORDED = frozenset({"layout", "identity"})  # parts of a document whose changes are sentences
 
 
 @dataclass
@@ -38,7 +40,7 @@ def subject_names() -> dict[str, str]:
             "filter": _("Formula filter"), "per_page": _("Rows per page"),
             "form": _("Form"), "title_field": _("Title field"), "layout": _("Layout"),
             "permissions": _("Permissions"), "description": _("Description"),
-            "cleaning": _("Cleaning rules")}
+            "cleaning": _("Cleaning rules"), "identity": _("Duplicates")}
 
 
 def type_names(types, lang: str) -> dict[str, str]:
@@ -117,7 +119,7 @@ def describe(old: dict, new: dict, lang: str,
     out = []
     type_names = type_names or {}
     for change in diff(old, new):
-        if change["path"] == "/layout" or change["path"].startswith("/layout/"):
+        if _segments(change["path"])[0:1] and _segments(change["path"])[0] in WORDED:
             continue  # told in words below
         op = change["op"]
         subject, prop = describe_path(old if op == "removed" else new, change["path"], lang)
@@ -137,4 +139,7 @@ def describe(old: dict, new: dict, lang: str,
     subject = subject_names()["layout"]
     out += [Change("changed", subject, text=sentence)
             for sentence in layout_sentences(old.get("layout"), new.get("layout"), names, lang)]
+    subject = subject_names()["identity"]
+    out += [Change(op, subject, text=sentence) for op, sentence in identity_sentences(
+        old.get("identity"), new.get("identity"), names, lang)]
     return out

@@ -74,6 +74,7 @@ def designer_vm(rt: Runtime, session: Session, app: Document, doc: Document, lan
         "history": url_for("builder.history", app_key=app.app_key, kinds="forms",
                            key=doc.key),
         "channels": url_for("builder.form_capture", **keys),
+        "identity": url_for("builder.form_identity", **keys),
     }
     return DesignerVM(
         app_key=app.app_key, form_key=doc.key,

@@ -120,6 +120,12 @@ def _problem(error: ValidationError) -> Problem:
         return Problem(path, f"unknown property: {error.message.split('(')[-1].rstrip(')')}")
     if error.validator == "type" and error.validator_value == "integer":
         return Problem(path, f"{error.instance!r} is not a whole number")
+    if error.validator == "minimum":  # jsonschema's words, translated for the reader
+        return Problem(path, msg("%(value)s is less than the minimum of %(n)s",
+                                 value=repr(error.instance), n=repr(error.validator_value)))
+    if error.validator == "maximum":
+        return Problem(path, msg("%(value)s is greater than the maximum of %(n)s",
+                                 value=repr(error.instance), n=repr(error.validator_value)))
     if error.validator == "enum":
         allowed = ", ".join(map(repr, error.validator_value))
         return Problem(path, f"{error.instance!r} is not one of {allowed}")

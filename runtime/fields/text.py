@@ -52,6 +52,7 @@ class TextField(FieldType):
     widget = "text"
     can_be_title = True
     searchable = True
+    free_text = True  # merging records may concatenate it
     can_group_by = True
     aggregations = ("count", "distinct")
     filter_ops = TEXT_OPS

@@ -41,6 +41,7 @@ class TextAreaField(FieldType):
     }
     widget = "textarea"
     searchable = True
+    free_text = True  # merging records may concatenate it
     aggregations = ("count",)
     filter_ops = TEXT_OPS
 

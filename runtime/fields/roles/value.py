@@ -56,6 +56,7 @@ class ValueRole:
     generated: ClassVar[bool] = False  # the system assigns the value (auto numbers)
     calculated: ClassVar[bool] = False  # a formula gives the value on every save
     holds_rows: ClassVar[bool] = False  # a value is a list of rows of sub-fields (row_fields)
+    free_text: ClassVar[bool] = False  # written freely: two values joined are still one
     # the formula types (``formula_type``) of the values a field changed to this type may
     # keep: the builder offers the change, and publishing converts each stored value through
     # ``coerce`` (refused, with the records named, when one does not convert)

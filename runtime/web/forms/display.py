@@ -111,6 +111,11 @@ def _change(plan: FormPlan, change: Mapping, refs: References, lang: str) -> Cha
         def text(v: Any) -> str:
             return "" if v is None else refs.user_name(v)
         return Change(_("Owner"), text(change.get("old")), text(change.get("new")))
+    if key in ("merged", "merged_into"):  # identity resolution: records by their number
+        def ids(v: Any) -> str:
+            return ", ".join(f"#{i}" for i in (v if isinstance(v, list) else [v]) if i)
+        return Change(_("Records merged into this one") if key == "merged" else
+                      _("Merged into"), ids(change.get("old")), ids(change.get("new")))
     fld = plan.by_key.get(key)
     if fld is None:  # a field removed from the form since: its table keeps its label
         entry = next((e for e in plan.layout if e["key"] == key), {})
@@ -128,7 +133,8 @@ def timeline(plan: FormPlan, history: list[dict], refs: References, lang: str
              ) -> list[TimelineEntry]:
     """The audit entries of a record, newest first, with labels and display texts."""
     actions = {"create": _("created the record"), "update": _("changed"),
-               "delete": _("deleted the record")}
+               "delete": _("deleted the record"), "merge": _("merged records"),
+               "unmerge": _("undid a merge")}
     vias = {"ui": _("web"), "api": _("API"), "import": _("import")}
     out = []
     for entry in reversed(history):

@@ -25,6 +25,7 @@ from runtime.web.forms.display import flag_text, local_time
 from runtime.web.forms.navigation import published
 from runtime.web.forms.preferences import DEFAULT, SYSTEM_COLUMNS, views_menu
 from runtime.web.forms.references import References
+from runtime.web.identity.review import open_count
 from runtime.web.messages import translate
 
 DEFAULT_COLUMNS = 8  # fields a list without a view shows (then the time of the last change)
@@ -91,6 +92,9 @@ class ListVM:
     error: str = ""
     new_url: str = ""
     import_url: str = ""
+    review_url: str = ""  # the pairs waiting for review, for those who may update records
+    review_count: int = 0
+    merges_url: str = ""
     view_label: str = ""
     fx: str = ""  # the formula filter typed into the list's filter bar
     fx_example: str = ""  # a formula filter over this form's own fields, as a hint
@@ -114,6 +118,19 @@ def formula_example(fields: list[Mapping], types: Mapping, lang: str) -> str:
         if kind == "text":
             return f'{named(fld)} <> ""'
     return '{created_at} > DATEADD(NOW(), -7, "day")'
+
+
+def identity_links(vm: ListVM, records: Records) -> None:
+    """The review queue (with the number of pairs waiting) and the merge history, for a form
+    with match rules."""
+    plan = records.plan
+    if not (plan.doc.get("identity") or {}).get("match"):
+        return
+    keys = {"app_key": plan.app_key, "form_key": plan.form_key}
+    vm.merges_url = url_for("forms.merge_history", **keys)
+    if records.may("update"):
+        vm.review_url = url_for("forms.review_queue", **keys)
+        vm.review_count = open_count(records)
 
 
 def shared_views(records: Records) -> list[dict]:
@@ -398,6 +415,7 @@ class ListBuilder:
                                  form_key=self.plan.form_key)
             vm.import_url = url_for("forms.import_home", app_key=self.plan.app_key,
                                     form_key=self.plan.form_key)
+        identity_links(vm, self.records)
         return vm
 
     def flag(self, key: str, value: Any) -> str:

@@ -61,6 +61,8 @@ from runtime.web.forms.viewmodels import (
     error_records,
     form_fields,
 )
+from runtime.web.identity import history as merge_history
+from runtime.web.identity import review
 from runtime.web.messages import translate, ui_lang
 from runtime.web.routes import GET, GET_POST, POST, Route, add_routes
 
@@ -321,7 +323,7 @@ def forms_blueprint() -> Blueprint:
     bp.register_error_handler(TrellisError, trellis_error)
     bp.register_error_handler(QueryStopped, query_stopped)
     add_routes(bp, (*ROUTES, *lookups.ROUTES, *preferences.ROUTES, *bulk.ROUTES,
-                    *exports.ROUTES, *imports.ROUTES))
+                    *exports.ROUTES, *imports.ROUTES, *review.ROUTES, *merge_history.ROUTES))
     return bp
 
 

@@ -1,0 +1,412 @@
+/* The identity editor (builder/identity.py): edits the "identity" of the form draft the page
+   printed — match rules (exact or fuzzy, merge or review, on or off, in order) and the merge
+   policy — and autosaves the whole draft through the documents API (PUT with If-Match; 409
+   keeps the edits; 422 marks the control whose data-path the problem's JSON Pointer names). */
+(function () {
+  'use strict';
+
+  var root = document.getElementById('identity-editor');
+  if (!root) { return; }
+
+  var original = JSON.parse(root.dataset.doc);
+  var etag = root.dataset.etag;
+  var lang = root.dataset.lang;
+  var lastSaved = JSON.stringify(original);
+  var timer = null;
+  var saving = null;
+  var blocked = false;
+  var statusEl = document.getElementById('save-status');
+  var alertEl = document.getElementById('designer-alert');
+  var rulesEl = document.getElementById('identity-rules');
+  var labels = {};
+  (original.fields || []).forEach(function (f) { labels[f.key] = labelText(f.label) || f.key; });
+
+  function $(sel, scope) { return (scope || root).querySelector(sel); }
+  function $all(sel, scope) { return Array.prototype.slice.call((scope || root).querySelectorAll(sel)); }
+  function msg(name, n) { return (root.dataset['msg' + name] || '').replace('{n}', n); }
+  function csrf() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : '';
+  }
+  function labelText(label) {
+    if (!label) { return ''; }
+    if (typeof label === 'string') { return label; }
+    return label[lang] || label[lang === 'zh' ? 'en' : 'zh'] || '';
+  }
+  function sorted(value) {
+    if (Array.isArray(value)) { return value.map(sorted); }
+    if (value && typeof value === 'object') {
+      var out = {};
+      Object.keys(value).sort().forEach(function (k) { out[k] = sorted(value[k]); });
+      return out;
+    }
+    return value;
+  }
+  function sameJSON(a, b) { return JSON.stringify(sorted(a)) === JSON.stringify(sorted(b)); }
+  function cards() { return $all('[data-rule]', rulesEl); }
+  function checked(card, attr) {
+    return $all('input[' + attr + ']:checked', card).map(function (box) { return box.value; });
+  }
+
+  // -- the document -------------------------------------------------------------------------
+  function setLabel(item, text) {
+    var label = item.label;
+    var texts = typeof label === 'string' ? {} : Object.assign({}, label || {});
+    if (typeof label === 'string' && label && label !== text) {
+      texts[lang === 'zh' ? 'en' : 'zh'] = label;
+    }
+    if (text) { texts[lang] = text; } else { delete texts[lang]; }
+    if (Object.keys(texts).length) { item.label = texts; } else { delete item.label; }
+  }
+
+  function threshold(row) {
+    var raw = $('[data-threshold-number]', row).value.trim();
+    var value = Number(raw);
+    return raw !== '' && isFinite(value) ? value : raw;  // a wrong value is the server's to name
+  }
+
+  /* The rule a card shows, its properties always in one order (the saved text is compared
+   with the page's to tell whether there is anything to save). */
+  function readRule(card) {
+    var kept = JSON.parse(card.dataset.item || '{}');
+    var item = { key: card.dataset.key };
+    if (kept.label) { item.label = kept.label; }
+    setLabel(item, $('[data-rule-prop="label"]', card).value.trim());
+    if (card.dataset.kind === 'fuzzy') {
+      var fuzzy = {};
+      $all('[data-threshold]', card).forEach(function (row) {
+        if ($('[data-fuzzy-field]', row).checked) { fuzzy[row.dataset.threshold] = threshold(row); }
+      });
+      if (Object.keys(fuzzy).length) { item.fuzzy = fuzzy; }
+      var block = checked(card, 'data-block-field');
+      if (block.length) { item.block = block; }
+    } else {
+      var fields = checked(card, 'data-exact-field');
+      if (fields.length) { item.fields = fields; }
+    }
+    if ($('[data-rule-prop="then"]', card).value === 'review') { item.then = 'review'; }
+    else if (kept.then === 'merge') { item.then = 'merge'; }
+    if (!$('[data-rule-prop="enabled"]', card).checked) { item.enabled = false; }
+    Object.keys(kept).forEach(function (k) {  // what this page does not edit stays as it was
+      if (!(k in item) && ['key', 'label', 'fields', 'fuzzy', 'block', 'then', 'enabled'].indexOf(k) === -1) {
+        item[k] = kept[k];
+      }
+    });
+    return item;
+  }
+
+  function readMerge() {
+    var merge = JSON.parse(JSON.stringify((original.identity || {}).merge || {}));
+    var chosen = $('[data-merge-default]').value;
+    if (chosen === 'fill_blanks' && !merge.default) { delete merge.default; }
+    else { merge.default = chosen; }
+    var own = {};
+    $all('[data-merge-field]').forEach(function (select) {
+      if (select.value) { own[select.dataset.mergeField] = select.value; }
+    });
+    if (Object.keys(own).length) { merge.fields = own; } else { delete merge.fields; }
+    return merge;
+  }
+
+  function collect() {
+    var doc = JSON.parse(JSON.stringify(original));
+    var identity = Object.assign({}, doc.identity || {});
+    var rules = cards().map(readRule);
+    var merge = readMerge();
+    if (rules.length) { identity.match = rules; } else { delete identity.match; }
+    if (Object.keys(merge).length) { identity.merge = merge; } else { delete identity.merge; }
+    if (Object.keys(identity).length) { doc.identity = identity; } else { delete doc.identity; }
+    return doc;
+  }
+
+  // -- what each card shows -----------------------------------------------------------------
+  function uniqueKey(base, card) {
+    var taken = cards().filter(function (c) { return c !== card; })
+      .map(function (c) { return c.dataset.key; });
+    var root = (/^[a-z]/.test(base) ? base : 'rule_' + base).slice(0, 56) || 'rule';
+    var key = root, n = 1;
+    while (taken.indexOf(key) !== -1) { n += 1; key = root + '_' + n; }
+    return key;
+  }
+
+  function fieldsOf(card) {
+    if (card.dataset.kind === 'fuzzy') {
+      return $all('[data-threshold]', card).filter(function (row) {
+        return $('[data-fuzzy-field]', row).checked;
+      }).map(function (row) { return row.dataset.threshold; });
+    }
+    return checked(card, 'data-exact-field');
+  }
+
+  function describe(card) {
+    var keys = fieldsOf(card);
+    if (!keys.length) { return msg('Nofields'); }
+    var fuzzy = card.dataset.kind === 'fuzzy';
+    var names = keys.map(function (k) {
+      var row = fuzzy && $('[data-threshold="' + k + '"]', card);
+      return labels[k] + (row ? ' ≥ ' + threshold(row) : '');
+    });
+    var text = msg(fuzzy ? 'Alike' : 'Same', names.join(msg('And')));
+    var then = $('[data-rule-prop="then"]', card).value === 'review' ? msg('Reviews') : msg('Merges');
+    var on = $('[data-rule-prop="enabled"]', card).checked;
+    return text + ' · ' + then + (on ? '' : ' · ' + msg('Off'));
+  }
+
+  function refresh() {
+    cards().forEach(function (card, i) {
+      var path = '/identity/match/' + i;
+      card.dataset.path = path;
+      $('[data-rule-no]', card).textContent = String(i + 1);
+      $('[data-part="exact"]', card).dataset.path = path + '/fields';
+      $('[data-part="fuzzy"]', card).dataset.path = path + '/fuzzy';
+      $('[data-then-path]', card).dataset.path = path + '/then';
+      $('[data-block-path]', card).dataset.path = path + '/block';
+      $all('[data-threshold]', card).forEach(function (row) {
+        row.dataset.path = path + '/fuzzy/' + row.dataset.threshold;
+      });
+      var fuzzy = card.dataset.kind === 'fuzzy';
+      $('[data-part="exact"]', card).hidden = fuzzy;
+      $('[data-part="fuzzy"]', card).hidden = !fuzzy;
+      if (card.dataset.fresh) {
+        var keys = fieldsOf(card);
+        card.dataset.key = uniqueKey((fuzzy ? 'similar_' : '') + (keys.join('_') || 'rule'), card);
+      }
+      $('[data-rule-key]', card).textContent = card.dataset.key;
+      $('[data-rule-summary]', card).textContent = describe(card);
+      card.classList.toggle('id-off', !$('[data-rule-prop="enabled"]', card).checked);
+      $('[data-action="up"]', card).disabled = i === 0;
+      $('[data-action="down"]', card).disabled = i === cards().length - 1;
+    });
+    $('[data-empty]').hidden = cards().length > 0;
+    var policy = $('[data-merge-default]').selectedOptions[0];
+    $('[data-default-help]').textContent = policy ? policy.title : '';
+  }
+
+  // -- status, alerts, errors ---------------------------------------------------------------
+  function status(text, state) {
+    statusEl.textContent = text;
+    statusEl.dataset.state = state || '';
+  }
+
+  function showAlert(text, kind, conflict) {
+    alertEl.hidden = !text;
+    alertEl.className = 'alert alert-' + (kind || 'error');
+    $('[data-alert-text]', alertEl).textContent = text || '';
+    $('[data-conflict-actions]', alertEl).hidden = !conflict;
+  }
+
+  function clearErrors() {
+    $all('.bx-error').forEach(function (el) { el.textContent = ''; });
+    $all('.has-error').forEach(function (el) { el.classList.remove('has-error'); });
+    document.getElementById('general-errors').hidden = true;
+  }
+
+  function placeFor(path) {
+    var parts = path.split('/');
+    while (parts.length > 1) {
+      var at = root.querySelector('[data-path="' + parts.join('/') + '"]');
+      if (at && !at.closest('[hidden]')) { return at; }
+      parts.pop();
+    }
+    return document.getElementById('general-errors');
+  }
+
+  function showErrors(errors) {
+    clearErrors();
+    errors.forEach(function (error) {
+      var place = placeFor(error.path || '');
+      var box = place.querySelector(':scope > .bx-error') || place.querySelector('.bx-error');
+      place.classList.add('has-error');
+      place.hidden = false;
+      box.textContent = (box.textContent ? box.textContent + ' ' : '') + error.message;
+    });
+  }
+
+  // -- saving and publishing ----------------------------------------------------------------
+  function request(method, url, body, ifMatch) {
+    var headers = { 'Content-Type': 'application/json', 'Accept': 'application/json',
+                    'X-CSRFToken': csrf() };
+    if (ifMatch) { headers['If-Match'] = ifMatch; }
+    return fetch(url, { method: method, headers: headers, credentials: 'same-origin',
+                        body: body === undefined ? undefined : JSON.stringify(body) })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          return { status: response.status, data: data, headers: response.headers };
+        });
+      });
+  }
+
+  function saved(doc, text, answer) {
+    etag = answer.headers.get('ETag') || etag;
+    lastSaved = text;
+    original = doc;
+    cards().forEach(function (card) { card.dataset.item = JSON.stringify(readRule(card)); });
+    clearErrors();
+    showAlert('');
+    if (JSON.stringify(collect()) === text) { status(msg('Saved'), 'saved'); }
+    else { status(msg('Unsaved'), 'dirty'); }
+    return true;
+  }
+
+  function save(force) {
+    if (blocked && !force) { return Promise.resolve(false); }
+    if (saving) { return saving.then(function () { return save(force); }); }
+    var doc = collect();
+    var text = JSON.stringify(doc);
+    if (text === lastSaved && !force) {
+      clearErrors();
+      status(msg('Saved'), 'saved');
+      return Promise.resolve(true);
+    }
+    status(msg('Saving'), 'saving');
+    saving = request('PUT', root.dataset.api, doc, etag).then(function (answer) {
+      if (answer.status === 200 || answer.status === 201) { return saved(doc, text, answer); }
+      if (answer.status === 409) {
+        blocked = true;
+        showAlert(msg('Conflict') + ' ' + ((answer.data.errors || [])[0] || {}).message, 'error', true);
+        status(msg('Unsaved'), 'error');
+        return false;
+      }
+      showErrors((answer.data && answer.data.errors) || []);
+      status(msg('Invalid'), 'error');
+      return false;
+    }, function () {
+      status(msg('Failed'), 'error');
+      return false;
+    }).then(function (ok) { saving = null; return ok; });
+    return saving;
+  }
+
+  function schedule(delay) {
+    refresh();
+    clearTimeout(timer);
+    if (JSON.stringify(collect()) !== lastSaved) { status(msg('Unsaved'), 'dirty'); }
+    timer = setTimeout(function () { save(false); }, delay === undefined ? 700 : delay);
+  }
+
+  function publish(button) {
+    clearTimeout(timer);
+    button.disabled = true;
+    save(false).then(function (ok) {
+      if (!ok) { return; }
+      status(msg('Publishing'), 'saving');
+      return request('POST', root.dataset.publish, {}, etag).then(function (answer) {
+        if (answer.status === 200) {
+          var n = answer.data.version;
+          var text = answer.data.unchanged ? msg('Unchanged', n) : msg('Published', n);
+          showAlert(text, 'success');
+          status(msg('Saved'), 'saved');
+          var pill = $('[data-published]');
+          pill.textContent = msg('Version', n);
+          pill.className = 'pill pill-live';
+          return;
+        }
+        if (answer.status === 409) { blocked = true; showAlert(msg('Conflict'), 'error', true); }
+        else { showErrors(answer.data.errors || []); }
+        status(msg('Invalid'), 'error');
+      });
+    }).then(function () { button.disabled = false; }, function () { button.disabled = false; });
+  }
+
+  /* Key the form's stored records under its published rules (after they changed). */
+  function rebuild(button) {
+    button.disabled = true;
+    request('POST', root.dataset.rebuild, {}).then(function (answer) {
+      if (answer.status === 200) {
+        var clashes = answer.data.clashes || 0;
+        showAlert(msg('Keyed') + (clashes ? ' ' + msg('Clashes', clashes) : ''), 'success');
+      } else {
+        showAlert(((answer.data.errors || [])[0] || {}).message || msg('Failed'), 'error');
+      }
+    }, function () { showAlert(msg('Failed'), 'error'); })
+      .then(function () { button.disabled = false; });
+  }
+
+  function overwrite() {
+    fetch(root.dataset.api, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (response) {
+        etag = response.headers.get('ETag') || etag;
+        return response.json();
+      }).then(function (current) {
+        original = Object.assign(current, { identity: original.identity });  // theirs, my rules
+        if (!original.identity) { delete original.identity; }
+        blocked = false;
+        return save(true);
+      });
+  }
+
+  // -- editing ------------------------------------------------------------------------------
+  function addRule(kind) {
+    var template = document.getElementById('identity-rule-template');
+    var card = template.content.firstElementChild.cloneNode(true);
+    card.dataset.kind = kind;
+    $('[data-rule-prop="kind"]', card).value = kind;
+    rulesEl.appendChild(card);
+    schedule(300);
+    var first = $('input[type=checkbox]:not([data-rule-prop])', $('[data-part="' + kind + '"]', card));
+    (first || $('[data-rule-prop="label"]', card)).focus();
+  }
+
+  function move(card, step) {
+    var all = cards(), i = all.indexOf(card), j = i + step;
+    if (j < 0 || j >= all.length) { return; }
+    if (step < 0) { rulesEl.insertBefore(card, all[j]); }
+    else { rulesEl.insertBefore(all[j], card); }
+    schedule(0);
+    $('[data-action="' + (step < 0 ? 'up' : 'down') + '"]', card).focus();
+  }
+
+  function syncThreshold(target) {
+    var row = target.closest('[data-threshold]');
+    if (!row) { return; }
+    var on = $('[data-fuzzy-field]', row).checked;
+    $('[data-threshold-range]', row).disabled = !on;
+    $('[data-threshold-number]', row).disabled = !on;
+    if (target.matches('[data-threshold-range]')) {
+      $('[data-threshold-number]', row).value = target.value;
+    } else if (target.matches('[data-threshold-number]') && isFinite(Number(target.value)) && target.value !== '') {
+      $('[data-threshold-range]', row).value = target.value;
+    }
+  }
+
+  root.addEventListener('click', function (event) {
+    var action = event.target.closest('[data-action]');
+    var card = event.target.closest('[data-rule]');
+    if (action && action.dataset.action === 'add-exact') { addRule('exact'); }
+    else if (action && action.dataset.action === 'add-fuzzy') { addRule('fuzzy'); }
+    else if (action && action.dataset.action === 'up') { move(card, -1); }
+    else if (action && action.dataset.action === 'down') { move(card, 1); }
+    else if (action && action.dataset.action === 'remove') { card.remove(); schedule(0); }
+    else if (event.target.closest('#publish-identity')) { publish(event.target.closest('#publish-identity')); }
+    else if (event.target.closest('#rebuild-keys')) { rebuild(event.target.closest('#rebuild-keys')); }
+    else if (event.target.closest('[data-reload]')) { window.location.reload(); }
+    else if (event.target.closest('[data-overwrite]')) { overwrite(); }
+  });
+  root.addEventListener('change', function (event) {
+    var card = event.target.closest('[data-rule]');
+    if (card && event.target.matches('[data-rule-prop="kind"]')) { card.dataset.kind = event.target.value; }
+    syncThreshold(event.target);
+    schedule(0);
+  });
+  root.addEventListener('input', function (event) {
+    if (event.target.matches('select, input[type=checkbox]')) { return; }
+    syncThreshold(event.target);
+    schedule();
+  });
+  window.addEventListener('beforeunload', function (event) {
+    if (JSON.stringify(collect()) !== lastSaved) { event.preventDefault(); event.returnValue = ''; }
+  });
+
+  function initSortable() {
+    if (!window.Sortable) { return; }
+    window.Sortable.create(rulesEl, { handle: '.row-grip', animation: 150, onUpdate: function () { schedule(0); } });
+  }
+
+  window.TrellisIdentity = { collect: collect, saved: function () { return lastSaved; } };
+  refresh();
+  // the draft as this page writes it (properties in the page's order): nothing to save yet
+  if (sameJSON(collect().identity, original.identity)) {
+    lastSaved = JSON.stringify(collect());
+  }
+  if (window.Sortable) { initSortable(); } else { window.addEventListener('load', initSortable); }
+})();
