@@ -13,6 +13,7 @@ from runtime.capture.models import (  # noqa: F401
 from runtime.events.models import EventDelivery, RecordEventRow  # noqa: F401
 from runtime.exports.models import Export  # noqa: F401
 from runtime.jobs.models import PeriodicRun  # noqa: F401
+from runtime.routing.models import RecordAssignment, RoutingCursor, RoutingMember  # noqa: F401
 from runtime.storage.models import Attachment, AuditEntry, FormTable, Sequence  # noqa: F401
 
 target_metadata = Base.metadata

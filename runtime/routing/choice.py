@@ -38,6 +38,8 @@ REASONS: dict[str, str] = {
     "fallback_user": "nobody qualified: the fallback user",
     "fallback_team": "nobody qualified: %(inner)s in the fallback team",
     "nobody": "nobody qualified and there is no fallback",
+    "no_team": "there is no team %(team)s",
+    "no_user": "there is no user %(user)s",
     "no_route": "the value %(value)s leads nowhere and there is no default",
 }
 

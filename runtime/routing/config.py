@@ -1,7 +1,8 @@
 """A routing config: which strategy, its options, and what every strategy shares (pure).
 
 ``{"strategy": "round_robin", "team": "大客户销售组", "fallback": {"user": 7},
-"match": {"regions": "province"}, "respect_hours": true, "field": "owner"}``
+"match": {"regions": "province"}, "respect_hours": true,
+"assignee_field": "owner"}``
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from runtime.routing.strategies.base import TEAM, Strategy
 KEY = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"}
 COMMON: dict[str, Any] = {
     "strategy": {"type": "string"},
-    "field": {**KEY, "description": "owner (default) or a user field: what the choice sets"},
+    "assignee_field": {**KEY, "description": "owner (default) or a field of one user: what "
+                                             "the choice sets"},
     "fallback": {"type": "object", "additionalProperties": False, "minProperties": 1,
                  "maxProperties": 1,
                  "properties": {"team": TEAM, "user": {"type": "integer", "minimum": 1}},
