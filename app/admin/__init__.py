@@ -22,6 +22,7 @@ from app.admin.jobs import JobsPage
 from metadata.registry import Registry
 from runtime.web.events import EventsPage
 from runtime.web.routes import GET, Route, add_routes
+from runtime.web.routing import RoutingPage
 
 ADMINS = frozenset({"admin"})
 ADMIN_PAGES_KEY = "admin_pages"  # the registry, in app.extensions
@@ -34,7 +35,7 @@ class AdminPage(Protocol):
     routes: ClassVar[tuple[Route, ...]]
 
 
-ADMIN_PAGES: tuple[type[AdminPage], ...] = (JobsPage, EventsPage)
+ADMIN_PAGES: tuple[type[AdminPage], ...] = (JobsPage, EventsPage, RoutingPage)
 
 
 @dataclass(frozen=True)

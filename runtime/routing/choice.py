@@ -12,35 +12,34 @@ from datetime import datetime
 from typing import Any
 
 from metadata.messages import Message, msg
-from runtime.routing.members import Member, day_off, hours_text, within_hours
+from runtime.routing.members import N_, Member, day_off, hours_text, within_hours
 
 # code -> English template; the parameters fill it in
 REASONS: dict[str, str] = {
     # why a candidate was skipped
-    "inactive": "the user is deactivated",
-    "paused": "paused: takes no new records",
-    "day_off": "on a day off (%(day)s)",
-    "outside_hours": "outside working hours (today: %(hours)s)",
-    "at_capacity": "at capacity: %(load)s open of %(capacity)s",
-    "region": "does not cover the region %(value)s",
-    "product_line": "does not cover the product line %(value)s",
-    "zero_weight": "weight 0: takes no turns",
-    "not_next": "not next in turn",
-    "more_load": "holds more open records (%(load)s) than the one chosen (%(best)s)",
-    "not_mapped": "not where the value leads",
+    "inactive": N_("the user is deactivated"),
+    "paused": N_("paused: takes no new records"),
+    "day_off": N_("on a day off (%(day)s)"),
+    "outside_hours": N_("outside working hours (today: %(hours)s)"),
+    "at_capacity": N_("at capacity: %(load)s open of %(capacity)s"),
+    "region": N_("does not cover the region %(value)s"),
+    "product_line": N_("does not cover the product line %(value)s"),
+    "zero_weight": N_("weight 0: takes no turns"),
+    "not_next": N_("not next in turn"),
+    "more_load": N_("holds more open records (%(load)s) than the one chosen (%(best)s)"),
     # why someone was chosen (or nobody)
-    "round_robin": "next in turn after user %(after)s",
-    "round_robin_first": "first in turn",
-    "weighted": "next in the weighted turn (weight %(weight)s, slot %(slot)s of %(total)s)",
-    "least_loaded": "fewest open records (%(load)s)",
-    "least_loaded_tie": "fewest open records (%(load)s), tie broken by turn",
-    "mapped_user": "the value %(value)s leads to this user",
-    "fallback_user": "nobody qualified: the fallback user",
-    "fallback_team": "nobody qualified: %(inner)s in the fallback team",
-    "nobody": "nobody qualified and there is no fallback",
-    "no_team": "there is no team %(team)s",
-    "no_user": "there is no user %(user)s",
-    "no_route": "the value %(value)s leads nowhere and there is no default",
+    "round_robin": N_("next in turn after user %(after)s"),
+    "round_robin_first": N_("first in turn"),
+    "weighted": N_("next in the weighted turn (weight %(weight)s, slot %(slot)s of %(total)s)"),
+    "least_loaded": N_("fewest open records (%(load)s)"),
+    "least_loaded_tie": N_("fewest open records (%(load)s), tie broken by turn"),
+    "mapped_user": N_("the value %(value)s leads to this user"),
+    "fallback_user": N_("nobody qualified: the fallback user"),
+    "fallback_team": N_("nobody qualified: %(inner)s in the fallback team"),
+    "nobody": N_("nobody qualified and there is no fallback"),
+    "no_team": N_("there is no team %(team)s"),
+    "no_user": N_("there is no user %(user)s"),
+    "no_route": N_("the value %(value)s leads nowhere and there is no default"),
 }
 
 

@@ -12,6 +12,11 @@ CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")
 DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
+def N_(text: str) -> str:
+    """Mark a message for the catalogue (pybabel -k N_); the page translates it."""
+    return text
+
+
 @dataclass(frozen=True)
 class Member:
     """One member of one team with their routing attributes.
@@ -74,20 +79,21 @@ def member_problems(attrs: dict[str, Any]) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     weight, capacity = attrs.get("weight", 1), attrs.get("capacity")
     if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= 100:
-        problems.append(("/weight", "must be a whole number from 0 to 100"))
+        problems.append(("/weight", N_("must be a whole number from 0 to 100")))
     if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int)
                                  or not 0 <= capacity <= 1_000_000):
-        problems.append(("/capacity", "must be empty or a whole number from 0 to 1000000"))
+        problems.append(("/capacity", N_("must be empty or a whole number from 0 to 1000000")))
     for key in ("regions", "product_lines"):
         values = attrs.get(key, [])
         if not isinstance(values, list | tuple) or not all(
                 isinstance(v, str) and 0 < len(v) <= 100 for v in values):
-            problems.append((f"/{key}", "must be a list of names of at most 100 characters"))
+            problems.append((f"/{key}", N_("must be a list of names of at most 100 characters")))
     problems += _hours_problems(attrs.get("hours"))
     for index, entry in enumerate(attrs.get("days_off", [])):
         if not _day_span(entry):
             problems.append((f"/days_off/{index}",
-                             "must be a date (2026-12-24) or a span (2026-12-24/2026-12-31)"))
+                             N_("must be a date (2026-12-24) or a span "
+                                "(2026-12-24/2026-12-31)")))
     return problems
 
 
@@ -95,7 +101,7 @@ def _hours_problems(hours: Any) -> list[tuple[str, str]]:
     if hours is None:
         return []
     if not isinstance(hours, dict) or set(hours) - set(WEEKDAYS):
-        return [("/hours", "must map weekdays (mon .. sun) to spans")]
+        return [("/hours", N_("must map weekdays (mon .. sun) to spans"))]
     out = []
     for day, spans in hours.items():
         ok = isinstance(spans, list) and all(
@@ -103,7 +109,7 @@ def _hours_problems(hours: Any) -> list[tuple[str, str]]:
                 isinstance(t, str) and CLOCK.match(t) for t in s) and s[0] < s[1]
             for s in spans)
         if not ok:
-            out.append((f"/hours/{day}", "must be spans of HH:MM, each start before its end"))
+            out.append((f"/hours/{day}", N_("must be spans of HH:MM, each start before its end")))
     return out
 
 
