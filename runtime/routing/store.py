@@ -131,17 +131,22 @@ class RoutingStore:
     def log(self, entry: dict[str, Any]) -> None:
         self.conn.execute(LOG.insert().values(at=self.now, **entry))
 
-    def assignments(self, app_key: str, form_key: str, record_id: int) -> list[dict[str, Any]]:
-        """The assignment log of a record, oldest first, as the API gives it."""
-        rows = self.conn.execute(
+    def log_rows(self, app_key: str, form_key: str, record_id: int
+                 ) -> tuple[list[Mapping], dict[int, str], dict[int, str]]:
+        """A record's log rows, oldest first, with the names of the people and teams in them."""
+        rows = list(self.conn.execute(
             sa.select(LOG).where(LOG.c.app_key == app_key, LOG.c.form_key == form_key,
-                                 LOG.c.record_id == record_id).order_by(LOG.c.id)).mappings()
-        rows = list(rows)
+                                 LOG.c.record_id == record_id).order_by(LOG.c.id)).mappings())
         ids = {r["assignee"] for r in rows} | {r["previous"] for r in rows} | {
             c["user"] for r in rows for c in r["candidates"]}
         names = self.directory.names(self.session, {i for i in ids if i is not None})
         teams = self.directory.teams(self.session, {r["team_id"] for r in rows
                                                     if r["team_id"] is not None})
+        return rows, names, teams
+
+    def assignments(self, app_key: str, form_key: str, record_id: int) -> list[dict[str, Any]]:
+        """The assignment log of a record, oldest first, as the API gives it."""
+        rows, names, teams = self.log_rows(app_key, form_key, record_id)
         return [entry_json(row, names, teams) for row in rows]
 
 

@@ -270,3 +270,23 @@ def test_the_migration_makes_the_tables_the_models_describe(runtime):
                 if any(t in repr(d) for t in ("routing_members", "routing_cursors",
                                               "record_assignments"))]
     assert diff == []
+
+
+def test_the_record_page_shows_the_assignment_log_in_the_readers_language(crm, factory,
+                                                                         runtime, app):
+    from tests.integration.helpers import logged_in
+    from tests.integration.test_routing_admin import compile_translations
+
+    compile_translations()
+    sales = team_of(factory, "sales", 2)
+    set_attributes(runtime, "sales", sales[1], routing=False)
+    lead = new_leads(crm, 1)[0]
+    assign(runtime, lead, {"strategy": "round_robin", "team": "sales"}, rule="route_sql")
+    client = logged_in(app)
+    html = client.get(f"/a/crm/lead/{lead}").get_data(as_text=True)
+    section = html[html.index('id="assignments-title"'):]
+    assert "sales 0" in section and "first in turn" in section and "Round-robin" in section
+    assert "rule route_sql" in section and "paused: takes no new records" in section
+    client.post("/locale", data={"lang": "zh"})
+    html = client.get(f"/a/crm/lead/{lead}").get_data(as_text=True)
+    assert "分配记录" in html and "第一个轮到" in html and "已暂停：不接收新记录" in html

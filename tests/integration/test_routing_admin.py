@@ -15,6 +15,10 @@ PAGE = "/admin/routing"
 
 @pytest.fixture(scope="module", autouse=True)
 def compiled_translations():
+    compile_translations()
+
+
+def compile_translations() -> None:
     """The zh catalogue compiled (make does this; a bare pytest run may not have)."""
     from pathlib import Path
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from runtime.routing.choice import Choice, Reason, RoutingState, sift
-from runtime.routing.members import Member
+from runtime.routing.members import N_, Member
 from runtime.routing.strategies.base import TEAM, Strategy, Target
 from runtime.routing.strategies.least_loaded import LeastLoadedStrategy
 from runtime.routing.strategies.round_robin import RoundRobinStrategy
@@ -33,7 +33,7 @@ def field_value(record: Mapping[str, Any], key: str) -> str | None:
 
 class ByFieldStrategy(Strategy):
     key = "by_field"
-    label = "By field value"
+    label = N_("By field value")
     config_schema = {"type": "object", "required": ["field", "routes"], "properties": {
         "field": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"},
         "routes": {"type": "object", "additionalProperties": DESTINATION,

@@ -7,14 +7,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from runtime.routing.choice import Choice, Reason, RoutingState, sift
-from runtime.routing.members import Member
+from runtime.routing.members import N_, Member
 from runtime.routing.strategies.base import TEAM, Strategy
 from runtime.routing.strategies.round_robin import take_turn
 
 
 class LeastLoadedStrategy(Strategy):
     key = "least_loaded"
-    label = "Least loaded"
+    label = N_("Least loaded")
     counts_load = True
     config_schema = {"type": "object", "required": ["team"], "properties": {
         "team": TEAM,

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from runtime.routing.choice import Choice, Cursor, Reason, RoutingState, next_after, sift
-from runtime.routing.members import Member
+from runtime.routing.members import N_, Member
 from runtime.routing.strategies.base import TEAM, Strategy
 
 
@@ -28,7 +28,7 @@ def take_turn(eligible: Sequence[Member], skipped: dict[int, Reason], state: Rou
 
 class RoundRobinStrategy(Strategy):
     key = "round_robin"
-    label = "Round-robin"
+    label = N_("Round-robin")
     config_schema = {"type": "object", "required": ["team"], "properties": {"team": TEAM}}
 
     def choose(self, candidates: Sequence[Member], state: RoutingState,

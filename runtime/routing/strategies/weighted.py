@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from runtime.routing.choice import Choice, Cursor, Reason, RoutingState, sift
-from runtime.routing.members import Member
+from runtime.routing.members import N_, Member
 from runtime.routing.strategies.base import TEAM, Strategy
 
 
@@ -29,7 +29,7 @@ def weighted_order(members: Sequence[Member]) -> list[int]:
 
 class WeightedRoundRobinStrategy(Strategy):
     key = "weighted_round_robin"
-    label = "Weighted round-robin"
+    label = N_("Weighted round-robin")
     config_schema = {"type": "object", "required": ["team"], "properties": {"team": TEAM}}
 
     def choose(self, candidates: Sequence[Member], state: RoutingState,
