@@ -83,6 +83,12 @@ class Router:
                config: Mapping[str, Any], field: str) -> Routed:
         strategy = self.strategies[config["strategy"]]
         target = strategy.target(config, record)
+        # the turns this assignment may take, locked in id order: two assignments whose team
+        # and fallback team are each other's never wait on each other
+        teams = [target.team if target is not None and target.user is None else None,
+                 (config.get("fallback") or {}).get("team")]
+        for team_id in sorted({t for t in map(store.resolve_team, teams) if t is not None}):
+            store.lock_cursor(team_id)
         if target is None:
             routed = Routed(Choice(None, strategy.no_target(config, record)), [])
         else:

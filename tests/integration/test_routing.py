@@ -290,3 +290,31 @@ def test_the_record_page_shows_the_assignment_log_in_the_readers_language(crm, f
     client.post("/locale", data={"lang": "zh"})
     html = client.get(f"/a/crm/lead/{lead}").get_data(as_text=True)
     assert "分配记录" in html and "第一个轮到" in html and "已暂停：不接收新记录" in html
+
+
+def test_teams_that_fall_back_on_each_other_never_deadlock(crm, factory, runtime):
+    """East falls back on west and west on east, both out of hours: every assignment takes
+    both turns, in id order, whichever team it starts with."""
+    east, west = team_of(factory, "east", 2), team_of(factory, "west", 2)
+    for team, members in (("east", east), ("west", west)):
+        for user in members:
+            set_attributes(runtime, team, user, hours={"sun": [["09:00", "10:00"]]})
+    leads = new_leads(crm, 20)
+    configs = [{"strategy": "round_robin", "team": a, "fallback": {"team": b}}
+               for a, b in (("east", "west"), ("west", "east"))]
+    start, errors, chosen = threading.Barrier(20), [], []
+
+    def work(n: int, lead: int) -> None:
+        try:
+            start.wait()
+            chosen.append(assign(runtime, lead, configs[n % 2]).assignee)
+        except Exception as exc:  # noqa: BLE001 -- reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=pair) for pair in enumerate(leads)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    assert Counter(chosen) == dict.fromkeys(east + west, 5)

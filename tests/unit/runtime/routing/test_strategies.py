@@ -235,3 +235,16 @@ def test_the_routing_core_imports_no_flask_and_no_sql():
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             for name in names:
                 assert name.split(".")[0] not in {"flask", "sqlalchemy", "werkzeug"}, path
+
+
+def test_every_strategy_and_reason_is_documented():
+    from pathlib import Path
+
+    from runtime.routing.choice import REASONS
+
+    text = (Path(__file__).resolve().parents[4] / "docs" / "routing.md").read_text("utf-8")
+    assert [s.key for s in REGISTRY if f"| `{s.key}` |" not in text] == []
+    skips = ("inactive", "paused", "day_off", "outside_hours", "at_capacity", "zero_weight",
+             "more_load", "not_next")
+    assert set(skips) <= set(REASONS)
+    assert [code for code in skips if f"`{code}`" not in text] == []
