@@ -13,6 +13,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from metadata.errors import Problem
+from metadata.messages import msg, quoted
 from metadata.registry import Registry
 from runtime.routing.strategies.base import TEAM, Strategy
 
@@ -54,6 +55,23 @@ def config_problems(strategies: Registry[Strategy], config: Any) -> list[Problem
     validator = Draft202012Validator(config_schema(strategy))
     return [Problem("".join(f"/{p}" for p in error.absolute_path), error.message)
             for error in sorted(validator.iter_errors(config), key=lambda e: list(e.path))]
+
+
+def team_problems(config: Mapping[str, Any], teams: Mapping[int, str]) -> list[Problem]:
+    """The teams a (well-formed) config names that are not among ``teams`` (id -> name), at
+    their paths: for the checks at save of what names a routing config."""
+    known = set(teams) | set(teams.values())
+    places: list[tuple[str, Any]] = [("/team", config.get("team"))]
+    for value, where in (config.get("routes") or {}).items():
+        places.append((f"/routes/{_pointer(value)}/team", (where or {}).get("team")))
+    places += [("/default/team", (config.get("default") or {}).get("team")),
+               ("/fallback/team", (config.get("fallback") or {}).get("team"))]
+    return [Problem(path, msg("there is no team %(team)s", team=quoted(team)))
+            for path, team in places if team is not None and team not in known]
+
+
+def _pointer(key: str) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")
 
 
 def team_names(config: Mapping[str, Any]) -> list[int | str]:

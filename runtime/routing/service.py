@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from metadata.errors import InvalidDocument, Problem
 from metadata.registry import Registry
 from runtime.routing.choice import Choice, Reason, RoutingState
-from runtime.routing.config import config_problems
+from runtime.routing.config import config_problems, team_problems
 from runtime.routing.members import Member
 from runtime.routing.store import RoutingStore
 from runtime.routing.strategies.base import Strategy, Target
@@ -57,8 +57,13 @@ class Router:
         self.strategies = strategies
         self.timezone = timezone
 
-    def check(self, config: Any) -> list[Problem]:
-        return config_problems(self.strategies, config)
+    def check(self, config: Any, teams: Mapping[int, str] | None = None) -> list[Problem]:
+        """What is wrong with a routing config, with paths; with ``teams`` (the directory's
+        ``teams(session)``), the teams it names that do not exist too."""
+        problems = config_problems(self.strategies, config)
+        if not problems and teams is not None:
+            problems = team_problems(config, teams)
+        return problems
 
     def assign(self, records: Records, record_id: int, config: Mapping[str, Any],
                rule: str | None = None) -> Assignment:

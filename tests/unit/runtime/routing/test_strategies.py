@@ -248,3 +248,18 @@ def test_every_strategy_and_reason_is_documented():
              "more_load", "not_next")
     assert set(skips) <= set(REASONS)
     assert [code for code in skips if f"`{code}`" not in text] == []
+
+
+def test_teams_a_config_names_are_checked_against_the_directorys():
+    from runtime.routing.service import Router
+
+    router = Router(REGISTRY, None)
+    config = {"strategy": "by_field", "field": "p", "default": {"team": 9},
+              "routes": {"a/b": {"team": "South"}, "c": {"team": 1}, "d": {"user": 3}},
+              "fallback": {"team": "Queue"}}
+    teams = {1: "North", 2: "Queue"}
+    assert [(p.path, p.message) for p in router.check(config, teams)] == [
+        ("/routes/a~1b/team", "there is no team 'South'"),
+        ("/default/team", "there is no team 9")]
+    assert router.check({"strategy": "round_robin", "team": "North"}, teams) == []
+    assert router.check({"strategy": "round_robin"}, teams)[0].path == ""
