@@ -1,6 +1,6 @@
-"""In Chromium: an admin sets a member's routing attributes on /admin/routing (working hours,
-a day off, weight), sees a mistake marked at its field, and reads a record's assignment log on
-its page — in English and Chinese, with screenshots of both."""
+"""In Chromium: an admin makes a team on /admin/teams, sets a member's routing attributes on
+/admin/routing (working hours, a day off, weight), sees a mistake marked at its field, and
+reads a record's assignment log on its page — in English and Chinese, with screenshots."""
 
 from __future__ import annotations
 
@@ -65,8 +65,23 @@ def test_admin_sets_routing_attributes_and_reads_an_assignment_log(routing_serve
                                                                    artifacts: Path):
     base, reps = routing_server["url"], routing_server["reps"]
     log_in(page, base)
-    page.goto(base + "/admin/routing")
+    # the Teams page: a new team with a member
+    page.goto(base + "/admin/teams")
     use_language(page, "en")
+    page.fill("#new-team", "华南组")
+    page.get_by_role("button", name="Create team").click()
+    expect(page.locator(".alert-success")).to_contain_text("Team 华南组 created.")
+    south = page.locator("section.admin-team[data-team=华南组]")
+    south.locator("select").select_option(label="赵强")
+    south.get_by_role("button", name="Add member").click()
+    expect(south.locator("tr[data-user]")).to_have_count(1)
+    page.screenshot(path=str(artifacts / "routing-teams-en.png"), full_page=True)
+    use_language(page, "zh")
+    expect(page.locator("h1")).to_have_text("团队")
+    page.screenshot(path=str(artifacts / "routing-teams-zh.png"), full_page=True)
+    use_language(page, "en")
+
+    page.goto(base + "/admin/routing")
     team = page.locator("section.routing-team[data-team=大客户销售组]")
     expect(team.locator("tr[data-user]")).to_have_count(3)
 
