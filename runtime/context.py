@@ -37,6 +37,8 @@ from runtime.forms.formulas import (
 from runtime.forms.plan import FormPlan, PlanSettings, compile_plan
 from runtime.formula.registry import build_function_registry
 from runtime.permissions import SYSTEM, Principal
+from runtime.routing.registry import build_strategy_registry
+from runtime.routing.service import Router
 from runtime.storage.checks import duplicates
 from runtime.storage.migrate import (
     MigrationPlan,
@@ -92,6 +94,8 @@ class Runtime:
         self.store = DocumentStore(self.validators, self.fields, self.clock.now,
                                    document_formulas(self.functions),
                                    {c.key: c for c in self.channels})
+        # routing: its strategies, working hours read in the installation's time zone
+        self.routing = Router(build_strategy_registry(), self.timezone)
         self._sessions: dict[TransactionKind, sessionmaker] = {}
         # every session carries the event sink: no record write can skip its event; deliveries
         # run in write sessions under the background statement limit

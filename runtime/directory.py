@@ -75,6 +75,10 @@ class Directory(Protocol):
         turns), active ones only unless ``active_only`` is False."""
         ...
 
+    def teams(self, session: Session, ids: Iterable[int] | None = None) -> dict[int, str]:
+        """The teams (all of them, or those among ``ids``): id -> name, in name order."""
+        ...
+
     def members_query(self, team_ids: Collection[int]) -> sa.Select:
         """SQL selecting the user ids of the members of these teams (active or not: a record
         a deactivated team mate owns stays the team's), for row scopes and other filters."""

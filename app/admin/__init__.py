@@ -19,9 +19,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.admin.jobs import JobsPage
+from app.admin.teams import TeamsPage
 from metadata.registry import Registry
 from runtime.web.events import EventsPage
 from runtime.web.routes import GET, Route, add_routes
+from runtime.web.routing import RoutingPage
 
 ADMINS = frozenset({"admin"})
 ADMIN_PAGES_KEY = "admin_pages"  # the registry, in app.extensions
@@ -34,7 +36,7 @@ class AdminPage(Protocol):
     routes: ClassVar[tuple[Route, ...]]
 
 
-ADMIN_PAGES: tuple[type[AdminPage], ...] = (JobsPage, EventsPage)
+ADMIN_PAGES: tuple[type[AdminPage], ...] = (JobsPage, EventsPage, TeamsPage, RoutingPage)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.auth.models import User, team_members, user_roles
+from app.auth.models import Team, User, team_members, user_roles
 from app.auth.service import principal as principal_of
 from runtime.directory import Person
 from runtime.permissions import Principal
@@ -85,6 +85,13 @@ class UserDirectory:
             query = query.where(team_members.c.user_id.in_(
                 sa.select(USERS.c.id).where(USERS.c.active.is_(True))))
         return sorted(set(session.scalars(query)))
+
+    def teams(self, session: Session, ids: Iterable[int] | None = None) -> dict[int, str]:
+        teams = Team.__table__
+        query = sa.select(teams.c.id, teams.c.name).order_by(teams.c.name, teams.c.id)
+        if ids is not None:
+            query = query.where(teams.c.id.in_(_ids(ids)))
+        return {row.id: row.name for row in session.execute(query)}
 
     def members_query(self, team_ids: Collection[int]) -> sa.Select:
         return sa.select(team_members.c.user_id).where(

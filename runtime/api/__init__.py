@@ -21,6 +21,7 @@ from runtime.api import (
     imports,
     openapi,
     records,
+    routing,
 )
 from runtime.api.access import check_csrf, require
 from runtime.api.errors import (
@@ -35,7 +36,8 @@ from runtime.web.routes import add_routes
 __all__ = ["ROUTES", "api_blueprint", "require"]
 
 ROUTES = (*documents.ROUTES, *records.ROUTES, *bulk.ROUTES, *exports.ROUTES, *imports.ROUTES,
-          *identity.ROUTES, *files.ROUTES, *formula.ROUTES, *capture.ROUTES, *openapi.ROUTES)
+          *identity.ROUTES, *files.ROUTES, *formula.ROUTES, *capture.ROUTES, *routing.ROUTES,
+          *openapi.ROUTES)
 
 
 def api_blueprint() -> Blueprint:

@@ -20,6 +20,7 @@ from runtime.api.openapi_paths import (
     pref,
 )
 from runtime.api.openapi_records import form_paths, form_schemas, readable_forms
+from runtime.api.openapi_routing import assignment_paths, assignment_schemas
 from runtime.api.openapi_schemas import common_schemas, document_schemas, ref
 from runtime.permissions import Principal
 from runtime.web import current_principal, current_runtime
@@ -37,9 +38,11 @@ def spec(principal: Principal | None) -> dict[str, Any]:
              **import_paths("/apps/{app_key}/forms/{form_key}", "{verb}",
                             [pref("app_key"), pref("form_key")], "records"),
              **identity_paths("/apps/{app_key}/forms/{form_key}",
-                              [pref("app_key"), pref("form_key")], "identity")}
+                              [pref("app_key"), pref("form_key")], "identity"),
+             **assignment_paths("/apps/{app_key}/forms/{form_key}/records", "{verb}Records",
+                                [pref("app_key"), pref("form_key")])}
     schemas = {**common_schemas(), **action_schemas(), **capture_schemas(), **import_schemas(),
-               **identity_schemas(),
+               **identity_schemas(), **assignment_schemas(),
                **document_schemas(current_runtime().schemas)}
     params = parameters()
     for plan, access in readable_forms(principal):

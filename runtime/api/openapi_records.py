@@ -11,6 +11,7 @@ from metadata.keys import SYSTEM_FIELD_KEYS
 from runtime.api.openapi_actions import action_paths
 from runtime.api.openapi_imports import import_paths
 from runtime.api.openapi_paths import record_paths
+from runtime.api.openapi_routing import assignment_paths
 from runtime.api.openapi_schemas import (
     ID,
     arrival_schema,
@@ -91,4 +92,5 @@ def form_paths(plan: FormPlan) -> dict[str, dict]:
             **action_paths(base, name + ".{verb}", [], f"records of {name}",
                            ref(f"{name}.changes")),
             **import_paths(base.rsplit("/", 1)[0], name + ".{verb}", [],
-                           f"records of {name}")}
+                           f"records of {name}"),
+            **assignment_paths(base, name + ".{verb}", [], f"records of {name}")}

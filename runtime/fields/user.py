@@ -67,6 +67,9 @@ class UserField(FieldType):
     def multiple(fld: Mapping) -> bool:
         return bool(config(fld).get("multiple"))
 
+    def holds_one_user(self, fld: Mapping) -> bool:
+        return not self.multiple(fld)
+
     def value_schema(self, fld: Mapping) -> dict[str, Any]:
         one = {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER}
         if self.multiple(fld):

@@ -127,6 +127,13 @@ def test_team_members_in_id_order_active_ones_unless_asked(directory, session, p
     assert directory.members(session, []) == []
 
 
+def test_teams_by_name_all_or_those_asked(directory, session, people):
+    north, south = team_id(session, "north"), team_id(session, "south")
+    assert list(directory.teams(session).items()) == [(north, "north"), (south, "south")]
+    assert directory.teams(session, [south, 10**6, None]) == {south: "south"}
+    assert directory.teams(session, []) == {}
+
+
 def test_the_members_query_is_sql_that_keeps_inactive_members(directory, session, people):
     """Row scope ``team``: a record a deactivated team mate owns stays the team's."""
     north = team_id(session, "north")

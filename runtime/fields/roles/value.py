@@ -72,6 +72,10 @@ class ValueRole:
         """May a field of type ``other`` be changed to this type, keeping its values?"""
         return other is not self and other.formula_type in self.converts_from
 
+    def holds_one_user(self, fld: Mapping) -> bool:
+        """Does a value name one user (a record's assignee routing may set and count by)?"""
+        return False
+
     def value_schema(self, fld: Mapping) -> dict[str, Any]:
         """JSON Schema of a non-null value of this field, as the API carries it."""
         return {}

@@ -65,6 +65,7 @@ from runtime.web.identity import history as merge_history
 from runtime.web.identity import review
 from runtime.web.messages import translate, ui_lang
 from runtime.web.routes import GET, GET_POST, POST, Route, add_routes
+from runtime.web.routing_log import assignment_lines
 
 
 def new_references(ctx: FormContext) -> References:
@@ -262,6 +263,7 @@ def record_detail(app_key: str, form_key: str, record_id: int):
         fields=display.detail_fields(plan, ctx.access, record, refs, lang, conditional),
         meta=_meta(record, refs), timeline=display.timeline(plan, history, refs, lang),
         touches=display.touch_lines(records.touches.of(record_id), record_id, lang),
+        assignments=assignment_lines(records, record_id),
         list_url=url_for("forms.record_list", app_key=app_key, form_key=form_key),
         edit_url=url_for("forms.record_edit", **keys) if records.may("update", record_id)
         else "",

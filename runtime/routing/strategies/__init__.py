@@ -1,0 +1,1 @@
+"""The built-in routing strategies, one small class each (see ``runtime.routing.registry``)."""
