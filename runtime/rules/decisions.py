@@ -136,7 +136,7 @@ def map_values(test: Test, fn: Callable[[Any], Any]) -> Test:
 
 def choice_value(choices: Sequence[tuple[Any, Any]], written: Any) -> Any:
     """The choice ``written`` names (by value, or by one of its labels); else itself."""
-    for value, label in choices:
+    for value, _label in choices:
         if written == value:
             return value
     for value, label in choices:
