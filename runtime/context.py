@@ -37,6 +37,8 @@ from runtime.forms.formulas import (
 from runtime.forms.plan import FormPlan, PlanSettings, compile_plan
 from runtime.formula.registry import build_function_registry
 from runtime.permissions import SYSTEM, Principal
+from runtime.rules.actions import build_action_registry
+from runtime.rules.checks import RulesetCheck
 from runtime.storage.checks import duplicates
 from runtime.storage.migrate import (
     MigrationPlan,
@@ -83,14 +85,17 @@ class Runtime:
         # the capture channels a form may open (public form, webhooks): built here, with
         # the formula functions their transforms call
         self.channels = build_channel_registry(self.functions)
-        self.schemas = build_schemas(self.fields, self.channels)
+        # the actions a rule may take (set fields, points, assign, notify, ...)
+        self.actions = build_action_registry()
+        self.schemas = build_schemas(self.fields, self.channels, self.actions)
         self.validators = Validators(self.schemas)
         # the installation's time zone: TODAY() in formulas is the date there
         self.timezone = ZoneInfo(self.settings.get("timezone", "UTC"))
         self.plan_settings = PlanSettings(self.fields, self.functions, self.clock.now,
                                           self.timezone)
         self.store = DocumentStore(self.validators, self.fields, self.clock.now,
-                                   document_formulas(self.functions),
+                                   document_formulas(self.functions,
+                                                     RulesetCheck(self.functions, self.actions)),
                                    {c.key: c for c in self.channels})
         self._sessions: dict[TransactionKind, sessionmaker] = {}
         # every session carries the event sink: no record write can skip its event; deliveries

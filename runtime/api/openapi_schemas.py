@@ -16,7 +16,8 @@ from metadata.package import FORMAT, FORMAT_VERSION
 from runtime.arrivals import PART_LENGTH, PARTS
 
 REF = "#/components/schemas/"
-KINDS = {"app": "AppDocument", "form": "FormDocument", "view": "ViewDocument"}
+KINDS = {"app": "AppDocument", "form": "FormDocument", "view": "ViewDocument",
+         "ruleset": "RulesetDocument"}
 UTC_TIME = {"type": "string", "format": "date-time",
             "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER}
@@ -99,10 +100,12 @@ def document_schemas(kind_schemas: Mapping[str, dict]) -> dict[str, dict]:
             **summary, "forms": {"type": "array", "items": ref("DocumentSummary")}})}}),
         "FormList": obj({"forms": {"type": "array", "items": ref("DocumentSummary")}}),
         "ViewList": obj({"views": {"type": "array", "items": ref("DocumentSummary")}}),
+        "RulesetList": obj({"rulesets": {"type": "array", "items": ref("DocumentSummary")}}),
         "Package": obj({"format": {"const": FORMAT}, "format_version": {"const": FORMAT_VERSION},
                         "app": ref("AppDocument"),
                         "documents": {"type": "array", "items": {"oneOf": [
-                            ref("FormDocument"), ref("ViewDocument")]}}}),
+                            ref("FormDocument"), ref("ViewDocument"),
+                            ref("RulesetDocument")]}}}),
         "ImportResult": obj({"app": KEY, "export": {"type": "string"}}),
         "PublishOptions": obj({"note": {"type": "string", "maxLength": 500}}, required=[]),
     })
