@@ -9,9 +9,9 @@ sees their result in the response); the others run afterwards as idempotent jobs
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from metadata.errors import Problem, pointer
 from metadata.messages import msg, quoted
@@ -88,6 +88,27 @@ class ActionType:
     def formulas(self, action: Mapping, at: str) -> Iterator[FormulaSite]:
         return iter(())
 
+    def plan(self, action: Mapping, at: str, values: Mapping, env: PlanEnv) -> dict[str, Any]:
+        """What the action would do to the record whose ``values`` fired it (data, not an
+        effect): the options it was given, its formulas worked out."""
+        return {k: v for k, v in action.items() if k != "type"}
+
+
+class PlanEnv(Protocol):
+    """What planning an action needs: the compiled formulas (by pointer in the ruleset) and
+    decision tables (by key) of the ruleset's version."""
+
+    default_model: str | None  # the scoring model add_points uses when it names none
+
+    def formula(self, at: str) -> Callable[[Mapping], Any]: ...
+    def table(self, key: str) -> Any: ...
+
+
+def worked_out(formulas: Mapping[str, str], at: str, values: Mapping, env: PlanEnv
+               ) -> dict[str, Any]:
+    """Each formula of ``formulas`` (key -> source, at ``at``/key) worked out on ``values``."""
+    return {key: env.formula(f"{at}/{pointer(key)[1:]}")(values) for key in formulas}
+
 
 class SetFieldsAction(ActionType):
     type = "set_fields"
@@ -103,6 +124,9 @@ class SetFieldsAction(ActionType):
     def formulas(self, action, at):
         for key, source in action.get("values", {}).items():
             yield FormulaSite(f"{at}/values/{pointer(key)[1:]}", source, key)
+
+    def plan(self, action, at, values, env):
+        return {"values": worked_out(action.get("values", {}), at + "/values", values, env)}
 
 
 class AddPointsAction(ActionType):
@@ -126,6 +150,10 @@ class AddPointsAction(ActionType):
         if action.get("points") == 0:
             return [Problem(at + "/points", msg("0 points change nothing"))]
         return []
+
+    def plan(self, action, at, values, env):
+        return {"model": action.get("model") or env.default_model, "points": action["points"],
+                "reason": action.get("reason")}
 
 
 STRATEGY = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$",
@@ -173,6 +201,19 @@ class AssignAction(ActionType):
         if isinstance(action.get("open"), str):
             yield FormulaSite(at + "/open", action["open"])
 
+    def plan(self, action, at, values, env):
+        out = {k: v for k, v in action.items() if k not in ("type", "open")}
+        out["field"] = action.get("field", "owner")
+        table = action.get("table")
+        if table is not None:
+            result = env.table(table).evaluate(values)
+            if isinstance(result, list):  # a table of several hits: the first
+                result = result[0] if result else None
+            key = action.get("output")
+            out["team"] = (result.get(key) if key else next(iter(result.values()), None)
+                           ) if isinstance(result, Mapping) else result
+        return out
+
 
 class CreateRecordAction(ActionType):
     type = "create_record"
@@ -200,6 +241,13 @@ class CreateRecordAction(ActionType):
     def formulas(self, action, at):
         for key, source in action.get("values", {}).items():
             yield FormulaSite(f"{at}/values/{pointer(key)[1:]}", source, key, action.get("form"))
+
+    def plan(self, action, at, values, env):
+        out = {"form": action["form"],
+               "values": worked_out(action.get("values", {}), at + "/values", values, env)}
+        if action.get("link"):
+            out["values"][action["link"]] = values.get("id")
+        return out
 
 
 RECIPIENT = {"type": "object", "minProperties": 1, "maxProperties": 1,
@@ -231,6 +279,25 @@ class NotifyAction(ActionType):
             problems += _placeholders(action.get(part), f"{at}/{part}", ctx)
         return problems
 
+    def plan(self, action, at, values, env):
+        out = {k: v for k, v in action.items() if k != "type"}
+        for part in ("title", "message"):
+            if part in action:
+                out[part] = fill(action[part], values)
+        out.setdefault("priority", "normal")
+        out.setdefault("channels", ["in_app"])
+        return out
+
+
+def fill(text: Any, values: Mapping) -> Any:
+    """``text`` (or each language's text) with ``{field}`` replaced by the record's value."""
+    if isinstance(text, Mapping):
+        return {lang: fill(t, values) for lang, t in text.items()}
+    def value(found: re.Match) -> str:
+        got = values.get(found.group(1).strip())
+        return "" if got is None else str(got)
+    return PLACEHOLDER.sub(value, text) if isinstance(text, str) else text
+
 
 def _placeholders(text: Any, at: str, ctx: ActionContext) -> list[Problem]:
     texts = text.values() if isinstance(text, Mapping) else [text]
@@ -255,6 +322,12 @@ class WebhookAction(ActionType):
     def formulas(self, action, at):
         for key, source in (action.get("body") or {}).items():
             yield FormulaSite(f"{at}/body/{pointer(key)[1:]}", source, any_type=True)
+
+    def plan(self, action, at, values, env):
+        body = action.get("body")
+        return {"url": action["url"], "method": action.get("method", "POST"),
+                "body": worked_out(body, at + "/body", values, env) if body else None,
+                "secret": action.get("secret"), "retries": action.get("retries", 5)}
 
 
 class StartWorkflowAction(ActionType):

@@ -9,6 +9,7 @@ from dataclasses import replace
 from metadata.errors import Problem, pointer
 from metadata.registry import Registry
 from runtime.forms.formulas import SYSTEM_FIELDS, analyze_form
+from runtime.formula.checker import Checked
 from runtime.formula.functions import FunctionRegistry
 from runtime.formula.types import Scope
 from runtime.rules.actions import ActionContext, ActionType
@@ -29,6 +30,16 @@ class RulesetCheck:
         self.actions = actions
 
     def __call__(self, doc: dict, ctx) -> tuple[list[Problem], dict]:
+        problems, checked = self.checked(doc, ctx)
+        if problems:
+            return problems, {}
+        form = ctx.forms.get(doc.get("form")) or {}
+        types = {p: c.type for p, c in checked.items()}
+        return self.table_problems(doc, form, ctx, types), {p: c.stored()
+                                                            for p, c in checked.items()}
+
+    def checked(self, doc: Mapping, ctx) -> tuple[list[Problem], dict[str, Checked]]:
+        """The problems of the actions and formulas, or every formula checked, by pointer."""
         form = ctx.forms.get(doc.get("form")) or {}
         scopes: dict[str, Scope | None] = {"": rule_scope(self.scope(form, ctx))}
         actx = ActionContext(form, ctx.forms, ctx.field_types, doc)
@@ -40,19 +51,16 @@ class RulesetCheck:
                     problems += kind.check(action, pointer("rules", i, "actions", j), actx)
         if problems:
             return problems, {}
-        stored, checked_types = {}, {}
+        checked: dict[str, Checked] = {}
         for site in ruleset_sites(doc, form, self.actions, self.field_type(ctx)):
             if site.scope not in scopes:
                 scopes[site.scope] = self.scope(ctx.forms.get(site.scope) or {}, ctx)
-            checked, problem = check_site(site, scopes[site.scope], self.registry)
+            found, problem = check_site(site, scopes[site.scope], self.registry)
             if problem is not None:
                 problems.append(problem)
             else:
-                stored[site.pointer] = checked.stored()
-                checked_types[site.pointer] = checked.type
-        if problems:
-            return problems, {}
-        return self.table_problems(doc, form, ctx, checked_types), stored
+                checked[site.pointer] = found
+        return problems, checked
 
     def scope(self, form: Mapping, ctx) -> Scope:
         scope = analyze_form(form, ctx.forms.get, ctx.field_types, self.registry).scope
@@ -74,6 +82,6 @@ class RulesetCheck:
             at = pointer("tables", t)
             local = {p[len(at):]: ty for p, ty in types.items() if p.startswith(at + "/")}
             columns = columns_of(table, form, ctx.field_types, local, tables,
-                                 lambda column, i: (lambda record: None))
+                                 lambda column, i, kind: (lambda record: None))
             problems += cell_problems(table, columns, at)
         return problems

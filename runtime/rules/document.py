@@ -119,10 +119,10 @@ def _reads_old(checked: Checked, scope: Scope) -> bool:
 
 def columns_of(table: Mapping, form: Mapping, field_types: Mapping,
                types: Mapping[str, FType], tables: Mapping[str, Mapping],
-               read: Callable[[Mapping, int], Callable]) -> list[Column]:
+               read: Callable[[Mapping, int, str], Callable]) -> list[Column]:
     """The input columns of ``table`` as the compiler and the analyser see them: the kind of
     value each holds (from its field's type, its formula's ``types`` by pointer, or the
-    values another table's output lists) and how it is read (``read(column, index)``)."""
+    values another table's output lists) and how it is read (``read(column, index, kind)``)."""
     fields = {f.get("key"): f for f in form.get("fields", [])}
     out = []
     for i, column in enumerate(table.get("inputs") or []):
@@ -145,7 +145,7 @@ def columns_of(table: Mapping, form: Mapping, field_types: Mapping,
             kind, choices = ("choice", tuple((v, None) for v in values)) if values else (
                 kind, ())
         out.append(Column(column.get("key", ""), column.get("label") or column.get("key"),
-                          read(column, i), kind, choices, integer))
+                          read(column, i, kind), kind, choices, integer))
     return out
 
 
