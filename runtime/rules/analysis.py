@@ -18,7 +18,7 @@ from typing import Any
 
 from metadata.errors import pointer
 from metadata.messages import Message, listing, msg, texts
-from runtime.rules.cells import Compare, OneOf, Range, Test
+from runtime.rules.cells import Test, accepts, numbers
 from runtime.rules.decisions import Column, choice_value, map_values, parse_rows
 
 MAX_BOXES = 5000  # beyond this many pieces the gap search stops (and says so)
@@ -92,7 +92,7 @@ def _axis(column: Column, tests: list[Test]) -> _Axis:
 
 
 def _number_axis(column: Column, tests: list[Test]) -> _Axis:
-    points = sorted({v for t in tests for v in _numbers(t)})
+    points = sorted({v for t in tests for v in numbers(t)})
     whole = column.integer and all(isinstance(p, int) for p in points)
     axis = _Axis(column)
     edges = [-math.inf, *points, math.inf]
@@ -119,32 +119,12 @@ def _between(low: float, high: float, whole: bool) -> float | None:
     return (low + high) / 2
 
 
-def _numbers(test: Test) -> list:
-    if isinstance(test, Compare) and isinstance(test.value, int | float):
-        return [test.value]
-    if isinstance(test, OneOf):
-        return [v for v in test.options if isinstance(v, int | float)]
-    if isinstance(test, Range):
-        return [test.low, test.high]
-    inner = getattr(test, "inner", None)
-    nested = getattr(test, "tests", ())
-    return (_numbers(inner) if inner is not None else []) + [n for t in nested
-                                                            for n in _numbers(t)]
-
-
 def _box(row: list[Test], axes: list[_Axis]) -> Box:
     box = []
     for test, axis in zip(row, axes, strict=True):
         pred = test.predicate()
-        box.append(frozenset(i for i, v in enumerate(axis.values) if _safe(pred, v)))
+        box.append(frozenset(i for i, v in enumerate(axis.values) if accepts(pred, v)))
     return tuple(box)
-
-
-def _safe(pred, value: Any) -> bool:
-    try:
-        return bool(pred(value))
-    except TypeError:  # a number compared with a text ("any other value"): no match
-        return False
 
 
 def _meet(a: Box, b: Box) -> Box | None:

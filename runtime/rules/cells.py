@@ -145,6 +145,29 @@ def is_any(test: Test) -> bool:
     return isinstance(test, AnyValue)
 
 
+def numbers(test: Test) -> list:
+    """The numbers a test names: the points where what it accepts may change."""
+    if isinstance(test, Compare):
+        return [test.value] if _is_number(test.value) else []
+    if isinstance(test, OneOf):
+        return [v for v in test.options if _is_number(v)]
+    if isinstance(test, Range):
+        return [test.low, test.high]
+    if isinstance(test, Not):
+        return numbers(test.inner)
+    if isinstance(test, AnyOf):
+        return [n for t in test.tests for n in numbers(t)]
+    return []
+
+
+def accepts(test_predicate: Predicate, value: Any) -> bool:
+    """Whether a test's predicate accepts ``value`` (a value it cannot compare: no)."""
+    try:
+        return bool(test_predicate(value))
+    except TypeError:
+        return False
+
+
 def parse_cell(text: Any) -> Test:
     """The test a cell's text writes; a JSON number, TRUE/FALSE or null is an equality."""
     if text is None or (isinstance(text, str) and text.strip() in ("", "-")):

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from metadata.messages import msg
-from runtime.rules.cells import AnyOf, CellError, Compare, Not, OneOf, Test, is_any, parse_cell
+from runtime.rules.cells import AnyOf, CellError, Compare, Not, OneOf, Test, parse_cell
+from runtime.rules.matching import Matcher, build_matcher, rows_of
 
 HIT_POLICIES = ("unique", "any", "first", "priority", "rule_order", "output_order", "collect")
 AGGREGATIONS = ("sum", "min", "max", "count")
@@ -46,6 +47,7 @@ class Column:
     kind: str = "text"
     choices: tuple[tuple[Any, Any], ...] = ()
     integer: bool = False  # a number column of whole numbers (no values between 1 and 2)
+    field: str | None = None  # read straight from the record's field (a faster path)
 
 
 def field_reader(key: str, kind: str) -> Getter:
@@ -107,11 +109,38 @@ def compile_table(table: Mapping, columns: Sequence[Column], compile_formula: Co
     outputs = tuple(o["key"] for o in table.get("outputs") or [])
     results = [_row_output(row.get("then") or [], outputs, compile_formula)
                for row in table.get("rows") or []]
-    matches = _matcher(rows, columns)
+    matcher = build_matcher(rows, columns)
     policy = table.get("hit_policy", "unique")
-    evaluate = _policy(policy, table, matches, results)
+    evaluate = _policy(policy, table, matcher.mask, results)
+    if matcher.combination is not None and all(hasattr(r, "constant") for r in results):
+        evaluate = _precomputed(matcher, policy, table, results)
+    mask = matcher.mask
     return CompiledTable(table.get("key", ""), policy, table.get("aggregation"),
-                         tuple(columns), tuple(map(tuple, rows)), outputs, evaluate, matches)
+                         tuple(columns), tuple(map(tuple, rows)), outputs, evaluate,
+                         lambda record: rows_of(mask(record)))
+
+
+def _precomputed(matcher: Matcher, policy: str, table: Mapping, results: list
+                 ) -> Callable[[Mapping], Any]:
+    """A table whose outputs are all constants: the result of every combination of input
+    atoms worked out once, so evaluating is one look-up (the results are shared: read them,
+    never change them)."""
+    answers = []
+    for m in matcher.masks:
+        try:
+            answers.append(_policy(policy, table, lambda record, m=m: m, results)({}))
+        except DecisionError as exc:
+            answers.append(exc)
+    combination = matcher.combination
+    if not any(isinstance(a, DecisionError) for a in answers):
+        return matcher.lookup(tuple(answers))
+
+    def evaluate(record: Mapping) -> Any:
+        answer = answers[combination(record)]
+        if isinstance(answer, DecisionError):
+            raise answer
+        return answer
+    return evaluate
 
 
 def _bind(test: Test, column: Column) -> Test:
@@ -157,7 +186,9 @@ def _row_output(cells: Sequence[Any], outputs: Sequence[str], compile_formula: C
         else:
             constant[key] = cell
     if not formulas:
-        return lambda record: dict(constant)
+        fixed = lambda record: dict(constant)  # noqa: E731
+        fixed.constant = constant
+        return fixed
 
     def output(record: Mapping) -> dict:
         out = dict(constant)
@@ -167,113 +198,36 @@ def _row_output(cells: Sequence[Any], outputs: Sequence[str], compile_formula: C
     return output
 
 
-def _matcher(rows: list[list[Test]], columns: Sequence[Column]
-             ) -> Callable[[Mapping], list[int]]:
-    """The rows matching a record, in order: a dict lookup on the most selective column
-    whose cells are all equalities, then the remaining cells' closures."""
-    checks = [tuple((c, t.predicate()) for c, t in enumerate(row) if not is_any(t))
-              for row in rows]
-    readers = tuple(col.read for col in columns)
-    index_col = _index_column(rows)
-    if index_col is None:
-        every = tuple(enumerate(checks))
-        return lambda record: _scan(every, [read(record) for read in readers])
-    buckets, fallback = _buckets(rows, checks, index_col)
-
-    def matches(record: Mapping) -> list[int]:
-        values = [read(record) for read in readers]
-        key = values[index_col]
-        try:
-            candidates = buckets.get(key, fallback)
-        except TypeError:  # an unhashable value (a list): every row is a candidate
-            candidates = tuple(enumerate(checks))
-        return _scan(candidates, values)
-    return matches
-
-
-def _scan(candidates: Sequence[tuple[int, tuple]], values: list) -> list[int]:
-    found = []
-    for r, tests in candidates:
-        for c, pred in tests:
-            if not pred(values[c]):
-                break
-        else:
-            found.append(r)
-    return found
-
-
-def _equalities(test: Test) -> tuple | None:
-    """The values an equality-like test accepts (None: not one)."""
-    if isinstance(test, Compare) and test.op == "=":
-        return (test.value,)
-    if isinstance(test, OneOf):
-        return test.options
-    if isinstance(test, AnyOf) and all(_equalities(t) is not None for t in test.tests):
-        return tuple(v for t in test.tests for v in _equalities(t))
-    return None
-
-
-def _index_column(rows: list[list[Test]]) -> int | None:
-    best, best_count = None, 1
-    for c in range(len(rows[0]) if rows else 0):
-        found: set = set()
-        for row in rows:
-            test = row[c]
-            values = () if is_any(test) else _equalities(test)
-            if values is None:
-                break
-            found.update(map(repr, values))
-        else:
-            if len(found) > best_count:
-                best, best_count = c, len(found)
-    return best
-
-
-def _buckets(rows: list[list[Test]], checks: list[tuple], column: int
-             ) -> tuple[dict, tuple]:
-    """value -> the candidate rows (in row order); rows with ``-`` there join every bucket."""
-    keys: list = []
-    for row in rows:
-        for value in () if is_any(row[column]) else _equalities(row[column]):
-            if value not in keys:
-                keys.append(value)
-    buckets = {}
-    for key in keys:
-        buckets[key] = tuple(
-            (r, tuple((c, p) for c, p in checks[r] if c != column)) for r, row in enumerate(rows)
-            if is_any(row[column]) or key in _equalities(row[column]))
-    fallback = tuple((r, checks[r]) for r, row in enumerate(rows) if is_any(row[column]))
-    return buckets, fallback
-
-
-def _policy(policy: str, table: Mapping, matches: Callable, results: list[Callable]
-            ) -> Callable[[Mapping], Any]:
+def _policy(policy: str, table: Mapping, mask: Callable[[Mapping], int],
+            results: list[Callable]) -> Callable[[Mapping], Any]:
     if policy == "first":
         def first(record: Mapping) -> dict | None:
-            found = matches(record)
-            return results[found[0]](record) if found else None
+            m = mask(record)
+            return results[(m & -m).bit_length() - 1](record) if m else None
         return first
     if policy in ("unique", "any"):
-        return _unique(policy, matches, results)
+        return _unique(policy, mask, results)
     if policy in ("priority", "output_order"):
         rank = _ranker(table)
         if policy == "priority":
-            return lambda record: next(iter(_ordered(record, matches, results, rank)), None)
-        return lambda record: _ordered(record, matches, results, rank)
+            return lambda record: next(iter(_ordered(record, mask, results, rank)), None)
+        return lambda record: _ordered(record, mask, results, rank)
     if policy == "rule_order":
-        return lambda record: [results[r](record) for r in matches(record)]
+        return lambda record: [results[r](record) for r in rows_of(mask(record))]
     if policy == "collect":
-        return _collect(table, matches, results)
+        return _collect(table, mask, results)
     raise DecisionError(msg("unknown hit policy %(policy)s", policy=policy))
 
 
-def _unique(policy: str, matches: Callable, results: list[Callable]) -> Callable:
+def _unique(policy: str, mask: Callable, results: list[Callable]) -> Callable:
     def unique(record: Mapping) -> dict | None:
-        found = matches(record)
-        if not found:
+        m = mask(record)
+        if not m:
             return None
-        first = results[found[0]](record)
-        if len(found) > 1:
+        low = m & -m
+        first = results[low.bit_length() - 1](record)
+        if m != low:
+            found = rows_of(m)
             others = [results[r](record) for r in found[1:]]
             if policy == "unique" or any(o != first for o in others):
                 raise DecisionError(msg("rows %(rows)s all match (hit policy %(policy)s)",
@@ -290,22 +244,22 @@ def _ranker(table: Mapping) -> Callable[[dict], tuple]:
     return lambda out: tuple(order.get(repr(out.get(key)), len(order)) for key, order in orders)
 
 
-def _ordered(record: Mapping, matches: Callable, results: list[Callable],
+def _ordered(record: Mapping, mask: Callable, results: list[Callable],
              rank: Callable[[dict], tuple]) -> list[dict]:
-    return sorted((results[r](record) for r in matches(record)), key=rank)
+    return sorted((results[r](record) for r in rows_of(mask(record))), key=rank)
 
 
-def _collect(table: Mapping, matches: Callable, results: list[Callable]) -> Callable:
+def _collect(table: Mapping, mask: Callable, results: list[Callable]) -> Callable:
     aggregation = table.get("aggregation")
     if not aggregation:
-        return lambda record: [results[r](record) for r in matches(record)]
+        return lambda record: [results[r](record) for r in rows_of(mask(record))]
     if aggregation == "count":
-        return lambda record: len(matches(record))
+        return lambda record: mask(record).bit_count()
     key = (table.get("outputs") or [{}])[0].get("key")
     reduce = {"sum": sum, "min": min, "max": max}[aggregation]
 
     def collect(record: Mapping) -> Any:
-        values = [v for r in matches(record)
+        values = [v for r in rows_of(mask(record))
                   if isinstance(v := results[r](record).get(key), int | float)
                   and not isinstance(v, bool)]
         if not values:

@@ -145,7 +145,7 @@ def columns_of(table: Mapping, form: Mapping, field_types: Mapping,
             kind, choices = ("choice", tuple((v, None) for v in values)) if values else (
                 kind, ())
         out.append(Column(column.get("key", ""), column.get("label") or column.get("key"),
-                          read(column, i, kind), kind, choices, integer))
+                          read(column, i, kind), kind, choices, integer, column.get("field")))
     return out
 
 

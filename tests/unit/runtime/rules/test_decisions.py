@@ -100,3 +100,44 @@ def test_an_unhashable_value_still_finds_its_rows():
 def test_a_cell_that_does_not_parse_stops_the_compile():
     with pytest.raises(DecisionError, match="row 1, column 2"):
         table("first", [(["east", "> east"], ["a"])])
+
+
+def test_numbers_as_text_decimals_and_blanks():
+    from decimal import Decimal
+    t = table("first", [(["-", "[0.5..2.5]"], ["mid"]), (["-", "<> 7"], ["not7"])])
+    assert t.evaluate({"region": "east", "size": "1.5"}) == {"team": "mid"}
+    assert t.evaluate({"region": "east", "size": Decimal("2.5")}) == {"team": "mid"}
+    assert t.evaluate({"region": "east", "size": None}) == {"team": "not7"}
+    assert t.evaluate({"region": "east", "size": "abc"}) == {"team": "not7"}
+    assert t.evaluate({"region": "east", "size": 7}) is None
+    assert t.evaluate({"region": "east", "size": True}) == {"team": "not7"}
+
+
+def three_columns(rows, policy="first", integer=False, extra_choices=0):
+    choices = tuple((f"c{i}", None) for i in range(extra_choices))
+    cols = [Column("a", "a", field_reader("a", "text"), "text", field="a"),
+            Column("b", "b", field_reader("b", "boolean"), "boolean"),
+            Column("c", "c", field_reader("c", "choice"), "choice", choices, field="c")]
+    doc = {"hit_policy": policy, "inputs": [{}, {}, {}], "outputs": [{"key": "x"}],
+           "rows": [{"when": w, "then": [x]} for w, x in rows]}
+    return compile_table(doc, cols, no_formulas)
+
+
+@pytest.mark.parametrize("extra_choices", [0, 30_000])  # listed combinations, or bit masks
+def test_three_columns_with_booleans_negations_and_many_choices(extra_choices):
+    rows = [(['NOT IN ["x", "y"]', "TRUE", "-"], 1), (["x", "-", "c1"], 2),
+            (["-", "FALSE", "-"], 3)]
+    t = three_columns(rows, extra_choices=extra_choices)
+    assert t.evaluate({"a": "z", "b": True, "c": "c5"}) == {"x": 1}
+    assert t.evaluate({"a": None, "b": True}) == {"x": 1}
+    assert t.evaluate({"a": "x", "b": True, "c": "c1"}) == {"x": 2}
+    assert t.evaluate({"a": "x", "b": None, "c": "c2"}) is None
+    assert t.evaluate({"a": ["x"], "b": False, "c": ["c1"]}) == {"x": 3}
+    assert t.matches({"a": "q", "b": False, "c": None}) == [2]
+
+
+def test_unique_errors_survive_the_precomputed_path():
+    t = three_columns([(["-", "-", "-"], 1), (["x", "-", "-"], 2)], policy="unique")
+    assert t.evaluate({"a": "y"}) == {"x": 1}
+    with pytest.raises(DecisionError, match="rows 1, 2 all match"):
+        t.evaluate({"a": "x"})
