@@ -93,9 +93,10 @@ class Runtime:
         self.timezone = ZoneInfo(self.settings.get("timezone", "UTC"))
         self.plan_settings = PlanSettings(self.fields, self.functions, self.clock.now,
                                           self.timezone)
+        # checks a ruleset's formulas, actions and tables (and finds them for compiling)
+        self.ruleset_check = RulesetCheck(self.functions, self.actions)
         self.store = DocumentStore(self.validators, self.fields, self.clock.now,
-                                   document_formulas(self.functions,
-                                                     RulesetCheck(self.functions, self.actions)),
+                                   document_formulas(self.functions, self.ruleset_check),
                                    {c.key: c for c in self.channels})
         self._sessions: dict[TransactionKind, sessionmaker] = {}
         # every session carries the event sink: no record write can skip its event; deliveries

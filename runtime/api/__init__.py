@@ -20,6 +20,7 @@ from runtime.api import (
     imports,
     openapi,
     records,
+    rulesets,
 )
 from runtime.api.access import check_csrf, require
 from runtime.api.errors import (
@@ -34,7 +35,8 @@ from runtime.web.routes import add_routes
 __all__ = ["ROUTES", "api_blueprint", "require"]
 
 ROUTES = (*documents.ROUTES, *records.ROUTES, *bulk.ROUTES, *exports.ROUTES, *imports.ROUTES,
-          *files.ROUTES, *formula.ROUTES, *capture.ROUTES, *openapi.ROUTES)
+          *files.ROUTES, *formula.ROUTES, *capture.ROUTES, *openapi.ROUTES,
+          *rulesets.ROUTES)
 
 
 def api_blueprint() -> Blueprint:

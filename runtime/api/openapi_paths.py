@@ -230,6 +230,25 @@ def version_paths(base: str, name: str, schema: str, keys: list[dict]) -> dict[s
     }
 
 
+def ruleset_paths() -> dict[str, dict]:
+    """The decision-table analysis and the dry run of a ruleset."""
+    keys = [pref("app_key"), pref("ruleset_key")]
+    base = "/apps/{app_key}/rulesets/{ruleset_key}"
+    version = param("version", "query", {"type": "string", "pattern": "^([1-9][0-9]{0,9}|draft)$"},
+                    "a published version's number, or draft (the default)")
+    return {
+        base + "/analysis": {"get": op(
+            "get", "analyseRuleset", "Gaps, overlaps and shadowed rows of the decision tables",
+            "metadata", {"200": answer(ref("RulesetAnalysis"))}, scope="metadata:read",
+            params=[*keys, version])},
+        base + "/dry-run": {"post": op(
+            "post", "dryRunRuleset", "Which rules an event on a record would match, and what "
+                                     "each would do (nothing changes)", "metadata",
+            {"200": answer(ref("DryRunResult"))}, scope="metadata:read",
+            body=ref("DryRunEvent"), params=keys)},
+    }
+
+
 def formula_paths() -> dict[str, dict]:
     keys = [pref("app_key"), pref("form_key")]
     return {

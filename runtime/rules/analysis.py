@@ -19,9 +19,10 @@ from typing import Any
 from metadata.errors import pointer
 from metadata.messages import Message, listing, msg, texts
 from runtime.rules.cells import Test, accepts, numbers
-from runtime.rules.decisions import Column, choice_value, map_values, parse_rows
+from runtime.rules.decisions import SINGLE, Column, choice_value, map_values, parse_rows
 
 MAX_BOXES = 5000  # beyond this many pieces the gap search stops (and says so)
+MAX_ROWS = 500  # a longer table is not analysed (the checks would take seconds)
 MAX_GAPS = 5
 OTHER = object()  # "any other value" of a text column
 Box = tuple[frozenset[int], ...]
@@ -60,6 +61,10 @@ def analyse(table: Mapping, columns: Sequence[Column]) -> list[Finding]:
     rows, _errors = parse_rows(table)
     if not rows or not columns:
         return []
+    if len(rows) > MAX_ROWS:
+        return [Finding("too_big", "warning", "", msg(
+            "The table has more than %(n)s rows: it is not checked for gaps and overlaps",
+            n=MAX_ROWS))]
     rows = [[map_values(t, lambda v, c=col: choice_value(c.choices, v)) for t, col
              in zip(row, columns, strict=True)] for row in rows]
     axes = [_axis(col, [row[c] for row in rows]) for c, col in enumerate(columns)]
@@ -73,7 +78,9 @@ def analyse(table: Mapping, columns: Sequence[Column]) -> list[Finding]:
         findings += _overlaps(table, boxes, axes, policy)
     if policy == "first":
         findings += _shadowed(boxes, axes)
-    return findings + _gaps(boxes, axes)
+    if policy in SINGLE:  # the others answer a combination no row covers with no rows
+        findings += _gaps(boxes, axes)
+    return findings
 
 
 def _axis(column: Column, tests: list[Test]) -> _Axis:

@@ -13,6 +13,7 @@ from runtime.formula.checker import Checked
 from runtime.formula.functions import FunctionRegistry
 from runtime.formula.types import Scope
 from runtime.rules.actions import ActionContext, ActionType
+from runtime.rules.analysis import analyse
 from runtime.rules.document import (
     cell_problems,
     check_site,
@@ -76,12 +77,26 @@ class RulesetCheck:
         return wanted
 
     def table_problems(self, doc: dict, form: Mapping, ctx, types: Mapping) -> list[Problem]:
+        return [p for at, table, columns in self.table_columns(doc, form, ctx, types)
+                for p in cell_problems(table, columns, at)]
+
+    def table_columns(self, doc: Mapping, form: Mapping, ctx, types: Mapping
+                      ) -> list[tuple[str, Mapping, list]]:
+        """Each decision table with its pointer and its input columns (as the analyser sees
+        them: ``types`` are the checked formulas' types by pointer)."""
         tables = {t.get("key"): t for t in doc.get("tables") or []}
-        problems = []
+        out = []
         for t, table in enumerate(doc.get("tables") or []):
             at = pointer("tables", t)
             local = {p[len(at):]: ty for p, ty in types.items() if p.startswith(at + "/")}
-            columns = columns_of(table, form, ctx.field_types, local, tables,
-                                 lambda column, i, kind: (lambda record: None))
-            problems += cell_problems(table, columns, at)
-        return problems
+            out.append((at, table, columns_of(table, form, ctx.field_types, local, tables,
+                                              lambda column, i, kind: (lambda record: None))))
+        return out
+
+    def analysis(self, doc: Mapping, ctx) -> list[tuple[str, Mapping, list]]:
+        """Each decision table's pointer, document and findings (``runtime.rules.analysis``)."""
+        _problems, checked = self.checked(doc, ctx)
+        form = ctx.forms.get(doc.get("form")) or {}
+        types = {p: c.type for p, c in checked.items()}
+        return [(at, table, analyse(table, columns))
+                for at, table, columns in self.table_columns(doc, form, ctx, types)]

@@ -28,6 +28,8 @@ from runtime.rules.decisions import CompiledTable, DecisionError, compile_table,
 from runtime.rules.document import columns_of
 
 DEFAULT_DEPTH = 8
+# the events rules consider (field_changed rules consider updates)
+TRIGGER_EVENTS = ("created", "updated", "related_created", "schedule", "threshold", "manual")
 Fn = Callable[[Mapping], Any]
 
 

@@ -138,3 +138,68 @@ def test_schema_problems_point_inside_the_action(crm):
     paths = {e["path"] for e in errors}
     assert "/rules/0/actions/0/strategy" in paths
     assert any(p.startswith("/rules/1/trigger") for p in paths)
+
+
+# -- analysis and dry run ------------------------------------------------------------------
+def test_the_analysis_names_gaps_and_shadowed_rows(crm, app, factory):
+    doc = lead_rules()
+    doc["tables"][0]["rows"] = [{"when": ["华东", "-"], "then": ["east"]},
+                                {"when": ["华东", "A产品"], "then": ["east_a"]},
+                                {"when": ["华北", "-"], "then": ["north"]}]
+    crm.ok("PUT", RULES, json=doc)
+    tables = crm.ok("GET", RULES + "/analysis")["tables"]
+    routing = tables[0]["findings"]
+    assert [(f["kind"], f["path"], f["rows"]) for f in routing] == [
+        ("shadowed", "/tables/0/rows/1", [2, 1]), ("gap", "/tables/0", [])]
+    assert routing[1]["message"] == "No row covers South"
+    assert tables[1] == {"key": "fit", "findings": []}
+    # the designers' pages (a session, no token) read it in their language
+    from tests.integration.helpers import logged_in
+    factory.user("li@example.com", ["designer"], name="Li Lei", locale="zh")
+    page = logged_in(app, "li@example.com")
+    answer = page.get("/api/v1" + RULES + "/analysis")
+    assert "没有任何行覆盖 华南" in answer.get_data(as_text=True)
+
+
+def test_a_dry_run_explains_every_rule_and_changes_nothing(crm):
+    crm.ok("PUT", RULES, json=lead_rules())
+    lead = crm.create("crm", "lead", {"name": "Ada", "source": "行业峰会", "region": "east",
+                                      "product": "a", "stage": "sql"})
+    answer = crm.ok("POST", RULES + "/dry-run", json={
+        "event": "updated", "record_id": lead["id"], "old": {"stage": "mql"},
+        "changed": ["stage"]})
+    by_rule = {r["rule"]: r for r in answer["rules"]}
+    assert by_rule["route"]["status"] == "matched"
+    assert by_rule["route"]["actions"] == [{"type": "assign", "sync": True, "details": {
+        "strategy": "by_table", "table": "routing", "output": "team", "field": "owner",
+        "team": "east_a"}}]
+    assert by_rule["route"]["reason"] == "its condition is met"
+    assert by_rule["nightly"]["status"] == "disabled"
+    assert by_rule["todo"]["status"] == "not_triggered"
+    assert crm.ok("GET", f"/apps/crm/forms/lead/records/{lead['id']}")["version"] == lead[
+        "version"]
+    sample = crm.ok("POST", RULES + "/dry-run", json={"event": "created",
+                                                      "record": {"id": 5, "name": "Bo"}})
+    todo = {r["rule"]: r for r in sample["rules"]}["todo"]
+    assert todo["actions"][0]["details"] == {"form": "activity",
+                                             "values": {"note": "call Bo", "lead": 5}}
+
+
+def test_a_dry_run_refuses_a_bad_event_with_paths(crm):
+    crm.ok("PUT", RULES, json=lead_rules())
+    answer = crm.post(RULES + "/dry-run", json={"event": "deleted", "changed": "stage",
+                                                "extra": 1})
+    errors = assert_error(answer, 422)
+    assert {e["path"] for e in errors} == {"/event", "/changed", "/extra"}
+    assert_error(crm.post(RULES + "/dry-run", json={"record_id": "x"}), 422, "/record_id")
+    assert_error(crm.post(RULES + "/dry-run", json={"record_id": 999}), 404)
+    assert_error(crm.get("/apps/crm/rulesets/nope/analysis"), 404)
+
+
+def test_a_dry_run_of_a_ruleset_its_form_no_longer_fits_is_refused_with_paths(crm):
+    crm.ok("PUT", RULES, json=lead_rules())
+    form = lead_form()
+    form["fields"] = [f for f in form["fields"] if f["key"] != "industry"]
+    crm.ok("PUT", "/apps/crm/forms/lead", json=form)
+    assert_error(crm.post(RULES + "/dry-run", json={}), 422, "/scoring/0/attributes/0/when",
+                 "{industry}")

@@ -140,3 +140,9 @@ def test_a_row_that_accepts_nothing_is_reported():
     rows = [(["NOT IN [华东, 华北]", "-"], "a"), (["-", "-"], "b")]
     findings = analyse(doc("first", rows), choice_columns())
     assert kinds(findings) == [("never", "/rows/0")]
+
+
+@pytest.mark.parametrize("policy", ["collect", "rule_order", "output_order"])
+def test_tables_of_several_hits_have_no_gaps(policy):
+    rows = [(["华东", "-"], "x")]
+    assert analyse(doc(policy, rows), choice_columns()) == []
