@@ -28,7 +28,12 @@ class ActionSpec(Protocol):
 
 
 def _trigger_schema() -> dict[str, Any]:
-    options: dict[str, dict] = {
+    options = _trigger_options()
+    return _trigger_object(options)
+
+
+def _trigger_options() -> dict[str, dict]:
+    return {
         "field_changed": {"required": ["fields"], "properties": {
             "fields": {"type": "array", "items": {"$ref": "#/$defs/key"}, "minItems": 1,
                        "maxItems": 50, "uniqueItems": True,
@@ -54,22 +59,27 @@ def _trigger_schema() -> dict[str, Any]:
                           "description": "up (the default): the score reaches the threshold; "
                                          "down: it falls out of it."}}},
     }
-    known = {k for o in options.values() for k in o["properties"]}
+
+
+def _trigger_object(options: dict[str, dict]) -> dict[str, Any]:
+    known = {k: v for o in options.values() for k, v in o["properties"].items()}
+    # an option of another trigger (fields on a created trigger): the semantic checks name it
     return {
         "type": "object",
         "required": ["on"],
         "description": "When the rule is considered.",
-        "properties": {"on": {"enum": list(TRIGGERS)}, **{k: {} for k in sorted(known)}},
+        "properties": {"on": {"enum": list(TRIGGERS)}, **dict(sorted(known.items()))},
         "additionalProperties": False,
         "allOf": [{"if": {"properties": {"on": {"const": on}}, "required": ["on"]},
-                   "then": {**spec, "properties": {**{k: False for k in known
-                                                       if k not in spec["properties"]},
-                                                   **spec["properties"]}}}
-                  for on, spec in options.items()]
-        + [{"if": {"properties": {"on": {"enum": [t for t in TRIGGERS if t not in options]}},
-                   "required": ["on"]},
-            "then": {"properties": {k: False for k in known}}}],
+                   "then": {"required": spec["required"]}}
+                  for on, spec in options.items() if spec.get("required")],
     }
+
+
+def trigger_options(on: str) -> frozenset[str]:
+    """The options a trigger of kind ``on`` takes besides ``on``."""
+    spec = _trigger_options().get(on)
+    return frozenset(spec["properties"]) if spec else frozenset()
 
 
 def _action_schema(actions: list[ActionSpec]) -> tuple[dict, dict]:

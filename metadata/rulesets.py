@@ -12,6 +12,7 @@ from typing import Any
 
 from metadata.errors import Problem, pointer
 from metadata.messages import msg, quoted
+from metadata.ruleset_schema import trigger_options
 
 SYSTEM_FIELDS = ("id", "created_at", "updated_at", "owner", "created_by", "version")
 CRON_FIELD = r"^[0-9*/,\-]+$"
@@ -101,6 +102,11 @@ class _Checker:
 
     def trigger(self, trigger: Mapping, at: str) -> None:
         on = trigger.get("on")
+        allowed = trigger_options(on)
+        for name in trigger:
+            if name != "on" and name not in allowed:
+                self.add(f"{at}/{pointer(name)[1:]}", msg(
+                    "%(name)s does not belong to a %(on)s trigger", name=quoted(name), on=on))
         if on == "field_changed":
             for i, key in enumerate(trigger.get("fields", [])):
                 if key not in self.fields and key not in SYSTEM_FIELDS:
@@ -196,8 +202,14 @@ class _Checker:
                                                value=quoted(th["stage"]), field=quoted(stage)))
 
     def table(self, table: Mapping, at: str) -> None:
-        self.problems += duplicates([*table.get("inputs", []), *table.get("outputs", [])],
-                                    at + "/columns", msg("column"))
+        seen: set = set()
+        for part in ("inputs", "outputs"):
+            for i, column in enumerate(table.get(part, [])):
+                if column.get("key") in seen:
+                    self.add(f"{at}/{part}/{i}/key", msg(
+                        "column key %(key)s is already used in this table",
+                        key=quoted(column.get("key"))))
+                seen.add(column.get("key"))
         for i, column in enumerate(table.get("inputs", [])):
             self.input(column, f"{at}/inputs/{i}", table.get("key"))
         width, outs = len(table.get("inputs", [])), len(table.get("outputs", []))

@@ -133,11 +133,12 @@ def test_a_cell_error_says_where_in_the_cell(crm):
 def test_schema_problems_point_inside_the_action(crm):
     doc = lead_rules()
     doc["rules"][0]["actions"][0]["strategy"] = "Round Robin"
-    doc["rules"][1]["trigger"]["every"] = "daily"
+    doc["rules"][1]["trigger"]["every"] = "monthly"
+    doc["rules"][2]["actions"][1]["colour"] = "red"
     errors = assert_error(crm.put(RULES, json=doc), 422)
-    paths = {e["path"] for e in errors}
-    assert "/rules/0/actions/0/strategy" in paths
-    assert any(p.startswith("/rules/1/trigger") for p in paths)
+    assert {e["path"] for e in errors} >= {"/rules/0/actions/0/strategy",
+                                          "/rules/1/trigger/every",
+                                          "/rules/2/actions/1/colour"}
 
 
 # -- analysis and dry run ------------------------------------------------------------------
@@ -203,3 +204,15 @@ def test_a_dry_run_of_a_ruleset_its_form_no_longer_fits_is_refused_with_paths(cr
     crm.ok("PUT", "/apps/crm/forms/lead", json=form)
     assert_error(crm.post(RULES + "/dry-run", json={}), 422, "/scoring/0/attributes/0/when",
                  "{industry}")
+
+
+def test_an_option_of_another_trigger_is_named(crm):
+    doc = lead_rules()
+    doc["rules"][2]["trigger"]["fields"] = ["stage"]
+    doc["tables"][0]["outputs"].append({"key": "region"})
+    errors = assert_error(crm.put(RULES, json=doc), 422)
+    wanted = "'fields' does not belong to a created trigger"
+    assert {"path": "/rules/2/trigger/fields", "message": wanted} in [
+        {k: e[k] for k in ("path", "message")} for e in errors]
+    doc["rules"][2]["trigger"].pop("fields")
+    assert_error(crm.put(RULES, json=doc), 422, "/tables/0/outputs/1/key", "already used")
