@@ -216,3 +216,11 @@ def test_an_option_of_another_trigger_is_named(crm):
         {k: e[k] for k in ("path", "message")} for e in errors]
     doc["rules"][2]["trigger"].pop("fields")
     assert_error(crm.put(RULES, json=doc), 422, "/tables/0/outputs/1/key", "already used")
+
+
+@pytest.mark.parametrize("kind", [{"a": 1}, ["ruleset"], "app", None])
+def test_a_package_document_of_no_kind_is_refused(crm, kind):
+    package = crm.ok("GET", "/apps/crm/export")
+    package["documents"][0]["kind"] = kind
+    assert_error(crm.post("/apps/import", json=package), 422, "/documents/0/kind",
+                 "form, view or ruleset")
