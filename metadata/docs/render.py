@@ -12,6 +12,7 @@ from metadata.docs.examples import (
     EXAMPLE_FORM,
     EXAMPLE_VIEW,
 )
+from metadata.docs.ruleset_text import RULESET_INTRO, ruleset_sections
 from metadata.docs.schema_text import (
     cell,
     codes,
@@ -32,31 +33,7 @@ KIND_INTROS = {
              "`<app>__<form>`, one typed column per field (sub-tables and multiple relations get "
              "child tables), plus the system columns `id`, `version`, `created_at`, "
              "`updated_at`, `created_by`, `owner_id` and `deleted_at`."),
-    "ruleset": (
-        "A ruleset belongs to one form (`form`). Its `rules` are considered in order for "
-        "each event their `trigger` names (`created`, `updated`, `field_changed` with "
-        "`fields`, `related_created` with the related `form` and its `link`, `schedule` "
-        "with `every`/`at`/`weekday` or `cron`, `threshold` with a scoring `model`, its "
-        "`threshold` and a `direction`, `manual`); a rule whose `condition` (a formula "
-        "giving TRUE/FALSE) holds runs its `actions` in order; `enabled: false` keeps a rule "
-        "without running it; `stop` on a rule, or `stop_after_first_match` on the ruleset, "
-        "ends the pass at the first rule that matches. In the formulas of rules "
-        "`{old.<field>}` is the value a field had before the write that fired the rule "
-        "(allowed only for `updated` and `field_changed` triggers; blank on a new record) "
-        "and `{new.<field>}` the value after it, the same as `{<field>}`; a field or "
-        "relation of the form named `old` or `new` wins over these names. A scoring model "
-        "(`scoring`) keeps a score in a number `field`: `attributes` give `points` while "
-        "`when` holds (or the points a decision `table` gives), `behaviours` give `points` "
-        "for each related record of `form` that `when` (over the related record) accepts, at "
-        "most `cap` points in all; `min`/`max` bound the score; `decay` takes `points` or a "
-        "`percent` off every `every_days` days without an interaction; `thresholds` set the "
-        "`stage_field` to `stage` while the score is within `min`..`max` and fire threshold "
-        "events (up and down). A decision table (`tables`) has `inputs` (a field, a formula "
-        "or another table's output), `outputs`, `rows` of cell tests (`when`: `-`, "
-        "`\"华东\"`, `= 5`, `> 500`, `IN [\"金融\", \"制造\"]`, `[500..1000)`, "
-        "`NOT(...)`) and output values (`then`: a value or `{\"formula\": ...}`), and a DMN "
-        "`hit_policy` (`unique`, `any`, `first`, `priority` and `output_order` by the order "
-        "of an output's `values`, `rule_order`, `collect` with an optional `aggregation`)."),
+    "ruleset": RULESET_INTRO,
 }
 
 # Prose for the properties of each kind, keyed by "<kind or definition>.<property path>".
@@ -228,7 +205,10 @@ def _kind_section(kind: str, schema: Mapping, default_policy: Mapping | None) ->
         lines += _permissions_section(schema, default_policy)
     if kind == "view":
         lines += _filter_section(schema)
+    if kind == "ruleset":
+        lines += ruleset_sections(schema)
     return lines
+
 
 
 RELATION_RULES = [
