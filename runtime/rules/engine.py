@@ -25,7 +25,7 @@ from runtime.formula.python import compile_python
 from runtime.rules.actions import ActionType
 from runtime.rules.checks import RulesetCheck
 from runtime.rules.decisions import CompiledTable, DecisionError, compile_table, field_reader
-from runtime.rules.document import columns_of
+from runtime.rules.document import PAST, columns_of
 
 DEFAULT_DEPTH = 8
 # the events rules consider (field_changed rules consider updates)
@@ -111,6 +111,9 @@ class CompiledRuleset:
     enabled: bool = True
     default_model: str | None = None
     max_depth: int = DEFAULT_DEPTH
+    # whether {old.x}/{new.x} are the values around the write (no field of the form is
+    # called old or new)
+    past: tuple[bool, bool] = (True, True)
 
     def formula(self, at: str) -> Fn:
         return self.formulas[at]
@@ -126,7 +129,11 @@ class CompiledRuleset:
                 "the chain of rules is deeper than %(n)s: stopped", n=self.max_depth))
             out.outcomes = [RuleOutcome(r.key, "stopped", why) for r in self.rules]
             return out
-        values = {**event.record, "old": dict(event.old or {}), "new": event.record}
+        values = dict(event.record)
+        if self.past[0]:
+            values["old"] = dict(event.old or {})
+        if self.past[1]:
+            values["new"] = event.record
         stopped = False
         for rule in self.rules:
             if stopped:
@@ -206,9 +213,11 @@ def compile_ruleset(doc: Mapping, ctx: CompileContext, max_depth: int = DEFAULT_
     rules = tuple(_rule(rule, i, formulas, ctx.check.actions)
                   for i, rule in enumerate(doc.get("rules") or []))
     models = [m["key"] for m in doc.get("scoring") or []]
+    own = {f.get("key") for f in form.get("fields", [])}
     return CompiledRuleset(doc["key"], doc["form"], rules, tables, formulas,
                            bool(doc.get("stop_after_first_match")), doc.get("enabled", True),
-                           models[0] if len(models) == 1 else None, max_depth)
+                           models[0] if len(models) == 1 else None, max_depth,
+                           tuple(name not in own for name in PAST))
 
 
 def _rule(rule: Mapping, index: int, formulas: Mapping[str, Fn],

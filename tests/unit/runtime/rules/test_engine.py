@@ -3,6 +3,7 @@ own writes and chain depth, and the actions each matching rule plans (data, not 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -153,3 +154,21 @@ def test_decision_tables_chain_and_collect(context):
 def test_a_bad_document_does_not_compile(context):
     with pytest.raises(RulesetError, match="did you mean"):
         compiled(context, lambda d: d["rules"][0].update(condition="{sorce} = 1"))
+
+
+def test_a_field_called_old_wins_over_the_old_values(context):
+    forms = dict(context.forms)
+    forms["lead"] = {**forms["lead"], "fields": [*forms["lead"]["fields"],
+                                                 {"key": "old", "type": "boolean",
+                                                  "label": "old"}]}
+    ctx = CompileContext(forms, context.field_types, context.check, context.now, context.tz)
+    doc = lead_rules()
+    doc["rules"][1]["condition"] = "{old} AND {stage} = \"sql\""
+    rules = compile_ruleset(doc, ctx)
+    event = Event("updated", {**LEAD, "old": True}, old={"old": False},
+                  changed=frozenset({"stage"}))
+    assert rules.evaluate(event).matched == ["route"]
+    assert rules.evaluate(replace(event, record={**LEAD, "old": False})).matched == []
+    doc["rules"][1]["condition"] = "{old.stage} = \"mql\""
+    with pytest.raises(RulesetError):
+        compile_ruleset(doc, ctx)
