@@ -64,11 +64,12 @@ def render(field_types: Iterable[Any] | None = None) -> str:
     from runtime.fields.registry import build_field_registry
     from runtime.formula.registry import build_function_registry
     from runtime.permissions import DEFAULT_POLICY
+    from runtime.rules.actions import build_action_registry
 
     types = list(field_types if field_types is not None else build_field_registry())
     by_key = {t.type: t for t in types}
     channels = build_channel_registry(build_function_registry())
-    return render_metadata_reference(build_schemas(types, channels),
+    return render_metadata_reference(build_schemas(types, channels, build_action_registry()),
                                      [field_type_dict(t, by_key) for t in types],
                                      default_policy=DEFAULT_POLICY)
 

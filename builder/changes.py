@@ -40,7 +40,15 @@ def subject_names() -> dict[str, str]:
             "filter": _("Formula filter"), "per_page": _("Rows per page"),
             "form": _("Form"), "title_field": _("Title field"), "layout": _("Layout"),
             "permissions": _("Permissions"), "description": _("Description"),
-            "cleaning": _("Cleaning rules"), "identity": _("Duplicates")}
+            "cleaning": _("Cleaning rules"), "identity": _("Duplicates"),
+            "rules": _("Rule"),
+            "scoring": _("Scoring model"), "tables": _("Decision table"),
+            "trigger": _("Trigger"), "condition": _("Condition"), "actions": _("Actions"),
+            "attributes": _("Attribute rule"), "behaviours": _("Behaviour rule"),
+            "thresholds": _("Threshold"), "decay": _("Decay"), "rows": _("Row"),
+            "inputs": _("Input column"), "outputs": _("Output column"),
+            "hit_policy": _("Hit policy"), "enabled": _("Enabled"),
+            "stop_after_first_match": _("Stop after the first matching rule")}
 
 
 def type_names(types, lang: str) -> dict[str, str]:

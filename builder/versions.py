@@ -25,7 +25,7 @@ from runtime.web.forms.display import local_time
 from runtime.web.messages import translate, ui_lang
 from runtime.web.routes import GET, GET_POST, Route
 
-KIND_OF = {"forms": "form", "views": "view", "apps": "app"}
+KIND_OF = {"forms": "form", "views": "view", "apps": "app", "rulesets": "ruleset"}
 ROLLBACK_NOTE = re.compile(r"rollback to version (\d+)")  # metadata.store's note
 
 
@@ -39,7 +39,8 @@ def note_text(note: str) -> str:
 
 
 def kind_labels() -> dict[str, str]:
-    return {"form": _("Form"), "view": _("List view"), "app": _("App")}
+    return {"form": _("Form"), "view": _("List view"), "app": _("App"),
+            "ruleset": _("Ruleset")}
 
 
 @dataclass
@@ -233,7 +234,7 @@ def rollback(app_key: str, kinds: str, key: str, number: int):
     return redirect(vm.history_url, 303)
 
 
-HISTORY = "/<app_key>/<any(forms, views, apps):kinds>/<key>/history"
+HISTORY = "/<app_key>/<any(forms, views, apps, rulesets):kinds>/<key>/history"
 ROUTES: tuple[Route, ...] = (  # version history and rollback
     (HISTORY, "history", history, GET),
     (HISTORY + "/<int:number>/rollback", "rollback", rollback, GET_POST),

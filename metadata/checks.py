@@ -15,6 +15,7 @@ from metadata.identity_checks import identity_problems
 from metadata.keys import field_key_problem, key_problem
 from metadata.messages import msg, quoted
 from metadata.models import KINDS
+from metadata.rulesets import ruleset_problems
 
 
 class CheckedFieldType(Protocol):
@@ -145,6 +146,8 @@ def semantic_problems(kind: str, doc: dict, ctx: CheckContext) -> list[Problem]:
         problems += _view_problems(doc, ctx)
     elif kind == "app":
         problems += _app_problems(doc, ctx)
+    elif kind == "ruleset":
+        problems += ruleset_problems(doc, ctx)
     return problems
 
 

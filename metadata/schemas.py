@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from metadata.keys import KEY_PATTERN
+from metadata.ruleset_schema import ActionSpec, ruleset_schema
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 BASE_ID = "https://trellis.invalid/schemas/"
@@ -391,8 +392,9 @@ def app_schema() -> dict[str, Any]:
     }
 
 
-def build_schemas(field_types: Iterable[FieldTypeSpec], channels: Iterable[ChannelSpec] = ()
-                  ) -> dict[str, dict[str, Any]]:
-    """Every kind's schema, keyed by kind."""
+def build_schemas(field_types: Iterable[FieldTypeSpec], channels: Iterable[ChannelSpec] = (),
+                  actions: Iterable[ActionSpec] = ()) -> dict[str, dict[str, Any]]:
+    """Every kind's schema, keyed by kind (``actions``: the rule action types)."""
     return {"app": app_schema(), "form": form_schema(field_types, channels),
-            "view": view_schema()}
+            "view": view_schema(),
+            "ruleset": ruleset_schema(actions, _common_defs(), DIALECT, BASE_ID)}

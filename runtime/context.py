@@ -39,6 +39,8 @@ from runtime.formula.registry import build_function_registry
 from runtime.permissions import SYSTEM, Principal
 from runtime.routing.registry import build_strategy_registry
 from runtime.routing.service import Router
+from runtime.rules.actions import build_action_registry
+from runtime.rules.checks import RulesetCheck
 from runtime.storage.checks import duplicates
 from runtime.storage.migrate import (
     MigrationPlan,
@@ -85,14 +87,18 @@ class Runtime:
         # the capture channels a form may open (public form, webhooks): built here, with
         # the formula functions their transforms call
         self.channels = build_channel_registry(self.functions)
-        self.schemas = build_schemas(self.fields, self.channels)
+        # the actions a rule may take (set fields, points, assign, notify, ...)
+        self.actions = build_action_registry()
+        self.schemas = build_schemas(self.fields, self.channels, self.actions)
         self.validators = Validators(self.schemas)
         # the installation's time zone: TODAY() in formulas is the date there
         self.timezone = ZoneInfo(self.settings.get("timezone", "UTC"))
         self.plan_settings = PlanSettings(self.fields, self.functions, self.clock.now,
                                           self.timezone)
+        # checks a ruleset's formulas, actions and tables (and finds them for compiling)
+        self.ruleset_check = RulesetCheck(self.functions, self.actions)
         self.store = DocumentStore(self.validators, self.fields, self.clock.now,
-                                   document_formulas(self.functions),
+                                   document_formulas(self.functions, self.ruleset_check),
                                    {c.key: c for c in self.channels})
         # routing: its strategies, working hours read in the installation's time zone
         self.routing = Router(build_strategy_registry(), self.timezone)

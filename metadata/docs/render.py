@@ -12,6 +12,7 @@ from metadata.docs.examples import (
     EXAMPLE_FORM,
     EXAMPLE_VIEW,
 )
+from metadata.docs.ruleset_text import RULESET_INTRO, ruleset_sections
 from metadata.docs.schema_text import (
     cell,
     codes,
@@ -32,6 +33,7 @@ KIND_INTROS = {
              "`<app>__<form>`, one typed column per field (sub-tables and multiple relations get "
              "child tables), plus the system columns `id`, `version`, `created_at`, "
              "`updated_at`, `created_by`, `owner_id` and `deleted_at`."),
+    "ruleset": RULESET_INTRO,
 }
 
 # Prose for the properties of each kind, keyed by "<kind or definition>.<property path>".
@@ -203,7 +205,10 @@ def _kind_section(kind: str, schema: Mapping, default_policy: Mapping | None) ->
         lines += _permissions_section(schema, default_policy)
     if kind == "view":
         lines += _filter_section(schema)
+    if kind == "ruleset":
+        lines += ruleset_sections(schema)
     return lines
+
 
 
 RELATION_RULES = [

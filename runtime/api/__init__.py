@@ -22,6 +22,7 @@ from runtime.api import (
     openapi,
     records,
     routing,
+    rulesets,
 )
 from runtime.api.access import check_csrf, require
 from runtime.api.errors import (
@@ -37,7 +38,7 @@ __all__ = ["ROUTES", "api_blueprint", "require"]
 
 ROUTES = (*documents.ROUTES, *records.ROUTES, *bulk.ROUTES, *exports.ROUTES, *imports.ROUTES,
           *identity.ROUTES, *files.ROUTES, *formula.ROUTES, *capture.ROUTES, *routing.ROUTES,
-          *openapi.ROUTES)
+          *openapi.ROUTES, *rulesets.ROUTES)
 
 
 def api_blueprint() -> Blueprint:

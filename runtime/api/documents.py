@@ -16,7 +16,7 @@ from runtime.permissions import Principal, readable_forms
 from runtime.web import current_runtime, db_session, transaction
 from runtime.web.routes import GET, POST, Route
 
-KIND_OF = {"forms": "form", "views": "view"}
+KIND_OF = {"forms": "form", "views": "view", "rulesets": "ruleset"}
 MAX_NOTE = 500  # the column's length
 
 
@@ -146,6 +146,8 @@ def list_documents(app_key: str, kinds: str) -> Response:
         if kinds == "views":
             shown = {d.key for d in rt.published_documents(session, "view")
                      if d.app_key == app_key and d.body.get("form") in shown}
+        elif kinds == "rulesets":
+            shown = set()  # rules are designers' reading
         docs = [d for d in docs if d.key in shown]
     return jsonify({kinds: [_summary(rt.store, session, d) for d in docs]})
 
@@ -275,7 +277,8 @@ def _publish(app_key: str, kind: str, key: str) -> Response:
                     "migration": plan.summary() if plan else None})
 
 
-DOCUMENT = "/apps/<app_key>/<any(forms, views):kinds>/<key>"
+KINDS = "<any(forms, views, rulesets):kinds>"
+DOCUMENT = f"/apps/<app_key>/{KINDS}/<key>"
 ROUTES: tuple[Route, ...] = (
     ("/schemas/<kind>", "schema", schema, GET),
     ("/apps", "list_apps", list_apps, GET),
@@ -284,7 +287,7 @@ ROUTES: tuple[Route, ...] = (
     ("/apps/<app_key>/export", "export_app", export_app, GET),
     ("/apps/<app_key>", "app_document", app_document, ("GET", "PUT")),
     ("/apps/<app_key>/publish", "publish_app", publish_app, POST),
-    ("/apps/<app_key>/<any(forms, views):kinds>", "list_documents", list_documents, GET),
+    (f"/apps/<app_key>/{KINDS}", "list_documents", list_documents, GET),
     (DOCUMENT, "document", document, ("GET", "PUT")),
     (DOCUMENT + "/publish", "publish", publish, POST),
     (DOCUMENT + "/versions", "versions", versions, GET),

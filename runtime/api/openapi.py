@@ -18,6 +18,7 @@ from runtime.api.openapi_paths import (
     metadata_paths,
     parameters,
     pref,
+    ruleset_paths,
 )
 from runtime.api.openapi_records import form_paths, form_schemas, readable_forms
 from runtime.api.openapi_routing import assignment_paths, assignment_schemas
@@ -33,7 +34,7 @@ DESCRIPTION = ("Metadata documents (apps, forms, views) with drafts and versions
 
 
 def spec(principal: Principal | None) -> dict[str, Any]:
-    paths = {**metadata_paths(), **formula_paths(), **generic_record_paths(),
+    paths = {**metadata_paths(), **ruleset_paths(), **formula_paths(), **generic_record_paths(),
              **generic_action_paths(), **export_paths(), **file_paths(), **capture_paths(),
              **import_paths("/apps/{app_key}/forms/{form_key}", "{verb}",
                             [pref("app_key"), pref("form_key")], "records"),

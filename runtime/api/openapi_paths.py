@@ -16,7 +16,8 @@ from runtime.storage.query import MAX_PAGE, MAX_PER_PAGE
 JSON = "application/json"
 ERROR = {"$ref": "#/components/responses/Error"}
 UNSAFE = ("post", "put", "patch", "delete")
-KIND_PATHS = {"forms": ("form_key", "FormDocument"), "views": ("view_key", "ViewDocument")}
+KIND_PATHS = {"forms": ("form_key", "FormDocument"), "views": ("view_key", "ViewDocument"),
+              "rulesets": ("ruleset_key", "RulesetDocument")}
 
 
 def param(name: str, where: str = "path", schema: dict | None = None, description: str = "",
@@ -40,6 +41,7 @@ def parameters() -> dict[str, dict]:
         "app_key": param("app_key", schema=key, description="the app's key"),
         "form_key": param("form_key", schema=key, description="the form's key"),
         "view_key": param("view_key", schema=key, description="the view's key"),
+        "ruleset_key": param("ruleset_key", schema=key, description="the ruleset's key"),
         "record_id": param("record_id", schema=number, description="the record's id"),
         "number": param("number", schema=number, description="a published version's number"),
         "file_id": param("file_id", schema={"type": "string", "pattern": "^[0-9a-f]{32}$"},
@@ -149,7 +151,7 @@ def metadata_paths() -> dict[str, dict]:
         "/schemas/{kind}": {"get": op(
             "get", "getSchema", "The JSON Schema of a document kind", "metadata",
             {"200": answer({"type": "object"})},
-            params=[param("kind", schema={"enum": ["app", "form", "view"]})])},
+            params=[param("kind", schema={"enum": ["app", "form", "view", "ruleset"]})])},
         "/apps": {
             "get": op("get", "listApps", "List apps and their forms", "metadata",
                       {"200": answer(ref("AppList"))}, scope=read),
@@ -168,6 +170,9 @@ def metadata_paths() -> dict[str, dict]:
         "/apps/{app_key}/views": {"get": op(
             "get", "listViews", "List the app's views", "metadata",
             {"200": answer(ref("ViewList"))}, scope=read, params=[app])},
+        "/apps/{app_key}/rulesets": {"get": op(
+            "get", "listRulesets", "List the app's rulesets (designers)", "metadata",
+            {"200": answer(ref("RulesetList"))}, scope=read, params=[app])},
     }
     paths.update(document_paths("/apps/{app_key}", "App", "AppDocument", [app]))
     for kinds, (key, schema) in KIND_PATHS.items():
@@ -222,6 +227,25 @@ def version_paths(base: str, name: str, schema: str, keys: list[dict]) -> dict[s
             "metadata", {"200": answer(ref("Diff"))}, scope=read,
             params=[*keys, param("from", "query", number, "the older version", True),
                     param("to", "query", to, "a version number or draft (the default)")])},
+    }
+
+
+def ruleset_paths() -> dict[str, dict]:
+    """The decision-table analysis and the dry run of a ruleset."""
+    keys = [pref("app_key"), pref("ruleset_key")]
+    base = "/apps/{app_key}/rulesets/{ruleset_key}"
+    version = param("version", "query", {"type": "string", "pattern": "^([1-9][0-9]{0,9}|draft)$"},
+                    "a published version's number, or draft (the default)")
+    return {
+        base + "/analysis": {"get": op(
+            "get", "analyseRuleset", "Gaps, overlaps and shadowed rows of the decision tables",
+            "metadata", {"200": answer(ref("RulesetAnalysis"))}, scope="metadata:read",
+            params=[*keys, version])},
+        base + "/dry-run": {"post": op(
+            "post", "dryRunRuleset", "Which rules an event on a record would match, and what "
+                                     "each would do (nothing changes)", "metadata",
+            {"200": answer(ref("DryRunResult"))}, scope="metadata:read",
+            body=ref("DryRunEvent"), params=keys)},
     }
 
 

@@ -14,9 +14,11 @@ from metadata.keys import KEY_PATTERN
 from metadata.orm import MAX_INTEGER
 from metadata.package import FORMAT, FORMAT_VERSION
 from runtime.arrivals import PART_LENGTH, PARTS
+from runtime.rules.engine import TRIGGER_EVENTS
 
 REF = "#/components/schemas/"
-KINDS = {"app": "AppDocument", "form": "FormDocument", "view": "ViewDocument"}
+KINDS = {"app": "AppDocument", "form": "FormDocument", "view": "ViewDocument",
+         "ruleset": "RulesetDocument"}
 UTC_TIME = {"type": "string", "format": "date-time",
             "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER}
@@ -99,15 +101,45 @@ def document_schemas(kind_schemas: Mapping[str, dict]) -> dict[str, dict]:
             **summary, "forms": {"type": "array", "items": ref("DocumentSummary")}})}}),
         "FormList": obj({"forms": {"type": "array", "items": ref("DocumentSummary")}}),
         "ViewList": obj({"views": {"type": "array", "items": ref("DocumentSummary")}}),
+        "RulesetList": obj({"rulesets": {"type": "array", "items": ref("DocumentSummary")}}),
         "Package": obj({"format": {"const": FORMAT}, "format_version": {"const": FORMAT_VERSION},
                         "app": ref("AppDocument"),
                         "documents": {"type": "array", "items": {"oneOf": [
-                            ref("FormDocument"), ref("ViewDocument")]}}}),
+                            ref("FormDocument"), ref("ViewDocument"),
+                            ref("RulesetDocument")]}}}),
         "ImportResult": obj({"app": KEY, "export": {"type": "string"}}),
         "PublishOptions": obj({"note": {"type": "string", "maxLength": 500}}, required=[]),
     })
     out.update(version_schemas())
+    out.update(ruleset_schemas())
     return out
+
+
+def ruleset_schemas() -> dict[str, dict]:
+    """What the decision-table analysis and the dry run take and answer."""
+    text = {"type": "string"}
+    finding = obj({"kind": {"enum": ["overlap", "gap", "shadowed", "never", "too_big"]},
+                   "severity": {"enum": ["error", "warning"]}, "path": text, "message": text,
+                   "rows": {"type": "array", "items": {"type": "integer", "minimum": 1}}})
+    action = obj({"type": KEY, "sync": {"type": "boolean"}, "details": {"type": "object"}})
+    outcome = obj({"rule": KEY, "status": {"enum": [
+        "matched", "no_match", "not_triggered", "disabled", "own_write", "stopped", "error"]},
+        "reason": text, "actions": {"type": "array", "items": action}})
+    values = {"type": "object", "description": "field key → value, as the records API has them"}
+    return {
+        "RulesetAnalysis": obj({"tables": {"type": "array", "items": obj({
+            "key": KEY, "findings": {"type": "array", "items": finding}})}}),
+        "DryRunEvent": obj({
+            "event": {"enum": list(TRIGGER_EVENTS)}, "record": values,
+            "record_id": {**ID, "description": "a stored record (its values, under "
+                                               "those of record)"},
+            "old": values, "changed": {"type": "array", "items": KEY},
+            "rule": KEY, "model": KEY, "threshold": KEY,
+            "direction": {"enum": ["up", "down"]}, "related_form": KEY, "link": KEY,
+            "version": {"type": "string", "pattern": "^([1-9][0-9]{0,9}|draft)$"}},
+            required=[]),
+        "DryRunResult": obj({"rules": {"type": "array", "items": outcome}}),
+    }
 
 
 def version_schemas() -> dict[str, dict]:

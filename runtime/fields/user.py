@@ -56,6 +56,7 @@ class UserField(FieldType):
     }
     widget = "user"
     public_input = False
+    holds_users = True
     can_group_by = True
     aggregations = ("count", "distinct")
     filter_ops = EQUALITY_OPS

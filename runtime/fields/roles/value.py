@@ -54,6 +54,8 @@ class ValueRole:
     # "list of text"; None: formulas cannot name the field (yet)
     formula_type: ClassVar[str | None] = None
     generated: ClassVar[bool] = False  # the system assigns the value (auto numbers)
+    # its values are people (users' ids): what rules assign records to and notify
+    holds_users: ClassVar[bool] = False
     calculated: ClassVar[bool] = False  # a formula gives the value on every save
     holds_rows: ClassVar[bool] = False  # a value is a list of rows of sub-fields (row_fields)
     free_text: ClassVar[bool] = False  # written freely: two values joined are still one

@@ -1,0 +1,1 @@
+"""Rules, scoring and decision tables: the pure core (no Flask, no SQL) of rulesets."""
