@@ -84,8 +84,10 @@ def decide(app_key: str, form_key: str, pair_id: int, verdict: str) -> Response:
                                             n=pair_id))])
         merge_id = None
         if verdict == "merge":
-            merged = Merger(records).merge([pair["record_a"], pair["record_b"]],
-                                           _chosen(records, chosen), pair["rule"])
+            policy = rules_of(records.plan).policy  # chosen fields: the reviewer's value
+            merged = Merger(records).merge(
+                [pair["record_a"], pair["record_b"]], _chosen(records, chosen), pair["rule"],
+                policy=lambda key: "newest" if key in chosen else policy(key))
             merge_id = merged[1] if merged else None
         candidates.decide(records, pair_id, "merged" if verdict == "merge" else "distinct",
                           merge_id)

@@ -124,3 +124,16 @@ def test_the_new_record_page_merges_too_and_opens_the_survivor(crm, app):
     assert page.headers["Location"].endswith(f"/a/crm/lead/{first['id']}")
     assert crm.ok("GET", f"{BASE}/{first['id']}")["company"] == "Acme"
     assert crm.ok("GET", BASE)["total"] == 1
+
+
+def test_a_reviewer_merging_a_pair_keeps_the_values_chosen(crm, runtime):
+    """The review API took the chosen values as the newest arrival, but the form's policy
+    (fill blanks) still kept the older record's name."""
+    a = create(crm, {"name": "张三", "company": "字节跳动有限公司", "stage": "new"}, 201)
+    create(crm, {"name": "Zhang San", "company": "字节跳动", "stage": "won"}, 201)
+    [pair] = rows(runtime, "SELECT * FROM identity_candidates")
+    done = crm.ok("POST", f"/apps/crm/forms/lead/identity/candidates/{pair['id']}/merge",
+                  json={"fields": {"name": "Zhang San"}})
+    assert done["status"] == "merged"
+    kept = crm.ok("GET", f"{BASE}/{a['id']}")
+    assert (kept["name"], kept["company"]) == ("Zhang San", "字节跳动有限公司")
