@@ -110,10 +110,10 @@ def formula_example(fields: list[Mapping], types: Mapping, lang: str) -> str:
     for kind, fld in kinds:
         if kind in ("integer", "number"):
             return f"{named(fld)} > 100"
-    for _kind, fld in kinds:
-        choices = (fld.get("config") or {}).get("choices") or []
-        if fld["type"] == "select" and choices:
-            return f'{named(fld)} = "{label_text(choices[0].get("label"), lang)}"'
+    for kind, fld in kinds:
+        choices = types[fld["type"]].formula_choices(fld) if kind == "text" else None
+        if choices:
+            return f'{named(fld)} = "{choices[0].label(lang)}"'
     for kind, fld in kinds:
         if kind == "text":
             return f'{named(fld)} <> ""'
