@@ -69,10 +69,10 @@ def _page_words() -> dict[str, str]:
 
 def _rule_words() -> dict[str, str]:
     return {
-        "when": _("When"), "if": _("If"), "then": _("Then"), "always": _("always"),
+        "when": _("When:"), "if": _("If:"), "then": _("Then:"), "always": _("always"),
         "nothing": _("nothing yet"), "and": _("and"), "or": _("or"), "sep": _(", "),
         "ruleName": _("Name of the rule"), "on": _("On"), "moveUp": _("Move up"),
-        "moveDown": _("Move down"), "remove": _("Delete"), "drag": _("Drag to reorder"),
+        "moveDown": _("Move down"), "moveLeft": _("Move left"), "moveRight": _("Move right"), "remove": _("Delete"), "drag": _("Drag to reorder"),
         "stop": _("When this rule matches, skip the rules after it"),
         "fieldsChanging": _("Fields that change"), "relatedForm": _("Related form"),
         "link": _("Its link to this form"), "every": _("Every"), "at": _("At"),

@@ -178,6 +178,7 @@
     var a = rule.actions[i], p = path + '/actions/' + i;
     var done = function () { R.root.dispatchEvent(new CustomEvent('rules:actions', { detail: rule })); };
     var box = el('div', { class: 'rl-action', 'data-action-type': a.type, 'data-path': p });
+    box.addEventListener('input', function () { setTimeout(done); });  // the summary follows typing
     function draw() {
       box.textContent = '';
       var type = R.select(R.cfg.actionTypes.map(function (k) { return [k, t.actions[k] || k]; }), a.type, { 'data-action-kind': true, 'aria-label': t.actionsTitle });

@@ -149,7 +149,8 @@
     rules().forEach(function (rule, i) { list.appendChild(card(rule, i, rules().length)); });
     R.$('[data-rules-empty]').hidden = rules().length > 0;
     if (window.Sortable && !sortable) {
-      sortable = window.Sortable.create(list, { handle: '.row-grip', animation: 150, onEnd: function (e) {
+      sortable = window.Sortable.create(list, { handle: '.row-grip', animation: 150, forceFallback: true,
+        ghostClass: 'rl-ghost', fallbackClass: 'rl-dragging', onEnd: function (e) {
         if (e.oldIndex !== e.newIndex) { move(e.oldIndex, e.newIndex); }
       } });
     }

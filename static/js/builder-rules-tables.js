@@ -113,8 +113,8 @@
       return el('button', { type: 'button', class: 'icon-btn tiny', text: text, title: title, 'aria-label': title, onclick: fn });
     };
     parts.push(el('span', { class: 'dt-col-tools' }, [
-      btn('◀', t.moveUp, function () { if (moveColumn(table, c, -1)) { R.changed(0); render(); } }),
-      btn('▶', t.moveDown, function () { if (moveColumn(table, c, 1)) { R.changed(0); render(); } }),
+      btn('◀', t.moveLeft, function () { if (moveColumn(table, c, -1)) { R.changed(0); render(); } }),
+      btn('▶', t.moveRight, function () { if (moveColumn(table, c, 1)) { R.changed(0); render(); } }),
       btn('×', t.remove, function () { removeColumn(table, c); R.changed(0); render(); })]));
     parts.push(R.errorBox());
     return el('th', { class: isIn ? 'dt-in' : 'dt-out', 'data-path': at, 'data-col': c }, parts);
@@ -148,7 +148,8 @@
     node.addEventListener('keydown', function (e) { onKey(table, ti, e); });
     node.addEventListener('paste', function (e) { onPaste(table, ti, e); });
     if (window.Sortable) {
-      window.Sortable.create(body, { handle: '.dt-grip', animation: 120, onEnd: function (e) {
+      window.Sortable.create(body, { handle: '.dt-grip', animation: 120, forceFallback: true,
+        ghostClass: 'dt-ghost', fallbackClass: 'dt-dragging', onEnd: function (e) {
         if (e.oldIndex !== e.newIndex && moveItem(table.rows, e.oldIndex, e.newIndex)) { R.changed(0); render(); }
       } });
     }

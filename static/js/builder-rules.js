@@ -75,6 +75,7 @@
     return form ? form.fields : [];
   };
   R.fieldName = function (key, form) {
+    if (key === 'owner') { return R.t.owner; }
     var f = R.field(key, form);
     return f ? f.label : key;
   };
@@ -286,7 +287,10 @@
     R.ready = true;
     root.dispatchEvent(new CustomEvent('rules:ready'));
   }
-  // the parts load after this file (defer keeps the order): start once all are in
-  if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', start); }
-  else { setTimeout(start, 0); }
+  // the parts load after this file (deferred, in order): start once all are in, on
+  // DOMContentLoaded (which waits for deferred scripts), or on load if that has passed
+  var started = false;
+  function once() { if (!started) { started = true; start(); } }
+  if (document.readyState === 'complete') { setTimeout(once, 0); }
+  else { document.addEventListener('DOMContentLoaded', once); window.addEventListener('load', once); }
 })();
