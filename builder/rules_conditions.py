@@ -68,7 +68,7 @@ class _Names:
         if not isinstance(node, Literal) or node.value is None or isinstance(node.value, bool):
             raise NotRows
         for choice in self.fields[key].get("choices") or []:
-            if node.value in (choice.get("value"), choice.get("label")):
+            if node.value in (choice.get("value"), choice.get("label"), choice.get("other")):
                 return choice.get("value")
         return node.value
 

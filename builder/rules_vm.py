@@ -59,6 +59,9 @@ def field_entry(fld: Mapping, ftype: FieldType, lang: str) -> dict[str, Any]:
     kind = VALUE_KINDS.get(ftype.formula_type or "")
     shown = ftype.filter_input(fld, lang)
     choices = shown.get("choices") if shown.get("kind") == "choice" else None
+    if choices:  # a formula may name a choice by its label in either language
+        other = ftype.filter_input(fld, "en" if lang.startswith("zh") else "zh")["choices"]
+        choices = [{**c, "other": o.get("label")} for c, o in zip(choices, other, strict=False)]
     if choices and kind == "text":
         kind = "choice"
     return {"key": fld.get("key"), "label": label_text(fld.get("label"), lang) or fld.get("key"),
