@@ -75,6 +75,7 @@ def designer_vm(rt: Runtime, session: Session, app: Document, doc: Document, lan
                            key=doc.key),
         "channels": url_for("builder.form_capture", **keys),
         "identity": url_for("builder.form_identity", **keys),
+        "rules": url_for("builder.form_rules", **keys),
     }
     return DesignerVM(
         app_key=app.app_key, form_key=doc.key,

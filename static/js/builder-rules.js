@@ -1,0 +1,296 @@
+/* The rule editor's core (builder/rules.py): the ruleset draft the page printed, kept as one
+   object that the parts edit (builder-rules-list.js: rules; -condition: condition rows;
+   -actions: actions; -scoring: scoring models; -tables: decision tables; -test: the dry
+   run), autosaved through the documents API (PUT with If-Match; 409 keeps the edits and
+   offers reload or overwrite; 422 marks the control whose data-path the problem names),
+   published, and a few helpers the parts share (window.TrellisRules). */
+(function () {
+  'use strict';
+
+  var root = document.getElementById('rules-editor');
+  if (!root) { return; }
+  var R = window.TrellisRules = window.TrellisRules || {};
+  R.root = root;
+  R.urls = JSON.parse(root.dataset.urls);
+  R.cfg = JSON.parse(root.dataset.config);
+  R.t = R.cfg.t;
+  R.lang = R.cfg.lang;
+  R.app = root.dataset.app;
+  R.form = root.dataset.form;
+  R.doc = JSON.parse(root.dataset.doc);
+  R.parts = [];  // {render()} of each part, in order
+  R.afterSave = [];  // functions called after each save that the server took
+  var etag = root.dataset.etag;
+  var lastSaved = JSON.stringify(R.doc);
+  var timer = null, saving = null, blocked = false;
+  var statusEl = document.getElementById('save-status');
+  var alertEl = document.getElementById('designer-alert');
+
+  // -- helpers ------------------------------------------------------------------------------
+  /* An element: attrs (class, text, data-*, on* listeners, anything else an attribute). */
+  R.el = function (tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      var v = attrs[k];
+      if (v === undefined || v === null || v === false) { return; }
+      if (k === 'text') { node.textContent = v; }
+      else if (k === 'class') { node.className = v; }
+      else if (k.slice(0, 2) === 'on') { node.addEventListener(k.slice(2), v); }
+      else if (k === 'value') { node.value = v; }
+      else if (k === 'checked' || k === 'selected' || k === 'hidden' || k === 'disabled') { node[k] = !!v; }
+      else { node.setAttribute(k, v === true ? '' : v); }
+    });
+    (children || []).forEach(function (c) {
+      if (c !== null && c !== undefined && c !== false) {
+        node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+      }
+    });
+    return node;
+  };
+  R.$ = function (sel, scope) { return (scope || root).querySelector(sel); };
+  R.$all = function (sel, scope) { return Array.prototype.slice.call((scope || root).querySelectorAll(sel)); };
+  R.fmt = function (text, values) {
+    return String(text).replace(/\{(\w)\}/g, function (m, k) { return values[k] === undefined ? m : values[k]; });
+  };
+  R.label = function (label) {
+    if (!label) { return ''; }
+    if (typeof label === 'string') { return label; }
+    return label[R.lang] || label[R.lang === 'zh' ? 'en' : 'zh'] || '';
+  };
+  /* Write ``text`` as the label of ``item`` in the reader's language, keeping the other's. */
+  R.setLabel = function (item, text, prop) {
+    prop = prop || 'label';
+    var label = item[prop];
+    var texts = typeof label === 'string' ? {} : Object.assign({}, label || {});
+    if (typeof label === 'string' && label && label !== text) { texts[R.lang === 'zh' ? 'en' : 'zh'] = label; }
+    if (text) { texts[R.lang] = text; } else { delete texts[R.lang]; }
+    if (Object.keys(texts).length) { item[prop] = texts; } else { delete item[prop]; }
+  };
+  R.field = function (key, form) {
+    var fields = form ? R.formFields(form) : R.cfg.fields.concat(R.cfg.system);
+    return fields.filter(function (f) { return f.key === key; })[0] || null;
+  };
+  R.formFields = function (formKey) {
+    var form = R.cfg.forms.filter(function (f) { return f.key === formKey; })[0];
+    return form ? form.fields : [];
+  };
+  R.fieldName = function (key, form) {
+    if (key === 'owner') { return R.t.owner; }
+    var f = R.field(key, form);
+    return f ? f.label : key;
+  };
+  R.choiceLabel = function (f, value) {
+    var c = f && (f.choices || []).filter(function (x) { return x.value === value; })[0];
+    return c ? c.label : String(value);
+  };
+  R.uniqueKey = function (base, taken) {
+    var start = (/^[a-z]/.test(base) ? base : 'k_' + base).replace(/[^a-z0-9_]/g, '_').slice(0, 56);
+    var key = start, n = 1;
+    while (taken.indexOf(key) !== -1) { n += 1; key = start + '_' + n; }
+    return key;
+  };
+  R.keys = function (items) { return (items || []).map(function (i) { return i.key; }); };
+  /* A <select> of [value, text] options; ``blank``: a first option with no value. */
+  R.select = function (options, value, attrs, blank) {
+    var sel = R.el('select', Object.assign({ class: 'input' }, attrs || {}));
+    if (blank !== undefined) { sel.appendChild(R.el('option', { value: '', text: blank })); }
+    options.forEach(function (o) {
+      sel.appendChild(R.el('option', { value: o[0], text: o[1], selected: String(o[0]) === String(value) }));
+    });
+    if (value !== undefined && value !== null && value !== '' && sel.value !== String(value)) {
+      sel.appendChild(R.el('option', { value: value, text: value, selected: true }));  // kept, checked at save
+    }
+    return sel;
+  };
+  R.errorBox = function () { return R.el('span', { class: 'field-error bx-error', 'aria-live': 'polite' }); };
+  /* A labelled control; ``path``: the JSON Pointer its problems are shown at. */
+  R.labelled = function (text, control, path, cls) {
+    return R.el('label', { class: 'rl-opt ' + (cls || ''), 'data-path': path },
+                [R.el('span', { class: 'field-label', text: text }), control, R.errorBox()]);
+  };
+  R.formulaArea = function (value, expect, form, attrs) {
+    return R.el('textarea', Object.assign({ class: 'input formula mono', rows: 1, spellcheck: 'false',
+      'data-formula-editor': true, 'data-app': R.app, 'data-form': form || R.form,
+      'data-expect': expect || 'value', value: value || '' }, attrs || {}));
+  };
+  R.number = function (raw) {
+    var text = String(raw).trim();
+    if (text === '') { return null; }
+    var n = Number(text);
+    return isFinite(n) ? n : text;  // a wrong value is the server's to name
+  };
+
+  // -- rendering ----------------------------------------------------------------------------
+  R.render = function () {
+    R.parts.forEach(function (p) { p.render(); });
+  };
+
+  // -- status, alerts, errors ---------------------------------------------------------------
+  function status(text, state) { statusEl.textContent = text; statusEl.dataset.state = state || ''; }
+  R.alert = function (text, kind, conflict) {
+    alertEl.hidden = !text;
+    alertEl.className = 'alert alert-' + (kind || 'error');
+    R.$('[data-alert-text]', alertEl).textContent = text || '';
+    R.$('[data-conflict-actions]', alertEl).hidden = !conflict;
+  };
+  function clearErrors() {
+    R.$all('.bx-error').forEach(function (el) { el.textContent = ''; });
+    R.$all('.has-error').forEach(function (el) { el.classList.remove('has-error'); });
+    document.getElementById('general-errors').hidden = true;
+  }
+  function placeFor(path) {
+    var parts = path.split('/');
+    while (parts.length > 1) {
+      var at = root.querySelector('[data-path="' + parts.join('/') + '"]');
+      if (at) { return at; }
+      parts.pop();
+    }
+    return document.getElementById('general-errors');
+  }
+  R.showErrors = function (errors) {
+    clearErrors();
+    errors.forEach(function (error) {
+      var place = placeFor(error.path || '');
+      var box = place.querySelector(':scope > .bx-error') || place.querySelector('.bx-error');
+      place.classList.add('has-error');
+      place.hidden = false;
+      var panel = place.closest('[data-panel]');
+      if (panel && panel.hidden && !R.$('.rl-panel:not([hidden]) .has-error')) { R.tab(panel.dataset.panel); }
+      box.textContent = (box.textContent ? box.textContent + ' ' : '') + error.message;
+    });
+  };
+
+  // -- saving and publishing ----------------------------------------------------------------
+  function csrf() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : '';
+  }
+  R.request = function (method, url, body, ifMatch) {
+    var headers = { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRFToken': csrf() };
+    if (ifMatch) { headers['If-Match'] = ifMatch; }
+    return fetch(url, { method: method, headers: headers, credentials: 'same-origin',
+                        body: body === undefined ? undefined : JSON.stringify(body) })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          return { status: response.status, data: data, headers: response.headers };
+        });
+      });
+  };
+
+  function save(force) {
+    if (blocked && !force) { return Promise.resolve(false); }
+    if (saving) { return saving.then(function () { return save(force); }); }
+    var text = JSON.stringify(R.doc);
+    if (text === lastSaved && !force) { status(R.t.saved, 'saved'); return Promise.resolve(true); }
+    status(R.t.saving, 'saving');
+    saving = R.request('PUT', R.urls.api, JSON.parse(text), etag).then(function (answer) {
+      if (answer.status === 200 || answer.status === 201) {
+        etag = answer.headers.get('ETag') || etag;
+        lastSaved = text;
+        clearErrors();
+        R.alert('');
+        status(JSON.stringify(R.doc) === text ? R.t.saved : R.t.unsaved, JSON.stringify(R.doc) === text ? 'saved' : 'dirty');
+        R.afterSave.forEach(function (fn) { fn(); });
+        return true;
+      }
+      if (answer.status === 409) {
+        blocked = true;
+        R.alert(R.t.conflict + ' ' + (((answer.data.errors || [])[0] || {}).message || ''), 'error', true);
+        status(R.t.unsaved, 'error');
+        return false;
+      }
+      R.showErrors((answer.data && answer.data.errors) || []);
+      status(R.t.invalid, 'error');
+      return false;
+    }, function () { status(R.t.failed, 'error'); return false; })
+      .then(function (ok) { saving = null; return ok; });
+    return saving;
+  }
+  R.save = save;
+  R.saved = function () { return lastSaved; };
+
+  /* The draft changed: save soon (``delay`` ms; typing waits longer). */
+  R.changed = function (delay) {
+    clearTimeout(timer);
+    if (JSON.stringify(R.doc) !== lastSaved) { status(R.t.unsaved, 'dirty'); }
+    timer = setTimeout(function () { save(false); }, delay === undefined ? 700 : delay);
+  };
+
+  function publish(button) {
+    clearTimeout(timer);
+    button.disabled = true;
+    save(false).then(function (ok) {
+      if (!ok) { return; }
+      status(R.t.publishing, 'saving');
+      return R.request('POST', R.urls.publish, {}, etag).then(function (answer) {
+        if (answer.status === 200) {
+          var n = answer.data.version;
+          R.alert(R.fmt(answer.data.unchanged ? R.t.unchanged : R.t.published, { n: n }).replace('{n}', n), 'success');
+          status(R.t.saved, 'saved');
+          var pill = R.$('[data-published]');
+          pill.textContent = R.t.version.replace('{n}', n);
+          pill.className = 'pill pill-live';
+          return;
+        }
+        if (answer.status === 409) { blocked = true; R.alert(R.t.conflict, 'error', true); }
+        else { R.showErrors(answer.data.errors || []); }
+        status(R.t.invalid, 'error');
+      });
+    }).then(function () { button.disabled = false; }, function () { button.disabled = false; });
+  }
+
+  function overwrite() {
+    fetch(R.urls.api, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (response) { etag = response.headers.get('ETag') || etag; return response.json(); })
+      .then(function () { blocked = false; return save(true); });
+  }
+
+  // -- tabs ---------------------------------------------------------------------------------
+  R.tab = function (name) {
+    R.$all('[data-tab]').forEach(function (b) {
+      b.classList.toggle('on', b.dataset.tab === name);
+      b.setAttribute('aria-selected', b.dataset.tab === name ? 'true' : 'false');
+    });
+    R.$all('[data-panel]').forEach(function (p) { p.hidden = p.dataset.panel !== name; });
+    if (window.history && window.history.replaceState) { window.history.replaceState(null, '', '#' + name); }
+  };
+
+  root.addEventListener('click', function (event) {
+    var tab = event.target.closest('[data-tab]');
+    if (tab) { R.tab(tab.dataset.tab); }
+    else if (event.target.closest('#publish-rules')) { publish(event.target.closest('#publish-rules')); }
+    else if (event.target.closest('[data-reload]')) { window.location.reload(); }
+    else if (event.target.closest('[data-overwrite]')) { overwrite(); }
+  });
+  window.addEventListener('beforeunload', function (event) {
+    if (JSON.stringify(R.doc) !== lastSaved) { event.preventDefault(); event.returnValue = ''; }
+  });
+
+  function start() {
+    var ruleOn = document.getElementById('ruleset-enabled');
+    var stopFirst = document.getElementById('stop-first');
+    ruleOn.checked = R.doc.enabled !== false;
+    stopFirst.checked = !!R.doc.stop_after_first_match;
+    ruleOn.addEventListener('change', function () {
+      if (ruleOn.checked) { delete R.doc.enabled; } else { R.doc.enabled = false; }
+      R.changed(0);
+    });
+    stopFirst.addEventListener('change', function () {
+      if (stopFirst.checked) { R.doc.stop_after_first_match = true; } else { delete R.doc.stop_after_first_match; }
+      R.changed(0);
+    });
+    R.render();
+    // the draft as this page writes it (empty lists filled in): nothing to save yet
+    if (JSON.stringify(R.doc) !== lastSaved && !timer) { lastSaved = JSON.stringify(R.doc); }
+    var wanted = (window.location.hash || '').slice(1);
+    if (R.$('[data-tab="' + wanted + '"]')) { R.tab(wanted); }
+    R.ready = true;
+    root.dispatchEvent(new CustomEvent('rules:ready'));
+  }
+  // the parts load after this file (deferred, in order): start once all are in, on
+  // DOMContentLoaded (which waits for deferred scripts), or on load if that has passed
+  var started = false;
+  function once() { if (!started) { started = true; start(); } }
+  if (document.readyState === 'complete') { setTimeout(once, 0); }
+  else { document.addEventListener('DOMContentLoaded', once); window.addEventListener('load', once); }
+})();
