@@ -9,6 +9,56 @@
   window.Trellis = window.Trellis || {};
   window.Trellis.csrfToken = csrfToken;
 
+  // A JSON request of the builder's pages: {status, data, headers}, data {} when not JSON.
+  window.Trellis.requestJSON = function (method, url, body, ifMatch) {
+    var headers = {'Content-Type': 'application/json', 'Accept': 'application/json',
+                   'X-CSRFToken': csrfToken()};
+    if (ifMatch) { headers['If-Match'] = ifMatch; }
+    return fetch(url, {method: method, headers: headers, credentials: 'same-origin',
+                       body: body === undefined ? undefined : JSON.stringify(body)})
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          return {status: response.status, data: data, headers: response.headers};
+        });
+      });
+  };
+
+  // Problems with JSON Pointer paths shown at the controls of ``root`` whose data-path is the
+  // longest prefix of each path (in its .bx-error), else in #general-errors. ``options``:
+  // skipHidden (a control inside [hidden] does not take errors), shown(place, error) (return
+  // false when the control shows the error itself).
+  window.Trellis.pathErrors = function (root, options) {
+    options = options || {};
+    function clear() {
+      root.querySelectorAll('.bx-error').forEach(function (el) { el.textContent = ''; });
+      root.querySelectorAll('.has-error').forEach(function (el) { el.classList.remove('has-error'); });
+      var general = document.getElementById('general-errors');
+      general.querySelector('.bx-error').textContent = '';
+      general.hidden = true;
+    }
+    function placeFor(path) {
+      var parts = path.split('/');
+      while (parts.length > 1) {
+        var at = root.querySelector('[data-path="' + parts.join('/') + '"]');
+        if (at && !(options.skipHidden && at.closest('[hidden]'))) { return at; }
+        parts.pop();
+      }
+      return document.getElementById('general-errors');
+    }
+    function show(errors) {
+      clear();
+      errors.forEach(function (error) {
+        var place = placeFor(error.path || '');
+        place.classList.add('has-error');
+        if (options.shown && options.shown(place, error) === false) { return; }
+        var box = place.querySelector(':scope > .bx-error') || place.querySelector('.bx-error');
+        place.hidden = false;
+        box.textContent = (box.textContent ? box.textContent + ' ' : '') + error.message;
+      });
+    }
+    return {clear: clear, placeFor: placeFor, show: show};
+  };
+
   // Every htmx request carries the CSRF token (the server checks it on state changes).
   document.addEventListener('htmx:configRequest', function (event) {
     event.detail.headers['X-CSRFToken'] = csrfToken();

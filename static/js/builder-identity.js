@@ -24,10 +24,6 @@
   function $(sel, scope) { return (scope || root).querySelector(sel); }
   function $all(sel, scope) { return Array.prototype.slice.call((scope || root).querySelectorAll(sel)); }
   function msg(name, n) { return (root.dataset['msg' + name] || '').replace('{n}', n); }
-  function csrf() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.content : '';
-  }
   function labelText(label) {
     if (!label) { return ''; }
     if (typeof label === 'string') { return label; }
@@ -195,46 +191,11 @@
     $('[data-conflict-actions]', alertEl).hidden = !conflict;
   }
 
-  function clearErrors() {
-    $all('.bx-error').forEach(function (el) { el.textContent = ''; });
-    $all('.has-error').forEach(function (el) { el.classList.remove('has-error'); });
-    document.getElementById('general-errors').hidden = true;
-  }
-
-  function placeFor(path) {
-    var parts = path.split('/');
-    while (parts.length > 1) {
-      var at = root.querySelector('[data-path="' + parts.join('/') + '"]');
-      if (at && !at.closest('[hidden]')) { return at; }
-      parts.pop();
-    }
-    return document.getElementById('general-errors');
-  }
-
-  function showErrors(errors) {
-    clearErrors();
-    errors.forEach(function (error) {
-      var place = placeFor(error.path || '');
-      var box = place.querySelector(':scope > .bx-error') || place.querySelector('.bx-error');
-      place.classList.add('has-error');
-      place.hidden = false;
-      box.textContent = (box.textContent ? box.textContent + ' ' : '') + error.message;
-    });
-  }
+  var problems = window.Trellis.pathErrors(root, {skipHidden: true});
+  var clearErrors = problems.clear, showErrors = problems.show;
 
   // -- saving and publishing ----------------------------------------------------------------
-  function request(method, url, body, ifMatch) {
-    var headers = { 'Content-Type': 'application/json', 'Accept': 'application/json',
-                    'X-CSRFToken': csrf() };
-    if (ifMatch) { headers['If-Match'] = ifMatch; }
-    return fetch(url, { method: method, headers: headers, credentials: 'same-origin',
-                        body: body === undefined ? undefined : JSON.stringify(body) })
-      .then(function (response) {
-        return response.json().catch(function () { return {}; }).then(function (data) {
-          return { status: response.status, data: data, headers: response.headers };
-        });
-      });
-  }
+  var request = window.Trellis.requestJSON;
 
   function saved(doc, text, answer) {
     etag = answer.headers.get('ETag') || etag;

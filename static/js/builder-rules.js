@@ -133,49 +133,16 @@
     R.$('[data-alert-text]', alertEl).textContent = text || '';
     R.$('[data-conflict-actions]', alertEl).hidden = !conflict;
   };
-  function clearErrors() {
-    R.$all('.bx-error').forEach(function (el) { el.textContent = ''; });
-    R.$all('.has-error').forEach(function (el) { el.classList.remove('has-error'); });
-    document.getElementById('general-errors').hidden = true;
-  }
-  function placeFor(path) {
-    var parts = path.split('/');
-    while (parts.length > 1) {
-      var at = root.querySelector('[data-path="' + parts.join('/') + '"]');
-      if (at) { return at; }
-      parts.pop();
-    }
-    return document.getElementById('general-errors');
-  }
-  R.showErrors = function (errors) {
-    clearErrors();
-    errors.forEach(function (error) {
-      var place = placeFor(error.path || '');
-      var box = place.querySelector(':scope > .bx-error') || place.querySelector('.bx-error');
-      place.classList.add('has-error');
-      place.hidden = false;
-      var panel = place.closest('[data-panel]');
-      if (panel && panel.hidden && !R.$('.rl-panel:not([hidden]) .has-error')) { R.tab(panel.dataset.panel); }
-      box.textContent = (box.textContent ? box.textContent + ' ' : '') + error.message;
-    });
-  };
+  var problems = window.Trellis.pathErrors(root, {shown: function (place) {
+    // an error on another tab opens that tab, unless the open one shows one already
+    var panel = place.closest('[data-panel]');
+    if (panel && panel.hidden && !R.$('.rl-panel:not([hidden]) .has-error')) { R.tab(panel.dataset.panel); }
+  }});
+  var clearErrors = problems.clear;
+  R.showErrors = problems.show;
 
   // -- saving and publishing ----------------------------------------------------------------
-  function csrf() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.content : '';
-  }
-  R.request = function (method, url, body, ifMatch) {
-    var headers = { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRFToken': csrf() };
-    if (ifMatch) { headers['If-Match'] = ifMatch; }
-    return fetch(url, { method: method, headers: headers, credentials: 'same-origin',
-                        body: body === undefined ? undefined : JSON.stringify(body) })
-      .then(function (response) {
-        return response.json().catch(function () { return {}; }).then(function (data) {
-          return { status: response.status, data: data, headers: response.headers };
-        });
-      });
-  };
+  R.request = window.Trellis.requestJSON;
 
   function save(force) {
     if (blocked && !force) { return Promise.resolve(false); }

@@ -23,10 +23,6 @@
   function $(sel, scope) { return (scope || root).querySelector(sel); }
   function $all(sel, scope) { return Array.prototype.slice.call((scope || root).querySelectorAll(sel)); }
   function msg(name, n) { return (root.dataset['msg' + name] || '').replace('{n}', n); }
-  function csrf() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.content : '';
-  }
 
   // -- the document -------------------------------------------------------------------------
   function label() {
@@ -95,53 +91,15 @@
     $('#add-sort').disabled = $all('#sort-rows .bx-row').length >= maxSort;
   }
 
-  function clearErrors() {
-    $all('.bx-error').forEach(function (el) { el.textContent = ''; });
-    $all('.has-error').forEach(function (el) { el.classList.remove('has-error'); });
-    document.getElementById('general-errors').hidden = true;
-  }
-
-  function placeFor(path) {
-    // the control whose data-path is the longest prefix of the error's path
-    var parts = path.split('/');
-    while (parts.length > 1) {
-      var at = root.querySelector('[data-path="' + parts.join('/') + '"]');
-      if (at) { return at; }
-      parts.pop();
-    }
-    return document.getElementById('general-errors');
-  }
-
-  function showErrors(errors) {
-    clearErrors();
+  // the formula editor already shows its own error, with the position marked
+  var problems = window.Trellis.pathErrors(root, {shown: function (place) {
     var formula = document.getElementById('view-formula');
-    errors.forEach(function (error) {
-      var place = placeFor(error.path || '');
-      // the formula editor already shows its own error, with the position marked
-      if (place.dataset.path === '/filter' && formula.getAttribute('aria-invalid') === 'true') {
-        place.classList.add('has-error');
-        return;
-      }
-      var box = place.querySelector(':scope > .bx-error') || place.querySelector('.bx-error');
-      place.classList.add('has-error');
-      place.hidden = false;
-      box.textContent = (box.textContent ? box.textContent + ' ' : '') + error.message;
-    });
-  }
+    return !(place.dataset.path === '/filter' && formula.getAttribute('aria-invalid') === 'true');
+  }});
+  var clearErrors = problems.clear, showErrors = problems.show;
 
   // -- saving -------------------------------------------------------------------------------
-  function request(method, url, body, ifMatch) {
-    var headers = { 'Content-Type': 'application/json', 'Accept': 'application/json',
-                    'X-CSRFToken': csrf() };
-    if (ifMatch) { headers['If-Match'] = ifMatch; }
-    return fetch(url, { method: method, headers: headers, credentials: 'same-origin',
-                        body: body === undefined ? undefined : JSON.stringify(body) })
-      .then(function (response) {
-        return response.json().catch(function () { return {}; }).then(function (data) {
-          return { status: response.status, data: data, headers: response.headers };
-        });
-      });
-  }
+  var request = window.Trellis.requestJSON;
 
   function save(force) {
     if (blocked && !force) { return Promise.resolve(false); }
