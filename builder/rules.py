@@ -85,8 +85,10 @@ def editor(app_key: str, key: str):
         urls["rulesets"] = url_for("builder.form_rules", app_key=app_key, form_key=form_key,
                                    list=1)
     teams = list(rt.directory.teams(session).values())
-    config = rules_config(doc.draft, forms, rt.fields, lang, teams,
-                          rt.routing.strategies.keys(), rt.actions.keys())
+    strategies = [("by_table", _("By decision table")),
+                  *((s.key, _(s.label)) for s in rt.routing.strategies)]
+    config = rules_config(doc.draft, forms, rt.fields, lang, teams, strategies,
+                          rt.actions.keys())
     form_label = label_text((forms.get(form_key) or {}).get("label"), lang) or form_key
     vm = rules_vm(doc.draft, rt.store.published_body(session, doc), config, form_label, lang,
                   app_key=app_key, key=key, revision=doc.revision,

@@ -99,7 +99,8 @@ def condition_fields(fields: list[dict]) -> dict[str, dict]:
 
 
 def rules_config(draft: Mapping, forms: Mapping[str, Mapping], types: Mapping[str, FieldType],
-                 lang: str, teams: list[str], strategies: list[str], actions: list[str]
+                 lang: str, teams: list[str], strategies: list[tuple[str, str]],
+                 actions: list[str]
                  ) -> dict[str, Any]:
     form_key = draft.get("form") or ""
     fields = form_fields(forms.get(form_key) or {}, types, lang)
@@ -109,7 +110,7 @@ def rules_config(draft: Mapping, forms: Mapping[str, Mapping], types: Mapping[st
     names = condition_fields(fields)
     return {
         "fields": fields, "system": system, "forms": other_forms(forms, form_key, types, lang),
-        "teams": teams, "strategies": ["by_table", *strategies], "actionTypes": actions,
+        "teams": teams, "strategies": strategies, "actionTypes": actions,
         "trees": [condition_tree(r.get("condition"), names) if isinstance(r, Mapping) else None
                   for r in draft.get("rules") or []],
         "t": rules_strings(), "lang": lang,

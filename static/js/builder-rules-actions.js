@@ -22,7 +22,7 @@
       return name + ': ' + Object.keys(a.values || {}).map(function (k) { return R.fieldName(k) + ' = ' + a.values[k]; }).join(t.sep);
     }
     if (a.type === 'assign') {
-      return R.fmt(t.assignTo, { f: R.fieldName(a.field || 'owner'), s: a.strategy || '?', t: a.table ? a.table : team(a.team) });
+      return R.fmt(t.assignTo, { f: R.fieldName(a.field || 'owner'), s: R.strategyName(a.strategy), t: a.table ? a.table : team(a.team) });
     }
     if (a.type === 'create_record') { return name + ': ' + (a.form || '?'); }
     if (a.type === 'notify') { return name + ': ' + R.label(a.title); }
@@ -115,7 +115,7 @@
       a.fallback = a.fallback || {};
       var fallback = a.fallback;
       var tidy = function () { if (!Object.keys(fallback).length) { delete a.fallback; } else { a.fallback = fallback; } };
-      var out = [R.labelled(t.strategy, select(a, 'strategy', R.cfg.strategies.map(function (s) { return [s, s]; }), undefined, redraw), p + '/strategy'),
+      var out = [R.labelled(t.strategy, select(a, 'strategy', R.cfg.strategies, undefined, redraw), p + '/strategy'),
         a.strategy === 'by_table'
           ? R.labelled(t.table, select(a, 'table', tables.map(function (x) { return [x.key, R.label(x.label) || x.key]; }), t.none, redraw), p + '/table')
           : R.labelled(t.team, el('span', {}, [input(a, 'team', { list: teams.id, 'data-team': true }), teams]), p + '/team'),

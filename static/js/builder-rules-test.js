@@ -58,7 +58,7 @@
   function doWords(a) {
     var d = a.details || {};
     if (a.type === 'add_points') { return R.fmt(t.pointsTo, { p: (d.points > 0 ? '+' : '') + d.points, r: d.reason || '' }); }
-    if (a.type === 'assign') { return R.fmt(t.assignTo, { f: R.fieldName(d.field || 'owner'), s: d.strategy, t: d.team || '?' }); }
+    if (a.type === 'assign') { return R.fmt(t.assignTo, { f: R.fieldName(d.field || 'owner'), s: R.strategyName(d.strategy), t: d.team || '?' }); }
     if (a.type === 'set_fields' || a.type === 'create_record') {
       var vals = d.values || {};
       return (t.actions[a.type] || a.type) + (d.form ? ' ' + d.form : '') + ': ' + Object.keys(vals).map(function (k) {
@@ -99,7 +99,7 @@
       : el('p', { class: 'muted', text: t.noLedger }));
     results.appendChild(el('h3', { text: t.routing }));
     results.appendChild(routes.length ? el('ul', { class: 'rt-routes', 'data-test-routing': true }, routes.map(function (x) {
-      return el('li', {}, [el('b', { text: ruleName(x[0]) + ': ' }), R.fmt(t.assignTo, { f: R.fieldName(x[1].field || 'owner'), s: x[1].strategy, t: x[1].team || '?' })]);
+      return el('li', {}, [el('b', { text: ruleName(x[0]) + ': ' }), R.fmt(t.assignTo, { f: R.fieldName(x[1].field || 'owner'), s: R.strategyName(x[1].strategy), t: x[1].team || '?' })]);
     })) : el('p', { class: 'muted', text: t.noRouting }));
     results.appendChild(el('p', { class: 'muted small', text: t.nothingWritten }));
   }

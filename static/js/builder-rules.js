@@ -74,6 +74,10 @@
     var form = R.cfg.forms.filter(function (f) { return f.key === formKey; })[0];
     return form ? form.fields : [];
   };
+  R.strategyName = function (key) {  // a routing strategy in the reader's words
+    var found = R.cfg.strategies.filter(function (s) { return s[0] === key; })[0];
+    return found ? found[1] : (key || '?');
+  };
   R.fieldName = function (key, form) {
     if (key === 'owner') { return R.t.owner; }
     var f = R.field(key, form);

@@ -70,7 +70,8 @@ def test_the_editor_prints_the_draft_and_what_the_scripts_need(crm, app):
     assert fields["title"]["settable"] is False and fields["score"]["settable"] is True
     assert fields["rep"]["users"] is True and fields["rep"]["kind"] is None
     assert {f["key"]: f["links"] for f in config["forms"]}["activity"] == ["lead"]
-    assert "round_robin" in config["strategies"] and "by_table" in config["strategies"]
+    strategies = dict(config["strategies"])  # keys with the words the page shows
+    assert strategies["round_robin"] == "Round-robin" and "by_table" in strategies
     assert config["trees"][0] == {"group": "AND", "items": [
         {"field": "source", "op": "=", "value": "行业峰会"}]}
     assert config["trees"][1] is None  # {old.stage}: a formula rows cannot say
