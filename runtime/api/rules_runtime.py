@@ -11,7 +11,9 @@ from flask_babel import get_locale
 
 from metadata.errors import Forbidden, NotFound, Problem, TrellisError
 from metadata.labels import label_text
+from metadata.orm import MAX_INTEGER
 from runtime.api.access import require
+from runtime.api.errors import json_body
 from runtime.api.records import BASE, records_for
 from runtime.rules.engine import Event
 from runtime.rules.executor import Executor, Pass
@@ -149,14 +151,18 @@ def notifications() -> Response:
 def read_notifications() -> Response:
     principal = require("records:read")
     rt, session = current_runtime(), db_session()
-    payload = request.get_json(silent=True)
-    ids = payload.get("ids") if isinstance(payload, dict) else None
-    if ids is not None and (not isinstance(ids, list) or not all(
-            isinstance(i, int) and not isinstance(i, bool) for i in ids)):
-        raise TrellisError([Problem("/ids", "must be a list of notification ids")], 422)
+    payload = json_body(64 * 1024) if request.content_length else {}
+    if not isinstance(payload, dict) or set(payload) - {"ids"}:
+        raise TrellisError([Problem("", "send {\"ids\": [...]} or nothing")], 422)
+    ids = payload.get("ids")
+    if ids is not None and (not isinstance(ids, list) or len(ids) > 1000 or not all(
+            isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_INTEGER
+            for i in ids)):
+        raise TrellisError([Problem("/ids", "must be a list of at most 1000 notification "
+                                            "ids")], 422)
     where = sa.and_(NOTES.c.user_id == principal.user_id, NOTES.c.read_at.is_(None))
     if ids is not None:
-        where = sa.and_(where, NOTES.c.id.in_(ids[:1000]))
+        where = sa.and_(where, NOTES.c.id.in_(ids))
     with transaction():
         done = session.execute(NOTES.update().where(where).values(read_at=rt.clock.now()))
     return jsonify({"read": done.rowcount})

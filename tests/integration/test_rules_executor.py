@@ -153,3 +153,116 @@ def test_the_ledger_follows_the_readers_row_scope(crm, factory):
     assert_error(crm.get(f"{LEAD}/99999/ledger"), 404)
     assert ledger(crm, lead["id"])[0]["points"] == 10
     assert ACTIVITY
+
+
+# -- asynchronous actions: jobs, retries, incidents --------------------------------------------
+def async_rules() -> dict:
+    doc = scoring_rules()
+    doc["rules"] += [
+        {"key": "todo", "trigger": {"on": "created"},
+         "actions": [{"type": "create_record", "form": "activity", "link": "lead",
+                      "values": {"note": "\"call \" & {name}", "kind": "\"download\""}},
+                     {"type": "notify", "to": [{"role": "admin"}],
+                      "title": {"zh": "新线索 {name}", "en": "New lead {name}"}}]},
+        {"key": "hook", "trigger": {"on": "field_changed", "fields": ["note"]},
+         "actions": [{"type": "webhook", "url": "http://127.0.0.1:9/hook", "retries": 1,
+                      "body": {"who": "{name}"}}]}]
+    return doc
+
+
+def run_jobs(runtime, minutes: int = 0) -> None:
+    from datetime import timedelta
+
+    from runtime.rules.jobs import JobRunner
+
+    JobRunner(runtime).run_due(runtime.clock.now() + timedelta(minutes=minutes))
+
+
+def test_asynchronous_actions_run_once_after_the_commit(crm, runtime):
+    publish_rules(crm, async_rules())
+    lead = crm.create("crm", "lead", {"name": "韩梅梅"})
+    assert crm.records("crm", "activity")["total"] == 0  # not in the write's transaction
+    run_jobs(runtime)
+    run_jobs(runtime)  # done jobs are not done again
+    todos = crm.records("crm", "activity")["records"]
+    assert [(t["lead"], t["note"]) for t in todos] == [(lead["id"], "call 韩梅梅")]
+    notes = crm.ok("GET", "/notifications")
+    assert notes["unread"] == 1 and notes["notifications"][0]["title"] == "New lead 韩梅梅"
+    assert crm.ok("POST", "/notifications/read", json={})["read"] == 1
+    assert crm.ok("GET", "/notifications")["unread"] == 0
+
+
+def test_a_failing_webhook_is_retried_then_an_incident_an_admin_retries(crm, runtime):
+    publish_rules(crm, async_rules())
+    lead = crm.create("crm", "lead", {"name": "Tom"})
+    crm.ok("PATCH", f"{LEAD}/{lead['id']}", json={"note": "hot"})
+    run_jobs(runtime)  # loopback refused: retried after the backoff
+    assert crm.ok("GET", "/apps/crm/incidents")["incidents"] == []
+    run_jobs(runtime, minutes=5)
+    incidents = crm.ok("GET", "/apps/crm/incidents")["incidents"]
+    assert [(i["kind"], i["status"], i["attempts"], i["retryable"]) for i in incidents] == [
+        ("rule_action", "open", 2, True)]
+    assert "private or local address" in incidents[0]["error"]
+    retried = crm.ok("POST", f"/apps/crm/incidents/{incidents[0]['id']}/retry")
+    assert retried["status"] == "retrying"
+    run_jobs(runtime)
+    run_jobs(runtime, minutes=5)
+    assert crm.ok("GET", "/apps/crm/incidents")["incidents"][0]["status"] == "open"
+    assert_error(crm.post("/apps/crm/incidents/999/retry"), 404)
+
+
+def test_webhooks_are_signed_and_reach_an_allowed_private_address(app, crm, runtime):
+    import hashlib
+    import hmac
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    got = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):
+            got.append((dict(self.headers), self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    runtime.settings["outbound_allow_private"] = True
+    runtime.settings["webhook_secrets"] = {"crm_hook": "s3cret"}
+    try:
+        doc = async_rules()
+        hook = doc["rules"][-1]["actions"][0]
+        hook.update(url=f"http://127.0.0.1:{server.server_port}/hook", secret="crm_hook")
+        publish_rules(crm, doc)
+        lead = crm.create("crm", "lead", {"name": "Ann"})
+        crm.ok("PATCH", f"{LEAD}/{lead['id']}", json={"note": "hot"})
+        run_jobs(runtime)
+    finally:
+        server.shutdown()
+        runtime.settings["outbound_allow_private"] = False
+    [(headers, body)] = got
+    assert json.loads(body)["data"] == {"who": "Ann"}
+    wanted = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    assert headers["X-Trellis-Signature"] == wanted and headers["X-Trellis-Delivery"]
+
+
+def test_the_app_sets_how_deep_chains_go(crm, runtime):
+    crm.ok("PUT", "/apps/crm", json={"kind": "app", "key": "crm", "label": "CRM",
+                                     "rules": {"max_depth": 3}})
+    crm.ok("POST", "/apps/crm/publish")
+    doc = scoring_rules()
+    doc["rules"] += [
+        {"key": "ping", "trigger": {"on": "field_changed", "fields": ["counter"]},
+         "actions": [{"type": "set_fields", "values": {"echo": "{counter} + 1"}}]},
+        {"key": "pong", "trigger": {"on": "field_changed", "fields": ["echo"]},
+         "actions": [{"type": "set_fields", "values": {"counter": "{echo} + 1"}}]}]
+    publish_rules(crm, doc)
+    lead = crm.create("crm", "lead", {"name": "loop"})
+    answer = crm.ok("PATCH", f"{LEAD}/{lead['id']}", json={"counter": 1})
+    # the write (depth 0) and three levels of rules: echo 2, counter 3, echo 4, counter 5
+    assert (answer["counter"], answer["echo"]) == (5, 4)
+    assert "deeper than 3" in crm.ok("GET", "/apps/crm/incidents")["incidents"][0]["summary"]
