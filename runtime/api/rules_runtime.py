@@ -20,6 +20,7 @@ from runtime.rules.executor import Executor, Pass
 from runtime.rules.incidents import get_incident, incidents, retry_incident
 from runtime.rules.ledger import Ledger
 from runtime.rules.models import Notification
+from runtime.rules.published import manual_rule
 from runtime.storage.records import iso as iso_time
 from runtime.web import current_runtime, db_session, transaction
 from runtime.web.routes import GET, POST, Route
@@ -79,31 +80,13 @@ def run_rule(app_key: str, form_key: str, record_id: int, rule: str) -> Response
                     "record": records.get(record_id)})
 
 
-def manual_rule(loaded: tuple, wanted: str) -> tuple[Any, str]:
-    """The ruleset and key of a manual rule named ``rule`` or ``ruleset.rule``."""
-    ruleset, _, key = wanted.rpartition(".")
-    for ls in loaded:
-        if ruleset and ls.key != ruleset:
-            continue
-        found = next((r for r in ls.compiled.rules if r.key == key), None)
-        if found is not None and found.enabled and found.trigger.get("on") == "manual":
-            return ls, key
-    raise NotFound([Problem("", f"no manual rule {wanted!r} runs on this form")])
-
-
-def manual_rules(loaded: tuple) -> list[dict]:
-    """The enabled manual rules of a form's rulesets (for its pages' buttons)."""
-    return [{"key": f"{ls.key}.{r['key']}", "label": r.get("label") or r["key"]}
-            for ls in loaded for r in ls.doc.get("rules") or []
-            if (r.get("trigger") or {}).get("on") == "manual" and r.get("enabled", True)]
-
-
 def list_incidents(app_key: str) -> Response:
     require("metadata:read", ADMINS)
-    status = request.args.get("status")
-    if status not in (None, "open", "retrying", "resolved"):
-        raise TrellisError([Problem("/status", "must be open, retrying or resolved")], 422)
-    found = incidents(db_session(), app_key, status)
+    statuses = request.args.getlist("status")
+    if len(statuses) > 1 or not set(statuses) <= {"open", "retrying", "resolved"}:
+        raise TrellisError([Problem("/status", "must be open, retrying or resolved")], 400)
+    current_runtime().store.get(db_session(), app_key, "app", app_key)  # 404: no such app
+    found = incidents(db_session(), app_key, statuses[0] if statuses else None)
     return jsonify({"incidents": [incident_json(i) for i in found]})
 
 
@@ -118,6 +101,7 @@ def incident_json(row: dict) -> dict[str, Any]:
 def retry(app_key: str, incident_id: int) -> Response:
     require("metadata:write", ADMINS)
     rt, session = current_runtime(), db_session()
+    rt.store.get(session, app_key, "app", app_key)  # 404: no such app
     found = get_incident(session, app_key, incident_id)
     if found is None:
         raise NotFound([Problem("", f"no incident {incident_id} in this app")])
@@ -135,7 +119,10 @@ def notifications() -> Response:
     session = db_session()
     query = (sa.select(NOTES).where(NOTES.c.user_id == principal.user_id)
              .order_by(NOTES.c.id.desc()).limit(100))
-    if request.args.get("unread") in ("1", "true"):
+    unread_only = request.args.getlist("unread")
+    if len(unread_only) > 1 or not set(unread_only) <= {"0", "1", "true", "false"}:
+        raise TrellisError([Problem("/unread", "must be 1, 0, true or false")], 400)
+    if unread_only and unread_only[0] in ("1", "true"):
         query = query.where(NOTES.c.read_at.is_(None))
     lang = reader_lang()
     found = [{"id": n["id"], "title": label_text(n["title"], lang),
@@ -155,7 +142,7 @@ def read_notifications() -> Response:
     if not isinstance(payload, dict) or set(payload) - {"ids"}:
         raise TrellisError([Problem("", "send {\"ids\": [...]} or nothing")], 422)
     ids = payload.get("ids")
-    if ids is not None and (not isinstance(ids, list) or len(ids) > 1000 or not all(
+    if "ids" in payload and (not isinstance(ids, list) or len(ids) > 1000 or not all(
             isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_INTEGER
             for i in ids)):
         raise TrellisError([Problem("/ids", "must be a list of at most 1000 notification "

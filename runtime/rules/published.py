@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from metadata import stamps
+from metadata.errors import NotFound, Problem
 from metadata.models import Document, DocumentVersion
-from runtime.rules.engine import DEFAULT_DEPTH, CompiledRuleset, CompileContext, compile_ruleset
+from runtime.rules.engine import DEFAULT_DEPTH, CompileContext, CompiledRuleset, compile_ruleset
 from runtime.rules.scoring import ScoreModel, compile_models
 
 if TYPE_CHECKING:
@@ -160,3 +161,22 @@ def _links(form: Mapping, target: str, link: str | None, field_types: Any) -> li
         if linked is not None and linked(fld) == target and link in (None, fld.get("key")):
             keys.append(fld["key"])
     return keys
+
+
+def manual_rule(loaded: tuple, wanted: str) -> tuple[Any, str]:
+    """The ruleset and key of a manual rule named ``rule`` or ``ruleset.rule``."""
+    ruleset, _, key = wanted.rpartition(".")
+    for ls in loaded:
+        if ruleset and ls.key != ruleset:
+            continue
+        found = next((r for r in ls.compiled.rules if r.key == key), None)
+        if found is not None and found.enabled and found.trigger.get("on") == "manual":
+            return ls, key
+    raise NotFound([Problem("", f"no manual rule {wanted!r} runs on this form")])
+
+
+def manual_rules(loaded: tuple) -> list[dict]:
+    """The enabled manual rules of a form's rulesets (for its pages' buttons)."""
+    return [{"key": f"{ls.key}.{r['key']}", "label": r.get("label") or r["key"]}
+            for ls in loaded for r in ls.doc.get("rules") or []
+            if (r.get("trigger") or {}).get("on") == "manual" and r.get("enabled", True)]

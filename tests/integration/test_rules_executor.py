@@ -266,3 +266,46 @@ def test_the_app_sets_how_deep_chains_go(crm, runtime):
     # the write (depth 0) and three levels of rules: echo 2, counter 3, echo 4, counter 5
     assert (answer["counter"], answer["echo"]) == (5, 4)
     assert "deeper than 3" in crm.ok("GET", "/apps/crm/incidents")["incidents"][0]["summary"]
+
+
+# -- the record page: why this score, manual rules ---------------------------------------------
+def test_the_record_page_explains_the_score_and_runs_manual_rules(app, crm, factory):
+    from tests.integration.helpers import logged_in
+
+    doc = scoring_rules()
+    doc["rules"].append({"key": "bonus", "label": {"zh": "手动加分", "en": "Bonus"},
+                         "trigger": {"on": "manual"},
+                         "actions": [{"type": "add_points", "points": 5,
+                                      "reason": {"zh": "销售判断", "en": "Sales call"}}]})
+    publish_rules(crm, doc)
+    lead = crm.create("crm", "lead", {"name": "Lily", "industry": "金融"})
+    browser = logged_in(app)
+    page = browser.get(f"/a/crm/lead/{lead['id']}").get_data(as_text=True)
+    assert "Why this score" in page and "Target industry" in page and "+10" in page
+    assert f"/a/crm/lead/{lead['id']}/rules/scoring.bonus/run" in page
+    ran = browser.post(f"/a/crm/lead/{lead['id']}/rules/scoring.bonus/run")
+    assert ran.status_code == 303
+    assert crm.ok("GET", f"{LEAD}/{lead['id']}")["score"] == 15
+    via_api = crm.ok("POST", f"{LEAD}/{lead['id']}/rules/bonus/run")
+    assert (via_api["status"], via_api["record"]["score"]) == ("matched", 20)
+    assert [(e["kind"], e["rule"], e["actor"]) for e in ledger(crm, lead["id"])][-1] == (
+        "rule", "bonus", crm.user_id)
+    assert_error(crm.post(f"{LEAD}/{lead['id']}/rules/route_sql/run"), 404)
+    member = factory.api(factory.user("m2@example.com", ["member"]))
+    assert_error(member.post(f"{LEAD}/{lead['id']}/rules/bonus/run"), 404)
+
+
+def test_the_incidents_page_lists_and_retries(app, crm, runtime):
+    from tests.integration.helpers import logged_in
+
+    publish_rules(crm, async_rules())
+    lead = crm.create("crm", "lead", {"name": "Tom"})
+    crm.ok("PATCH", f"{LEAD}/{lead['id']}", json={"note": "hot"})
+    run_jobs(runtime)
+    run_jobs(runtime, minutes=5)
+    [incident] = crm.ok("GET", "/apps/crm/incidents")["incidents"]
+    browser = logged_in(app)
+    page = browser.get("/admin/incidents").get_data(as_text=True)
+    assert f'data-incident="{incident["id"]}"' in page and "scoring.hook" in page
+    assert browser.post(f"/admin/incidents/{incident['id']}/retry").status_code == 302
+    assert crm.ok("GET", "/apps/crm/incidents")["incidents"][0]["status"] == "retrying"
