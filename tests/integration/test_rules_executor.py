@@ -309,3 +309,28 @@ def test_the_incidents_page_lists_and_retries(app, crm, runtime):
     assert f'data-incident="{incident["id"]}"' in page and "scoring.hook" in page
     assert browser.post(f"/admin/incidents/{incident['id']}/retry").status_code == 302
     assert crm.ok("GET", "/apps/crm/incidents")["incidents"][0]["status"] == "retrying"
+
+
+def test_scheduled_rules_run_when_their_time_comes(crm, runtime):
+    from datetime import UTC, datetime
+
+    from runtime.rules.schedule import run_scheduled
+
+    doc = scoring_rules()
+    doc["rules"].append({"key": "nightly", "trigger": {"on": "schedule", "every": "daily",
+                                                      "at": "02:00"},
+                         "condition": "{industry} = \"金融\"",
+                         "actions": [{"type": "add_points", "points": 1,
+                                      "reason": "nightly"}]})
+    publish_rules(crm, doc)
+    lead = crm.create("crm", "lead", {"industry": "金融"})
+    other = crm.create("crm", "lead", {"industry": "教育"})
+    # Shanghai time: 01:00 on the 2nd first (the clock starts), then 02:30 the same night
+    assert run_scheduled(runtime, datetime(2026, 12, 1, 17, 0, tzinfo=UTC)) == 0
+    assert run_scheduled(runtime, datetime(2026, 12, 1, 18, 30, tzinfo=UTC)) == 1
+    assert run_scheduled(runtime, datetime(2026, 12, 1, 19, 0, tzinfo=UTC)) == 0
+    assert crm.ok("GET", f"{LEAD}/{lead['id']}")["score"] == 11
+    assert crm.ok("GET", f"{LEAD}/{other['id']}")["score"] is None  # no line: no score
+    assert run_scheduled(runtime, datetime(2026, 12, 2, 18, 1, tzinfo=UTC)) == 1
+    assert crm.ok("GET", f"{LEAD}/{lead['id']}")["score"] == 12
+    assert_invariant(runtime)
