@@ -49,12 +49,14 @@ def build_runtime(config: Config) -> Runtime:
     from runtime.context import Runtime
     from runtime.events.consumers import build_consumer_registry
     from runtime.fields.registry import build_field_registry
+    from runtime.rules.consumer import RulesConsumer
 
     return Runtime(engine=make_engine(config["DATABASE_URL"]), fields=build_field_registry(),
                    clock=Clock(), upload_dir=Path(config["UPLOAD_DIR"]),
                    directory=UserDirectory(),  # the runtime asks app.auth about people
                    settings=runtime_settings(config),
-                   consumers=build_consumer_registry(config["EVENT_CONSUMERS"]))
+                   consumers=build_consumer_registry((RulesConsumer,
+                                                      *config["EVENT_CONSUMERS"])))
 
 
 def runtime_settings(config: Config) -> dict[str, Any]:
@@ -73,6 +75,8 @@ def runtime_settings(config: Config) -> dict[str, Any]:
             "webhook_max_bytes": config["WEBHOOK_MAX_BYTES"],
             "idempotency_keep_hours": config["IDEMPOTENCY_KEEP_HOURS"],
             "public_base_url": config["PUBLIC_BASE_URL"],
+            "outbound_allow_private": bool(config["OUTBOUND_ALLOW_PRIVATE"]),
+            "webhook_secrets": dict(config["WEBHOOK_SECRETS"] or {}),
             **{f"event_{key}": config[f"EVENT_{key.upper()}"] for key in EVENT_SETTINGS}}
 
 
@@ -142,5 +146,13 @@ def _export_queue(app: Flask) -> None:
         queue(app).enqueue(run_import_undo, import_id, job_id=f"import-undo-{import_id}",
                            description=f"undo import {import_id}", job_timeout=IMPORT_TIMEOUT)
 
+    def enqueue_rule_job(job_id: str) -> None:
+        from app.jobs import run_rule_job
+
+        if app.config.get("REDIS_URL"):  # else the scheduler's run_rule_jobs takes it
+            queue(app).enqueue(run_rule_job, int(job_id), job_id=f"rule-job-{job_id}",
+                               description=f"rule job {job_id}")
+
     app.extensions["trellis"].background["import"] = enqueue_import
+    app.extensions["trellis"].background["rule_job"] = enqueue_rule_job
     app.extensions["trellis"].background["import_undo"] = enqueue_undo

@@ -48,7 +48,11 @@ DEFAULTS = {
     "LOGIN_WINDOW_SECONDS": 900,
     "WEBHOOK_MAX_BYTES": 1024 * 1024,  # a webhook body beyond it gets 413 (a form may set its own)
     "IDEMPOTENCY_KEEP_HOURS": 24,  # a response stored under an Idempotency-Key is kept this long
-    "PUBLIC_BASE_URL": None,  # e.g. https://crm.example.com: public form, QR and webhook links
+    "PUBLIC_BASE_URL": None,
+    # rules' webhooks (docs/rules.md): call private and loopback addresses too (an admin's
+    # choice for intranets), and the secrets that sign their bodies, by name
+    "OUTBOUND_ALLOW_PRIVATE": False,
+    "WEBHOOK_SECRETS": {},  # e.g. https://crm.example.com: public form, QR and webhook links
 }
 
 

@@ -46,6 +46,15 @@ def deliver_events(consumer: str, event_ids: list[int]) -> str:
         return app.extensions["trellis"].events.deliver(consumer, event_ids)
 
 
+def run_rule_job(job_id: int) -> str:
+    """Do a rule's asynchronous action (runtime.rules.jobs)."""
+    from runtime.rules.jobs import JobRunner
+
+    app = worker_app()
+    with app.app_context():
+        return JobRunner(app.extensions["trellis"]).run(job_id)
+
+
 def run_export(export_id: str) -> str:
     """Write the file of a background export (runtime.web.forms.export_jobs)."""
     from runtime.web.forms.export_jobs import run

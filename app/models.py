@@ -21,6 +21,13 @@ from runtime.identity.models import (  # noqa: F401
 )
 from runtime.jobs.models import PeriodicRun  # noqa: F401
 from runtime.routing.models import RecordAssignment, RoutingCursor, RoutingMember  # noqa: F401
+from runtime.rules.models import (  # noqa: F401
+    Incident,
+    Notification,
+    RuleJob,
+    ScheduledRun,
+    ScoreEntry,
+)
 from runtime.storage.models import Attachment, AuditEntry, FormTable, Sequence  # noqa: F401
 
 target_metadata = Base.metadata

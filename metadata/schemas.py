@@ -374,6 +374,16 @@ def app_schema() -> dict[str, Any]:
             "description": {"$ref": "#/$defs/text"},
             "icon": {"type": "string", "maxLength": 64},
             "color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+            "rules": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"max_depth": {
+                    "type": "integer", "minimum": 1, "maximum": 12,
+                    "description": "How many rules may trigger each other in a chain (8 "
+                                   "when left out); a deeper chain is stopped and reported "
+                                   "as an incident."}},
+                "description": "How the app's rules run.",
+            },
             "navigation": {
                 "type": "array",
                 "maxItems": 200,

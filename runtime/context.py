@@ -41,6 +41,7 @@ from runtime.routing.registry import build_strategy_registry
 from runtime.routing.service import Router
 from runtime.rules.actions import build_action_registry
 from runtime.rules.checks import RulesetCheck
+from runtime.rules.published import RulesCache
 from runtime.storage.checks import duplicates
 from runtime.storage.migrate import (
     MigrationPlan,
@@ -108,6 +109,9 @@ class Runtime:
         self.events = EventHub(self.consumers, self.session, self.plan, self.clock.now,
                                EventSettings.from_settings(self.settings),
                                directory=self.directory)
+        self.events.services = self  # consumers (the rules) reach the runtime through it
+        # the published rulesets, compiled once per version (runtime.rules.published)
+        self.rules = RulesCache(self)
         self._plans: dict[tuple[str, str, int], FormPlan] = {}
         # what is published, kept while the metadata stamp stands: (app, form) -> its plan,
         # kind -> the published documents
@@ -133,6 +137,13 @@ class Runtime:
                     self._sessions[kind] = maker
                 maker = self._sessions[kind]
         return maker()
+
+    def launch_rule_job(self, job_id: int) -> None:
+        """Hand a rule's asynchronous action to a worker (without one, the periodic task
+        ``run_rule_jobs`` runs it)."""
+        launch = self.background.get("rule_job")
+        if launch is not None:
+            launch(str(job_id))
 
     def request_session(self, read_only: bool) -> Session:
         """A session for a web request: its statements run at most the request limit; one

@@ -22,6 +22,7 @@ from runtime.api import (
     openapi,
     records,
     routing,
+    rules_runtime,
     rulesets,
 )
 from runtime.api.access import check_csrf, require
@@ -38,7 +39,7 @@ __all__ = ["ROUTES", "api_blueprint", "require"]
 
 ROUTES = (*documents.ROUTES, *records.ROUTES, *bulk.ROUTES, *exports.ROUTES, *imports.ROUTES,
           *identity.ROUTES, *files.ROUTES, *formula.ROUTES, *capture.ROUTES, *routing.ROUTES,
-          *openapi.ROUTES, *rulesets.ROUTES)
+          *openapi.ROUTES, *rulesets.ROUTES, *rules_runtime.ROUTES)
 
 
 def api_blueprint() -> Blueprint:

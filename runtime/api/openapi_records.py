@@ -12,6 +12,7 @@ from runtime.api.openapi_actions import action_paths
 from runtime.api.openapi_imports import import_paths
 from runtime.api.openapi_paths import record_paths
 from runtime.api.openapi_routing import assignment_paths
+from runtime.api.openapi_rules import rules_record_paths
 from runtime.api.openapi_schemas import (
     ID,
     arrival_schema,
@@ -93,4 +94,5 @@ def form_paths(plan: FormPlan) -> dict[str, dict]:
                            ref(f"{name}.changes")),
             **import_paths(base.rsplit("/", 1)[0], name + ".{verb}", [],
                            f"records of {name}"),
-            **assignment_paths(base, name + ".{verb}", [], f"records of {name}")}
+            **assignment_paths(base, name + ".{verb}", [], f"records of {name}"),
+            **rules_record_paths(base, name + ".{verb}", [], f"records of {name}")}

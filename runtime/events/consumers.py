@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy.orm import Session
 
@@ -54,6 +54,9 @@ class ConsumerContext:
     app_key: str
     _records: Callable[[Session, str, str, datetime, str], Records]
     channel: str
+    # the services of the installation (the runtime) for consumers that need more than
+    # records: the rules executor compiles rulesets and routes records through them
+    services: Any = None
 
     def records(self, form_key: str, app_key: str | None = None) -> Records:
         return self._records(self.session, app_key or self.app_key, form_key, self.now,

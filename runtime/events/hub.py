@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 CAUSE = "trellis.record_events.cause"  # the event whose consumer is running
 TOUCHED = "trellis.record_events.touched"  # records synchronous consumers wrote
 PENDING = "trellis.record_events.pending"  # (transaction, consumer, event ids) to hand out
+AFTER_COMMIT = "trellis.after_commit"  # callables to run once the transaction committed
 JOB_SIZE = 500  # event ids per job
 QUEUE_PAUSE = 30  # seconds without trying the queue after it failed
 
@@ -40,7 +41,9 @@ class EventSettings:
     max_attempts: int = 5  # an asynchronous delivery fails for good after this many
     retry_seconds: float = 10  # first backoff; doubled after each failed attempt
     redeliver_seconds: float = 60  # the sweeper hands an unacknowledged delivery out again
-    max_depth: int = 5  # consumers' writes causing consumers' writes, this deep at most
+    # consumers' writes causing consumers' writes, this deep at most (rules stop their own
+    # chains earlier, at the app's depth: runtime.rules.published.MAX_DEPTH)
+    max_depth: int = 16
 
     @classmethod
     def from_settings(cls, settings: Mapping) -> EventSettings:
@@ -96,6 +99,7 @@ class EventHub:
         self.synchronous = [c for c in consumers if c.synchronous]
         self.asynchronous = [c for c in consumers if not c.synchronous]
         self.publisher: Publisher | None = None  # set by the app when there is a Redis
+        self.services: object = None  # handed to consumers (the runtime sets itself)
         self._queue_down_until = 0.0  # time.monotonic(): not business time
 
     def attach(self, sessions: sessionmaker) -> None:
@@ -186,7 +190,8 @@ class EventHub:
     def context(self, session: Session, consumer: Consumer, event: RecordEvent,
                 now: datetime) -> ConsumerContext:
         return ConsumerContext(session=session, now=now, app_key=event.app_key,
-                               _records=self._records, channel=consumer.channel)
+                               _records=self._records, channel=consumer.channel,
+                               services=self.services)
 
     def _records(self, session: Session, app_key: str, form_key: str, now: datetime,
                  channel: str) -> Records:
@@ -197,6 +202,11 @@ class EventHub:
     def _after_commit(self, session: Session) -> None:
         if session.in_nested_transaction():
             return  # a savepoint: the outer transaction may still roll back
+        for callback in session.info.pop(AFTER_COMMIT, None) or ():
+            try:
+                callback()
+            except Exception:  # handing work out is best effort: sweepers take the rest
+                log.exception("an after-commit hand-out failed")
         pending = session.info.pop(PENDING, None)
         if pending:
             groups: dict[str, list[int]] = {}
@@ -213,6 +223,7 @@ class EventHub:
                                ) -> None:
         if transaction.parent is None:  # committed and handed out, or abandoned
             session.info.pop(PENDING, None)
+            session.info.pop(AFTER_COMMIT, None)
 
     def publish(self, groups: Mapping[str, list[int]]) -> bool:
         """Enqueue delivery jobs; False when there is no queue or it failed (the sweeper

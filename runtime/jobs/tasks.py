@@ -106,9 +106,38 @@ class PruneRateCounters(PeriodicTask):
         return f"forgot {pruned} quiet rate counter(s)" if pruned else "no quiet rate counters"
 
 
+class RunRuleJobs(PeriodicTask):
+    """Do the rules' asynchronous actions that are due: retries after their backoff, those
+    no worker took (no Redis, a flushed one) and those a killed worker left claimed."""
+
+    key = "run_rule_jobs"
+    interval = timedelta(seconds=10)
+
+    def run(self, runtime: Runtime, now: datetime) -> str:
+        from runtime.rules.jobs import JobRunner
+
+        ran = JobRunner(runtime).run_due(now)
+        return f"ran {ran} rule job(s)" if ran else "no rule jobs due"
+
+
+class RunScheduledRules(PeriodicTask):
+    """Run the rules whose schedule (hourly, daily, weekly, cron) came due since their last
+    run, over every record of their form."""
+
+    key = "run_scheduled_rules"
+    interval = timedelta(seconds=60)
+
+    def run(self, runtime: Runtime, now: datetime) -> str:
+        from runtime.rules.schedule import run_scheduled
+
+        ran = run_scheduled(runtime, now)
+        return f"ran {ran} scheduled rule run(s)" if ran else "no scheduled rules due"
+
+
 BUILTIN_TASKS: tuple[type[PeriodicTask], ...] = (PurgeOrphanUploads, RedeliverEvents,
                                                  PurgeExpiredExports, ResumeImports,
-                                                 PruneRateCounters)
+                                                 PruneRateCounters, RunRuleJobs,
+                                                 RunScheduledRules)
 
 
 def build_task_registry() -> Registry[PeriodicTask]:

@@ -51,7 +51,9 @@ def test_tick_runs_due_tasks_once_per_interval(runtime):
                                                        "redeliver_events",
                                                        "purge_expired_exports",
                                                        "resume_imports",
-                                                       "prune_rate_counters"]
+                                                       "prune_rate_counters",
+                                                       "run_rule_jobs",
+                                                       "run_scheduled_rules"]
 
 
 def test_scheduler_enqueues_and_worker_purges_orphans(app, runtime, queue):
@@ -68,9 +70,11 @@ def test_scheduler_enqueues_and_worker_purges_orphans(app, runtime, queue):
                                                          "redeliver_events",
                                                          "purge_expired_exports",
                                                          "resume_imports",
-                                                         "prune_rate_counters"]
+                                                         "prune_rate_counters",
+                                                       "run_rule_jobs",
+                                                       "run_scheduled_rules"]
     assert enqueue_due(runtime, queue, perform_task) == []
-    assert queue.count == 5
+    assert queue.count == 7
 
     import app.jobs as jobs
 

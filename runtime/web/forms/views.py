@@ -66,6 +66,7 @@ from runtime.web.identity import review
 from runtime.web.messages import translate, ui_lang
 from runtime.web.routes import GET, GET_POST, POST, Route, add_routes
 from runtime.web.routing_log import assignment_lines
+from runtime.web.rules_page import rule_buttons, run_rule_page, score_panels
 
 
 def new_references(ctx: FormContext) -> References:
@@ -264,6 +265,8 @@ def record_detail(app_key: str, form_key: str, record_id: int):
         meta=_meta(record, refs), timeline=display.timeline(plan, history, refs, lang),
         touches=display.touch_lines(records.touches.of(record_id), record_id, lang),
         assignments=assignment_lines(records, record_id),
+        scores=score_panels(records, record_id, lang),
+        rule_buttons=rule_buttons(records, record_id, lang),
         list_url=url_for("forms.record_list", app_key=app_key, form_key=form_key),
         edit_url=url_for("forms.record_edit", **keys) if records.may("update", record_id)
         else "",
@@ -296,6 +299,10 @@ def record_edit(app_key: str, form_key: str, record_id: int):
                             record_id=record_id), 303)
 
 
+def run_rule(app_key: str, form_key: str, record_id: int, rule: str):
+    return run_rule_page(form_context(app_key, form_key), record_id, rule)
+
+
 def record_delete(app_key: str, form_key: str, record_id: int):
     ctx = form_context(app_key, form_key)
     with transaction():
@@ -315,6 +322,7 @@ ROUTES: tuple[Route, ...] = (
     (RECORD, "record_detail", record_detail, GET),
     (RECORD + "/edit", "record_edit", record_edit, GET_POST),
     (RECORD + "/delete", "record_delete", record_delete, POST),
+    (RECORD + "/rules/<rule>/run", "run_rule", run_rule, POST),
 )
 
 

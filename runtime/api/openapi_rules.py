@@ -1,0 +1,91 @@
+"""The OpenAPI operations and schemas of what rules did: a record's point ledger, running a
+manual rule, the app's incidents, in-app notifications."""
+
+from __future__ import annotations
+
+from runtime.api.openapi_paths import answer, op, param, pref
+from runtime.api.openapi_schemas import ID, UTC_TIME, nullable, obj, ref
+
+RULE = param("rule", schema={"type": "string", "pattern": "^[a-z][a-z0-9_.]{0,126}$"},
+             description="a manual rule: its key, or ruleset.key")
+INCIDENT = param("incident_id", schema={"type": "integer", "minimum": 1,
+                                        "maximum": 2**31 - 1}, description="the incident's id")
+
+
+def rules_record_paths(base: str, ids: str, keys: list[dict], tag: str = "records"
+                       ) -> dict[str, dict]:
+    """``<base>/{record_id}/ledger`` and ``.../rules/{rule}/run`` (``base``: records)."""
+    return {
+        base + "/{record_id}/ledger": {"get": op(
+            "get", ids.format(verb="ledger"),
+            "The record's point ledger, oldest first: every change of its scores with the "
+            "rule, points, reason, time and the event that caused it (each model's score is "
+            "the sum of its entries)", tag, {"200": answer(ref("Ledger"))},
+            scope="records:read", params=[*keys, pref("record_id")])},
+        base + "/{record_id}/rules/{rule}/run": {"post": op(
+            "post", ids.format(verb="runRule"),
+            "Run a manual rule on the record now (its synchronous actions in this request; "
+            "the others as jobs)", tag, {"200": answer(ref("RuleRun"))},
+            scope="records:write", params=[*keys, pref("record_id"), RULE])},
+    }
+
+
+def rules_paths() -> dict[str, dict]:
+    app = pref("app_key")
+    status = param("status", "query", {"enum": ["open", "retrying", "resolved"]},
+                   "only incidents of this status")
+    unread = param("unread", "query", {"enum": ["0", "1", "true", "false"]},
+                   "only unread notifications")
+    return {
+        "/apps/{app_key}/incidents": {"get": op(
+            "get", "listIncidents", "What kept failing or was stopped (asynchronous rule "
+            "actions after their retries, runaway chains of rules), newest first (admins)",
+            "rules", {"200": answer(ref("Incidents"))}, scope="metadata:read",
+            params=[app, status])},
+        "/apps/{app_key}/incidents/{incident_id}/retry": {"post": op(
+            "post", "retryIncident", "Give a failed action its attempts again (admins); 409 "
+            "for incidents that cannot be retried", "rules",
+            {"200": answer(ref("Incident"))}, scope="metadata:write", params=[app, INCIDENT],
+            errors=["409"])},
+        "/notifications": {"get": op(
+            "get", "listNotifications", "Your in-app notifications, newest first, and how "
+            "many are unread", "notifications", {"200": answer(ref("Notifications"))},
+            scope="records:read", params=[unread])},
+        "/notifications/read": {"post": op(
+            "post", "readNotifications", "Mark your notifications read (ids: these; "
+            "without: all)", "notifications", {"200": answer(obj({"read": {
+                "type": "integer"}}))}, scope="records:read",
+            body={"type": "object", "properties": {"ids": {
+                "type": "array", "items": ID, "maxItems": 1000}}}, body_required=False)},
+    }
+
+
+def rules_schemas() -> dict[str, dict]:
+    text = nullable({"type": "string"})
+    number = {"type": "number"}
+    entry = obj({
+        "id": ID, "at": UTC_TIME, "model": {"type": "string"},
+        "kind": {"enum": ["rule", "attribute", "behaviour", "clamp", "decay", "rescore",
+                          "manual"]},
+        "rule": text, "ruleset": {"type": "string"}, "points": number,
+        "reason": {"type": "string", "description": "why, in the reader's language"},
+        "event": nullable(ID), "related": nullable(ID), "actor": nullable(ID)})
+    incident = obj({
+        "id": ID, "kind": {"type": "string"}, "status": {"enum": ["open", "retrying",
+                                                                  "resolved"]},
+        "form": text, "record_id": nullable(ID), "rule": text, "summary": {"type": "string"},
+        "error": text, "attempts": {"type": "integer"}, "retryable": {"type": "boolean"},
+        "opened_at": UTC_TIME, "updated_at": UTC_TIME})
+    note = obj({"id": ID, "title": {"type": "string"}, "message": text,
+                "priority": {"type": "string"}, "app": text, "form": text,
+                "record_id": nullable(ID), "created_at": UTC_TIME, "read": {"type": "boolean"}})
+    return {
+        "Ledger": obj({"entries": {"type": "array", "items": entry},
+                       "totals": {"type": "object", "additionalProperties": number}}),
+        "RuleRun": obj({"rule": {"type": "string"}, "status": {"type": "string"},
+                        "record": {"type": "object"}}),
+        "Incident": incident,
+        "Incidents": obj({"incidents": {"type": "array", "items": incident}}),
+        "Notifications": obj({"notifications": {"type": "array", "items": note},
+                              "unread": {"type": "integer"}}),
+    }

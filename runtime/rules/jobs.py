@@ -1,0 +1,265 @@
+"""Rules' asynchronous actions as jobs: planned in the write's transaction (one row per
+event, rule and action: planning twice is a no-op), handed to a worker after the commit, done
+once — a claim under a lease, then the action and its acknowledgement in one transaction —
+retried with backoff, and an incident when they keep failing.
+
+Database actions (create a record, notify in the app) commit with their acknowledgement, so
+they happen once. A webhook is called between the claim and the acknowledgement: a worker
+killed in between calls it again, with the same ``X-Trellis-Delivery`` id for the receiver
+to recognise."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from metadata.registry import Registry
+from runtime.rules.incidents import open_incident, resolve_job_incident
+from runtime.rules.models import Notification, RuleJob
+from runtime.rules.outbound import SIGNATURE, call, signature
+
+if TYPE_CHECKING:
+    from runtime.context import Runtime
+    from runtime.rules.engine import PlannedAction
+    from runtime.rules.published import LoadedRuleset
+
+log = logging.getLogger(__name__)
+JOBS = RuleJob.__table__
+J = JOBS.c
+NOTES = Notification.__table__
+LEASE = timedelta(minutes=5)  # a claimed job not acknowledged by then is claimed again
+AFTER_COMMIT = "trellis.after_commit"  # session.info: callables the event hub runs
+ERROR_LENGTH = 4000
+DUE_BATCH = 200
+
+
+def plan_job(session: Session, now: datetime, key: str, app_key: str, ls: LoadedRuleset,
+             record_id: int, action: PlannedAction, event_id: int | None,
+             launch: Callable[[int], None] | None = None) -> int | None:
+    """Plan an asynchronous action (nothing when this key is planned already)."""
+    if session.scalar(sa.select(J.id).where(J.key == key)) is not None:
+        return None
+    job_id = session.execute(JOBS.insert().values(
+        key=key, app_key=app_key, form_key=ls.form, record_id=record_id, ruleset=ls.key,
+        rule=action.rule, action=action.type, details=_json(action.details),
+        event_id=event_id, status="pending", attempts=0, due_at=now, created_at=now,
+        updated_at=now)).inserted_primary_key[0]
+    if launch is not None:
+        session.info.setdefault(AFTER_COMMIT, []).append(lambda: launch(job_id))
+    return job_id
+
+
+def _json(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+class JobAction:
+    """How one asynchronous action type is done: ``perform`` inside the acknowledging
+    transaction, or ``call`` before it (outside any transaction) for outside effects."""
+
+    type: ClassVar[str]
+
+    def perform(self, rt: Runtime, session: Session, job: Mapping, now: datetime) -> None:
+        return None
+
+    def call(self, rt: Runtime, job: Mapping, now: datetime) -> None:
+        return None
+
+    def attempts(self, rt: Runtime, job: Mapping) -> int:
+        return rt.events.settings.max_attempts
+
+
+class CreateRecordJob(JobAction):
+    type = "create_record"
+
+    def perform(self, rt, session, job, now):
+        from runtime.permissions import SYSTEM
+        from runtime.storage.records import Records
+
+        details = job["details"]
+        plan = rt.plan(session, job["app_key"], details["form"])
+        Records(session, plan, SYSTEM, now, "rules", directory=rt.directory).create(
+            details.get("values") or {})
+
+
+class NotifyJob(JobAction):
+    type = "notify"
+
+    def perform(self, rt, session, job, now):
+        details = job["details"]
+        users = recipients(rt, session, job, details.get("to") or [])
+        if not users:
+            raise LookupError("nobody to notify: no recipient names an active user")
+        have = set(session.scalars(sa.select(NOTES.c.user_id).where(NOTES.c.key == job["key"])))
+        rows = [{"key": job["key"], "user_id": u, "app_key": job["app_key"],
+                 "form_key": job["form_key"], "record_id": job["record_id"],
+                 "title": details.get("title"), "message": details.get("message"),
+                 "priority": details.get("priority", "normal"), "created_at": now}
+                for u in sorted(users) if u not in have]
+        if rows:
+            session.execute(NOTES.insert(), rows)
+
+
+def recipients(rt: Runtime, session: Session, job: Mapping, to: list) -> set[int]:
+    """The active users ``to`` names: users (ids), roles, teams (names or ids), the user in a
+    field of the record."""
+    directory = rt.directory
+    users: set[int] = set()
+    record: dict | None = None
+    for who in to:
+        if "user" in who and str(who["user"]).isdigit():
+            users.add(int(who["user"]))
+        elif "role" in who:
+            users.update(directory.with_role(session, who["role"]))
+        elif "team" in who:
+            teams = directory.teams(session)
+            ids = [i for i, name in teams.items() if who["team"] in (name, str(i))]
+            users.update(directory.members(session, ids) if ids else [])
+        elif "field" in who:
+            if record is None:
+                record = _record(rt, session, job) or {}
+            value = record.get(who["field"]) if who["field"] != "owner" else record.get("owner")
+            users.update(v for v in (value if isinstance(value, list) else [value])
+                         if isinstance(v, int))
+    return directory.active(session, users) if users else set()
+
+
+def _record(rt: Runtime, session: Session, job: Mapping) -> dict | None:
+    from metadata.errors import NotFound
+    from runtime.permissions import SYSTEM
+    from runtime.storage.records import Records
+
+    plan = rt.plan(session, job["app_key"], job["form_key"])
+    try:
+        return Records(session, plan, SYSTEM, rt.clock.now(), "rules",
+                       directory=rt.directory).get_all(job["record_id"])
+    except NotFound:
+        return None
+
+
+class WebhookJob(JobAction):
+    type = "webhook"
+
+    def attempts(self, rt, job):
+        return int(job["details"].get("retries", 5)) + 1
+
+    def call(self, rt, job, now):
+        details = job["details"]
+        body = details.get("body")
+        if body is None:
+            with rt.session(read_only=True) as session:
+                body = _record(rt, session, job) or {"id": job["record_id"]}
+        payload = json.dumps({"app": job["app_key"], "form": job["form_key"],
+                              "record_id": job["record_id"], "rule": job["rule"],
+                              "data": body}, default=str, ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json", "X-Trellis-Delivery": job["key"],
+                   "User-Agent": "Trellis-Webhook/1"}
+        name = details.get("secret")
+        if name:
+            secret = (rt.settings.get("webhook_secrets") or {}).get(name)
+            if not secret:
+                raise LookupError(f"the webhook secret {name!r} is not configured "
+                                  f"(TRELLIS_WEBHOOK_SECRETS)")
+            headers[SIGNATURE] = signature(secret, payload)
+        call(details["url"], details.get("method", "POST"), payload, headers,
+             bool(rt.settings.get("outbound_allow_private")))
+
+
+class WorkflowJob(JobAction):
+    """start_workflow / stop_workflow: workflows come later (issue 12); until then the
+    job fails with words an admin reads."""
+
+    type = "start_workflow"
+
+    def perform(self, rt, session, job, now):
+        raise NotImplementedError("workflows are not built yet: nothing was started or stopped")
+
+    def attempts(self, rt, job):
+        return 1
+
+
+class StopWorkflowJob(WorkflowJob):
+    type = "stop_workflow"
+
+
+JOB_ACTIONS = (CreateRecordJob, NotifyJob, WebhookJob, WorkflowJob, StopWorkflowJob)
+
+
+def build_job_registry() -> Registry[JobAction]:
+    return Registry("rule job", JOB_ACTIONS)
+
+
+class JobRunner:
+    def __init__(self, runtime: Runtime):
+        self.rt = runtime
+        self.actions = build_job_registry()
+
+    def run(self, job_id: int, now: datetime | None = None) -> str:
+        """Claim the job, do it, acknowledge it (or schedule its retry / open an incident)."""
+        now = now or self.rt.clock.now()
+        with self.rt.session() as session, session.begin():
+            job = session.execute(
+                sa.select(JOBS).where(J.id == job_id, J.status.in_(("pending", "running")),
+                                      J.due_at <= now).with_for_update()).mappings().first()
+            if job is None:
+                return f"rule job {job_id}: nothing due"
+            job = dict(job)
+            session.execute(JOBS.update().where(J.id == job_id).values(
+                status="running", due_at=now + LEASE, attempts=J.attempts + 1, updated_at=now))
+        action = self.actions.get(job["action"])
+        attempts = job["attempts"] + 1
+        try:
+            if action is None:
+                raise LookupError(f"no asynchronous rule action {job['action']!r}")
+            action.call(self.rt, job, now)
+            with self.rt.session() as session, session.begin():
+                action.perform(self.rt, session, job, now)
+                session.execute(JOBS.update().where(J.id == job_id).values(
+                    status="done", due_at=None, error=None, updated_at=now))
+                resolve_job_incident(session, job_id, now)
+        except Exception as exc:  # any failure of the action: retried, then an incident
+            return self._failed(job, action, attempts, exc, now)
+        return f"rule job {job_id}: done"
+
+    def _failed(self, job: Mapping, action: JobAction | None, attempts: int, exc: Exception,
+                now: datetime) -> str:
+        error = f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
+        most = action.attempts(self.rt, job) if action is not None else 1
+        with self.rt.session() as session, session.begin():
+            if attempts >= most:
+                session.execute(JOBS.update().where(J.id == job["id"]).values(
+                    status="failed", due_at=None, error=error, updated_at=now))
+                open_incident(session, now, job["app_key"], "rule_action",
+                              f"{job['ruleset']}.{job['rule']}: {job['action']} failed "
+                              f"{attempts} time(s)", form_key=job["form_key"],
+                              record_id=job["record_id"],
+                              rule=f"{job['ruleset']}.{job['rule']}", job_id=job["id"],
+                              error=error, attempts=attempts)
+                log.error("rule job %s (%s) failed for good: %s", job["id"], job["action"],
+                          error)
+                return f"rule job {job['id']}: failed for good"
+            due = now + self.rt.events.settings.backoff(attempts)
+            session.execute(JOBS.update().where(J.id == job["id"]).values(
+                status="pending", due_at=due, error=error, updated_at=now))
+        log.warning("rule job %s (%s) failed (attempt %s), again at %s: %s", job["id"],
+                    job["action"], attempts, due.isoformat(), error)
+        return f"rule job {job['id']}: retrying at {due.isoformat()}"
+
+    def due(self, now: datetime, limit: int = DUE_BATCH) -> list[int]:
+        with self.rt.session(read_only=True) as session:
+            return list(session.scalars(
+                sa.select(J.id).where(J.status.in_(("pending", "running")), J.due_at <= now)
+                .order_by(J.due_at, J.id).limit(limit)))
+
+    def run_due(self, now: datetime, limit: int = DUE_BATCH) -> int:
+        """Run the jobs that are due (and those a dead worker left claimed)."""
+        ids = self.due(now, limit)
+        for job_id in ids:
+            self.run(job_id, now)
+        return len(ids)

@@ -1,0 +1,77 @@
+"""The point ledger's database adapter: what a record's lines of a model add up to (by kind
+and key), booking lines, and reading a record's ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from runtime.rules.models import ScoreEntry
+from runtime.rules.scoring import Line
+
+LEDGER = ScoreEntry.__table__
+L = LEDGER.c
+
+
+@dataclass
+class Totals:
+    """A record's lines of one model, added up: per attribute, per behaviour, the clamp
+    lines, and everything."""
+
+    attributes: dict[str, float] = field(default_factory=dict)
+    behaviours: dict[str, float] = field(default_factory=dict)
+    clamp: float = 0
+    total: float = 0
+
+    @property
+    def raw(self) -> float:
+        """The score before clamping: every line but the clamp lines."""
+        return self.total - self.clamp
+
+    def add(self, line: Line) -> None:
+        if line.kind == "attribute":
+            self.attributes[line.key] = self.attributes.get(line.key, 0) + line.points
+        elif line.kind == "behaviour":
+            self.behaviours[line.key] = self.behaviours.get(line.key, 0) + line.points
+        elif line.kind == "clamp":
+            self.clamp += line.points
+        self.total += line.points
+
+
+class Ledger:
+    def __init__(self, session: Session, app_key: str, form_key: str, now: datetime):
+        self.session = session
+        self.app_key = app_key
+        self.form_key = form_key
+        self.now = now
+
+    def _of(self, record_id: int) -> sa.ColumnElement[bool]:
+        return sa.and_(L.app_key == self.app_key, L.form_key == self.form_key,
+                       L.record_id == record_id)
+
+    def totals(self, record_id: int, model: str) -> Totals:
+        out = Totals()
+        query = (sa.select(L.kind, L.key, sa.func.sum(L.points))
+                 .where(self._of(record_id), L.model == model).group_by(L.kind, L.key))
+        for kind, key, points in self.session.execute(query):
+            out.add(Line(model, kind, key, float(points or 0)))
+        return out
+
+    def book(self, record_id: int, ruleset: str, version: int, lines: Iterable[Line],
+             event_id: int | None, actor_id: int | None = None) -> None:
+        rows = [{"at": self.now, "app_key": self.app_key, "form_key": self.form_key,
+                 "record_id": record_id, "ruleset": ruleset, "version": version,
+                 "model": line.model, "kind": line.kind, "key": line.key,
+                 "points": line.points, "reason": line.reason, "event_id": event_id,
+                 "related_id": line.related_id, "actor_id": actor_id} for line in lines]
+        if rows:
+            self.session.execute(LEDGER.insert(), rows)
+
+    def entries(self, record_id: int) -> list[dict]:
+        """The record's ledger, oldest first."""
+        query = sa.select(LEDGER).where(self._of(record_id)).order_by(L.id)
+        return [dict(row) for row in self.session.execute(query).mappings()]

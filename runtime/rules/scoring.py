@@ -1,0 +1,215 @@
+"""Scoring models compiled from a ruleset version, and what a write books in the point ledger
+(pure: the lines, never the booking).
+
+- **Attribute rules** give points *while the record is so*: each write works out the points
+  each attribute gives now and books the difference from what its lines already hold, so an
+  attribute that starts to hold adds its points and one that stops takes them back.
+- **Behaviour rules** give points per related record (an event: a page view, a demo asked
+  for), at most ``cap`` points in all per rule and record.
+- The model's ``min``/``max`` clamp the score with a **clamp line**: the clamp lines always
+  add up to ``clamp(raw) - raw``, where ``raw`` is the sum of every other line, so the score
+  (the sum of all lines) is the clamped sum and stays so as lines come and go.
+- **Thresholds** are bands (``min`` ≤ score, score ≤ ``max``); a score entering one crosses
+  it up, leaving one crosses it down; the stage is that of the highest band the score is in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from metadata.errors import pointer
+from runtime.formula.errors import FormulaError
+from runtime.rules.decisions import DecisionError
+
+Fn = Callable[[Mapping], Any]
+KINDS = ("rule", "attribute", "behaviour", "clamp", "decay", "rescore", "manual")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line the ledger is to book: a model, a kind (``KINDS``), the rule, attribute or
+    behaviour it comes from, the points and the reason in words (a label)."""
+
+    model: str
+    kind: str
+    key: str | None
+    points: float
+    reason: Any = None
+    related_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Threshold:
+    key: str
+    label: Any
+    min: float | None
+    max: float | None
+    stage: str | None
+
+    def holds(self, score: float) -> bool:
+        return (self.min is None or score >= self.min) and (self.max is None or score <= self.max)
+
+
+@dataclass(frozen=True)
+class Attribute:
+    key: str
+    label: Any
+    when: Fn | None
+    points: float
+    table: Any = None  # a CompiledTable
+    output: str | None = None
+
+    def points_now(self, values: Mapping) -> float:
+        """The points the attribute gives a record of ``values`` (0 when its formula
+        fails on them: a blank field is not a match)."""
+        try:
+            if self.table is None:
+                return self.points if self.when is not None and self.when(values) is True else 0
+            return _number(_output(self.table.evaluate(values), self.output))
+        except (FormulaError, DecisionError, ArithmeticError, TypeError, ValueError):
+            return 0
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    key: str
+    label: Any
+    form: str
+    link: str | None
+    when: Fn | None
+    points: float
+    cap: float | None
+
+    def accepts(self, form: str | None, link: str | None, values: Mapping) -> bool:
+        if form != self.form or self.link not in (None, link):
+            return False
+        try:
+            return self.when is None or self.when(values) is True
+        except (FormulaError, ArithmeticError, TypeError, ValueError):
+            return False
+
+
+@dataclass(frozen=True)
+class ScoreModel:
+    key: str
+    label: Any
+    field: str
+    stage_field: str | None
+    min: float | None
+    max: float | None
+    whole: bool  # the score field holds whole numbers: points are booked rounded
+    attributes: tuple[Attribute, ...]
+    behaviours: tuple[Behaviour, ...]
+    thresholds: tuple[Threshold, ...]
+    decay: Mapping | None = None  # booked by the scheduler (later): kept as written
+
+    def clamp(self, raw: float) -> float:
+        if self.max is not None and raw > self.max:
+            return self.max
+        if self.min is not None and raw < self.min:
+            return self.min
+        return raw
+
+    def round(self, points: float) -> float:
+        return float(math.floor(points + 0.5)) if self.whole else round(points, 6)
+
+    def stage(self, score: float) -> str | None:
+        """The stage of the highest threshold band the score is in (None: in none)."""
+        held = [t for t in self.thresholds if t.stage is not None and t.holds(score)]
+        if not held:
+            return None
+        return max(held, key=lambda t: -math.inf if t.min is None else t.min).stage
+
+    def crossings(self, old: float, new: float) -> list[tuple[Threshold, str]]:
+        """The thresholds ``old`` → ``new`` enters (up) or leaves (down), in model order."""
+        out = []
+        for t in self.thresholds:
+            was, now = t.holds(old), t.holds(new)
+            if was != now:
+                out.append((t, "up" if now else "down"))
+        return out
+
+    # -- the lines of a write -----------------------------------------------------------------
+    def attribute_lines(self, values: Mapping, held: Mapping[str, float]) -> list[Line]:
+        """What the attributes must book so that each holds the points it gives now."""
+        out = []
+        for attr in self.attributes:
+            delta = self.round(attr.points_now(values)) - held.get(attr.key, 0)
+            if delta:
+                out.append(Line(self.key, "attribute", attr.key, delta, attr.label))
+        return out
+
+    def behaviour_lines(self, form: str | None, link: str | None, values: Mapping,
+                        related_id: int | None, booked: Mapping[str, float]) -> list[Line]:
+        """The points a related record of ``form`` (through ``link``) gives, within caps."""
+        out = []
+        for rule in self.behaviours:
+            if rule.accepts(form, link, values):
+                points = self.round(capped(rule.points, rule.cap, booked.get(rule.key, 0)))
+                if points:
+                    out.append(Line(self.key, "behaviour", rule.key, points, rule.label,
+                                    related_id))
+        return out
+
+    def clamp_line(self, raw: float, clamped: float) -> Line | None:
+        """The clamp line that makes the clamp lines (now ``clamped`` in all) add up to
+        ``clamp(raw) - raw``; None when they already do."""
+        delta = self.round((self.clamp(raw) - raw) - clamped)
+        return Line(self.key, "clamp", None, delta, None) if delta else None
+
+
+def capped(points: float, cap: float | None, booked: float) -> float:
+    """``points`` within what is left of ``cap`` after ``booked`` (cap on the amount, for
+    negative points too)."""
+    if cap is None:
+        return points
+    room = cap - abs(booked)
+    if room <= 0:
+        return 0
+    return math.copysign(min(abs(points), room), points)
+
+
+def compile_models(doc: Mapping, formulas: Mapping[str, Fn], tables: Mapping[str, Any],
+                   whole: Callable[[str], bool]) -> tuple[ScoreModel, ...]:
+    """The ruleset's scoring models over its compiled formulas (by pointer) and tables;
+    ``whole(field)``: whether a score field holds whole numbers."""
+    models = []
+    for m, model in enumerate(doc.get("scoring") or []):
+        at = pointer("scoring", m)
+        attributes = tuple(
+            Attribute(a["key"], a.get("label") or a["key"],
+                      formulas.get(f"{at}/attributes/{i}/when"), a.get("points") or 0,
+                      tables.get(a["table"]) if a.get("table") else None, a.get("output"))
+            for i, a in enumerate(model.get("attributes") or []))
+        behaviours = tuple(
+            Behaviour(b["key"], b.get("label") or b["key"], b["form"], b.get("link"),
+                      formulas.get(f"{at}/behaviours/{i}/when"), b["points"], b.get("cap"))
+            for i, b in enumerate(model.get("behaviours") or []))
+        thresholds = tuple(Threshold(t["key"], t.get("label") or t["key"], t.get("min"),
+                                     t.get("max"), t.get("stage"))
+                           for t in model.get("thresholds") or [])
+        models.append(ScoreModel(model["key"], model.get("label") or model["key"],
+                                 model["field"], model.get("stage_field"), model.get("min"),
+                                 model.get("max"), whole(model["field"]), attributes,
+                                 behaviours, thresholds, model.get("decay")))
+    return tuple(models)
+
+
+def _output(result: Any, output: str | None) -> Any:
+    if isinstance(result, list):
+        result = result[0] if result else None
+    if isinstance(result, Mapping):
+        return result.get(output) if output else next(iter(result.values()), None)
+    return result
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or value is None:
+        return 0
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0
