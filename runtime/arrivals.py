@@ -52,7 +52,7 @@ class Touch:
                     named: tuple[str, ...] = (), ref: str | None = None) -> Touch:
         """The touch of an arrival whose campaign came as parameters (a URL's query, a body's
         ``_touch`` object): the utm_* parts, and the ``named`` others the designer keeps."""
-        parts = {part: _text(next((params[n] for n in names if _text(params.get(n))), None))
+        parts = {part: next((text for n in names if (text := _text(params.get(n)))), None)
                  for part, names in PARTS.items()}
         detail = {n: value for n in named[:DETAIL_KEYS]
                   if (value := _text(params.get(n))) is not None}
@@ -62,6 +62,8 @@ class Touch:
 
 def _text(value: Any) -> str | None:
     """A parameter as stored: trimmed text of at most PART_LENGTH characters (None: blank)."""
+    if value is None:
+        return None
     if isinstance(value, list | tuple):
         value = value[0] if value else None
     if value is None or isinstance(value, bool | dict):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -39,6 +40,18 @@ def jsonable(value: Any) -> Any:
             return str(v)
         return str(v)
     return json.loads(json.dumps(value, default=default))
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A submission merged into one stored record: its values, the rule that matched, its
+    touch and the merge policy (None: the form's)."""
+
+    record: int
+    values: Mapping[str, Any]
+    rule: str | None
+    touch: Touch
+    policy: Callable[[str], str] | None = None
 
 
 class Merger:
@@ -83,38 +96,78 @@ class Merger:
         changes = survive(list(self.plan.by_key), ordered, policy or self.store.rules.policy)
         links = self._repoint(merged, survivor) if merged else []
         self._bury(merged, survivor)  # first: their keys go to the survivor
-        version = self._write_survivor(rows[0], changes)
+        after = self._write_survivors([(rows[0], changes)])
         if merged:
             self.records.touches.move(merged, survivor)
         if touch is not None:
             self.records.touches.add([(survivor, touch)], self.records.now,
                                      self.records.principal.user_id)
-        merge_id = self._remember(survivor, merged, rule, before, links, changes)
+        [merge_id] = self._remember([(survivor, merged, rule, before, links, changes,
+                                      after[survivor])])
         self.conn.execute(TOMBSTONES.insert(), [
             {"app_key": self.plan.app_key, "form_key": self.plan.form_key, "record_id": m,
              "survivor": survivor, "merge_id": merge_id} for m in merged]) if merged else None
-        self._audit(survivor, version, before[survivor], changes, merged,
+        self._audit(survivor, rows[0]["version"] + 1, before[survivor], changes, merged,
                     {r["id"]: r["version"] for r in rows[1:]})
         return survivor, merge_id
 
-    def _write_survivor(self, row: Mapping, changes: Mapping[str, Any]) -> int:
-        version = row["version"] + 1
-        values: dict[str, Any] = {"updated_at": self.records.now, "version": version}
-        for key, value in changes.items():
-            fld = self.plan.by_key[key]
-            ftype = self.plan.types[fld["type"]]
-            if ftype.separate(fld):
-                ftype.save_separate(self.conn, self.plan.tables.children[key], row["id"],
-                                    value, fld)
-            else:
-                values.update(ftype.to_row(value, fld))
-        self.conn.execute(self.table.update().where(self.table.c.id == row["id"]).values(values))
-        whole = {**self.values(self.live_rows([row["id"]]))[row["id"]]}
-        self.store.index([(row["id"], whole)])
-        if changes:
-            reindex_records(self.conn, self.plan.tables.search, self.plan.types,
-                            [(row["id"], {**whole, "owner": row["owner_id"]})], set(changes))
-        return version
+    def merge_into(self, arrivals: Sequence[Arrival]) -> list[int]:
+        """What ``merge([record], ...)`` does, for many arrivals at once, each into its own
+        live record (no two into the same one): a statement per step for all of them, not
+        one per arrival. The merge id of each, in order."""
+        if not arrivals:
+            return []
+        rows = {r["id"]: r for r in self.live_rows([a.record for a in arrivals])}
+        missing = sorted({a.record for a in arrivals} - set(rows))
+        if missing or len(rows) != len(arrivals):
+            raise ValueError(f"merge_into: records {missing} are not live, or one is twice")
+        before = self.values(list(rows.values()))
+        fields = list(self.plan.by_key)
+        changes = [survive(fields, [before[a.record], dict(a.values)],
+                           a.policy or self.store.rules.policy) for a in arrivals]
+        after = self._write_survivors([(rows[a.record], c)
+                                       for a, c in zip(arrivals, changes, strict=True)])
+        self.records.touches.add([(a.record, a.touch) for a in arrivals], self.records.now,
+                                 self.records.principal.user_id)
+        merge_ids = self._remember([(a.record, [], a.rule, {a.record: before[a.record]}, [], c,
+                                     after[a.record])
+                                    for a, c in zip(arrivals, changes, strict=True)])
+        records = self.records
+        records._log([records._audit(a.record, "merge", rows[a.record]["version"] + 1, [
+            {"field": k, "old": jsonable(before[a.record].get(k)), "new": jsonable(v)}
+            for k, v in c.items()]) for a, c in zip(arrivals, changes, strict=True)])
+        return merge_ids
+
+    def _write_survivors(self, survivors: Sequence[tuple[Mapping, Mapping[str, Any]]]
+                         ) -> dict[int, dict]:
+        """Write each survivor's changes (``(stored row, changes)``, a new version) and key
+        it again; the values of each as now stored, by id."""
+        by_columns: dict[tuple[str, ...], list[dict]] = {}
+        for row, changes in survivors:
+            values: dict[str, Any] = {"updated_at": self.records.now,
+                                      "version": row["version"] + 1}
+            for key, value in changes.items():
+                fld = self.plan.by_key[key]
+                ftype = self.plan.types[fld["type"]]
+                if ftype.separate(fld):
+                    ftype.save_separate(self.conn, self.plan.tables.children[key], row["id"],
+                                        value, fld)
+                else:
+                    values.update(ftype.to_row(value, fld))
+            by_columns.setdefault(tuple(sorted(values)), []).append(
+                {"b_id": row["id"], **{f"v_{k}": v for k, v in values.items()}})
+        for columns, params in by_columns.items():  # one statement per set of columns
+            self.conn.execute(self.table.update().where(self.table.c.id == sa.bindparam("b_id"))
+                              .values({c: sa.bindparam(f"v_{c}") for c in columns}), params)
+        ids = [row["id"] for row, _ in survivors]
+        after = self.values(self.live_rows(ids))
+        self.store.index([(i, after[i]) for i in ids])
+        search = self.plan.tables.search
+        searched = [(row["id"], {**after[row["id"]], "owner": row["owner_id"]})
+                    for row, changes in survivors
+                    if changes and search is not None and search.columns_of(changes)]
+        reindex_records(self.conn, search, self.plan.types, searched)
+        return after
 
     def _bury(self, merged: Sequence[int], survivor: int) -> None:
         if not merged:
@@ -160,17 +213,21 @@ class Merger:
                 out += [(key, plan.by_key[f["key"]], plan) for f in wanted]
         return out
 
-    def _remember(self, survivor: int, merged: list[int], rule: str | None,
-                  before: Mapping[int, dict], links: list, changes: Mapping) -> int:
-        after = self.values(self.live_rows([survivor]))[survivor]
-        snapshot = {"rows": {str(k): jsonable(v) for k, v in before.items()},
-                    "links": links, "changed": sorted(changes),
-                    "survivor_after": jsonable(after)}
-        return self.conn.execute(MERGES.insert().values(
-            app_key=self.plan.app_key, form_key=self.plan.form_key, survivor=survivor,
-            merged=merged, rule=rule, via=self.records.via,
-            user_id=self.records.principal.user_id, snapshot=snapshot,
-            at=self.records.now)).inserted_primary_key[0]
+    def _remember(self, merges: Sequence[tuple]) -> list[int]:
+        """Keep each merge (survivor, merged, rule, values before by id, links, changes,
+        survivor's values after) for undoing it; their ids, in order."""
+        rows = [{"app_key": self.plan.app_key, "form_key": self.plan.form_key,
+                 "survivor": survivor, "merged": merged, "rule": rule, "via": self.records.via,
+                 "user_id": self.records.principal.user_id, "at": self.records.now,
+                 "snapshot": {"rows": {str(k): jsonable(v) for k, v in before.items()},
+                              "links": links, "changed": sorted(changes),
+                              "survivor_after": jsonable(after)}}
+                for survivor, merged, rule, before, links, changes, after in merges]
+        if len(rows) == 1:
+            return [self.conn.execute(MERGES.insert().values(rows[0])).inserted_primary_key[0]]
+        done = self.conn.execute(MERGES.insert().returning(MERGES.c.id,
+                                                           sort_by_parameter_order=True), rows)
+        return [r.id for r in done]
 
     def _audit(self, survivor: int, version: int, before: Mapping, changes: Mapping,
                merged: Sequence[int], versions: Mapping[int, int]) -> None:

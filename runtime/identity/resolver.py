@@ -2,9 +2,13 @@
 into the stored records it matches (all of them, transitively), or creates one and queues the
 pairs a review rule flagged.
 
-Payloads that match nothing stored and nothing earlier in the batch are created together in
-one batch; the others are resolved one at a time, in order, so a batch that carries the same
-person twice creates one record. Looking up and writing happen under the store's locks: two
+A batch is worked as if its payloads came one at a time, in order, but with a statement per
+step for many payloads rather than one per payload. Payloads are cleaned once; payloads that
+share a key, or a stored record they match, are kept in their order in successive waves
+(``groups.waves``), so one wave holds no two payloads that could touch the same record, and
+each wave is matched, created and merged in one go: one key lookup per rule, one insert of the
+new records, one update of the records merged into. A batch that carries the same person
+twice creates one record. Looking up and writing happen under the store's locks: two
 transactions submitting the same person are serialised, and the unique keys catch the rest.
 """
 
@@ -16,9 +20,12 @@ from typing import Any
 
 from runtime.arrivals import Touch
 from runtime.identity.candidates import queue_pairs
-from runtime.identity.merging import Merger
+from runtime.identity.groups import waves
+from runtime.identity.merging import Arrival, Merger
 from runtime.identity.store import ONCE_PER, IdentityStore, rules_of
 from runtime.storage.records import Records
+
+Key = tuple[str, str]  # (rule key, key value)
 
 
 @dataclass
@@ -30,6 +37,19 @@ class Match:
     review: list[tuple[int, str, float]] = field(default_factory=list)  # (id, rule, score)
 
 
+@dataclass
+class Pending:
+    """A payload that passed the checks, on its way to a record."""
+
+    index: int
+    payload: Any
+    values: dict
+    owner: int | None
+    arrival: Touch
+    exact: list[Key]  # keys of merging rules
+    shared: list[Key]  # keys of review rules and block keys: looked up among others' keys
+
+
 class Resolver:
     """Resolves payloads against one form's stored records (``records``' form)."""
 
@@ -37,6 +57,7 @@ class Resolver:
         self.records = records
         everything = rules_of(records.plan)
         self.rules = everything.through(records.via)  # what arrivals of this channel match
+        self.by_key = {r.key: r for r in self.rules.rules}
         self.store = IdentityStore(records.conn, records.plan.app_key, records.plan.form_key,
                                    everything)
         self.merger = Merger(records, self.store)
@@ -48,57 +69,76 @@ class Resolver:
         if not self.rules:
             return [{**r, "outcome": "created"} if "record" in r else r
                     for r in self.records.bulk_create(payloads, arrivals=arrivals)]
-        checked = self.records.check_new(payloads)
-        keys = {r["index"]: self._keys(r["values"]) for r in checked if "values" in r}
-        self.store.lock([k for ks in keys.values() for k in ks[0]])
-        fresh = self._fresh(keys)
+        checked, loaded = self.records.checked(payloads)
         results: list[dict] = [r for r in checked if "errors" in r]
-        if fresh:
-            made = self.records.bulk_create([payloads[i] for i in fresh],
-                                            arrivals=[arrivals[i] for i in fresh])
-            results += [{**r, "index": fresh[r["index"]], "outcome": "created"} for r in made]
-        for i in sorted(set(keys) - set(fresh)):
-            values = next(r["values"] for r in checked if r["index"] == i)
-            results.append(self._one(i, payloads[i], values, arrivals[i]))
+        pending = {i: self._pending(i, payloads[i], values, owner, arrivals[i])
+                   for i, values, owner in loaded}
+        self.store.lock([k for p in pending.values() for k in p.exact])
+        owners, holders = self._lookup(pending.values())
+        touched = [(p.index, [*p.exact, *p.shared,
+                              *(("record", owners[k]) for k in p.exact if k in owners),
+                              *(("record", r) for k in p.shared for r in holders.get(k, ()))])
+                   for p in pending.values()]
+        for n, wave in enumerate(waves(touched)):
+            work = [pending[i] for i in wave]
+            if n > 0:  # what the waves before wrote is in the store now
+                owners, holders = self._lookup(work)
+            results += self._wave(work, owners, holders)
         return sorted(results, key=lambda r: r["index"])
 
-    def _keys(self, values: Mapping) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-        """(exact keys, block keys) of ``values`` as (rule key, value) pairs."""
-        return ([(r.key, v) for r, v in self.rules.keys(values)],
-                [(r.key, v) for r, v in self.rules.block_keys(values)])
+    def _pending(self, index: int, payload: Any, values: dict, owner: int | None,
+                 arrival: Touch | None) -> Pending:
+        exact, shared = [], []
+        for rule, value in self.rules.keys(values):
+            (shared if rule.review else exact).append((rule.key, value))
+        shared += [(r.key, v) for r, v in self.rules.block_keys(values)]
+        return Pending(index, payload, values, owner, arrival or Touch(self.records.via),
+                       exact, shared)
 
-    def _fresh(self, keys: Mapping[int, tuple[list, list]]) -> list[int]:
-        """The payloads that match nothing stored and share no key with an earlier one."""
-        owners = self.store.owners([k for exact, _ in keys.values() for k in exact])
-        by_key = {r.key: r for r in self.rules.rules}
-        seen: set[tuple[str, str]] = set()
-        fresh = []
-        for i in sorted(keys):
-            exact, blocks = keys[i]
-            mine = set(exact) | set(blocks)
-            shared = [k for k in exact if by_key[k[0]].review] + blocks
-            if mine.isdisjoint(seen) and not any(k in owners for k in exact) and \
-                    not any(self.store.sharing(by_key[r], v, 1) for r, v in shared):
-                fresh.append(i)
-            seen |= mine
-        return fresh
+    def _lookup(self, work: Sequence[Pending] | Any
+                ) -> tuple[dict[Key, int], dict[Key, list[int]]]:
+        """The stored owners of the exact keys of ``work``, and the stored records sharing
+        its other keys: a statement per rule."""
+        work = list(work)
+        owners = self.store.owners([k for p in work for k in p.exact])
+        shared = [k for p in work for k in p.shared]
+        return owners, (self.store.holders(shared) if shared else {})
 
-    def _one(self, index: int, payload: Any, values: Mapping, arrival: Touch | None) -> dict:
-        match = self.match(values)
-        if match.merge:
-            given = {k: v for k, v in values.items() if isinstance(payload, dict)
-                     and k in payload}
-            survivor, merge_id = self.merger.merge(sorted(match.merge), given, match.rule,
-                                                   arrival or Touch(self.records.via),
-                                                   self._policy(match.rule))
-            queue_pairs(self.records, survivor, match.review, match.merge)
-            return {"index": index, "outcome": "merged", "record": self._answer(survivor),
-                    "merged": sorted(match.merge - {survivor}), "merge": merge_id}
-        [made] = self.records.bulk_create([payload], arrivals=[arrival])
-        if "record" in made:
-            queue_pairs(self.records, made["record"]["id"], match.review, set())
-            return {**made, "index": index, "outcome": "created"}
-        return {**made, "index": index}
+    def _wave(self, work: Sequence[Pending], owners: Mapping[Key, int],
+              holders: Mapping[Key, list[int]]) -> list[dict]:
+        """Match and write payloads that share nothing with each other."""
+        matches = self._match(work, owners, holders)
+        new = [(p, m) for p, m in zip(work, matches, strict=True) if not m.merge]
+        into_one = [(p, m) for p, m in zip(work, matches, strict=True) if len(m.merge) == 1]
+        several = [(p, m) for p, m in zip(work, matches, strict=True) if len(m.merge) > 1]
+        results = []
+        made = self.records.create_checked([(p.index, p.values, p.owner) for p, _ in new],
+                                           [p.arrival for p, _ in new])
+        for (_p, match), result in zip(new, made, strict=True):
+            queue_pairs(self.records, result["record"]["id"], match.review, set())
+            results.append({**result, "outcome": "created"})
+        merge_ids = self.merger.merge_into([
+            Arrival(next(iter(m.merge)), self._given(p), m.rule, p.arrival,
+                    self._policy(m.rule)) for p, m in into_one])
+        merged = [(p, m, next(iter(m.merge)), merge_id)
+                  for (p, m), merge_id in zip(into_one, merge_ids, strict=True)]
+        for p, m in several:  # a payload joining records: one at a time
+            survivor, merge_id = self.merger.merge(sorted(m.merge), self._given(p), m.rule,
+                                                   p.arrival, self._policy(m.rule))
+            merged.append((p, m, survivor, merge_id))
+        answers = self._answers([survivor for _p, _m, survivor, _id in merged])
+        for p, m, survivor, merge_id in merged:
+            queue_pairs(self.records, survivor, m.review, m.merge)
+            results.append({"index": p.index, "outcome": "merged", "record": answers[survivor],
+                            "merged": sorted(m.merge - {survivor}), "merge": merge_id})
+        return results
+
+    @staticmethod
+    def _given(pending: Pending) -> dict:
+        """The values the payload carried (a merge takes only those from it)."""
+        payload = pending.payload
+        return {k: v for k, v in pending.values.items() if isinstance(payload, dict)
+                and k in payload}
 
     def _policy(self, rule: str | None) -> Callable[[str], str] | None:
         """A public form's ``once_per`` updates the record with what was submitted again
@@ -111,32 +151,47 @@ class Resolver:
 
     def match(self, values: Mapping) -> Match:
         """The stored records ``values`` matches under each rule."""
-        found = Match()
-        exact = self.rules.keys(values)
-        owners = self.store.owners([(r.key, v) for r, v in exact if not r.review])
-        for rule, value in exact:
-            if rule.review:
-                found.review += [(rid, rule.key, 1.0) for rid in self.store.sharing(rule, value)]
-            elif (rule.key, value) in owners:
-                found.merge.add(owners[(rule.key, value)])
-                found.rule = found.rule or rule.key
-        for rule, value in self.rules.block_keys(values):
-            ids = [i for i in self.store.sharing(rule, value) if i not in found.merge]
-            stored = self.merger.values(self.merger.live_rows(ids, lock=False)) if ids else {}
-            for rid, other in stored.items():
-                score = self.rules.score(rule, values, other)
-                if score is None:
+        pending = self._pending(0, None, dict(values), None, None)
+        return self._match([pending], *self._lookup([pending]))[0]
+
+    def _match(self, work: Sequence[Pending], owners: Mapping[Key, int],
+               holders: Mapping[Key, list[int]]) -> list[Match]:
+        """What each of ``work`` matches, given the owners of its exact keys and the holders
+        of its other keys (the candidates of fuzzy rules read in one statement)."""
+        wanted = {r for p in work for k in p.shared if not self.by_key[k[0]].exact
+                  for r in holders.get(k, ())}
+        stored = self.merger.values(self.merger.live_rows(sorted(wanted), lock=False)) \
+            if wanted else {}
+        out = []
+        for p in work:
+            found = Match()
+            for key in p.exact:
+                if key in owners:
+                    found.merge.add(owners[key])
+                    found.rule = found.rule or key[0]
+            for key in p.shared:
+                rule = self.by_key[key[0]]
+                if rule.exact:  # a review rule's exact key
+                    found.review += [(rid, rule.key, 1.0) for rid in holders.get(key, ())]
                     continue
-                if rule.review:
-                    found.review.append((rid, rule.key, score))
-                else:
-                    found.merge.add(rid)
-                    found.rule = found.rule or rule.key
-        return found
+                for rid in holders.get(key, ()):
+                    if rid in found.merge or rid not in stored:
+                        continue
+                    score = self.rules.score(rule, p.values, stored[rid])
+                    if score is None:
+                        continue
+                    if rule.review:
+                        found.review.append((rid, rule.key, score))
+                    else:
+                        found.merge.add(rid)
+                        found.rule = found.rule or rule.key
+            out.append(found)
+        return out
 
-    def _answer(self, survivor: int) -> dict:
-        """The survivor as the submitter may read it (its id alone if they may not)."""
-        if not self.records.may("read", survivor):
-            return {"id": survivor}
-        return self.records.get(survivor)
-
+    def _answers(self, survivors: Sequence[int]) -> dict[int, dict]:
+        """Each survivor as the submitter may read it (its id alone if they may not)."""
+        if not survivors:
+            return {}
+        readable = {r["id"]: r for r in self.records.to_json(
+            self.records.readable_rows(set(survivors)))}
+        return {s: readable.get(s, {"id": s}) for s in survivors}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from runtime.identity.similarity import block_form, similarity
@@ -49,11 +50,11 @@ class Rules:
     policies: Mapping[str, str] = field(default_factory=dict)  # field -> merge policy
     default_policy: str = "fill_blanks"
 
-    @property
+    @cached_property
     def exact(self) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.exact)
 
-    @property
+    @cached_property
     def fuzzy(self) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if not r.exact)
 

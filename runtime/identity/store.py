@@ -18,15 +18,32 @@ from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from runtime.forms.plan import FormPlan
 from runtime.identity.models import KEY_LENGTH, IdentityBlock, IdentityKey
 from runtime.identity.rules import Rule, Rules, compile_rules
+from runtime.storage.bulk import BulkInsert
 from runtime.storage.transactions import take_write_lock
 
 KEYS = IdentityKey.__table__
 BLOCKS = IdentityBlock.__table__
+ROW = ("app_key", "form_key", "rule", "value", "record_id")
+KEY_INSERT = BulkInsert(KEYS, ROW, skip_conflicts=ROW[:4])  # the unique key
+BLOCK_INSERT = BulkInsert(BLOCKS, ROW)
+LOCK_ONE = sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))")
+LOCK_MANY = sa.text("SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT DISTINCT "
+                    "hashtextextended(k, 0) AS h FROM unnest(CAST(:keys AS text[])) AS k "
+                    "ORDER BY h) AS ordered")
+# PostgreSQL: many keys in one statement, as arrays (a statement per row cost a round trip)
+KEY_INSERT_PG = sa.text(
+    "INSERT INTO identity_keys (app_key, form_key, rule, value, record_id) "
+    "SELECT * FROM unnest(CAST(:app_key AS text[]), CAST(:form_key AS text[]), "
+    "CAST(:rule AS text[]), CAST(:value AS text[]), CAST(:record_id AS integer[])) "
+    "ON CONFLICT (app_key, form_key, rule, value) DO NOTHING")
+OWNERS_PG = sa.text(
+    "SELECT k.value, k.record_id FROM unnest(CAST(:values AS text[])) AS v(value) "
+    "JOIN identity_keys AS k ON k.app_key = :app AND k.form_key = :form AND k.rule = :rule "
+    "AND k.value = v.value")
 CANDIDATE_LIMIT = 200  # records read per block key: a bound on the work of one match
 REBUILD_BATCH = 2000
 ONCE_PER = "once_per."  # the rules a public form's once_per makes: once_per.<field>
@@ -68,13 +85,16 @@ class IdentityStore:
         return sa.and_(table.c.app_key == self.app_key, table.c.form_key == self.form_key)
 
     # -- writing -----------------------------------------------------------------------------
-    def index(self, records: Iterable[tuple[int, Mapping[str, Any]]]) -> list[int]:
-        """(Re)write the keys of ``records`` ((id, values) with every field); the ids whose
-        key another record already holds (they keep theirs: an update never steals a key)."""
+    def index(self, records: Iterable[tuple[int, Mapping[str, Any]]], new: bool = False,
+              clashes: bool = False) -> list[int]:
+        """(Re)write the keys of ``records`` ((id, values) with every field; ``new``: records
+        just created, with no keys yet); with ``clashes``, the ids whose key another record
+        already holds (they keep theirs: an update never steals a key)."""
         records = list(records)
         if not records or not self.rules:
             return []
-        self.forget([rid for rid, _ in records])
+        if not new:
+            self.forget([rid for rid, _ in records])
         keys, blocks = [], []
         for record_id, values in records:
             for rule, value in self.rules.keys(values):
@@ -83,21 +103,23 @@ class IdentityStore:
             blocks += [self._row(rule, value, record_id)
                        for rule, value in self.rules.block_keys(values)]
         if blocks:
-            self.conn.execute(BLOCKS.insert(), blocks)
-        return self._insert_keys(keys)
+            BLOCK_INSERT.run(self.conn, blocks)
+        return self._insert_keys(keys, clashes)
 
     def _row(self, rule: Rule, value: str, record_id: int) -> dict:
         return {"app_key": self.app_key, "form_key": self.form_key, "rule": rule.key,
                 "value": stored(value), "record_id": record_id}
 
-    def _insert_keys(self, rows: list[dict]) -> list[int]:
+    def _insert_keys(self, rows: list[dict], clashes: bool) -> list[int]:
         if not rows:
             return []
-        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
-        unique = {(r["rule"], r["value"]): r for r in rows}  # within the batch: the first
-        insert = dialect.insert(KEYS).on_conflict_do_nothing(
-            index_elements=["app_key", "form_key", "rule", "value"])
-        self.conn.execute(insert, list(unique.values()))
+        unique = list({(r["rule"], r["value"]): r for r in rows}.values())  # one per key
+        if self.conn.dialect.name == "postgresql" and len(unique) > 1:
+            self.conn.execute(KEY_INSERT_PG, {c: [r[c] for r in unique] for c in ROW})
+        else:
+            KEY_INSERT.run(self.conn, unique)
+        if not clashes:
+            return []
         held = self.owners([(r["rule"], r["value"]) for r in rows])  # values stored already
         return sorted({r["record_id"] for r in rows
                        if held.get((r["rule"], r["value"])) != r["record_id"]})
@@ -114,10 +136,12 @@ class IdentityStore:
         if self.conn.dialect.name != "postgresql":
             take_write_lock(self.conn)  # SQLite: one writer at a time from here
             return
-        for rule, value in sorted(set(keys)):
-            name = f"{self.app_key}\x1f{self.form_key}\x1f{rule}\x1f{stored(value)}"
-            self.conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
-                              {"k": name})
+        names = sorted({f"{self.app_key}\x1f{self.form_key}\x1f{rule}\x1f{stored(value)}"
+                        for rule, value in keys})
+        if len(names) == 1:
+            self.conn.execute(LOCK_ONE, {"k": names[0]})
+        elif names:  # in one statement, in one order (the locks' numbers): no deadlock
+            self.conn.execute(LOCK_MANY, {"keys": names})
 
     def owners(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """The record holding each of ``keys`` (rule key, key value), where one does."""
@@ -127,9 +151,16 @@ class IdentityStore:
             by_rule.setdefault(rule, []).append(value)
         out = {}
         for rule, values in by_rule.items():  # rule = and value IN: the unique index's order
-            query = sa.select(KEYS.c.value, KEYS.c.record_id).where(
-                self._form(KEYS), KEYS.c.rule == rule, KEYS.c.value.in_(sorted(values)))
-            out.update({given[(rule, r.value)]: r.record_id for r in self.conn.execute(query)})
+            if self.conn.dialect.name == "postgresql" and len(values) > 1:
+                # the values as one array: a list of parameters made a plan per length, and
+                # a generic plan compares each row with every value
+                found = self.conn.execute(OWNERS_PG, {"app": self.app_key,
+                                                      "form": self.form_key, "rule": rule,
+                                                      "values": sorted(values)})
+            else:
+                found = self.conn.execute(sa.select(KEYS.c.value, KEYS.c.record_id).where(
+                    self._form(KEYS), KEYS.c.rule == rule, KEYS.c.value.in_(sorted(values))))
+            out.update({given[(rule, r.value)]: r.record_id for r in found})
         return out
 
     def sharing(self, rule: Rule, value: str, limit: int = CANDIDATE_LIMIT) -> list[int]:
@@ -139,6 +170,29 @@ class IdentityStore:
             self._form(BLOCKS), BLOCKS.c.rule == rule.key, BLOCKS.c.value == stored(value)
         ).limit(limit)
         return sorted(r.record_id for r in self.conn.execute(query))
+
+    def holders(self, keys: Iterable[tuple[str, str]], limit: int = CANDIDATE_LIMIT
+                ) -> dict[tuple[str, str], list[int]]:
+        """``sharing`` for many keys at once (rule key, value): the records with each block
+        key (or review key), at most ``limit`` per key; keys no record has are left out."""
+        given = {(rule, stored(value)): (rule, value) for rule, value in keys}
+        by_rule: dict[str, list[str]] = {}
+        for rule, value in given:
+            by_rule.setdefault(rule, []).append(value)
+        out: dict[tuple[str, str], list[int]] = {}
+        for rule, values in by_rule.items():
+            where = (self._form(BLOCKS), BLOCKS.c.rule == rule)
+            if len(values) == 1:  # the plain lookup, as one arrival makes it
+                query = sa.select(BLOCKS.c.value, BLOCKS.c.record_id).where(
+                    *where, BLOCKS.c.value == values[0]).limit(limit)
+            else:  # no more than ``limit`` per value, in one statement
+                number = sa.func.row_number().over(partition_by=BLOCKS.c.value).label("n")
+                inner = sa.select(BLOCKS.c.value, BLOCKS.c.record_id, number).where(
+                    *where, BLOCKS.c.value.in_(sorted(values))).subquery()
+                query = sa.select(inner.c.value, inner.c.record_id).where(inner.c.n <= limit)
+            for value, record_id in self.conn.execute(query):
+                out.setdefault(given[(rule, value)], []).append(record_id)
+        return {k: sorted(v) for k, v in out.items()}
 
     # -- rebuilding --------------------------------------------------------------------------
     def rebuild(self, table: sa.Table, read: Any) -> int:
@@ -156,5 +210,5 @@ class IdentityStore:
                 .order_by(table.c.id).limit(REBUILD_BATCH)).mappings().all()
             if not rows:
                 return clashes
-            clashes += len(self.index(read(rows)))
+            clashes += len(self.index(read(rows), clashes=True))
             after = rows[-1]["id"]

@@ -18,6 +18,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 # the statement, its parameters' order, (index, bind processor) pairs, positional or named
 Prepared = tuple[str, list[str], list[tuple[int, Callable]], bool]
@@ -26,10 +27,14 @@ Prepared = tuple[str, list[str], list[tuple[int, Callable]], bool]
 class BulkInsert:
     """``INSERT INTO table (columns)`` for many rows, prepared once per dialect."""
 
-    def __init__(self, table: sa.Table, columns: Sequence[str]):
+    def __init__(self, table: sa.Table, columns: Sequence[str],
+                 skip_conflicts: Sequence[str] = ()):
+        """``skip_conflicts``: the columns of a unique index whose duplicates are left out
+        (``ON CONFLICT (...) DO NOTHING``; a statement per row on PostgreSQL, not COPY)."""
         assert len(columns) > 1  # itemgetter of one key gives a value, not a tuple
         self.table = table
         self.columns = tuple(columns)
+        self.skip_conflicts = tuple(skip_conflicts)
         # per dialect object (an id could be reused by another engine's dialect)
         self._prepared: weakref.WeakKeyDictionary[sa.Dialect, Prepared] = (
             weakref.WeakKeyDictionary())
@@ -37,7 +42,12 @@ class BulkInsert:
     def _prepare(self, dialect: sa.Dialect) -> Prepared:
         prepared = self._prepared.get(dialect)
         if prepared is None:
-            compiled = self.table.insert().compile(dialect=dialect, column_keys=self.columns)
+            insert: Any = self.table.insert()
+            if self.skip_conflicts:
+                module = postgresql if dialect.name == "postgresql" else sqlite
+                insert = module.insert(self.table).on_conflict_do_nothing(
+                    index_elements=list(self.skip_conflicts))
+            compiled = insert.compile(dialect=dialect, column_keys=self.columns)
             # (PostgreSQL: a table's numbered key left out of the columns is returned)
             order = list(compiled.positiontup) if compiled.positional else list(self.columns)
             assert set(order) == set(self.columns), (order, self.columns)
@@ -58,7 +68,7 @@ class BulkInsert:
             return
         sql, order, processors, positional = self._prepare(conn.dialect)
         params = self._params(rows, order, processors)
-        if conn.dialect.name == "postgresql":
+        if conn.dialect.name == "postgresql" and not self.skip_conflicts:
             columns = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in order)
             cursor = conn.connection.dbapi_connection.cursor()
             try:

@@ -192,24 +192,40 @@ class Records:
         touch of its arrival (``arrivals`` by index; by default, the channel of the writer).
         """
         self.access.require("create", self.plan.label("en") or self.plan.form_key)
+        results, loaded = self.checked(payloads)
+        made = self.create_checked(loaded, [self._arrival(arrivals, i) for i, _, _ in loaded])
+        for result in made:
+            results[result["index"]] = result
+        return results
+
+    def checked(self, payloads: Sequence[Any]) -> tuple[list[dict], Loaded]:
+        """Per payload ``{"index"}`` (``{"index", "errors"}`` for those refused), and the
+        ``(index, values, owner)`` of those that would be stored: loaded, cleaned, their
+        references and unique values checked (with the locks that check takes)."""
         results: list[dict] = [{"index": i} for i in range(len(payloads))]
-        loaded = self._check_references(self._load_new(payloads, results), results)
+        return results, self._check_references(self._load_new(payloads, results), results)
+
+    def create_checked(self, loaded: Loaded, arrivals: Sequence[Touch]) -> list[dict]:
+        """Write records that ``checked`` passed, in the same transaction, each with its
+        arrival's touch; ``{"index", "record"}`` per record, in order. The values are taken as
+        they are (generated fields are added to them)."""
         if not loaded:
-            return results
-        rows, touched = self._insert(loaded, [self._arrival(arrivals, i) for i, _, _ in loaded])
+            return []
+        self.access.require("create", self.plan.label("en") or self.plan.form_key)
+        rows, touched = self._insert(loaded, list(arrivals))
         hidden = self.access.hidden
         fields = [f["key"] for f in self.plan.fields if f["key"] not in hidden]
         lists = [f["key"] for f, _ in self._separate if f["key"] not in hidden]
+        results, now = [], iso(self.now)
         for (i, values, _), row in zip(loaded, rows, strict=True):
-            record = {"id": row["id"], "version": 1, "created_at": iso(self.now),
-                      "updated_at": iso(self.now), "created_by": row["created_by"],
-                      "owner": row["owner_id"]}
+            record = {"id": row["id"], "version": 1, "created_at": now, "updated_at": now,
+                      "created_by": row["created_by"], "owner": row["owner_id"]}
             for key in fields:
                 record[key] = values.get(key)
             for key in lists:  # as a read gives them: an empty list, not null
                 if record[key] is None:
                     record[key] = []
-            results[i]["record"] = record
+            results.append({"index": i, "record": record})
         if touched:  # synchronous consumers changed some: answer with what is stored now
             self._read_again(results, touched)
         return results
@@ -217,8 +233,8 @@ class Records:
     def check_new(self, payloads: Sequence[Any]) -> list[dict]:
         """What creating ``payloads`` would store (``values``, before generated fields) or the
         problems that would refuse each (``errors``); writes nothing."""
-        results: list[dict] = [{"index": i} for i in range(len(payloads))]
-        for i, values, _ in self._check_references(self._load_new(payloads, results), results):
+        results, loaded = self.checked(payloads)
+        for i, values, _ in loaded:
             results[i]["values"] = values
         return results
 
@@ -256,7 +272,7 @@ class Records:
             ids = allocate_ids(self.conn, self.table, len(rows))
             for row, record_id in zip(rows, ids, strict=True):
                 row["id"] = record_id
-            self.conn.execute(self.table.insert(), rows)
+            row_insert(self.table, rows[0]).run(self.conn, rows)  # compiled once, not per row
         # one record, nothing read back: PostgreSQL gets these writes in one round trip
         with pipelined(self.conn, len(rows) == 1 and not self._separate):
             self._index([(rid, {**values, "owner": owner})
@@ -269,7 +285,8 @@ class Records:
                 created = {k: v for k, v in values.items() if v is not None and v != []}
                 audit.append(self._audit(record_id, "create", 1, created))
             AUDIT_INSERT.run(self.conn, audit)
-        self.identity.index(zip(ids, (values for _i, values, _o in loaded), strict=True))
+        self.identity.index(zip(ids, (values for _i, values, _o in loaded), strict=True),
+                            new=True)
         return rows, self.events.written(self.session, audit)
 
     def _save_separate(self, record_id: int, values: dict) -> None:

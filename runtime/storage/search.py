@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -76,6 +77,11 @@ def grams(text: str) -> set[str]:
 
 def document(texts: Iterable[str]) -> str | None:
     """The search text of one field's value: its texts, then its grams, each between SEPs."""
+    return _document(tuple(texts))
+
+
+@lru_cache(maxsize=4096)  # values repeat (places, sources, companies): worked out once
+def _document(texts: tuple[str, ...]) -> str | None:
     found = [t for t in dict.fromkeys(normalise(t) for t in texts) if t]
     if not found:
         return None

@@ -10,7 +10,7 @@ from runtime.cleaning.phones import clean_phone
 from runtime.fields.email import EmailField
 from runtime.fields.phone import PhoneField
 from runtime.fields.roles.value import default_match_key
-from runtime.identity.groups import groups
+from runtime.identity.groups import groups, waves
 from runtime.identity.rules import compile_rules
 from runtime.identity.similarity import block_form, similarity
 from runtime.identity.survivorship import ABSENT, POLICIES, survive
@@ -81,6 +81,16 @@ def test_fuzzy_rule_scores_only_when_every_field_reaches_its_threshold():
 def test_groups_are_transitive():
     assert groups([(1, 2), (3, 4), (2, 3), (7, 8)]) == [{1, 2, 3, 4}, {7, 8}]
     assert groups([(5, 5)]) == [{5}] and groups([]) == []
+
+
+def test_waves_keep_the_order_of_what_shares_a_key_and_never_put_two_in_one_wave():
+    items = [(0, ["p1"]), (1, ["p2"]), (2, ["p1", "e9"]), (3, []), (4, ["e9"]),
+             (5, ["p2", "r7"]), (6, ["r7"]), (7, ["x"])]
+    # 0, 2, 4 share p1/e9 (through 2); 1, 5, 6 share p2/r7 (through 5)
+    assert waves(items) == [[0, 1, 3, 7], [2, 5], [4, 6]]
+    assert waves([]) == [] and waves([(0, []), (1, [])]) == [[0, 1]]
+    # a late item joining two sets waits for both
+    assert waves([(0, ["a"]), (1, ["b"]), (2, ["a", "b"])]) == [[0], [1], [2]]
 
 
 @pytest.mark.parametrize(("policy", "values", "result"), [
