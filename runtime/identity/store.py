@@ -94,7 +94,9 @@ class IdentityStore:
         if not rows:
             return []
         dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
-        unique = {(r["rule"], r["value"]): r for r in rows}  # within the batch: the first
+        unique: dict[tuple[str, str], dict] = {}
+        for row in rows:  # within the batch: the first (the oldest, when keying again)
+            unique.setdefault((row["rule"], row["value"]), row)
         insert = dialect.insert(KEYS).on_conflict_do_nothing(
             index_elements=["app_key", "form_key", "rule", "value"])
         self.conn.execute(insert, list(unique.values()))

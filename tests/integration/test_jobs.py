@@ -51,6 +51,7 @@ def test_tick_runs_due_tasks_once_per_interval(runtime):
                                                        "redeliver_events",
                                                        "purge_expired_exports",
                                                        "resume_imports",
+                                                       "resume_identity_scans",
                                                        "prune_rate_counters"]
 
 
@@ -68,9 +69,10 @@ def test_scheduler_enqueues_and_worker_purges_orphans(app, runtime, queue):
                                                          "redeliver_events",
                                                          "purge_expired_exports",
                                                          "resume_imports",
+                                                         "resume_identity_scans",
                                                          "prune_rate_counters"]
     assert enqueue_due(runtime, queue, perform_task) == []
-    assert queue.count == 5
+    assert queue.count == 6
 
     import app.jobs as jobs
 
