@@ -15,8 +15,6 @@ from runtime.web.messages import ui_lang
 from runtime.web.routes import GET, POST, Route
 
 SCANS = BASE.rsplit("/", 1)[0] + "/identity/scans"
-NO_QUEUE = "the background job could not be started (the job queue is not reachable); " \
-           "try again later"
 
 
 def launch(records, scan_id: int) -> None:
@@ -25,7 +23,7 @@ def launch(records, scan_id: int) -> None:
         current_runtime().background["identity_scan"](scan_id)
     except Exception as exc:  # Redis down: say so rather than show a scan that never moves
         current_app.logger.warning("could not enqueue identity scan %s: %s", scan_id, exc)
-        scans.fail_to_launch(records, scan_id, NO_QUEUE)
+        scans.fail_to_launch(records, scan_id, str(scans.NO_QUEUE))
         records.session.commit()
 
 

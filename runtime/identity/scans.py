@@ -22,6 +22,8 @@ from runtime.storage.records import Records, iso
 
 SCANS = IdentityScan.__table__
 LISTED = 20
+NO_QUEUE = msg("the background job could not be started (the job queue is not reachable); "
+               "try again later")
 
 
 class ScanRunning(Conflict):
@@ -104,6 +106,7 @@ def latest(records: Records, limit: int = LISTED) -> list[dict[str, Any]]:
 
 
 def fail_to_launch(records: Records, scan_id: int, reason: str) -> None:
-    """A scan whose job could not be handed to a worker fails at once (not stuck queued)."""
+    """A scan whose job could not be handed to a worker fails at once (not stuck queued):
+    ``reason``, NO_QUEUE in the reader's words."""
     records.conn.execute(sa.update(SCANS).where(SCANS.c.id == scan_id).values(
         status="failed", error=reason, finished_at=records.now))

@@ -227,3 +227,60 @@ def test_a_scan_resumes_after_its_worker_is_sigkilled(crm, tmp_path):
     assert live_ids(admin) == ids[::3]
     away = [m for merge in admin.ok("GET", FORM + "/merges")["merges"] for m in merge["merged"]]
     assert len(away) == len(set(away)) == 10
+
+
+# -- the pages ---------------------------------------------------------------------------------
+def test_the_review_queue_and_the_builder_start_a_scan_and_show_its_progress(crm):
+    from tests.integration.helpers import logged_in
+
+    admin, app = crm["admin"], crm["app"]
+    _duplicates(admin, 2)
+    add(admin, name="张三", company="字节跳动有限公司")
+    add(admin, name="Zhang San", company="字节跳动")
+    publish(admin, lead_doc(RULES))
+    client = logged_in(app)
+    client.post("/locale", data={"lang": "zh"})
+    page = client.get("/a/crm/lead/duplicates").get_data(as_text=True)
+    assert 'data-scan-status="none"' in page and "查找全部记录中的重复" in page
+    started = client.post("/a/crm/lead/duplicates/scan", headers={"HX-Request": "true"})
+    html = started.get_data(as_text=True)
+    assert started.status_code == 200 and 'hx-trigger="every 1s"' in html
+    assert 'data-scan-state="queued"' in html and "data-scan-start" not in html
+    again = client.post("/a/crm/lead/duplicates/scan", headers={"HX-Request": "true"})
+    assert again.get_data(as_text=True).count('data-scan-state="queued"') == 1  # the same one
+    work(app)
+    done = client.get("/a/crm/lead/duplicates/scan").get_data(as_text=True)
+    assert 'data-scan-state="done"' in done and "every 1s" not in done
+    assert "合并了 4 条记录" in done and "1 对新的记录等待审核" in done
+    assert 'href="/a/crm/lead/merges"' in done and 'href="/a/crm/lead/duplicates"' in done
+    history = client.get("/a/crm/lead/merges").get_data(as_text=True)
+    assert "查找重复" in history
+    builder = client.get("/build/crm/forms/lead/identity").get_data(as_text=True)
+    assert 'id="identity-scan-slot"' in builder and 'data-scan-state="done"' in builder
+    # one who may update only their own records is not offered the panel, nor may post
+    member = logged_in(app, "mia@example.com")
+    assert member.get("/a/crm/lead/duplicates/scan").status_code == 403
+    plain = member.post("/a/crm/lead/duplicates/scan")
+    assert plain.status_code == 303
+    assert [s["id"] for s in admin.ok("GET", SCANS)["scans"]] == [1]
+
+
+def test_an_import_offers_to_find_duplicates_when_it_is_done(crm):
+    import io
+
+    from tests.integration.helpers import logged_in
+
+    admin, app = crm["admin"], crm["app"]
+    publish(admin, lead_doc(RULES))
+    data = "name,phone\n王伟,13800138000\n李娜,13900139000\n".encode()
+    imp = admin.post(FORM + "/imports", data={"file": (io.BytesIO(data), "leads.csv")},
+                     content_type="multipart/form-data").get_json()
+    work(app)
+    client = logged_in(app)
+    page = client.get(f"/a/crm/lead/import/{imp['id']}").get_data(as_text=True)
+    assert 'action="/a/crm/lead/duplicates/scan"' in page and "data-import-scan" in page
+    started = client.post("/a/crm/lead/duplicates/scan")
+    assert started.status_code == 303 and started.headers["Location"].endswith(
+        "/a/crm/lead/duplicates")
+    [scan_row] = admin.ok("GET", SCANS)["scans"]
+    assert scan_row["status"] == "queued"
