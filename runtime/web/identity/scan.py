@@ -64,6 +64,8 @@ def scan_vm(ctx: FormContext, scan: Mapping[str, Any] | None) -> ScanVM:
         return vm
     vm.id, vm.status, vm.status_label = scan["id"], scan["status"], \
         status_labels()[scan["status"]]
+    if scan["status"] == "running" and scan["phase"] == "keys":
+        vm.status_label = _("Keying the records again")
     vm.processed, vm.total, vm.merged, vm.queued = scan["processed"], scan["total"], \
         scan["merged"], scan["queued"]
     vm.started, vm.error = local_time(scan["started_at"] or scan["created_at"]), \
