@@ -1,7 +1,7 @@
 """Find-duplicates benchmark: a scan of a whole form (100k records by default) whose records
-were stored before its match rules — about 10% of them a stored person again: the same phone
-written another way, the same e-mail with another company, or an alike name at the same company — with
-exact rules (phone, e-mail: merge) and a fuzzy rule (name + company: review) on. The scan keys
+were stored before its match rules — about 10% of them a stored person again: the same phone,
+the same e-mail with a company, or an alike name at the same company — with exact rules
+(phone, e-mail: merge) and a fuzzy rule (name + company: review) on. The scan keys
 every record again, then matches them in batches, merging and queueing as the rules say.
 Prints records/s for the whole scan and for each phase, and checks the counts against the
 generator's truth (merged = the phone and e-mail duplicates; queued >= the alike names).
