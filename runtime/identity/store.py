@@ -68,13 +68,16 @@ class IdentityStore:
         return sa.and_(table.c.app_key == self.app_key, table.c.form_key == self.form_key)
 
     # -- writing -----------------------------------------------------------------------------
-    def index(self, records: Iterable[tuple[int, Mapping[str, Any]]]) -> list[int]:
+    def index(self, records: Iterable[tuple[int, Mapping[str, Any]]],
+              fresh: bool = False) -> list[int]:
         """(Re)write the keys of ``records`` ((id, values) with every field); the ids whose
-        key another record already holds (they keep theirs: an update never steals a key)."""
+        key another record already holds (they keep theirs: an update never steals a key).
+        ``fresh``: they hold no keys yet (nothing to forget first)."""
         records = list(records)
         if not records or not self.rules:
             return []
-        self.forget([rid for rid, _ in records])
+        if not fresh:
+            self.forget([rid for rid, _ in records])
         keys, blocks = [], []
         for record_id, values in records:
             for rule, value in self.rules.keys(values):
@@ -158,5 +161,5 @@ class IdentityStore:
                 .order_by(table.c.id).limit(REBUILD_BATCH)).mappings().all()
             if not rows:
                 return clashes
-            clashes += len(self.index(read(rows)))
+            clashes += len(self.index(read(rows), fresh=True))  # all forgotten above
             after = rows[-1]["id"]
