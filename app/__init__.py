@@ -153,6 +153,14 @@ def _export_queue(app: Flask) -> None:
             queue(app).enqueue(run_rule_job, int(job_id), job_id=f"rule-job-{job_id}",
                                description=f"rule job {job_id}")
 
+    def enqueue_scan(scan_id: int) -> None:
+        from app.jobs import run_identity_scan
+
+        queue(app).enqueue(run_identity_scan, int(scan_id), job_id=f"identity-scan-{scan_id}",
+                           description=f"find duplicates (scan {scan_id})",
+                           job_timeout=IMPORT_TIMEOUT)
+
     app.extensions["trellis"].background["import"] = enqueue_import
     app.extensions["trellis"].background["rule_job"] = enqueue_rule_job
+    app.extensions["trellis"].background["identity_scan"] = enqueue_scan
     app.extensions["trellis"].background["import_undo"] = enqueue_undo

@@ -114,3 +114,20 @@ def run_import_undo(import_id: str) -> str:
             report = service.undo(runtime, records_for, import_id, words=translate)
         service.finish_undo(runtime, import_id, report)
         return f"import {import_id} undone: {report.removed} removed, {len(report.kept)} kept"
+
+
+def run_identity_scan(scan_id: int) -> str:
+    """Find the duplicates among a form's records (runtime.identity.scan_job), messages in
+    the language of who started it."""
+    from runtime.identity.models import IdentityScan
+    from runtime.identity.scan_job import ScanJob
+    from runtime.web.messages import translate
+
+    app = worker_app()
+    with app.app_context():
+        runtime = app.extensions["trellis"]
+        with runtime.session(read_only=True) as session:
+            scan = session.get(IdentityScan, scan_id)
+            lang = scan.lang if scan is not None else "en"
+        with _locale(lang):
+            return ScanJob(runtime, scan_id, words=translate).run()

@@ -17,6 +17,7 @@ from runtime.identity.models import (  # noqa: F401
     IdentityCandidate,
     IdentityKey,
     IdentityMerge,
+    IdentityScan,
     IdentityTombstone,
 )
 from runtime.jobs.models import PeriodicRun  # noqa: F401

@@ -2,7 +2,8 @@
 the same person or company arriving again. The page prints the form's draft; builder-identity.js
 edits its ``identity`` and saves the whole draft through the documents API (PUT with If-Match),
 as the form designer does, so a refusal comes back as problems with JSON Pointers that the page
-shows beside the control at fault. Publishing the form puts the rules to work."""
+shows beside the control at fault. Publishing the form puts the rules to work; the "Find
+duplicates" panel (runtime.web.identity.scan) then applies them to the records stored before."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask import render_template, url_for
 
 from builder.identity_vm import identity_vm
 from runtime.web import current_runtime, db_session
+from runtime.web.identity.scan import panel_of
 from runtime.web.messages import ui_lang
 from runtime.web.routes import GET, Route
 
@@ -22,7 +24,8 @@ def page(app_key: str, form_key: str):
     urls = {"api": api, "publish": api + "/publish", "home": url_for("builder.home"),
             "designer": url_for("builder.form_designer", **keys),
             "history": url_for("builder.history", app_key=app_key, kinds="forms",
-                               key=form_key)}
+                               key=form_key),
+            "scan": url_for("forms.identity_scan", **keys)}
     if doc.published_version is not None:  # the records' side: pairs waiting, merges made
         urls["review"] = url_for("forms.review_queue", **keys)
         urls["merges"] = url_for("forms.merge_history", **keys)
@@ -30,7 +33,8 @@ def page(app_key: str, form_key: str):
     vm = identity_vm(doc.draft, rt.store.published_body(session, doc), rt.fields, ui_lang(),
                      app_key=app_key, form_key=form_key, revision=doc.revision,
                      published_version=doc.published_version, urls=urls)
-    return render_template("builder/identity.html", vm=vm)
+    scan = panel_of(app_key, form_key) if doc.published_version is not None else None
+    return render_template("builder/identity.html", vm=vm, scan=scan)
 
 
 ROUTES: tuple[Route, ...] = (

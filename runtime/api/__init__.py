@@ -18,6 +18,7 @@ from runtime.api import (
     files,
     formula,
     identity,
+    identity_scans,
     imports,
     openapi,
     records,
@@ -38,7 +39,8 @@ from runtime.web.routes import add_routes
 __all__ = ["ROUTES", "api_blueprint", "require"]
 
 ROUTES = (*documents.ROUTES, *records.ROUTES, *bulk.ROUTES, *exports.ROUTES, *imports.ROUTES,
-          *identity.ROUTES, *files.ROUTES, *formula.ROUTES, *capture.ROUTES, *routing.ROUTES,
+          *identity.ROUTES, *identity_scans.ROUTES,
+          *files.ROUTES, *formula.ROUTES, *capture.ROUTES, *routing.ROUTES,
           *openapi.ROUTES, *rulesets.ROUTES, *rules_runtime.ROUTES)
 
 

@@ -1,5 +1,5 @@
 """The OpenAPI operations of identity resolution: merge history and undo, the review queue,
-rebuilding keys."""
+rebuilding keys, "find duplicates" scans."""
 
 from __future__ import annotations
 
@@ -29,6 +29,26 @@ def identity_schemas() -> dict[str, dict]:
         "CandidateDecided": obj({"id": ID, "status": {"enum": ["merged", "distinct"]},
                                  "merge": nullable(ID)}),
         "IdentityRebuilt": obj({"rules": {"type": "array", "items": TEXT}, "clashes": COUNT}),
+        **scan_schemas(),
+    }
+
+
+def scan_schemas() -> dict[str, dict]:
+    scan = obj({
+        "id": ID, "status": {"enum": ["queued", "running", "done", "failed"]},
+        "phase": {"enum": ["keys", "matching"], "description": "keys: keying the records "
+                  "again under the published rules; matching: matching them"},
+        "total": nullable(COUNT), "processed": COUNT,
+        "merged": {**COUNT, "description": "records merged away by merging rules"},
+        "queued": {**COUNT, "description": "pairs newly queued for review"},
+        "error": nullable(TEXT), "user": ID, "created_at": UTC_TIME,
+        "started_at": nullable(UTC_TIME), "finished_at": nullable(UTC_TIME)})
+    return {
+        "IdentityScan": scan,
+        "IdentityScans": obj({"scans": {"type": "array", "items": ref("IdentityScan")}}),
+        "IdentityScanRunning": obj({"errors": {"type": "array", "items": ref("Problem"),
+                                               "minItems": 1},
+                                    "scan": ref("IdentityScan")}),
     }
 
 
@@ -62,4 +82,27 @@ def identity_paths(form_base: str, keys: list[dict], tag: str) -> dict[str, dict
             "post", "rebuildIdentity", "Key every record again under the current rules",
             tag, {"200": answer(ref("IdentityRebuilt"))}, scope="records:write",
             params=keys)},
+        **scan_paths(form_base, keys, tag),
+    }
+
+
+def scan_paths(form_base: str, keys: list[dict], tag: str) -> dict[str, dict]:
+    base = form_base + "/identity/scans"
+    one = [*keys, param("scan_id", schema=ID, description="the scan's id")]
+    return {
+        base: {
+            "post": op("post", "startIdentityScan", "Find the duplicates among the form's "
+                       "records: key them again, then merge or queue for review by the "
+                       "rules (by one who may update all of them)", tag,
+                       {"202": answer(ref("IdentityScan"), "started: ask its url",
+                                      "Location"),
+                        "409": answer(ref("IdentityScanRunning"), "a scan of the form is "
+                                      "running: it is named", "Location")},
+                       scope="records:write", params=keys, errors=["422"]),
+            "get": op("get", "listIdentityScans", "The form's scans, the latest first", tag,
+                      {"200": answer(ref("IdentityScans"))}, scope="records:read",
+                      params=keys)},
+        base + "/{scan_id}": {"get": op(
+            "get", "getIdentityScan", "How far a scan got and what it did", tag,
+            {"200": answer(ref("IdentityScan"))}, scope="records:read", params=one)},
     }

@@ -35,9 +35,11 @@ def queue_pairs(records: Records, record_id: int, flagged: Sequence[tuple[int, s
              "rule": rule, "score": score, "status": "open", "created_at": records.now}
             for other, (rule, score) in sorted(best.items())]
     dialect = postgresql if records.conn.dialect.name == "postgresql" else sqlite
+    # counted by what comes back: an executemany's rowcount is -1 on PostgreSQL
     done = records.conn.execute(dialect.insert(CANDIDATES).on_conflict_do_nothing(
-        index_elements=["app_key", "form_key", "record_a", "record_b"]), rows)
-    return max(done.rowcount, 0)
+        index_elements=["app_key", "form_key", "record_a", "record_b"])
+        .returning(CANDIDATES.c.id), rows)
+    return len(done.all())
 
 
 def open_pairs(records: Records, limit: int = 100) -> list[dict[str, Any]]:

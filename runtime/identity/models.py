@@ -114,3 +114,40 @@ class IdentityTombstone(Base):
     record_id: Mapped[int] = mapped_column(primary_key=True)
     survivor: Mapped[int]
     merge_id: Mapped[int]
+
+
+SCAN_STATUSES = ("queued", "running", "done", "failed")
+SCAN_ACTIVE = ("queued", "running")
+
+
+class IdentityScan(Base):
+    """One "find duplicates" run over a whole form: how far it got (``last_id``: the record
+    examined last, committed with that batch's merges, so a resumed run never merges twice)
+    and what it did. At most one queued or running scan per form: a partial UNIQUE index."""
+
+    __tablename__ = "identity_scans"
+    __table_args__ = (
+        sa.Index("ix_identity_scans_form", "app_key", "form_key", "id"),
+        sa.Index("ux_identity_scans_active", "app_key", "form_key", unique=True,
+                 sqlite_where=sa.text("status IN ('queued', 'running')"),
+                 postgresql_where=sa.text("status IN ('queued', 'running')")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    app_key: Mapped[str] = mapped_column(sa.String(63))
+    form_key: Mapped[str] = mapped_column(sa.String(63))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    lang: Mapped[str] = mapped_column(sa.String(8))  # its messages in this language
+    status: Mapped[str] = mapped_column(sa.String(16), default="queued")
+    phase: Mapped[str] = mapped_column(sa.String(16), default="keys")  # keys | matching
+    total: Mapped[int | None] = mapped_column(default=None)  # live records, once keyed
+    processed: Mapped[int] = mapped_column(default=0)
+    merged: Mapped[int] = mapped_column(default=0)  # records merged away
+    queued: Mapped[int] = mapped_column(default=0)  # pairs newly queued for review
+    last_id: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    until_id: Mapped[int | None] = mapped_column(sa.BigInteger, default=None)  # newest at start
+    error: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)

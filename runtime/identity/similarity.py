@@ -43,6 +43,7 @@ def forms(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
+@lru_cache(maxsize=65536)
 def block_form(text: str) -> str | None:
     """One form of ``text`` that its other writings share (pinyin or letters, words sorted,
     no spaces): the block key of a fuzzy rule's first field."""

@@ -113,7 +113,10 @@ class IdentityStore:
     def _insert_keys(self, rows: list[dict], clashes: bool) -> list[int]:
         if not rows:
             return []
-        unique = list({(r["rule"], r["value"]): r for r in rows}.values())  # one per key
+        first: dict[tuple[str, str], dict] = {}
+        for row in rows:  # one per key: the first (the oldest, when keying again)
+            first.setdefault((row["rule"], row["value"]), row)
+        unique = list(first.values())
         if self.conn.dialect.name == "postgresql" and len(unique) > 1:
             self.conn.execute(KEY_INSERT_PG, {c: [r[c] for r in unique] for c in ROW})
         else:
@@ -210,5 +213,5 @@ class IdentityStore:
                 .order_by(table.c.id).limit(REBUILD_BATCH)).mappings().all()
             if not rows:
                 return clashes
-            clashes += len(self.index(read(rows), clashes=True))
+            clashes += len(self.index(read(rows), new=True, clashes=True))  # forgotten above
             after = rows[-1]["id"]

@@ -84,6 +84,27 @@ class ResumeImports(PeriodicTask):
         return f"resumed {len(found)} import(s)" if found else "no stalled imports"
 
 
+class ResumeScans(PeriodicTask):
+    """Hand "find duplicates" scans whose job stopped to a worker again: they go on after
+    the last record they kept."""
+
+    key = "resume_identity_scans"
+    interval = timedelta(seconds=30)
+
+    def run(self, runtime: Runtime, now: datetime) -> str:
+        from runtime.identity.scan_job import ScanJob, stalled
+
+        with runtime.session(read_only=True) as session:
+            found = stalled(session, now)
+        launch = runtime.background.get("identity_scan")
+        for scan_id in found:
+            if launch is not None:
+                launch(scan_id)
+            else:  # no worker to hand it to: run it here
+                ScanJob(runtime, scan_id).run()
+        return f"resumed {len(found)} scan(s)" if found else "no stalled scans"
+
+
 class PruneRateCounters(PeriodicTask):
     """Forget the public forms' submission counters of client addresses quiet for a day
     (one row per address that ever submitted would otherwise stay for good)."""
@@ -136,7 +157,7 @@ class RunScheduledRules(PeriodicTask):
 
 BUILTIN_TASKS: tuple[type[PeriodicTask], ...] = (PurgeOrphanUploads, RedeliverEvents,
                                                  PurgeExpiredExports, ResumeImports,
-                                                 PruneRateCounters, RunRuleJobs,
+                                                 ResumeScans, PruneRateCounters, RunRuleJobs,
                                                  RunScheduledRules)
 
 

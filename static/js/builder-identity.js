@@ -260,6 +260,7 @@
           var pill = $('[data-published]');
           pill.textContent = msg('Version', n);
           pill.className = 'pill pill-live';
+          showScanPanel();
           return;
         }
         if (answer.status === 409) { blocked = true; showAlert(msg('Conflict'), 'error', true); }
@@ -267,6 +268,15 @@
         status(msg('Invalid'), 'error');
       });
     }).then(function () { button.disabled = false; }, function () { button.disabled = false; });
+  }
+
+  /* Once rules are published, offer to find the duplicates among the stored records: the
+     panel (its button, then its progress) comes from the records' side. */
+  function showScanPanel() {
+    var slot = document.getElementById('identity-scan-slot');
+    if (slot && window.htmx) {
+      window.htmx.ajax('GET', slot.dataset.scanPanel, { target: slot, swap: 'innerHTML' });
+    }
   }
 
   /* Key the form's stored records under its published rules (after they changed). */

@@ -51,6 +51,7 @@ def test_tick_runs_due_tasks_once_per_interval(runtime):
                                                        "redeliver_events",
                                                        "purge_expired_exports",
                                                        "resume_imports",
+                                                       "resume_identity_scans",
                                                        "prune_rate_counters",
                                                        "run_rule_jobs",
                                                        "run_scheduled_rules"]
@@ -70,11 +71,12 @@ def test_scheduler_enqueues_and_worker_purges_orphans(app, runtime, queue):
                                                          "redeliver_events",
                                                          "purge_expired_exports",
                                                          "resume_imports",
+                                                         "resume_identity_scans",
                                                          "prune_rate_counters",
-                                                       "run_rule_jobs",
-                                                       "run_scheduled_rules"]
+                                                         "run_rule_jobs",
+                                                         "run_scheduled_rules"]
     assert enqueue_due(runtime, queue, perform_task) == []
-    assert queue.count == 7
+    assert queue.count == 8
 
     import app.jobs as jobs
 

@@ -15,6 +15,8 @@ from runtime.capture.imports import service
 from runtime.capture.imports.mapping import targets
 from runtime.capture.imports.models import Import
 from runtime.fields.base import label_text
+from runtime.identity.scanning import SCAN_VIA
+from runtime.identity.store import rules_of
 from runtime.web import current_runtime, db_session
 from runtime.web.forms.context import FormContext, form_context
 from runtime.web.forms.display import local_time
@@ -136,7 +138,15 @@ def _links(ctx: FormContext, imp: Import) -> dict[str, str]:
             and ctx.records.may("delete") else "",
             "again": _url("import_again", ctx, import_id=imp.id)
             if imp.dry_run and imp.status == "done" else "",
-            "list": _url("record_list", ctx), "home": _url("import_home", ctx)}
+            "list": _url("record_list", ctx), "home": _url("import_home", ctx),
+            "scan": _url("identity_scan", ctx) if imp.status == "done" and not imp.dry_run
+            and may_scan(ctx) else ""}
+
+
+def may_scan(ctx: FormContext) -> bool:
+    """Whether to offer finding duplicates after an import: the form has match rules and the
+    importer may update all of its records."""
+    return bool(rules_of(ctx.plan).through(SCAN_VIA)) and ctx.access.scope("update") == "all"
 
 
 def _mapping_vm(ctx: FormContext, imp: Import) -> tuple[list[ColumnVM], list[dict]]:

@@ -63,6 +63,7 @@ from runtime.web.forms.viewmodels import (
 )
 from runtime.web.identity import history as merge_history
 from runtime.web.identity import review
+from runtime.web.identity import scan as identity_scan
 from runtime.web.messages import translate, ui_lang
 from runtime.web.routes import GET, GET_POST, POST, Route, add_routes
 from runtime.web.routing_log import assignment_lines
@@ -333,7 +334,8 @@ def forms_blueprint() -> Blueprint:
     bp.register_error_handler(TrellisError, trellis_error)
     bp.register_error_handler(QueryStopped, query_stopped)
     add_routes(bp, (*ROUTES, *lookups.ROUTES, *preferences.ROUTES, *bulk.ROUTES,
-                    *exports.ROUTES, *imports.ROUTES, *review.ROUTES, *merge_history.ROUTES))
+                    *exports.ROUTES, *imports.ROUTES, *review.ROUTES, *merge_history.ROUTES,
+                    *identity_scan.ROUTES))
     return bp
 
 

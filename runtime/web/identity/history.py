@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from metadata.errors import TrellisError
 from runtime.fields.base import label_text
 from runtime.identity.history import Unmerger, list_merges
+from runtime.identity.scanning import SCAN_VIA
 from runtime.web import current_runtime, db_session, transaction
 from runtime.web.forms.context import FormContext, form_context
 from runtime.web.forms.display import channel_label, local_time
@@ -94,7 +95,8 @@ def _named(ctx: FormContext, titles: Mapping[int, str], record_id: int) -> Named
 
 def _cause(ctx: FormContext, refs: References, merge: Mapping, rules: Mapping) -> str:
     who = refs.user_name(merge["user"]) if merge.get("user") else _("System")
-    via = channel_label(merge.get("via"), ctx.lang) or merge.get("via") or ""
+    via = _("duplicate scan") if merge.get("via") == SCAN_VIA else \
+        channel_label(merge.get("via"), ctx.lang) or merge.get("via") or ""
     if merge.get("rule"):
         return _("rule %(rule)s · %(who)s · %(via)s", rule=rules.get(merge["rule"],
                                                                       merge["rule"]),

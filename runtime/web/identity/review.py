@@ -24,6 +24,7 @@ from runtime.web import current_runtime, db_session, transaction
 from runtime.web.forms.context import FormContext, form_context
 from runtime.web.forms.display import local_time
 from runtime.web.forms.references import References
+from runtime.web.identity.scan import panel_for
 from runtime.web.messages import translate
 from runtime.web.routes import GET, POST, Route
 
@@ -69,6 +70,7 @@ class QueueVM:
     list_url: str
     merges_url: str
     more: bool
+    scan: Any = None  # the "Find duplicates" panel (scan.ScanVM)
 
 
 def chosen_policy(ctx: FormContext, chosen: set[str]) -> Callable[[str], str]:
@@ -170,7 +172,7 @@ def queue(app_key: str, form_key: str):
     vm = QueueVM(ctx.plan.label(ctx.lang), pair_vms(ctx, pairs[:PAIRS_SHOWN]),
                  url_for("forms.review_decide", **keys),
                  url_for("forms.record_list", **keys), url_for("forms.merge_history", **keys),
-                 more=len(pairs) > PAIRS_SHOWN)
+                 more=len(pairs) > PAIRS_SHOWN, scan=panel_for(ctx))
     return render_template("runtime/identity_review.html", vm=vm,
                            title=_("Possible duplicates"))
 
