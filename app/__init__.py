@@ -153,6 +153,14 @@ def _export_queue(app: Flask) -> None:
             queue(app).enqueue(run_rule_job, int(job_id), job_id=f"rule-job-{job_id}",
                                description=f"rule job {job_id}")
 
+    def enqueue_rescore(run_id: str) -> None:
+        from app.jobs import run_rescore
+
+        if app.config.get("REDIS_URL"):  # else the scheduler's resume_rescores takes it
+            queue(app).enqueue(run_rescore, int(run_id), job_id=f"rescore-{run_id}",
+                               description=f"re-score {run_id}", job_timeout=IMPORT_TIMEOUT)
+
     app.extensions["trellis"].background["import"] = enqueue_import
+    app.extensions["trellis"].background["rescore"] = enqueue_rescore
     app.extensions["trellis"].background["rule_job"] = enqueue_rule_job
     app.extensions["trellis"].background["import_undo"] = enqueue_undo

@@ -24,6 +24,7 @@ from runtime.api import (
     routing,
     rules_runtime,
     rulesets,
+    scoring,
 )
 from runtime.api.access import check_csrf, require
 from runtime.api.errors import (
@@ -39,7 +40,8 @@ __all__ = ["ROUTES", "api_blueprint", "require"]
 
 ROUTES = (*documents.ROUTES, *records.ROUTES, *bulk.ROUTES, *exports.ROUTES, *imports.ROUTES,
           *identity.ROUTES, *files.ROUTES, *formula.ROUTES, *capture.ROUTES, *routing.ROUTES,
-          *openapi.ROUTES, *rulesets.ROUTES, *rules_runtime.ROUTES)
+          *openapi.ROUTES, *rulesets.ROUTES, *rules_runtime.ROUTES,
+          *scoring.ROUTES)
 
 
 def api_blueprint() -> Blueprint:
