@@ -23,8 +23,9 @@ class ScoreEntry(Base):
     __table_args__ = (sa.Index("ix_score_ledger_record", "app_key", "form_key", "record_id",
                                "model", "id"),
                       # decay's query: each record's last behaviour and decay line, and the
-                      # grouped counts of the scoring table's "fired" column
-                      sa.Index("ix_score_ledger_kind", "app_key", "form_key", "model", "kind",
+                      # grouped counts of the scoring table's "fired" column (kind first: a
+                      # record's lines are read by the index above, never by this one)
+                      sa.Index("ix_score_ledger_kind", "kind", "app_key", "form_key", "model",
                                "record_id", "at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

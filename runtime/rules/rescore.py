@@ -9,10 +9,10 @@ moves the run's cursor (``last_id``) on in the same transaction, so a killed job
 it stopped and never books a record twice. Records created after the run started are scored by
 the new version already and are left out (``max_id``).
 
-Scores that move without crossing a threshold are written in one statement per batch (the
-ledger is their history: no audit entry or record event per record); a record that crosses a
-threshold is written through the records service like any score (the stage, the record
-event) and its threshold rules fire.
+Moved scores, and the stages of the records that crossed a threshold, are written in one
+statement per batch: the ledger is their history (no audit entry and no record event per
+record, so ``field_changed`` rules on the stage do not fire from a re-score); the threshold
+rules of each crossing fire as for any write (their actions go through the records service).
 
 Who runs it: a worker (``app.jobs.run_rescore``, handed the run at publish), or the periodic
 task ``resume_rescores`` for a run no worker took or whose runner stopped beating.
@@ -21,6 +21,7 @@ task ``resume_rescores`` for a run no worker took or whose runner stopped beatin
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -46,6 +47,9 @@ R = RUNS.c
 BATCH = 1000  # records per transaction
 STALE = timedelta(seconds=60)  # a running re-score whose runner has not beaten for this long
 ACTIVE = ("queued", "running")
+# seconds the job leaves SQLite's write lock free between batches: a waiting writer asks for
+# it every 2 ms at most (storage.transactions.begin_immediate), so one gets in each time
+YIELD = 0.004
 
 
 # -- starting -----------------------------------------------------------------------------------
@@ -165,6 +169,8 @@ class Rescorer:
         self._measure(ls)
         batches = 0
         while max_batches is None or batches < max_batches:
+            if batches and self.rt.engine.dialect.name == "sqlite":
+                time.sleep(YIELD)  # SQLite's writers queue for one lock: let them in
             more = self._batch(ls)
             batches += 1
             if more is None:
@@ -225,7 +231,7 @@ class Rescorer:
                 .order_by(table.c.id).limit(self.batch).with_for_update()).mappings())
             if not rows:
                 return False
-            changed = BatchScorer(executor, ls, now).score(records.to_json(rows, everything=True))
+            changed = BatchScorer(executor, ls, now).score(records.formula_values(rows))
             session.execute(RUNS.update().where(R.id == self.run_id).values(
                 last_id=rows[-1]["id"], processed=R.processed + len(rows),
                 changed=R.changed + changed, heartbeat_at=now))
@@ -246,6 +252,8 @@ class BatchScorer:
         self.ls = ls
         self.now = now
         self.ledger = Ledger(executor.session, executor.app_key, ls.form, now)
+        self.listens = any(r.enabled and r.trigger.get("on") == "threshold"
+                           for r in ls.compiled.rules)
 
     def score(self, records: list[dict]) -> int:
         """Book the batch's lines, write the moved scores; the number of records moved."""
@@ -253,7 +261,7 @@ class BatchScorer:
         held = {m.key: self.ledger.totals_between(m.key, first, last) for m in self.ls.models}
         lines: list[tuple[int, Line]] = []
         quiet: dict[tuple[str, ...], list[dict]] = {}  # moved scores, by the columns written
-        crossed: list[tuple[dict, dict[str, Any], list]] = []
+        crossed: list[tuple[dict, list]] = []
         for record in records:
             values: dict[str, Any] = {}
             crossings: list = []
@@ -269,18 +277,18 @@ class BatchScorer:
                 stage = model.stage(score)
                 if crossed_now and model.stage_field and stage is not None:
                     values[model.stage_field] = stage
-            if crossings:
-                crossed.append((record, values, crossings))
-            elif values:
+            if values:
                 quiet.setdefault(tuple(sorted(values)), []).append({"_id": record["id"],
                                                                     **values})
+            if crossings:
+                crossed.append((record, crossings))
         self._book(lines)
         self._write_quietly(quiet)
-        for record, values, crossings in crossed:  # through the records service
-            self.executor.write(self.ls.form, record["id"], values, frozenset({"@score"}))
-            self.executor.after_booking(Pass(self.ls, Event("rescore", record), record["id"],
-                                             None), crossings)
-        return len(crossed) + sum(len(v) for v in quiet.values())
+        if self.listens:  # the threshold rules, one level deeper, as for any write
+            for record, crossings in crossed:
+                self.executor.after_booking(Pass(self.ls, Event("rescore", record),
+                                                 record["id"], None), crossings)
+        return sum(len(v) for v in quiet.values())
 
     def _model(self, model: ScoreModel, record: Mapping, totals: Totals
                ) -> tuple[list[Line], float, float] | None:

@@ -158,6 +158,32 @@ class ScoreModel:
     thresholds: tuple[Threshold, ...]
     decay: Decay | None = None  # booked by the scheduler (runtime.rules.decay)
 
+    def __post_init__(self) -> None:
+        # attributes as (key, when, points rounded) and (attribute) for tables: scoring a
+        # record is a loop over these, with nothing else per attribute (the hot path of
+        # every write and of re-scoring)
+        simple = tuple((a.key, a.when, self.round(a.points)) for a in self.attributes
+                       if a.table is None and a.when is not None)
+        tables = tuple(a for a in self.attributes if a.table is not None)
+        object.__setattr__(self, "_simple", simple)
+        object.__setattr__(self, "_tables", tables)
+
+    def points_now(self, values: Mapping) -> dict[str, float]:
+        """What each attribute gives a record of ``values`` now (those giving nothing left
+        out): a formula that fails on them is no match."""
+        out: dict[str, float] = {}
+        for key, when, points in self._simple:  # type: ignore[attr-defined]
+            try:
+                if when(values) is True:
+                    out[key] = points
+            except (FormulaError, ArithmeticError, TypeError, ValueError):
+                pass
+        for attr in self._tables:  # type: ignore[attr-defined]
+            points = self.round(attr.points_now(values))
+            if points:
+                out[attr.key] = points
+        return out
+
     def clamp(self, raw: float) -> float:
         if self.max is not None and raw > self.max:
             return self.max
@@ -187,9 +213,12 @@ class ScoreModel:
     # -- the lines of a write -----------------------------------------------------------------
     def attribute_lines(self, values: Mapping, held: Mapping[str, float]) -> list[Line]:
         """What the attributes must book so that each holds the points it gives now."""
+        now = self.points_now(values)
+        if not held and not now:
+            return []
         out = []
         for attr in self.attributes:
-            delta = self.round(attr.points_now(values)) - held.get(attr.key, 0)
+            delta = now.get(attr.key, 0) - held.get(attr.key, 0)
             if delta:
                 out.append(Line(self.key, "attribute", attr.key, delta, attr.label))
         return out

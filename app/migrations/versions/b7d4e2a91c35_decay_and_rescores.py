@@ -18,7 +18,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('score_ledger', schema=None) as batch_op:
         batch_op.create_index('ix_score_ledger_kind',
-                              ['app_key', 'form_key', 'model', 'kind', 'record_id', 'at'],
+                              ['kind', 'app_key', 'form_key', 'model', 'record_id', 'at'],
                               unique=False)
     op.create_table('score_rescores',
     sa.Column('id', sa.Integer(), nullable=False),
