@@ -160,7 +160,15 @@ def _export_queue(app: Flask) -> None:
                            description=f"find duplicates (scan {scan_id})",
                            job_timeout=IMPORT_TIMEOUT)
 
+    def enqueue_rescore(run_id: str) -> None:
+        from app.jobs import run_rescore
+
+        if app.config.get("REDIS_URL"):  # else the scheduler's resume_rescores takes it
+            queue(app).enqueue(run_rescore, int(run_id), job_id=f"rescore-{run_id}",
+                               description=f"re-score {run_id}", job_timeout=IMPORT_TIMEOUT)
+
     app.extensions["trellis"].background["import"] = enqueue_import
+    app.extensions["trellis"].background["rescore"] = enqueue_rescore
     app.extensions["trellis"].background["rule_job"] = enqueue_rule_job
     app.extensions["trellis"].background["identity_scan"] = enqueue_scan
     app.extensions["trellis"].background["import_undo"] = enqueue_undo

@@ -55,6 +55,15 @@ def run_rule_job(job_id: int) -> str:
         return JobRunner(app.extensions["trellis"]).run(job_id)
 
 
+def run_rescore(run_id: int) -> str:
+    """Re-score a form's records after a ruleset version (runtime.rules.rescore)."""
+    from runtime.rules.rescore import Rescorer
+
+    app = worker_app()
+    with app.app_context():
+        return Rescorer(app.extensions["trellis"], run_id).run()
+
+
 def run_export(export_id: str) -> str:
     """Write the file of a background export (runtime.web.forms.export_jobs)."""
     from runtime.web.forms.export_jobs import run

@@ -347,6 +347,7 @@ class Runtime:
         if version.number == before:
             return version, None  # nothing changed
         plan = self.on_publish(session, doc, version)
+        self._rescore(session, doc, before, version, user_id)
         if plan is not None:
             plan.duplicates = shared
         return version, plan
@@ -358,4 +359,14 @@ class Runtime:
         version = self.store.rollback(session, doc, number, user_id)
         if version.number == before:
             return version, None
-        return version, self.on_publish(session, doc, version)
+        plan = self.on_publish(session, doc, version)
+        self._rescore(session, doc, before, version, user_id)
+        return version, plan
+
+    def _rescore(self, session: Session, doc: Document, before: int | None,
+                 version: DocumentVersion, user_id: int | None) -> None:
+        """A ruleset whose scoring changed re-scores the form's records (runtime.rules)."""
+        if doc.kind == "ruleset":
+            from runtime.rules.rescore import on_publish
+
+            on_publish(self, session, doc, before, version, user_id)

@@ -25,6 +25,7 @@ from runtime.api import (
     routing,
     rules_runtime,
     rulesets,
+    scoring,
 )
 from runtime.api.access import check_csrf, require
 from runtime.api.errors import (
@@ -41,7 +42,7 @@ __all__ = ["ROUTES", "api_blueprint", "require"]
 ROUTES = (*documents.ROUTES, *records.ROUTES, *bulk.ROUTES, *exports.ROUTES, *imports.ROUTES,
           *identity.ROUTES, *identity_scans.ROUTES,
           *files.ROUTES, *formula.ROUTES, *capture.ROUTES, *routing.ROUTES,
-          *openapi.ROUTES, *rulesets.ROUTES, *rules_runtime.ROUTES)
+          *openapi.ROUTES, *rulesets.ROUTES, *rules_runtime.ROUTES, *scoring.ROUTES)
 
 
 def api_blueprint() -> Blueprint:

@@ -13,6 +13,7 @@ from metadata.package import export_package, import_package
 from runtime.api.access import DESIGNERS, require
 from runtime.api.errors import if_match, json_body
 from runtime.permissions import Principal, readable_forms
+from runtime.rules.rescore import rescore_of
 from runtime.web import current_runtime, db_session, transaction
 from runtime.web.routes import GET, POST, Route
 
@@ -273,8 +274,11 @@ def _publish(app_key: str, kind: str, key: str) -> Response:
     before = doc.published_version
     with transaction():
         version, plan = rt.publish(session, doc, principal.user_id, note)
-    return jsonify({"version": version.number, "unchanged": version.number == before,
-                    "migration": plan.summary() if plan else None})
+    out = {"version": version.number, "unchanged": version.number == before,
+           "migration": plan.summary() if plan else None}
+    if kind == "ruleset":  # the re-score the publish started (its scoring changed)
+        out["rescore"] = rescore_of(session, app_key, key, version.number)
+    return jsonify(out)
 
 
 KINDS = "<any(forms, views, rulesets):kinds>"

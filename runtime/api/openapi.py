@@ -22,7 +22,12 @@ from runtime.api.openapi_paths import (
 )
 from runtime.api.openapi_records import form_paths, form_schemas, readable_forms
 from runtime.api.openapi_routing import assignment_paths, assignment_schemas
-from runtime.api.openapi_rules import rules_paths, rules_record_paths, rules_schemas
+from runtime.api.openapi_rules import (
+    rules_paths,
+    rules_record_paths,
+    rules_schemas,
+    scoring_paths,
+)
 from runtime.api.openapi_schemas import common_schemas, document_schemas, ref
 from runtime.permissions import Principal
 from runtime.web import current_principal, current_runtime
@@ -45,7 +50,7 @@ def spec(principal: Principal | None) -> dict[str, Any]:
                                 [pref("app_key"), pref("form_key")]),
              **rules_record_paths("/apps/{app_key}/forms/{form_key}/records", "{verb}Records",
                                   [pref("app_key"), pref("form_key")]),
-             **rules_paths()}
+             **rules_paths(), **scoring_paths()}
     schemas = {**common_schemas(), **action_schemas(), **capture_schemas(), **import_schemas(),
                **identity_schemas(), **assignment_schemas(), **rules_schemas(),
                **document_schemas(current_runtime().schemas)}

@@ -60,6 +60,32 @@ def rules_paths() -> dict[str, dict]:
     }
 
 
+def scoring_paths() -> dict[str, dict]:
+    """A ruleset's re-scores and how often its scoring rules fired."""
+    keys = [pref("app_key"), pref("ruleset_key")]
+    base = "/apps/{app_key}/rulesets/{ruleset_key}"
+    run = param("run_id", schema={"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                description="the re-score's id")
+    return {
+        base + "/rescores": {
+            "get": op("get", "listRescores", "The ruleset's re-scores, newest first, with "
+                      "their progress", "rules", {"200": answer(ref("Rescores"))},
+                      scope="metadata:read", params=keys),
+            "post": op("post", "startRescore", "Re-score the form's records by the published "
+                       "version now (a background job; the one under way, if any)", "rules",
+                       {"202": answer(ref("Rescore"), "started")}, scope="metadata:write",
+                       params=keys, errors=["409"])},
+        base + "/rescores/{run_id}": {"get": op(
+            "get", "getRescore", "A re-score's progress: records to go over, done, moved",
+            "rules", {"200": answer(ref("Rescore"))}, scope="metadata:read",
+            params=[*keys, run])},
+        base + "/fired": {"get": op(
+            "get", "scoringFired", "Per scoring model, how many times each attribute and "
+            "behaviour rule gave its points", "rules", {"200": answer(ref("ScoringFired"))},
+            scope="metadata:read", params=keys)},
+    }
+
+
 def rules_schemas() -> dict[str, dict]:
     text = nullable({"type": "string"})
     number = {"type": "number"}
@@ -79,7 +105,21 @@ def rules_schemas() -> dict[str, dict]:
     note = obj({"id": ID, "title": {"type": "string"}, "message": text,
                 "priority": {"type": "string"}, "app": text, "form": text,
                 "record_id": nullable(ID), "created_at": UTC_TIME, "read": {"type": "boolean"}})
+    when = nullable(UTC_TIME)
+    rescore = obj({
+        "id": ID, "ruleset": {"type": "string"}, "form": {"type": "string"},
+        "version": {"type": "integer"}, "from_version": nullable({"type": "integer"}),
+        "status": {"enum": ["queued", "running", "done", "superseded", "failed"]},
+        "total": nullable({"type": "integer", "minimum": 0}),
+        "processed": {"type": "integer", "minimum": 0},
+        "changed": {"type": "integer", "minimum": 0}, "error": text,
+        "created_at": UTC_TIME, "started_at": when, "finished_at": when})
+    counts = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
     return {
+        "Rescore": rescore,
+        "Rescores": obj({"rescores": {"type": "array", "items": rescore}}),
+        "ScoringFired": obj({"models": {"type": "object", "additionalProperties": obj({
+            "attributes": counts, "behaviours": counts})}}),
         "Ledger": obj({"entries": {"type": "array", "items": entry},
                        "totals": {"type": "object", "additionalProperties": number}}),
         "RuleRun": obj({"rule": {"type": "string"}, "status": {"type": "string"},

@@ -126,6 +126,17 @@ def ruleset_schemas() -> dict[str, dict]:
         "matched", "no_match", "not_triggered", "disabled", "own_write", "stopped", "error"]},
         "reason": text, "actions": {"type": "array", "items": action}})
     values = {"type": "object", "description": "field key → value, as the records API has them"}
+    line = obj({"kind": {"enum": ["rule", "attribute", "behaviour", "clamp"]},
+                "rule": {"anyOf": [KEY, {"type": "null"}]}, "points": {"type": "number"},
+                "reason": {"anyOf": [text, {"type": "null"}]}})
+    preview = obj({
+        "model": KEY, "label": text, "before": {"type": "number"}, "score": {"type": "number"},
+        "stage": {"anyOf": [text, {"type": "null"}]},
+        "lines": {"type": "array", "items": line, "description": "what the ledger would book"},
+        "crossings": {"type": "array", "items": obj({"threshold": KEY, "direction": {
+            "enum": ["up", "down"]}})}},
+        description="a scoring model: the lines the event would book, the score and stage "
+                    "after them")
     return {
         "RulesetAnalysis": obj({"tables": {"type": "array", "items": obj({
             "key": KEY, "findings": {"type": "array", "items": finding}})}}),
@@ -136,9 +147,12 @@ def ruleset_schemas() -> dict[str, dict]:
             "old": values, "changed": {"type": "array", "items": KEY},
             "rule": KEY, "model": KEY, "threshold": KEY,
             "direction": {"enum": ["up", "down"]}, "related_form": KEY, "link": KEY,
+            "related": {**values, "description": "related_created: the new related record "
+                                                 "(for the behaviour points)"},
             "version": {"type": "string", "pattern": "^([1-9][0-9]{0,9}|draft)$"}},
             required=[]),
-        "DryRunResult": obj({"rules": {"type": "array", "items": outcome}}),
+        "DryRunResult": obj({"rules": {"type": "array", "items": outcome},
+                             "scoring": {"type": "array", "items": preview}}),
     }
 
 
@@ -171,7 +185,11 @@ def version_schemas() -> dict[str, dict]:
     return {
         "Migration": migration,
         "PublishResult": obj({"version": {"type": "integer", "minimum": 1},
-                              "unchanged": {"type": "boolean"}, "migration": ref("Migration")}),
+                              "unchanged": {"type": "boolean"}, "migration": ref("Migration"),
+                              "rescore": {**nullable(ID), "description": (
+                                  "rulesets: the re-score the publish started (its scoring "
+                                  "changed), else null")}},
+                             required=["version", "unchanged", "migration"]),
         "DryRun": obj({"dry_run": {"const": True}, "migration": ref("Migration")}),
         "RollbackResult": obj({"version": {"type": "integer", "minimum": 1},
                                "migration": ref("Migration")}),

@@ -9,9 +9,11 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from metadata.errors import InvalidDocument, NotFound, Problem, TrellisError, pointer
+from metadata.labels import label_text
 from metadata.orm import whole_number
 from runtime.api.access import DESIGNERS, require
 from runtime.api.errors import for_reader, json_body
+from runtime.api.rules_runtime import reader_lang
 from runtime.rules.decisions import DecisionError
 from runtime.rules.engine import (
     TRIGGER_EVENTS,
@@ -20,11 +22,15 @@ from runtime.rules.engine import (
     RulesetError,
     compile_ruleset,
 )
+from runtime.rules.ledger import Ledger
+from runtime.rules.preview import score_preview
+from runtime.rules.published import whole_field
+from runtime.rules.scoring import compile_models
 from runtime.web import current_runtime, db_session
 from runtime.web.routes import GET, POST, Route
 
 EVENT_KEYS = {"event", "record", "record_id", "old", "changed", "rule", "model", "threshold",
-              "direction", "related_form", "link", "version"}
+              "direction", "related_form", "link", "related", "version"}
 
 
 def _body(doc, wanted: str | None) -> dict:
@@ -62,17 +68,34 @@ def dry_run(app_key: str, key: str) -> Response:
     doc = rt.store.get(session, app_key, "ruleset", key)
     options = json_body(256 * 1024)
     event = _event(options, app_key, doc.draft.get("form"))
+    body = _body(doc, options.get("version"))
+    context = _context(app_key)
     try:
-        compiled = compile_ruleset(_body(doc, options.get("version")), _context(app_key))
+        compiled = compile_ruleset(body, context)
     except RulesetError as exc:  # a draft the forms changed under: its problems, as at save
         raise InvalidDocument(exc.problems) from None
     except DecisionError as exc:
         raise InvalidDocument([Problem("/tables", str(exc))]) from None
     evaluation = compiled.evaluate(event)
+    models = compile_models(body, compiled.formulas, compiled.tables,
+                            whole_field(context.forms.get(body["form"]) or {}, rt.fields))
+    held = _held(app_key, body["form"], options, event, models)
+    lang = reader_lang()
+    scoring = score_preview(models, event, evaluation, held, options.get("related"),
+                            lambda label: label_text(label, lang))
     return jsonify({"rules": [
         {"rule": o.rule, "status": o.status, "reason": for_reader(o.reason),
          "actions": [{"type": a.type, "sync": a.sync, "details": a.details}
-                     for a in o.actions]} for o in evaluation.outcomes]})
+                     for a in o.actions]} for o in evaluation.outcomes], "scoring": scoring})
+
+
+def _held(app_key: str, form_key: str, options: dict, event: Event, models) -> dict:
+    """What the stored record's lines hold per model (a new record: nothing)."""
+    if options.get("record_id") is None or event.kind == "created":
+        return {}
+    rt, session = current_runtime(), db_session()
+    ledger = Ledger(session, app_key, form_key, rt.clock.now())
+    return {m.key: ledger.totals(int(options["record_id"]), m.key) for m in models}
 
 
 def _event(options: Any, app_key: str, form_key: str) -> Event:
@@ -83,7 +106,7 @@ def _event(options: Any, app_key: str, form_key: str) -> Event:
     kind = options.get("event", "created")
     if kind not in TRIGGER_EVENTS:
         problems.append(Problem("/event", "must be one of " + ", ".join(TRIGGER_EVENTS)))
-    for name in ("record", "old"):
+    for name in ("record", "old", "related"):
         if not isinstance(options.get(name, {}), dict):
             problems.append(Problem(f"/{name}", "must be an object of field values"))
     changed = options.get("changed", [])

@@ -155,10 +155,39 @@ class RunScheduledRules(PeriodicTask):
         return f"ran {ran} scheduled rule run(s)" if ran else "no scheduled rules due"
 
 
+class DecayScores(PeriodicTask):
+    """Book the scoring models' decay: points (or a percent) off for every period without an
+    interaction (runtime.rules.decay)."""
+
+    key = "decay_scores"
+    interval = timedelta(hours=1)
+
+    def run(self, runtime: Runtime, now: datetime) -> str:
+        from runtime.rules.decay import run_decay
+
+        decayed = run_decay(runtime, now)
+        return f"{decayed} score(s) decayed" if decayed else "no scores to decay"
+
+
+class ResumeRescores(PeriodicTask):
+    """Run the re-scores that no worker took or whose runner stopped beating (a killed
+    worker): they go on after the last record they finished (runtime.rules.rescore)."""
+
+    key = "resume_rescores"
+    interval = timedelta(seconds=30)
+
+    def run(self, runtime: Runtime, now: datetime) -> str:
+        from runtime.rules.rescore import resume_stalled
+
+        found = resume_stalled(runtime, now)
+        return f"resumed {found} re-score(s)" if found else "no stalled re-scores"
+
+
 BUILTIN_TASKS: tuple[type[PeriodicTask], ...] = (PurgeOrphanUploads, RedeliverEvents,
                                                  PurgeExpiredExports, ResumeImports,
                                                  ResumeScans, PruneRateCounters, RunRuleJobs,
-                                                 RunScheduledRules)
+                                                 RunScheduledRules, DecayScores,
+                                                 ResumeRescores)
 
 
 def build_task_registry() -> Registry[PeriodicTask]:

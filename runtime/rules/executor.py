@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from metadata.errors import NotFound, TrellisError
@@ -91,6 +92,14 @@ class Executor:
                                               directory=self.rt.directory)
         return self._records[form_key]
 
+    def lock(self, form_key: str, record_id: int) -> None:
+        """Lock the record's row before reading its ledger (PostgreSQL; SQLite's writers
+        hold the write lock): a concurrent pass, decay or re-score books after this one."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            table = self.records(form_key).table
+            self.session.execute(sa.select(table.c.id).where(table.c.id == record_id)
+                                 .with_for_update())
+
     def read(self, form_key: str, record_id: int) -> dict | None:
         try:
             return self.records(form_key).get_all(record_id)
@@ -119,6 +128,8 @@ class Executor:
             if ev.kind == "created":
                 totals[model.key] = Totals()
             elif ev.kind in ("updated", "related_created"):
+                if not totals:
+                    self.lock(p.ruleset.form, p.record_id)
                 totals[model.key] = self.ledger(p.ruleset).totals(p.record_id, model.key)
             else:
                 continue
@@ -132,6 +143,16 @@ class Executor:
             if found:
                 lines[model.key] = found
         return self._book(p, lines, totals, frozenset())
+
+    def book(self, p: Pass, lines: Mapping[str, list[Line]], totals: dict[str, Totals]
+             ) -> list[tuple[ScoreModel, Any, str]]:
+        """Book scoring lines found outside a write (decay): clamps, score, stage; the
+        crossings, for ``after_booking``."""
+        return self._book(p, lines, totals, frozenset())
+
+    def after_booking(self, p: Pass, crossings: list) -> None:
+        """Fire the threshold rules of what ``book`` crossed."""
+        self._thresholds(p, crossings)
 
     def _manual_line(self, model: ScoreModel, ev: Event, totals: Totals) -> list[Line]:
         """A line making the ledger match a score someone set by hand (or that was there

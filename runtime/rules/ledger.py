@@ -12,15 +12,19 @@ from sqlalchemy.orm import Session
 
 from runtime.rules.models import ScoreEntry
 from runtime.rules.scoring import Line
+from runtime.storage.bulk import BulkInsert
 
 LEDGER = ScoreEntry.__table__
 L = LEDGER.c
+COLUMNS = ("at", "app_key", "form_key", "record_id", "ruleset", "version", "model", "kind",
+           "key", "points", "reason", "event_id", "related_id", "actor_id")
+INSERT = BulkInsert(LEDGER, COLUMNS)  # compiled once; COPY on PostgreSQL
 
 
 @dataclass
 class Totals:
-    """A record's lines of one model, added up: per attribute, per behaviour, the clamp
-    lines, and everything."""
+    """A record's lines of one model, added up: per attribute (its ``attribute`` lines and
+    the ``rescore`` lines that moved it), per behaviour, the clamp lines, and everything."""
 
     attributes: dict[str, float] = field(default_factory=dict)
     behaviours: dict[str, float] = field(default_factory=dict)
@@ -33,7 +37,7 @@ class Totals:
         return self.total - self.clamp
 
     def add(self, line: Line) -> None:
-        if line.kind == "attribute":
+        if line.kind in ("attribute", "rescore") and line.key is not None:
             self.attributes[line.key] = self.attributes.get(line.key, 0) + line.points
         elif line.kind == "behaviour":
             self.behaviours[line.key] = self.behaviours.get(line.key, 0) + line.points
@@ -61,6 +65,19 @@ class Ledger:
             out.add(Line(model, kind, key, float(points or 0)))
         return out
 
+    def totals_between(self, model: str, first: int, last: int) -> dict[int, Totals]:
+        """The totals of the records ``first``..``last`` that have lines of ``model``."""
+        out: dict[int, Totals] = {}
+        query = (sa.select(L.record_id, L.kind, L.key, sa.func.sum(L.points))
+                 .where(L.app_key == self.app_key, L.form_key == self.form_key,
+                        L.record_id.between(first, last), L.model == model)
+                 .group_by(L.record_id, L.kind, L.key))
+        for record_id, kind, key, points in self.session.execute(query):
+            if record_id not in out:
+                out[record_id] = Totals()
+            out[record_id].add(Line(model, kind, key, float(points or 0)))
+        return out
+
     def book(self, record_id: int, ruleset: str, version: int, lines: Iterable[Line],
              event_id: int | None, actor_id: int | None = None) -> None:
         rows = [{"at": self.now, "app_key": self.app_key, "form_key": self.form_key,
@@ -69,7 +86,7 @@ class Ledger:
                  "points": line.points, "reason": line.reason, "event_id": event_id,
                  "related_id": line.related_id, "actor_id": actor_id} for line in lines]
         if rows:
-            self.session.execute(LEDGER.insert(), rows)
+            INSERT.run(self.session.connection(), rows)
 
     def entries(self, record_id: int) -> list[dict]:
         """The record's ledger, oldest first."""

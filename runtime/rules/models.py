@@ -21,7 +21,12 @@ class ScoreEntry(Base):
 
     __tablename__ = "score_ledger"
     __table_args__ = (sa.Index("ix_score_ledger_record", "app_key", "form_key", "record_id",
-                               "model", "id"),)
+                               "model", "id"),
+                      # decay's query: each record's last behaviour and decay line, and the
+                      # grouped counts of the scoring table's "fired" column (kind first: a
+                      # record's lines are read by the index above, never by this one)
+                      sa.Index("ix_score_ledger_kind", "kind", "app_key", "form_key", "model",
+                               "record_id", "at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[datetime]
@@ -118,3 +123,34 @@ class ScheduledRun(Base):
     ruleset: Mapped[str] = mapped_column(sa.String(63), primary_key=True)
     rule: Mapped[str] = mapped_column(sa.String(63), primary_key=True)
     last_run_at: Mapped[datetime]
+
+
+class Rescore(Base):
+    """A re-score of a form's records after a ruleset version changed its scoring: a job that
+    books, a batch of records per transaction, the difference between what each record's
+    attribute lines hold and what the version gives, moving ``last_id`` on with each batch
+    (so a killed job goes on where it stopped)."""
+
+    __tablename__ = "score_rescores"
+    __table_args__ = (sa.Index("ix_score_rescores_ruleset", "app_key", "ruleset", "id"),
+                      sa.Index("ix_score_rescores_status", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    app_key: Mapped[str] = mapped_column(sa.String(63))
+    ruleset: Mapped[str] = mapped_column(sa.String(63))
+    form_key: Mapped[str] = mapped_column(sa.String(63))
+    version: Mapped[int]  # the ruleset version it scores by
+    from_version: Mapped[int | None] = mapped_column(default=None)
+    # queued | running | done | superseded (a newer version was published) | failed
+    status: Mapped[str] = mapped_column(sa.String(16))
+    total: Mapped[int | None] = mapped_column(default=None)  # records to go over
+    processed: Mapped[int] = mapped_column(default=0)
+    changed: Mapped[int] = mapped_column(default=0)  # records whose score moved
+    last_id: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # the cursor
+    max_id: Mapped[int | None] = mapped_column(sa.BigInteger, default=None)  # newer: scored
+    requested_by: Mapped[int | None] = mapped_column(default=None)
+    error: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)

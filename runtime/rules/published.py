@@ -105,7 +105,7 @@ class RulesCache:
         else:
             form = forms.get(body["form"]) or {}
             loaded = LoadedRuleset(key, version, body["form"], body, compiled, compile_models(
-                body, compiled.formulas, compiled.tables, _whole(form, rt.fields)))
+                body, compiled.formulas, compiled.tables, whole_field(form, rt.fields)))
         with self._lock:
             self._compiled[cache_key] = loaded
         return loaded
@@ -117,7 +117,7 @@ def _forms_key(forms: Mapping[str, Mapping]) -> tuple:
     return tuple(sorted((k, repr(v.get("fields"))) for k, v in forms.items()))
 
 
-def _whole(form: Mapping, field_types: Any):
+def whole_field(form: Mapping, field_types: Any):
     def whole(key: str) -> bool:
         fld = next((f for f in form.get("fields", []) if f.get("key") == key), None)
         ftype = field_types.get(fld.get("type")) if fld else None

@@ -9,6 +9,12 @@
 - The model's ``min``/``max`` clamp the score with a **clamp line**: the clamp lines always
   add up to ``clamp(raw) - raw``, where ``raw`` is the sum of every other line, so the score
   (the sum of all lines) is the clamped sum and stays so as lines come and go.
+- **Decay** takes ``points`` (or ``percent`` of the score) off for each ``every_days`` days
+  without an interaction: the periods count from the last interaction (the anchor), and the
+  decay lines booked since tell how many were booked already (``Decay.periods_due``).
+- **Re-scoring** after a new version compares what each attribute of the new version gives with
+  what the record's lines hold per attribute, and books the difference as ``rescore`` lines
+  (attributes the new version dropped give their points back).
 - **Thresholds** are bands (``min`` ≤ score, score ≤ ``max``); a score entering one crosses
   it up, leaving one crosses it down; the stage is that of the highest band the score is in.
 """
@@ -18,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from metadata.errors import pointer
@@ -93,6 +100,51 @@ class Behaviour:
 
 
 @dataclass(frozen=True)
+class Decay:
+    """``points`` (negative) or ``percent`` off the score per ``every_days`` days without an
+    interaction; ``since``: the date field holding the last interaction (else the last
+    behaviour line)."""
+
+    every_days: int
+    points: float | None = None
+    percent: float | None = None
+    since: str | None = None
+
+    @property
+    def every(self) -> timedelta:
+        return timedelta(days=self.every_days)
+
+    def periods_due(self, anchor: datetime, last_decay: datetime | None, now: datetime) -> int:
+        """How many whole periods since ``anchor`` have passed by ``now`` and are not booked
+        yet. Periods count from the anchor; a run at ``last_decay`` booked every period up to
+        it (so running twice at one time books once, and a run after two missed periods
+        books both)."""
+        if now <= anchor:
+            return 0
+        passed = (now - anchor) // self.every
+        booked = (last_decay - anchor) // self.every if last_decay and last_decay > anchor else 0
+        return max(0, passed - booked)
+
+    def lines(self, model: ScoreModel, score: float, periods: int) -> list[Line]:
+        """One line per period, each off the score the previous left: ``points``, or
+        ``percent`` of a positive score (a score at or below 0 loses nothing to a percent),
+        rounded like the model's points, and never below the model's ``min`` (a score at
+        the floor books nothing)."""
+        out = []
+        for _ in range(periods):
+            if self.points is not None:
+                points = model.round(self.points)
+            else:
+                points = -model.round(max(score, 0) * (self.percent or 0) / 100)
+            if model.min is not None:  # never below the floor: nothing to clamp back
+                points = max(points, min(0.0, model.min - score))
+            if points:
+                out.append(Line(model.key, "decay", None, points, None))
+            score = model.clamp(score + points)
+        return out
+
+
+@dataclass(frozen=True)
 class ScoreModel:
     key: str
     label: Any
@@ -104,7 +156,33 @@ class ScoreModel:
     attributes: tuple[Attribute, ...]
     behaviours: tuple[Behaviour, ...]
     thresholds: tuple[Threshold, ...]
-    decay: Mapping | None = None  # booked by the scheduler (later): kept as written
+    decay: Decay | None = None  # booked by the scheduler (runtime.rules.decay)
+
+    def __post_init__(self) -> None:
+        # attributes as (key, when, points rounded) and (attribute) for tables: scoring a
+        # record is a loop over these, with nothing else per attribute (the hot path of
+        # every write and of re-scoring)
+        simple = tuple((a.key, a.when, self.round(a.points)) for a in self.attributes
+                       if a.table is None and a.when is not None)
+        tables = tuple(a for a in self.attributes if a.table is not None)
+        object.__setattr__(self, "_simple", simple)
+        object.__setattr__(self, "_tables", tables)
+
+    def points_now(self, values: Mapping) -> dict[str, float]:
+        """What each attribute gives a record of ``values`` now (those giving nothing left
+        out): a formula that fails on them is no match."""
+        out: dict[str, float] = {}
+        for key, when, points in self._simple:  # type: ignore[attr-defined]
+            try:
+                if when(values) is True:
+                    out[key] = points
+            except (FormulaError, ArithmeticError, TypeError, ValueError):
+                pass
+        for attr in self._tables:  # type: ignore[attr-defined]
+            points = self.round(attr.points_now(values))
+            if points:
+                out[attr.key] = points
+        return out
 
     def clamp(self, raw: float) -> float:
         if self.max is not None and raw > self.max:
@@ -135,12 +213,34 @@ class ScoreModel:
     # -- the lines of a write -----------------------------------------------------------------
     def attribute_lines(self, values: Mapping, held: Mapping[str, float]) -> list[Line]:
         """What the attributes must book so that each holds the points it gives now."""
+        now = self.points_now(values)
+        if not held and not now:
+            return []
         out = []
         for attr in self.attributes:
-            delta = self.round(attr.points_now(values)) - held.get(attr.key, 0)
+            delta = now.get(attr.key, 0) - held.get(attr.key, 0)
             if delta:
                 out.append(Line(self.key, "attribute", attr.key, delta, attr.label))
         return out
+
+    def rescore_lines(self, values: Mapping, held: Mapping[str, float]) -> list[Line]:
+        """What re-scoring books so that each attribute of this version holds the points it
+        gives now, and attributes no longer in the model hold none."""
+        out = [Line(self.key, "rescore", line.key, line.points, line.reason)
+               for line in self.attribute_lines(values, held)]
+        ours = {a.key for a in self.attributes}
+        out += [Line(self.key, "rescore", key, self.round(-points), None)
+                for key, points in held.items() if key not in ours and self.round(points)]
+        return out
+
+    def result(self, total: float, raw: float, clamped: float, lines: list[Line]
+               ) -> tuple[list[Line], float]:
+        """``lines`` with the clamp line they call for, and the score after them all (from a
+        ledger of ``total``, ``raw`` of which is not clamp lines)."""
+        added = sum(line.points for line in lines)
+        clamp = self.clamp_line(raw + added, clamped)
+        lines = [*lines, clamp] if clamp is not None else lines
+        return lines, total + added + (clamp.points if clamp is not None else 0)
 
     def behaviour_lines(self, form: str | None, link: str | None, values: Mapping,
                         related_id: int | None, booked: Mapping[str, float]) -> list[Line]:
@@ -194,8 +294,15 @@ def compile_models(doc: Mapping, formulas: Mapping[str, Fn], tables: Mapping[str
         models.append(ScoreModel(model["key"], model.get("label") or model["key"],
                                  model["field"], model.get("stage_field"), model.get("min"),
                                  model.get("max"), whole(model["field"]), attributes,
-                                 behaviours, thresholds, model.get("decay")))
+                                 behaviours, thresholds, _decay(model.get("decay"))))
     return tuple(models)
+
+
+def _decay(decay: Mapping | None) -> Decay | None:
+    if not decay:
+        return None
+    return Decay(int(decay["every_days"]), decay.get("points"), decay.get("percent"),
+                 decay.get("since"))
 
 
 def _output(result: Any, output: str | None) -> Any:

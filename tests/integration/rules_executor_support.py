@@ -22,7 +22,7 @@ def lead_form() -> dict:
         field("name"), field("source"), field("industry"), field("employees", "number"),
         field("decision_maker", "boolean"), field("score", "number"),
         field("stage", "select", config=STAGES), field("note"), field("counter", "number"),
-        field("echo", "number")], permissions=POLICY)
+        field("echo", "number"), field("last_touch", "datetime")], permissions=POLICY)
 
 
 def activity_form() -> dict:

@@ -54,7 +54,9 @@ def test_tick_runs_due_tasks_once_per_interval(runtime):
                                                        "resume_identity_scans",
                                                        "prune_rate_counters",
                                                        "run_rule_jobs",
-                                                       "run_scheduled_rules"]
+                                                       "run_scheduled_rules",
+                                                       "decay_scores",
+                                                       "resume_rescores"]
 
 
 def test_scheduler_enqueues_and_worker_purges_orphans(app, runtime, queue):
@@ -74,9 +76,11 @@ def test_scheduler_enqueues_and_worker_purges_orphans(app, runtime, queue):
                                                          "resume_identity_scans",
                                                          "prune_rate_counters",
                                                          "run_rule_jobs",
-                                                         "run_scheduled_rules"]
+                                                         "run_scheduled_rules",
+                                                         "decay_scores",
+                                                         "resume_rescores"]
     assert enqueue_due(runtime, queue, perform_task) == []
-    assert queue.count == 8
+    assert queue.count == 10
 
     import app.jobs as jobs
 

@@ -132,3 +132,59 @@ def test_assign_actions_become_routing_configs():
         "fallback": {"user": 7}, "open": "{stage} <> \"won\""}
     assert routing_config({"strategy": "user", "user": "4", "field": "owner"}, {},
                           strategies)["default"] == {"user": 4}
+
+
+# -- decay -----------------------------------------------------------------------------------------
+def days(n: float) -> datetime:
+    from datetime import timedelta
+
+    return datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=n)
+
+
+def test_decay_periods_count_from_the_anchor_and_each_is_booked_once():
+    from runtime.rules.scoring import Decay
+
+    decay = Decay(30, points=-5)
+    anchor = days(0)
+    assert decay.periods_due(anchor, None, days(29.9)) == 0
+    assert decay.periods_due(anchor, None, days(30)) == 1
+    assert decay.periods_due(anchor, days(30), days(30)) == 0  # the same tick again
+    assert decay.periods_due(anchor, days(30), days(59)) == 0
+    assert decay.periods_due(anchor, None, days(65)) == 2  # both missed periods
+    assert decay.periods_due(anchor, days(31), days(95)) == 2  # 60 and 90
+    # an interaction after the last decay starts the count again
+    assert decay.periods_due(days(40), days(31), days(69)) == 0
+    assert decay.periods_due(days(40), days(31), days(70)) == 1
+    assert decay.periods_due(days(10), None, days(5)) == 0  # a since in the future
+
+
+def test_decay_lines_take_points_or_a_percent_of_the_running_score_above_the_floor():
+    from runtime.rules.scoring import Decay
+
+    m = model()
+    assert points(Decay(30, points=-5).lines(m, 45, 2)) == [("decay", None, -5)] * 2
+    # 25 % of 45 is 11.25 → 11; then of 34 is 8.5 → 9 (half up)
+    assert points(Decay(30, percent=25).lines(m, 45, 2)) == [("decay", None, -11),
+                                                            ("decay", None, -9)]
+    assert Decay(30, percent=25).lines(m, 0, 3) == []  # nothing to take from 0
+    assert Decay(30, percent=25).lines(m, -10, 1) == []
+    floor = model(min=0)
+    assert points(Decay(30, points=-5).lines(floor, 7, 3)) == [("decay", None, -5),
+                                                              ("decay", None, -2)]
+    unrounded = model(whole=False)
+    assert points(Decay(30, percent=10).lines(unrounded, 45, 1)) == [("decay", None, -4.5)]
+
+
+def test_rescore_lines_move_each_attribute_to_what_the_version_gives():
+    m = model()
+    held = {"big": 10, "dm": 20, "gone": 7}  # big was worth 10; gone left the model
+    assert points(m.rescore_lines({"n": 900, "dm": False}, held)) == [
+        ("rescore", "big", 5), ("rescore", "dm", -20), ("rescore", "gone", -7)]
+    assert m.rescore_lines({"n": 900, "dm": True}, {"big": 15, "dm": 20}) == []
+    # raw 35 (dm 20 + 15 elsewhere) clamped to 30; the re-score makes raw 30: the clamp
+    # line gives its 5 back
+    capped_model = model(max=30)
+    lines, score = capped_model.result(30, 35, -5, capped_model.rescore_lines(
+        {"n": 900}, {"dm": 20}))
+    assert points(lines) == [("rescore", "big", 15), ("rescore", "dm", -20), ("clamp", None, 5)]
+    assert score == 30
