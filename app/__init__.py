@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -122,8 +125,8 @@ IMPORT_TIMEOUT = 6 * 3600  # seconds an import job may run (a million rows take 
 
 
 def _export_queue(app: Flask) -> None:
-    """Exports of long lists are written by a worker: their jobs go to RQ (the embedded
-    Redis unless TRELLIS_REDIS_URL names one), taking the export's id."""
+    """Work done by a worker — exports of long lists, and the background jobs below — goes to
+    RQ (the embedded Redis unless TRELLIS_REDIS_URL names one), taking the item's id."""
     from app.jobs import run_export
     from runtime.jobs.worker import queue
     from runtime.web.forms.export_jobs import EXPORT_QUEUE
@@ -134,41 +137,45 @@ def _export_queue(app: Flask) -> None:
 
     app.extensions[EXPORT_QUEUE] = enqueue
 
-    def enqueue_import(import_id: str) -> None:
-        from app.jobs import run_import
+    for kind, spec in BACKGROUND_JOBS.items():
+        app.extensions["trellis"].background[kind] = _enqueuer(app, spec)
 
-        queue(app).enqueue(run_import, import_id, job_id=f"import-{import_id}",
-                           description=f"import {import_id}", job_timeout=IMPORT_TIMEOUT)
 
-    def enqueue_undo(import_id: str) -> None:
-        from app.jobs import run_import_undo
+@dataclass(frozen=True)
+class BackgroundJob:
+    """Work the runtime hands to a worker by id: the function of app.jobs that does it."""
 
-        queue(app).enqueue(run_import_undo, import_id, job_id=f"import-undo-{import_id}",
-                           description=f"undo import {import_id}", job_timeout=IMPORT_TIMEOUT)
+    function: str
+    name: str  # job ids are "<name>-<id>"
+    description: str  # with {id}
+    timeout: int | None = None
+    numeric: bool = False  # the function takes the id as a number
+    redis_only: bool = False  # without TRELLIS_REDIS_URL a periodic task takes it instead
 
-    def enqueue_rule_job(job_id: str) -> None:
-        from app.jobs import run_rule_job
 
-        if app.config.get("REDIS_URL"):  # else the scheduler's run_rule_jobs takes it
-            queue(app).enqueue(run_rule_job, int(job_id), job_id=f"rule-job-{job_id}",
-                               description=f"rule job {job_id}")
+BACKGROUND_JOBS = {
+    "import": BackgroundJob("run_import", "import", "import {id}", IMPORT_TIMEOUT),
+    "import_undo": BackgroundJob("run_import_undo", "import-undo", "undo import {id}",
+                                 IMPORT_TIMEOUT),
+    "rule_job": BackgroundJob("run_rule_job", "rule-job", "rule job {id}", numeric=True,
+                              redis_only=True),
+    "identity_scan": BackgroundJob("run_identity_scan", "identity-scan",
+                                   "find duplicates (scan {id})", IMPORT_TIMEOUT, numeric=True),
+    "rescore": BackgroundJob("run_rescore", "rescore", "re-score {id}", IMPORT_TIMEOUT,
+                             numeric=True, redis_only=True),
+}
 
-    def enqueue_scan(scan_id: int) -> None:
-        from app.jobs import run_identity_scan
 
-        queue(app).enqueue(run_identity_scan, int(scan_id), job_id=f"identity-scan-{scan_id}",
-                           description=f"find duplicates (scan {scan_id})",
-                           job_timeout=IMPORT_TIMEOUT)
+def _enqueuer(app: Flask, spec: BackgroundJob) -> Callable[[Any], None]:
+    from runtime.jobs.worker import queue
 
-    def enqueue_rescore(run_id: str) -> None:
-        from app.jobs import run_rescore
+    def enqueue(item_id: Any) -> None:
+        if spec.redis_only and not app.config.get("REDIS_URL"):
+            return
+        function = getattr(importlib.import_module("app.jobs"), spec.function)
+        options = {"job_timeout": spec.timeout} if spec.timeout else {}
+        queue(app).enqueue(function, int(item_id) if spec.numeric else item_id,
+                           job_id=f"{spec.name}-{item_id}",
+                           description=spec.description.format(id=item_id), **options)
 
-        if app.config.get("REDIS_URL"):  # else the scheduler's resume_rescores takes it
-            queue(app).enqueue(run_rescore, int(run_id), job_id=f"rescore-{run_id}",
-                               description=f"re-score {run_id}", job_timeout=IMPORT_TIMEOUT)
-
-    app.extensions["trellis"].background["import"] = enqueue_import
-    app.extensions["trellis"].background["rescore"] = enqueue_rescore
-    app.extensions["trellis"].background["rule_job"] = enqueue_rule_job
-    app.extensions["trellis"].background["identity_scan"] = enqueue_scan
-    app.extensions["trellis"].background["import_undo"] = enqueue_undo
+    return enqueue
