@@ -54,7 +54,7 @@ RULES = {
          "trigger": {"on": "created"},
          "actions": [{"type": "assign", "strategy": "round_robin", "team": TEAM}]},
         {"key": "qualified", "label": label("电话确认合格", "Qualified by phone"),
-         "trigger": {"on": "manual"}, "condition": "{stage} <> \"sql\"",
+         "trigger": {"on": "manual"}, "condition": "{score} < 80",
          "actions": [{"type": "add_points", "points": 40,
                       "reason": label("电话确认了需求", "Needs confirmed by phone")}]},
         {"key": "hot", "label": label("高价值线索提醒", "Hot lead alert"),
@@ -205,4 +205,43 @@ def test_a_lead_scored_explained_routed_run_by_hand_and_notified(rules_server, p
         "data-status", "open")
     use_language(page, "en")
     shoot(page, artifacts, "rules-incidents-en.png")
+    assert not page.console_errors
+
+
+def test_the_list_runs_a_manual_rule_on_chosen_records(rules_server, page: Page,
+                                                       artifacts: Path):
+    base, admin = rules_server["url"], rules_server["admin"]
+    low = admin.create("crm", "lead", {"name": "Li Lei", "industry": "金融"})  # 10
+    done = admin.create("crm", "lead", {"name": "Zhao Qiang", "industry": "制造",
+                                        "employees": 900, "decision_maker": True})
+    ran = admin.ok("POST", f"/apps/crm/forms/lead/records/{done['id']}/rules/qualified/run")
+    assert (ran["status"], ran["record"]["score"]) == ("matched", 85)
+    log_in(page, base)
+    use_language(page, "zh")
+    page.goto(base + "/a/crm/lead")
+    for name in ("Li Lei", "Zhao Qiang"):
+        page.locator("tr", has_text=name).locator("[data-bulk-id]").check()
+    bar = page.locator("[data-bulk-bar]")
+    bar.get_by_role("button", name="运行规则…").click()
+    dialog = page.locator("#bulk-rule")
+    expect(dialog).to_contain_text("规则将在 2 条记录上运行")
+    expect(dialog.locator("#bulk-rule-key")).to_have_value("lead_rules.qualified")
+    dialog.get_by_role("button", name="运行").click()
+    summary = page.locator(".rule-run-result")
+    expect(summary).to_contain_text("「电话确认合格」已在 2 条记录上运行：满足条件 1 条，修改 1 条，失败 0 条。")
+    expect(summary.locator("[data-run-line]", has_text="Li Lei")).to_contain_text(
+        "满足条件，记录已修改")
+    expect(summary.locator("[data-run-line]", has_text="Zhao Qiang")).to_contain_text(
+        "不满足条件")
+    expect(page.locator("tr", has_text="Li Lei")).to_contain_text("50")  # the list read again
+    shoot(page, artifacts, "rules-bulk-run-zh.png")
+    use_language(page, "en")
+    page.locator("tr", has_text="Li Lei").locator("[data-bulk-id]").check()
+    page.locator("[data-bulk-bar]").get_by_role("button", name="Run rule…").click()
+    page.locator("#bulk-rule").get_by_role("button", name="Run").click()
+    expect(page.locator(".rule-run-result")).to_contain_text(
+        "Qualified by phone ran on 1 record: 1 matched, 1 changed, 0 failed.")
+    shoot(page, artifacts, "rules-bulk-run-en.png")
+    assert admin.ok("GET", f"/apps/crm/forms/lead/records/{low['id']}")["score"] == 90
+    assert admin.ok("GET", f"/apps/crm/forms/lead/records/{done['id']}")["score"] == 85
     assert not page.console_errors

@@ -58,9 +58,11 @@ def bulk_rule(app_key: str, form_key: str):
 
 def summary_vm(ctx: FormContext, label: str, outcomes: list[RunOutcome]) -> RuleRunVM:
     n = counts(outcomes)
-    message = ngettext("%(rule)s ran on %(num)s record:", "%(rule)s ran on %(num)s records:",
-                       len(outcomes), rule=label) + " " + _(
-        "%(matched)s matched, %(changed)s changed, %(failed)s failed.", **n)
+    message = ngettext(
+        "%(rule)s ran on %(num)s record: %(matched)s matched, %(changed)s changed, "
+        "%(failed)s failed.",
+        "%(rule)s ran on %(num)s records: %(matched)s matched, %(changed)s changed, "
+        "%(failed)s failed.", len(outcomes), rule=label, **n)
     titles = record_titles(ctx, [o.id for o in outcomes])
     keys = {"app_key": ctx.plan.app_key, "form_key": ctx.plan.form_key}
     return RuleRunVM(message=message, failed=n["failed"], lines=[
