@@ -205,6 +205,10 @@ def test_a_lead_scored_explained_routed_run_by_hand_and_notified(rules_server, p
         "data-status", "open")
     use_language(page, "en")
     shoot(page, artifacts, "rules-incidents-en.png")
+    page.goto(base + "/notifications")
+    expect(page.locator(".notes-card .note")).to_contain_text("Hot lead: Wang Fang")
+    expect(page.locator(".page-head")).to_contain_text("All read.")
+    shoot(page, artifacts, "rules-notifications-en.png")
     assert not page.console_errors
 
 
@@ -228,7 +232,8 @@ def test_the_list_runs_a_manual_rule_on_chosen_records(rules_server, page: Page,
     expect(dialog.locator("#bulk-rule-key")).to_have_value("lead_rules.qualified")
     dialog.get_by_role("button", name="运行").click()
     summary = page.locator(".rule-run-result")
-    expect(summary).to_contain_text("「电话确认合格」已在 2 条记录上运行：满足条件 1 条，修改 1 条，失败 0 条。")
+    expect(summary).to_contain_text(
+        "「电话确认合格」已在 2 条记录上运行：满足条件 1 条，修改 1 条，失败 0 条。")
     expect(summary.locator("[data-run-line]", has_text="Li Lei")).to_contain_text(
         "满足条件，记录已修改")
     expect(summary.locator("[data-run-line]", has_text="Zhao Qiang")).to_contain_text(
