@@ -92,6 +92,7 @@ def register_parts(app: Flask) -> None:
     from runtime.api import api_blueprint
     from runtime.web.capture import capture_blueprint
     from runtime.web.forms.views import forms_blueprint
+    from runtime.web.notifications import notifications_blueprint
 
     web.init_app(app)
     auth.init_app(app)
@@ -99,6 +100,7 @@ def register_parts(app: Flask) -> None:
     csrf.exempt(api)  # the API checks CSRF itself, for cookie-authenticated requests only
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(forms_blueprint(), url_prefix="/a")
+    app.register_blueprint(notifications_blueprint(), url_prefix="/notifications")
     capture = capture_blueprint()
     csrf.exempt(capture)  # signed addresses and page tokens instead (runtime.web.capture)
     app.register_blueprint(capture)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from runtime.api.openapi_paths import answer, op, param, pref
 from runtime.api.openapi_schemas import ID, UTC_TIME, nullable, obj, ref
+from runtime.rules.manual import MAX_RUN
 
 RULE = param("rule", schema={"type": "string", "pattern": "^[a-z][a-z0-9_.]{0,126}$"},
              description="a manual rule: its key, or ruleset.key")
@@ -27,6 +28,14 @@ def rules_record_paths(base: str, ids: str, keys: list[dict], tag: str = "record
             "Run a manual rule on the record now (its synchronous actions in this request; "
             "the others as jobs)", tag, {"200": answer(ref("RuleRun"))},
             scope="records:write", params=[*keys, pref("record_id"), RULE])},
+        base + "/rules/{rule}/run": {"post": op(
+            "post", ids.format(verb="runRuleBulk"),
+            f"Run a manual rule on chosen records (at most {MAX_RUN}; 413 past that), each "
+            "checked as a single run (records you may not change are reported, not run): "
+            "how many matched, changed, failed, and what it did to each", tag,
+            {"200": answer(ref("RuleRuns"))}, scope="records:write", params=[*keys, RULE],
+            body=obj({"ids": {"type": "array", "items": ID, "minItems": 1,
+                              "maxItems": MAX_RUN}}), errors=["413"])},
     }
 
 
@@ -89,6 +98,7 @@ def scoring_paths() -> dict[str, dict]:
 def rules_schemas() -> dict[str, dict]:
     text = nullable({"type": "string"})
     number = {"type": "number"}
+    count = {"type": "integer", "minimum": 0}
     entry = obj({
         "id": ID, "at": UTC_TIME, "model": {"type": "string"},
         "kind": {"enum": ["rule", "attribute", "behaviour", "clamp", "decay", "rescore",
@@ -124,6 +134,11 @@ def rules_schemas() -> dict[str, dict]:
                        "totals": {"type": "object", "additionalProperties": number}}),
         "RuleRun": obj({"rule": {"type": "string"}, "status": {"type": "string"},
                         "record": {"type": "object"}}),
+        "RuleRuns": obj({"rule": {"type": "string"}, "matched": count, "changed": count,
+                         "failed": count, "results": {"type": "array", "items": obj({
+                             "id": ID, "status": {"type": "string"},
+                             "changed": {"type": "boolean"}, "failed": {"type": "boolean"},
+                             "error": text})}}),
         "Incident": incident,
         "Incidents": obj({"incidents": {"type": "array", "items": incident}}),
         "Notifications": obj({"notifications": {"type": "array", "items": note},

@@ -7,20 +7,20 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Response, jsonify, request
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 
 from metadata.errors import Forbidden, NotFound, Problem, TrellisError
 from metadata.labels import label_text
+from metadata.messages import Message
 from metadata.orm import MAX_INTEGER
 from runtime.api.access import require
 from runtime.api.errors import json_body
 from runtime.api.records import BASE, records_for
-from runtime.rules.engine import Event
-from runtime.rules.executor import Executor, Pass
 from runtime.rules.incidents import get_incident, incidents, retry_incident
 from runtime.rules.ledger import Ledger
+from runtime.rules.manual import MAX_RUN, ManualRun, counts
 from runtime.rules.models import Notification
-from runtime.rules.published import manual_rule
+from runtime.storage.bulk_changes import chosen_ids
 from runtime.storage.records import iso as iso_time
 from runtime.web import current_runtime, db_session, transaction
 from runtime.web.routes import GET, POST, Route
@@ -67,17 +67,34 @@ def run_rule(app_key: str, form_key: str, record_id: int, rule: str) -> Response
     records.get(record_id)  # 404 unless the reader may read the record
     if not records.may("update", record_id):
         raise Forbidden([Problem("", "you may not change this record")])
-    rt, session = current_runtime(), db_session()
-    ls, key = manual_rule(rt.rules.app(session, app_key).by_form.get(form_key, ()), rule)
+    run = ManualRun(current_runtime(), records, rule, principal.user_id)
     with transaction():
-        executor = Executor(rt, session, app_key, records.now)
-        record = executor.read(form_key, record_id)
-        evaluation = ls.compiled.evaluate(Event("manual", record, rule=key))
-        executor.run_rules_only(Pass(ls, Event("manual", record, rule=key), record_id, None,
-                                     principal.user_id))
-        outcome = next(o for o in evaluation.outcomes if o.rule == key)
-    return jsonify({"rule": f"{ls.key}.{key}", "status": outcome.status,
+        outcome = run.execute(record_id)
+    return jsonify({"rule": run.name, "status": outcome.status,
                     "record": records.get(record_id)})
+
+
+def run_rule_bulk(app_key: str, form_key: str, rule: str) -> Response:
+    """Run a manual rule on chosen records (at most ``MAX_RUN``): what it did to each."""
+    principal = require("records:write")
+    records = records_for(app_key, form_key, principal)
+    payload = json_body(64 * 1024)
+    if not isinstance(payload, dict) or set(payload) - {"ids"}:
+        raise TrellisError([Problem("", "send {\"ids\": [...]}")], 422)
+    ids = chosen_ids(payload.get("ids"), "/ids", MAX_RUN)
+    run = ManualRun(current_runtime(), records, rule, principal.user_id)
+    with transaction():
+        outcomes = run.run_chosen(ids)
+    lang = reader_lang()
+    return jsonify({"rule": run.name, **counts(outcomes), "results": [
+        {"id": o.id, "status": o.status, "changed": o.changed, "failed": o.failed,
+         "error": localized(o.reason, lang)} for o in outcomes]})
+
+
+def localized(reason: Message | str | None, lang: str) -> str | None:
+    if isinstance(reason, Message):
+        return reason.localized(gettext, lang) if lang != "en" else str(reason)
+    return reason
 
 
 def list_incidents(app_key: str) -> Response:
@@ -158,6 +175,7 @@ def read_notifications() -> Response:
 ROUTES: tuple[Route, ...] = (
     (BASE + "/<int:record_id>/ledger", "ledger", ledger, GET),
     (BASE + "/<int:record_id>/rules/<rule>/run", "run_rule", run_rule, POST),
+    (BASE + "/rules/<rule>/run", "run_rule_bulk", run_rule_bulk, POST),
     ("/apps/<app_key>/incidents", "incidents", list_incidents, GET),
     ("/apps/<app_key>/incidents/<int:incident_id>/retry", "retry_incident", retry, POST),
     ("/notifications", "notifications", notifications, GET),

@@ -161,16 +161,20 @@ STRATEGY = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$",
                            "weighted_round_robin, least_loaded, user."}
 
 
+# a team by its name as the Teams page shows it (大客户销售组), or its id
+TEAM = {"type": "string", "minLength": 1, "maxLength": 100}
+
+
 class AssignAction(ActionType):
     type = "assign"
     description = "assign the record to a person chosen by a routing strategy"
     sync = True
     config_schema = _obj(type, {
-        "strategy": STRATEGY, "team": KEY, "table": KEY, "output": KEY,
+        "strategy": STRATEGY, "team": TEAM, "table": KEY, "output": KEY,
         "user": {"type": "string", "minLength": 1, "maxLength": 150},
         "field": KEY, "open": {"$ref": "#/$defs/formula"},
         "fallback": {"type": "object", "additionalProperties": False, "minProperties": 1,
-                     "properties": {"team": KEY, "user": {"type": "string", "minLength": 1,
+                     "properties": {"team": TEAM, "user": {"type": "string", "minLength": 1,
                                                           "maxLength": 150}}}},
         ["strategy"], "`team` to choose among, or a decision `table` whose `output` column "
                       "names the team; `field`: the user field assigned (owner when left "
@@ -253,7 +257,7 @@ class CreateRecordAction(ActionType):
 RECIPIENT = {"type": "object", "minProperties": 1, "maxProperties": 1,
              "additionalProperties": False,
              "properties": {"user": {"type": "string", "minLength": 1, "maxLength": 150},
-                            "role": KEY, "team": KEY, "field": KEY}}
+                            "role": KEY, "team": TEAM, "field": KEY}}
 
 
 class NotifyAction(ActionType):

@@ -62,15 +62,15 @@ class Summary:
                 "results": [o.as_dict() for o in self.outcomes]}
 
 
-def chosen_ids(raw: Any, at: str = "/ids") -> list[int]:
+def chosen_ids(raw: Any, at: str = "/ids", limit: int = MAX_IDS) -> list[int]:
     """The record ids of a bulk request, each once, in the order given; a malformed list is
-    refused whole: no list 400, past ``MAX_IDS`` 413, an item that is no id 422."""
+    refused whole: no list 400, past ``limit`` 413, an item that is no id 422."""
     if not isinstance(raw, list) or not raw:
         raise InvalidDocument([Problem(at, msg("must be a non-empty list of record ids"))],
                               status=400)
-    if len(raw) > MAX_IDS:
+    if len(raw) > limit:
         raise TrellisError([Problem(at, msg("at most %(n)s records per request (got "
-                                            "%(got)s)", n=MAX_IDS, got=len(raw)))], status=413)
+                                            "%(got)s)", n=limit, got=len(raw)))], status=413)
     bad = [Problem(f"{at}/{i}", msg("must be a record id (a whole number from 1 to %(n)s)",
                                     n=MAX_INTEGER))
            for i, v in enumerate(raw)

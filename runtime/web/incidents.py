@@ -7,9 +7,11 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from metadata.errors import TrellisError
+from metadata.labels import label_text
 from runtime.rules.incidents import INCIDENTS, RETRYABLE, retry_incident
 from runtime.web import current_runtime, db_session, transaction
-from runtime.web.messages import N_
+from runtime.web.messages import N_, ui_lang
 from runtime.web.routes import GET, POST
 
 SHOWN = 200
@@ -21,9 +23,50 @@ def incidents_page():
     kinds = {"rule_action": _("a rule's action kept failing"),
              "rule_chain": _("a chain of rules was stopped")}
     statuses = {"open": _("open"), "retrying": _("retrying"), "resolved": _("resolved")}
+    names = Names(ui_lang())
     return render_template("runtime/incidents_admin.html", kinds=kinds, statuses=statuses,
                            incidents=[{**r, "retryable": r["kind"] in RETRYABLE
-                                       and r["status"] == "open"} for r in rows])
+                                       and r["status"] == "open", **names.of(r)}
+                                      for r in rows])
+
+
+class Names:
+    """What an incident is about in words: the record as a link with its form's label, the
+    rules by their labels (keys where the metadata is gone)."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.forms: dict[tuple[str, str], str | None] = {}
+        self.rules: dict[str, dict[str, str]] = {}
+
+    def of(self, row) -> dict:
+        app_key, form_key, record_id = row["app_key"], row["form_key"], row["record_id"]
+        form = self.form(app_key, form_key) if form_key else None
+        url = url_for("forms.record_detail", app_key=app_key, form_key=form_key,
+                      record_id=record_id) if form and record_id else ""
+        rules = self.rule_labels(app_key)
+        return {"record": f"{form or form_key} #{record_id}" if record_id else "",
+                "record_url": url,
+                "rule_label": ", ".join(rules.get(k.strip(), k.strip())
+                                        for k in (row["rule"] or "").split(",") if k.strip())}
+
+    def form(self, app_key: str, form_key: str) -> str | None:
+        if (app_key, form_key) not in self.forms:
+            try:
+                plan = current_runtime().plan(db_session(), app_key, form_key)
+                self.forms[app_key, form_key] = plan.label(self.lang) or form_key
+            except TrellisError:  # the form is gone or unpublished
+                self.forms[app_key, form_key] = None
+        return self.forms[app_key, form_key]
+
+    def rule_labels(self, app_key: str) -> dict[str, str]:
+        if app_key not in self.rules:
+            loaded = current_runtime().rules.app(db_session(), app_key).by_form
+            self.rules[app_key] = {
+                f"{ls.key}.{r['key']}": label_text(r.get("label"), self.lang) or r["key"]
+                for rulesets in loaded.values() for ls in rulesets
+                for r in ls.doc.get("rules") or []}
+        return self.rules[app_key]
 
 
 def retry_one(incident_id: int):

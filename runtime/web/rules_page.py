@@ -10,13 +10,13 @@ from flask_babel import gettext as _
 
 from metadata.errors import Forbidden
 from metadata.labels import label_text
-from runtime.rules.engine import Event
-from runtime.rules.executor import Executor, Pass
 from runtime.rules.ledger import Ledger
-from runtime.rules.published import manual_rule, manual_rules
+from runtime.rules.manual import ManualRun, RunOutcome
+from runtime.rules.published import manual_rules
 from runtime.storage.records import Records
 from runtime.web import current_runtime, transaction
 from runtime.web.forms.display import local_time
+from runtime.web.messages import translate
 
 
 @dataclass(frozen=True)
@@ -35,15 +35,19 @@ class ScorePanel:
 
 
 def kind_words() -> dict[str, str]:
-    return {"attribute": _("while the record is so"), "behaviour": _("an activity"),
+    return {"attribute": _("record attribute"), "behaviour": _("an activity"),
             "rule": _("a rule"), "clamp": _("kept within the model's limits"),
             "manual": _("set by hand"), "decay": _("no interaction for a while"),
             "rescore": _("the model changed")}
 
 
+def _number(value: float) -> str:
+    return str(int(value) if float(value).is_integer() else round(value, 2))
+
+
 def _points(value: float) -> str:
-    number = int(value) if float(value).is_integer() else round(value, 2)
-    return f"+{number}" if number > 0 else str(number)
+    number = _number(value)
+    return f"+{number}" if value > 0 else number
 
 
 def score_panels(records: Records, record_id: int, lang: str) -> list[ScorePanel]:
@@ -61,7 +65,7 @@ def score_panels(records: Records, record_id: int, lang: str) -> list[ScorePanel
         panels.setdefault(e["model"], []).append(e)
     return [ScorePanel(
         label_text(labels.get(model, model), lang),
-        _points(sum(e["points"] for e in lines)),
+        _number(sum(e["points"] for e in lines)),
         [ScoreLine(local_time(e["at"]), _points(e["points"]),
                    label_text(e["reason"], lang) or words.get(e["kind"], e["kind"]),
                    words.get(e["kind"], e["kind"])) for e in reversed(lines)])
@@ -82,18 +86,25 @@ def rule_buttons(records: Records, record_id: int, lang: str) -> list[tuple[str,
 
 def run_rule_page(ctx, record_id: int, rule: str):
     """Run a manual rule from the record page, then show the record again."""
-    records, rt = ctx.records, current_runtime()
+    records = ctx.records
     records.get(record_id)
     if not records.may("update", record_id):
         raise Forbidden(_("you may not change this record"))
-    plan = ctx.plan
-    ls, key = manual_rule(rt.rules.app(records.session, plan.app_key).by_form.get(
-        plan.form_key, ()), rule)
+    run = ManualRun(current_runtime(), records, rule, ctx.principal.user_id)
     with transaction():
-        executor = Executor(rt, records.session, plan.app_key, records.now)
-        record = executor.read(plan.form_key, record_id)
-        executor.run_rules_only(Pass(ls, Event("manual", record, rule=key), record_id, None,
-                                     ctx.principal.user_id))
-    flash(_("The rule ran."), "info")
-    return redirect(url_for("forms.record_detail", app_key=plan.app_key,
-                            form_key=plan.form_key, record_id=record_id), 303)
+        outcome = run.execute(record_id)
+    flash(*run_message(outcome))
+    return redirect(url_for("forms.record_detail", app_key=ctx.plan.app_key,
+                            form_key=ctx.plan.form_key, record_id=record_id), 303)
+
+
+def run_message(outcome: RunOutcome) -> tuple[str, str]:
+    """What the record page says after a rule's button was pressed (message, category)."""
+    if outcome.failed:
+        return _("The rule failed: %(why)s", why=translate(outcome.reason or "")), "error"
+    if not outcome.matched:
+        return _("The rule's condition does not hold for this record: nothing was done."), \
+            "info"
+    if outcome.changed:
+        return _("The rule ran and changed this record."), "success"
+    return _("The rule ran."), "success"

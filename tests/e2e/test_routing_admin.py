@@ -129,13 +129,13 @@ def test_admin_sets_routing_attributes_and_reads_an_assignment_log(routing_serve
     page.goto(f"{base}/a/crm/lead/{lead['id']}")
     log = page.locator("section.assignments")
     expect(log.locator("[data-assignment]")).to_have_count(1)
-    expect(log).to_contain_text("轮询")
+    expect(log).to_contain_text("按「轮流分配」")
     log.locator("summary").click()
     expect(log).to_contain_text("已暂停：不接收新记录")
     page.screenshot(path=str(artifacts / "routing-record-log-zh.png"), full_page=True)
     use_language(page, "en")
     expect(log).to_contain_text("Round-robin")
-    expect(log).to_contain_text("rule route_sql")
+    expect(log).to_contain_text("by the rule route_sql")
     page.screenshot(path=str(artifacts / "routing-record-log-en.png"), full_page=True)
     # the refused forms' answers (422) are the only errors the browser logged
     assert [e for e in page.console_errors if "status of 422" not in e] == []

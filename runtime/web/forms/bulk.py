@@ -13,7 +13,7 @@ from flask_babel import ngettext
 from metadata.errors import Problem, TrellisError
 from metadata.orm import whole_number
 from runtime.fields.base import label_text
-from runtime.storage.bulk_changes import BulkChanges, Summary, chosen_ids
+from runtime.storage.bulk_changes import MAX_IDS, BulkChanges, Summary, chosen_ids
 from runtime.web import current_runtime, db_session, transaction
 from runtime.web.forms.context import FormContext, form_context
 from runtime.web.forms.formdata import editable_fields
@@ -49,9 +49,9 @@ def bulk_fields(ctx: FormContext) -> list[dict]:
             if not types[f["type"]].holds_rows and not types[f["type"]].calculated]
 
 
-def posted_ids() -> list[int]:
+def posted_ids(limit: int = MAX_IDS) -> list[int]:
     raw = request.form.getlist("_ids")
-    return chosen_ids([whole_number(v) or 0 for v in raw] if raw else None, "/_ids")
+    return chosen_ids([whole_number(v) or 0 for v in raw] if raw else None, "/_ids", limit)
 
 
 def bulk_action(app_key: str, form_key: str):

@@ -135,7 +135,7 @@ def timeline(plan: FormPlan, history: list[dict], refs: References, lang: str
     actions = {"create": _("created the record"), "update": _("changed"),
                "delete": _("deleted the record"), "merge": _("merged records"),
                "unmerge": _("undid a merge")}
-    vias = {"ui": _("web"), "api": _("API"), "import": _("import")}
+    vias = {"ui": _("web"), "api": _("API"), "import": _("import"), "rules": _("rules")}
     out = []
     for entry in reversed(history):
         who = entry.get("user_name") or (refs.user_name(entry["user"]) if entry.get("user")

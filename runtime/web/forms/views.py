@@ -39,6 +39,7 @@ from runtime.web import (
 )
 from runtime.web.forms import (
     bulk,
+    bulk_rules,
     display,
     exports,
     imports,
@@ -265,7 +266,7 @@ def record_detail(app_key: str, form_key: str, record_id: int):
         fields=display.detail_fields(plan, ctx.access, record, refs, lang, conditional),
         meta=_meta(record, refs), timeline=display.timeline(plan, history, refs, lang),
         touches=display.touch_lines(records.touches.of(record_id), record_id, lang),
-        assignments=assignment_lines(records, record_id),
+        assignments=assignment_lines(records, record_id, lang),
         scores=score_panels(records, record_id, lang),
         rule_buttons=rule_buttons(records, record_id, lang),
         list_url=url_for("forms.record_list", app_key=app_key, form_key=form_key),
@@ -334,8 +335,8 @@ def forms_blueprint() -> Blueprint:
     bp.register_error_handler(TrellisError, trellis_error)
     bp.register_error_handler(QueryStopped, query_stopped)
     add_routes(bp, (*ROUTES, *lookups.ROUTES, *preferences.ROUTES, *bulk.ROUTES,
-                    *exports.ROUTES, *imports.ROUTES, *review.ROUTES, *merge_history.ROUTES,
-                    *identity_scan.ROUTES))
+                    *bulk_rules.ROUTES, *exports.ROUTES, *imports.ROUTES, *review.ROUTES,
+                    *merge_history.ROUTES, *identity_scan.ROUTES))
     return bp
 
 
