@@ -57,15 +57,20 @@
     });
   }
 
+  var asked = new WeakMap();  // form -> the number of its latest state request
+
   function refresh(form) {
     var body = new FormData(form);
+    var mine = (asked.get(form) || 0) + 1;
+    asked.set(form, mine);
     fetch(form.dataset.stateUrl, {
       method: 'POST', body: body, credentials: 'same-origin',
       headers: {'X-CSRFToken': csrfToken(form), 'Accept': 'application/json'}
     }).then(function (response) {
       return response.ok ? response.json() : null;
     }).then(function (state) {
-      if (state) { apply(form, state); }
+      // an answer overtaken by a later request's (typing went on meanwhile) is stale
+      if (state && asked.get(form) === mine) { apply(form, state); }
     }).catch(function () { /* offline: the server checks again on save */ });
   }
 

@@ -83,3 +83,33 @@ def test_the_form_in_english(page: Page, live_server, artifacts):
     expect(page.locator('[data-field="rush_reason"]')).to_be_visible()
     shot(page, artifacts, "formula-form-en")
     use_language(page, "zh")
+
+
+def test_a_late_answer_never_overwrites_a_newer_one(page: Page, live_server):
+    """The live state of a form answers each change; an answer that arrives after a later
+    one's (a slow network, a busy server) is stale and left out."""
+    publish_quote(live_server)
+    base = live_server["url"]
+    log_in(page, base)
+    use_language(page, "zh")
+    page.goto(base + "/a/crm/quote/new")
+    page.fill("#f-price", "10")
+    page.fill("#f-quantity", "1")
+    expect(page.locator("#f-total")).to_have_value("10.00")
+    held = []
+
+    def hold_the_first(route):
+        if held:
+            route.continue_()
+        else:  # the request for quantity 2 is answered last
+            held.append(route)
+
+    page.route("**/state", hold_the_first)
+    page.fill("#f-quantity", "2")
+    page.wait_for_timeout(700)  # its request has left and is held
+    assert len(held) == 1
+    page.fill("#f-quantity", "7")
+    expect(page.locator("#f-total")).to_have_value("70.00")
+    held[0].fulfill(response=held[0].fetch())  # 20.00, for quantity 2
+    page.wait_for_timeout(500)
+    expect(page.locator("#f-total")).to_have_value("70.00")
