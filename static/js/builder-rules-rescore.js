@@ -1,6 +1,6 @@
 /* After Publish: the re-score the publish started (its id in the answer's "rescore"), polled
    at GET .../rescores/<id> and shown as a bar ("Re-scoring N records… x/N") until it is done,
-   failed or gave way to a newer version. And the scoring table's Fired counts (GET .../fired)
+   failed or gave way to a newer version (one under way when the page opens too). And the scoring table's Fired counts (GET .../fired)
    of a published ruleset, read on opening, after a publish and when a re-score ends. */
 (function () {
   'use strict';
@@ -52,12 +52,25 @@
       show(run);
       if (run.status === 'queued' || run.status === 'running') { setTimeout(function () { poll(id); }, POLL); }
       else { watching = null; loadFired(); }
-    }, function () { setTimeout(function () { poll(id); }, POLL * 4); });
+    }, function (status) {  // gone or not ours to read: stop; the server unreachable: later
+      if (status === 404 || status === 403) { watching = null; box.hidden = true; }
+      else { setTimeout(function () { poll(id); }, POLL * 4); }
+    });
+  }
+  function watch(id) { watching = id; poll(id); }
+
+  /* On opening the page: a re-score still under way (a reload after Publish) is followed. */
+  function underWay() {
+    if (!R.published) { return; }
+    getJSON(R.urls.rescores).then(function (data) {
+      var run = (data.rescores || [])[0];
+      if (run && (run.status === 'queued' || run.status === 'running') && watching === null) { watch(run.id); }
+    }).catch(function () {});
   }
 
   R.afterPublish.push(function (answer) {
     loadFired();
-    if (answer.rescore) { watching = answer.rescore; poll(answer.rescore); }
+    if (answer.rescore) { watch(answer.rescore); }
   });
-  R.root.addEventListener('rules:ready', loadFired);
+  R.root.addEventListener('rules:ready', function () { loadFired(); underWay(); });
 })();

@@ -61,7 +61,8 @@ def test_the_test_tab_tells_the_score(page: Page, live_server, crm, artifacts):
                         ("en", ("Score 20 → 45", "It would reach the threshold nurture.",
                                 "It would be at the stage nurture."))):
         use_language(page, lang)
-        page.goto(base + PAGE + "#test")
+        page.goto(base + PAGE)
+        page.click('[data-tab="test"]')
         page.fill("[data-record-search]", "李雷")
         page.click(f'[data-pick-record="{leads["b"]["id"]}"]')
         page.select_option("[data-test-event]", "updated")
@@ -93,6 +94,8 @@ def publish_and_rescore(page: Page, runtime, points: int, done: str) -> None:
     expect(box).to_be_visible()
     expect(box).to_have_attribute("data-status", "queued")
     run_id = int(box.get_attribute("data-run"))
+    page.reload()  # the page opened while the re-score is under way follows it too
+    expect(box).to_have_attribute("data-run", str(run_id))
     Rescorer(runtime, run_id, batch=1).run(max_batches=1)
     expect(box).to_contain_text("1/3")
     expect(box.locator("progress")).to_have_attribute("value", "33")
