@@ -5,7 +5,8 @@ on/off), scoring models and decision tables, and a test against a record.
 The page prints the ruleset draft and what the scripts need (builder/rules_vm.py);
 builder-rules*.js edit the draft and autosave it through the documents API (PUT with If-Match:
 409 keeps the edits, 422 marks the control each problem's JSON Pointer names), read the
-decision tables' analysis after each save and test with the dry run. The one route here that
+decision tables' analysis after each save, test with the dry run, follow the re-score a
+publish starts and read how often each scoring rule fired. The one route here that
 answers JSON reads a formula back into condition rows (the formula language is Python's)."""
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ def editor(app_key: str, key: str):
     form_key = doc.draft.get("form") or ""
     api = f"/api/v1/apps/{app_key}/rulesets/{key}"
     urls = {"api": api, "publish": api + "/publish", "analysis": api + "/analysis",
-            "dryRun": api + "/dry-run", "home": url_for("builder.home"),
+            "dryRun": api + "/dry-run", "fired": api + "/fired", "rescores": api + "/rescores",
+            "home": url_for("builder.home"),
             "condition": url_for("builder.ruleset_condition", app_key=app_key, key=key),
             "history": url_for("builder.history", app_key=app_key, kinds="rulesets", key=key),
             "records": f"/api/v1/apps/{app_key}/forms/{form_key}/records",

@@ -50,7 +50,8 @@ def rules_strings() -> dict[str, object]:
     return {"triggers": trigger_words(), "ops": operator_words(), "actions": action_words(),
             "statuses": status_words(), "policies": policy_words(), **_page_words(),
             **_rule_words(), **_action_option_words(), **_scoring_words(),
-            **_table_words(), **_test_words()}
+            **_table_words(), **_test_words(), "score": _score_words(),
+            "rescore": _rescore_words()}
 
 
 def _page_words() -> dict[str, str]:
@@ -123,7 +124,8 @@ def _scoring_words() -> dict[str, str]:
         "cap": _("Cap"), "event": _("Event form"), "stage": _("Stage"),
         "everyDays": _("Every … days without interaction"), "percent": _("or percent"),
         "since": _("Last interaction field"), "fromTable": _("from decision table"),
-        "fired": _("Fired"), "firedLater": _("counted once the ledger runs"),
+        "fired": _("Fired"), "firedLater": _("counted once the ruleset is published"),
+        "firedTitle": _("Times this rule gave its points"),
         "noModels": _("No scoring model yet."),
     }
 
@@ -156,4 +158,36 @@ def _test_words() -> dict[str, str]:
         "noRouting": _("Not routed."), "matchedCount": _("%(num)s rules match", num="{n}"),
         "record": _("Record"), "total": _("Total"), "would": _("What it would do"),
         "nothingWritten": _("Nothing is written: a test changes no record."),
+    }
+
+
+def _score_words() -> dict[str, object]:
+    """The test tab's scoring: per model the lines it would book, the score, the stage."""
+    return {
+        "title": _("Score: %(model)s", model="{m}"),
+        "kinds": {"attribute": _("Attribute"), "behaviour": _("Behaviour"), "rule": _("Rule"),
+                  "clamp": _("Bounds"), "decay": _("Decay"), "rescore": _("Re-score"),
+                  "manual": _("By hand")},
+        "kind": _("Kind"), "clamp": _("kept between the model's lowest and highest score"),
+        "noLines": _("This event gives no points in this model."),
+        "beforeAfter": _("Score %(before)s → %(after)s", before="{b}", after="{a}"),
+        "stage": _("It would be at the stage %(stage)s.", stage="{s}"),
+        "noStage": _("It would be at no stage."),
+        "up": _("It would reach the threshold %(threshold)s.", threshold="{t}"),
+        "down": _("It would fall out of the threshold %(threshold)s.", threshold="{t}"),
+        "noCrossing": _("No threshold would be crossed."),
+    }
+
+
+def _rescore_words() -> dict[str, str]:
+    """The re-score after a publish."""
+    return {
+        "queued": _("Re-scoring %(total)s records…", total="{n}"),
+        "waiting": _("Re-scoring the records: waiting for a worker…"),
+        "running": _("Re-scoring %(total)s records… %(done)s/%(total)s", total="{n}",
+                     done="{x}"),
+        "done": _("Re-scored %(total)s records, %(changed)s changed.", total="{n}",
+                  changed="{m}"),
+        "superseded": _("This re-score gave way to the one of a newer version."),
+        "failed": _("The re-score failed: %(error)s", error="{e}"),
     }

@@ -1,7 +1,8 @@
 /* Scoring models as tables (the rule editor's Scoring tab): per model its score field, stage
    field, bounds, attribute rules (a condition or a decision table's output → points),
    behaviour rules (each related event of a form → points, with a cap), thresholds that set
-   the stage, and decay. Every cell edits the draft in place; problems show at their cell. */
+   the stage, and decay. Every cell edits the draft in place; problems show at their cell.
+   The Fired column counts how often each rule gave its points (once published). */
 (function () {
   'use strict';
 
@@ -50,6 +51,21 @@
     R.changed(0); render();
   }
 
+  /* How often the rule gave its points (GET .../fired, read by builder-rules-rescore.js once the
+     ruleset is published; "—" before). */
+  function firedCell(m, part, item) {
+    var cell = el('td', { class: 'num', 'data-fired': [m.key, part, item.key].join('/') });
+    R.showFired(cell);
+    return cell;
+  }
+  R.showFired = function (cell) {
+    var at = cell.dataset.fired.split('/');
+    var known = R.fired && R.fired[at[0]] ? R.fired[at[0]][at[1]][at[2]] || 0 : null;
+    cell.textContent = known === null ? '—' : String(known);
+    cell.title = known === null ? t.firedLater : t.firedTitle;
+    cell.classList.toggle('muted', known === null);
+  };
+
   // -- a model's parts ----------------------------------------------------------------------
   function attributes(m, p) {
     var items = m.attributes = m.attributes || [];
@@ -63,7 +79,7 @@
         cell(at + '/label', [label(a, { 'data-attr-label': true, 'aria-label': t.rule })]),
         cell(viaTable ? at + '/table' : at + '/when', [source]),
         cell(at + '/points', [viaTable ? el('span', { class: 'muted', text: '—' }) : num(a, 'points', { 'data-attr-points': true, 'aria-label': t.points })]),
-        el('td', { class: 'muted', title: t.firedLater, text: '—' }), removeBtn(items, i)]);
+        firedCell(m, 'attributes', a), removeBtn(items, i)]);
     });
     return table([t.rule, t['if'], t.points, t.fired, ''], rows, t.attributes, function () {
       fresh(items, 'attr', { when: '', points: 10 });
@@ -81,7 +97,7 @@
         cell(at + '/when', [formula(b, 'when', 'boolean', b.form || R.form, { 'aria-label': t['if'] })]),
         cell(at + '/points', [num(b, 'points', { 'aria-label': t.points })]),
         cell(at + '/cap', [num(b, 'cap', { min: 0, 'aria-label': t.cap })]),
-        el('td', { class: 'muted', title: t.firedLater, text: '—' }), removeBtn(items, i)]);
+        firedCell(m, 'behaviours', b), removeBtn(items, i)]);
     });
     return table([t.rule, t.event, t['if'], t.points, t.cap, t.fired, ''], rows, t.behaviours, function () {
       fresh(items, 'event', { form: (forms[0] || [''])[0], points: 5 });

@@ -1,8 +1,9 @@
 /* "Test with a record" (the rule editor's last tab): pick a stored record by searching, or type
    sample values (they override the record's), choose the event, and see through the dry run
    (POST .../dry-run, which writes nothing) which rules match and why, the points each gives,
-   the point-ledger lines it would write and where the record would be routed. The draft is
-   saved first, so what is tested is what is on the page. */
+   the point-ledger lines each scoring model would book (builder-rules-preview.js), the score and
+   stage after them, and where the record would be routed. The draft is saved first, so what is
+   tested is what is on the page. */
 (function () {
   'use strict';
 
@@ -51,10 +52,7 @@
   }
 
   // -- the answer ---------------------------------------------------------------------------
-  function ruleName(key) {
-    var rule = (R.doc.rules || []).filter(function (r) { return r.key === key; })[0];
-    return rule ? R.label(rule.label) || key : key;
-  }
+  var ruleName = R.ruleName;
   function doWords(a) {
     var d = a.details || {};
     if (a.type === 'add_points') { return R.fmt(t.pointsTo, { p: (d.points > 0 ? '+' : '') + d.points, r: d.reason || '' }); }
@@ -67,15 +65,12 @@
     if (a.type === 'notify') { return (t.actions.notify) + ': ' + R.label(d.title); }
     return (t.actions[a.type] || a.type) + (d.url ? ': ' + d.url : '');
   }
-  function show(rules) {
+  function show(rules, scoring) {
     results.textContent = '';
     var matched = rules.filter(function (r) { return r.status === 'matched'; });
-    var ledger = [], routes = [];
+    var routes = [];
     matched.forEach(function (r) {
-      r.actions.forEach(function (a) {
-        if (a.type === 'add_points') { ledger.push([r.rule, a.details]); }
-        if (a.type === 'assign') { routes.push([r.rule, a.details]); }
-      });
+      r.actions.forEach(function (a) { if (a.type === 'assign') { routes.push([r.rule, a.details]); } });
     });
     results.appendChild(el('h3', { text: t.results + ' · ' + t.matchedCount.replace('{n}', matched.length) }));
     results.appendChild(el('table', { class: 'table rt-rules' }, [el('thead', {}, [el('tr', {}, [t.rule, '', t.would, t.points].map(function (h) {
@@ -89,13 +84,7 @@
         el('td', { class: 'num', text: points ? (points > 0 ? '+' : '') + points : '' })]);
     }))]));
     results.appendChild(el('h3', { text: t.ledger }));
-    var total = ledger.reduce(function (sum, l) { return sum + (l[1].points || 0); }, 0);
-    results.appendChild(ledger.length ? el('table', { class: 'table rt-ledger', 'data-test-ledger': true }, [
-      el('thead', {}, [el('tr', {}, [t.rule, t.model, t.points, t.reason].map(function (h) { return el('th', { text: h }); }))]),
-      el('tbody', {}, ledger.map(function (l) {
-        return el('tr', {}, [el('td', { text: ruleName(l[0]) }), el('td', { text: l[1].model || '' }),
-          el('td', { class: 'num', text: (l[1].points > 0 ? '+' : '') + l[1].points }), el('td', { text: l[1].reason || '' })]);
-      }).concat([el('tr', { class: 'rt-total' }, [el('td', { text: t.total }), el('td'), el('td', { class: 'num', text: String(total) }), el('td')])]))])
+    results.appendChild(scoring.length ? el('div', { 'data-test-ledger': true }, scoring.map(R.scorePreview))
       : el('p', { class: 'muted', text: t.noLedger }));
     results.appendChild(el('h3', { text: t.routing }));
     results.appendChild(routes.length ? el('ul', { class: 'rt-routes', 'data-test-routing': true }, routes.map(function (x) {
@@ -112,7 +101,7 @@
     R.save(false).then(function () {
       return R.request('POST', R.urls.dryRun, body);
     }).then(function (answer) {
-      if (answer.status === 200) { show(answer.data.rules || []); }
+      if (answer.status === 200) { show(answer.data.rules || [], answer.data.scoring || []); }
       else {
         results.textContent = '';
         (answer.data.errors || []).forEach(function (e) {

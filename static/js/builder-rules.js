@@ -20,6 +20,8 @@
   R.doc = JSON.parse(root.dataset.doc);
   R.parts = [];  // {render()} of each part, in order
   R.afterSave = [];  // functions called after each save that the server took
+  R.afterPublish = [];  // functions called with the publish answer
+  R.published = Number(root.dataset.publishedVersion) || null;
   var etag = root.dataset.etag;
   var lastSaved = JSON.stringify(R.doc);
   var timer = null, saving = null, blocked = false;
@@ -201,6 +203,8 @@
           var pill = R.$('[data-published]');
           pill.textContent = R.t.version.replace('{n}', n);
           pill.className = 'pill pill-live';
+          R.published = n;
+          R.afterPublish.forEach(function (fn) { fn(answer.data); });
           return;
         }
         if (answer.status === 409) { blocked = true; R.alert(R.t.conflict, 'error', true); }

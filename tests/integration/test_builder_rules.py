@@ -12,6 +12,7 @@ import re
 import pytest
 
 from builder.rules_conditions import condition_tree
+from runtime.rules.scoring import KINDS
 from tests.integration.helpers import logged_in
 from tests.integration.rulesets_support import activity_form, lead_form, lead_rules
 
@@ -78,6 +79,18 @@ def test_the_editor_prints_the_draft_and_what_the_scripts_need(crm, app):
     assert config["t"]["ops"][">"] == "is more than"
     urls = json.loads(htmllib.unescape(re.search("data-urls='([^']*)'", text).group(1)))
     assert urls["dryRun"] == "/api/v1" + RULES + "/dry-run"
+    assert (urls["fired"], urls["rescores"]) == ("/api/v1" + RULES + "/fired",
+                                                  "/api/v1" + RULES + "/rescores")
+    assert 'data-published-version=""' in text  # not published: no fired counts to read
+    words = config["t"]
+    assert words["rescore"]["running"] == "Re-scoring {n} records… {x}/{n}"
+    assert words["rescore"]["done"] == "Re-scored {n} records, {m} changed."
+    assert words["score"]["beforeAfter"] == "Score {b} → {a}"
+    assert set(words["score"]["kinds"]) == set(KINDS)  # a word for every kind of line
+    crm.ok("POST", RULES + "/publish")
+    again = logged_in(app, "eve@example.com").get("/build/crm/rulesets/lead_rules")
+    assert 'data-published-version="1"' in again.get_data(True)
+    assert 'id="rescore-progress"' in again.get_data(True)
 
 
 def test_the_editor_is_for_designers_and_knows_missing_rulesets(crm, app):
