@@ -164,8 +164,15 @@ class ScoreModel:
         # every write and of re-scoring)
         simple = tuple((a.key, a.when, self.round(a.points)) for a in self.attributes
                        if a.table is None and a.when is not None)
-        tables = tuple(a for a in self.attributes if a.table is not None)
+        # tables of constant outputs: the rounded points of every combination worked out
+        # once, a look-up per record; the others evaluated
+        lookups = tuple((a.key, a.table.mapped(lambda r, a=a: self.round(
+            _number(_output(r, a.output))))) for a in self.attributes
+            if a.table is not None and getattr(a.table, "mapped", None) is not None)
+        tables = tuple(a for a in self.attributes if a.table is not None
+                       and getattr(a.table, "mapped", None) is None)
         object.__setattr__(self, "_simple", simple)
+        object.__setattr__(self, "_lookups", lookups)
         object.__setattr__(self, "_tables", tables)
 
     def points_now(self, values: Mapping) -> dict[str, float]:
@@ -178,6 +185,13 @@ class ScoreModel:
                     out[key] = points
             except (FormulaError, ArithmeticError, TypeError, ValueError):
                 pass
+        for key, lookup in self._lookups:  # type: ignore[attr-defined]
+            try:
+                points = lookup(values)
+            except (FormulaError, DecisionError, ArithmeticError, TypeError, ValueError):
+                continue
+            if points:
+                out[key] = points
         for attr in self._tables:  # type: ignore[attr-defined]
             points = self.round(attr.points_now(values))
             if points:
