@@ -163,19 +163,25 @@ class Executor:
         an id, and the thresholds crossed. A model no line scores holds 0."""
         if depth > ls.compiled.max_depth or not ls.models:
             return None
-        ev = Event("created", record, depth=depth)
-        totals = {model.key: Totals() for model in ls.models}
-        lines = {}
-        for model in ls.models:
-            found = self._manual_line(model, ev, totals[model.key])
-            found += model.attribute_lines(record, {})
-            if found:
-                lines[model.key] = found
-        booked, values, crossings = settle(ls.models, lines, totals)
-        for model in ls.models:
-            if model.key not in lines and record.get(model.field) is None:
-                values[model.field] = 0
-        record.update(values)
+        booked: list[Line] = []
+        crossings: list[Crossing] = []
+        for model in ls.models:  # settle() on an empty ledger
+            given = record.get(model.field)
+            found = model.attribute_lines(record, {})
+            if given is not None and model.round(float(given)):  # sent with the record
+                found.insert(0, Line(model.key, "manual", None, model.round(float(given))))
+            total = sum(line.points for line in found)
+            clamp = model.clamp_line(total, 0)
+            if clamp is not None:
+                found.append(clamp)
+                total += clamp.points
+            booked += found
+            record[model.field] = int(total) if model.whole else total
+            crossed = model.crossings(0, total)
+            crossings += [(model, t, d) for t, d in crossed]
+            stage = model.stage(total) if crossed and model.stage_field else None
+            if stage is not None:
+                record[model.stage_field] = stage
         return Scored(ls, tuple(booked), tuple(crossings))
 
     def _manual_line(self, model: ScoreModel, ev: Event, totals: Totals) -> list[Line]:

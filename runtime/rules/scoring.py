@@ -228,8 +228,9 @@ class ScoreModel:
     def attribute_lines(self, values: Mapping, held: Mapping[str, float]) -> list[Line]:
         """What the attributes must book so that each holds the points it gives now."""
         now = self.points_now(values)
-        if not held and not now:
-            return []
+        if not held:  # a new record: what holds now, in the model's order
+            return [Line(self.key, "attribute", attr.key, now[attr.key], attr.label)
+                    for attr in self.attributes if now.get(attr.key)] if now else []
         out = []
         for attr in self.attributes:
             delta = now.get(attr.key, 0) - held.get(attr.key, 0)

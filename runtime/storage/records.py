@@ -306,15 +306,16 @@ class Records:
     def _prepare(self, loaded: Loaded) -> Any:
         """Synchronous consumers' step before the insert (the rules score new records):
         they see each record as formulas read it and may change its values."""
-        records = [{"id": None, **self.system_values(owner), **values}
-                   for _, values, owner in loaded]
+        system = {"id": None, **self.system_values(None)}
+        records = [{**system, "owner": owner, **values} for _, values, owner in loaded]
         prepared = self.events.prepare(self.session, self.plan.app_key, self.plan.form_key,
                                        "create", self.now, records)
-        if prepared:
-            system = {"id", "created_at", "updated_at", "owner", "created_by", "version"}
+        if prepared:  # what they changed, into the values written
+            fields = self.plan.by_key
             for (_, values, _), record in zip(loaded, records, strict=True):
-                values.update((k, v) for k, v in record.items()
-                              if k not in system and k in self.plan.by_key)
+                for key, value in record.items():
+                    if key in fields and (key not in values or values[key] is not value):
+                        values[key] = value
         return prepared
 
     def _save_separate(self, record_id: int, values: dict) -> None:
