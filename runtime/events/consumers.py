@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy.orm import Session
@@ -60,14 +61,20 @@ class Consumer:
 @dataclass(frozen=True)
 class Batch:
     """Records about to be written by one call of the records service: ``kind`` (create),
-    their form, the depth their events will have, and their values as formulas read them
+    their form, the depth their events will have, how many, and (made when first asked for:
+    a consumer with nothing to do on the form pays nothing) their values as formulas read them
     (every field, the system columns; ``id`` None until written)."""
 
     app_key: str
     form_key: str
     kind: str
     depth: int
-    values: Sequence[dict[str, Any]]
+    count: int
+    make: Callable[[], Sequence[dict[str, Any]]]
+
+    @cached_property
+    def values(self) -> Sequence[dict[str, Any]]:
+        return self.make()
 
 
 @dataclass

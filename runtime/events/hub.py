@@ -115,27 +115,27 @@ class EventHub:
 
     # -- the sink -----------------------------------------------------------------------------
     def prepare(self, session: Session, app_key: str, form_key: str, kind: str,
-                now: datetime, values: Sequence[dict[str, Any]]
+                now: datetime, count: int, values: Callable[[], Sequence[dict[str, Any]]]
                 ) -> list[tuple[Consumer, Sequence[Any]]]:
         """Hand the records about to be written to the consumers that prepare them; their
         states, for ``written``."""
         wanting = [c for c in self.preparing if kind in c.kinds
                    and (c.forms is None or (app_key, form_key) in c.forms)]
-        if not wanting or not values:
+        if not wanting or not count:
             return []
-        batch = Batch(app_key, form_key, kind, self._depth(session), values)
+        batch = Batch(app_key, form_key, kind, self._depth(session), count, values)
         out = []
         for consumer in wanting:
             ctx = ConsumerContext(session=session, now=now, app_key=app_key,
                                   _records=self._records, channel=consumer.channel,
                                   services=self.services)
-            with self._guard(consumer, f"{kind} of {len(values)} record(s) of "
+            with self._guard(consumer, f"{kind} of {count} record(s) of "
                                        f"{app_key}/{form_key}"):
                 states = consumer.prepare(ctx, batch)
             if states is not None:
-                if len(states) != len(values):
+                if len(states) != count:
                     raise ValueError(f"{consumer.key}.prepare returned {len(states)} states "
-                                     f"for {len(values)} records")
+                                     f"for {count} records")
                 out.append((consumer, states))
         return out
 

@@ -306,11 +306,15 @@ class Records:
     def _prepare(self, loaded: Loaded) -> Any:
         """Synchronous consumers' step before the insert (the rules score new records):
         they see each record as formulas read it and may change its values."""
-        system = {"id": None, **self.system_values(None)}
-        records = [{**system, "owner": owner, **values} for _, values, owner in loaded]
+        records: list[dict] = []
+
+        def make() -> list[dict]:
+            system = {"id": None, **self.system_values(None)}
+            records.extend({**system, "owner": owner, **values} for _, values, owner in loaded)
+            return records
         prepared = self.events.prepare(self.session, self.plan.app_key, self.plan.form_key,
-                                       "create", self.now, records)
-        if prepared:  # what they changed, into the values written
+                                       "create", self.now, len(loaded), make)
+        if prepared and records:  # what they changed, into the values written
             fields = self.plan.by_key
             for (_, values, _), record in zip(loaded, records, strict=True):
                 for key, value in record.items():

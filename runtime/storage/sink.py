@@ -3,7 +3,7 @@ session it makes. Storage knows only this interface, never the engines behind it
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -14,9 +14,11 @@ SINK = "trellis.record_events"  # the key in Session.info
 
 class EventSink(Protocol):
     def prepare(self, session: Session, app_key: str, form_key: str, kind: str,
-                now: datetime, values: Sequence[dict[str, Any]]) -> Any:
-        """Before records are written: synchronous consumers may change ``values`` (the
-        records as formulas read them, in place); what comes back goes to ``written``."""
+                now: datetime, count: int, values: Callable[[], Sequence[dict[str, Any]]]
+                ) -> Any:
+        """Before ``count`` records are written: synchronous consumers may change their
+        values (``values()``: the records as formulas read them, made only when a consumer
+        asks; changed in place); what comes back goes to ``written``."""
         ...
 
     def written(self, session: Session, entries: Sequence[Mapping], prepared: Any = None
