@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy.orm import Session
@@ -43,6 +44,38 @@ class Consumer:
     def consume(self, ctx: ConsumerContext, event: RecordEvent) -> None:
         raise NotImplementedError
 
+    # -- before the write (synchronous consumers only) -----------------------------------------
+    def prepare(self, ctx: ConsumerContext, batch: Batch) -> Sequence[Any] | None:
+        """Called before the records of ``batch`` are written: change their values in place
+        (they are written, audited and answered as changed) and return, per record, what
+        ``consume`` then finds in ``ctx.prepared`` for its event (None: nothing prepared)."""
+        return None
+
+    def prepared(self, ctx: ConsumerContext, events: Sequence[RecordEvent],
+                 states: Sequence[Any]) -> None:
+        """Called once the batch ``prepare`` saw is written, with its events (in the batch's
+        order) and what ``prepare`` returned, before ``consume`` of each event: the work
+        that needs the records' ids, done once for the batch."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Records about to be written by one call of the records service: ``kind`` (create),
+    their form, the depth their events will have, how many, and (made when first asked for:
+    a consumer with nothing to do on the form pays nothing) their values as formulas read them
+    (every field, the system columns; ``id`` None until written)."""
+
+    app_key: str
+    form_key: str
+    kind: str
+    depth: int
+    count: int
+    make: Callable[[], Sequence[dict[str, Any]]]
+
+    @cached_property
+    def values(self) -> Sequence[dict[str, Any]]:
+        return self.make()
+
 
 @dataclass
 class ConsumerContext:
@@ -57,6 +90,8 @@ class ConsumerContext:
     # the services of the installation (the runtime) for consumers that need more than
     # records: the rules executor compiles rulesets and routes records through them
     services: Any = None
+    # what this consumer's ``prepare`` returned for the event's record (None: nothing)
+    prepared: Any = None
 
     def records(self, form_key: str, app_key: str | None = None) -> Records:
         return self._records(self.session, app_key or self.app_key, form_key, self.now,

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
@@ -19,7 +19,7 @@ from metadata.errors import Problem, TrellisError
 from metadata.messages import msg
 from metadata.registry import Registry
 from runtime.directory import Directory
-from runtime.events.consumers import Consumer, ConsumerContext
+from runtime.events.consumers import Batch, Consumer, ConsumerContext
 from runtime.events.event import RecordEvent, event_rows, stream_of
 from runtime.events.outbox import insert_deliveries, insert_events
 from runtime.permissions import SYSTEM
@@ -97,6 +97,9 @@ class EventHub:
         self.clock = clock
         self.settings = settings or EventSettings()
         self.synchronous = [c for c in consumers if c.synchronous]
+        # those with a step before the write (Consumer.prepare)
+        self.preparing = [c for c in self.synchronous
+                          if type(c).prepare is not Consumer.prepare]
         self.asynchronous = [c for c in consumers if not c.synchronous]
         self.publisher: Publisher | None = None  # set by the app when there is a Redis
         self.services: object = None  # handed to consumers (the runtime sets itself)
@@ -111,12 +114,43 @@ class EventHub:
         sa_event.listen(sessions, "after_transaction_end", self._after_transaction_end)
 
     # -- the sink -----------------------------------------------------------------------------
-    def written(self, session: Session, entries: Sequence[Mapping]
-                ) -> set[tuple[str, str, int]]:
+    def prepare(self, session: Session, app_key: str, form_key: str, kind: str,
+                now: datetime, count: int, values: Callable[[], Sequence[dict[str, Any]]]
+                ) -> list[tuple[Consumer, Sequence[Any]]]:
+        """Hand the records about to be written to the consumers that prepare them; their
+        states, for ``written``."""
+        wanting = [c for c in self.preparing if kind in c.kinds
+                   and (c.forms is None or (app_key, form_key) in c.forms)]
+        if not wanting or not count:
+            return []
+        batch = Batch(app_key, form_key, kind, self._depth(session), count, values)
+        out = []
+        for consumer in wanting:
+            ctx = ConsumerContext(session=session, now=now, app_key=app_key,
+                                  _records=self._records, channel=consumer.channel,
+                                  services=self.services)
+            with self._guard(consumer, f"{kind} of {count} record(s) of "
+                                       f"{app_key}/{form_key}"):
+                states = consumer.prepare(ctx, batch)
+            if states is not None:
+                if len(states) != count:
+                    raise ValueError(f"{consumer.key}.prepare returned {len(states)} states "
+                                     f"for {count} records")
+                out.append((consumer, states))
+        return out
+
+    def _depth(self, session: Session) -> int:
         cause: RecordEvent | None = session.info.get(CAUSE)
         depth = 0 if cause is None else cause.depth + 1
         if cause is not None and depth > self.settings.max_depth:
             raise too_deep(cause, self.settings.max_depth)
+        return depth
+
+    def written(self, session: Session, entries: Sequence[Mapping],
+                prepared: Sequence[tuple[Consumer, Sequence[Any]]] | None = None
+                ) -> set[tuple[str, str, int]]:
+        cause: RecordEvent | None = session.info.get(CAUSE)
+        depth = self._depth(session)
         rows = event_rows(entries, depth, cause.id if cause is not None else None)
         touched = session.info.get(TOUCHED)
         if touched is not None:  # a synchronous consumer's write: the outer write reads again
@@ -126,7 +160,7 @@ class EventHub:
             return set()
         events = [RecordEvent.from_row(row) for row in rows]
         self._owe(session, events)
-        return self._run_synchronous(session, events)
+        return self._run_synchronous(session, events, prepared or ())
 
     def _owe(self, session: Session, events: list[RecordEvent]) -> None:
         """Deliveries for the asynchronous consumers, handed out after the commit."""
@@ -146,7 +180,8 @@ class EventHub:
                 pending.append((transaction, consumer.key, [e.id for e in wanted]))
         insert_deliveries(session.connection(), deliveries)
 
-    def _run_synchronous(self, session: Session, events: list[RecordEvent]
+    def _run_synchronous(self, session: Session, events: list[RecordEvent],
+                         prepared: Sequence[tuple[Consumer, Sequence[Any]]]
                          ) -> set[tuple[str, str, int]]:
         if not self.synchronous:
             return set()
@@ -154,24 +189,42 @@ class EventHub:
         if outermost:
             session.info[TOUCHED] = set()
         try:
-            for event in events:
+            states = {}
+            for consumer, found in prepared:  # the batch's work that needed the ids
+                states[consumer.key] = found
+                with self._guard(consumer, f"the {len(events)} event(s) from event "
+                                           f"{events[0].id}"):
+                    consumer.prepared(self.context(session, consumer, events[0],
+                                                   events[0].at), events, found)
+            for i, event in enumerate(events):
                 for consumer in self.synchronous:
                     if consumer.wants(event):
-                        self._consume_now(session, consumer, event)
+                        found = states.get(consumer.key)
+                        self._consume_now(session, consumer, event,
+                                          found[i] if found is not None else None)
         finally:
             touched = session.info.pop(TOUCHED) if outermost else set()
         return touched
 
-    def _consume_now(self, session: Session, consumer: Consumer, event: RecordEvent) -> None:
+    def _consume_now(self, session: Session, consumer: Consumer, event: RecordEvent,
+                     prepared: Any = None) -> None:
+        with self._guard(consumer, f"event {event.id} (record {event.record_id} of "
+                                   f"{event.app_key}/{event.form_key})"), \
+                self.caused_by(session, event):
+            ctx = self.context(session, consumer, event, event.at)
+            ctx.prepared = prepared
+            consumer.consume(ctx, event)
+
+    @contextmanager
+    def _guard(self, consumer: Consumer, what: str) -> Iterator[None]:
+        """A consumer's failure undoes the write: a refusal with its own problems as it is,
+        anything else as a 500 (the traceback in the log)."""
         try:
-            with self.caused_by(session, event):
-                consumer.consume(self.context(session, consumer, event, event.at), event)
+            yield
         except TrellisError:
             raise  # a refusal with its own problems (or a loop found deeper down)
         except Exception:
-            log.exception("synchronous event consumer %s failed on event %s (record %s of "
-                          "%s/%s)", consumer.key, event.id, event.record_id, event.app_key,
-                          event.form_key)
+            log.exception("synchronous event consumer %s failed on %s", consumer.key, what)
             raise consumer_failed(consumer.key) from None
 
     @contextmanager

@@ -6,13 +6,14 @@ the behaviour rules of its scoring models."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from runtime.events.consumers import Consumer, ConsumerContext
+from runtime.events.consumers import Batch, Consumer, ConsumerContext
 from runtime.events.event import RecordEvent
 from runtime.rules.engine import Event
 from runtime.rules.executor import Executor, Pass, writers_of
+from runtime.rules.ledger import Ledger
 
 
 class RulesConsumer(Consumer):
@@ -21,6 +22,36 @@ class RulesConsumer(Consumer):
     kinds = frozenset({"create", "update"})
     channel = "rules"
 
+    def prepare(self, ctx: ConsumerContext, batch: Batch) -> list[dict | None] | None:
+        """New records are scored before their insert: written once, with their score and
+        stage; their ledger lines are booked for the batch at once in ``prepared``."""
+        rt = ctx.services
+        if batch.kind != "create" or rt is None or not hasattr(rt, "rules"):
+            return None
+        own = [ls for ls in rt.rules.app(ctx.session, batch.app_key).by_form.get(
+            batch.form_key, ()) if ls.models]
+        if not own:
+            return None
+        executor = Executor(rt, ctx.session, batch.app_key, ctx.now)
+        states: list[dict | None] = []
+        for record in batch.values:
+            scored = {}
+            for ls in own:
+                found = executor.score_new(ls, record, batch.depth)
+                if found is not None:
+                    scored[ls.key] = found
+            states.append(scored or None)
+        return states
+
+    def prepared(self, ctx: ConsumerContext, events: Sequence[RecordEvent],
+                 states: Sequence[dict | None]) -> None:
+        first = events[0]
+        ledger = Ledger(ctx.session, first.app_key, first.form_key, ctx.now)
+        ledger.book_many((event.record_id, s.ruleset.key, s.ruleset.version, s.lines,
+                          event.id, event.actor_id)
+                         for event, state in zip(events, states, strict=True) if state
+                         for s in state.values() if s.lines)
+
     def consume(self, ctx: ConsumerContext, event: RecordEvent) -> None:
         rt = ctx.services
         if rt is None or not hasattr(rt, "rules"):
@@ -28,8 +59,9 @@ class RulesConsumer(Consumer):
         rules = rt.rules.app(ctx.session, event.app_key)
         own = rules.by_form.get(event.form_key, ())
         related = rules.related.get(event.form_key, ()) if event.kind == "create" else ()
-        if not own and not related:
-            return
+        scored = ctx.prepared or {}
+        if not related and all(ls.key in scored and not ls.compiled.rules for ls in own):
+            return  # scored before the insert, and no rule to run
         executor = Executor(rt, ctx.session, event.app_key, ctx.now, cause_id=event.id)
         record = executor.read(event.form_key, event.record_id)
         if record is None:
@@ -37,7 +69,7 @@ class RulesConsumer(Consumer):
         caused_by = writers_of(ctx.session, event.cause_id)
         for ls in own:
             executor.run(Pass(ls, engine_event(event, record, caused_by), event.record_id,
-                              event.id, event.actor_id))
+                              event.id, event.actor_id), scored.get(ls.key))
         if own and related:
             record = executor.read(event.form_key, event.record_id) or record
         for target, link in related:

@@ -77,6 +77,9 @@ class CompiledTable:
     outputs: tuple[str, ...]
     evaluate: Callable[[Mapping], Any]  # record -> the hit policy's result
     matches: Callable[[Mapping], list[int]]  # record -> the 0-based rows that match
+    # a table of constant outputs: ``mapped(fn)`` is ``record -> fn(evaluate(record))`` as one
+    # look-up (fn applied once per combination, here); None for the others
+    mapped: Callable[[Callable[[Any], Any]], Callable[[Mapping], Any]] | None = None
 
 
 def parse_rows(table: Mapping) -> tuple[list[list[Test]], list[tuple[int, int, CellError]]]:
@@ -112,19 +115,20 @@ def compile_table(table: Mapping, columns: Sequence[Column], compile_formula: Co
     matcher = build_matcher(rows, columns)
     policy = table.get("hit_policy", "unique")
     evaluate = _policy(policy, table, matcher.mask, results)
+    mapped = None
     if matcher.combination is not None and all(hasattr(r, "constant") for r in results):
-        evaluate = _precomputed(matcher, policy, table, results)
+        evaluate, mapped = _precomputed(matcher, policy, table, results)
     mask = matcher.mask
     return CompiledTable(table.get("key", ""), policy, table.get("aggregation"),
                          tuple(columns), tuple(map(tuple, rows)), outputs, evaluate,
-                         lambda record: rows_of(mask(record)))
+                         lambda record: rows_of(mask(record)), mapped)
 
 
 def _precomputed(matcher: Matcher, policy: str, table: Mapping, results: list
-                 ) -> Callable[[Mapping], Any]:
+                 ) -> tuple[Callable[[Mapping], Any], Any]:
     """A table whose outputs are all constants: the result of every combination of input
     atoms worked out once, so evaluating is one look-up (the results are shared: read them,
-    never change them)."""
+    never change them); and, when no combination fails, ``mapped``."""
     answers = []
     for m in matcher.masks:
         try:
@@ -133,14 +137,16 @@ def _precomputed(matcher: Matcher, policy: str, table: Mapping, results: list
             answers.append(exc)
     combination = matcher.combination
     if not any(isinstance(a, DecisionError) for a in answers):
-        return matcher.lookup(tuple(answers))
+        def mapped(fn: Callable[[Any], Any]) -> Callable[[Mapping], Any]:
+            return matcher.lookup(tuple(fn(a) for a in answers))
+        return matcher.lookup(tuple(answers)), mapped
 
     def evaluate(record: Mapping) -> Any:
         answer = answers[combination(record)]
         if isinstance(answer, DecisionError):
             raise answer
         return answer
-    return evaluate
+    return evaluate, None
 
 
 def _bind(test: Test, column: Column) -> Test:

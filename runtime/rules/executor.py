@@ -107,14 +107,17 @@ class Executor:
             return None
 
     # -- a pass -------------------------------------------------------------------------------
-    def run(self, p: Pass) -> None:
+    def run(self, p: Pass, scored: Scored | None = None) -> None:
         """Score and run the rules of ``p.ruleset`` for ``p.event``, then the threshold
-        events its points cause (one level deeper)."""
+        events its points cause (one level deeper). ``scored``: the scoring of a new record
+        done before its insert (``score_new``), booked already."""
         ls, ev = p.ruleset, p.event
         if ev.depth > ls.compiled.max_depth:
             self._runaway(p)
             return
-        crossings = self._score(p)
+        if scored is not None and not ls.compiled.rules:
+            return  # nothing left to do: no rule would fire, on the event or a threshold
+        crossings = self._score(p) if scored is None else list(scored.crossings)
         if crossings:
             ev = replace(ev, record=self.read(ls.form, p.record_id) or ev.record)
         crossings += self._rules(replace(p, event=ev))
@@ -154,6 +157,33 @@ class Executor:
         """Fire the threshold rules of what ``book`` crossed."""
         self._thresholds(p, crossings)
 
+    def score_new(self, ls: LoadedRuleset, record: dict, depth: int) -> Scored | None:
+        """Score a record about to be created (``record`` as formulas read it, changed in
+        place: its score and stage fields), before its insert: the lines to book once it has
+        an id, and the thresholds crossed. A model no line scores holds 0."""
+        if depth > ls.compiled.max_depth or not ls.models:
+            return None
+        booked: list[Line] = []
+        crossings: list[Crossing] = []
+        for model in ls.models:  # settle() on an empty ledger
+            given = record.get(model.field)
+            found = model.attribute_lines(record, {})
+            if given is not None and model.round(float(given)):  # sent with the record
+                found.insert(0, Line(model.key, "manual", None, model.round(float(given))))
+            total = sum(line.points for line in found)
+            clamp = model.clamp_line(total, 0)
+            if clamp is not None:
+                found.append(clamp)
+                total += clamp.points
+            booked += found
+            record[model.field] = int(total) if model.whole else total
+            crossed = model.crossings(0, total)
+            crossings += [(model, t, d) for t, d in crossed]
+            stage = model.stage(total) if crossed and model.stage_field else None
+            if stage is not None:
+                record[model.stage_field] = stage
+        return Scored(ls, tuple(booked), tuple(crossings))
+
     def _manual_line(self, model: ScoreModel, ev: Event, totals: Totals) -> list[Line]:
         """A line making the ledger match a score someone set by hand (or that was there
         before the model): the score field always equals the sum of its ledger."""
@@ -174,30 +204,10 @@ class Executor:
         if not lines:
             return []
         ls = p.ruleset
-        values: dict[str, Any] = {}
-        crossings = []
-        booked: list[Line] = []
         for model in ls.models:
-            found = lines.get(model.key)
-            if not found:
-                continue
-            before = totals.get(model.key) or self.ledger(ls).totals(p.record_id, model.key)
-            old = before.total  # the score the record had (a hand-set one crosses too)
-            after = Totals(dict(before.attributes), dict(before.behaviours), before.clamp,
-                           before.total)
-            for line in found:
-                after.add(line)
-            clamp = model.clamp_line(after.raw, after.clamp)
-            if clamp is not None:
-                found = [*found, clamp]
-                after.add(clamp)
-            booked += found
-            values[model.field] = int(after.total) if model.whole else after.total
-            crossed = model.crossings(old, after.total)
-            crossings += [(model, t, d) for t, d in crossed]
-            stage = model.stage(after.total)
-            if crossed and model.stage_field and stage is not None:
-                values[model.stage_field] = stage
+            if lines.get(model.key) and model.key not in totals:
+                totals[model.key] = self.ledger(ls).totals(p.record_id, model.key)
+        booked, values, crossings = settle(ls.models, lines, totals)
         self.ledger(ls).book(p.record_id, ls.key, ls.version, booked, p.event_id, p.actor_id)
         self.write(ls.form, p.record_id, values, rules | {"@score"})
         return crossings
@@ -311,6 +321,50 @@ class Executor:
                       form_key=p.ruleset.form, record_id=p.record_id,
                       rule=", ".join(f"{p.ruleset.key}.{k}" for k in wanted),
                       error=f"event {p.event.kind} at depth {p.event.depth}")
+
+
+Crossing = tuple[ScoreModel, Any, str]  # (model, threshold, "up" or "down")
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A new record scored before its insert: the lines to book, the crossings to fire."""
+
+    ruleset: LoadedRuleset
+    lines: tuple[Line, ...]
+    crossings: tuple[Crossing, ...]
+
+
+def settle(models: tuple[ScoreModel, ...], lines: Mapping[str, list[Line]],
+           totals: Mapping[str, Totals]) -> tuple[list[Line], dict[str, Any], list[Crossing]]:
+    """What booking ``lines`` (by model) on a ledger of ``totals`` (by model) comes to: the
+    lines with their clamp lines, the score (and stage, where a threshold is crossed) fields'
+    new values, and the crossings (pure)."""
+    values: dict[str, Any] = {}
+    crossings: list[Crossing] = []
+    booked: list[Line] = []
+    for model in models:
+        found = lines.get(model.key)
+        if not found:
+            continue
+        before = totals[model.key]
+        old = before.total  # the score the record had (a hand-set one crosses too)
+        after = Totals(dict(before.attributes), dict(before.behaviours), before.clamp,
+                       before.total)
+        for line in found:
+            after.add(line)
+        clamp = model.clamp_line(after.raw, after.clamp)
+        if clamp is not None:
+            found = [*found, clamp]
+            after.add(clamp)
+        booked += found
+        values[model.field] = int(after.total) if model.whole else after.total
+        crossed = model.crossings(old, after.total)
+        crossings += [(model, t, d) for t, d in crossed]
+        stage = model.stage(after.total)
+        if crossed and model.stage_field and stage is not None:
+            values[model.stage_field] = stage
+    return booked, values, crossings
 
 
 def routing_config(details: Mapping[str, Any], raw: Mapping[str, Any],

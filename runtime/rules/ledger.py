@@ -80,11 +80,19 @@ class Ledger:
 
     def book(self, record_id: int, ruleset: str, version: int, lines: Iterable[Line],
              event_id: int | None, actor_id: int | None = None) -> None:
+        self.book_many([(record_id, ruleset, version, lines, event_id, actor_id)])
+
+    def book_many(self, items: Iterable[tuple[int, str, int, Iterable[Line], int | None,
+                                              int | None]]) -> None:
+        """Book the lines of many records in one statement: per record ``(record id,
+        ruleset, version, lines, event id, actor id)``."""
         rows = [{"at": self.now, "app_key": self.app_key, "form_key": self.form_key,
                  "record_id": record_id, "ruleset": ruleset, "version": version,
                  "model": line.model, "kind": line.kind, "key": line.key,
                  "points": line.points, "reason": line.reason, "event_id": event_id,
-                 "related_id": line.related_id, "actor_id": actor_id} for line in lines]
+                 "related_id": line.related_id, "actor_id": actor_id}
+                for record_id, ruleset, version, lines, event_id, actor_id in items
+                for line in lines]
         if rows:
             INSERT.run(self.session.connection(), rows)
 

@@ -164,8 +164,15 @@ class ScoreModel:
         # every write and of re-scoring)
         simple = tuple((a.key, a.when, self.round(a.points)) for a in self.attributes
                        if a.table is None and a.when is not None)
-        tables = tuple(a for a in self.attributes if a.table is not None)
+        # tables of constant outputs: the rounded points of every combination worked out
+        # once, a look-up per record; the others evaluated
+        lookups = tuple((a.key, a.table.mapped(lambda r, a=a: self.round(
+            _number(_output(r, a.output))))) for a in self.attributes
+            if a.table is not None and getattr(a.table, "mapped", None) is not None)
+        tables = tuple(a for a in self.attributes if a.table is not None
+                       and getattr(a.table, "mapped", None) is None)
         object.__setattr__(self, "_simple", simple)
+        object.__setattr__(self, "_lookups", lookups)
         object.__setattr__(self, "_tables", tables)
 
     def points_now(self, values: Mapping) -> dict[str, float]:
@@ -178,6 +185,13 @@ class ScoreModel:
                     out[key] = points
             except (FormulaError, ArithmeticError, TypeError, ValueError):
                 pass
+        for key, lookup in self._lookups:  # type: ignore[attr-defined]
+            try:
+                points = lookup(values)
+            except (FormulaError, DecisionError, ArithmeticError, TypeError, ValueError):
+                continue
+            if points:
+                out[key] = points
         for attr in self._tables:  # type: ignore[attr-defined]
             points = self.round(attr.points_now(values))
             if points:
@@ -214,8 +228,9 @@ class ScoreModel:
     def attribute_lines(self, values: Mapping, held: Mapping[str, float]) -> list[Line]:
         """What the attributes must book so that each holds the points it gives now."""
         now = self.points_now(values)
-        if not held and not now:
-            return []
+        if not held:  # a new record: what holds now, in the model's order
+            return [Line(self.key, "attribute", attr.key, now[attr.key], attr.label)
+                    for attr in self.attributes if now.get(attr.key)] if now else []
         out = []
         for attr in self.attributes:
             delta = now.get(attr.key, 0) - held.get(attr.key, 0)

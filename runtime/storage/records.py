@@ -274,8 +274,10 @@ class Records:
                 ) -> tuple[list[dict], set[tuple[str, str, int]]]:
         """Write new records (rows, separate tables, touches, audit, events): their rows, and
         the records synchronous event consumers touched."""
-        rows = [self._new_row(values, owner, touch)
-                for (_, values, owner), touch in zip(loaded, arrivals, strict=True)]
+        for (_, values, _), touch in zip(loaded, arrivals, strict=True):
+            self._generate(values, touch)
+        prepared = self._prepare(loaded)
+        rows = [self._new_row(values, owner) for _, values, owner in loaded]
         if len(rows) == 1:  # the database numbers it: one statement, prepared once
             rows[0]["id"] = row_insert(self.table, rows[0]).run_one(self.conn, rows[0],
                                                                     new_id=True)
@@ -299,7 +301,26 @@ class Records:
             AUDIT_INSERT.run(self.conn, audit)
         self.identity.index(zip(ids, (values for _i, values, _o in loaded), strict=True),
                             new=True)
-        return rows, self.events.written(self.session, audit)
+        return rows, self.events.written(self.session, audit, prepared)
+
+    def _prepare(self, loaded: Loaded) -> Any:
+        """Synchronous consumers' step before the insert (the rules score new records):
+        they see each record as formulas read it and may change its values."""
+        records: list[dict] = []
+
+        def make() -> list[dict]:
+            system = {"id": None, **self.system_values(None)}
+            records.extend({**system, "owner": owner, **values} for _, values, owner in loaded)
+            return records
+        prepared = self.events.prepare(self.session, self.plan.app_key, self.plan.form_key,
+                                       "create", self.now, len(loaded), make)
+        if prepared and records:  # what they changed, into the values written
+            fields = self.plan.by_key
+            for (_, values, _), record in zip(loaded, records, strict=True):
+                for key, value in record.items():
+                    if key in fields and (key not in values or values[key] is not value):
+                        values[key] = value
+        return prepared
 
     def _save_separate(self, record_id: int, values: dict) -> None:
         """The values kept in tables of their own (sub-table rows, say) that ``values`` sets."""
@@ -348,10 +369,13 @@ class Records:
             results[index]["errors"] = errors
         return [item for item in loaded if item[0] not in bad]
 
-    def _new_row(self, values: dict, owner: int | None, arrival: Touch | None = None) -> dict:
+    def _generate(self, values: dict, arrival: Touch | None = None) -> None:
+        """A new record's generated values (auto numbers, the arrival's channel...)."""
         self.refs.arriving(arrival)
         for fld in self._generated:
             values[fld["key"]] = self.plan.types[fld["type"]].generate(fld, self.refs)
+
+    def _new_row(self, values: dict, owner: int | None) -> dict:
         row = {"created_at": self.now, "updated_at": self.now, "version": 1,
                "created_by": self.principal.user_id, "owner_id": owner, "deleted_at": None}
         for key, fld, to_row in self._writers:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 import random
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from metadata.errors import Problem
-from runtime.events.consumers import Consumer, ConsumerContext
+from runtime.events.consumers import Batch, Consumer, ConsumerContext
 from runtime.events.event import RecordEvent
 from runtime.events.models import EventDelivery, RecordEventRow
 from runtime.storage.records import InvalidRecord
@@ -91,6 +92,36 @@ class Scorer(Consumer):
         if name == "refused":
             raise InvalidRecord([Problem("/name", "the scorer refuses this name")])
         ctx.records("lead").update(event.record_id, {"score": len(name)})
+
+
+class Preparer(Consumer):
+    """Scores leads before their insert (the name's length), notes each batch it booked after
+    the write with the events' record ids, and hands each event its record's state; a lead
+    named "boom" makes it fail before anything is written."""
+
+    key = "preparer"
+    synchronous = True
+    kinds = frozenset({"create"})
+    forms = frozenset({("crm", "lead")})
+    batches: list[list[tuple[int, int]]] = []  # per batch: (record id, score) per event
+    seen: list[tuple[int, object]] = []  # (record id, ctx.prepared) per consumed event
+
+    def prepare(self, ctx: ConsumerContext, batch: Batch) -> list[int]:
+        states = []
+        for record in batch.values:
+            if record["name"] == "boom":
+                raise RuntimeError("the preparer exploded")
+            assert record["id"] is None and record["version"] == 1
+            record["score"] = len(record["name"])
+            states.append(record["score"])
+        return states
+
+    def prepared(self, ctx: ConsumerContext, events: Sequence[RecordEvent],
+                 states: Sequence[int]) -> None:
+        Preparer.batches.append([(e.record_id, s) for e, s in zip(events, states, strict=True)])
+
+    def consume(self, ctx: ConsumerContext, event: RecordEvent) -> None:
+        Preparer.seen.append((event.record_id, ctx.prepared))
 
 
 class Echo(Consumer):

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from tests.integration.events_support import (
     Echo,
+    Preparer,
     Recorder,
     Scorer,
     deliveries,
@@ -64,6 +65,31 @@ def test_every_path_writes_one_event_in_the_writes_transaction(app, runtime, cli
         assert event["at"] == T0 and event["actor_id"] == admin.user_id
         assert event["depth"] == 0 and event["cause_id"] is None
     assert deliveries(runtime) == []  # nobody consumes events in this app
+
+
+def test_a_consumer_prepares_new_records_before_their_insert(fresh_app):
+    app = fresh_app(EVENT_CONSUMERS=(Preparer,))
+    runtime = app.extensions["trellis"]
+    _factory, admin = setup_crm(app)
+    base = "/apps/crm/forms/lead/records"
+    Preparer.batches, Preparer.seen = [], []
+    one = admin.create("crm", "lead", {"name": "Annabel"})
+    bulk = admin.ok("POST", base + "/bulk", json=[{"name": "Bo"}, {"name": ""},
+                                                  {"name": "Cyrus"}])
+    made = [r["record"] for r in bulk["results"] if "record" in r]
+    # written once, with the prepared values: in the answer, the row and the event
+    assert (one["score"], one["version"]) == (7, 1)
+    assert [(r["score"], r["version"]) for r in made] == [(2, 1), (5, 1)]
+    assert admin.ok("GET", f"{base}/{made[1]['id']}")["score"] == 5
+    assert [(e["kind"], e["changes"].get("score")) for e in events(runtime)] == [
+        ("create", [None, 7]), ("create", [None, 2]), ("create", [None, 5])]
+    # once per batch after the write, with the ids; then each event with its state
+    assert Preparer.batches == [[(one["id"], 7)], [(made[0]["id"], 2), (made[1]["id"], 5)]]
+    assert Preparer.seen == [(one["id"], 7), (made[0]["id"], 2), (made[1]["id"], 5)]
+    # a failure before the insert saves nothing, and says which consumer failed
+    failed = admin.ok("POST", base + "/bulk", 500, json=[{"name": "Di"}, {"name": "boom"}])
+    assert "preparer" in failed["errors"][0]["message"]
+    assert len(events(runtime)) == 3 and admin.ok("GET", base)["total"] == 3
 
 
 def test_synchronous_consumer_acts_before_the_answer_and_its_failure_undoes_the_write(

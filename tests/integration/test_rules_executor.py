@@ -330,7 +330,36 @@ def test_scheduled_rules_run_when_their_time_comes(crm, runtime):
     assert run_scheduled(runtime, datetime(2026, 12, 1, 18, 30, tzinfo=UTC)) == 1
     assert run_scheduled(runtime, datetime(2026, 12, 1, 19, 0, tzinfo=UTC)) == 0
     assert crm.ok("GET", f"{LEAD}/{lead['id']}")["score"] == 11
-    assert crm.ok("GET", f"{LEAD}/{other['id']}")["score"] is None  # no line: no score
+    assert crm.ok("GET", f"{LEAD}/{other['id']}")["score"] == 0  # no line: the sum of nothing
     assert run_scheduled(runtime, datetime(2026, 12, 2, 18, 1, tzinfo=UTC)) == 1
     assert crm.ok("GET", f"{LEAD}/{lead['id']}")["score"] == 12
+    assert_invariant(runtime)
+
+
+def test_a_new_record_is_written_once_with_its_score_and_stage(crm, runtime):
+    doc = scoring_rules()
+    doc["rules"].append({"key": "fresh", "trigger": {"on": "created"},
+                         "condition": "{score} < 30",
+                         "actions": [{"type": "set_fields", "values": {"note": "\"cold\""}}]})
+    publish_rules(crm, doc)
+    cold = crm.create("crm", "lead", {"name": "冷"})
+    # no line yet: the sum of nothing is 0, so conditions on the score hold for new leads
+    assert (cold["score"], cold["stage"], cold["note"]) == (0, None, "cold")
+    warm = crm.create("crm", "lead", {"industry": "金融", "employees": 800,
+                                      "decision_maker": True})
+    assert (warm["score"], warm["stage"], warm["version"]) == (45, "nurture", 1)
+    [created] = crm.ok("GET", f"{LEAD}/{warm['id']}/history")["entries"]
+    assert created["action"] == "create" and {"field": "score", "old": None, "new": 45} in \
+        created["changes"] and {"field": "stage", "old": None, "new": "nurture"} in \
+        created["changes"]
+    [event] = rows(runtime, "SELECT id FROM record_events WHERE record_id = :r AND "
+                            "form_key = 'lead'", r=warm["id"])
+    assert {e["event"] for e in ledger(crm, warm["id"])} == {event["id"]}
+    # a bulk create scores every record before the insert and books their lines together
+    answer = crm.ok("POST", f"{LEAD}/bulk", json={"records": [
+        {"industry": "金融"}, {"employees": 900, "decision_maker": True}, {"name": "x"}]})
+    scores = [r["record"]["score"] for r in answer["results"]]
+    assert scores == [10, 35, 0]
+    assert [r["record"]["stage"] for r in answer["results"]] == [None, "nurture", None]
+    assert [r["record"]["version"] for r in answer["results"]] == [2, 1, 2]  # 'fresh' wrote
     assert_invariant(runtime)

@@ -188,3 +188,21 @@ def test_rescore_lines_move_each_attribute_to_what_the_version_gives():
         {"n": 900}, {"dm": 20}))
     assert points(lines) == [("rescore", "big", 15), ("rescore", "dm", -20), ("clamp", None, 5)]
     assert score == 30
+
+
+def test_a_table_of_constant_points_scores_by_one_look_up():
+    from tests.unit.runtime.rules.test_decisions import table
+
+    fit = table("first", [(['"east"', "> 500"], [12.4]), (['"east"', "-"], [5]),
+                          (["-", "[0..10)"], ["-3"])], [{"key": "points"}])
+    assert fit.mapped is not None  # constants: looked up, never evaluated per record
+    scored = model(attributes=(Attribute("fit", "Fit", None, 0, fit, "points"),))
+    cases = [({"region": "east", "size": 900}, {"fit": 12}), ({"region": "east"}, {"fit": 5}),
+             ({"region": "south", "size": 3}, {"fit": -3}), ({"region": "south"}, {}),
+             ({"region": ["east"], "size": "x"}, {})]
+    for values, wanted in cases:
+        assert scored.points_now(values) == wanted, values
+    formula = table("first", [(["-", "-"], [{"formula": "{size} * 2"}])], [{"key": "points"}])
+    assert formula.mapped is None
+    assert model(attributes=(Attribute("f", "F", None, 0, formula, "points"),)).points_now(
+        {"size": 4}) == {"f": 8}
