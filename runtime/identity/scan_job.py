@@ -26,6 +26,7 @@ from metadata.messages import msg
 from runtime.identity.merging import Merger
 from runtime.identity.scanning import SCAN_VIA, BatchMatcher
 from runtime.identity.scans import SCANS, require_scanner
+from runtime.jobs import leases
 from runtime.storage.records import Records
 
 if TYPE_CHECKING:
@@ -42,25 +43,12 @@ Progress = dict  # the scan's row as scans.scan_json gives it
 
 def claim(runtime: Runtime, scan_id: int) -> bool:
     """Take a scan to run: one queued, or running with a job that stopped beating."""
-    now = runtime.clock.now()
-    with runtime.session() as session, session.begin():
-        found = session.execute(sa.update(SCANS).where(
-            SCANS.c.id == scan_id,
-            sa.or_(SCANS.c.status == "queued",
-                   sa.and_(SCANS.c.status == "running",
-                           sa.or_(SCANS.c.heartbeat_at.is_(None),
-                                  SCANS.c.heartbeat_at < now - STALE))))
-            .values(status="running", heartbeat_at=now,
-                    started_at=sa.func.coalesce(SCANS.c.started_at, now)))
-        return found.rowcount == 1
+    return leases.claim(runtime, SCANS, scan_id, STALE)
 
 
 def stalled(session: Session, now) -> list[int]:
     """Scans whose runner stopped (to resume), queued ones whose job never ran included."""
-    return list(session.scalars(sa.select(SCANS.c.id).where(
-        SCANS.c.status.in_(("queued", "running")),
-        sa.or_(SCANS.c.heartbeat_at.is_(None), SCANS.c.heartbeat_at < now - STALE),
-        SCANS.c.created_at < now - STALE)))
+    return leases.stalled(session, SCANS, now, STALE)
 
 
 class ScanJob:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from runtime.jobs import leases
 from runtime.rules.engine import Event
 from runtime.rules.executor import Executor, Pass
 from runtime.rules.jobs import AFTER_COMMIT
@@ -103,10 +104,7 @@ def resume_stalled(runtime: Runtime, now: datetime) -> int:
     """Run here the re-scores no worker took or whose runner stopped; how many."""
     with runtime.session(read_only=True) as session:
         found = list(session.scalars(sa.select(R.id).where(
-            sa.or_(R.status == "queued",
-                   sa.and_(R.status == "running",
-                           sa.or_(R.heartbeat_at.is_(None), R.heartbeat_at < now - STALE))))
-            .order_by(R.id)))
+            leases.claimable(RUNS, now, STALE)).order_by(R.id)))
     for run_id in found:
         Rescorer(runtime, run_id).run()
     return len(found)
@@ -181,16 +179,7 @@ class Rescorer:
         return f"re-score {self.run_id}: stopped after {batches} batch(es)"
 
     def _claim(self) -> bool:
-        now = self.rt.clock.now()
-        with self.rt.session() as session, session.begin():
-            done = session.execute(RUNS.update().where(
-                R.id == self.run_id,
-                sa.or_(R.status == "queued",
-                       sa.and_(R.status == "running",
-                               sa.or_(R.heartbeat_at.is_(None), R.heartbeat_at < now - STALE))))
-                .values(status="running", heartbeat_at=now,
-                        started_at=sa.func.coalesce(R.started_at, now)))
-            return done.rowcount == 1
+        return leases.claim(self.rt, RUNS, self.run_id, STALE)
 
     def _ruleset(self) -> LoadedRuleset | None:
         """The ruleset version the run scores by, if it is still the published one."""

@@ -27,6 +27,7 @@ from runtime.capture.imports.files import UnreadableFile, count_rows, open_sheet
 from runtime.capture.imports.mapping import RowReader
 from runtime.capture.imports.models import Import, ImportRow
 from runtime.capture.intake import Outcome, submit
+from runtime.jobs import leases
 from runtime.permissions import Principal
 from runtime.storage.bulk import BulkInsert
 
@@ -60,26 +61,13 @@ class Progress:
 
 def claim(runtime: Runtime, import_id: str) -> bool:
     """Take an import to run: one queued, or running with a job that stopped beating."""
-    now = runtime.clock.now()
-    with runtime.session() as session, session.begin():
-        found = session.execute(sa.update(IMPORTS).where(
-            IMPORTS.c.id == import_id,
-            sa.or_(IMPORTS.c.status == "queued",
-                   sa.and_(IMPORTS.c.status == "running",
-                           sa.or_(IMPORTS.c.heartbeat_at.is_(None),
-                                  IMPORTS.c.heartbeat_at < now - STALE))))
-            .values(status="running", heartbeat_at=now,
-                    started_at=sa.func.coalesce(IMPORTS.c.started_at, now)))
-        return found.rowcount == 1
+    return leases.claim(runtime, IMPORTS, import_id, STALE)
 
 
 def stalled(session: Session, now) -> list[str]:
     """Imports whose runner stopped (to resume) — queued ones included, in case their job
     never reached a worker."""
-    return list(session.scalars(sa.select(IMPORTS.c.id).where(
-        IMPORTS.c.status.in_(("queued", "running")),
-        sa.or_(IMPORTS.c.heartbeat_at.is_(None), IMPORTS.c.heartbeat_at < now - STALE),
-        IMPORTS.c.created_at < now - STALE)))
+    return leases.stalled(session, IMPORTS, now, STALE)
 
 
 class ImportJob:
