@@ -72,7 +72,7 @@ def webhook_schema() -> dict[str, Any]:
                 "encoding": {"enum": ["hex", "base64"]},
             }, "additionalProperties": False},
             "delivery_id": {"type": "string", "minLength": 1, "maxLength": 1000,
-                            "description": "a JSONPath into the body ($.leadgen_id) or the "
+                            "description": "a JSONPath into the body ($.entry[0].id) or the "
                                            "name of a header (Msg-Id)"},
             "owner": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
             "max_bytes": {"type": "integer", "minimum": 1024, "maximum": 64 * 1024 * 1024},
@@ -85,7 +85,7 @@ def webhook_schema() -> dict[str, Any]:
 class WebhookChannel(CaptureChannel):
     key = "webhooks"
     label = {"zh": "Webhook", "en": "Webhooks"}
-    description = ("Secret addresses that other systems post leads to (ad platforms, "
+    description = ("Secret addresses that other systems post records to (ad platforms, "
                    "mini-programs, form tools): signed, mapped to fields, redeliveries "
                    "recognised, every payload stored.")
     config_schema = webhook_schema()

@@ -21,7 +21,7 @@ TOUCH_PARTS = ("channel", *PARTS)
 class TouchField(FieldType):
     type = "touch"
     formula_type = "text"
-    label = {"zh": "来源追踪", "en": "Lead source"}
+    label = {"zh": "来源追踪", "en": "Source tracking"}
     icon = "⇲"
     description = ("Where the record came from, filled by the system: the channel (entered, "
                    "API, public form, webhook, import) or a campaign part (source, medium, "

@@ -1,4 +1,4 @@
-"""Transitive grouping: records linked by any matching pair are one person (a lead known by
+"""Transitive grouping: records linked by any matching pair are one person (a contact known by
 phone and another known by e-mail become one when a third carries both)."""
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ class Merger:
         """The live rows among ``ids``, oldest first; ``lock``: for writing (PostgreSQL locks
         them; SQLite's writer holds its lock already)."""
         # by primary key alone, the deleted ones dropped here: a condition on deleted_at can
-        # lead PostgreSQL to AND in a partial index of the whole table
+        # make PostgreSQL AND in a partial index of the whole table
         query = sa.select(self.table).where(self.table.c.id.in_(sorted(set(ids))))
         if lock and self.conn.dialect.name == "postgresql":
             query = query.with_for_update()

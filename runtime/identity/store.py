@@ -168,7 +168,7 @@ class IdentityStore:
 
     def sharing(self, rule: Rule, value: str, limit: int = CANDIDATE_LIMIT) -> list[int]:
         """Records with block key (or review key) ``value`` under ``rule``."""
-        # no ORDER BY: sorting by record would lead SQLite to the record index (a scan)
+        # no ORDER BY: sorting by record would send SQLite to the record index (a scan)
         query = sa.select(BLOCKS.c.record_id).where(
             self._form(BLOCKS), BLOCKS.c.rule == rule.key, BLOCKS.c.value == stored(value)
         ).limit(limit)

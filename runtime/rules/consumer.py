@@ -1,7 +1,7 @@
 """The rules' record-event consumer: synchronous, so scores, stages and assignees are in the
 answer of the write that caused them. For each create or update of a record of a form with a
 published ruleset it runs that ruleset; for each new record that links to a record of such a
-form (an activity to its lead) it runs the linked record's rules as ``related_created`` with
+form (an activity to its contact) it runs the linked record's rules as ``related_created`` with
 the behaviour rules of its scoring models."""
 
 from __future__ import annotations
