@@ -20,7 +20,8 @@ from metadata.keys import key_problem
 from metadata.models import Document
 from runtime.fields.base import label_text
 from runtime.web import current_runtime, db_session, transaction
-from runtime.web.forms.listing import DEFAULT_COLUMNS, SYSTEM_COLUMNS, op_labels, system_labels
+from runtime.web.forms.list_vm import DEFAULT_COLUMNS, op_labels, system_labels
+from runtime.web.forms.preferences import SYSTEM_COLUMNS
 from runtime.web.messages import translate, ui_lang
 from runtime.web.routes import GET, GET_POST, Route
 

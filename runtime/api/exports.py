@@ -27,7 +27,7 @@ from runtime.web.forms.exporting import (
     write_now,
 )
 from runtime.web.forms.exports import download
-from runtime.web.forms.listing import SYSTEM_COLUMNS
+from runtime.web.forms.preferences import SYSTEM_COLUMNS
 from runtime.web.messages import ui_lang
 from runtime.web.routes import GET, POST, Route
 

@@ -176,7 +176,7 @@ def test_the_formula_filter_hint_names_this_forms_own_fields(crm, client):
 
 
 def test_the_hint_falls_back_to_a_choice_then_a_text(crm, factory, admin_api):
-    from runtime.web.forms.listing import formula_example
+    from runtime.web.forms.list_vm import formula_example
 
     publish(admin_api, form_doc("memo", [
         field("name", label={"zh": "名称", "en": "Name"}),
@@ -189,7 +189,7 @@ def test_the_hint_falls_back_to_a_choice_then_a_text(crm, factory, admin_api):
 
 
 def test_the_last_resort_hint_works_when_typed(crm, client):
-    from runtime.web.forms.listing import formula_example
+    from runtime.web.forms.list_vm import formula_example
 
     html = client.get("/a/crm/deal?fx=" + quote(formula_example([], {}, "en"))
                       ).get_data(as_text=True)

@@ -19,7 +19,9 @@ from runtime.fields.base import label_text
 from runtime.storage.query import ListQuery, list_records
 from runtime.storage.records import Records
 from runtime.web.forms.display import local_time
-from runtime.web.forms.listing import SYSTEM_COLUMNS, ListBuilder, system_labels
+from runtime.web.forms.list_vm import system_labels
+from runtime.web.forms.listing import ListBuilder
+from runtime.web.forms.preferences import SYSTEM_COLUMNS
 from runtime.web.forms.references import References
 
 if TYPE_CHECKING:
