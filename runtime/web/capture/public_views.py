@@ -14,7 +14,6 @@ import io
 from datetime import timedelta
 from pathlib import Path
 
-import segno
 from flask import Response, abort, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -209,6 +208,8 @@ def qr(app_key: str, slug: str, kind: str) -> Response:
     query = request.query_string.decode()
     target = external_url(url_for("capture.public_page", app_key=app_key, slug=slug)) + \
         (f"?{query}" if query else "")
+    import segno  # the QR code page only: not loaded by every web, worker and scheduler process
+
     code = segno.make(target, error="m")
     out = io.BytesIO()
     if kind == "svg":
