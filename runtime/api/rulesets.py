@@ -78,7 +78,8 @@ def dry_run(app_key: str, key: str) -> Response:
         raise InvalidDocument([Problem("/tables", str(exc))]) from None
     evaluation = compiled.evaluate(event)
     models = compile_models(body, compiled.formulas, compiled.tables,
-                            whole_field(context.forms.get(body["form"]) or {}, rt.fields))
+                            whole_field(context.forms.get(body["form"]) or {}, rt.fields),
+                            compiled.reads)
     held = _held(app_key, body["form"], options, event, models)
     lang = reader_lang()
     scoring = score_preview(models, event, evaluation, held, options.get("related"),

@@ -83,6 +83,7 @@ class Today(Function):
     description = msg("Today's date where the business is: in the installation's time zone "
                       "(Asia/Shanghai unless configured otherwise), not UTC.")
     min_args, max_args = 0, 0
+    volatile = True
 
     def result_type(self, types, nodes):
         return FType.DATE
@@ -100,6 +101,7 @@ class Now(Function):
     description = msg("The current date and time, to the second: an instant, which YEAR, DAY, "
                       "TEXT and the like read in the installation's time zone.")
     min_args, max_args = 0, 0
+    volatile = True
 
     def result_type(self, types, nodes):
         return FType.DATETIME

@@ -69,6 +69,8 @@ class Function:
     strict: ClassVar[bool] = True
     # the argument is a sub-table's rows ({items}) or one of their fields ({items.amount})
     aggregate: ClassVar[bool] = False
+    # the value depends on more than the arguments (the clock): never kept for reuse
+    volatile: ClassVar[bool] = False
 
     def result_type(self, types: Sequence[FType], nodes: Sequence[Node]) -> FType:
         """The type of the result; raises ArgumentProblem for unsuitable arguments."""

@@ -26,6 +26,7 @@ from runtime.rules.actions import ActionType
 from runtime.rules.checks import RulesetCheck
 from runtime.rules.decisions import CompiledTable, DecisionError, compile_table, field_reader
 from runtime.rules.document import PAST, columns_of
+from runtime.rules.memo import Reads, reads_of
 
 DEFAULT_DEPTH = 8
 # the events rules consider (field_changed rules consider updates)
@@ -114,6 +115,8 @@ class CompiledRuleset:
     # whether {old.x}/{new.x} are the values around the write (no field of the form is
     # called old or new)
     past: tuple[bool, bool] = (True, True)
+    # what each formula reads, by pointer (runtime.rules.memo; None: more than the record)
+    reads: dict[str, Reads | None] = field(default_factory=dict)
 
     def formula(self, at: str) -> Fn:
         return self.formulas[at]
@@ -217,7 +220,8 @@ def compile_ruleset(doc: Mapping, ctx: CompileContext, max_depth: int = DEFAULT_
     return CompiledRuleset(doc["key"], doc["form"], rules, tables, formulas,
                            bool(doc.get("stop_after_first_match")), doc.get("enabled", True),
                            models[0] if len(models) == 1 else None, max_depth,
-                           tuple(name not in own for name in PAST))
+                           tuple(name not in own for name in PAST),
+                           {at: reads_of(c) for at, c in checked.items()})
 
 
 def _rule(rule: Mapping, index: int, formulas: Mapping[str, Fn],

@@ -167,14 +167,13 @@ class Executor:
         crossings: list[Crossing] = []
         for model in ls.models:  # settle() on an empty ledger
             given = record.get(model.field)
-            found = model.attribute_lines(record, {})
+            found, total, _now = model.fresh(record)
             if given is not None and model.round(float(given)):  # sent with the record
-                found.insert(0, Line(model.key, "manual", None, model.round(float(given))))
-            total = sum(line.points for line in found)
+                manual = Line(model.key, "manual", None, model.round(float(given)))
+                found, total = (manual, *found), total + manual.points
             clamp = model.clamp_line(total, 0)
             if clamp is not None:
-                found.append(clamp)
-                total += clamp.points
+                found, total = (*found, clamp), total + clamp.points
             booked += found
             record[model.field] = int(total) if model.whole else total
             crossed = model.crossings(0, total)

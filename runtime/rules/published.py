@@ -105,7 +105,8 @@ class RulesCache:
         else:
             form = forms.get(body["form"]) or {}
             loaded = LoadedRuleset(key, version, body["form"], body, compiled, compile_models(
-                body, compiled.formulas, compiled.tables, whole_field(form, rt.fields)))
+                body, compiled.formulas, compiled.tables, whole_field(form, rt.fields),
+                compiled.reads))
         with self._lock:
             self._compiled[cache_key] = loaded
         return loaded

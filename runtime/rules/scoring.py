@@ -30,6 +30,7 @@ from typing import Any
 from metadata.errors import pointer
 from runtime.formula.errors import FormulaError
 from runtime.rules.decisions import DecisionError
+from runtime.rules.memo import Reads, combined, memoize, table_reads
 
 Fn = Callable[[Mapping], Any]
 KINDS = ("rule", "attribute", "behaviour", "clamp", "decay", "rescore", "manual")
@@ -68,6 +69,7 @@ class Attribute:
     points: float
     table: Any = None  # a CompiledTable
     output: str | None = None
+    reads: Reads | None = None  # what its points depend on (None: more than the record)
 
     def points_now(self, values: Mapping) -> float:
         """The points the attribute gives a record of ``values`` (0 when its formula
@@ -159,44 +161,31 @@ class ScoreModel:
     decay: Decay | None = None  # booked by the scheduler (runtime.rules.decay)
 
     def __post_init__(self) -> None:
-        # attributes as (key, when, points rounded) and (attribute) for tables: scoring a
-        # record is a loop over these, with nothing else per attribute (the hot path of
-        # every write and of re-scoring)
-        simple = tuple((a.key, a.when, self.round(a.points)) for a in self.attributes
-                       if a.table is None and a.when is not None)
-        # tables of constant outputs: the rounded points of every combination worked out
-        # once, a look-up per record; the others evaluated
-        lookups = tuple((a.key, a.table.mapped(lambda r, a=a: self.round(
-            _number(_output(r, a.output))))) for a in self.attributes
-            if a.table is not None and getattr(a.table, "mapped", None) is not None)
-        tables = tuple(a for a in self.attributes if a.table is not None
-                       and getattr(a.table, "mapped", None) is None)
-        object.__setattr__(self, "_simple", simple)
-        object.__setattr__(self, "_lookups", lookups)
-        object.__setattr__(self, "_tables", tables)
+        # ``fresh(values)``: the lines a new record of ``values`` books for its attributes,
+        # their sum, and what each attribute gives (runtime.rules.memo keeps those of the
+        # attributes that read only the record's own fields per kind of record: one look-up
+        # a write; the others are worked out on every call). Shared: read, never change.
+        keyed = tuple(a for a in self.attributes if a.reads is not None)
+        rest = _Points(self, tuple(a for a in self.attributes if a.reads is None))
+        known = self._known
+        if not keyed:
+            fresh = lambda values: known(rest(values))  # noqa: E731
+        else:
+            points = _Points(self, keyed)
+            memo = memoize(combined(a.reads for a in keyed),
+                           lambda values: known(points(values)))
+            fresh = memo if not rest else (
+                lambda values: known({**memo(values)[2], **rest(values)}))
+        object.__setattr__(self, "fresh", fresh)
 
-    def points_now(self, values: Mapping) -> dict[str, float]:
+    def _known(self, now: Mapping[str, float]) -> tuple:
+        lines = tuple(self._new_lines(now))
+        return lines, sum(line.points for line in lines), now
+
+    def points_now(self, values: Mapping) -> Mapping[str, float]:
         """What each attribute gives a record of ``values`` now (those giving nothing left
         out): a formula that fails on them is no match."""
-        out: dict[str, float] = {}
-        for key, when, points in self._simple:  # type: ignore[attr-defined]
-            try:
-                if when(values) is True:
-                    out[key] = points
-            except (FormulaError, ArithmeticError, TypeError, ValueError):
-                pass
-        for key, lookup in self._lookups:  # type: ignore[attr-defined]
-            try:
-                points = lookup(values)
-            except (FormulaError, DecisionError, ArithmeticError, TypeError, ValueError):
-                continue
-            if points:
-                out[key] = points
-        for attr in self._tables:  # type: ignore[attr-defined]
-            points = self.round(attr.points_now(values))
-            if points:
-                out[attr.key] = points
-        return out
+        return self.fresh(values)[2]  # type: ignore[attr-defined]
 
     def clamp(self, raw: float) -> float:
         if self.max is not None and raw > self.max:
@@ -227,16 +216,19 @@ class ScoreModel:
     # -- the lines of a write -----------------------------------------------------------------
     def attribute_lines(self, values: Mapping, held: Mapping[str, float]) -> list[Line]:
         """What the attributes must book so that each holds the points it gives now."""
-        now = self.points_now(values)
         if not held:  # a new record: what holds now, in the model's order
-            return [Line(self.key, "attribute", attr.key, now[attr.key], attr.label)
-                    for attr in self.attributes if now.get(attr.key)] if now else []
+            return list(self.fresh(values)[0])  # type: ignore[attr-defined]
+        now = self.points_now(values)
         out = []
         for attr in self.attributes:
             delta = now.get(attr.key, 0) - held.get(attr.key, 0)
             if delta:
                 out.append(Line(self.key, "attribute", attr.key, delta, attr.label))
         return out
+
+    def _new_lines(self, now: Mapping[str, float]) -> list[Line]:
+        return [Line(self.key, "attribute", attr.key, now[attr.key], attr.label)
+                for attr in self.attributes if now.get(attr.key)] if now else []
 
     def rescore_lines(self, values: Mapping, held: Mapping[str, float]) -> list[Line]:
         """What re-scoring books so that each attribute of this version holds the points it
@@ -287,18 +279,59 @@ def capped(points: float, cap: float | None, booked: float) -> float:
     return math.copysign(min(abs(points), room), points)
 
 
+class _Points:
+    """What some attributes of a model give a record: formulas (kept as (key, when,
+    points rounded), nothing else per attribute), tables of constant outputs (the rounded
+    points of every combination worked out once: a look-up) and other tables."""
+
+    def __init__(self, model: ScoreModel, attributes: tuple[Attribute, ...]):
+        self.any = bool(attributes)
+        self.simple = tuple((a.key, a.when, model.round(a.points)) for a in attributes
+                            if a.table is None and a.when is not None)
+        self.lookups = tuple((a.key, a.table.mapped(lambda r, a=a: model.round(
+            _number(_output(r, a.output))))) for a in attributes
+            if a.table is not None and getattr(a.table, "mapped", None) is not None)
+        self.tables = tuple(a for a in attributes if a.table is not None
+                            and getattr(a.table, "mapped", None) is None)
+        self.round = model.round
+
+    def __bool__(self) -> bool:
+        return self.any
+
+    def __call__(self, values: Mapping) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for key, when, points in self.simple:
+            try:
+                if when(values) is True:
+                    out[key] = points
+            except (FormulaError, ArithmeticError, TypeError, ValueError):
+                pass
+        for key, lookup in self.lookups:
+            try:
+                points = lookup(values)
+            except (FormulaError, DecisionError, ArithmeticError, TypeError, ValueError):
+                continue
+            if points:
+                out[key] = points
+        for attr in self.tables:
+            points = self.round(attr.points_now(values))
+            if points:
+                out[attr.key] = points
+        return out
+
+
 def compile_models(doc: Mapping, formulas: Mapping[str, Fn], tables: Mapping[str, Any],
-                   whole: Callable[[str], bool]) -> tuple[ScoreModel, ...]:
+                   whole: Callable[[str], bool], reads: Mapping[str, Reads | None] | None = None
+                   ) -> tuple[ScoreModel, ...]:
     """The ruleset's scoring models over its compiled formulas (by pointer) and tables;
-    ``whole(field)``: whether a score field holds whole numbers."""
+    ``whole(field)``: whether a score field holds whole numbers; ``reads``: what each formula
+    reads (by pointer; see runtime.rules.memo), where known."""
     models = []
+    reads = reads or {}
     for m, model in enumerate(doc.get("scoring") or []):
         at = pointer("scoring", m)
-        attributes = tuple(
-            Attribute(a["key"], a.get("label") or a["key"],
-                      formulas.get(f"{at}/attributes/{i}/when"), a.get("points") or 0,
-                      tables.get(a["table"]) if a.get("table") else None, a.get("output"))
-            for i, a in enumerate(model.get("attributes") or []))
+        attributes = tuple(_attribute(a, f"{at}/attributes/{i}", formulas, tables, reads)
+                           for i, a in enumerate(model.get("attributes") or []))
         behaviours = tuple(
             Behaviour(b["key"], b.get("label") or b["key"], b["form"], b.get("link"),
                       formulas.get(f"{at}/behaviours/{i}/when"), b["points"], b.get("cap"))
@@ -311,6 +344,14 @@ def compile_models(doc: Mapping, formulas: Mapping[str, Fn], tables: Mapping[str
                                  model.get("max"), whole(model["field"]), attributes,
                                  behaviours, thresholds, _decay(model.get("decay"))))
     return tuple(models)
+
+
+def _attribute(a: Mapping, at: str, formulas: Mapping[str, Fn], tables: Mapping[str, Any],
+               reads: Mapping[str, Reads | None]) -> Attribute:
+    table = tables.get(a["table"]) if a.get("table") else None
+    return Attribute(a["key"], a.get("label") or a["key"], formulas.get(f"{at}/when"),
+                     a.get("points") or 0, table, a.get("output"),
+                     table_reads(table) if table is not None else reads.get(f"{at}/when"))
 
 
 def _decay(decay: Mapping | None) -> Decay | None:
