@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from runtime.rules.engine import Event
 from runtime.rules.executor import Executor, Pass
 from runtime.rules.ledger import L
+from runtime.rules.models import DECAY_LINES
 from runtime.rules.published import LoadedRuleset
 from runtime.rules.scoring import ScoreModel
 
@@ -64,7 +65,9 @@ def due_records(runtime: Runtime, app: str, ls: LoadedRuleset, model: ScoreModel
     with runtime.session(read_only=True) as session:
         plan = runtime.plan(session, app, ls.form)
         table = plan.table
-        of_model = sa.and_(L.app_key == app, L.form_key == ls.form, L.model == model.key)
+        # (the partial index's own condition written out: SQLite uses the index only then)
+        of_model = sa.and_(L.app_key == app, L.form_key == ls.form, L.model == model.key,
+                           DECAY_LINES)
         behaviour = (sa.select(L.record_id, sa.func.max(L.at).label("at"))
                      .where(of_model, L.kind == "behaviour").group_by(L.record_id)
                      .subquery("last_behaviour"))

@@ -176,10 +176,9 @@ class Executor:
                 found, total = (*found, clamp), total + clamp.points
             booked += found
             record[model.field] = int(total) if model.whole else total
-            crossed = model.crossings(0, total)
+            crossed, stage = model.from_zero(total)
             crossings += [(model, t, d) for t, d in crossed]
-            stage = model.stage(total) if crossed and model.stage_field else None
-            if stage is not None:
+            if crossed and stage is not None and model.stage_field:
                 record[model.stage_field] = stage
         return Scored(ls, tuple(booked), tuple(crossings))
 

@@ -86,15 +86,12 @@ class Ledger:
                                               int | None]]) -> None:
         """Book the lines of many records in one statement: per record ``(record id,
         ruleset, version, lines, event id, actor id)``."""
-        rows = [{"at": self.now, "app_key": self.app_key, "form_key": self.form_key,
-                 "record_id": record_id, "ruleset": ruleset, "version": version,
-                 "model": line.model, "kind": line.kind, "key": line.key,
-                 "points": line.points, "reason": line.reason, "event_id": event_id,
-                 "related_id": line.related_id, "actor_id": actor_id}
+        app, form, now = self.app_key, self.form_key, self.now
+        rows = [(now, app, form, record_id, ruleset, version, line.model, line.kind, line.key,
+                 line.points, line.reason, event_id, line.related_id, actor_id)
                 for record_id, ruleset, version, lines, event_id, actor_id in items
                 for line in lines]
-        if rows:
-            INSERT.run(self.session.connection(), rows)
+        INSERT.run_values(self.session.connection(), rows)
 
     def entries(self, record_id: int) -> list[dict]:
         """The record's ledger, oldest first."""

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from metadata.orm import Base, JSONValue
 from runtime.events.models import BigId
 
+DECAY_LINES = sa.text("kind IN ('behaviour', 'decay')")  # the lines decay reads
+
 
 class ScoreEntry(Base):
     """One change of one record's score in one model. The score field always equals the sum
@@ -22,11 +24,11 @@ class ScoreEntry(Base):
     __tablename__ = "score_ledger"
     __table_args__ = (sa.Index("ix_score_ledger_record", "app_key", "form_key", "record_id",
                                "model", "id"),
-                      # decay's query: each record's last behaviour and decay line, and the
-                      # grouped counts of the scoring table's "fired" column (kind first: a
-                      # record's lines are read by the index above, never by this one)
-                      sa.Index("ix_score_ledger_kind", "kind", "app_key", "form_key", "model",
-                               "record_id", "at"))
+                      # decay's query: each record's last behaviour and decay line (only
+                      # those lines: the attribute lines of every write stay out of it)
+                      sa.Index("ix_score_ledger_decay", "app_key", "form_key", "model", "kind",
+                               "record_id", "at", sqlite_where=DECAY_LINES,
+                               postgresql_where=DECAY_LINES))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[datetime]

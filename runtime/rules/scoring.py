@@ -177,6 +177,7 @@ class ScoreModel:
             fresh = memo if not rest else (
                 lambda values: known({**memo(values)[2], **rest(values)}))
         object.__setattr__(self, "fresh", fresh)
+        object.__setattr__(self, "_zero", {})  # score -> from_zero(score)
 
     def _known(self, now: Mapping[str, float]) -> tuple:
         lines = tuple(self._new_lines(now))
@@ -203,6 +204,16 @@ class ScoreModel:
         if not held:
             return None
         return max(held, key=lambda t: -math.inf if t.min is None else t.min).stage
+
+    def from_zero(self, score: float) -> tuple[list[tuple[Threshold, str]], str | None]:
+        """The thresholds a new record of ``score`` crosses (from 0) and its stage; kept per
+        score (new records share a few scores)."""
+        known = self._zero.get(score)  # type: ignore[attr-defined]
+        if known is None:
+            known = (self.crossings(0, score), self.stage(score))
+            if len(self._zero) < 4096:  # type: ignore[attr-defined]
+                self._zero[score] = known  # type: ignore[attr-defined]
+        return known
 
     def crossings(self, old: float, new: float) -> list[tuple[Threshold, str]]:
         """The thresholds ``old`` → ``new`` enters (up) or leaves (down), in model order."""

@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+SEEN = 256  # conversions kept per column and call (see ``_params``)
 # the statement, its parameters' order, (index, bind processor) pairs, positional or named
 Prepared = tuple[str, list[str], list[tuple[int, Callable]], bool]
 
@@ -66,9 +67,24 @@ class BulkInsert:
         if len(rows) == 1:
             self.run_one(conn, rows[0])
             return
-        sql, order, processors, positional = self._prepare(conn.dialect)
-        params = self._params(rows, order, processors)
-        if conn.dialect.name == "postgresql" and not self.skip_conflicts:
+        _sql, order, processors, _positional = self._prepare(conn.dialect)
+        self._execute(conn, self._params(rows, operator.itemgetter(*order), processors))
+
+    def run_values(self, conn: sa.Connection, rows: Sequence[tuple]) -> None:
+        """Insert rows given as tuples of the values of ``columns``, in their order (no
+        mapping built per row: for the many small rows of one write, such as ledger lines)."""
+        if not rows:
+            return
+        _sql, order, processors, _positional = self._prepare(conn.dialect)
+        if list(order) == list(self.columns):
+            values_of: Callable = tuple
+        else:
+            values_of = operator.itemgetter(*(self.columns.index(c) for c in order))
+        self._execute(conn, self._params(rows, values_of, processors))
+
+    def _execute(self, conn: sa.Connection, params: list[tuple]) -> None:
+        sql, order, _processors, positional = self._prepare(conn.dialect)
+        if conn.dialect.name == "postgresql" and not self.skip_conflicts and len(params) > 1:
             columns = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in order)
             cursor = conn.connection.dbapi_connection.cursor()
             try:
@@ -81,14 +97,14 @@ class BulkInsert:
             return
         if not positional:
             params = [dict(zip(order, values, strict=True)) for values in params]
-        conn.exec_driver_sql(sql, params)
+        conn.exec_driver_sql(sql, params if len(params) > 1 else params[0])
 
     def run_one(self, conn: sa.Connection, row: Mapping[str, Any], new_id: bool = False
                 ) -> int | None:
         """Insert one row; with ``new_id`` (the table's ``id`` left out of the columns, for
         the database to number), the id it was given."""
         sql, order, processors, positional = self._prepare(conn.dialect)
-        values: Any = self._params([row], order, processors)[0]
+        values: Any = self._params([row], operator.itemgetter(*order), processors)[0]
         if not positional:
             values = dict(zip(order, values, strict=True))
         done = conn.exec_driver_sql(sql, values)
@@ -100,23 +116,29 @@ class BulkInsert:
         return done.scalar_one()
 
     @staticmethod
-    def _params(rows: Sequence[Mapping[str, Any]], order: list[str],
+    def _params(rows: Sequence[Any], values_of: Callable[[Any], Sequence],
                 processors: list[tuple[int, Callable]]) -> list[tuple]:
+        """Each row's values in the statement's order (``values_of(row)``), converted."""
         params = []
-        last: dict[int, tuple[Any, Any]] = {}  # per column: the last value and its conversion
-        values_of = operator.itemgetter(*order)
+        # per column, the conversions of the objects seen so far in this call, by identity:
+        # a value many rows share (the write's time, a rule's label) is converted once
+        seen: list[tuple[int, Callable, dict[int, tuple[Any, Any]]]] = [
+            (index, process, {}) for index, process in processors]
+        if not seen:
+            return [tuple(values_of(row)) for row in rows]
         for row in rows:
             values = list(values_of(row))
-            for index, process in processors:
+            for index, process, done in seen:
                 value = values[index]
                 if value is None:
                     continue
-                seen = last.get(index)
-                if seen is not None and seen[0] is value:
-                    values[index] = seen[1]  # the same object as the row before: the time
+                known = done.get(id(value))
+                if known is not None and known[0] is value:
+                    values[index] = known[1]
                 else:
                     values[index] = converted = process(value)
-                    last[index] = (value, converted)
+                    if len(done) < SEEN:  # (the value is held: its id is not reused)
+                        done[id(value)] = (value, converted)
             params.append(tuple(values))
         return params
 

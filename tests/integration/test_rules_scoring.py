@@ -100,6 +100,37 @@ def test_decay_by_percent_stops_at_the_floor_and_an_interaction_restarts_it(crm,
     runtime.clock.reset()
 
 
+def test_decay_reads_the_ledger_through_its_partial_index(crm, runtime):
+    """Only behaviour and decay lines are in the index decay reads by (the attribute lines
+    every scored write books stay out of it), and decay's query does read by it."""
+    import sqlalchemy as sa
+
+    from runtime.rules.decay import run_decay
+
+    publish_rules(crm, scoring_rules(decay={"every_days": 30, "points": -5}))
+    lead(crm)
+    seen: list[tuple] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if "last_behaviour" in statement:
+            seen.append((statement, parameters))
+    sa.event.listen(runtime.engine, "before_cursor_execute", keep)
+    try:
+        run_decay(runtime, T0 + timedelta(days=40))
+    finally:
+        sa.event.remove(runtime.engine, "before_cursor_execute", keep)
+    [(statement, parameters)] = seen
+    with runtime.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            plan = "\n".join(str(r[-1]) for r in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + statement, parameters))
+        else:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = "\n".join(r[0] for r in conn.exec_driver_sql(
+                "EXPLAIN " + statement, parameters))
+    assert "ix_score_ledger_decay" in plan, plan
+
+
 def v2(**model) -> dict:
     doc = scoring_rules(**model)
     attrs = doc["scoring"][0]["attributes"]
