@@ -9,6 +9,7 @@ from rq import Queue, Worker
 from rq.serializers import JSONSerializer
 
 from runtime.jobs.connection import connect
+from runtime.jobs.memory import settle
 
 QUEUE = "trellis"
 
@@ -20,5 +21,6 @@ def queue(app: Flask) -> Queue:
 
 def run_worker(app: Flask, burst: bool = False, logging_level: str = "INFO") -> None:
     q = queue(app)
+    settle()  # the app and its caches out of the collector's sight (and shared by forks)
     Worker([q], connection=q.connection, serializer=JSONSerializer).work(
         burst=burst, logging_level=logging_level)

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from runtime.jobs import leases
+from runtime.jobs.memory import paused_gc
 from runtime.rules.engine import Event
 from runtime.rules.executor import Executor, Pass
 from runtime.rules.jobs import AFTER_COMMIT
@@ -37,6 +38,7 @@ from runtime.rules.ledger import INSERT, Ledger, Totals
 from runtime.rules.models import Rescore
 from runtime.rules.published import LoadedRuleset
 from runtime.rules.scoring import Line, ScoreModel
+from runtime.storage.bulk_update import bulk_update
 
 if TYPE_CHECKING:
     from metadata.models import Document, DocumentVersion
@@ -169,7 +171,8 @@ class Rescorer:
         while max_batches is None or batches < max_batches:
             if batches and self.rt.engine.dialect.name == "sqlite":
                 time.sleep(YIELD)  # SQLite's writers queue for one lock: let them in
-            more = self._batch(ls)
+            with paused_gc():  # a thousand records' short-lived objects (jobs.memory)
+                more = self._batch(ls)
             batches += 1
             if more is None:
                 return f"re-score {self.run_id}: taken over by another runner"
@@ -299,30 +302,26 @@ class BatchScorer:
         return found + rescored, score, old
 
     def _book(self, lines: list[tuple[int, Line]]) -> None:
-        rows = [{"at": self.now, "app_key": self.executor.app_key, "form_key": self.ls.form,
-                 "record_id": record_id, "ruleset": self.ls.key, "version": self.ls.version,
-                 "model": line.model, "kind": line.kind, "key": line.key,
-                 "points": line.points, "reason": line.reason, "event_id": None,
-                 "related_id": None, "actor_id": None} for record_id, line in lines]
-        if rows:
-            INSERT.run(self.executor.session.connection(), rows)
+        at, app, form = self.now, self.executor.app_key, self.ls.form
+        ruleset, version = self.ls.key, self.ls.version
+        INSERT.run_values(self.executor.session.connection(), [
+            (at, app, form, record_id, ruleset, version, line.model, line.kind, line.key,
+             line.points, line.reason, None, None, None) for record_id, line in lines])
 
     def _write_quietly(self, quiet: Mapping[tuple[str, ...], list[dict]]) -> None:
         """The moved scores (no threshold crossed) in one statement per set of fields: the
         ledger lines are their history."""
         records = self.executor.records(self.ls.form)
         table, plan = records.table, records.plan
+        conn = self.executor.session.connection()
         for keys, found in quiet.items():
-            params = []
+            rows = []
             for item in found:
-                row: dict[str, Any] = {"_id": item["_id"]}
+                row: dict[str, Any] = {}
                 for key in keys:
                     row.update(plan.ftype(key).to_row(item[key], plan.by_key[key]))
-                params.append(row)
-            columns = [c for c in params[0] if c != "_id"]
-            params = [{("_id" if k == "_id" else f"_v_{k}"): v for k, v in p.items()}
-                      for p in params]
-            statement = (table.update().where(table.c.id == sa.bindparam("_id"))
-                         .values({**{c: sa.bindparam(f"_v_{c}") for c in columns},
-                                  "version": table.c.version + 1, "updated_at": self.now}))
-            self.executor.session.connection().execute(statement, params)
+                rows.append(row)
+            columns = [*rows[0], "updated_at"]
+            bulk_update(table, columns).run(conn, [
+                (*row.values(), self.now, item["_id"])
+                for row, item in zip(rows, found, strict=True)])

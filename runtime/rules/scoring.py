@@ -244,6 +244,9 @@ class ScoreModel:
     def rescore_lines(self, values: Mapping, held: Mapping[str, float]) -> list[Line]:
         """What re-scoring books so that each attribute of this version holds the points it
         gives now, and attributes no longer in the model hold none."""
+        now = self.points_now(values)
+        if now == held:  # what it holds is what it gives (the usual record): no lines
+            return []
         out = [Line(self.key, "rescore", line.key, line.points, line.reason)
                for line in self.attribute_lines(values, held)]
         ours = {a.key for a in self.attributes}
