@@ -14,7 +14,6 @@ from runtime.storage.bulk_update import bulk_update
 from tests.integration.helpers import field, form_doc
 
 
-
 def records(admin_api, factory, runtime, n: int) -> tuple[sa.Table, list[int]]:
     factory.app_doc(admin_api)
     factory.form(admin_api, form_doc("deal", [
