@@ -190,4 +190,5 @@ def _rescore_words() -> dict[str, str]:
                   changed="{m}"),
         "superseded": _("This re-score gave way to the one of a newer version."),
         "failed": _("The re-score failed: %(error)s", error="{e}"),
+        "refused": _("The re-score could not be started: reload the page and try again."),
     }

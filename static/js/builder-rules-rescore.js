@@ -68,9 +68,28 @@
     }).catch(function () {});
   }
 
+  /* "Re-score all records": a re-score by the published version on demand (POST .../rescores),
+     followed like one a publish started; shown once the ruleset is published with a model. */
+  var button = document.getElementById('rescore-now');
+  var refused = document.querySelector('[data-rescore-refused]');
+  function offerButton() {
+    button.hidden = !R.published || !(R.doc && (R.doc.scoring || []).length);
+  }
+  button.addEventListener('click', function () {
+    button.disabled = true;
+    refused.textContent = '';
+    R.request('POST', R.urls.rescores, {}).then(function (answer) {
+      button.disabled = false;
+      if (answer.status === 202) { watch(answer.data.id); return; }
+      var problem = (answer.data.errors || [])[0];
+      refused.textContent = problem ? problem.message : w.refused;
+    }, function () { button.disabled = false; refused.textContent = w.refused; });
+  });
+
   R.afterPublish.push(function (answer) {
     loadFired();
+    offerButton();
     if (answer.rescore) { watch(answer.rescore); }
   });
-  R.root.addEventListener('rules:ready', function () { loadFired(); underWay(); });
+  R.root.addEventListener('rules:ready', function () { loadFired(); underWay(); offerButton(); });
 })();

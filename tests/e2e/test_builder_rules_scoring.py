@@ -134,4 +134,16 @@ def test_fired_counts_and_the_rescore_after_publish(page: Page, live_server, crm
     expect(fired(page, "behaviours/demo")).to_have_text("1")
     shot(page, artifacts, "builder-rules-rescore-en")
     assert api.ok("GET", f"/apps/crm/forms/lead/records/{leads['c']['id']}")["score"] == 95
+
+    # on demand: a score someone overwrote in the database is booked back by "Re-score"
+    with runtime.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE crm__lead SET score = 12 WHERE id = ?", (leads["b"]["id"],))
+    button = page.locator("#rescore-now")
+    expect(button).to_be_visible()
+    button.click()
+    box = page.locator("#rescore-progress")
+    expect(box).to_have_attribute("data-status", "queued")
+    Rescorer(runtime, int(box.get_attribute("data-run"))).run()
+    expect(box).to_have_attribute("data-status", "done")
+    expect(box).to_contain_text("Re-scored 3 records, 1 changed.")
     assert not unexpected_errors(page), page.console_errors
