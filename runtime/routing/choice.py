@@ -1,7 +1,9 @@
 """What a strategy is given and what it answers: the state, the choice, and the reasons (pure).
 
 A reason is a code and its parameters; ``Reason.text`` is its English message (a ``Message``
-the pages translate), so the assignment log keeps what happened, not one language's words.
+the pages translate), so the assignment log keeps what happened, not one language's words. A
+``value`` parameter is the record's stored value; ``field``, beside it, names the field it is
+of (the pages write a choice's label in its place).
 """
 
 from __future__ import annotations
@@ -114,7 +116,7 @@ def availability(member: Member, state: RoutingState, record: Mapping[str, Any],
         value = record.get(key) if key else None
         if key and getattr(member, attr) and value not in (None, "") and (
                 str(value) not in getattr(member, attr)):
-            return Reason(code, {"value": str(value)})
+            return Reason(code, {"value": str(value), "field": key})
     if member.capacity is not None and state.loads.get(member.user_id, 0) >= member.capacity:
         return Reason("at_capacity", {"load": state.loads.get(member.user_id, 0),
                                       "capacity": member.capacity})

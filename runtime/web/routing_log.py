@@ -48,6 +48,9 @@ def assignment_lines(records: Records, record_id: int, lang: str) -> list[Assign
     def name(user_id: int | None) -> str:
         return names.get(user_id, f"#{user_id}") if user_id is not None else ""
 
+    def value(field: str | None, stored) -> str:
+        return value_words(plan.fields, field, stored, lang)
+
     lines = []
     for row in reversed(rows):
         strategy = strategies.get(row["strategy"])
@@ -58,22 +61,38 @@ def assignment_lines(records: Records, record_id: int, lang: str) -> list[Assign
             rule=rules.get(row["rule"], row["rule"]) if row["rule"] else None,
             team=teams.get(row["team_id"]) if row["team_id"] else None,
             previous=name(previous) if previous and previous != row["assignee"] else None,
-            reason=reason_words(row["reason"], name), fallback=row["fallback"],
-            skipped=[(name(c["user"]), reason_words(c["skipped"], name))
+            reason=reason_words(row["reason"], name, value), fallback=row["fallback"],
+            skipped=[(name(c["user"]), reason_words(c["skipped"], name, value))
                      for c in row["candidates"] if c.get("skipped")]))
     return lines
 
 
-def reason_words(data: Mapping, name) -> str:
-    return _words(Reason.from_json(data), name)
+def reason_words(data: Mapping, name, value) -> str:
+    """A reason in the reader's words: ``name(user id)``, ``value(field, stored value)``."""
+    return _words(Reason.from_json(data), name, value)
 
 
-def _words(reason: Reason, name) -> str:
-    params = {k: _words(v, name) if isinstance(v, Reason)
-              else name(v) if k == "after" and reason.code in NAMED else v
+def _words(reason: Reason, name, value) -> str:
+    params = {k: _words(v, name, value) if isinstance(v, Reason)
+              else name(v) if k == "after" and reason.code in NAMED
+              else value(reason.params.get("field"), v) if k == "value" else v
               for k, v in reason.params.items()}
     template = NAMED.get(reason.code) or REASONS[reason.code]
     return _(template, **params) if params else _(template)
+
+
+def value_words(fields, key: str | None, value, lang: str) -> str:
+    """A record's value as people read it: a choice's label in the reader's language (of the
+    field ``key``; for logs written before reasons named their field, of the one choice field
+    that has this value), else the value."""
+    def label(fld: Mapping) -> str | None:
+        for choice in (fld.get("config") or {}).get("choices") or ():
+            if str(choice.get("value")) == str(value):
+                return label_text(choice.get("label"), lang) or str(value)
+        return None
+    candidates = [f for f in fields if f.get("key") == key] if key else list(fields)
+    found = [text for f in candidates if (text := label(f)) is not None]
+    return found[0] if len(found) == 1 or (key and found) else str(value)
 
 
 def rule_labels(records: Records, lang: str) -> dict[str, str]:

@@ -49,12 +49,13 @@ class ByFieldStrategy(Strategy):
             where = config.get("default")
             if where is None:
                 return None
+        mapped = Reason("mapped_user", {"value": value, "field": config["field"]})
         return Target(team=where.get("team"), user=where.get("user"),
-                      reason=Reason("mapped_user", {"value": value}) if "user" in where
-                      else None)
+                      reason=mapped if "user" in where else None)
 
     def no_target(self, config: Mapping[str, Any], record: Mapping[str, Any]) -> Reason:
-        return Reason("no_route", {"value": field_value(record, config["field"])})
+        return Reason("no_route", {"value": field_value(record, config["field"]),
+                                   "field": config["field"]})
 
     def needs_load(self, config: Mapping[str, Any]) -> bool:
         return WITHIN[config.get("within", "round_robin")].counts_load
