@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from metadata.errors import NotFound, TrellisError
+from metadata.messages import msg
 from runtime.events.hub import ConsumerFailed
 from runtime.permissions import SYSTEM
 from runtime.rules.engine import Event, PlannedAction, triggered
@@ -265,8 +266,9 @@ class Executor:
             raise
         except TrellisError as exc:  # the rule's write is refused: the record's stays
             savepoint.rollback()
-            open_incident(self.session, self.now, self.app_key, "rule_action",
-                          f"{ls.key}.{rule.key}: {action.type} refused", form_key=ls.form,
+            open_incident(self.session, self.now, self.app_key, "rule_action", msg(
+                "%(rule)s: %(action)s refused", rule=f"{ls.key}.{rule.key}",
+                action=action.type), form_key=ls.form,
                           record_id=p.record_id, rule=f"{ls.key}.{rule.key}",
                           error="; ".join(f"{pr.path}: {pr.message}" for pr in exc.problems))
 
@@ -313,9 +315,9 @@ class Executor:
         log.warning("rules %s of %s/%s: a chain deeper than %s stopped at record %s",
                     wanted, self.app_key, p.ruleset.key, p.ruleset.compiled.max_depth,
                     p.record_id)
-        open_incident(self.session, self.now, self.app_key, "rule_chain",
-                      f"{p.ruleset.key}: a chain of rules deeper than "
-                      f"{p.ruleset.compiled.max_depth} was stopped",
+        open_incident(self.session, self.now, self.app_key, "rule_chain", msg(
+                          "%(ruleset)s: a chain of rules deeper than %(n)s was stopped",
+                          ruleset=p.ruleset.key, n=p.ruleset.compiled.max_depth),
                       form_key=p.ruleset.form, record_id=p.record_id,
                       rule=", ".join(f"{p.ruleset.key}.{k}" for k in wanted),
                       error=f"event {p.event.kind} at depth {p.event.depth}")

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from metadata.messages import Message, Texts
 from runtime.rules.models import Incident, RuleJob
 
 INCIDENTS = Incident.__table__
@@ -23,9 +24,12 @@ def open_incident(session: Session, now: datetime, app_key: str, kind: str, summ
                   form_key: str | None = None, record_id: int | None = None,
                   rule: str | None = None, job_id: int | None = None,
                   error: str | None = None, attempts: int = 0) -> int:
-    """Open an incident (a job's existing one opens again, with the new error)."""
-    values = {"status": "open", "summary": summary[:SUMMARY_LENGTH], "error": error,
-              "attempts": attempts, "updated_at": now}
+    """Open an incident (a job's existing one opens again, with the new error). A summary
+    written as a ``msg()`` is kept as a message too, for the pages to translate."""
+    message = ({"template": summary.template, "params": summary.params}
+               if isinstance(summary, Message) and not isinstance(summary, Texts) else None)
+    values = {"status": "open", "summary": str(summary)[:SUMMARY_LENGTH], "message": message,
+              "error": error, "attempts": attempts, "updated_at": now}
     if job_id is not None:
         found = session.scalar(sa.select(I.id).where(I.job_id == job_id))
         if found is not None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from metadata.messages import msg
 from metadata.registry import Registry
 from runtime.rules.incidents import open_incident, resolve_job_incident
 from runtime.rules.models import Notification, RuleJob
@@ -235,9 +236,10 @@ class JobRunner:
             if attempts >= most:
                 session.execute(JOBS.update().where(J.id == job["id"]).values(
                     status="failed", due_at=None, error=error, updated_at=now))
-                open_incident(session, now, job["app_key"], "rule_action",
-                              f"{job['ruleset']}.{job['rule']}: {job['action']} failed "
-                              f"{attempts} time(s)", form_key=job["form_key"],
+                open_incident(session, now, job["app_key"], "rule_action", msg(
+                    "%(rule)s: %(action)s failed %(n)s time(s)",
+                    rule=f"{job['ruleset']}.{job['rule']}", action=job["action"],
+                    n=attempts), form_key=job["form_key"],
                               record_id=job["record_id"],
                               rule=f"{job['ruleset']}.{job['rule']}", job_id=job["id"],
                               error=error, attempts=attempts)

@@ -89,7 +89,9 @@ class Incident(Base):
     record_id: Mapped[int | None] = mapped_column(sa.BigInteger, default=None)
     rule: Mapped[str | None] = mapped_column(sa.String(200), default=None)
     job_id: Mapped[int | None] = mapped_column(sa.BigInteger, default=None)  # rule_action
-    summary: Mapped[str] = mapped_column(sa.String(500))
+    summary: Mapped[str] = mapped_column(sa.String(500))  # in English (logs, the API)
+    # the summary as a message {template, params}: the pages write it in the reader's language
+    message: Mapped[dict | None] = mapped_column(JSONValue, default=None)
     error: Mapped[str | None] = mapped_column(sa.Text, default=None)
     attempts: Mapped[int] = mapped_column(default=0)
     opened_at: Mapped[datetime]

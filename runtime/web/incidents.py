@@ -26,8 +26,18 @@ def incidents_page():
     names = Names(ui_lang())
     return render_template("runtime/incidents_admin.html", kinds=kinds, statuses=statuses,
                            incidents=[{**r, "retryable": r["kind"] in RETRYABLE
-                                       and r["status"] == "open", **names.of(r)}
+                                       and r["status"] == "open", **names.of(r),
+                                       "summary": summary_words(r)}
                                       for r in rows])
+
+
+def summary_words(row) -> str:
+    """The incident's summary in the reader's language (kept as a message), else as
+    stored."""
+    message = row.get("message")
+    if not message:
+        return row["summary"]
+    return _(message["template"], **(message.get("params") or {}))
 
 
 class Names:

@@ -295,7 +295,7 @@ def test_the_record_page_explains_the_score_and_runs_manual_rules(app, crm, fact
     assert_error(member.post(f"{LEAD}/{lead['id']}/rules/bonus/run"), 404)
 
 
-def test_the_incidents_page_lists_and_retries(app, crm, runtime):
+def test_the_incidents_page_lists_and_retries(app, crm, runtime, factory):
     from tests.integration.helpers import logged_in
 
     publish_rules(crm, async_rules())
@@ -307,6 +307,10 @@ def test_the_incidents_page_lists_and_retries(app, crm, runtime):
     browser = logged_in(app)
     page = browser.get("/admin/incidents").get_data(as_text=True)
     assert f'data-incident="{incident["id"]}"' in page and "scoring.hook" in page
+    assert incident["summary"] == "scoring.hook: webhook failed 2 time(s)"  # API: English
+    factory.user("zh@example.com", ["admin"], locale="zh")
+    zh = logged_in(app, "zh@example.com").get("/admin/incidents").get_data(as_text=True)
+    assert "scoring.hook：webhook 已失败 2 次" in zh
     assert browser.post(f"/admin/incidents/{incident['id']}/retry").status_code == 302
     assert crm.ok("GET", "/apps/crm/incidents")["incidents"][0]["status"] == "retrying"
 
