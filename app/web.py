@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter
 from app.extensions import babel, csrf
 from metadata.orm import MAX_INTEGER
 from runtime.api.errors import error_response, handle_http_error, handle_trellis_error
+from runtime.jobs.memory import settle_once
 from runtime.storage.transactions import QueryStopped
 from runtime.web import current_runtime as runtime
 from runtime.web import db_session, rollback
@@ -72,6 +73,9 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
+
+    if not app.testing:  # (tests build many apps in one process: nothing to freeze there)
+        app.before_request(settle_once)
 
     for code in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(code, error_page)

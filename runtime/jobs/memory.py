@@ -12,6 +12,7 @@ children do not copy pages the collector would otherwise touch).
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -32,3 +33,16 @@ def settle() -> None:
     """Collect once, then keep everything alive now out of later collections."""
     gc.collect()
     gc.freeze()
+
+
+_settled: set[int] = set()  # the processes that settled (a fork settles again)
+
+
+def settle_once() -> None:
+    """``settle`` on the first call in each process (a web worker's first request: by then
+    the app, its plans and caches are built; later full collections skip them, which takes
+    their pauses off the requests' tail)."""
+    pid = os.getpid()
+    if pid not in _settled:
+        _settled.add(pid)
+        settle()
