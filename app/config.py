@@ -52,7 +52,7 @@ DEFAULTS = {
     # rules' webhooks (docs/rules.md): call private and loopback addresses too (an admin's
     # choice for intranets), and the secrets that sign their bodies, by name
     "OUTBOUND_ALLOW_PRIVATE": False,
-    "WEBHOOK_SECRETS": {},
+    "WEBHOOK_SECRETS": {},  # e.g. https://crm.example.com: public form, QR and webhook links
     # notify (docs/notify.md): SMTP (no host: e-mails are held, "would have been sent"),
     # security starttls | tls | none; the SMS provider (log | http); the outbox's retries
     "SMTP_HOST": None,
@@ -69,7 +69,7 @@ DEFAULTS = {
     "SMS_BODY": None,
     "NOTIFY_MAX_ATTEMPTS": 6,
     "NOTIFY_RETRY_SECONDS": 30,
-    "NOTIFY_RETRY_CAP_SECONDS": 3600,  # e.g. https://crm.example.com: public form, QR and webhook links
+    "NOTIFY_RETRY_CAP_SECONDS": 3600,
 }
 
 

@@ -5,12 +5,12 @@ runtime's notify settings at them."""
 from __future__ import annotations
 
 import email
-from email.policy import default
 import json
 import socket
 import threading
 from dataclasses import replace
 from email.message import Message
+from email.policy import default
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
