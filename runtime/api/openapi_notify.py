@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from metadata.keys import KEY_PATTERN
 from runtime.api.openapi_paths import answer, op, param
 from runtime.api.openapi_schemas import ID, UTC_TIME, nullable, obj, ref
 from runtime.notify.outbox import STATUSES
@@ -16,7 +17,7 @@ def outbox_paths() -> dict[str, dict]:
         param("status", "query", {"enum": list(STATUSES)}, "only messages of this status"),
         param("channel", "query", {"enum": ["email", "sms", "webhook"]},
               "only messages of this channel"),
-        param("app", "query", {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"},
+        param("app", "query", {"type": "string", "pattern": KEY_PATTERN},
               "only messages of this app"),
         param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 500},
               "at most this many (100 when left out)"),

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from metadata.errors import NotFound, Problem, TrellisError
+from metadata.keys import KEY_RE
 from metadata.orm import whole_number
 from runtime.api.access import require
 from runtime.notify import outbox
@@ -36,7 +37,7 @@ def _one(name: str, allowed: tuple[str, ...] | None) -> str | None:
     if len(given) > 1 or (given and allowed is not None and given[0] not in allowed):
         choices = f"one of {', '.join(allowed)}" if allowed else "given once"
         raise TrellisError([Problem(f"/{name}", f"must be {choices}")], 400)
-    if given and allowed is None and (not given[0] or len(given[0]) > 63):
+    if given and allowed is None and not KEY_RE.match(given[0]):
         raise TrellisError([Problem(f"/{name}", "must be an app's key")], 400)
     return given[0] if given else None
 

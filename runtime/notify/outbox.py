@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from runtime.notify.channels import Bounced, Delivery, Failed, Held
+from runtime.notify.channels import Bounced, Delivery, Failed, Held, Retry
 from runtime.notify.models import OutboxMessage, Unsubscribe
 
 if TYPE_CHECKING:
@@ -96,7 +96,9 @@ class Deliverer:
             return self._end(message, now, "bounced", str(exc))
         except Failed as exc:
             return self._end(message, now, "failed", str(exc))
-        except Exception as exc:  # Retry, and anything unforeseen: tried again
+        except Retry as exc:
+            return self._retry(message, now, str(exc))
+        except Exception as exc:  # anything unforeseen: tried again
             return self._retry(message, now, f"{type(exc).__name__}: {exc}")
         return self._end(message, now, "sent", None, note)
 

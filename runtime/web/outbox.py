@@ -72,7 +72,8 @@ def _vm(row: dict, names: Names) -> MessageVM:
         to=row["to"], subject=row["subject"] or "", status=row["status"],
         status_label=_(STATUS_WORDS.get(row["status"], row["status"])),
         body=row["body_text"] or "", html=row["body_html"] or "",
-        error=row["last_error"] or "", attempts=row["attempts"],
+        error=row["last_error"] if row["status"] != "held" else "",  # the banner says it
+        attempts=row["attempts"],
         created=local_time(row["created_at"]), sent=local_time(row["sent_at"]),
         record=about["record"], record_url=about["record_url"],
         retryable=row["status"] in outbox.RETRYABLE)

@@ -125,3 +125,20 @@ def test_in_app_messages_reach_the_bell_once_per_key(app, runtime, factory):
     assert "New lead 7" in menu.get_data(as_text=True)
     with pytest.raises(ValueError, match="user id"):
         queue(runtime, channel="in_app", to="rep@example.com", subject="x")
+
+
+@pytest.mark.parametrize("query,path", [
+    ("?status=lost", "/status"), ("?channel=fax", "/channel"), ("?app=0.5", "/app"),
+    ("?limit=0", "/limit"), ("?limit=501", "/limit"), ("?before=x", "/before"),
+    ("?status=sent&status=failed", "/status")])
+def test_bad_outbox_filters_answer_400_with_a_path(admin_api, query, path):
+    from tests.integration.helpers import assert_error
+
+    assert_error(admin_api.get("/outbox" + query), 400, path)
+
+
+def test_the_outbox_is_for_admins(factory, admin_api):
+    member = factory.api(factory.user("m@example.com", ["member"]))
+    assert member.get("/outbox").status_code == 403
+    assert admin_api.get("/outbox/99").status_code == 404
+    assert admin_api.post("/outbox/99/retry").status_code == 404
