@@ -52,7 +52,7 @@ def addresses(rt: Runtime, session: Session, channel: str, to: Sequence[Mapping]
         elif "field" in who and _reaches(plan, who["field"]) == channel:
             value = record.get(who["field"])
             out += [v for v in (value if isinstance(value, list) else [value])
-                    if isinstance(v, str) and v]
+                    if isinstance(v, str) and _fits(rt, channel, v)]  # a bad one is skipped
     return list(dict.fromkeys(out))
 
 

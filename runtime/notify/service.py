@@ -113,8 +113,11 @@ def send(session: Session, *, channel: str, to: str | int, app_key: str,
                   {**(options or {}), **extra}, now)
 
 
-def _queue(session, rt, kind, address, key, app_key, text, record, source, options, now
-           ) -> Sent:
+def _queue(session: Session, rt: Runtime, kind: Channel, address: str, key: str,
+           app_key: str, text: Mapping[str, Any], record: tuple[str, int] | None,
+           source: str | None, options: dict[str, Any], now: datetime) -> Sent:
+    """Write an outbox row (held without SMTP, skipped when unsubscribed), launched after
+    the commit."""
     notify = rt.notify
     body_text, body_html = text["body"], text["html"]
     url = options.get("unsubscribe_url")

@@ -31,7 +31,7 @@ NAME = "<template>"
 GIVEN = ("record", "unsubscribe_url", "range", "app")  # names a template may use beside fields
 
 
-class Literal(str):
+class Verbatim(str):
     """Text sent as it is: not a template (text filled in already, a record's own words)."""
 
 
@@ -111,7 +111,7 @@ def render(source: str, values: Mapping[str, Any], extra: Mapping[str, Any] | No
            ) -> str:
     """``source`` rendered with the record's ``values`` (each field by its key, and all of
     them as ``record``) and ``extra``; ``TemplateFailed`` when it cannot be."""
-    if isinstance(source, Literal):
+    if isinstance(source, Verbatim):
         return str(source)
     problems = check(source)
     if problems:

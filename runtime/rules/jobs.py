@@ -97,21 +97,21 @@ class NotifyJob(JobAction):
     def perform(self, rt, session, job, now):
         from runtime.notify import send
         from runtime.notify.recipients import addresses
-        from runtime.notify.templates import Literal
+        from runtime.notify.templates import Verbatim
 
         details = job["details"]
         plan = rt.plan(session, job["app_key"], job["form_key"])
         record = _record(rt, session, job) or {}
+        title = _verbatim(details.get("title"), Verbatim)
+        message = _verbatim(details.get("message"), Verbatim)
         sent = 0
         for channel in details.get("channels") or ["in_app"]:
+            body = message if channel == "in_app" else details.get("body") or message
             html = details.get("html") if channel == "email" else None
-            body = details.get("body") or _literal(details.get("message"), Literal)
-            title = _literal(details.get("title"), Literal)
             for address in addresses(rt, session, channel, details.get("to") or [], record,
                                      plan):
                 send(session, channel=channel, to=address, app_key=job["app_key"],
-                     subject=title, body=_literal(details.get("message"), Literal)
-                     if channel == "in_app" else body, html=html,
+                     subject=title, body=body, html=html,
                      record=(job["form_key"], job["record_id"]), values=record,
                      idempotency_key=job["key"], source=f"{job['ruleset']}.{job['rule']}",
                      priority=details.get("priority", "normal"), runtime=rt, now=now)
@@ -121,7 +121,7 @@ class NotifyJob(JobAction):
                               "address of the action's channels")
 
 
-def _literal(text: Any, literal: type) -> Any:
+def _verbatim(text: Any, literal: type) -> Any:
     """Text already filled in (``{field}`` at planning): sent as it is, not as a template."""
     if isinstance(text, Mapping):
         return {lang: literal(t) for lang, t in text.items() if isinstance(t, str)}

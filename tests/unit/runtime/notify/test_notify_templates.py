@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.notify.templates import MAX_OUTPUT, Literal, TemplateFailed, check, render
+from runtime.notify.templates import MAX_OUTPUT, TemplateFailed, Verbatim, check, render
 
 
 def test_fields_render_by_key_and_as_record():
@@ -15,7 +15,7 @@ def test_fields_render_by_key_and_as_record():
 
 
 def test_a_literal_is_sent_as_it_is():
-    assert render(Literal("{{ 7 * 7 }} {name}"), {"name": "x"}) == "{{ 7 * 7 }} {name}"
+    assert render(Verbatim("{{ 7 * 7 }} {name}"), {"name": "x"}) == "{{ 7 * 7 }} {name}"
 
 
 @pytest.mark.parametrize("source", [
