@@ -16,6 +16,10 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENT_SETTINGS = ("max_attempts", "retry_seconds", "redeliver_seconds")
+NOTIFY_SETTINGS = ("smtp_host", "smtp_port", "smtp_user", "smtp_password", "smtp_security",
+                   "smtp_from", "smtp_timeout", "sms_provider", "sms_url", "sms_method",
+                   "sms_headers", "sms_body", "notify_max_attempts", "notify_retry_seconds",
+                   "notify_retry_cap_seconds")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -80,7 +84,8 @@ def runtime_settings(config: Config) -> dict[str, Any]:
             "public_base_url": config["PUBLIC_BASE_URL"],
             "outbound_allow_private": bool(config["OUTBOUND_ALLOW_PRIVATE"]),
             "webhook_secrets": dict(config["WEBHOOK_SECRETS"] or {}),
-            **{f"event_{key}": config[f"EVENT_{key.upper()}"] for key in EVENT_SETTINGS}}
+            **{f"event_{key}": config[f"EVENT_{key.upper()}"] for key in EVENT_SETTINGS},
+            **{key: config[key.upper()] for key in NOTIFY_SETTINGS}}
 
 
 def register_parts(app: Flask) -> None:
@@ -93,6 +98,7 @@ def register_parts(app: Flask) -> None:
     from runtime.web.capture import capture_blueprint
     from runtime.web.forms.views import forms_blueprint
     from runtime.web.notifications import notifications_blueprint
+    from runtime.web.tracking import tracking_blueprint
 
     web.init_app(app)
     auth.init_app(app)
@@ -104,6 +110,9 @@ def register_parts(app: Flask) -> None:
     capture = capture_blueprint()
     csrf.exempt(capture)  # signed addresses and page tokens instead (runtime.web.capture)
     app.register_blueprint(capture)
+    tracking = tracking_blueprint()
+    csrf.exempt(tracking)  # signed tokens instead (runtime.web.tracking)
+    app.register_blueprint(tracking)
     app.register_blueprint(builder_blueprint(), url_prefix="/build")
     app.register_blueprint(admin_blueprint(app), url_prefix="/admin")
     shell.init_app(app)
@@ -163,6 +172,8 @@ BACKGROUND_JOBS = {
                               redis_only=True),
     "identity_scan": BackgroundJob("run_identity_scan", "identity-scan",
                                    "find duplicates (scan {id})", IMPORT_TIMEOUT, numeric=True),
+    "outbox": BackgroundJob("deliver_message", "outbox", "deliver message {id}", numeric=True,
+                            redis_only=True),
     "rescore": BackgroundJob("run_rescore", "rescore", "re-score {id}", IMPORT_TIMEOUT,
                              numeric=True, redis_only=True),
 }

@@ -53,6 +53,23 @@ DEFAULTS = {
     # choice for intranets), and the secrets that sign their bodies, by name
     "OUTBOUND_ALLOW_PRIVATE": False,
     "WEBHOOK_SECRETS": {},  # e.g. https://crm.example.com: public form, QR and webhook links
+    # notify (docs/notify.md): SMTP (no host: e-mails are held, "would have been sent"),
+    # security starttls | tls | none; the SMS provider (log | http); the outbox's retries
+    "SMTP_HOST": None,
+    "SMTP_PORT": 587,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_SECURITY": "starttls",
+    "SMTP_FROM": "trellis@localhost",
+    "SMTP_TIMEOUT": 20,
+    "SMS_PROVIDER": "log",
+    "SMS_URL": None,
+    "SMS_METHOD": "POST",
+    "SMS_HEADERS": {},
+    "SMS_BODY": None,
+    "NOTIFY_MAX_ATTEMPTS": 6,
+    "NOTIFY_RETRY_SECONDS": 30,
+    "NOTIFY_RETRY_CAP_SECONDS": 3600,
 }
 
 

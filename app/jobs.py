@@ -55,6 +55,15 @@ def run_rule_job(job_id: int) -> str:
         return JobRunner(app.extensions["trellis"]).run(job_id)
 
 
+def deliver_message(message_id: int) -> str:
+    """Deliver an outbox message (runtime.notify.outbox): once, however often it runs."""
+    from runtime.notify.outbox import Deliverer
+
+    app = worker_app()
+    with app.app_context():
+        return Deliverer(app.extensions["trellis"]).run(message_id)
+
+
 def run_rescore(run_id: int) -> str:
     """Re-score a form's records after a ruleset version (runtime.rules.rescore)."""
     from runtime.rules.rescore import Rescorer

@@ -21,6 +21,7 @@ from runtime.identity.models import (  # noqa: F401
     IdentityTombstone,
 )
 from runtime.jobs.models import PeriodicRun  # noqa: F401
+from runtime.notify.models import MessageClick, OutboxMessage, Unsubscribe  # noqa: F401
 from runtime.routing.models import RecordAssignment, RoutingCursor, RoutingMember  # noqa: F401
 from runtime.rules.models import (  # noqa: F401
     Incident,

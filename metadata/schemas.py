@@ -359,6 +359,23 @@ def filter_schema() -> dict[str, Any]:
     }
 
 
+def notify_schema() -> dict[str, Any]:
+    """The app document's ``notify``: what a click on a tracked link of an e-mail records."""
+    values = {"type": "object", "propertyNames": {"$ref": "#/$defs/key"},
+              "additionalProperties": {"type": ["string", "number", "boolean"]},
+              "maxProperties": 50}
+    clicks = {"type": "object", "required": ["form", "link"], "additionalProperties": False,
+              "properties": {"form": {"$ref": "#/$defs/key"}, "link": {"$ref": "#/$defs/key"},
+                             "values": values},
+              "description": "A click on a tracked link of an e-mail creates a record of "
+                             "`form` whose relation field `link` points at the message's "
+                             "record (so scoring's behaviour rules can count it); `values`: "
+                             "its other fields, where {url}, {subject} and {channel} in a "
+                             "text stand for the click's."}
+    return {"type": "object", "additionalProperties": False, "properties": {"clicks": clicks},
+            "description": "How the app's messages behave."}
+
+
 def app_schema() -> dict[str, Any]:
     return {
         "$schema": DIALECT,
@@ -384,6 +401,7 @@ def app_schema() -> dict[str, Any]:
                                    "as an incident."}},
                 "description": "How the app's rules run.",
             },
+            "notify": notify_schema(),
             "navigation": {
                 "type": "array",
                 "maxItems": 200,

@@ -36,6 +36,7 @@ from runtime.forms.formulas import (
 )
 from runtime.forms.plan import FormPlan, PlanSettings, compile_plan
 from runtime.formula.registry import build_function_registry
+from runtime.notify.service import Notifier
 from runtime.permissions import SYSTEM, Principal
 from runtime.routing.registry import build_strategy_registry
 from runtime.routing.service import Router
@@ -112,6 +113,8 @@ class Runtime:
         self.events.services = self  # consumers (the rules) reach the runtime through it
         # the published rulesets, compiled once per version (runtime.rules.published)
         self.rules = RulesCache(self)
+        # notify: the channels (in-app, e-mail, SMS, webhook), the outbox's settings
+        self.notify = Notifier(self)
         self._plans: dict[tuple[str, str, int], FormPlan] = {}
         # what is published, kept while the metadata stamp stands: (app, form) -> its plan,
         # kind -> the published documents

@@ -23,6 +23,7 @@ from app.admin.teams import TeamsPage
 from metadata.registry import Registry
 from runtime.web.events import EventsPage
 from runtime.web.incidents import IncidentsPage
+from runtime.web.outbox import OutboxPage
 from runtime.web.routes import GET, Route, add_routes
 from runtime.web.routing import RoutingPage
 
@@ -37,8 +38,8 @@ class AdminPage(Protocol):
     routes: ClassVar[tuple[Route, ...]]
 
 
-ADMIN_PAGES: tuple[type[AdminPage], ...] = (JobsPage, EventsPage, IncidentsPage, TeamsPage,
-                                             RoutingPage)
+ADMIN_PAGES: tuple[type[AdminPage], ...] = (JobsPage, EventsPage, IncidentsPage, OutboxPage,
+                                             TeamsPage, RoutingPage)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from runtime.api import (
     identity_scans,
     imports,
     openapi,
+    outbox,
     records,
     routing,
     rules_runtime,
@@ -42,7 +43,8 @@ __all__ = ["ROUTES", "api_blueprint", "require"]
 ROUTES = (*documents.ROUTES, *records.ROUTES, *bulk.ROUTES, *exports.ROUTES, *imports.ROUTES,
           *identity.ROUTES, *identity_scans.ROUTES,
           *files.ROUTES, *formula.ROUTES, *capture.ROUTES, *routing.ROUTES,
-          *openapi.ROUTES, *rulesets.ROUTES, *rules_runtime.ROUTES, *scoring.ROUTES)
+          *openapi.ROUTES, *rulesets.ROUTES, *rules_runtime.ROUTES, *scoring.ROUTES,
+          *outbox.ROUTES)
 
 
 def api_blueprint() -> Blueprint:

@@ -11,6 +11,7 @@ from runtime.api.openapi_actions import action_schemas, export_paths, generic_ac
 from runtime.api.openapi_capture import capture_paths, capture_schemas
 from runtime.api.openapi_identity import identity_paths, identity_schemas
 from runtime.api.openapi_imports import import_paths, import_schemas
+from runtime.api.openapi_notify import outbox_paths, outbox_schemas
 from runtime.api.openapi_paths import (
     file_paths,
     formula_paths,
@@ -50,9 +51,10 @@ def spec(principal: Principal | None) -> dict[str, Any]:
                                 [pref("app_key"), pref("form_key")]),
              **rules_record_paths("/apps/{app_key}/forms/{form_key}/records", "{verb}Records",
                                   [pref("app_key"), pref("form_key")]),
-             **rules_paths(), **scoring_paths()}
+             **rules_paths(), **scoring_paths(), **outbox_paths()}
     schemas = {**common_schemas(), **action_schemas(), **capture_schemas(), **import_schemas(),
                **identity_schemas(), **assignment_schemas(), **rules_schemas(),
+               **outbox_schemas(),
                **document_schemas(current_runtime().schemas)}
     params = parameters()
     for plan, access in readable_forms(principal):

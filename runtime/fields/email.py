@@ -29,6 +29,7 @@ from runtime.fields.roles.cleaning import INVALID_OPTION, FlagColumn, keeps_inva
 class EmailField(FlagColumn, FieldType):
     type = "email"
     formula_type = "text"
+    reaches = "email"  # messages of this channel may go to its values
     converts_from = frozenset({"text"})
     label = {"zh": "邮箱", "en": "Email"}
     icon = "@"

@@ -63,6 +63,7 @@ def national_digits(e164: str, region: str) -> tuple[str, str] | None:
 class PhoneField(FlagColumn, FieldType):
     type = "phone"
     formula_type = "text"
+    reaches = "sms"  # messages of this channel may go to its values
     converts_from = frozenset({"text"})
     label = {"zh": "手机/电话", "en": "Phone"}
     icon = "☎"

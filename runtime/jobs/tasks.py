@@ -141,6 +141,20 @@ class RunRuleJobs(PeriodicTask):
         return f"ran {ran} rule job(s)" if ran else "no rule jobs due"
 
 
+class DeliverOutbox(PeriodicTask):
+    """Deliver the outbox's messages that are due: retries after their backoff, those no
+    worker took (no Redis, a flushed one) and those a killed worker left claimed."""
+
+    key = "deliver_outbox"
+    interval = timedelta(seconds=10)
+
+    def run(self, runtime: Runtime, now: datetime) -> str:
+        from runtime.notify.outbox import Deliverer
+
+        sent = Deliverer(runtime).run_due(now)
+        return f"delivered {sent} message(s)" if sent else "no messages due"
+
+
 class RunScheduledRules(PeriodicTask):
     """Run the rules whose schedule (hourly, daily, weekly, cron) came due since their last
     run, over every record of their form."""
@@ -187,7 +201,7 @@ BUILTIN_TASKS: tuple[type[PeriodicTask], ...] = (PurgeOrphanUploads, RedeliverEv
                                                  PurgeExpiredExports, ResumeImports,
                                                  ResumeScans, PruneRateCounters, RunRuleJobs,
                                                  RunScheduledRules, DecayScores,
-                                                 ResumeRescores)
+                                                 ResumeRescores, DeliverOutbox)
 
 
 def build_task_registry() -> Registry[PeriodicTask]:

@@ -257,31 +257,49 @@ class CreateRecordAction(ActionType):
 RECIPIENT = {"type": "object", "minProperties": 1, "maxProperties": 1,
              "additionalProperties": False,
              "properties": {"user": {"type": "string", "minLength": 1, "maxLength": 150},
-                            "role": KEY, "team": TEAM, "field": KEY}}
+                            "role": KEY, "team": TEAM, "field": KEY,
+                            "address": {"type": "string", "minLength": 3, "maxLength": 320,
+                                        "description": "an e-mail address or a phone "
+                                                       "number"}}}
+TEMPLATE = {"type": "string", "minLength": 1, "maxLength": 20000,
+            "description": "A Jinja template (sandboxed) over the record's fields."}
+CHANNELS = ("in_app", "email", "sms")
 
 
 class NotifyAction(ActionType):
     type = "notify"
-    description = "notify people (in the app now; e-mail and SMS once they exist)"
+    description = "notify people in the app, by e-mail or by SMS"
     config_schema = _obj(type, {
         "to": {"type": "array", "items": RECIPIENT, "minItems": 1, "maxItems": 20},
         "title": {"$ref": "#/$defs/label"}, "message": {"$ref": "#/$defs/text"},
         "priority": {"enum": ["normal", "high"]},
-        "channels": {"type": "array", "items": {"enum": ["in_app", "email", "sms"]},
-                     "uniqueItems": True, "minItems": 1}},
-        ["to", "title"], "`to`: users, roles, teams or the user in a `field` of the record; "
-                         "`{field}` in the title or message is the record's value.")
+        "channels": {"type": "array", "items": {"enum": list(CHANNELS)},
+                     "uniqueItems": True, "minItems": 1},
+        "body": TEMPLATE, "html": TEMPLATE},
+        ["to", "title"], "`to`: users, roles, teams, the user in a `field` of the record, an "
+                         "e-mail or phone `field` of the record, or an `address`; "
+                         "`channels`: in_app (the default), email, sms; `{field}` in the "
+                         "title or message is the record's value; `body` and `html`: the "
+                         "e-mail's (or SMS's) text and HTML as sandboxed Jinja templates "
+                         "(`{{ field }}`), the message when left out.")
 
     def check(self, action, at, ctx):
         problems = []
+        reach: set[str] = set()
         for i, who in enumerate(action.get("to", [])):
-            key = who.get("field")
-            if key and not ctx.user_field(key):
+            found = _reaches(who, ctx)
+            if found is None:
                 problems.append(Problem(f"{at}/to/{i}/field", msg(
-                    "%(key)s is not a user field of this form", key=quoted(key))))
+                    "%(key)s is not a user, e-mail or phone field of this form",
+                    key=quoted(who.get("field")))))
+            reach |= found or set()
+        for i, channel in enumerate(action.get("channels") or ["in_app"]):
+            if channel not in reach and not problems:
+                problems.append(Problem(f"{at}/channels/{i}", msg(
+                    "no recipient can be reached by %(channel)s", channel=channel)))
         for part in ("title", "message"):
             problems += _placeholders(action.get(part), f"{at}/{part}", ctx)
-        return problems
+        return problems + _templates(action, at, ctx)
 
     def plan(self, action, at, values, env):
         out = {k: v for k, v in action.items() if k != "type"}
@@ -291,6 +309,30 @@ class NotifyAction(ActionType):
         out.setdefault("priority", "normal")
         out.setdefault("channels", ["in_app"])
         return out
+
+
+def _reaches(who: Mapping, ctx: ActionContext) -> set[str] | None:
+    """The channels a recipient can be reached by (None: a field that reaches nobody)."""
+    if "address" in who:
+        return {"email"} if "@" in who["address"] else {"sms"}
+    if "field" not in who:
+        return {"in_app", "email"}  # people: in the app, and at their e-mail address
+    if ctx.user_field(who["field"]):
+        return {"in_app", "email"}
+    fld = ctx.field(who["field"])
+    ftype = ctx.field_types.get(fld.get("type")) if fld is not None else None
+    channel = getattr(ftype, "reaches", None)
+    return {channel} if channel else None
+
+
+def _templates(action: Mapping, at: str, ctx: ActionContext) -> list[Problem]:
+    from runtime.notify.templates import check as check_template
+
+    keys = {f.get("key") for f in ctx.form.get("fields", [])} | set(SYSTEM)
+    return [Problem(f"{at}/{part}", msg("line %(line)s: %(message)s", line=p.line,
+                                        message=p.message) if p.line else p.message)
+            for part in ("body", "html") if isinstance(action.get(part), str)
+            for p in check_template(action[part], keys)]
 
 
 def fill(text: Any, values: Mapping) -> Any:

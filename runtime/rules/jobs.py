@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from metadata.messages import msg
 from metadata.registry import Registry
 from runtime.rules.incidents import open_incident, resolve_job_incident
-from runtime.rules.models import Notification, RuleJob
+from runtime.rules.models import RuleJob
 from runtime.rules.outbound import SIGNATURE, call, signature
 
 if TYPE_CHECKING:
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 JOBS = RuleJob.__table__
 J = JOBS.c
-NOTES = Notification.__table__
 LEASE = timedelta(minutes=5)  # a claimed job not acknowledged by then is claimed again
 AFTER_COMMIT = "trellis.after_commit"  # session.info: callables the event hub runs
 ERROR_LENGTH = 4000
@@ -90,45 +89,44 @@ class CreateRecordJob(JobAction):
 
 
 class NotifyJob(JobAction):
+    """Each channel of the action to each recipient it reaches, through runtime.notify: an
+    in-app notification now, e-mail and SMS through the outbox (the job's key makes the
+    messages once-only: a job done again sends nothing new)."""
+
     type = "notify"
 
     def perform(self, rt, session, job, now):
+        from runtime.notify import send
+        from runtime.notify.recipients import addresses
+        from runtime.notify.templates import Verbatim
+
         details = job["details"]
-        users = recipients(rt, session, job, details.get("to") or [])
-        if not users:
-            raise LookupError("nobody to notify: no recipient names an active user")
-        have = set(session.scalars(sa.select(NOTES.c.user_id).where(NOTES.c.key == job["key"])))
-        rows = [{"key": job["key"], "user_id": u, "app_key": job["app_key"],
-                 "form_key": job["form_key"], "record_id": job["record_id"],
-                 "title": details.get("title"), "message": details.get("message"),
-                 "priority": details.get("priority", "normal"), "created_at": now}
-                for u in sorted(users) if u not in have]
-        if rows:
-            session.execute(NOTES.insert(), rows)
+        plan = rt.plan(session, job["app_key"], job["form_key"])
+        record = _record(rt, session, job) or {}
+        title = _verbatim(details.get("title"), Verbatim)
+        message = _verbatim(details.get("message"), Verbatim)
+        sent = 0
+        for channel in details.get("channels") or ["in_app"]:
+            body = message if channel == "in_app" else details.get("body") or message
+            html = details.get("html") if channel == "email" else None
+            for address in addresses(rt, session, channel, details.get("to") or [], record,
+                                     plan):
+                send(session, channel=channel, to=address, app_key=job["app_key"],
+                     subject=title, body=body, html=html,
+                     record=(job["form_key"], job["record_id"]), values=record,
+                     idempotency_key=job["key"], source=f"{job['ruleset']}.{job['rule']}",
+                     priority=details.get("priority", "normal"), runtime=rt, now=now)
+                sent += 1
+        if not sent:
+            raise LookupError("nobody to notify: no recipient names an active user or an "
+                              "address of the action's channels")
 
 
-def recipients(rt: Runtime, session: Session, job: Mapping, to: list) -> set[int]:
-    """The active users ``to`` names: users (ids), roles, teams (names or ids), the user in a
-    field of the record."""
-    directory = rt.directory
-    users: set[int] = set()
-    record: dict | None = None
-    for who in to:
-        if "user" in who and str(who["user"]).isdigit():
-            users.add(int(who["user"]))
-        elif "role" in who:
-            users.update(directory.with_role(session, who["role"]))
-        elif "team" in who:
-            teams = directory.teams(session)
-            ids = [i for i, name in teams.items() if who["team"] in (name, str(i))]
-            users.update(directory.members(session, ids) if ids else [])
-        elif "field" in who:
-            if record is None:
-                record = _record(rt, session, job) or {}
-            value = record.get(who["field"]) if who["field"] != "owner" else record.get("owner")
-            users.update(v for v in (value if isinstance(value, list) else [value])
-                         if isinstance(v, int))
-    return directory.active(session, users) if users else set()
+def _verbatim(text: Any, literal: type) -> Any:
+    """Text already filled in (``{field}`` at planning): sent as it is, not as a template."""
+    if isinstance(text, Mapping):
+        return {lang: literal(t) for lang, t in text.items() if isinstance(t, str)}
+    return literal(text) if isinstance(text, str) else text
 
 
 def _record(rt: Runtime, session: Session, job: Mapping) -> dict | None:

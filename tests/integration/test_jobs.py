@@ -56,7 +56,8 @@ def test_tick_runs_due_tasks_once_per_interval(runtime):
                                                        "run_rule_jobs",
                                                        "run_scheduled_rules",
                                                        "decay_scores",
-                                                       "resume_rescores"]
+                                                       "resume_rescores",
+                                                       "deliver_outbox"]
 
 
 def test_scheduler_enqueues_and_worker_purges_orphans(app, runtime, queue):
@@ -78,9 +79,10 @@ def test_scheduler_enqueues_and_worker_purges_orphans(app, runtime, queue):
                                                          "run_rule_jobs",
                                                          "run_scheduled_rules",
                                                          "decay_scores",
-                                                         "resume_rescores"]
+                                                         "resume_rescores",
+                                                         "deliver_outbox"]
     assert enqueue_due(runtime, queue, perform_task) == []
-    assert queue.count == 10
+    assert queue.count == 11
 
     import app.jobs as jobs
 

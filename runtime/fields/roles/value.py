@@ -56,6 +56,9 @@ class ValueRole:
     generated: ClassVar[bool] = False  # the system assigns the value (auto numbers)
     # its values are people (users' ids): what rules assign records to and notify
     holds_users: ClassVar[bool] = False
+    # its values are addresses of a notification channel ("email", "sms"): messages of
+    # that channel may go to them (runtime.notify)
+    reaches: ClassVar[str | None] = None
     calculated: ClassVar[bool] = False  # a formula gives the value on every save
     holds_rows: ClassVar[bool] = False  # a value is a list of rows of sub-fields (row_fields)
     free_text: ClassVar[bool] = False  # written freely: two values joined are still one
