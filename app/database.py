@@ -78,22 +78,26 @@ CACHE_KIB = 32 * 1024
 MMAP_BYTES = 256 * 1024 * 1024
 
 
+def _connection_pragmas(dbapi_connection) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    # pages kept per connection (32 MiB, not the default 2 MiB: a form of 100k records and its
+    # indexes outgrow that, and every insert then reads pages back from the OS) and reads
+    # through a memory map (shared by the process's connections)
+    cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+    cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+    cursor.close()
+
+
 def _sqlite_events(engine: sa.Engine) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, record):
         # pysqlite would otherwise not wrap DDL in a transaction: take over BEGIN ourselves, so
         # a failed publish leaves the table exactly as it was (SQLAlchemy's documented recipe).
         dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        # pages kept per connection (32 MiB, not the default 2 MiB: a form of 100k records and
-        # its indexes outgrow that, and every insert then reads pages back from the OS) and
-        # reads through a memory map (shared by the process's connections)
-        cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-        cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-        cursor.close()
+        _connection_pragmas(dbapi_connection)
         sqlfunctions.register_sqlite(dbapi_connection)
         record.info["deadline"] = deadline = Deadline()
         record.info["pragmas"] = {}

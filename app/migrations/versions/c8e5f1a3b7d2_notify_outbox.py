@@ -1,7 +1,7 @@
 """notify: the outbox, unsubscribed recipients, tracked clicks
 
 Revision ID: c8e5f1a3b7d2
-Revises: b7d4e2a91c35
+Revises: c3e9a7d2f5b8
 Create Date: 2026-12-04 17:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import metadata.orm
 from sqlalchemy.dialects import postgresql
 
 revision = 'c8e5f1a3b7d2'
-down_revision = 'b7d4e2a91c35'
+down_revision = 'c3e9a7d2f5b8'
 branch_labels = None
 depends_on = None
 
