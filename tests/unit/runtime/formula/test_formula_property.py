@@ -11,10 +11,12 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
 from runtime.formula.errors import FormulaError
+from runtime.storage.sql_depth import TOO_DEEP
 from tests.unit.runtime.formula.formula_support import NOW, python_value
 
 TEXT = st.one_of(st.none(), st.text(alphabet="aAb 金融-", max_size=5))
@@ -158,8 +160,17 @@ def agree(db, source: str, record: dict, tz: tzinfo, well_typed: bool = False) -
         # can hardly find a formula the checker accepts
         event("refused by the checker")
         assume(False)
+    try:
+        got = db.value(source, record, tz=tz)
+    except sa.exc.OperationalError as exc:
+        # a formula SQLite's parser cannot take (rare at depth 3: date functions expand into
+        # nested CASEs): the product refuses it with a message (runtime/storage/sql_depth.py,
+        # tested on its own); not a disagreement
+        if not any(words in str(exc) for words in TOO_DEEP):
+            raise
+        event("too deep for the database's parser")
+        assume(False)
     event("compared")
-    got = db.value(source, record, tz=tz)
     assert same(expected, got), (source, record, str(tz), expected, got)
 
 
