@@ -170,7 +170,7 @@ def test_undo_removes_what_the_import_created_and_reports_what_changed_since(crm
     done = admin.ok("GET", f"{IMPORTS}/{imp['id']}")
     assert done["status"] == "undone" and done["undo"]["removed"] == 1
     [kept] = done["undo"]["kept"]
-    assert (kept["row"], kept["id"]) == (3, li["id"]) and "changed" in kept["reason"]
+    assert (kept["row"], kept["id"]) == (3, li["id"]) and "导入后已被修改" in kept["reason"]
     assert [r["id"] for r in records(admin)] == [before["id"], li["id"]]
     assert_error(admin.get(f"{RECORDS}/{wang['id']}"), 404)
     assert_error(admin.post(f"{IMPORTS}/{imp['id']}/undo"), 409, "/status")
