@@ -53,12 +53,13 @@ def build_runtime(config: Config) -> Runtime:
     from runtime.events.consumers import build_consumer_registry
     from runtime.fields.registry import build_field_registry
     from runtime.rules.consumer import RulesConsumer
+    from runtime.workflows.consumer import WorkflowConsumer
 
     return Runtime(engine=make_engine(config["DATABASE_URL"]), fields=build_field_registry(),
                    clock=Clock(), upload_dir=Path(config["UPLOAD_DIR"]),
                    directory=UserDirectory(),  # the runtime asks app.auth about people
                    settings=runtime_settings(config),
-                   consumers=build_consumer_registry((RulesConsumer,
+                   consumers=build_consumer_registry((RulesConsumer, WorkflowConsumer,
                                                       *config["EVENT_CONSUMERS"])))
 
 
@@ -163,6 +164,9 @@ BACKGROUND_JOBS = {
                               redis_only=True),
     "identity_scan": BackgroundJob("run_identity_scan", "identity-scan",
                                    "find duplicates (scan {id})", IMPORT_TIMEOUT, numeric=True),
+    # "instance-step-attempt": one job per attempt of a step (runtime.workflows)
+    "workflow_step": BackgroundJob("run_workflow_step", "wf-step", "workflow step {id}",
+                                   redis_only=True),
     "rescore": BackgroundJob("run_rescore", "rescore", "re-score {id}", IMPORT_TIMEOUT,
                              numeric=True, redis_only=True),
 }

@@ -26,6 +26,7 @@ from runtime.api import (
     rules_runtime,
     rulesets,
     scoring,
+    workflows,
 )
 from runtime.api.access import check_csrf, require
 from runtime.api.errors import (
@@ -42,7 +43,8 @@ __all__ = ["ROUTES", "api_blueprint", "require"]
 ROUTES = (*documents.ROUTES, *records.ROUTES, *bulk.ROUTES, *exports.ROUTES, *imports.ROUTES,
           *identity.ROUTES, *identity_scans.ROUTES,
           *files.ROUTES, *formula.ROUTES, *capture.ROUTES, *routing.ROUTES,
-          *openapi.ROUTES, *rulesets.ROUTES, *rules_runtime.ROUTES, *scoring.ROUTES)
+          *openapi.ROUTES, *rulesets.ROUTES, *rules_runtime.ROUTES, *scoring.ROUTES,
+          *workflows.ROUTES)
 
 
 def api_blueprint() -> Blueprint:

@@ -18,7 +18,7 @@ from runtime.rules.engine import TRIGGER_EVENTS
 
 REF = "#/components/schemas/"
 KINDS = {"app": "AppDocument", "form": "FormDocument", "view": "ViewDocument",
-         "ruleset": "RulesetDocument"}
+         "ruleset": "RulesetDocument", "workflow": "WorkflowDocument"}
 UTC_TIME = {"type": "string", "format": "date-time",
             "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER}
@@ -102,6 +102,8 @@ def document_schemas(kind_schemas: Mapping[str, dict]) -> dict[str, dict]:
         "FormList": obj({"forms": {"type": "array", "items": ref("DocumentSummary")}}),
         "ViewList": obj({"views": {"type": "array", "items": ref("DocumentSummary")}}),
         "RulesetList": obj({"rulesets": {"type": "array", "items": ref("DocumentSummary")}}),
+        "WorkflowList": obj({"workflows": {"type": "array",
+                                           "items": ref("DocumentSummary")}}),
         "Package": obj({"format": {"const": FORMAT}, "format_version": {"const": FORMAT_VERSION},
                         "app": ref("AppDocument"),
                         "documents": {"type": "array", "items": {"oneOf": [

@@ -183,11 +183,26 @@ class ResumeRescores(PeriodicTask):
         return f"resumed {found} re-score(s)" if found else "no stalled re-scores"
 
 
+class RunWorkflows(PeriodicTask):
+    """Workflows: due timers become steps, and steps no worker took (a flushed Redis, a
+    killed worker) are handed out again — or, without workers, done here. The scheduler
+    also does this every second itself (``runtime.workflows.timers.hand_out``)."""
+
+    key = "run_workflows"
+    interval = timedelta(seconds=10)
+
+    def run(self, runtime: Runtime, now: datetime) -> str:
+        from runtime.workflows.timers import hand_out
+
+        done = hand_out(runtime, now)
+        return f"{done} workflow step(s) run or handed out" if done else "no workflow steps due"
+
+
 BUILTIN_TASKS: tuple[type[PeriodicTask], ...] = (PurgeOrphanUploads, RedeliverEvents,
                                                  PurgeExpiredExports, ResumeImports,
                                                  ResumeScans, PruneRateCounters, RunRuleJobs,
                                                  RunScheduledRules, DecayScores,
-                                                 ResumeRescores)
+                                                 ResumeRescores, RunWorkflows)
 
 
 def build_task_registry() -> Registry[PeriodicTask]:
