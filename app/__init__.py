@@ -142,6 +142,8 @@ def _export_queue(app: Flask) -> None:
 
     for kind, spec in BACKGROUND_JOBS.items():
         app.extensions["trellis"].background[kind] = _enqueuer(app, spec)
+    if not app.config.get("REDIS_URL"):  # no workers: the scheduler runs workflow steps
+        app.extensions["trellis"].background.pop("workflow_step")
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,8 @@ class Runtime:
         # checks a ruleset's formulas, actions and tables (and finds them for compiling)
         self.ruleset_check = RulesetCheck(self.functions, self.actions)
         self.workflow_check = WorkflowCheck(self.functions, self.nodes)
+        # published workflow versions compiled into graphs: (app, key, version) -> graph
+        self.workflow_graphs: dict = {}
         self.store = DocumentStore(self.validators, self.fields, self.clock.now,
                                    document_formulas(self.functions, self.ruleset_check,
                                                      self.workflow_check),

@@ -32,21 +32,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 STALE = timedelta(seconds=30)  # a step handed out this long ago and not done: again
 ERROR_LENGTH = 4000
-_graphs: dict[tuple[str, str, int], Graph] = {}
 _lock = threading.Lock()
 
 
 def graph_of(rt: Runtime, session: Session, app_key: str, key: str, version: int) -> Graph:
-    """A published workflow version compiled (once per process and version)."""
-    found = _graphs.get((app_key, key, version))
-    if found is not None and found.doc is not None:
+    """A published workflow version compiled (once per runtime and version: versions never
+    change, so nothing is ever invalidated)."""
+    found = rt.workflow_graphs.get((app_key, key, version))
+    if found is not None:
         return found
     doc = rt.store.get(session, app_key, "workflow", key)
     body = rt.store.version(session, doc, version).body
     ctx = CheckContext(app_key, rt.published_forms(session, app_key), rt.fields)
     graph = compile_workflow(body, version, rt.workflow_check, ctx, rt.clock.now, rt.timezone)
     with _lock:
-        _graphs[(app_key, key, version)] = graph
+        rt.workflow_graphs[(app_key, key, version)] = graph
     return graph
 
 

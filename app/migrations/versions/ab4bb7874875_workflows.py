@@ -15,6 +15,8 @@ down_revision = 'b7d4e2a91c35'
 branch_labels = None
 depends_on = None
 
+JSON = sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True), 'postgresql')
+
 
 def upgrade() -> None:
 
@@ -49,13 +51,13 @@ def upgrade() -> None:
     sa.Column('token_id', sa.BigInteger(), nullable=False),
     sa.Column('node', sa.String(length=63), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('data', sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True, astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('data', JSON, nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('due_at', metadata.orm.UTCDateTime(), nullable=False),
     sa.Column('enqueued_at', metadata.orm.UTCDateTime(), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
-    sa.Column('result', sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True, astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('result', JSON, nullable=True),
     sa.Column('created_at', metadata.orm.UTCDateTime(), nullable=False),
     sa.Column('done_at', metadata.orm.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_workflow_steps')),
@@ -74,8 +76,8 @@ def upgrade() -> None:
     sa.Column('app_key', sa.String(length=63), nullable=False),
     sa.Column('form_key', sa.String(length=63), nullable=False),
     sa.Column('record_id', sa.BigInteger(), nullable=False),
-    sa.Column('title', sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True, astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('description', sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True, astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('title', JSON, nullable=False),
+    sa.Column('description', JSON, nullable=True),
     sa.Column('assignee_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('outcome', sa.String(length=16), nullable=True),
@@ -83,7 +85,7 @@ def upgrade() -> None:
     sa.Column('due_at', metadata.orm.UTCDateTime(), nullable=True),
     sa.Column('priority', sa.Float(), nullable=False),
     sa.Column('hint', sa.String(length=500), nullable=True),
-    sa.Column('editable', sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True, astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('editable', JSON, nullable=True),
     sa.Column('escalated', sa.Boolean(), nullable=False),
     sa.Column('created_at', metadata.orm.UTCDateTime(), nullable=False),
     sa.Column('decided_at', metadata.orm.UTCDateTime(), nullable=True),
@@ -114,7 +116,7 @@ def upgrade() -> None:
     sa.Column('instance_id', sa.BigInteger(), nullable=False),
     sa.Column('node', sa.String(length=63), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('state', sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True, astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('state', JSON, nullable=True),
     sa.Column('created_at', metadata.orm.UTCDateTime(), nullable=False),
     sa.Column('updated_at', metadata.orm.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_workflow_tokens'))
