@@ -62,7 +62,8 @@ def package_problems(store: DocumentStore, package: Any) -> list[Problem]:
     for i, doc in enumerate(docs):
         at = f"/documents/{i}"
         if not isinstance(doc, dict) or doc.get("kind") not in DOCUMENT_KINDS:
-            problems.append(Problem(at + "/kind", "must be a form, view, ruleset or workflow document"))
+            problems.append(Problem(at + "/kind",
+                                    "must be a form, view, ruleset or workflow document"))
             continue
         ident = (doc["kind"], str(doc.get("key")))  # any JSON: the schema checks it below
         if ident in seen:

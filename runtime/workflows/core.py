@@ -15,6 +15,7 @@ from runtime.workflows.nodes.base import Effect, NodeContext, Outcome, Signal
 from runtime.workflows.timing import Calendar
 
 ENTER = Signal()
+WORK_TIME = Calendar()
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Transition:
 
 def transition(graph: Graph, key: str, record: Mapping[str, Any], now: datetime,
                signal: Signal = ENTER, state: Mapping[str, Any] | None = None,
-               calendar: Calendar = Calendar(), arrived: int = 1) -> Transition:
+               calendar: Calendar = WORK_TIME, arrived: int = 1) -> Transition:
     """What node ``key`` does with ``signal`` (``enter``: a token arrives)."""
     kind = graph.types[key]
     ctx = NodeContext(key, graph.nodes[key], record, now, calendar, graph.formulas[key],
@@ -59,7 +60,7 @@ class Machine:
 
     graph: Graph
     record: dict[str, Any]
-    calendar: Calendar = Calendar()
+    calendar: Calendar = WORK_TIME
     tokens: dict[int, Token] = field(default_factory=dict)
     timers: list[tuple[datetime, int, str]] = field(default_factory=list)
     effects: list[tuple[str, Effect]] = field(default_factory=list)

@@ -23,7 +23,7 @@ from runtime.workflows.core import Transition, transition
 from runtime.workflows.effects import Effects, Step, call_webhook
 from runtime.workflows.graph import Graph
 from runtime.workflows.nodes.base import Signal
-from runtime.workflows.store import INSTANCES, STEPS, TIMERS, TOKENS, Rows
+from runtime.workflows.store import INSTANCES, STEPS, TOKENS, Rows
 from runtime.workflows.timing import Calendar
 
 if TYPE_CHECKING:
@@ -75,8 +75,9 @@ def calendar(rt: Runtime) -> Calendar:
 
 
 def launcher(rt: Runtime):
-    """Hands steps ("instance-step-attempt": the job's key) to RQ workers, or None when this process runs them itself (no queue:
-    ``trellis tick``, tests, an installation without Redis)."""
+    """Hands steps ("instance-step-attempt": the job's key) to RQ workers, or None when
+    this process runs them itself (no queue: ``trellis tick``, an installation without
+    Redis)."""
     launch = rt.background.get("workflow_step")
     if launch is None or rt.events.publisher is None:
         return None

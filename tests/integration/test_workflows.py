@@ -183,7 +183,8 @@ def test_a_task_escalates_to_the_owners_manager_past_its_sla(crm, factory, runti
         [node("start", "trigger", on="created"),
          node("call", "task", assignees=[{"field": "owner"}], title="回访 {name}",
               due={"hours": 4}, remind_before={"hours": 1}, escalate_after={"hours": 2},
-              reassign=True, priority="{score}", hint='"客户" & {name} & "已达到高意向分数，请立即电话联系"'),
+              reassign=True, priority="{score}",
+              hint='"客户" & {name} & "已达到高意向分数，请立即电话联系"'),
          node("end", "end")],
         [edge("start", "call"), edge("call", "end")]))
     rep_api = factory.api(rep)
