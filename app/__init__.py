@@ -142,8 +142,8 @@ def _export_queue(app: Flask) -> None:
 
     for kind, spec in BACKGROUND_JOBS.items():
         app.extensions["trellis"].background[kind] = _enqueuer(app, spec)
-    if not app.config.get("REDIS_URL"):  # no workers: the scheduler runs workflow steps
-        app.extensions["trellis"].background.pop("workflow_step")
+    if app.config.get("REDIS_URL"):  # else no workers: the scheduler runs workflow steps
+        app.extensions["trellis"].background["workflow_steps"] = _workflow_launcher(app)
 
 
 @dataclass(frozen=True)
@@ -166,12 +166,28 @@ BACKGROUND_JOBS = {
                               redis_only=True),
     "identity_scan": BackgroundJob("run_identity_scan", "identity-scan",
                                    "find duplicates (scan {id})", IMPORT_TIMEOUT, numeric=True),
-    # "instance-step-attempt": one job per attempt of a step (runtime.workflows)
-    "workflow_step": BackgroundJob("run_workflow_step", "wf-step", "workflow step {id}",
-                                   redis_only=True),
     "rescore": BackgroundJob("run_rescore", "rescore", "re-score {id}", IMPORT_TIMEOUT,
                              numeric=True, redis_only=True),
 }
+
+
+def _workflow_launcher(app: Flask) -> Callable[[list[str]], None]:
+    """Workflow steps to RQ, many in one pipeline: each "instance-step-attempt" is the key of
+    its job (one job per attempt of a step)."""
+    from rq import Queue
+
+    from app.jobs import run_workflow_step
+    from runtime.jobs.worker import queue
+
+    def launch(items: list[str]) -> None:
+        q = queue(app)
+        for start in range(0, len(items), 500):
+            q.enqueue_many([Queue.prepare_data(run_workflow_step, (item,),
+                                               job_id=f"wf-step-{item}",
+                                               description=f"workflow step {item}")
+                            for item in items[start:start + 500]])
+
+    return launch
 
 
 def _enqueuer(app: Flask, spec: BackgroundJob) -> Callable[[Any], None]:

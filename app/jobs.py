@@ -61,7 +61,7 @@ def run_workflow_step(item: str) -> str:
 
     app = worker_app()
     with app.app_context():
-        return Runner(app.extensions["trellis"]).run(int(item.split("-")[1]))
+        return Runner(app.extensions["trellis"], chain=True).run(int(item.split("-")[1]))
 
 
 def run_rescore(run_id: int) -> str:

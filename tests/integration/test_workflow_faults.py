@@ -101,8 +101,9 @@ def statuses(runtime) -> Counter:
 
 def test_every_step_exactly_once_across_a_kill_9_and_redis_flushes(
         fresh_app, redis_url, workers, tmp_path, monkeypatch):
-    import runtime.workflows.timers as timers
     from datetime import timedelta
+
+    import runtime.workflows.timers as timers
 
     monkeypatch.setattr(timers, "STALE", timedelta(seconds=2))
     app = fresh_app(REDIS_URL=redis_url)
