@@ -50,7 +50,7 @@ class WorkflowConsumer(Consumer):
         tokens = rows.session.execute(sa.select(TOKENS.c.id, TOKENS.c.node).where(
             TOKENS.c.instance_id == instance["id"], TOKENS.c.status == "waiting")).all()
         for token in tokens:
-            if graph.types[token.node].listens:
+            if graph.types[token.node].listens(graph.nodes[token.node]):
                 rows.owe(instance["id"], token.id, token.node, "record",
                          f"r:{event.id}:{token.id}", {"event": event.id})
 

@@ -134,6 +134,6 @@ class Machine:
             self.timers.clear()
             return self
         for token in [t for t in self.tokens.values() if t.status == "waiting"
-                      and self.graph.types[t.node].listens]:
+                      and self.graph.types[t.node].listens(self.graph.nodes[t.node])]:
             self.step(token, Signal("record"), now)
         return self.run(now)

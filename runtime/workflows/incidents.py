@@ -48,7 +48,7 @@ def skip_step(rt: Runtime, session: Session, incident: dict, now: datetime) -> N
     kind = graph.types[step["node"]]
     for target in graph.targets(step["node"], kind.outcomes[:1], {}):
         new = rows.token(instance["id"], target)
-        rows.owe(instance["id"], new, target, "enter", f"{step['key']}>skip>{new}")
+        rows.owe(instance["id"], new, target, "enter", f"x:{step['id']}:{new}")
     if not rows.owed and not session.scalar(sa.select(sa.func.count()).where(
             TOKENS.c.instance_id == instance["id"], TOKENS.c.status.in_(("active",
                                                                          "waiting")))):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -71,6 +72,25 @@ def start_on(rt: Runtime, rows: Rows, app_key: str, key: str, record_id: int, *,
                       parent_token_id=parent_token_id)
 
 
+class Warmer:
+    """Compiles the published workflows and their forms' plans, at most every ``every``
+    (a forking worker calls it before each job: its horses start with them)."""
+
+    def __init__(self, rt: Runtime, every: float = 5.0):
+        self.rt, self.every, self.last = rt, every, -every
+
+    def __call__(self) -> None:
+        if time.monotonic() - self.last < self.every:
+            return
+        self.last = time.monotonic()
+        with self.rt.session(read_only=True) as session:
+            for doc in self.rt.published_documents(session, "workflow"):
+                version = published_version(session, doc.app_key, doc.key)
+                if version is not None:
+                    graph = graph_of(self.rt, session, doc.app_key, doc.key, version)
+                    self.rt.plan(session, doc.app_key, graph.form)
+
+
 def calendar(rt: Runtime) -> Calendar:
     return Calendar(rt.timezone)
 
@@ -116,10 +136,14 @@ class Runner:
     def run_one(self, step_id: int, now: datetime | None = None) -> str:
         now = now or self.rt.clock.now()
         try:
-            if not self._outside(step_id, now):
-                return f"workflow step {step_id}: nothing due"
-            with self.rt.session() as session, session.begin():
-                return self._do(session, step_id, now)
+            try:
+                with self.rt.session() as session, session.begin():
+                    return self._do(session, step_id, now)
+            except _CallFirst as first:  # rolled back: the calls, then the step again
+                for effect in first.effects:
+                    call_webhook(self.rt, first.step, effect.details)
+                with self.rt.session() as session, session.begin():
+                    return self._do(session, step_id, now, called=True)
         except Exception as exc:  # any failure: retried with backoff, then an incident
             return self._failed(step_id, exc, now)
 
@@ -135,26 +159,6 @@ class Runner:
                                 ).mappings().first()
         return dict(step), dict(instance), dict(token)
 
-    def _outside(self, step_id: int, now: datetime) -> bool:
-        """Effects outside the database (webhooks) before the step's transaction; False
-        when the step is not owed."""
-        with self.rt.session(read_only=True) as session:
-            found = self._load(session, step_id, now, lock=False)
-            if found is None:
-                return False
-            step, instance, token = found
-            graph = graph_of(self.rt, session, instance["app_key"], instance["workflow"],
-                             instance["version"])
-            if not graph.types[step["node"]].outside or not self._current(step, instance,
-                                                                          token):
-                return True
-            done, record = self._transition(session, graph, step, instance, token, now)
-        for effect in done.outcome.effects:
-            if effect.type == "call_webhook":
-                call_webhook(self.rt, Step(step["key"], instance, token["id"], step["node"],
-                                           record), effect.details)
-        return True
-
     @staticmethod
     def _current(step: Mapping, instance: Mapping, token: Mapping) -> bool:
         """The step still applies: its instance runs and its token is at its node."""
@@ -169,8 +173,7 @@ class Runner:
         except NotFound:
             return None
 
-    def _transition(self, session, graph, step, instance, token, now):
-        record = self._record(session, instance) or {}
+    def _transition(self, session, graph, step, instance, token, record, now):
         arrived = 1
         if graph.types[step["node"]].joins:
             arrived = session.scalar(sa.select(sa.func.count()).where(
@@ -178,9 +181,10 @@ class Runner:
                 TOKENS.c.status.in_(("active", "waiting"))))
         return transition(graph, step["node"], record, now,
                           Signal(step["kind"], step["data"] or {}), token["state"] or {},
-                          calendar(self.rt), arrived), record
+                          calendar(self.rt), arrived)
 
-    def _do(self, session: Session, step_id: int, now: datetime) -> str:
+    def _do(self, session: Session, step_id: int, now: datetime, called: bool = False
+            ) -> str:
         found = self._load(session, step_id, now, lock=True)
         if found is None:
             return f"workflow step {step_id}: nothing due"
@@ -192,19 +196,23 @@ class Runner:
             return f"workflow step {step_id}: no longer applies"
         graph = graph_of(self.rt, session, instance["app_key"], instance["workflow"],
                          instance["version"])
-        if self._record(session, instance) is None:
+        record = self._record(session, instance)
+        if record is None:
             rows.finish(instance, "cancelled", "the record was deleted")
             return f"workflow step {step_id}: the record is gone; instance cancelled"
-        done, record = self._transition(session, graph, step, instance, token, now)
-        Effects(self.rt, session, rows, now).apply(
-            Step(step["key"], instance, token["id"], step["node"], record),
-            done.outcome.effects)
+        done = self._transition(session, graph, step, instance, token, record, now)
+        here = Step(step["key"], instance, token["id"], step["node"], record)
+        outside = [e for e in done.outcome.effects if e.type == "call_webhook"]
+        if outside and not called:
+            raise _CallFirst(here, outside)
+        Effects(self.rt, session, rows, now).apply(here, done.outcome.effects)
         self._move(rows, graph, step, instance, token, done)
         session.execute(STEPS.update().where(STEPS.c.id == step_id).values(
             status="done", done_at=now, error=None, attempts=STEPS.c.attempts + 1,
             result={"effects": [e.type for e in done.outcome.effects],
                     "to": list(done.targets), "waiting": done.waiting}))
-        resolve_job_incident(session, step_id, now, kind="workflow_step")
+        if step["attempts"]:  # it failed before: its incident, if any, is over
+            resolve_job_incident(session, step_id, now, kind="workflow_step")
         return f"workflow step {step_id}: done"
 
     def _move(self, rows: Rows, graph: Graph, step, instance, token, done: Transition) -> None:
@@ -219,13 +227,20 @@ class Runner:
             leaving += list(session.scalars(sa.select(TOKENS.c.id).where(
                 TOKENS.c.instance_id == instance["id"], TOKENS.c.node == step["node"],
                 TOKENS.c.status == "waiting", TOKENS.c.id != token["id"])))
-        rows.release(leaving)
+        if step["kind"] != "enter" or len(leaving) > 1:  # it waited: timers, tasks
+            rows.release(leaving)
+        if len(done.targets) == 1 and len(leaving) == 1:  # the token itself goes on
+            session.execute(TOKENS.update().where(TOKENS.c.id == token["id"]).values(
+                node=done.targets[0], status="active", state={}, updated_at=now))
+            rows.owe(instance["id"], token["id"], done.targets[0], "enter",
+                     f"e:{step['id']}:{token['id']}", fresh=True)
+            return
         session.execute(TOKENS.update().where(TOKENS.c.id.in_(leaving)).values(
             status="done", updated_at=now))
         for target in done.targets:
             new = rows.token(instance["id"], target)
-            rows.owe(instance["id"], new, target, "enter", f"{step['key']}>{new}")
-        live = session.scalar(sa.select(sa.func.count()).where(
+            rows.owe(instance["id"], new, target, "enter", f"e:{step['id']}:{new}", fresh=True)
+        live = done.targets or session.scalar(sa.select(sa.func.count()).where(
             TOKENS.c.instance_id == instance["id"], TOKENS.c.status.in_(("active",
                                                                          "waiting"))))
         if not live:
@@ -258,6 +273,14 @@ class Runner:
                           error=error, attempts=attempts)
         log.error("workflow step %s failed for good: %s", step_id, error)
         return f"workflow step {step_id}: failed for good"
+
+
+class _CallFirst(Exception):  # noqa: N818 - a signal, not an error
+    """A step with calls outside the database: they are made before its transaction."""
+
+    def __init__(self, step: Step, effects: list):
+        super().__init__("calls first")
+        self.step, self.effects = step, effects
 
 
 def _system():

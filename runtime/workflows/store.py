@@ -67,10 +67,12 @@ class Rows:
             created_at=self.now, updated_at=self.now)).inserted_primary_key[0]
 
     def owe(self, instance_id: int, token_id: int, node: str, kind: str, key: str,
-            data: Mapping[str, Any] | None = None, due_at: datetime | None = None
-            ) -> int | None:
-        """A step owed (nothing when its key is owed already)."""
-        if self.session.scalar(sa.select(STEPS.c.id).where(STEPS.c.key == key)) is not None:
+            data: Mapping[str, Any] | None = None, due_at: datetime | None = None,
+            fresh: bool = False) -> int | None:
+        """A step owed (nothing when its key is owed already; ``fresh``: a key made from a
+        step being done, which cannot be)."""
+        if not fresh and self.session.scalar(sa.select(STEPS.c.id).where(STEPS.c.key == key)
+                                             ) is not None:
             return None
         step_id = self.session.execute(STEPS.insert().values(
             key=key, instance_id=instance_id, token_id=token_id, node=node, kind=kind,

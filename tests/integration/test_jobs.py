@@ -56,7 +56,7 @@ def test_tick_runs_due_tasks_once_per_interval(runtime):
                                                        "run_rule_jobs",
                                                        "run_scheduled_rules",
                                                        "decay_scores",
-                                                       "resume_rescores"]
+                                                       "resume_rescores", "run_workflows"]
 
 
 def test_scheduler_enqueues_and_worker_purges_orphans(app, runtime, queue):
@@ -78,9 +78,9 @@ def test_scheduler_enqueues_and_worker_purges_orphans(app, runtime, queue):
                                                          "run_rule_jobs",
                                                          "run_scheduled_rules",
                                                          "decay_scores",
-                                                         "resume_rescores"]
+                                                         "resume_rescores", "run_workflows"]
     assert enqueue_due(runtime, queue, perform_task) == []
-    assert queue.count == 10
+    assert queue.count == 11
 
     import app.jobs as jobs
 

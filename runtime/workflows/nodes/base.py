@@ -148,7 +148,10 @@ class NodeType:
     joins: ClassVar[bool] = False  # waits for a token on every incoming edge
     waits: ClassVar[bool] = False  # may wait (time or people): a cycle through it is fine
     ends: ClassVar[bool] = False  # no edge leaves it
-    listens: ClassVar[bool] = False  # resumed when its record changes
+    def listens(self, node: Mapping) -> bool:
+        """Whether a token waiting here is resumed when its record changes."""
+        return False
+
     outside: ClassVar[bool] = False  # has effects outside the database (done before commit)
     outcomes: ClassVar[tuple[str, ...]] = (NEXT,)  # what its edges' ``on`` may name
 

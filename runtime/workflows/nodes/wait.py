@@ -15,7 +15,6 @@ class WaitNode(NodeType):
     type = "wait"
     description = "wait for a duration, until a date field, or until a formula holds"
     waits = True
-    listens = True
     outcomes = (DONE, TIMEOUT)
     config_schema = obj({
         "duration": DURATION,
@@ -41,6 +40,9 @@ class WaitNode(NodeType):
             return [Problem(at + "/config/timeout", msg(
                 "only a wait until a formula holds has a timeout"))]
         return []
+
+    def listens(self, node):
+        return "until" in (node.get("config") or {})
 
     def required_outcomes(self, node):
         config = node.get("config") or {}
