@@ -144,6 +144,7 @@ def _export_queue(app: Flask) -> None:
         app.extensions["trellis"].background[kind] = _enqueuer(app, spec)
     if app.config.get("REDIS_URL"):  # else no workers: the scheduler runs workflow steps
         app.extensions["trellis"].background["workflow_steps"] = _workflow_launcher(app)
+        app.extensions["trellis"].background["workflow_steps_queued"] = _workflow_queued(app)
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,21 @@ def _workflow_launcher(app: Flask) -> Callable[[list[str]], None]:
                             for item in items[start:start + 500]])
 
     return launch
+
+
+def _workflow_queued(app: Flask) -> Callable[[list[str]], set[str]]:
+    """Which of the steps' jobs still wait in the queue (the sweeper hands out the others
+    again: lost in a flush, or their worker died)."""
+    from runtime.jobs.worker import queue
+
+    def queued(items: list[str]) -> set[str]:
+        pipe = queue(app).connection.pipeline(transaction=False)
+        for item in items:
+            pipe.hget(f"rq:job:wf-step-{item}", "status")
+        return {item for item, status in zip(items, pipe.execute(), strict=True)
+                if status in (b"queued", b"deferred", b"scheduled")}
+
+    return queued
 
 
 def _enqueuer(app: Flask, spec: BackgroundJob) -> Callable[[Any], None]:

@@ -44,20 +44,16 @@ def fire_due(rt: Runtime, now: datetime, launch=None, limit: int = BATCH) -> lis
     return [s.id for s in steps]
 
 
-def stale_steps(rt: Runtime, now: datetime, limit: int = BATCH, mark: bool = False
-                ) -> list[int]:
+def stale_steps(rt: Runtime, now: datetime, limit: int = BATCH) -> list[str]:
     """Pending steps that are due and that no worker took (never handed out, or handed
-    out ``STALE`` ago); ``mark``: note them handed out now."""
-    with rt.session() as session, session.begin():
+    out ``STALE`` ago), as "instance-step-attempt"."""
+    with rt.session(read_only=True) as session:
         found = session.execute(
             sa.select(STEPS.c.id, STEPS.c.instance_id, STEPS.c.attempts).where(
                 STEPS.c.status == "pending", STEPS.c.due_at <= now,
                 sa.or_(STEPS.c.enqueued_at.is_(None), STEPS.c.enqueued_at < now - STALE))
             .order_by(STEPS.c.due_at, STEPS.c.id).limit(limit)).all()
-        ids = [s.id for s in found]
-        if ids and mark:
-            session.execute(STEPS.update().where(STEPS.c.id.in_(ids)).values(enqueued_at=now))
-    return [f"{s.instance_id}-{s.id}-{s.attempts}" for s in found] if mark else ids
+    return [f"{s.instance_id}-{s.id}-{s.attempts}" for s in found]
 
 
 def hand_out(rt: Runtime, now: datetime) -> int:
@@ -71,10 +67,20 @@ def hand_out(rt: Runtime, now: datetime) -> int:
         fired += len(batch)
         if len(batch) < BATCH:
             break
-    lost = stale_steps(rt, now, mark=True)
+    lost = stale_steps(rt, now)
+    queued = rt.background.get("workflow_steps_queued")
+    if lost and queued is not None:
+        lost = [item for item in lost if item not in queued(lost)]
     if lost:
+        mark(rt, [int(item.split("-")[1]) for item in lost], now)
         launch(lost)
     return fired + len(lost)
+
+
+def mark(rt: Runtime, step_ids: list[int], now: datetime) -> None:
+    """Note steps handed out now."""
+    with rt.session() as session, session.begin():
+        session.execute(STEPS.update().where(STEPS.c.id.in_(step_ids)).values(enqueued_at=now))
 
 
 def run_due(rt: Runtime, now: datetime, most: int = 100000) -> int:
@@ -82,7 +88,7 @@ def run_due(rt: Runtime, now: datetime, most: int = 100000) -> int:
     runner, ran = Runner(rt), 0
     while ran < most:
         fire_due(rt, now)
-        ids = stale_steps(rt, now)
+        ids = [int(item.split("-")[1]) for item in stale_steps(rt, now)]
         if not ids:
             break
         for step_id in ids:
