@@ -84,12 +84,10 @@ def as_moment(value: Any, tz: tzinfo) -> datetime | None:
     """A date or date-time value of a record as an instant (a date: its start in ``tz``)."""
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            value = (date.fromisoformat(value) if len(value) == 10
+                     else datetime.fromisoformat(value.replace("Z", "+00:00")))
         except ValueError:
-            try:
-                value = date.fromisoformat(value)
-            except ValueError:
-                return None
+            return None
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, date):

@@ -278,3 +278,14 @@ def test_a_failing_step_retries_then_becomes_an_incident_to_skip(crm, runtime):
     tick(runtime, at)
     assert crm.ok("GET", f"{LEAD}/{lead['id']}")["note"] == "after"
     assert instances(crm, "hook")[0]["status"] == "completed"
+
+
+def test_trellis_tick_now_runs_the_due_timers(crm, runtime, app):
+    publish(crm, nurture())
+    lead = warm_lead(crm)
+    cli = app.test_cli_runner()
+    for day in (1, 5):
+        at = (T0 + day * DAY).isoformat().replace("+00:00", "Z")
+        result = cli.invoke(args=["tick", "--now", at])
+        assert result.exit_code == 0 and "run_workflows" in result.stdout
+    assert messages(runtime, lead["id"]) == ["Industry insight", "Case study"]
