@@ -99,13 +99,14 @@ def seed(app, instances: int, pending: int) -> None:
             session.execute(sa.text("ANALYZE workflow_timers"))
 
 
-def processes(database_url: str, redis_url: str, workers: int, folder: Path):
+def processes(database_url: str, redis_url: str, workers: int, folder: Path,
+              options: list[str]):
     env = {**os.environ, "TRELLIS_DATABASE_URL": database_url, "TRELLIS_REDIS_URL": redis_url,
            "TRELLIS_INSTANCE_PATH": str(folder), "TRELLIS_PACKAGES_DIR": str(folder / "none"),
            "TRELLIS_SECRET_KEY": "bench"}
     log = (folder / "processes.log").open("w")
     command = [sys.executable, "-m", "app"]
-    started = [subprocess.Popen([*command, "worker", "--quiet"], cwd=ROOT, env=env,
+    started = [subprocess.Popen([*command, "worker", "--quiet", *options], cwd=ROOT, env=env,
                                 stdout=log, stderr=log) for _ in range(workers)]
     started.append(subprocess.Popen([*command, "scheduler"], cwd=ROOT, env=env, stdout=log,
                                     stderr=log))
@@ -161,6 +162,8 @@ def main() -> int:
     parser.add_argument("--instances", type=int, default=10000)
     parser.add_argument("--pending", type=int, default=100000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-fork", action="store_true",
+                        help="trellis worker --no-fork (RQ's SimpleWorker)")
     args = parser.parse_args()
     import redis
 
@@ -170,7 +173,8 @@ def main() -> int:
     seed(app, args.instances, args.pending)
     folder = Path(app.config["INSTANCE_PATH"])
     print("drain: workers and scheduler in", folder, flush=True)
-    running = processes(args.database_url, args.redis_url, args.workers, folder)
+    running = processes(args.database_url, args.redis_url, args.workers, folder,
+                        ["--no-fork"] if args.no_fork else [])
     try:
         time.sleep(4)  # the workers and the scheduler start
         _due, seconds, lags, steps = drain(app, args.instances)
@@ -183,8 +187,10 @@ def main() -> int:
             process.terminate()
         for process in running:
             process.wait(30)
+    kind = "non-forking" if args.no_fork else "forking"
     print(f"workflow steps: {steps:,} in {seconds:.1f} s = {rate:,.0f} steps/s with "
-          f"{args.workers} workers (target ≥ 200)")
+          f"{args.workers} {kind} workers (target ≥ 200); load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"timer lag due_at → execution: p50 {p50:.2f} s, p99 {p99:.2f} s (target p99 < 5 s),"
           f" {args.pending:,} other timers pending")
     print(f"bare RQ, {steps:,} trivial jobs, same workers: {raw:,.0f} jobs/s; "

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 
 from runtime.jobs.connection import connect
@@ -37,10 +37,15 @@ class TrellisWorker(Worker):
         return super().execute_job(job, queue)
 
 
-def run_worker(app: Flask, burst: bool = False, logging_level: str = "INFO") -> None:
+def run_worker(app: Flask, burst: bool = False, logging_level: str = "INFO",
+               fork: bool = True) -> None:
     from runtime.workflows.runner import Warmer
 
     q = queue(app)
+    if not fork:
+        SimpleWorker([q], connection=q.connection, serializer=JSONSerializer).work(
+            burst=burst, logging_level=logging_level)
+        return
     worker = TrellisWorker([q], connection=q.connection, serializer=JSONSerializer)
     worker.warm = Warmer(app.extensions["trellis"])
     worker.work(burst=burst, logging_level=logging_level)
