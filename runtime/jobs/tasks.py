@@ -192,10 +192,13 @@ class RunWorkflows(PeriodicTask):
     interval = timedelta(seconds=10)
 
     def run(self, runtime: Runtime, now: datetime) -> str:
+        from runtime.workflows.schedule import start_scheduled
         from runtime.workflows.timers import hand_out
 
+        started = start_scheduled(runtime, now)
         done = hand_out(runtime, now)
-        return f"{done} workflow step(s) run or handed out" if done else "no workflow steps due"
+        return (f"{started} scheduled instance(s) started; {done} workflow step(s) run or "
+                f"handed out")
 
 
 BUILTIN_TASKS: tuple[type[PeriodicTask], ...] = (PurgeOrphanUploads, RedeliverEvents,

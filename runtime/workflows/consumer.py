@@ -89,7 +89,7 @@ def matches(rt, session, event: RecordEvent, config: Mapping[str, Any]) -> bool:
         return event.channel == "webhook"
     if on == "threshold":
         return crossed_up(rt, session, event, config["model"], config["threshold"])
-    return False  # manual and schedule starts come through the API and the scheduler
+    return False  # manual and schedule starts: the API and runtime.workflows.schedule
 
 
 def crossed_up(rt, session, event: RecordEvent, model_key: str, threshold: str) -> bool:

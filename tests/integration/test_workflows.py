@@ -289,3 +289,19 @@ def test_trellis_tick_now_runs_the_due_timers(crm, runtime, app):
         result = cli.invoke(args=["tick", "--now", at])
         assert result.exit_code == 0 and "run_workflows" in result.stdout
     assert messages(runtime, lead["id"]) == ["Industry insight", "Case study"]
+
+
+def test_a_scheduled_workflow_starts_on_every_record_that_meets_its_condition(crm, runtime):
+    publish(crm, workflow(
+        "weekly_review",
+        [node("start", "trigger", on="schedule", every="weekly", weekday=1, at="09:00",
+              when="{score} < 80"),
+         node("mark", "update_record", values={"note": '"reviewed"'}), node("end", "end")],
+        [edge("start", "mark"), edge("mark", "end")]))
+    warm, hot = warm_lead(crm), crm.create("crm", "lead", {"name": "热", "score": 95})
+    tick(runtime, T0 + DAY)  # the first sight starts the clock
+    tick(runtime, T0 + 7 * DAY)  # Monday 09:00 Shanghai is 01:00 UTC: due
+    assert crm.ok("GET", f"{LEAD}/{warm['id']}")["note"] == "reviewed"
+    assert crm.ok("GET", f"{LEAD}/{hot['id']}")["note"] is None
+    tick(runtime, T0 + 7 * DAY + DAY / 24)
+    assert len(instances(crm, "weekly_review")) == 1

@@ -30,7 +30,9 @@ class TriggerNode(NodeType):
         "when": FORMULA,
         "every": {"enum": ["hourly", "daily", "weekly"]},
         "cron": {"type": "string", "minLength": 1, "maxLength": 100},
-        "at": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}},
+        "at": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
+        "weekday": {"type": "integer", "minimum": 1, "maximum": 7,
+                    "description": "schedule weekly: 1 = Monday"}},
         ["on"], "`on`: created, updated, field_changed (`fields`), threshold (a scoring "
                 "`model` and `threshold` crossed up), manual (a button or the API), schedule,"
                 " webhook (an inbound webhook creates or updates the record); `when`: a "
