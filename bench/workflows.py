@@ -159,6 +159,19 @@ def processes(database_url: str, redis_url: str, workers: int, folder: Path,
     return started
 
 
+def settle(app) -> None:
+    """Wait until the workers delivered the record events of the seeding."""
+    rt = app.extensions["trellis"]
+    time.sleep(4)  # the workers and the scheduler start
+    while True:
+        with rt.session(read_only=True) as session:
+            left = session.scalar(sa.text("SELECT COUNT(*) FROM event_deliveries "
+                                          "WHERE status <> 'done'"))
+        if not left:
+            return
+        time.sleep(1)
+
+
 def drain(app, instances: int) -> tuple[float, float, list[float], int]:
     """Make every timer due now; wait until every instance ended. (due time, seconds to
     drain, lags, steps done)."""
@@ -226,7 +239,7 @@ def main() -> int:
     running = processes(args.database_url, args.redis_url, args.workers, folder,
                         ["--no-fork"] if args.no_fork else [])
     try:
-        time.sleep(4)  # the workers and the scheduler start
+        settle(app)  # the records' events delivered: the workers are idle
         _due, seconds, lags, steps = drain(app, args.instances)
         print(f"drained: {steps} steps in {seconds:.1f} s; steady timers ...", flush=True)
         rate = steps / seconds

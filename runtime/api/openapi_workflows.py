@@ -3,13 +3,14 @@ cancelling one, workflow incidents, human tasks and the to-do list."""
 
 from __future__ import annotations
 
+from metadata.orm import MAX_INTEGER
 from runtime.api.openapi_paths import answer, op, param, pref
 from runtime.api.openapi_schemas import ID, KEY, UTC_TIME, nullable, obj, ref
 from runtime.api.workflows import STATUSES
 
 INSTANCE = param("instance_id", schema={"type": "integer", "minimum": 1,
-                                        "maximum": 2**63 - 1}, description="the instance's id")
-TASK = param("task_id", schema={"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+                                        "maximum": MAX_INTEGER}, description="the instance's id")
+TASK = param("task_id", schema={"type": "integer", "minimum": 1, "maximum": MAX_INTEGER},
              description="the task's id")
 INCIDENT = param("incident_id", schema={"type": "integer", "minimum": 1,
                                         "maximum": 2**31 - 1}, description="the incident's id")

@@ -147,17 +147,20 @@ class Runner:
         except Exception as exc:  # any failure: retried with backoff, then an incident
             return self._failed(step_id, exc, now)
 
-    def _load(self, session: Session, step_id: int, now: datetime, lock: bool):
-        query = sa.select(STEPS).where(STEPS.c.id == step_id, STEPS.c.status == "pending",
-                                       STEPS.c.due_at <= now)
-        step = session.execute(query.with_for_update() if lock else query).mappings().first()
-        if step is None:
+    def _load(self, session: Session, step_id: int, now: datetime):
+        """The step if it is owed, its instance and token, in one statement; the step and
+        the instance locked (the steps of one instance take turns)."""
+        parts = ((STEPS, "s_"), (INSTANCES, "i_"), (TOKENS, "t_"))
+        query = (sa.select(*[c.label(p + c.name) for t, p in parts for c in t.c])
+                 .join_from(STEPS, INSTANCES, INSTANCES.c.id == STEPS.c.instance_id)
+                 .join(TOKENS, TOKENS.c.id == STEPS.c.token_id)
+                 .where(STEPS.c.id == step_id, STEPS.c.status == "pending",
+                        STEPS.c.due_at <= now)
+                 .with_for_update(of=[STEPS, INSTANCES]))
+        row = session.execute(query).mappings().first()
+        if row is None:
             return None
-        iq = sa.select(INSTANCES).where(INSTANCES.c.id == step["instance_id"])
-        instance = session.execute(iq.with_for_update() if lock else iq).mappings().first()
-        token = session.execute(sa.select(TOKENS).where(TOKENS.c.id == step["token_id"])
-                                ).mappings().first()
-        return dict(step), dict(instance), dict(token)
+        return tuple({c.name: row[p + c.name] for c in t.c} for t, p in parts)
 
     @staticmethod
     def _current(step: Mapping, instance: Mapping, token: Mapping) -> bool:
@@ -185,7 +188,7 @@ class Runner:
 
     def _do(self, session: Session, step_id: int, now: datetime, called: bool = False
             ) -> str:
-        found = self._load(session, step_id, now, lock=True)
+        found = self._load(session, step_id, now)
         if found is None:
             return f"workflow step {step_id}: nothing due"
         step, instance, token = found
