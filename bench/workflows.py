@@ -214,7 +214,7 @@ def baseline(app, jobs: int) -> float:
     return jobs / (time.perf_counter() - started)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--redis-url", required=True)
@@ -227,7 +227,7 @@ def main() -> int:
                         help="timers falling due per second in the steady phase")
     parser.add_argument("--no-fork", action="store_true",
                         help="trellis worker --no-fork (RQ's SimpleWorker)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     import redis
 
     redis.Redis.from_url(args.redis_url).flushdb()

@@ -23,6 +23,15 @@ class WorkflowConsumer(Consumer):
     kinds = frozenset({"create", "update", "delete"})
     channel = CHANNEL
 
+    def owed(self, session, events, services=None):
+        """Only the events of forms some published workflow of their app runs on (kept
+        while the metadata stamp stands: no query per write)."""
+        if services is None or not hasattr(services, "nodes"):
+            return []
+        forms = {(d.app_key, d.body.get("form"))
+                 for d in services.published_documents(session, "workflow")}
+        return [e for e in events if (e.app_key, e.form_key) in forms and self.wants(e)]
+
     def consume(self, ctx: ConsumerContext, event: RecordEvent) -> None:
         rt = ctx.services
         if rt is None or not hasattr(rt, "nodes"):
