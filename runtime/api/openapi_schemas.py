@@ -86,6 +86,8 @@ def document_schemas(kind_schemas: Mapping[str, dict]) -> dict[str, dict]:
     for kind, name in KINDS.items():
         out.update(embed(name, kind_schemas[kind]))
     out["FormDocument.field"] = one_of_by_type(out["FormDocument.field"])
+    if "WorkflowDocument.node" in out:
+        out["WorkflowDocument.node"] = one_of_by_type(out["WorkflowDocument.node"])
     new_app = dict(out["AppDocument"])
     new_app["required"] = [k for k in new_app["required"] if k != "kind"]
     label = nullable({"anyOf": [{"type": "string"}, {"type": "object", "additionalProperties":

@@ -174,8 +174,12 @@ class NodeType:
 
 def obj(properties: dict[str, Any], required: list[str] | None = None,
         description: str = "") -> dict[str, Any]:
-    return {"type": "object", "additionalProperties": False, "properties": properties,
-            "required": required or [], "description": description}
+    out = {"type": "object", "additionalProperties": False, "properties": properties}
+    if required:
+        out["required"] = required
+    if description:
+        out["description"] = description
+    return out
 
 
 def formula_map(config: Mapping, name: str, field_of: str | None = None,
