@@ -60,14 +60,17 @@ class Workers:
     def start(self) -> subprocess.Popen:
         log = (self.folder / f"worker{len(self.processes)}.log").open("w")
         process = subprocess.Popen([sys.executable, "-m", "tests.integration.workflow_worker"],
-                                   cwd=ROOT, env=self.env, stdout=log, stderr=log)
+                                   cwd=ROOT, env=self.env, stdout=log, stderr=log,
+                                   start_new_session=True)  # its work horses die with it
         self.processes.append(process)
         return process
 
     def stop(self) -> None:
         for process in self.processes:
-            if process.poll() is None:
-                process.kill()
+            try:
+                os.killpg(process.pid, signal.SIGKILL)  # the worker and any work horse
+            except ProcessLookupError:
+                pass
             process.wait(10)
 
 
