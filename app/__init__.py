@@ -57,12 +57,13 @@ def build_runtime(config: Config) -> Runtime:
     from runtime.events.consumers import build_consumer_registry
     from runtime.fields.registry import build_field_registry
     from runtime.rules.consumer import RulesConsumer
+    from runtime.workflows.consumer import WorkflowConsumer
 
     return Runtime(engine=make_engine(config["DATABASE_URL"]), fields=build_field_registry(),
                    clock=Clock(), upload_dir=Path(config["UPLOAD_DIR"]),
                    directory=UserDirectory(),  # the runtime asks app.auth about people
                    settings=runtime_settings(config),
-                   consumers=build_consumer_registry((RulesConsumer,
+                   consumers=build_consumer_registry((RulesConsumer, WorkflowConsumer,
                                                       *config["EVENT_CONSUMERS"])))
 
 
@@ -150,6 +151,9 @@ def _export_queue(app: Flask) -> None:
 
     for kind, spec in BACKGROUND_JOBS.items():
         app.extensions["trellis"].background[kind] = _enqueuer(app, spec)
+    if app.config.get("REDIS_URL"):  # else no workers: the scheduler runs workflow steps
+        app.extensions["trellis"].background["workflow_steps"] = _workflow_launcher(app)
+        app.extensions["trellis"].background["workflow_steps_queued"] = _workflow_queued(app)
 
 
 @dataclass(frozen=True)
@@ -177,6 +181,40 @@ BACKGROUND_JOBS = {
     "rescore": BackgroundJob("run_rescore", "rescore", "re-score {id}", IMPORT_TIMEOUT,
                              numeric=True, redis_only=True),
 }
+
+
+def _workflow_launcher(app: Flask) -> Callable[[list[str]], None]:
+    """Workflow steps to RQ, many in one pipeline: each "instance-step-attempt" is the key of
+    its job (one job per attempt of a step)."""
+    from rq import Queue
+
+    from app.jobs import run_workflow_step
+    from runtime.jobs.worker import queue
+
+    def launch(items: list[str]) -> None:
+        q = queue(app)
+        for start in range(0, len(items), 500):
+            q.enqueue_many([Queue.prepare_data(run_workflow_step, (item,),
+                                               job_id=f"wf-step-{item}",
+                                               description=f"workflow step {item}")
+                            for item in items[start:start + 500]])
+
+    return launch
+
+
+def _workflow_queued(app: Flask) -> Callable[[list[str]], set[str]]:
+    """Which of the steps' jobs still wait in the queue (the sweeper hands out the others
+    again: lost in a flush, or their worker died)."""
+    from runtime.jobs.worker import queue
+
+    def queued(items: list[str]) -> set[str]:
+        pipe = queue(app).connection.pipeline(transaction=False)
+        for item in items:
+            pipe.hget(f"rq:job:wf-step-{item}", "status")
+        return {item for item, status in zip(items, pipe.execute(), strict=True)
+                if status in (b"queued", b"deferred", b"scheduled")}
+
+    return queued
 
 
 def _enqueuer(app: Flask, spec: BackgroundJob) -> Callable[[Any], None]:

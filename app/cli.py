@@ -189,14 +189,19 @@ def tick_command(now: str | None) -> None:
 @click.option("--burst", is_flag=True, help="stop when the queues are empty")
 @click.option("--quiet", is_flag=True,
               help="log warnings and failures only, not every job (trellis run uses it)")
+@click.option("--no-fork", "no_fork", is_flag=True,
+              help="run jobs in the worker process itself (RQ's SimpleWorker): no fork per "
+                   "job, so many short jobs (workflow steps) run faster; a job that crashes "
+                   "the process takes the worker with it")
 @with_appcontext
-def worker_command(burst: bool, quiet: bool) -> None:
+def worker_command(burst: bool, quiet: bool, no_fork: bool) -> None:
     """Run an RQ worker on the configured Redis."""
     from app.jobs import adopt_worker_app
     from runtime.jobs.worker import run_worker
 
     adopt_worker_app(current_app._get_current_object())
-    run_worker(current_app, burst=burst, logging_level="WARNING" if quiet else "INFO")
+    run_worker(current_app, burst=burst, logging_level="WARNING" if quiet else "INFO",
+               fork=not no_fork)
 
 
 @click.command("scheduler")

@@ -64,6 +64,15 @@ def deliver_message(message_id: int) -> str:
         return Deliverer(app.extensions["trellis"]).run(message_id)
 
 
+def run_workflow_step(item: str) -> str:
+    """Do a workflow step, ``item`` being "instance-step-attempt" (runtime.workflows)."""
+    from runtime.workflows.runner import Runner
+
+    app = worker_app()
+    with app.app_context():
+        return Runner(app.extensions["trellis"], chain=True).run(int(item.split("-")[1]))
+
+
 def run_rescore(run_id: int) -> str:
     """Re-score a form's records after a ruleset version (runtime.rules.rescore)."""
     from runtime.rules.rescore import Rescorer

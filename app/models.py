@@ -31,5 +31,12 @@ from runtime.rules.models import (  # noqa: F401
     ScoreEntry,
 )
 from runtime.storage.models import Attachment, AuditEntry, FormTable, Sequence  # noqa: F401
+from runtime.workflows.models import (  # noqa: F401
+    WorkflowInstance,
+    WorkflowStep,
+    WorkflowTask,
+    WorkflowTimer,
+    WorkflowToken,
+)
 
 target_metadata = Base.metadata

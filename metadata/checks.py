@@ -16,6 +16,7 @@ from metadata.keys import field_key_problem, key_problem
 from metadata.messages import msg, quoted
 from metadata.models import KINDS
 from metadata.rulesets import ruleset_problems
+from metadata.workflows import workflow_problems
 
 
 class CheckedFieldType(Protocol):
@@ -148,6 +149,8 @@ def semantic_problems(kind: str, doc: dict, ctx: CheckContext) -> list[Problem]:
         problems += _app_problems(doc, ctx)
     elif kind == "ruleset":
         problems += ruleset_problems(doc, ctx)
+    elif kind == "workflow":
+        problems += workflow_problems(doc, ctx)
     return problems
 
 

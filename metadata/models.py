@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from metadata import stamps
 from metadata.orm import Base, JSONValue
 
-KINDS = ("app", "form", "view", "ruleset")
+KINDS = ("app", "form", "view", "ruleset", "workflow")
 
 
 class Document(Base):

@@ -14,8 +14,8 @@ from metadata.store import DocumentStore
 
 FORMAT = "trellis-app-package"
 FORMAT_VERSION = 1
-ORDER = {"app": 0, "form": 1, "view": 2, "ruleset": 3}
-DOCUMENT_KINDS = ("form", "view", "ruleset")  # what a package's documents may be
+ORDER = {"app": 0, "form": 1, "view": 2, "ruleset": 3, "workflow": 4}
+DOCUMENT_KINDS = ("form", "view", "ruleset", "workflow")  # what a package's documents may be
 
 PublishHook = Callable[[Document, DocumentVersion], None]
 
@@ -62,7 +62,8 @@ def package_problems(store: DocumentStore, package: Any) -> list[Problem]:
     for i, doc in enumerate(docs):
         at = f"/documents/{i}"
         if not isinstance(doc, dict) or doc.get("kind") not in DOCUMENT_KINDS:
-            problems.append(Problem(at + "/kind", "must be a form, view or ruleset document"))
+            problems.append(Problem(at + "/kind",
+                                    "must be a form, view, ruleset or workflow document"))
             continue
         ident = (doc["kind"], str(doc.get("key")))  # any JSON: the schema checks it below
         if ident in seen:

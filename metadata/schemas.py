@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from metadata.keys import KEY_PATTERN
 from metadata.ruleset_schema import ActionSpec, ruleset_schema
+from metadata.workflow_schema import NodeSpec, workflow_schema
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 BASE_ID = "https://trellis.invalid/schemas/"
@@ -421,8 +422,11 @@ def app_schema() -> dict[str, Any]:
 
 
 def build_schemas(field_types: Iterable[FieldTypeSpec], channels: Iterable[ChannelSpec] = (),
-                  actions: Iterable[ActionSpec] = ()) -> dict[str, dict[str, Any]]:
-    """Every kind's schema, keyed by kind (``actions``: the rule action types)."""
+                  actions: Iterable[ActionSpec] = (), nodes: Iterable[NodeSpec] = ()
+                  ) -> dict[str, dict[str, Any]]:
+    """Every kind's schema, keyed by kind (``actions``: the rule action types; ``nodes``:
+    the workflow node types)."""
     return {"app": app_schema(), "form": form_schema(field_types, channels),
             "view": view_schema(),
-            "ruleset": ruleset_schema(actions, _common_defs(), DIALECT, BASE_ID)}
+            "ruleset": ruleset_schema(actions, _common_defs(), DIALECT, BASE_ID),
+            "workflow": workflow_schema(nodes, _common_defs(), DIALECT, BASE_ID)}

@@ -59,6 +59,8 @@ from runtime.storage.records import Records
 from runtime.storage.search_sync import ensure as ensure_search
 from runtime.storage.tables import build_tables
 from runtime.storage.transactions import TransactionKind
+from runtime.workflows.check import WorkflowCheck
+from runtime.workflows.nodes import build_node_registry
 
 
 class Published(NamedTuple):
@@ -91,7 +93,9 @@ class Runtime:
         self.channels = build_channel_registry(self.functions)
         # the actions a rule may take (set fields, points, assign, notify, ...)
         self.actions = build_action_registry()
-        self.schemas = build_schemas(self.fields, self.channels, self.actions)
+        # the node types a workflow may hold (trigger, approval, wait, ...)
+        self.nodes = build_node_registry()
+        self.schemas = build_schemas(self.fields, self.channels, self.actions, self.nodes)
         self.validators = Validators(self.schemas)
         # the installation's time zone: TODAY() in formulas is the date there
         self.timezone = ZoneInfo(self.settings.get("timezone", "UTC"))
@@ -99,8 +103,12 @@ class Runtime:
                                           self.timezone)
         # checks a ruleset's formulas, actions and tables (and finds them for compiling)
         self.ruleset_check = RulesetCheck(self.functions, self.actions)
+        self.workflow_check = WorkflowCheck(self.functions, self.nodes)
+        # published workflow versions compiled into graphs: (app, key, version) -> graph
+        self.workflow_graphs: dict = {}
         self.store = DocumentStore(self.validators, self.fields, self.clock.now,
-                                   document_formulas(self.functions, self.ruleset_check),
+                                   document_formulas(self.functions, self.ruleset_check,
+                                                     self.workflow_check),
                                    {c.key: c for c in self.channels})
         # routing: its strategies, working hours read in the installation's time zone
         self.routing = Router(build_strategy_registry(), self.timezone)

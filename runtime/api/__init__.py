@@ -27,6 +27,7 @@ from runtime.api import (
     rules_runtime,
     rulesets,
     scoring,
+    workflows,
 )
 from runtime.api.access import check_csrf, require
 from runtime.api.errors import (
@@ -44,7 +45,7 @@ ROUTES = (*documents.ROUTES, *records.ROUTES, *bulk.ROUTES, *exports.ROUTES, *im
           *identity.ROUTES, *identity_scans.ROUTES,
           *files.ROUTES, *formula.ROUTES, *capture.ROUTES, *routing.ROUTES,
           *openapi.ROUTES, *rulesets.ROUTES, *rules_runtime.ROUTES, *scoring.ROUTES,
-          *outbox.ROUTES)
+          *outbox.ROUTES, *workflows.ROUTES)
 
 
 def api_blueprint() -> Blueprint:

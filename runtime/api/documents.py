@@ -17,7 +17,7 @@ from runtime.rules.rescore import rescore_of
 from runtime.web import current_runtime, db_session, transaction
 from runtime.web.routes import GET, POST, Route
 
-KIND_OF = {"forms": "form", "views": "view", "rulesets": "ruleset"}
+KIND_OF = {"forms": "form", "views": "view", "rulesets": "ruleset", "workflows": "workflow"}
 MAX_NOTE = 500  # the column's length
 
 
@@ -147,8 +147,8 @@ def list_documents(app_key: str, kinds: str) -> Response:
         if kinds == "views":
             shown = {d.key for d in rt.published_documents(session, "view")
                      if d.app_key == app_key and d.body.get("form") in shown}
-        elif kinds == "rulesets":
-            shown = set()  # rules are designers' reading
+        elif kinds in ("rulesets", "workflows"):
+            shown = set()  # rules and workflows are designers' reading
         docs = [d for d in docs if d.key in shown]
     return jsonify({kinds: [_summary(rt.store, session, d) for d in docs]})
 
@@ -281,7 +281,7 @@ def _publish(app_key: str, kind: str, key: str) -> Response:
     return jsonify(out)
 
 
-KINDS = "<any(forms, views, rulesets):kinds>"
+KINDS = "<any(forms, views, rulesets, workflows):kinds>"
 DOCUMENT = f"/apps/<app_key>/{KINDS}/<key>"
 ROUTES: tuple[Route, ...] = (
     ("/schemas/<kind>", "schema", schema, GET),

@@ -30,6 +30,7 @@ from runtime.api.openapi_rules import (
     scoring_paths,
 )
 from runtime.api.openapi_schemas import common_schemas, document_schemas, ref
+from runtime.api.openapi_workflows import workflow_paths, workflow_schemas
 from runtime.permissions import Principal
 from runtime.web import current_principal, current_runtime
 from runtime.web.routes import GET, Route
@@ -51,10 +52,10 @@ def spec(principal: Principal | None) -> dict[str, Any]:
                                 [pref("app_key"), pref("form_key")]),
              **rules_record_paths("/apps/{app_key}/forms/{form_key}/records", "{verb}Records",
                                   [pref("app_key"), pref("form_key")]),
-             **rules_paths(), **scoring_paths(), **outbox_paths()}
+             **rules_paths(), **scoring_paths(), **outbox_paths(), **workflow_paths()}
     schemas = {**common_schemas(), **action_schemas(), **capture_schemas(), **import_schemas(),
                **identity_schemas(), **assignment_schemas(), **rules_schemas(),
-               **outbox_schemas(),
+               **outbox_schemas(), **workflow_schemas(),
                **document_schemas(current_runtime().schemas)}
     params = parameters()
     for plan, access in readable_forms(principal):

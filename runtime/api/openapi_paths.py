@@ -17,7 +17,8 @@ JSON = "application/json"
 ERROR = {"$ref": "#/components/responses/Error"}
 UNSAFE = ("post", "put", "patch", "delete")
 KIND_PATHS = {"forms": ("form_key", "FormDocument"), "views": ("view_key", "ViewDocument"),
-              "rulesets": ("ruleset_key", "RulesetDocument")}
+              "rulesets": ("ruleset_key", "RulesetDocument"),
+              "workflows": ("workflow_key", "WorkflowDocument")}
 
 
 def param(name: str, where: str = "path", schema: dict | None = None, description: str = "",
@@ -42,6 +43,7 @@ def parameters() -> dict[str, dict]:
         "form_key": param("form_key", schema=key, description="the form's key"),
         "view_key": param("view_key", schema=key, description="the view's key"),
         "ruleset_key": param("ruleset_key", schema=key, description="the ruleset's key"),
+        "workflow_key": param("workflow_key", schema=key, description="the workflow's key"),
         "record_id": param("record_id", schema=number, description="the record's id"),
         "number": param("number", schema=number, description="a published version's number"),
         "file_id": param("file_id", schema={"type": "string", "pattern": "^[0-9a-f]{32}$"},
@@ -151,7 +153,8 @@ def metadata_paths() -> dict[str, dict]:
         "/schemas/{kind}": {"get": op(
             "get", "getSchema", "The JSON Schema of a document kind", "metadata",
             {"200": answer({"type": "object"})},
-            params=[param("kind", schema={"enum": ["app", "form", "view", "ruleset"]})])},
+            params=[param("kind", schema={"enum": ["app", "form", "view", "ruleset",
+                                                    "workflow"]})])},
         "/apps": {
             "get": op("get", "listApps", "List apps and their forms", "metadata",
                       {"200": answer(ref("AppList"))}, scope=read),
@@ -173,6 +176,9 @@ def metadata_paths() -> dict[str, dict]:
         "/apps/{app_key}/rulesets": {"get": op(
             "get", "listRulesets", "List the app's rulesets (designers)", "metadata",
             {"200": answer(ref("RulesetList"))}, scope=read, params=[app])},
+        "/apps/{app_key}/workflows": {"get": op(
+            "get", "listWorkflows", "List the app's workflows (designers)", "metadata",
+            {"200": answer(ref("WorkflowList"))}, scope=read, params=[app])},
     }
     paths.update(document_paths("/apps/{app_key}", "App", "AppDocument", [app]))
     for kinds, (key, schema) in KIND_PATHS.items():

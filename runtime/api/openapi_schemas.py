@@ -18,7 +18,7 @@ from runtime.rules.engine import TRIGGER_EVENTS
 
 REF = "#/components/schemas/"
 KINDS = {"app": "AppDocument", "form": "FormDocument", "view": "ViewDocument",
-         "ruleset": "RulesetDocument"}
+         "ruleset": "RulesetDocument", "workflow": "WorkflowDocument"}
 UTC_TIME = {"type": "string", "format": "date-time",
             "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER}
@@ -86,6 +86,8 @@ def document_schemas(kind_schemas: Mapping[str, dict]) -> dict[str, dict]:
     for kind, name in KINDS.items():
         out.update(embed(name, kind_schemas[kind]))
     out["FormDocument.field"] = one_of_by_type(out["FormDocument.field"])
+    if "WorkflowDocument.node" in out:
+        out["WorkflowDocument.node"] = one_of_by_type(out["WorkflowDocument.node"])
     new_app = dict(out["AppDocument"])
     new_app["required"] = [k for k in new_app["required"] if k != "kind"]
     label = nullable({"anyOf": [{"type": "string"}, {"type": "object", "additionalProperties":
@@ -102,6 +104,8 @@ def document_schemas(kind_schemas: Mapping[str, dict]) -> dict[str, dict]:
         "FormList": obj({"forms": {"type": "array", "items": ref("DocumentSummary")}}),
         "ViewList": obj({"views": {"type": "array", "items": ref("DocumentSummary")}}),
         "RulesetList": obj({"rulesets": {"type": "array", "items": ref("DocumentSummary")}}),
+        "WorkflowList": obj({"workflows": {"type": "array",
+                                           "items": ref("DocumentSummary")}}),
         "Package": obj({"format": {"const": FORMAT}, "format_version": {"const": FORMAT_VERSION},
                         "app": ref("AppDocument"),
                         "documents": {"type": "array", "items": {"oneOf": [

@@ -124,10 +124,11 @@ def retry(app_key: str, incident_id: int) -> Response:
         raise NotFound([Problem("", f"no incident {incident_id} in this app")])
     with transaction():
         job_id = retry_incident(session, found, rt.clock.now())
-    if job_id is None:
+    if job_id is None and found["kind"] != "workflow_step":
         raise TrellisError([Problem("", "this incident cannot be retried: fix the rules and "
                                         "write the record again")], 409)
-    rt.launch_rule_job(job_id)
+    if job_id is not None:
+        rt.launch_rule_job(job_id)  # a workflow step: the sweeper hands it out
     return jsonify(incident_json(get_incident(session, app_key, incident_id)))
 
 

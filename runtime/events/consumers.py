@@ -41,6 +41,12 @@ class Consumer:
     def wants(self, event: RecordEvent) -> bool:
         return event.kind in self.kinds and (self.forms is None or event.form in self.forms)
 
+    def owed(self, session: Any, events: Sequence[RecordEvent], services: Any = None
+             ) -> list[RecordEvent]:
+        """The events of a write an asynchronous consumer is owed (``wants`` each, unless it
+        knows better from the database: e.g. only forms that have published workflows)."""
+        return [e for e in events if self.wants(e)]
+
     def consume(self, ctx: ConsumerContext, event: RecordEvent) -> None:
         raise NotImplementedError
 

@@ -172,7 +172,7 @@ class EventHub:
         pending = session.info.setdefault(PENDING, [])
         transaction = session.get_nested_transaction() or session.get_transaction()
         for consumer in self.asynchronous:
-            wanted = [e for e in events if consumer.wants(e)]
+            wanted = consumer.owed(session, events, self.services)
             deliveries.extend({"consumer": consumer.key, "event_id": e.id, "stream": e.stream,
                                "status": "pending", "attempts": 0, "updated_at": at,
                                "sweep_at": sweep_at} for e in wanted)

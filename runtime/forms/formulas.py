@@ -321,13 +321,16 @@ def stored_types(form: Mapping, stored: Mapping[str, dict]) -> dict[str, str]:
     return out
 
 
-def document_formulas(registry: FunctionRegistry, rulesets: Callable | None = None) -> Callable:
+def document_formulas(registry: FunctionRegistry, rulesets: Callable | None = None,
+                      workflows: Callable | None = None) -> Callable:
     """The document store's formula check (metadata.checks.FormulaCheck) for forms and views,
     and with ``rulesets`` (``runtime.rules.checks.RulesetCheck``) for rulesets."""
 
     def check_formulas(kind: str, doc: dict, ctx) -> tuple[list[Problem], dict]:
         if kind == "ruleset" and rulesets is not None:
             return rulesets(doc, ctx)
+        if kind == "workflow" and workflows is not None:
+            return workflows(doc, ctx)
         if kind == "form":
             analysis = analyze_form(doc, ctx.forms.get, ctx.field_types, registry)
             return analysis.problems, analysis.stored()

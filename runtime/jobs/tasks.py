@@ -197,11 +197,30 @@ class ResumeRescores(PeriodicTask):
         return f"resumed {found} re-score(s)" if found else "no stalled re-scores"
 
 
+class RunWorkflows(PeriodicTask):
+    """Workflows: due timers become steps, and steps no worker took (a flushed Redis, a
+    killed worker) are handed out again — or, without workers, done here. The scheduler
+    also does this every second itself (``runtime.workflows.timers.hand_out``)."""
+
+    key = "run_workflows"
+    interval = timedelta(seconds=10)
+
+    def run(self, runtime: Runtime, now: datetime) -> str:
+        from runtime.workflows.schedule import start_scheduled
+        from runtime.workflows.timers import hand_out
+
+        started = start_scheduled(runtime, now)
+        done = hand_out(runtime, now)
+        return (f"{started} scheduled instance(s) started; {done} workflow step(s) run or "
+                f"handed out")
+
+
 BUILTIN_TASKS: tuple[type[PeriodicTask], ...] = (PurgeOrphanUploads, RedeliverEvents,
                                                  PurgeExpiredExports, ResumeImports,
                                                  ResumeScans, PruneRateCounters, RunRuleJobs,
                                                  RunScheduledRules, DecayScores,
-                                                 ResumeRescores, DeliverOutbox)
+                                                 ResumeRescores, DeliverOutbox,
+                                                 RunWorkflows)
 
 
 def build_task_registry() -> Registry[PeriodicTask]:

@@ -378,13 +378,13 @@ class WebhookAction(ActionType):
 
 class StartWorkflowAction(ActionType):
     type = "start_workflow"
-    description = "start a workflow on the record (once workflows exist)"
+    description = "start a workflow on the record"
     config_schema = _obj(type, {"workflow": KEY}, ["workflow"])
 
 
 class StopWorkflowAction(ActionType):
     type = "stop_workflow"
-    description = "stop the record's running workflow (once workflows exist)"
+    description = "stop the record's running instances of a workflow"
     config_schema = _obj(type, {"workflow": KEY}, ["workflow"])
 
 

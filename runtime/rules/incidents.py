@@ -17,7 +17,7 @@ INCIDENTS = Incident.__table__
 I = INCIDENTS.c  # noqa: E741
 JOBS = RuleJob.__table__
 SUMMARY_LENGTH = 500
-RETRYABLE = ("rule_action",)
+RETRYABLE = ("rule_action", "workflow_step")
 
 
 def open_incident(session: Session, now: datetime, app_key: str, kind: str, summary: str, *,
@@ -31,7 +31,7 @@ def open_incident(session: Session, now: datetime, app_key: str, kind: str, summ
     values = {"status": "open", "summary": str(summary)[:SUMMARY_LENGTH], "message": message,
               "error": error, "attempts": attempts, "updated_at": now}
     if job_id is not None:
-        found = session.scalar(sa.select(I.id).where(I.job_id == job_id))
+        found = session.scalar(sa.select(I.id).where(I.job_id == job_id, I.kind == kind))
         if found is not None:
             session.execute(INCIDENTS.update().where(I.id == found).values(**values))
             return found
@@ -40,8 +40,10 @@ def open_incident(session: Session, now: datetime, app_key: str, kind: str, summ
         job_id=job_id, opened_at=now, **values)).inserted_primary_key[0]
 
 
-def resolve_job_incident(session: Session, job_id: int, now: datetime) -> None:
-    session.execute(INCIDENTS.update().where(I.job_id == job_id, I.status != "resolved")
+def resolve_job_incident(session: Session, job_id: int, now: datetime,
+                         kind: str = "rule_action") -> None:
+    session.execute(INCIDENTS.update().where(I.job_id == job_id, I.kind == kind,
+                                             I.status != "resolved")
                     .values(status="resolved", updated_at=now))
 
 
@@ -65,6 +67,13 @@ def retry_incident(session: Session, incident: dict, now: datetime) -> int | Non
     """Give the incident's job its attempts again (due now); returns the job's id, None when
     the incident is not one to retry."""
     if incident["kind"] not in RETRYABLE or incident["job_id"] is None:
+        return None
+    if incident["kind"] == "workflow_step":  # the step's attempts again (runtime.workflows)
+        from runtime.workflows.incidents import retry_step
+
+        retry_step(session, incident["job_id"], now)
+        session.execute(INCIDENTS.update().where(I.id == incident["id"])
+                        .values(status="retrying", updated_at=now))
         return None
     session.execute(JOBS.update().where(JOBS.c.id == incident["job_id"])
                     .values(status="pending", attempts=0, due_at=now, updated_at=now))

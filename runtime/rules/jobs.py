@@ -171,20 +171,32 @@ class WebhookJob(JobAction):
 
 
 class WorkflowJob(JobAction):
-    """start_workflow / stop_workflow: workflows come later (issue 12); until then the
-    job fails with words an admin reads."""
+    """start_workflow: the published version of the workflow starts on the record (once per
+    job: its key; not while one runs unless the workflow allows several)."""
 
     type = "start_workflow"
 
     def perform(self, rt, session, job, now):
-        raise NotImplementedError("workflows are not built yet: nothing was started or stopped")
+        from runtime.workflows.runner import launcher, start_on
+        from runtime.workflows.store import Rows
 
-    def attempts(self, rt, job):
-        return 1
+        start_on(rt, Rows(session, now, launcher(rt)), job["app_key"],
+                 job["details"]["workflow"], job["record_id"], start_key=f"rule:{job['key']}")
 
 
-class StopWorkflowJob(WorkflowJob):
+class StopWorkflowJob(JobAction):
+    """stop_workflow: the record's running instances of the workflow end (exited)."""
+
     type = "stop_workflow"
+
+    def perform(self, rt, session, job, now):
+        from runtime.workflows.runner import launcher
+        from runtime.workflows.store import Rows
+
+        rows = Rows(session, now, launcher(rt))
+        for instance in rows.running_of(job["app_key"], job["form_key"], job["record_id"]):
+            if instance["workflow"] == job["details"]["workflow"]:
+                rows.finish(instance, "exited", f"stopped by rule {job['rule']}")
 
 
 JOB_ACTIONS = (CreateRecordJob, NotifyJob, WebhookJob, WorkflowJob, StopWorkflowJob)

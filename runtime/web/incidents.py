@@ -87,10 +87,11 @@ def retry_one(incident_id: int):
     if row is not None:
         with transaction() as session:
             job_id = retry_incident(session, dict(row), rt.clock.now())
-    if job_id is None:
+    if job_id is None and (row is None or row["kind"] != "workflow_step"):
         flash(_("Incident %(id)s cannot be retried.", id=incident_id), "error")
     else:
-        rt.launch_rule_job(job_id)
+        if job_id is not None:
+            rt.launch_rule_job(job_id)
         flash(_("Incident %(id)s will be tried again.", id=incident_id), "success")
     return redirect(url_for("admin.incidents"))
 

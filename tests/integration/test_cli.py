@@ -239,9 +239,10 @@ def test_tick_runs_due_periodic_tasks(cli, runtime, admin_api, factory):
     result = cli.invoke(args=["tick", "--now", "2026-01-01T00:00:00Z"])
     assert result.exit_code == 0, result.output
     assert "tick at 2026-01-01T00:00:00+00:00" in result.stdout
-    assert "ran 11 task(s): purge_orphan_uploads, redeliver_events, purge_expired_exports, " \
+    assert "ran 12 task(s): purge_orphan_uploads, redeliver_events, purge_expired_exports, " \
            "resume_imports, resume_identity_scans, prune_rate_counters, run_rule_jobs, " \
-           "run_scheduled_rules, decay_scores, resume_rescores, deliver_outbox" in result.stdout
+           "run_scheduled_rules, decay_scores, resume_rescores, deliver_outbox, " \
+           "run_workflows" in result.stdout
     left = {r["id"] for r in rows(runtime, "SELECT id FROM attachments")}
     assert left == {kept, recent}
     assert not list(runtime.upload_dir.rglob(orphan))
@@ -249,10 +250,11 @@ def test_tick_runs_due_periodic_tasks(cli, runtime, admin_api, factory):
     # not due again within its interval; due an hour later
     result = cli.invoke(args=["tick", "--now", "2026-01-01T00:30:00Z"])
     assert result.exit_code == 0
-    assert "ran 7 task(s): redeliver_events, resume_imports, resume_identity_scans, " \
-           "run_rule_jobs, run_scheduled_rules, resume_rescores, deliver_outbox" in result.stdout
+    assert "ran 8 task(s): redeliver_events, resume_imports, resume_identity_scans, " \
+           "run_rule_jobs, run_scheduled_rules, resume_rescores, deliver_outbox, " \
+           "run_workflows" in result.stdout
     result = cli.invoke(args=["tick", "--now", "2026-01-01T09:00:00+08:00"])
-    assert "ran 11 task(s): purge_orphan_uploads" in result.stdout
+    assert "ran 12 task(s): purge_orphan_uploads" in result.stdout
     assert "tick at 2026-01-01T01:00:00+00:00" in result.stdout
     assert {r["id"] for r in rows(runtime, "SELECT id FROM attachments")} == {kept, recent}
 

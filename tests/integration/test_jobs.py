@@ -57,7 +57,7 @@ def test_tick_runs_due_tasks_once_per_interval(runtime):
                                                        "run_scheduled_rules",
                                                        "decay_scores",
                                                        "resume_rescores",
-                                                       "deliver_outbox"]
+                                                       "deliver_outbox", "run_workflows"]
 
 
 def test_scheduler_enqueues_and_worker_purges_orphans(app, runtime, queue):
@@ -80,7 +80,7 @@ def test_scheduler_enqueues_and_worker_purges_orphans(app, runtime, queue):
                                                          "run_scheduled_rules",
                                                          "decay_scores",
                                                          "resume_rescores",
-                                                         "deliver_outbox"]
+                                                         "deliver_outbox", "run_workflows"]
     assert enqueue_due(runtime, queue, perform_task) == []
     assert queue.count == 11
 

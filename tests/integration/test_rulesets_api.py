@@ -223,4 +223,4 @@ def test_a_package_document_of_no_kind_is_refused(crm, kind):
     package = crm.ok("GET", "/apps/crm/export")
     package["documents"][0]["kind"] = kind
     assert_error(crm.post("/apps/import", json=package), 422, "/documents/0/kind",
-                 "form, view or ruleset")
+                 "form, view, ruleset or workflow")
