@@ -1,8 +1,8 @@
 """The seam to notifications: a workflow's "send message" hands its message to
 ``runtime.notify.send`` (in the app, e-mail and SMS through the outbox), and without that
-package writes in-app notifications (the ``notifications`` table of the rules). Both are called inside
-the step's transaction with a key that is the same on every attempt, so a message is sent
-once."""
+package writes in-app notifications (the ``notifications`` table of the rules). Both are
+called inside the step's transaction with a key that is the same on every attempt, so a
+message is sent once."""
 
 from __future__ import annotations
 
