@@ -13,6 +13,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from metadata.labels import label_text
+from runtime.web.messages import ui_lang
 from runtime.workflows.check import compile_workflow
 from runtime.workflows.core import Machine
 from runtime.workflows.nodes.base import Effect, Signal
@@ -30,12 +32,13 @@ def _words() -> dict[str, Callable[[Mapping[str, Any]], str]]:
         "assign": lambda d: _("assigns the record by %(strategy)s",
                               strategy=d.get("strategy")),
         "send_message": lambda d: _("sends “%(title)s” (%(channel)s) to %(count)s "
-                                    "recipient(s)", title=d.get("title"),
-                                    channel=d.get("channel"), count=len(d.get("to") or [])),
+                                    "recipient(s)", title=_text(d.get("title")),
+                                    channel=_channel(d.get("channel")),
+                                    count=len(d.get("to") or [])),
         "call_webhook": lambda d: _("calls %(method)s %(url)s", method=d.get("method"),
                                     url=d.get("url")),
         "create_tasks": lambda d: _("opens “%(title)s” for %(count)s assignee(s), due "
-                                    "%(due)s", title=d.get("title"),
+                                    "%(due)s", title=_text(d.get("title")),
                                     count=len(d.get("assignees") or []),
                                     due=d.get("due_at") or _("no due time")),
         "start_workflow": lambda d: _("starts the workflow %(key)s", key=d.get("workflow")),
@@ -50,6 +53,15 @@ def describe(effect: Effect) -> str:
     if effect.type not in words:
         return effect.type
     return words[effect.type](effect.details)
+
+
+def _text(value: Any) -> str:
+    """A title as the reader reads it (a label in two languages: theirs)."""
+    return label_text(value, ui_lang()) if isinstance(value, Mapping) else str(value or "")
+
+
+def _channel(key: Any) -> str:
+    return {"in_app": _("In the app"), "email": _("E-mail"), "sms": _("SMS")}.get(key, key)
 
 
 def _pairs(values: Any) -> str:

@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from builder.rules_vm import form_fields
-from builder.workflows_words import ICONS, designer_strings, node_words, option_words
+from builder.workflows_words import (
+    ICONS,
+    designer_strings,
+    node_help,
+    node_words,
+    option_words,
+)
 from metadata.labels import label_text
 
 REF = "#/$defs/"
@@ -83,14 +89,15 @@ def control(name: str, schema: Mapping[str, Any]) -> dict[str, Any]:
 def node_palette(nodes: Iterable[Any]) -> list[dict[str, Any]]:
     """Every node type: its name, icon, the options of its panel (in the schema's order,
     required ones marked), the outcomes its edges may leave on, and how it sits in a graph."""
-    names, options = node_words(), option_words()
+    names, options, helps = node_words(), option_words(), node_help()
     out = []
     for kind in nodes:
         schema = kind.config_schema
         required = set(schema.get("required") or [])
         out.append({
             "type": kind.type, "label": names.get(kind.type, kind.type),
-            "icon": ICONS.get(kind.type, "•"), "description": kind.description,
+            "icon": ICONS.get(kind.type, "•"),
+            "description": helps.get(kind.type, kind.description),
             "outcomes": list(kind.outcomes), "exclusive": kind.exclusive,
             "trigger": kind.trigger, "ends": kind.ends,
             "options": [{"name": name, "label": options.get(name, name),

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 # an icon per node type; a type without one shows a dot
 ICONS = {"trigger": "⚡", "approval": "✔", "task": "☑", "condition": "◇",
-         "parallel_split": "⑂", "parallel_join": "⧉", "wait": "⏱", "update_record": "✎",
+         "parallel_split": "⇉", "parallel_join": "⇶", "wait": "◷", "update_record": "✎",
          "create_record": "＋", "assign": "⇢", "send_message": "✉", "call_webhook": "⇄",
          "sub_workflow": "↳", "end": "■"}
 
@@ -56,7 +56,33 @@ def value_words() -> dict[str, str]:
             "sms": _("SMS"), "normal": _("normal"), "high": _("high"),
             "completed": _("completed"), "rejected": _("rejected"),
             "cancelled": _("cancelled"), "next": _("next"), "approved": _("approved"),
-            "returned": _("returned"), "done": _("done"), "timeout": _("timed out")}
+            "returned": _("returned"), "done": _("done"), "timeout": _("timed out"),
+            "running": _("running"), "exited": _("exited"), "failed": _("failed"),
+            "waiting": _("waiting"), "pending": _("pending"), "enter": _("entered"),
+            "timer": _("timer fired"), "task": _("task decided"),
+            "record": _("record changed"), "child": _("sub-workflow ended"),
+            "owner": _("Owner")}
+
+
+def node_help() -> dict[str, str]:
+    """What each node type does, shown in its properties panel and the palette's tips."""
+    return {"trigger": _("What starts the workflow on a record."),
+            "approval": _("Ask people to approve, reject or return the record for changes."),
+            "task": _("A task for a person, with a due time, a reminder and an escalation."),
+            "condition": _("Takes the first connection whose condition holds, else the "
+                           "default one."),
+            "parallel_split": _("Goes on along every connection at once."),
+            "parallel_join": _("Waits until every incoming branch arrived, then goes on "
+                               "once."),
+            "wait": _("Waits for a duration, until a date field, or until a formula "
+                      "holds."),
+            "update_record": _("Sets fields of the record to the values of formulas."),
+            "create_record": _("Creates a record of a form, linked back."),
+            "assign": _("Assigns the record by a routing strategy."),
+            "send_message": _("Sends a message in the app, by e-mail or SMS."),
+            "call_webhook": _("Calls an outbound webhook (signed, retried)."),
+            "sub_workflow": _("Runs another workflow of the app on the record."),
+            "end": _("The path ends here.")}
 
 
 def recipient_words() -> dict[str, str]:

@@ -130,6 +130,10 @@
     document.addEventListener('pointerup', up);
   }
 
+  // a drag on the canvas or the palette selects no text
+  [stage, document.getElementById('wf-palette')].forEach(function (area) {
+    area.addEventListener('mousedown', function (event) { event.preventDefault(); });
+  });
   stage.addEventListener('pointerdown', function (event) {
     if (event.button !== 0) { return; }
     var handle = event.target.closest('[data-handle]');

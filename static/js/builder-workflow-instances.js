@@ -26,6 +26,10 @@
     return cfg.palette.filter(function (p) { return p.type === key; })[0] || { type: key, label: key, icon: '•', outcomes: ['next'] };
   }
   function word(v) { return t.values[v] || v; }
+  function name(key) {  // a node by its label, else its type's name and key
+    var n = doc && doc.nodes.filter(function (x) { return x.key === key; })[0];
+    return n ? (label(n.label) || type(n.type).label + ' ' + key) : key;
+  }
   function when(iso) { return iso ? new Date(iso).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en') : ''; }
 
   var canvas = doc ? window.TrellisWFCanvas({
@@ -45,11 +49,11 @@
     visited = data.history.map(function (s) { return s.node; });
     detail.innerHTML = '';
     detail.appendChild(el('h3', '', '#' + data.id + ' · ' + word(data.status)));
-    detail.appendChild(el('p', 'muted', t.current + ': ' + (data.current.join(', ') || '—')));
+    detail.appendChild(el('p', 'muted', t.current + ': ' + (data.current.map(name).join(', ') || '—')));
     var ol = el('ol', 'wf-history');
     ol.dataset.history = data.id;
     data.history.forEach(function (s) {
-      var li = el('li', '', when(s.done_at || s.due_at) + ' · ' + s.node + ' · ' + s.kind + ' · ' + s.status);
+      var li = el('li', '', when(s.done_at || s.due_at) + ' · ' + name(s.node) + ' · ' + word(s.kind) + ' · ' + word(s.status));
       li.dataset.step = s.node;
       ol.appendChild(li);
     });
@@ -80,7 +84,7 @@
       li.appendChild(el('button', 'btn small ghost', '#' + inst.id + ' · ' + inst.record.form + ' ' + inst.record.id));
       li.appendChild(el('span', 'pill ' + (inst.status === 'running' ? 'pill-live' : 'pill-draft'), word(inst.status)));
       if (doc && inst.version !== cfg.publishedVersion) { li.title = t.oldVersion.replace('{n}', inst.version); }
-      li.appendChild(el('span', 'muted small', ' ' + (inst.current.join(', ') || '')));
+      li.appendChild(el('span', 'muted small', ' ' + (inst.current.map(name).join(', ') || '')));
       li.addEventListener('click', function () { pick(inst.id); });
       list.appendChild(li);
     });

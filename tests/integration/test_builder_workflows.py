@@ -143,7 +143,7 @@ def test_the_simulation_runs_the_draft_with_a_virtual_clock(crm, app, runtime):
                                    "2026-03-04T01:00:00+00:00"]
     assert steps["mark"]["does"] == ["sets stage = 'sql'"]
     assert steps["tell"]["at"] == "2026-03-05T01:00:00+00:00"  # three days on the clock
-    assert steps["tell"]["does"] == ["sends “Hello 王芳” (in_app) to 1 recipient(s)"]
+    assert steps["tell"]["does"] == ["sends “Hello 王芳” (In the app) to 1 recipient(s)"]
     rejected = simulate(client, "approve", record_id=lead["id"], decisions={"ok": "rejected"},
                         start="2026-05-01T08:00:00").get_json()
     assert (rejected["status"], rejected["path"][-1]) == ("completed", "no")
