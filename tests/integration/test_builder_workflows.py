@@ -165,3 +165,27 @@ def test_the_simulation_of_a_drawing_that_does_not_check_names_the_node(crm, app
     assert simulate(client, "approve", record_id=999999).status_code == 404
     assert simulate(client, "approve", values=[1]).status_code == 422
     assert simulate(client, "nope").status_code == 404
+
+
+def test_versions_of_a_workflow_differ_in_words_and_roll_back(crm, app):
+    crm.ok("PUT", f"{WORKFLOWS}/nurture", json=nurture())
+    crm.ok("POST", f"{WORKFLOWS}/nurture/publish")
+    changed = nurture()
+    changed["nodes"][2]["config"]["duration"] = {"days": 5}
+    changed["nodes"][2]["position"] = {"x": 300, "y": 40}
+    changed["edges"][1]["when"] = "{score} < 50"
+    crm.ok("PUT", f"{WORKFLOWS}/nurture", json=changed)
+    crm.ok("POST", f"{WORKFLOWS}/nurture/publish")
+    client = logged_in(app, "eve@example.com")
+    page = htmllib.unescape(client.get("/build/crm/workflows/nurture/history?from=1&to=2")
+                            .get_data(True))
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert 'Changed Node "wait4" › config › duration › days 4 → 5' in text
+    assert "Added Connection day1 → wait4 › when {score}" in text
+    assert client.get("/build/crm/workflows/nurture/history/1/rollback").status_code == 200
+    answer = client.post("/build/crm/workflows/nurture/history/1/rollback",
+                         headers={"X-CSRFToken": "x"})
+    assert answer.status_code == 303
+    doc = crm.ok("GET", f"{WORKFLOWS}/nurture")
+    assert doc["nodes"][2]["config"]["duration"] == {"days": 4}
+    assert crm.ok("GET", f"{WORKFLOWS}/nurture/versions")["published_version"] == 3
