@@ -139,8 +139,20 @@
 
   /* Where a pointer event is on the stage (scroll taken into account). */
   Canvas.prototype.at = function (event) {
-    var r = this.stage.getBoundingClientRect();
-    return { x: event.clientX - r.left, y: event.clientY - r.top };
+    var r = this.stage.getBoundingClientRect(), z = this.zoom || 1;
+    return { x: (event.clientX - r.left) / z, y: (event.clientY - r.top) / z };
+  };
+  /* Zoom the diagram (0.4–1.6); 0 resets it. */
+  Canvas.prototype.setZoom = function (factor) {
+    this.zoom = factor ? Math.min(1.6, Math.max(0.4, (this.zoom || 1) * factor)) : 1;
+    this.stage.style.transform = this.zoom === 1 ? '' : 'scale(' + this.zoom + ')';
+    this.stage.dataset.zoom = this.zoom.toFixed(2);
+  };
+  /* Every node placed again, in columns by its distance from the trigger. */
+  Canvas.prototype.autoLayout = function () {
+    var doc = this.opts.doc();
+    doc.nodes.forEach(function (n) { delete n.position; });
+    layout(doc);
   };
 
   window.TrellisWFCanvas = function (opts) { return new Canvas(opts); };

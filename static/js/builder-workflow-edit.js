@@ -165,5 +165,10 @@
     if (W.selected) { event.preventDefault(); W.remove(); }
   });
 
+  document.querySelector('.wf-tools').addEventListener('click', function (event) {
+    var zoom = event.target.closest('[data-zoom]');
+    if (zoom) { canvas.setZoom(Number(zoom.dataset.zoom)); return; }
+    if (event.target.closest('[data-auto-layout]')) { canvas.autoLayout(); W.changed(300); }
+  });
   palette();
 })();

@@ -129,6 +129,22 @@ def test_draw_publish_trigger_and_watch_a_workflow(live_server, page: Page, arti
     assert {"from": keys["approval"], "to": keys["end_other"], "on": "rejected"} \
         in stored["edges"]
 
+    # a connection drawn by mistake, deleted with the panel's button
+    connect(page, keys["send"], keys["end_ok"])
+    page.click("#wf-props [data-remove]")
+    expect(page.locator(".wf-edge-label")).to_have_count(8)
+    page.click("[data-zoom='0.8']")  # zoomed out, a node still moves under the pointer
+    expect(page.locator("#wf-stage")).to_have_attribute("data-zoom", "0.80")
+    before = next(n for n in stored_draft(app)["nodes"] if n["key"] == keys["end_ok"])
+    head = node(page, keys["end_ok"]).locator(".wf-node-head")
+    box = head.bounding_box()
+    drag(page, head, box["x"] + box["width"] / 2 + 30, box["y"] + box["height"] / 2)
+    page.click("[data-zoom='0']")
+    wait_saved(page)
+    moved = next(n for n in stored_draft(app)["nodes"] if n["key"] == keys["end_ok"])
+    # 30 px on screen at 80 %: 37.5 px on the diagram
+    assert moved["position"]["x"] - before["position"]["x"] in (37, 38), moved
+
     page.fill("#wf-sim-values", '{"title": "模拟商机", "qty": 9}')
     page.click("#wf-sim-run")
     expect(page.locator(f'[data-sim-step="{keys["approval"]}"]')).to_contain_text("模拟商机")
