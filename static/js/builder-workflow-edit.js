@@ -26,6 +26,7 @@
     var node = { key: uniqueKey(type), type: type,
                  position: { x: Math.max(0, Math.round(x)), y: Math.max(0, Math.round(y)) } };
     var kind = W.type(type);
+    if (kind.options.some(function (o) { return o.required; })) { node.config = {}; }  // its options are asked for
     if (kind.options.some(function (o) { return o.name === 'on' && o.required; })) { node.config = { on: 'created' }; }
     W.doc.nodes.push(node);
     W.selected = { kind: 'node', key: node.key };

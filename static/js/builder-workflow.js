@@ -21,7 +21,18 @@
   W.selected = null;  // {kind: 'node'|'edge', key|index}
   W.errors = [];
   var etag = root.dataset.etag;
-  var lastSaved = JSON.stringify(W.doc);
+  /* The draft as saved: the empty config the panel opens on a node is left out, unless its
+     type requires options (then the server names the missing ones at the node). */
+  function draftText() {
+    var copy = JSON.parse(JSON.stringify(W.doc));
+    copy.nodes.forEach(function (n) {
+      var kind = W.cfg.palette.filter(function (p) { return p.type === n.type; })[0];
+      var required = kind && kind.options.some(function (o) { return o.required; });
+      if (n.config && !Object.keys(n.config).length && !required) { delete n.config; }
+    });
+    return JSON.stringify(copy);
+  }
+  var lastSaved = draftText();
   var timer = null, saving = null, blocked = false;
   var statusEl = document.getElementById('save-status');
   var alertEl = document.getElementById('designer-alert');
@@ -109,12 +120,12 @@
   };
   W.request = window.Trellis.requestJSON;
 
-  function saved(answer, text) {
+  function saved(answer, sent) {
     etag = answer.headers.get('ETag') || etag;
-    lastSaved = text;
+    lastSaved = sent;
     W.showErrors([]);
     W.alert('');
-    var same = JSON.stringify(W.doc) === text;
+    var same = draftText() === sent;
     status(same ? W.t.saved : W.t.unsaved, same ? 'saved' : 'dirty');
     return true;
   }
@@ -122,11 +133,11 @@
   function save(force) {
     if (blocked && !force) { return Promise.resolve(false); }
     if (saving) { return saving.then(function () { return save(force); }); }
-    var text = JSON.stringify(W.doc);
-    if (text === lastSaved && !force) { status(W.t.saved, 'saved'); return Promise.resolve(true); }
+    var sent = draftText();
+    if (sent === lastSaved && !force) { status(W.t.saved, 'saved'); return Promise.resolve(true); }
     status(W.t.saving, 'saving');
-    saving = W.request('PUT', W.urls.api, JSON.parse(text), etag).then(function (answer) {
-      if (answer.status === 200 || answer.status === 201) { return saved(answer, text); }
+    saving = W.request('PUT', W.urls.api, JSON.parse(sent), etag).then(function (answer) {
+      if (answer.status === 200 || answer.status === 201) { return saved(answer, sent); }
       if (answer.status === 409) {
         blocked = true;
         W.alert(W.t.conflict, 'error', true);
@@ -148,7 +159,7 @@
     if (!keepPanel && W.props) { W.props.render(); }
     W.paintErrors();
     clearTimeout(timer);
-    if (JSON.stringify(W.doc) !== lastSaved) { status(W.t.unsaved, 'dirty'); }
+    if (draftText() !== lastSaved) { status(W.t.unsaved, 'dirty'); }
     timer = setTimeout(function () { save(false); }, delay === undefined ? 600 : delay);
   };
   W.select = function (selection) {
@@ -194,7 +205,7 @@
     else if (event.target.closest('[data-overwrite]')) { overwrite(); }
   });
   window.addEventListener('beforeunload', function (event) {
-    if (JSON.stringify(W.doc) !== lastSaved) { event.preventDefault(); event.returnValue = ''; }
+    if (draftText() !== lastSaved) { event.preventDefault(); event.returnValue = ''; }
   });
 
   function start() {

@@ -189,3 +189,16 @@ def test_versions_of_a_workflow_differ_in_words_and_roll_back(crm, app):
     doc = crm.ok("GET", f"{WORKFLOWS}/nurture")
     assert doc["nodes"][2]["config"]["duration"] == {"days": 4}
     assert crm.ok("GET", f"{WORKFLOWS}/nurture/versions")["published_version"] == 3
+
+
+def test_a_node_whose_type_requires_options_needs_its_config(crm):
+    doc = approval_flow()
+    del doc["nodes"][2]["config"]
+    answer = crm.request("PUT", f"{WORKFLOWS}/approve", json=doc)
+    assert answer.status_code == 422
+    assert {"path": "/nodes/2", "message": "'config' is required"} in answer.get_json()["errors"]
+    doc["nodes"][2]["config"] = {}
+    errors = crm.request("PUT", f"{WORKFLOWS}/approve", json=doc).get_json()["errors"]
+    assert {"path": "/nodes/2/config", "message": "'assignees' is required"} in errors
+    assert "config" not in approval_flow()["nodes"][-1]
+    crm.ok("PUT", f"{WORKFLOWS}/approve", json=approval_flow())  # an end needs none
