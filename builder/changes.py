@@ -48,7 +48,9 @@ def subject_names() -> dict[str, str]:
             "thresholds": _("Threshold"), "decay": _("Decay"), "rows": _("Row"),
             "inputs": _("Input column"), "outputs": _("Output column"),
             "hit_policy": _("Hit policy"), "enabled": _("Enabled"),
-            "stop_after_first_match": _("Stop after the first matching rule")}
+            "stop_after_first_match": _("Stop after the first matching rule"),
+            "nodes": _("Node"), "edges": _("Connection"), "exit": _("Exit conditions"),
+            "multiple": _("Several instances per record")}
 
 
 def type_names(types, lang: str) -> dict[str, str]:
@@ -90,6 +92,8 @@ def _step_name(container: Any, seg: str, lang: str) -> tuple[Any, str]:
             name = label_text(item.get("label"), lang)
             return item, (f"{quoted(name, lang)} ({ident})" if name and name != ident
                           else quoted(str(ident), lang))
+        if isinstance(item, dict) and "from" in item and "to" in item:  # a workflow's edge
+            return item, f"{item['from']} → {item['to']}"
         return item, f"#{int(seg) + 1}"
     if isinstance(container, dict):
         return container.get(seg), seg

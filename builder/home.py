@@ -48,6 +48,7 @@ class AppCard:
     forms: list[FormCard] = field(default_factory=list)
     views: list[ViewCard] = field(default_factory=list)
     package_url: str | None = None
+    workflows_url: str | None = None
 
 
 def optional_url(endpoint: str, **args: str) -> str | None:
@@ -89,7 +90,8 @@ def home_vm(rt: Runtime, session: Session, lang: str) -> list[AppCard]:
         icon = app.draft.get("icon") or ""
         card = AppCard(key=app.key, label=label, color=app.draft.get("color") or APP_COLORS[0],
                        initial=icon if icon and len(icon) <= 2 else label[:1].upper(),
-                       package_url=optional_url("builder.package_page", app_key=app.key))
+                       package_url=optional_url("builder.package_page", app_key=app.key),
+                       workflows_url=url_for("builder.workflows", app_key=app.key))
         card.forms = [form_card(rt, session, d, lang)
                       for d in rt.store.list(session, app.key, "form")]
         names = {f.key: f.label for f in card.forms}

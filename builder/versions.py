@@ -25,7 +25,8 @@ from runtime.web.forms.display import local_time
 from runtime.web.messages import translate, ui_lang
 from runtime.web.routes import GET, GET_POST, Route
 
-KIND_OF = {"forms": "form", "views": "view", "apps": "app", "rulesets": "ruleset"}
+KIND_OF = {"forms": "form", "views": "view", "apps": "app", "rulesets": "ruleset",
+           "workflows": "workflow"}
 ROLLBACK_NOTE = re.compile(r"rollback to version (\d+)")  # metadata.store's note
 
 
@@ -40,7 +41,7 @@ def note_text(note: str) -> str:
 
 def kind_labels() -> dict[str, str]:
     return {"form": _("Form"), "view": _("List view"), "app": _("App"),
-            "ruleset": _("Ruleset")}
+            "ruleset": _("Ruleset"), "workflow": _("Workflow")}
 
 
 @dataclass
@@ -181,6 +182,9 @@ def designer_links(doc: Document) -> list[tuple[str, str]]:
     if doc.kind == "view":
         return [(_("Open the view designer"), url_for("builder.view_designer",
                                                       app_key=doc.app_key, view_key=doc.key))]
+    if doc.kind == "workflow":
+        return [(_("Open the workflow designer"), url_for(
+            "builder.workflow_designer", app_key=doc.app_key, key=doc.key))]
     if doc.kind == "form" and doc.published_version is not None:
         return [(_("Open the records"), url_for("forms.record_list", app_key=doc.app_key,
                                                 form_key=doc.key))]
@@ -234,7 +238,7 @@ def rollback(app_key: str, kinds: str, key: str, number: int):
     return redirect(vm.history_url, 303)
 
 
-HISTORY = "/<app_key>/<any(forms, views, apps, rulesets):kinds>/<key>/history"
+HISTORY = "/<app_key>/<any(forms, views, apps, rulesets, workflows):kinds>/<key>/history"
 ROUTES: tuple[Route, ...] = (  # version history and rollback
     (HISTORY, "history", history, GET),
     (HISTORY + "/<int:number>/rollback", "rollback", rollback, GET_POST),

@@ -32,11 +32,22 @@ def not_found(exc: NotFound):
 
 
 def builder_blueprint() -> Blueprint:
-    from builder import capture, cleaning, forms, identity, packages, rules, versions, views
+    from builder import (
+        capture,
+        cleaning,
+        forms,
+        identity,
+        packages,
+        rules,
+        versions,
+        views,
+        workflows,
+    )
 
     bp = Blueprint("builder", __name__)
     bp.before_request(designers_only)
     bp.register_error_handler(NotFound, not_found)
     add_routes(bp, (*forms.ROUTES, *versions.ROUTES, *packages.ROUTES, *views.ROUTES,
-                    *cleaning.ROUTES, *capture.ROUTES, *identity.ROUTES, *rules.ROUTES))
+                    *cleaning.ROUTES, *capture.ROUTES, *identity.ROUTES, *rules.ROUTES,
+                    *workflows.ROUTES))
     return bp

@@ -128,6 +128,10 @@ def _problem(error: ValidationError) -> Problem:
     if error.validator == "maximum":
         return Problem(path, msg("%(value)s is greater than the maximum of %(n)s",
                                  value=repr(error.instance), n=repr(error.validator_value)))
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [k for k in error.validator_value if k not in error.instance]
+        if missing:  # jsonschema's words, translated for the reader
+            return Problem(path, msg("%(key)s is required", key=quoted(missing[0])))
     if error.validator == "enum":
         allowed = ", ".join(map(repr, error.validator_value))
         return Problem(path, f"{error.instance!r} is not one of {allowed}")

@@ -1,4 +1,5 @@
-"""Structural diff of two documents; lists of keyed objects (fields, choices) match by key."""
+"""Structural diff of two documents; lists of keyed objects (fields, choices) match by key,
+a workflow's edges by where they go (from, to and outcome)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ def _keyed(items: list) -> dict | None:
             keys = [i[ident] for i in items]
             if len(set(map(repr, keys))) == len(keys):
                 return {repr(k): (n, i) for n, (k, i) in enumerate(zip(keys, items, strict=True))}
+    if items and all(isinstance(i, dict) and "from" in i and "to" in i for i in items):
+        keys = [(i["from"], i["to"], i.get("on")) for i in items]
+        if len(set(keys)) == len(keys):
+            return {repr(k): (n, i) for n, (k, i) in enumerate(zip(keys, items, strict=True))}
     return None
 
 

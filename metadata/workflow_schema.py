@@ -32,7 +32,10 @@ def _node_schema(nodes: list[NodeSpec]) -> tuple[dict, dict]:
                          "description": "Where the designer draws the node."},
         },
         "allOf": [{"if": {"properties": {"type": {"const": n.type}}, "required": ["type"]},
-                   "then": {"properties": {"config": {"$ref": f"#/$defs/node_{n.type}"}}}}
+                   "then": {"properties": {"config": {"$ref": f"#/$defs/node_{n.type}"}},
+                            # a type with required options needs its config
+                            **({"required": ["config"]} if n.config_schema.get("required")
+                               else {})}}
                   for n in nodes],
         "description": "A node: " + "; ".join(f"`{n.type}`: {n.description}" for n in nodes),
     }

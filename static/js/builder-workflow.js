@@ -1,0 +1,222 @@
+/* The workflow designer's core (builder/workflows.py): the workflow draft the page printed,
+   kept as one object the parts edit (builder-workflow-canvas.js: the diagram, dragging nodes
+   and connections; -props: the properties panel; -sim: the simulation), autosaved through the
+   documents API (PUT with If-Match; 409 keeps the edits and offers reload or overwrite; 422
+   marks the node or connection each problem's JSON Pointer names, red with its message),
+   published, and the selection (window.TrellisWF). */
+(function () {
+  'use strict';
+
+  var root = document.getElementById('wf-designer');
+  if (!root) { return; }
+  var W = window.TrellisWF = window.TrellisWF || {};
+  W.root = root;
+  W.urls = JSON.parse(root.dataset.urls);
+  W.cfg = JSON.parse(root.dataset.config);
+  W.t = W.cfg.t;
+  W.lang = W.cfg.lang;
+  W.app = root.dataset.app;
+  W.form = root.dataset.form;
+  W.doc = JSON.parse(root.dataset.doc);
+  W.selected = null;  // {kind: 'node'|'edge', key|index}
+  W.errors = [];
+  var etag = root.dataset.etag;
+  /* The draft as saved: the empty config the panel opens on a node is left out, unless its
+     type requires options (then the server names the missing ones at the node). */
+  function draftText() {
+    var copy = JSON.parse(JSON.stringify(W.doc));
+    copy.nodes.forEach(function (n) {
+      var kind = W.cfg.palette.filter(function (p) { return p.type === n.type; })[0];
+      var required = kind && kind.options.some(function (o) { return o.required; });
+      if (n.config && !Object.keys(n.config).length && !required) { delete n.config; }
+    });
+    return JSON.stringify(copy);
+  }
+  var lastSaved = draftText();
+  var timer = null, saving = null, blocked = false;
+  var statusEl = document.getElementById('save-status');
+  var alertEl = document.getElementById('designer-alert');
+
+  W.el = function (tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      var v = attrs[k];
+      if (v === undefined || v === null || v === false) { return; }
+      if (k === 'text') { node.textContent = v; }
+      else if (k === 'class') { node.className = v; }
+      else if (k.slice(0, 2) === 'on') { node.addEventListener(k.slice(2), v); }
+      else if (k === 'value') { node.value = v; }
+      else if (k === 'checked' || k === 'selected' || k === 'hidden' || k === 'disabled') { node[k] = !!v; }
+      else { node.setAttribute(k, v === true ? '' : v); }
+    });
+    (children || []).forEach(function (c) {
+      if (c !== null && c !== undefined && c !== false) {
+        node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+      }
+    });
+    return node;
+  };
+  W.label = function (label) {
+    if (!label) { return ''; }
+    if (typeof label === 'string') { return label; }
+    return label[W.lang] || label[W.lang === 'zh' ? 'en' : 'zh'] || '';
+  };
+  W.setLabel = function (item, text, prop) {
+    prop = prop || 'label';
+    var label = item[prop];
+    var texts = typeof label === 'string' ? {} : Object.assign({}, label || {});
+    if (typeof label === 'string' && label && label !== text) { texts[W.lang === 'zh' ? 'en' : 'zh'] = label; }
+    if (text) { texts[W.lang] = text; } else { delete texts[W.lang]; }
+    if (Object.keys(texts).length) { item[prop] = texts; } else { delete item[prop]; }
+  };
+  W.type = function (type) {
+    return W.cfg.palette.filter(function (p) { return p.type === type; })[0] ||
+      { type: type, label: type, icon: '•', options: [], outcomes: ['next'] };
+  };
+  W.node = function (key) { return W.doc.nodes.filter(function (n) { return n.key === key; })[0] || null; };
+  W.nodeIndex = function (key) { return W.doc.nodes.indexOf(W.node(key)); };
+  W.value = function (value) { return W.t.values[value] || value; };
+
+  // -- errors at the nodes and connections ---------------------------------------------------
+  var general = document.getElementById('general-errors');
+  W.showErrors = function (errors) {
+    W.errors = errors || [];
+    W.paintErrors();
+  };
+  /* Marks each problem where its path points: the node or connection on the canvas (red,
+     with the message), the control of the panel showing it, else the general box. */
+  W.paintErrors = function () {
+    root.querySelectorAll('.has-error').forEach(function (e) { e.classList.remove('has-error'); });
+    root.querySelectorAll('.bx-error').forEach(function (e) { e.textContent = ''; });
+    general.hidden = true;
+    W.errors.forEach(function (error) {
+      var path = error.path || '';
+      var m = /^\/(nodes|edges)\/(\d+)/.exec(path);
+      var places = [];
+      if (m) { places.push(root.querySelector('.wf-stage [data-path="/' + m[1] + '/' + m[2] + '"]')); }
+      var parts = path.split('/');
+      while (parts.length > 1) {
+        var at = root.querySelector('.wf-props [data-path="' + parts.join('/') + '"]');
+        if (at) { places.push(at); break; }
+        parts.pop();
+      }
+      places = places.filter(Boolean);
+      if (!places.length) { places = [general]; general.hidden = false; }
+      places.forEach(function (place) {
+        place.classList.add('has-error');
+        var box = place.querySelector('.bx-error');
+        if (box) { box.textContent = (box.textContent ? box.textContent + ' ' : '') + error.message; }
+      });
+    });
+  };
+
+  // -- status, saving, publishing ------------------------------------------------------------
+  function status(text, state) { statusEl.textContent = text; statusEl.dataset.state = state || ''; }
+  W.alert = function (text, kind, conflict) {
+    alertEl.hidden = !text;
+    alertEl.className = 'alert alert-' + (kind || 'error');
+    alertEl.querySelector('[data-alert-text]').textContent = text || '';
+    alertEl.querySelector('[data-conflict-actions]').hidden = !conflict;
+  };
+  W.request = window.Trellis.requestJSON;
+
+  function saved(answer, sent) {
+    etag = answer.headers.get('ETag') || etag;
+    lastSaved = sent;
+    W.showErrors([]);
+    W.alert('');
+    var same = draftText() === sent;
+    status(same ? W.t.saved : W.t.unsaved, same ? 'saved' : 'dirty');
+    return true;
+  }
+
+  function save(force) {
+    if (blocked && !force) { return Promise.resolve(false); }
+    if (saving) { return saving.then(function () { return save(force); }); }
+    var sent = draftText();
+    if (sent === lastSaved && !force) { status(W.t.saved, 'saved'); return Promise.resolve(true); }
+    status(W.t.saving, 'saving');
+    saving = W.request('PUT', W.urls.api, JSON.parse(sent), etag).then(function (answer) {
+      if (answer.status === 200 || answer.status === 201) { return saved(answer, sent); }
+      if (answer.status === 409) {
+        blocked = true;
+        W.alert(W.t.conflict, 'error', true);
+        status(W.t.unsaved, 'error');
+        return false;
+      }
+      W.showErrors((answer.data && answer.data.errors) || []);
+      status(W.t.invalid, 'error');
+      return false;
+    }, function () { status(W.t.failed, 'error'); return false; })
+      .then(function (ok) { saving = null; return ok; });
+    return saving;
+  }
+  W.save = save;
+
+  /* The draft changed: redraw, and save soon (``delay`` ms; typing waits longer). */
+  W.changed = function (delay, keepPanel) {
+    if (W.canvas) { W.canvas.draw(); }
+    if (!keepPanel && W.props) { W.props.render(); }
+    W.paintErrors();
+    clearTimeout(timer);
+    if (draftText() !== lastSaved) { status(W.t.unsaved, 'dirty'); }
+    timer = setTimeout(function () { save(false); }, delay === undefined ? 600 : delay);
+  };
+  W.select = function (selection) {
+    W.selected = selection;
+    if (W.canvas) { W.canvas.draw(); }
+    if (W.props) { W.props.render(); }
+    W.paintErrors();
+  };
+
+  function published(answer) {
+    var n = answer.data.version;
+    W.alert((answer.data.unchanged ? W.t.unchanged : W.t.published).replace('{n}', n), 'success');
+    status(W.t.saved, 'saved');
+    var pill = root.querySelector('[data-published]');
+    pill.textContent = W.t.version.replace('{n}', n);
+    pill.className = 'pill pill-live';
+  }
+
+  function publish(button) {
+    clearTimeout(timer);
+    button.disabled = true;
+    save(false).then(function (ok) {
+      if (!ok) { return; }
+      status(W.t.publishing, 'saving');
+      return W.request('POST', W.urls.publish, {}, etag).then(function (answer) {
+        if (answer.status === 200) { published(answer); return; }
+        if (answer.status === 409) { blocked = true; W.alert(W.t.conflict, 'error', true); }
+        else { W.showErrors(answer.data.errors || []); }
+        status(W.t.invalid, 'error');
+      });
+    }).then(function () { button.disabled = false; }, function () { button.disabled = false; });
+  }
+
+  function overwrite() {
+    fetch(W.urls.api, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (response) { etag = response.headers.get('ETag') || etag; return response.json(); })
+      .then(function () { blocked = false; return save(true); });
+  }
+
+  root.addEventListener('click', function (event) {
+    if (event.target.closest('#publish-workflow')) { publish(event.target.closest('#publish-workflow')); }
+    else if (event.target.closest('[data-reload]')) { window.location.reload(); }
+    else if (event.target.closest('[data-overwrite]')) { overwrite(); }
+  });
+  window.addEventListener('beforeunload', function (event) {
+    if (draftText() !== lastSaved) { event.preventDefault(); event.returnValue = ''; }
+  });
+
+  function start() {
+    if (W.canvas) { W.canvas.draw(); }
+    if (W.props) { W.props.render(); }
+    if (W.sim) { W.sim.render(); }
+    W.ready = true;
+    root.dataset.ready = '1';
+  }
+  var started = false;
+  function once() { if (!started) { started = true; start(); } }
+  if (document.readyState === 'complete') { setTimeout(once, 0); }
+  else { document.addEventListener('DOMContentLoaded', once); window.addEventListener('load', once); }
+})();
