@@ -19,8 +19,8 @@ NUMBER = FType.NUMBER
 
 def _relation_to(form: Mapping, key: str, target: str | None) -> bool:
     fld = next((f for f in form.get("fields", []) if f.get("key") == key), None)
-    return bool(fld and fld.get("type") == "relation"
-                and (target is None or (fld.get("config") or {}).get("target_form") == target))
+    linked = ((fld or {}).get("config") or {}).get("target_form")
+    return bool(linked) and (target is None or linked == target)
 
 
 def _sites(todo: Mapping) -> Iterator[tuple[str, str, str, FType | None]]:

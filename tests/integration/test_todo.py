@@ -10,8 +10,16 @@ import pytest
 
 from tests.integration.helpers import logged_in, rows
 from tests.integration.rules_executor_support import ACTIVITY, LEAD, activity_form, lead_form
-from tests.integration.workflows_support import DAY, T0, WORKFLOWS, edge, node, publish, tick, \
-    workflow
+from tests.integration.workflows_support import (
+    DAY,
+    T0,
+    WORKFLOWS,
+    edge,
+    node,
+    publish,
+    tick,
+    workflow,
+)
 
 HOUR = DAY / 24
 PRICING = '{kind} = "page_view" AND {page} = "pricing"'
