@@ -16,6 +16,7 @@ from metadata.errors import TrellisError
 from metadata.labels import label_text
 from runtime.permissions import SYSTEM, Principal
 from runtime.todo.hints import app_settings, work_out
+from runtime.web.forms.references import References
 
 FILTERS = ("overdue", "today", "week", "all")
 KEY_FIELDS = 3  # the record's fields shown with a task
@@ -88,11 +89,13 @@ def _record(rt, session, plan, record_id: int, principal: Principal, lang: str
         shown = {}
     title = plan.title_field
     name = str(shown.get(title) or f"#{record_id}") if title else f"#{record_id}"
-    fields = [(label_text(f.get("label"), lang) or f["key"], str(shown[f["key"]]))
-              for f in plan.fields if f["key"] != title
-              and shown.get(f["key"]) not in (None, "", [])
-              and not isinstance(shown[f["key"]], dict | list)]
-    return whole, name, fields[:KEY_FIELDS]
+    keys = [f for f in plan.fields if f["key"] != title
+            and shown.get(f["key"]) not in (None, "", [], False)][:KEY_FIELDS]
+    refs = References(rt, session, plan, principal, lang)
+    refs.add_records(keys, [shown])
+    refs.load()
+    return whole, name, [(label_text(f.get("label"), lang) or f["key"],
+                          refs.text(f, shown[f["key"]])) for f in keys]
 
 
 def task_vm(rt, session, row: Mapping, principal: Principal, lang: str, now: datetime

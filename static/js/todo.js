@@ -30,6 +30,10 @@
     });
   }
 
+  document.addEventListener('change', function (event) {
+    if (event.target.matches('[data-autosubmit]')) { event.target.form.submit(); }
+  });
+
   document.addEventListener('DOMContentLoaded', function () { fill(document); });
   document.addEventListener('htmx:afterSwap', function () { fill(document); });
 })();
