@@ -14,6 +14,7 @@ from flask_login import login_required
 
 from metadata.errors import Problem, TrellisError
 from runtime.todo.follow_up import log_follow_up
+from runtime.todo.listing import open_tasks
 from runtime.web import current_principal, current_runtime, db_session, transaction
 from runtime.web.messages import ui_lang
 from runtime.web.routes import GET, POST, Route, add_routes
@@ -27,7 +28,7 @@ PEOPLE = 200  # users offered for a reassignment
 def _view():
     rt, session, principal = current_runtime(), db_session(), current_principal()
     now, lang = rt.clock.now(), ui_lang()
-    rows = wf_tasks.todo(session, principal.user_id, now)
+    rows = open_tasks(rt, session, principal.user_id, lang)
     tasks = [task_vm(rt, session, row, principal, lang, now) for row in rows]
     args = request.values
     return todo_vm(tasks, now, args.get("show", "all"), args.get("workflow", ""),

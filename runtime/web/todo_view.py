@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -14,8 +14,7 @@ from flask_babel import to_user_timezone
 
 from metadata.errors import TrellisError
 from metadata.labels import label_text
-from runtime.permissions import SYSTEM, Principal
-from runtime.todo.hints import app_settings, work_out
+from runtime.permissions import Principal
 from runtime.web.forms.references import References
 
 FILTERS = ("overdue", "today", "week", "all")
@@ -52,10 +51,6 @@ class TaskVM:
         return self.overdue or local.date() < today + timedelta(days=7 - today.weekday())
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def due_words(due: datetime | None, now: datetime) -> str:
     """"overdue 2 h", "today 15:00", "tomorrow 09:00", "12-08 10:00" in the reader's zone."""
     if due is None:
@@ -77,12 +72,8 @@ def due_words(due: datetime | None, now: datetime) -> str:
 
 
 def _record(rt, session, plan, record_id: int, principal: Principal, lang: str
-            ) -> tuple[dict | None, str, list[tuple[str, str]]]:
-    """(the whole record for formulas, its name, the key fields the reader may see)."""
-    try:
-        whole = rt.records(session, plan, SYSTEM).get_all(record_id)
-    except TrellisError:
-        return None, f"#{record_id}", []
+            ) -> tuple[str, list[tuple[str, str]]]:
+    """(the record's name, the key fields the reader may see)."""
     try:
         shown = rt.records(session, plan, principal).get(record_id)
     except TrellisError:
@@ -94,32 +85,23 @@ def _record(rt, session, plan, record_id: int, principal: Principal, lang: str
     refs = References(rt, session, plan, principal, lang)
     refs.add_records(keys, [shown])
     refs.load()
-    return whole, name, [(label_text(f.get("label"), lang) or f["key"],
+    return name, [(label_text(f.get("label"), lang) or f["key"],
                           refs.text(f, shown[f["key"]])) for f in keys]
 
 
 def task_vm(rt, session, row: Mapping, principal: Principal, lang: str, now: datetime
             ) -> TaskVM:
+    """A task of ``runtime.todo.listing.open_tasks`` as the page shows it."""
     plan = rt.plan(session, row["app_key"], row["form_key"])
-    record, name, fields = _record(rt, session, plan, row["record_id"], principal, lang)
-    worked = work_out(rt, session, app_settings(rt, session, row["app_key"]), plan,
-                      record, lang) if record else None
-    due = _aware(row["due_at"]) if row["due_at"] else None
-    priority = worked.priority if worked and worked.priority is not None else row["priority"]
+    name, fields = _record(rt, session, plan, row["record_id"], principal, lang)
+    due = row["due_at"]
     return TaskVM(
         row["id"], row["kind"], row["workflow"], label_text(row["title"], lang) or "",
         url_for("forms.record_detail", app_key=row["app_key"], form_key=row["form_key"],
                 record_id=row["record_id"]), name, fields, due, due_words(due, now),
-        bool(due and due < now), priority or 0.0,
-        (worked.hint if worked and worked.hint else row["hint"]) or "",
+        row["overdue"], row["priority"] or 0.0, row["hint"] or "",
         row["reminded_at"] is not None, bool(row["escalated"]),
         [n["text"] for n in row["notes"] or []][-3:], list(row["editable"] or []))
-
-
-def ranked(tasks: list[TaskVM]) -> list[TaskVM]:
-    """Overdue first, then higher priority, then sooner due (none last)."""
-    far = datetime.max.replace(tzinfo=UTC)
-    return sorted(tasks, key=lambda t: (not t.overdue, -t.priority, t.due_at or far, t.id))
 
 
 @dataclass
@@ -139,5 +121,5 @@ def todo_vm(tasks: list[TaskVM], now: datetime, shown: str, workflow: str, kind:
     pool = [t for t in tasks if (not workflow or t.workflow == workflow)
             and (not kind or t.kind == kind)]
     counts = {name: sum(1 for t in pool if t.in_filter(name, now)) for name in FILTERS}
-    return TodoVM([t for t in ranked(pool) if t.in_filter(shown, now)], counts, shown,
+    return TodoVM([t for t in pool if t.in_filter(shown, now)], counts, shown,
                   sorted({t.workflow for t in tasks}), workflow, kind)

@@ -208,3 +208,48 @@ def test_the_todo_settings_are_checked_at_save(crm):
     assert answer.status_code == 422, answer.get_data(as_text=True)
     paths = {p["path"] for p in answer.get_json()["errors"]}
     assert "/todo/hints/0/related/link" in paths
+
+
+def test_the_api_lists_the_same_ranking_and_hints_and_snoozes(todo, factory, people):
+    api, t = factory.api(people["boss"]), todo["tasks"]
+    listed = api.ok("GET", "/todo")["tasks"]
+    assert [x["id"] for x in listed] == [t["Follow up A"], t["Follow up C"], t["Visit C"],
+                                         t["Follow up B"]]
+    assert listed[0]["priority"] == 85 and listed[3]["hint"].startswith("B visited")
+    bad = api.request("POST", f"/tasks/{t['Visit C']}/snooze", json={"until": "2030-01-01"})
+    assert bad.status_code == 422 and bad.get_json()["errors"][0]["path"] == "/until"
+    done = api.ok("POST", f"/tasks/{t['Visit C']}/snooze", json={"until": "2030-01-01T09:00Z"})
+    assert done["snoozed_until"].startswith("2030-01-01T09:00")
+    noted = api.ok("POST", f"/tasks/{t['Follow up C']}/follow_up", json={"text": "called"})
+    assert noted["id"] == t["Follow up C"]
+    assert [x["id"] for x in api.ok("GET", "/todo")["tasks"]] == [
+        t["Follow up A"], t["Follow up C"], t["Follow up B"]]
+    other = factory.api(people["other"])
+    assert other.request("POST", f"/tasks/{t['Follow up A']}/follow_up",
+                         json={"text": "x"}).status_code == 403
+
+
+def test_reminded_and_escalated_show_on_the_task(crm, people, runtime, app, factory):
+    chase = workflow(
+        "chase", [node("start", "trigger", on="manual"),
+                  node("do", "task", assignees=[{"role": "manager"}], due={"hours": 4},
+                       remind_before={"hours": 1}, escalate_after={"hours": 1},
+                       escalate_to=[{"user": people["other"]}],
+                       title={"zh": "催办 {name}", "en": "Chase {name}"}),
+                  node("end", "end")],
+        [edge("start", "do"), edge("do", "end")])
+    publish(crm, chase)
+    runtime.clock.set(T0)
+    lead = crm.create("crm", "lead", {"name": "D", "score": 10, "owner": people["boss"]})
+    start(crm, runtime, "chase", lead["id"])
+    boss = logged_in(app, "boss@example.com")
+    item = boss.get("/todo").get_data(as_text=True)
+    assert "已提醒" not in item and "已升级" not in item
+    tick(runtime, T0 + 3 * HOUR + HOUR / 2)  # an hour before it is due: the reminder
+    item = boss.get("/todo").get_data(as_text=True)
+    assert "已提醒" in item and "已升级" not in item
+    tick(runtime, T0 + 5 * HOUR + HOUR / 2)  # an hour past it: escalated
+    item = boss.get("/todo").get_data(as_text=True)
+    assert "已提醒" in item and "已升级" in item and "超期 1 小时" in item
+    [task] = factory.api(people["boss"]).ok("GET", "/todo")["tasks"]
+    assert (task["reminded"], task["escalated"], task["overdue"]) == (True, True, True)
