@@ -59,7 +59,10 @@ def _until(value: str | None) -> datetime:
         wall = datetime.fromisoformat(value or "")
     except ValueError:
         raise TrellisError([Problem("/until", "must be a date and time")], 422) from None
-    return wall.replace(tzinfo=get_timezone()) if wall.tzinfo is None else wall
+    if wall.tzinfo is not None:
+        return wall
+    zone = get_timezone()
+    return zone.localize(wall) if hasattr(zone, "localize") else wall.replace(tzinfo=zone)
 
 
 def _user(value: str | None) -> int:

@@ -124,6 +124,8 @@ def test_the_list_ranks_by_the_apps_priority_and_shows_the_seeds_hints(todo, run
     assert 'data-overdue="3"' in todo["boss"].get("/todo/_count").get_data(as_text=True)
     only = todo["boss"].get("/todo?kind=task").get_data(as_text=True)
     assert order(only) == [t["Visit C"]]
+    visits = todo["boss"].get("/todo?workflow=visit").get_data(as_text=True)
+    assert order(visits) == [t["Visit C"]] and 'data-filter="overdue"' in visits
 
 
 def test_the_hint_needs_three_days_on_the_pricing_page(todo, runtime):
