@@ -100,6 +100,7 @@ def register_parts(app: Flask) -> None:
     from runtime.web.forms.views import forms_blueprint
     from runtime.web.notifications import notifications_blueprint
     from runtime.web.tracking import tracking_blueprint
+    from runtime.web.todo import todo_blueprint
 
     web.init_app(app)
     auth.init_app(app)
@@ -108,6 +109,7 @@ def register_parts(app: Flask) -> None:
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(forms_blueprint(), url_prefix="/a")
     app.register_blueprint(notifications_blueprint(), url_prefix="/notifications")
+    app.register_blueprint(todo_blueprint(), url_prefix="/todo")
     capture = capture_blueprint()
     csrf.exempt(capture)  # signed addresses and page tokens instead (runtime.web.capture)
     app.register_blueprint(capture)

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from metadata.keys import KEY_PATTERN
 from metadata.ruleset_schema import ActionSpec, ruleset_schema
+from metadata.todo_schema import todo_schema
 from metadata.workflow_schema import NodeSpec, workflow_schema
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -403,6 +404,7 @@ def app_schema() -> dict[str, Any]:
                 "description": "How the app's rules run.",
             },
             "notify": notify_schema(),
+            "todo": todo_schema(),
             "navigation": {
                 "type": "array",
                 "maxItems": 200,

@@ -16,6 +16,22 @@ INCIDENT = param("incident_id", schema={"type": "integer", "minimum": 1,
                                         "maximum": 2**31 - 1}, description="the incident's id")
 
 
+def later_paths() -> dict[str, dict]:
+    """The to-do list's own task actions: snooze, follow-up."""
+    paths: dict[str, dict] = {}
+    paths["/tasks/{task_id}/snooze"] = {"post": op(
+        "post", "snoozeTask", "Keep a task of yours out of your to-do list until a time",
+        "workflows", {"200": answer(ref("WorkflowTask"))}, scope="records:write",
+        params=[TASK], body=obj({"until": UTC_TIME}), errors=["409"])}
+    paths["/tasks/{task_id}/follow_up"] = {"post": op(
+        "post", "followUpTask", "Log a follow-up on a task of yours (a record of the app's "
+        "follow-up form when it names one, and a note on the task)", "workflows",
+        {"200": answer(ref("WorkflowTask"))}, scope="records:write", params=[TASK],
+        body=obj({"text": {"type": "string", "minLength": 1, "maxLength": 2000}}),
+        errors=["409"])}
+    return paths
+
+
 def workflow_paths() -> dict[str, dict]:
     keys = [pref("app_key"), pref("workflow_key")]
     base = "/apps/{app_key}/workflows/{workflow_key}"
@@ -55,6 +71,7 @@ def workflow_paths() -> dict[str, dict]:
         "post", "reassignTask", "Hand a task of yours to someone else", "workflows",
         {"200": answer(ref("WorkflowTask"))}, scope="records:write", params=[TASK],
         body=obj({"user": ID}), errors=["409"])}
+    paths.update(later_paths())
     for action in ("retry", "skip", "cancel"):
         paths[f"/apps/{{app_key}}/workflow-incidents/{{incident_id}}/{action}"] = {"post": op(
             "post", f"{action}WorkflowIncident", f"A workflow step that kept failing: {action} "
@@ -77,7 +94,8 @@ def workflow_schemas() -> dict[str, dict]:
                 "status": {"enum": ["open", "done", "cancelled"]}, "outcome": text,
                 "due_at": nullable(UTC_TIME), "priority": {"type": "number"}, "hint": text,
                 "escalated": {"type": "boolean"},
-                "editable": {"type": "array", "items": KEY}})
+                "editable": {"type": "array", "items": KEY}, "reminded": {"type": "boolean"},
+                "snoozed_until": nullable(UTC_TIME)})
     step = obj({"step": ID, "node": KEY, "kind": {"type": "string"},
                 "status": {"type": "string"}, "attempts": {"type": "integer"},
                 "due_at": UTC_TIME, "done_at": nullable(UTC_TIME), "error": text,

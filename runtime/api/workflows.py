@@ -4,6 +4,7 @@ one by hand, cancelling one, what an admin does with a step that kept failing; h
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +18,8 @@ from runtime.api.errors import json_body
 from runtime.api.rules_runtime import ADMINS, reader_lang
 from runtime.rules.incidents import get_incident
 from runtime.storage.records import iso as iso_time
+from runtime.todo.follow_up import log_follow_up
+from runtime.todo.listing import open_tasks
 from runtime.web import current_runtime, db_session, transaction
 from runtime.web.routes import GET, POST, Route
 from runtime.workflows import incidents as wf_incidents
@@ -151,13 +154,15 @@ def task_json(row) -> dict[str, Any]:
             "assignee": row["assignee_id"], "status": row["status"], "outcome": row["outcome"],
             "due_at": iso_time(row["due_at"]) if row["due_at"] else None,
             "priority": row["priority"], "hint": row["hint"],
-            "escalated": bool(row["escalated"]), "editable": row["editable"] or []}
+            "escalated": bool(row["escalated"]), "editable": row["editable"] or [],
+            "reminded": row["reminded_at"] is not None,
+            "snoozed_until": iso_time(row["snoozed_until"]) if row["snoozed_until"] else None}
 
 
 def todo() -> Response:
     principal = require("records:read")
     rt = current_runtime()
-    rows = wf_tasks.todo(db_session(), principal.user_id, rt.clock.now())
+    rows = open_tasks(rt, db_session(), principal.user_id, reader_lang())
     return jsonify({"tasks": [task_json(r) | {"overdue": r["overdue"],
                                               "workflow": r["workflow"]} for r in rows],
                     "count": len(rows)})
@@ -170,7 +175,9 @@ def task_action(task_id: int, action: str) -> Response:
     if not isinstance(body, dict):
         raise TrellisError([Problem("", "send a JSON object")], 422)
     with transaction():
-        if action == "reassign":
+        if action in ("snooze", "follow_up"):
+            row = _later(rt, session, task_id, principal, action, body)
+        elif action == "reassign":
             user = body.get("user")
             if not isinstance(user, int) or isinstance(user, bool) or not 0 < user \
                     <= MAX_INTEGER:
@@ -186,8 +193,23 @@ def task_action(task_id: int, action: str) -> Response:
     return jsonify(task_json(row))
 
 
+def _later(rt, session, task_id: int, principal, action: str, body: dict):
+    """Snooze a task until a time, or log a follow-up on it."""
+    if action == "follow_up":
+        return log_follow_up(rt, session, task_id, principal, body.get("text"))
+    until = body.get("until")
+    try:
+        moment = datetime.fromisoformat(until.replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        raise TrellisError([Problem("/until", "must be a date and time (ISO 8601)")],
+                           422) from None
+    if moment.tzinfo is None:
+        raise TrellisError([Problem("/until", "must name its time zone (Z or +08:00)")], 422)
+    return wf_tasks.snooze(session, task_id, principal, moment, rt.clock.now())
+
+
 BASE = "/apps/<app_key>/workflows/<key>"
-ACTIONS = "<any(approve, reject, return, complete, reassign):action>"
+ACTIONS = "<any(approve, reject, return, complete, reassign, snooze, follow_up):action>"
 ROUTES: tuple[Route, ...] = (
     (BASE + "/instances", "list_workflow_instances", list_instances, GET),
     (BASE + "/instances/<int:instance_id>", "get_workflow_instance", get_instance, GET),

@@ -331,6 +331,10 @@ def document_formulas(registry: FunctionRegistry, rulesets: Callable | None = No
             return rulesets(doc, ctx)
         if kind == "workflow" and workflows is not None:
             return workflows(doc, ctx)
+        if kind == "app" and doc.get("todo"):
+            from runtime.todo.settings import check_todo
+
+            return check_todo(doc, ctx, registry), {}
         if kind == "form":
             analysis = analyze_form(doc, ctx.forms.get, ctx.field_types, registry)
             return analysis.problems, analysis.stored()

@@ -119,6 +119,8 @@ class Effects:
                                                        "en": "The task is due soon"},
                      record=(i["app_key"], i["form_key"], i["record_id"]),
                      key=f"wf:{step.key}", now=self.now)
+            self.session.execute(TASKS.update().where(TASKS.c.id.in_([t["id"] for t in tasks]))
+                                 .values(reminded_at=self.now))
 
     def escalate(self, step: Step, details: Mapping) -> None:
         """Past the due time: tell whom it escalates to, and hand them the task."""

@@ -138,3 +138,7 @@ class WorkflowTask(Base):
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     decided_by: Mapped[int | None] = mapped_column(default=None)
+    # the to-do list: hidden from it until then; follow-ups noted; when the assignee was reminded
+    snoozed_until: Mapped[datetime | None] = mapped_column(default=None)
+    notes: Mapped[list | None] = mapped_column(JSONValue, default=None)
+    reminded_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -85,14 +85,59 @@ def reassign(rt: Runtime, session: Session, task_id: int, principal: Principal,
     return task_of(session, task_id)
 
 
+def snooze(session: Session, task_id: int, principal: Principal, until: datetime,
+           now: datetime) -> dict:
+    """Keep an open task out of its assignee's to-do list until ``until``."""
+    task = task_of(session, task_id, lock=True)
+    _may_act(task, principal)
+    if until <= now:
+        raise TrellisError([Problem("/until", "must be a time to come")], 422)
+    session.execute(TASKS.update().where(TASKS.c.id == task_id).values(snoozed_until=until))
+    return task_of(session, task_id)
+
+
+def note(session: Session, task_id: int, principal: Principal, text: str, now: datetime,
+         record: int | None = None) -> dict:
+    """A follow-up noted on an open task (``record``: the activity record it created)."""
+    task = task_of(session, task_id, lock=True)
+    _may_act(task, principal)
+    entry = {"at": now.isoformat(), "by": principal.user_id, "text": text[:2000]}
+    if record is not None:
+        entry["record"] = record
+    session.execute(TASKS.update().where(TASKS.c.id == task_id).values(
+        notes=[*(task["notes"] or []), entry][-50:]))
+    return task_of(session, task_id)
+
+
+def may_act(session: Session, task_id: int, principal: Principal) -> dict:
+    """The open task ``principal`` may act on (403, 404 or 409 otherwise)."""
+    task = task_of(session, task_id)
+    _may_act(task, principal)
+    return task
+
+
+def _awake(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(TASKS.c.snoozed_until.is_(None), TASKS.c.snoozed_until <= now)
+
+
+def open_count(session: Session, user_id: int, now: datetime) -> tuple[int, int]:
+    """(open, overdue) tasks in the user's to-do list (snoozed ones left out)."""
+    late = sa.case((TASKS.c.due_at < now, 1), else_=0)
+    found = session.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(late), 0))
+                            .where(TASKS.c.assignee_id == user_id, TASKS.c.status == "open",
+                                   _awake(now))).one()
+    return int(found[0]), int(found[1])
+
+
 def todo(session: Session, user_id: int, now: datetime, limit: int = 200) -> list[dict]:
-    """The user's open tasks: overdue first, then higher priority, then sooner due."""
+    """The user's open tasks, snoozed ones left out: overdue first, then higher priority,
+    then sooner due."""
     overdue = sa.case((sa.and_(TASKS.c.due_at.is_not(None), TASKS.c.due_at < now), 0),
                       else_=1)
     rows = session.execute(
         sa.select(TASKS, INSTANCES.c.workflow).join(
             INSTANCES, INSTANCES.c.id == TASKS.c.instance_id)
-        .where(TASKS.c.assignee_id == user_id, TASKS.c.status == "open")
+        .where(TASKS.c.assignee_id == user_id, TASKS.c.status == "open", _awake(now))
         .order_by(overdue, TASKS.c.priority.desc(), TASKS.c.due_at.is_(None), TASKS.c.due_at,
                   TASKS.c.id).limit(limit)).mappings()
     return [dict(r) | {"overdue": bool(r["due_at"] and r["due_at"] < now)} for r in rows]
