@@ -99,8 +99,8 @@ def register_parts(app: Flask) -> None:
     from runtime.web.capture import capture_blueprint
     from runtime.web.forms.views import forms_blueprint
     from runtime.web.notifications import notifications_blueprint
-    from runtime.web.tracking import tracking_blueprint
     from runtime.web.todo import todo_blueprint
+    from runtime.web.tracking import tracking_blueprint
 
     web.init_app(app)
     auth.init_app(app)
