@@ -28,7 +28,8 @@ def option_words() -> dict[str, str]:
     """A node option's name, by its key in the config."""
     return {"on": _("Starts when"), "fields": _("Fields"), "model": _("Scoring model"),
             "threshold": _("Threshold"), "when": _("Condition"), "every": _("Every"),
-            "cron": _("Cron expression"), "at": _("At (HH:MM)"), "assignees": _("Assignees"),
+            "cron": _("Cron expression"), "at": _("At (HH:MM)"),
+            "weekday": _("Weekday (1 = Monday)"), "assignees": _("Assignees"),
             "title": _("Title"), "description": _("Description"), "due": _("Due after"),
             "priority": _("Priority"), "hint": _("Hint"), "mode": _("Decision"),
             "editable": _("Fields the assignee may change"),

@@ -56,19 +56,29 @@ def through_notify(send: Callable[..., Any], session: Session, *, channel: str, 
                    title: Any, message: Any, record: tuple[str, str, int], key: str,
                    now: datetime, priority: str = "normal", template: str | None = None
                    ) -> None:
-    """The message through ``runtime.notify.send``: to each user in the app, or at each
-    user's address on ``channel`` (e-mail: their address in the directory; users without one
-    are left out), once per key and address. LookupError when nobody can be reached."""
+    """The message through ``runtime.notify.send`` on ``channel``: in the app as before (its
+    title in every language, read in the reader's), by e-mail to each user's address in the
+    directory, in the user's language (users without one are left out), by SMS to what the
+    recipients reach; once per key and address. LookupError when nobody can be reached."""
     from runtime.notify.recipients import addresses
     from runtime.notify.service import runtime_of
 
-    app_key, form_key, record_id = record
-    people = [{"user": u} for u in sorted(set(to))]
-    targets = addresses(runtime_of(session), session, channel, people, {}, None)
+    if channel == "in_app":
+        in_app(session, channel=channel, to=to, title=title, message=message, record=record,
+               key=key, now=now, priority=priority)
+        return
+    rt = runtime_of(session)
+    if channel == "email":
+        people = rt.directory.people(session, set(to))
+        targets = [(p.email, p.locale or "zh") for _id, p in sorted(people.items()) if p.email]
+    else:
+        targets = [(a, "zh") for a in addresses(rt, session, channel,
+                                                [{"user": u} for u in sorted(set(to))], {}, None)]
     if not targets:
         raise LookupError(f"nobody to send the message to on {channel}: no recipient has an "
                           f"address there")
-    for address in targets:
+    app_key, form_key, record_id = record
+    for address, lang in targets:
         send(session, channel=channel, to=address, app_key=app_key, subject=title,
              body=message, record=(form_key, record_id), idempotency_key=key,
-             source="workflow", priority=priority, now=now)
+             source="workflow", priority=priority, now=now, lang=lang)

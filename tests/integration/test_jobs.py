@@ -82,7 +82,7 @@ def test_scheduler_enqueues_and_worker_purges_orphans(app, runtime, queue):
                                                          "resume_rescores",
                                                          "deliver_outbox", "run_workflows"]
     assert enqueue_due(runtime, queue, perform_task) == []
-    assert queue.count == 11
+    assert queue.count == 12
 
     import app.jobs as jobs
 

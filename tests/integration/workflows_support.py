@@ -67,9 +67,13 @@ def instances(api, key: str) -> list[dict]:
 
 
 def messages(runtime, record_id: int) -> list[str]:
-    """The titles (English) of what workflows sent about a record, oldest first."""
+    """The titles (English) of what workflows sent about a record, oldest first: in-app
+    notifications and e-mails in the outbox (to English readers)."""
     out = rows(runtime, "SELECT title FROM notifications WHERE record_id = :r AND key LIKE "
                         "'wf:%' ORDER BY id", r=record_id)
     titles = [json.loads(r["title"]) if isinstance(r["title"], str) else r["title"]
               for r in out]
-    return [t["en"] if isinstance(t, dict) else t for t in titles]
+    mails = rows(runtime, "SELECT subject FROM outbox WHERE record_id = :r AND "
+                          "idempotency_key LIKE 'wf:%' ORDER BY id", r=record_id)
+    return [t["en"] if isinstance(t, dict) else t for t in titles] + [
+        m["subject"] for m in mails]
