@@ -83,9 +83,9 @@ class Ledger:
             found = result.cursor.fetchall()
         finally:
             result.close()
-        totals = Totals()
-        for record_id, kind, key, points in found:
-            if record_id not in out:
+        for record_id, kind, key, points in found:  # (groups in any order: PostgreSQL)
+            totals = out.get(record_id)
+            if totals is None:
                 totals = out[record_id] = Totals()
             points = float(points or 0)
             if key is not None and (kind == "attribute" or kind == "rescore"):

@@ -131,6 +131,27 @@ def test_decay_reads_the_ledger_through_its_partial_index(crm, runtime):
     assert "ix_score_ledger_decay" in plan, plan
 
 
+def test_the_totals_of_a_batch_are_each_records_own_in_any_group_order(crm, runtime):
+    """A batch's totals (one query grouped by record, kind and key) come back in whatever
+    order the database groups them: PostgreSQL hashes them (forced here), and each record
+    must still get its own lines."""
+    import sqlalchemy as sa
+
+    from runtime.rules.ledger import Ledger
+
+    publish_rules(crm, scoring_rules())
+    ids = [lead(crm, employees=100 * i, decision_maker=bool(i % 2))["id"] for i in range(1, 9)]
+    with runtime.session() as session, session.begin():
+        if runtime.engine.dialect.name == "postgresql":
+            for setting in ("enable_sort", "enable_indexscan", "enable_bitmapscan"):
+                session.execute(sa.text(f"SET LOCAL {setting} = off"))
+        ledger = Ledger(session, "crm", "lead", runtime.clock.now())
+        batch = ledger.totals_between("lead_score", ids[0], ids[-1])
+        one_by_one = {i: ledger.totals(i, "lead_score") for i in ids}
+    assert {i: (t.attributes, t.total) for i, t in batch.items()} == {
+        i: (t.attributes, t.total) for i, t in one_by_one.items()}
+
+
 def v2(**model) -> dict:
     doc = scoring_rules(**model)
     attrs = doc["scoring"][0]["attributes"]
