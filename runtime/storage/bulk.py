@@ -143,21 +143,27 @@ class BulkInsert:
         return params
 
 
-_ROW_INSERTS: weakref.WeakKeyDictionary[sa.Table, dict[tuple[str, ...], BulkInsert]] = (
+_ROW_INSERTS: weakref.WeakKeyDictionary[sa.Table, dict[tuple[str, ...], Any]] = (
     weakref.WeakKeyDictionary())
 
 
 def row_insert(table: sa.Table, row: Mapping[str, Any]) -> BulkInsert:
     """The insert of rows with the keys of ``row`` into ``table`` (a record created alone:
     the database numbers it), compiled once per table and set of columns, not per request."""
-    inserts = _ROW_INSERTS.get(table)
-    if inserts is None:
-        inserts = _ROW_INSERTS[table] = {}
-    columns = tuple(row)
-    insert = inserts.get(columns)
-    if insert is None:
-        insert = inserts[columns] = BulkInsert(table, columns)
-    return insert
+    return per_table(_ROW_INSERTS, table, tuple(row), BulkInsert)
+
+
+def per_table(store: weakref.WeakKeyDictionary, table: sa.Table, columns: tuple[str, ...],
+              make: Callable[[sa.Table, tuple[str, ...]], Any]) -> Any:
+    """``make(table, columns)``, made once per table and set of columns (kept in ``store``
+    while the table lives)."""
+    made = store.get(table)
+    if made is None:
+        made = store[table] = {}
+    found = made.get(columns)
+    if found is None:
+        found = made[columns] = make(table, columns)
+    return found
 
 
 def pipelined(conn: sa.Connection, wanted: bool = True) -> AbstractContextManager:

@@ -14,11 +14,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from runtime.storage.bulk import BulkInsert
+from runtime.storage.bulk import BulkInsert, per_table
 
 # the statement, its parameters' order, (index, bind processor) pairs, positional or named
 Prepared = tuple[str, list[str], list[tuple[int, Callable]], bool]
-_UPDATES: weakref.WeakKeyDictionary[sa.Table, dict[tuple[str, ...], BulkUpdate]] = (
+_UPDATES: weakref.WeakKeyDictionary[sa.Table, dict[tuple[str, ...], Any]] = (
     weakref.WeakKeyDictionary())
 
 
@@ -93,11 +93,4 @@ class BulkUpdate:
 
 def bulk_update(table: sa.Table, columns: Sequence[str]) -> BulkUpdate:
     """The update of ``columns`` of ``table`` (compiled once per table and set of columns)."""
-    updates = _UPDATES.get(table)
-    if updates is None:
-        updates = _UPDATES[table] = {}
-    key = tuple(columns)
-    found = updates.get(key)
-    if found is None:
-        found = updates[key] = BulkUpdate(table, key)
-    return found
+    return per_table(_UPDATES, table, tuple(columns), BulkUpdate)
