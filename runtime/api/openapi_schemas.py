@@ -76,7 +76,8 @@ def one_of_by_type(field: dict) -> dict:
     out = {k: v for k, v in field.items() if k != "allOf"}
     out["oneOf"] = [{"properties": {**p["if"].get("properties", {}),
                                     **p["then"].get("properties", {})},
-                     "required": p["if"].get("required", [])} for p in pairs]
+                     "required": [*p["if"].get("required", []),
+                                  *p["then"].get("required", [])]} for p in pairs]
     return out
 
 

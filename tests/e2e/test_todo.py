@@ -124,6 +124,7 @@ def test_approve_from_the_daily_to_do_list(todo_server, page: Page, artifacts: P
     expect(page.locator('[data-filter="today"] .todo-filter-count')).to_have_text("2")
     page.select_option("select[name=kind]", "task")  # the filters by kind: no tasks here
     expect(page.locator(".todo-empty")).to_be_visible()
+    page.wait_for_load_state()  # (the page's script, which submits a changed filter, is in)
     page.select_option("select[name=kind]", "")
     expect(items).to_have_count(2)
     shoot(page, artifacts, "todo-desktop-zh.png", 1280, 900)
