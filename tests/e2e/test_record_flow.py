@@ -35,6 +35,7 @@ def use_language(page: Page, lang: str) -> None:
     if "on" not in (button.get_attribute("class") or ""):
         button.click()
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN" if lang == "zh" else "en")
+    page.wait_for_load_state()  # the page's scripts are in (a click before them does nothing)
 
 
 def focus_search(page: Page, select_id: str) -> None:
