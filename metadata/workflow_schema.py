@@ -83,7 +83,7 @@ def workflow_schema(nodes: Iterable[NodeSpec], common: dict[str, Any], dialect: 
                 "properties": {"when": {"$ref": "#/$defs/formula"},
                                "label": {"$ref": "#/$defs/label"}}},
                 "description": "Conditions that end a running instance at once when the "
-                               "record comes to meet them (a lead becoming an SQL)."},
+                               "record comes to meet them (a score reaching a threshold)."},
             "nodes": {"type": "array", "items": {"$ref": "#/$defs/node"}, "minItems": 1,
                       "maxItems": 500},
             "edges": {"type": "array", "items": {"$ref": "#/$defs/edge"}, "maxItems": 2000},

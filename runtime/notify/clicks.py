@@ -29,7 +29,7 @@ CLICKS = MessageClick.__table__
 
 
 def click(rt: Runtime, session: Session, token: str, now: datetime) -> str | None:
-    """The URL a tracked link leads to (None: a token that is forged, altered, or names no
+    """The URL a tracked link points to (None: a token that is forged, altered, or names no
     link of a message), the click kept and, where the app asks for it, recorded on the
     message's record."""
     found = rt.notify.tokens.click(token)

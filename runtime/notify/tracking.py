@@ -30,7 +30,7 @@ class Unsubscription:
 
 
 def links(body_html: str | None) -> list[str]:
-    """The http(s) links of an HTML body, in order, each once (what a click may lead to)."""
+    """The http(s) links of an HTML body, in order, each once (where a click may go)."""
     found: list[str] = []
     for match in ANCHOR.finditer(body_html or ""):
         url = html.unescape(match.group(3)).strip()

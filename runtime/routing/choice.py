@@ -35,13 +35,13 @@ REASONS: dict[str, str] = {
     "weighted": N_("next in the weighted turn (weight %(weight)s, slot %(slot)s of %(total)s)"),
     "least_loaded": N_("fewest open records (%(load)s)"),
     "least_loaded_tie": N_("fewest open records (%(load)s), tie broken by turn"),
-    "mapped_user": N_("the value %(value)s leads to this user"),
+    "mapped_user": N_("the value %(value)s is routed to this user"),
     "fallback_user": N_("nobody qualified: the fallback user"),
     "fallback_team": N_("nobody qualified: %(inner)s in the fallback team"),
     "nobody": N_("nobody qualified and there is no fallback"),
     "no_team": N_("there is no team %(team)s"),
     "no_user": N_("there is no user %(user)s"),
-    "no_route": N_("the value %(value)s leads nowhere and there is no default"),
+    "no_route": N_("the value %(value)s is routed nowhere and there is no default"),
 }
 
 

@@ -46,7 +46,7 @@ def signature(secret: str, body: bytes) -> str:
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # a redirect could lead anywhere: refused
+    def redirect_request(self, *args, **kwargs):  # a redirect could go anywhere: refused
         return None
 
 

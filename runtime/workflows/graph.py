@@ -131,7 +131,7 @@ def _edge_problems(edges: list, index: Mapping, kinds: Mapping) -> list[Problem]
 def _shape_problems(doc, index, kinds, out, into, trigger) -> list[Problem]:
     problems = []
     if into[trigger]:
-        problems.append(Problem(f"/nodes/{index[trigger]}", msg("no edge leads into the "
+        problems.append(Problem(f"/nodes/{index[trigger]}", msg("no edge may go into the "
                                                                 "trigger")))
     seen = _reach(trigger, out)
     ends = {k for k, t in kinds.items() if t is not None and t.ends}
@@ -147,7 +147,7 @@ def _shape_problems(doc, index, kinds, out, into, trigger) -> list[Problem]:
             problems.append(Problem(f"/nodes/{i}", msg("no edge leaves an end node")))
         elif not kind.ends and not out[key]:
             problems.append(Problem(f"/nodes/{i}", msg(
-                "no edge leaves node %(key)s: lead it to an end node", key=quoted(key))))
+                "no edge leaves node %(key)s: connect it on to an end node", key=quoted(key))))
         elif key not in finishing:
             problems.append(Problem(f"/nodes/{i}", msg(
                 "no path from node %(key)s reaches an end node", key=quoted(key))))

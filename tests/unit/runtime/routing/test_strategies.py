@@ -184,10 +184,10 @@ def test_by_field_maps_a_value_to_a_team_or_a_user():
     config = {"strategy": "by_field", "field": "province", "routes": ROUTES}
     assert strategy.target(config, {"province": "广东"}).team == "华南组"
     to_user = strategy.target(config, {"province": "北京"})
-    assert to_user.user == 7 and to_user.reason.text == "the value 北京 leads to this user"
+    assert to_user.user == 7 and to_user.reason.text == "the value 北京 is routed to this user"
     assert strategy.target(config, {"province": "上海"}) is None
     assert strategy.no_target(config, {"province": "上海"}).text == (
-        "the value 上海 leads nowhere and there is no default")
+        "the value 上海 is routed nowhere and there is no default")
     assert strategy.target({**config, "default": {"team": 2}}, {}).team == 2
     assert strategy.target(config, {"province": ["北京", "广东"]}).user == 7
 

@@ -36,7 +36,7 @@ def test_unreachable_nodes_and_paths_that_do_not_end():
                    [edge("s", "w"), edge("s", "e")])
     found = problems(doc)
     assert ("/nodes/2", "node 'lost' cannot be reached from the trigger") in found
-    assert ("/nodes/1", "no edge leaves node 'w': lead it to an end node") in found
+    assert ("/nodes/1", "no edge leaves node 'w': connect it on to an end node") in found
 
 
 def test_edges_name_nodes_and_outcomes_that_exist():
