@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import settings
 
+from tests.pg_schemas import drop_schema, new_schema, schema_url
 from tests.support import ApiClient, Factory
 
 PG_URL = os.environ.get("TRELLIS_DATABASE_URL", "")
@@ -56,14 +56,10 @@ def sqlite_template(tmp_path_factory) -> Path:
 @pytest.fixture
 def database_url(tmp_path, sqlite_template) -> Iterator[str]:
     if PG_URL.startswith("postgresql"):
-        schema = f"t_{uuid.uuid4().hex[:12]}"
         admin = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in PG_URL else "?"
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        schema = new_schema(admin)
+        yield schema_url(PG_URL, schema)
+        drop_schema(admin, schema)
         admin.dispose()
         return
     path = tmp_path / "trellis.db"

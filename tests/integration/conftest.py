@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from tests.conftest import PG_URL
+from tests.pg_schemas import drop_schema, new_schema, schema_url
 from tests.support import ApiClient, Factory
 
 
@@ -49,12 +49,9 @@ class Installations:
 
         n = len(self.apps) + 1
         if self.admin is not None:
-            schema = f"t_{uuid.uuid4().hex[:12]}"
-            with self.admin.begin() as conn:
-                conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+            schema = new_schema(self.admin)
             self.schemas.append(schema)
-            sep = "&" if "?" in PG_URL else "?"
-            url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+            url = schema_url(PG_URL, schema)
         else:
             path = self.directory / f"fresh{n}.db"
             if migrate:
@@ -75,9 +72,8 @@ class Installations:
         for app in self.apps:
             app.extensions["trellis"].engine.dispose()
         if self.admin is not None:
-            with self.admin.begin() as conn:
-                for schema in self.schemas:
-                    conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            for schema in self.schemas:
+                drop_schema(self.admin, schema)
             self.admin.dispose()
 
 
