@@ -189,19 +189,22 @@ def tick_command(now: str | None) -> None:
 @click.option("--burst", is_flag=True, help="stop when the queues are empty")
 @click.option("--quiet", is_flag=True,
               help="log warnings and failures only, not every job (trellis run uses it)")
-@click.option("--no-fork", "no_fork", is_flag=True,
-              help="run jobs in the worker process itself (RQ's SimpleWorker): no fork per "
-                   "job, so many short jobs (workflow steps) run faster; a job that crashes "
-                   "the process takes the worker with it")
+@click.option("--fork/--no-fork", default=False,
+              help="run each job in a forked work horse of its own (RQ's default: a job "
+                   "that crashes the process spares the worker, at the cost of a fork and a "
+                   "new database connection per job) instead of in the worker process")
+@click.option("--max-memory", type=click.IntRange(min=0), default=1024, show_default=True,
+              help="MiB resident after a job past which an in-process worker stops, to be "
+                   "restarted fresh by its supervisor (0: no limit)")
 @with_appcontext
-def worker_command(burst: bool, quiet: bool, no_fork: bool) -> None:
+def worker_command(burst: bool, quiet: bool, fork: bool, max_memory: int) -> None:
     """Run an RQ worker on the configured Redis."""
     from app.jobs import adopt_worker_app
     from runtime.jobs.worker import run_worker
 
     adopt_worker_app(current_app._get_current_object())
     run_worker(current_app, burst=burst, logging_level="WARNING" if quiet else "INFO",
-               fork=not no_fork)
+               fork=fork, max_memory=max_memory << 20 or None)
 
 
 @click.command("scheduler")

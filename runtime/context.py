@@ -106,6 +106,8 @@ class Runtime:
         self.workflow_check = WorkflowCheck(self.functions, self.nodes)
         # published workflow versions compiled into graphs: (app, key, version) -> graph
         self.workflow_graphs: dict = {}
+        # which record events of which forms the workflows need (runtime.workflows.interest)
+        self.workflow_interest: stamps.Kept[str, dict] = stamps.Kept(stamps.METADATA)
         self.store = DocumentStore(self.validators, self.fields, self.clock.now,
                                    document_formulas(self.functions, self.ruleset_check,
                                                      self.workflow_check),

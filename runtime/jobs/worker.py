@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,15 +40,50 @@ class TrellisWorker(Worker):
         return super().execute_job(job, queue)
 
 
+class InProcessWorker(SimpleWorker):
+    """Runs each job in this process (RQ's ``SimpleWorker``): no fork, no new database
+    connection and no caches rebuilt per job, so short jobs (a workflow step, an event
+    delivery) cost what they do. A job's time limit still holds (a signal, as in a work
+    horse). Past ``max_memory`` bytes resident after a job, it stops: its supervisor
+    (``trellis run``, systemd) starts a fresh one."""
+
+    max_memory: int | None = None
+
+    def execute_job(self, job, queue):
+        try:
+            return super().execute_job(job, queue)
+        finally:
+            used = resident()
+            if self.max_memory and used > self.max_memory:
+                log.warning("worker %s: %d MiB resident after job %s (limit %d MiB); "
+                            "stopping for a fresh one", self.name, used >> 20, job.id,
+                            self.max_memory >> 20)
+                self._stop_requested = True
+
+
+def resident() -> int:
+    """This process's resident memory in bytes (Linux: now; elsewhere: its peak)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
+
+
 def run_worker(app: Flask, burst: bool = False, logging_level: str = "INFO",
-               fork: bool = True) -> None:
+               fork: bool = False, max_memory: int | None = None) -> None:
+    """Work the queue: jobs in this process (``fork``: each in a work horse of its own)."""
     from runtime.workflows.runner import Warmer
 
     q = queue(app)
     settle()  # the app and its caches out of the collector's sight (and shared by forks)
     if not fork:
-        SimpleWorker([q], connection=q.connection, serializer=JSONSerializer).work(
-            burst=burst, logging_level=logging_level)
+        worker = InProcessWorker([q], connection=q.connection, serializer=JSONSerializer)
+        worker.max_memory = max_memory
+        worker.work(burst=burst, logging_level=logging_level)
         return
     worker = TrellisWorker([q], connection=q.connection, serializer=JSONSerializer)
     worker.warm = Warmer(app.extensions["trellis"])

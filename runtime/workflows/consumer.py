@@ -14,6 +14,7 @@ from runtime.events.consumers import Consumer, ConsumerContext
 from runtime.events.event import RecordEvent
 from runtime.workflows.core import exits
 from runtime.workflows.effects import CHANNEL
+from runtime.workflows.interest import interest
 from runtime.workflows.runner import graph_of, launcher, published_version
 from runtime.workflows.store import TOKENS, Rows
 
@@ -24,13 +25,13 @@ class WorkflowConsumer(Consumer):
     channel = CHANNEL
 
     def owed(self, session, events, services=None):
-        """Only the events of forms some published workflow of their app runs on (kept
-        while the metadata stamp stands: no query per write)."""
+        """Only the events some workflow needs (runtime.workflows.interest: kept while the
+        metadata stamp stands, no query per write)."""
         if services is None or not hasattr(services, "nodes"):
             return []
-        forms = {(d.app_key, d.body.get("form"))
-                 for d in services.published_documents(session, "workflow")}
-        return [e for e in events if (e.app_key, e.form_key) in forms and self.wants(e)]
+        needed = interest(services, session)
+        return [e for e in events
+                if e.kind in needed.get((e.app_key, e.form_key), ()) and self.wants(e)]
 
     def consume(self, ctx: ConsumerContext, event: RecordEvent) -> None:
         rt = ctx.services

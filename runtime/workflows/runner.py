@@ -107,8 +107,10 @@ def launcher(rt: Runtime):
 
 class Runner:
     """Does steps. With ``chain`` (a worker's job), the steps a step owes its instance are
-    done next in the same job, each in its own transaction, up to ``CHAIN`` (the rest go to
-    the queue): a timer's job runs the instance on to its next wait at once."""
+    done next in the same job and the same transaction, up to ``CHAIN`` (the rest go to the
+    queue): a timer's job runs the instance on to its next wait at once. A chain that fails
+    anywhere is undone and done again a step per transaction, so that the failing step is
+    the one retried; a step with calls outside the database ends the chain before it."""
 
     def __init__(self, rt: Runtime, chain: bool = False):
         self.rt = rt
@@ -122,6 +124,38 @@ class Runner:
 
     def run(self, step_id: int, now: datetime | None = None) -> str:
         """Do step ``step_id`` if it is still owed (and, chaining, the steps it owes)."""
+        if self.chained is None:
+            return self.run_one(step_id, now)
+        now = now or self.rt.clock.now()
+        try:
+            outs, left = self._chain(step_id, now)
+        except Exception as exc:  # noqa: BLE001 - undone: each step again on its own
+            log.info("workflow step %s: its chain failed (%s: %s); step by step", step_id,
+                     type(exc).__name__, exc)
+            return self._stepwise(step_id, now)
+        launch = launcher(self.rt)
+        if left and launch is not None:
+            launch(left)
+        return outs[0] + (f" (and {len(outs) - 1} step(s) after it)" if len(outs) > 1 else "")
+
+    def _chain(self, step_id: int, now: datetime) -> tuple[list[str], list[str]]:
+        """The step and the steps it owes, in one transaction: what each said, and the
+        steps owed but not done here ("instance-step-attempt")."""
+        todo, outs = [f"0-{step_id}-0"], []
+        with self.rt.session() as session, session.begin():
+            while todo and len(outs) < CHAIN:
+                try:
+                    out, owed = self._do(session, int(todo[0].split("-")[1]), now,
+                                         launch=_later)
+                except _CallFirst:
+                    if not outs:
+                        raise  # the step-by-step path makes its calls first
+                    break  # written nothing: it and what follows go to the queue
+                outs.append(out)
+                todo = todo[1:] + owed
+        return outs, todo
+
+    def _stepwise(self, step_id: int, now: datetime) -> str:
         out, done = self.run_one(step_id, now), 1
         while self.chained and done < CHAIN:
             self.run_one(int(self.chained.pop(0).split("-")[1]))
@@ -138,12 +172,13 @@ class Runner:
         try:
             try:
                 with self.rt.session() as session, session.begin():
-                    return self._do(session, step_id, now)
+                    return self._do(session, step_id, now, launch=self.launch())[0]
             except _CallFirst as first:  # rolled back: the calls, then the step again
                 for effect in first.effects:
                     call_webhook(self.rt, first.step, effect.details)
                 with self.rt.session() as session, session.begin():
-                    return self._do(session, step_id, now, called=True)
+                    return self._do(session, step_id, now, called=True,
+                                    launch=self.launch())[0]
         except Exception as exc:  # any failure: retried with backoff, then an incident
             return self._failed(step_id, exc, now)
 
@@ -186,23 +221,25 @@ class Runner:
                           Signal(step["kind"], step["data"] or {}), token["state"] or {},
                           calendar(self.rt), arrived)
 
-    def _do(self, session: Session, step_id: int, now: datetime, called: bool = False
-            ) -> str:
+    def _do(self, session: Session, step_id: int, now: datetime, called: bool = False,
+            launch=None) -> tuple[str, list[str]]:
+        """Step ``step_id`` done in ``session``'s transaction: what happened, and the steps
+        it owes ("instance-step-attempt", handed to ``launch`` after the commit)."""
         found = self._load(session, step_id, now)
         if found is None:
-            return f"workflow step {step_id}: nothing due"
+            return f"workflow step {step_id}: nothing due", []
         step, instance, token = found
-        rows = Rows(session, now, self.launch())
+        rows = Rows(session, now, launch)
         if not self._current(step, instance, token):
             session.execute(STEPS.update().where(STEPS.c.id == step_id).values(
                 status="cancelled", done_at=now))
-            return f"workflow step {step_id}: no longer applies"
+            return f"workflow step {step_id}: no longer applies", []
         graph = graph_of(self.rt, session, instance["app_key"], instance["workflow"],
                          instance["version"])
         record = self._record(session, instance)
         if record is None:
             rows.finish(instance, "cancelled", "the record was deleted")
-            return f"workflow step {step_id}: the record is gone; instance cancelled"
+            return f"workflow step {step_id}: the record is gone; instance cancelled", rows.owed
         done = self._transition(session, graph, step, instance, token, record, now)
         here = Step(step["key"], instance, token["id"], step["node"], record)
         outside = [e for e in done.outcome.effects if e.type == "call_webhook"]
@@ -216,7 +253,7 @@ class Runner:
                     "to": list(done.targets), "waiting": done.waiting}))
         if step["attempts"]:  # it failed before: its incident, if any, is over
             resolve_job_incident(session, step_id, now, kind="workflow_step")
-        return f"workflow step {step_id}: done"
+        return f"workflow step {step_id}: done", rows.owed
 
     def _move(self, rows: Rows, graph: Graph, step, instance, token, done: Transition) -> None:
         session, now = rows.session, rows.now
@@ -284,6 +321,10 @@ class _CallFirst(Exception):  # noqa: N818 - a signal, not an error
     def __init__(self, step: Step, effects: list):
         super().__init__("calls first")
         self.step, self.effects = step, effects
+
+
+def _later(_owed: list[str]) -> None:
+    """A chain's launch: the steps it owes are done in the chain, or handed out after it."""
 
 
 def _system():

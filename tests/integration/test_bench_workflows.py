@@ -11,7 +11,7 @@ from bench import workflows
 def test_a_small_run_prints_its_figures(tmp_path, redis_url, capsys):
     code = workflows.main(["--database-url", f"sqlite:///{tmp_path / 'bench.db'}",
                            "--redis-url", redis_url, "--instances", "40", "--pending", "200",
-                           "--steady", "20", "--rate", "10", "--no-fork"])
+                           "--steady", "20", "--rate", "10"])
     out = capsys.readouterr().out
     assert code == 0
     assert re.search(r"workflow steps: 160 in [\d.]+ s = [\d,]+ steps/s", out), out

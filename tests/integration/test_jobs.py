@@ -96,3 +96,21 @@ def test_scheduler_enqueues_and_worker_purges_orphans(app, runtime, queue):
         left = set(session.scalars(sa.select(Attachment.id)))
     assert left == {"b" * 32}
     assert not (runtime.upload_dir / "aa" / ("a" * 32)).exists()
+
+
+def test_an_in_process_worker_past_its_memory_limit_stops_after_the_job(app, queue):
+    from rq.serializers import JSONSerializer
+
+    from runtime.jobs.worker import InProcessWorker, resident
+
+    assert resident() > 10 << 20  # this process's memory, read as the worker reads it
+    for _ in range(3):
+        queue.enqueue("builtins.len", "abc")
+    roomy = InProcessWorker([queue], connection=queue.connection, serializer=JSONSerializer)
+    roomy.max_memory = 1 << 40
+    roomy.work(burst=True, max_jobs=1)
+    assert queue.count == 2
+    cramped = InProcessWorker([queue], connection=queue.connection, serializer=JSONSerializer)
+    cramped.max_memory = 1 << 20  # below what any Python process holds
+    cramped.work(burst=True)
+    assert queue.count == 1  # it stopped after one job, for its supervisor to start afresh
