@@ -35,6 +35,14 @@ STALE = timedelta(seconds=30)
 CHAIN = 50  # steps one job does at most  # a step handed out this long ago and not done: again
 ERROR_LENGTH = 4000
 _lock = threading.Lock()
+PARTS = ((STEPS, "s_"), (INSTANCES, "i_"), (TOKENS, "t_"))
+# a step if it is owed (due by ``now``), its instance and token; built once (it is long)
+LOAD = (sa.select(*[c.label(p + c.name) for t, p in PARTS for c in t.c])
+        .join_from(STEPS, INSTANCES, INSTANCES.c.id == STEPS.c.instance_id)
+        .join(TOKENS, TOKENS.c.id == STEPS.c.token_id)
+        .where(STEPS.c.id == sa.bindparam("step_id"), STEPS.c.status == "pending",
+               STEPS.c.due_at <= sa.bindparam("now", type_=STEPS.c.due_at.type))
+        .with_for_update(of=[STEPS, INSTANCES]))
 
 
 def graph_of(rt: Runtime, session: Session, app_key: str, key: str, version: int) -> Graph:
@@ -185,17 +193,10 @@ class Runner:
     def _load(self, session: Session, step_id: int, now: datetime):
         """The step if it is owed, its instance and token, in one statement; the step and
         the instance locked (the steps of one instance take turns)."""
-        parts = ((STEPS, "s_"), (INSTANCES, "i_"), (TOKENS, "t_"))
-        query = (sa.select(*[c.label(p + c.name) for t, p in parts for c in t.c])
-                 .join_from(STEPS, INSTANCES, INSTANCES.c.id == STEPS.c.instance_id)
-                 .join(TOKENS, TOKENS.c.id == STEPS.c.token_id)
-                 .where(STEPS.c.id == step_id, STEPS.c.status == "pending",
-                        STEPS.c.due_at <= now)
-                 .with_for_update(of=[STEPS, INSTANCES]))
-        row = session.execute(query).mappings().first()
+        row = session.execute(LOAD, {"step_id": step_id, "now": now}).mappings().first()
         if row is None:
             return None
-        return tuple({c.name: row[p + c.name] for c in t.c} for t, p in parts)
+        return tuple({c.name: row[p + c.name] for c in t.c} for t, p in PARTS)
 
     @staticmethod
     def _current(step: Mapping, instance: Mapping, token: Mapping) -> bool:
@@ -247,10 +248,10 @@ class Runner:
             raise _CallFirst(here, outside)
         Effects(self.rt, session, rows, now).apply(here, done.outcome.effects)
         self._move(rows, graph, step, instance, token, done)
-        session.execute(STEPS.update().where(STEPS.c.id == step_id).values(
-            status="done", done_at=now, error=None, attempts=STEPS.c.attempts + 1,
-            result={"effects": [e.type for e in done.outcome.effects],
-                    "to": list(done.targets), "waiting": done.waiting}))
+        rows.set(STEPS, step_id, status="done", done_at=now, error=None,
+                 attempts=step["attempts"] + 1,  # the step is locked: no one else counts
+                 result={"effects": [e.type for e in done.outcome.effects],
+                         "to": list(done.targets), "waiting": done.waiting})
         if step["attempts"]:  # it failed before: its incident, if any, is over
             resolve_job_incident(session, step_id, now, kind="workflow_step")
         return f"workflow step {step_id}: done", rows.owed
@@ -258,8 +259,8 @@ class Runner:
     def _move(self, rows: Rows, graph: Graph, step, instance, token, done: Transition) -> None:
         session, now = rows.session, rows.now
         if done.waiting:
-            session.execute(TOKENS.update().where(TOKENS.c.id == token["id"]).values(
-                status="waiting", state=dict(done.outcome.state), updated_at=now))
+            rows.set(TOKENS, token["id"], status="waiting", state=dict(done.outcome.state),
+                     updated_at=now)
             rows.timers(instance["id"], token["id"], step["node"], done.outcome.timers)
             return
         leaving = [token["id"]]
@@ -270,8 +271,8 @@ class Runner:
         if step["kind"] != "enter" or len(leaving) > 1:  # it waited: timers, tasks
             rows.release(leaving)
         if len(done.targets) == 1 and len(leaving) == 1:  # the token itself goes on
-            session.execute(TOKENS.update().where(TOKENS.c.id == token["id"]).values(
-                node=done.targets[0], status="active", state={}, updated_at=now))
+            rows.set(TOKENS, token["id"], node=done.targets[0], status="active", state={},
+                     updated_at=now)
             rows.owe(instance["id"], token["id"], done.targets[0], "enter",
                      f"e:{step['id']}:{token['id']}", fresh=True)
             return

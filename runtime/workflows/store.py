@@ -29,6 +29,10 @@ STEPS = WorkflowStep.__table__
 TIMERS = WorkflowTimer.__table__
 TASKS = WorkflowTask.__table__
 LIVE = ("active", "waiting")
+# statements built once (each run sets the columns its parameters name): building them anew
+# for every step cost more than running them
+BY_ID = {table.name: table.update().where(table.c.id == sa.bindparam("row_id"))
+         for table in (TOKENS, STEPS, INSTANCES)}
 Launch = Callable[[list[str]], None] | None
 
 
@@ -62,9 +66,13 @@ class Rows:
         return instance_id
 
     def token(self, instance_id: int, node: str, status: str = "active") -> int:
-        return self.session.execute(TOKENS.insert().values(
-            instance_id=instance_id, node=node, status=status, state={},
-            created_at=self.now, updated_at=self.now)).inserted_primary_key[0]
+        return self.session.execute(TOKENS.insert(), {
+            "instance_id": instance_id, "node": node, "status": status, "state": {},
+            "created_at": self.now, "updated_at": self.now}).inserted_primary_key[0]
+
+    def set(self, table: sa.Table, row_id: int, **values: Any) -> None:
+        """Columns of one row of ``table`` (tokens, steps, instances) by its id."""
+        self.session.execute(BY_ID[table.name], {"row_id": row_id, **values})
 
     def owe(self, instance_id: int, token_id: int, node: str, kind: str, key: str,
             data: Mapping[str, Any] | None = None, due_at: datetime | None = None,
@@ -74,11 +82,11 @@ class Rows:
         if not fresh and self.session.scalar(sa.select(STEPS.c.id).where(STEPS.c.key == key)
                                              ) is not None:
             return None
-        step_id = self.session.execute(STEPS.insert().values(
-            key=key, instance_id=instance_id, token_id=token_id, node=node, kind=kind,
-            data=dict(data or {}), status="pending", attempts=0, due_at=due_at or self.now,
-            enqueued_at=self.now if self.launch else None,
-            created_at=self.now)).inserted_primary_key[0]
+        step_id = self.session.execute(STEPS.insert(), {
+            "key": key, "instance_id": instance_id, "token_id": token_id, "node": node,
+            "kind": kind, "data": dict(data or {}), "status": "pending", "attempts": 0,
+            "due_at": due_at or self.now, "enqueued_at": self.now if self.launch else None,
+            "created_at": self.now}).inserted_primary_key[0]
         self.owed.append(f"{instance_id}-{step_id}-0")
         if self.launch is not None and len(self.owed) == 1:
             launch, owed = self.launch, self.owed
@@ -112,9 +120,8 @@ class Rows:
         self.session.execute(STEPS.update().where(STEPS.c.instance_id == instance["id"],
                                                   STEPS.c.status == "pending")
                              .values(status="cancelled"))
-        self.session.execute(INSTANCES.update().where(INSTANCES.c.id == instance["id"]).values(
-            status=status, running_key=None, reason=reason, updated_at=self.now,
-            ended_at=self.now))
+        self.set(INSTANCES, instance["id"], status=status, running_key=None, reason=reason,
+                 updated_at=self.now, ended_at=self.now)
         parent = instance.get("parent_token_id")
         if parent is not None:
             owner = self.session.scalar(sa.select(TOKENS.c.instance_id)
