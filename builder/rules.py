@@ -15,6 +15,7 @@ from flask import abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from builder.pickers import people
 from builder.rules_conditions import condition_tree
 from builder.rules_vm import (
     RulesetCard,
@@ -91,6 +92,7 @@ def editor(app_key: str, key: str):
                   *((s.key, _(s.label)) for s in rt.routing.strategies)]
     config = rules_config(doc.draft, forms, rt.fields, lang, teams, strategies,
                           rt.actions.keys())
+    config["people"] = people(session, rt.directory, doc.draft)
     form_label = label_text((forms.get(form_key) or {}).get("label"), lang) or form_key
     vm = rules_vm(doc.draft, rt.store.published_body(session, doc), config, form_label, lang,
                   app_key=app_key, key=key, revision=doc.revision,

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from builder.workflows_sim import parse_start, simulate
+from builder.pickers import people
 from builder.workflows_vm import (
     WorkflowCard,
     designer_config,
@@ -75,7 +76,10 @@ def _config(app_key: str, doc, forms: dict, lang: str) -> dict:
                  for d in rt.store.list(session, app_key, "workflow") if d.key != doc.key]
     choices = {"workflows": workflows,
                "strategies": [[s.key, _(s.label)] for s in rt.routing.strategies],
-               "teams": [[t, t] for t in rt.directory.teams(session).values()]}
+               "teams": [[t, t] for t in rt.directory.teams(session).values()],
+               "roles": [[k, label_text(v, lang) or k]
+                         for k, v in rt.directory.roles(session).items()],
+               "people": people(session, rt.directory, doc.draft)}
     form = forms.get(doc.draft.get("form")) or {}
     return designer_config(form, forms, rt.fields, lang, rt.nodes, choices)
 
@@ -90,7 +94,8 @@ def _urls(app_key: str, key: str, form_key: str) -> dict[str, str]:
             "instancesPage": url_for("builder.workflow_instances", **keys),
             "simulate": url_for("builder.workflow_simulate", **keys),
             "history": url_for("builder.history", kinds="workflows", **keys),
-            "records": f"/api/v1/apps/{app_key}/forms/{form_key}/records"}
+            "records": f"/api/v1/apps/{app_key}/forms/{form_key}/records",
+            "users": url_for("forms.user_search")}
 
 
 def _page(app_key: str, key: str, template: str):

@@ -87,7 +87,7 @@ def node_help() -> dict[str, str]:
 
 
 def recipient_words() -> dict[str, str]:
-    return {"user": _("User id"), "role": _("Role"), "team": _("Team"),
+    return {"user": _("User"), "role": _("Role"), "team": _("Team"),
             "field": _("User in field"), "manager": _("Owner's manager"),
             "formula": _("Formula")}
 
@@ -103,6 +103,7 @@ def page_words() -> dict[str, str]:
         "published": _("Published as version %(num)s.", num="{n}"),
         "unchanged": _("Nothing new to publish: version %(num)s is current.", num="{n}"),
         "publishing": _("Publishing…"), "version": _("published version %(num)s", num="{n}"),
+        "searchUser": _("Search people…"),
         "remove": _("Delete"), "edge": _("Connection"), "isDefault": _("Default edge"),
         "outcome": _("Leaves on"), "label": _("Label"), "key": _("Key"),
         "noSelection": _("Select a node or a connection to edit it; drag node types from "

@@ -79,6 +79,10 @@ class Directory(Protocol):
         """The teams (all of them, or those among ``ids``): id -> name, in name order."""
         ...
 
+    def roles(self, session: Session) -> dict[str, Any]:
+        """Every role: key -> its label (text, or texts by language), in key order."""
+        ...
+
     def members_query(self, team_ids: Collection[int]) -> sa.Select:
         """SQL selecting the user ids of the members of these teams (active or not: a record
         a deactivated team mate owns stays the team's), for row scopes and other filters."""

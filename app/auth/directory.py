@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.auth.models import Team, User, team_members, user_roles
+from app.auth.models import Role, Team, User, team_members, user_roles
 from app.auth.service import principal as principal_of
 from runtime.directory import Person
 from runtime.permissions import Principal
@@ -92,6 +93,10 @@ class UserDirectory:
         if ids is not None:
             query = query.where(teams.c.id.in_(_ids(ids)))
         return {row.id: row.name for row in session.execute(query)}
+
+    def roles(self, session: Session) -> dict[str, Any]:
+        return {role.key: role.label for role in session.scalars(
+            sa.select(Role).order_by(Role.key))}
 
     def members_query(self, team_ids: Collection[int]) -> sa.Select:
         return sa.select(team_members.c.user_id).where(

@@ -79,22 +79,14 @@
     draw();
     return box;
   }
-  /* A user picker: searches the directory, keeps the chosen id (or the text typed). */
+  /* A user picker (static/js/user-picker.js): keeps the chosen id as text, as rules name
+     users (or the text typed). */
   function userPicker(obj, name, label) {
-    var listId = 'users-' + Math.random().toString(36).slice(2);
-    var data = el('datalist', { id: listId });
-    var box = input(obj, name, { list: listId, placeholder: t.searchUser, 'data-user-picker': true, 'aria-label': label }, function (v) {
-      var picked = Array.prototype.filter.call(data.options, function (o) { return o.value === v; })[0];
-      return picked ? Number(picked.dataset.id) : v.trim();
-    });
-    box.addEventListener('input', function () {
-      fetch(R.urls.users + '?q=' + encodeURIComponent(box.value), { credentials: 'same-origin', headers: { Accept: 'application/json' } })
-        .then(function (r) { return r.json(); }).then(function (people) {
-          data.textContent = '';
-          people.forEach(function (p) { data.appendChild(el('option', { value: p.name, 'data-id': p.id })); });
-        }).catch(function () {});
-    });
-    return el('span', { class: 'rl-user' }, [box, data]);
+    var picker = window.TrellisUserPicker({ url: R.urls.users, value: obj[name], label: label,
+      name: (R.cfg.people || {})[obj[name]], placeholder: t.searchUser,
+      onpick: function (v) { set(obj, name, typeof v === 'number' ? String(v) : v); R.changed(); } });
+    picker.classList.add('rl-user');
+    return picker;
   }
 
   // -- the types' options -------------------------------------------------------------------

@@ -24,9 +24,19 @@
       area.addEventListener('input', function () { who.formula = area.value.trim(); W.changed(800, true); });
       return area;
     }
+    if (kind === 'user') {
+      var picker = window.TrellisUserPicker({ url: W.urls.users, value: who.user, label: t.recipients.user,
+        name: (W.cfg.people || {})[who.user], placeholder: t.searchUser,
+        onpick: function (v) { who.user = v; W.changed(800, true); } });
+      picker.firstChild.setAttribute('data-recipient-value', '');
+      return picker;
+    }
+    if ((kind === 'team' || kind === 'role') && (W.cfg[kind + 's'] || []).length) {
+      return h().select(W.cfg[kind + 's'], who[kind], true, { 'data-recipient-value': true,
+        onchange: function (e) { who[kind] = e.target.value; W.changed(200, true); } });
+    }
     return el('input', { class: 'input', value: who[kind] === undefined ? '' : who[kind], 'data-recipient-value': true,
-      type: kind === 'user' ? 'number' : 'text',
-      oninput: function (e) { who[kind] = kind === 'user' ? Number(e.target.value) : e.target.value.trim(); W.changed(800, true); } });
+      oninput: function (e) { who[kind] = e.target.value.trim(); W.changed(800, true); } });
   }
 
   W.propsRecipients = function (cfg, o, path) {
@@ -36,7 +46,7 @@
       var kindSel = h().select(o.options.map(function (k) { return [k, t.recipients[k] || k]; }), kind, false,
         { 'data-recipient-kind': true, onchange: function (e) {
           var next = {};
-          next[e.target.value] = e.target.value === 'manager' ? true : (e.target.value === 'user' ? 1 : '');
+          next[e.target.value] = e.target.value === 'manager' ? true : '';
           list[i] = next;
           rerender();
         } });

@@ -73,6 +73,7 @@ def build_a_rule(page: Page) -> None:
     assign.locator("[data-action-kind]").select_option("assign")
     assign = card.locator('.rl-action[data-action-type="assign"]')
     assign.locator("[data-team]").fill("east_team")
+    assign.locator("[data-user-picker]").press_sequentially("王芳", delay=50)
     wait_saved(page)
 
 
@@ -174,11 +175,13 @@ def test_designer_builds_rules_scoring_and_a_decision_table(page: Page, live_ser
     assert model["attributes"][0]["when"] == "{employees} > 500"
     assert model["attributes"][0]["points"] == 15
     page.click('[data-tab="rules"]')
+    wang = Factory(live_server["app"]).user("wang.fang@example.com", ["member"], name="王芳")
     build_a_rule(page)
     doc = draft(crm)
     assert doc["rules"][0]["condition"] == '{region} = "east" AND {employees} > 500'
     assert doc["rules"][0]["actions"][0] == {"type": "add_points", "points": 20,
                                              "reason": "华东大客户"}
+    assert doc["rules"][0]["actions"][1]["fallback"] == {"user": str(wang)}  # picked by name
     shot(page, artifacts, "builder-rules-zh")
     decision_table(page)
     table = draft(crm)["tables"][0]
