@@ -59,49 +59,6 @@
     this.listen();
   }
 
-  Canvas.prototype.listen = function () {
-    var self = this, editor = this.editor, o = this.opts;
-    editor.on('zoom', function (zoom) { self.stage.dataset.zoom = zoom.toFixed(2); });
-    editor.on('nodeMoved', function (id) {
-      var data = self.data(id);
-      self.dragged = null;
-      if (o.onMove) { o.onMove(self.keys[id], { x: Math.round(data.pos_x), y: Math.round(data.pos_y) }); }
-    });
-    editor.on('connectionCreated', function (c) {
-      if (self.building) { return; }
-      self.sign = null;  // the document decides: drawn again from it
-      if (o.onConnect) { o.onConnect(self.keys[c.output_id], self.keys[c.input_id]); } else { self.draw(); }
-    });
-    // Drawflow moves a dragged node step by step from its rounded offsetLeft (and stores one
-    // step more): it drifts from the pointer. Placed again at each step from where the drag
-    // started, the node stays under the pointer; the labels of its connections follow.
-    this.stage.addEventListener('mousemove', function (event) {
-      var d = self.dragged;
-      if (!editor.drag || !d) { return; }
-      var data = self.data(d.id), box = self.stage.querySelector('#node-' + d.id);
-      data.pos_x = d.x + (event.clientX - d.cx) / editor.zoom;
-      data.pos_y = d.y + (event.clientY - d.cy) / editor.zoom;
-      box.style.left = data.pos_x + 'px';
-      box.style.top = data.pos_y + 'px';
-      editor.updateConnectionNodes('node-' + d.id);
-      self.placeLabels();
-    });
-    this.stage.addEventListener('mousedown', function (event) {
-      self.dragged = null;
-      if (editor.drag && editor.ele_selected) {
-        var id = editor.ele_selected.id.slice(5), at = self.data(id);
-        self.dragged = { id: id, x: at.pos_x, y: at.pos_y, cx: event.clientX, cy: event.clientY };
-      }
-      if (!o.onSelect || event.button !== 0) { return; }
-      var target = event.target;
-      if (target.closest('.input, .output')) { return; }  // a connection being drawn
-      var box = target.closest('.wf-node'), edge = target.closest('[data-edge]');
-      if (box) { o.onSelect({ kind: 'node', key: box.dataset.node }); }
-      else if (edge) { o.onSelect({ kind: 'edge', index: Number(edge.dataset.edge) }); }
-      else if (target === self.stage || target === editor.precanvas) { o.onSelect(null); }
-    });
-  };
-
   /* Drawflow's own record of a node (getNodeFromId gives a copy). */
   Canvas.prototype.data = function (id) { return this.editor.drawflow.drawflow.Home.data[id]; };
 
@@ -222,26 +179,6 @@
     if (this.fitNext) { this.fit(doc, this.fitNext === 'always'); this.fitNext = false; }
   };
 
-  /* The whole diagram in view: zoomed out if need be (not below 0.5), centred across, from
-     the top; unless ``always``, only when it does not show whole as it is. */
-  Canvas.prototype.fit = function (doc, always) {
-    if (!doc.nodes.length) { return; }
-    var e = this.editor, w = this.stage.clientWidth, h = this.stage.clientHeight, m = 24;
-    var x0 = Math.min.apply(null, doc.nodes.map(function (n) { return n.position.x; }));
-    var y0 = Math.min.apply(null, doc.nodes.map(function (n) { return n.position.y; }));
-    var x1 = Math.max.apply(null, doc.nodes.map(function (n) { return n.position.x + NODE_W; }));
-    var y1 = Math.max.apply(null, doc.nodes.map(function (n) { return n.position.y + NODE_H + 24; }));
-    if (!always && x0 >= 0 && y0 >= 0 && x1 <= w && y1 <= h) { return; }
-    var z = Math.max(0.5, Math.min(1, (w - 2 * m) / (x1 - x0), (h - 2 * m) / (y1 - y0)));
-    // the canvas is scaled about its centre (w/2, h/2): a point p shows at w/2 + (p - w/2) z + t
-    var left = Math.max(m, (w - (x1 - x0) * z) / 2);
-    e.zoom = e.zoom_last_value = z;
-    e.canvas_x = left - w / 2 - (x0 - w / 2) * z;
-    e.canvas_y = m - h / 2 - (y0 - h / 2) * z;
-    e.precanvas.style.transform = 'translate(' + e.canvas_x + 'px, ' + e.canvas_y + 'px) scale(' + z + ')';
-    e.dispatch('zoom', z);
-  };
-
   Canvas.prototype.draw = function () {
     var doc = this.opts.doc(), self = this;
     if (!doc) { return; }
@@ -253,23 +190,7 @@
     this.mark(doc);
   };
 
-  /* Where a pointer event is on the diagram (zoom and panning taken into account). */
-  Canvas.prototype.at = function (event) {
-    var r = this.editor.precanvas.getBoundingClientRect(), z = this.editor.zoom;
-    return { x: (event.clientX - r.left) / z, y: (event.clientY - r.top) / z };
-  };
-  /* Zoom the diagram by ``factor`` (0.4–1.6); 0 resets it. */
-  Canvas.prototype.setZoom = function (factor) {
-    var e = this.editor;
-    e.zoom = factor ? Math.min(e.zoom_max, Math.max(e.zoom_min, e.zoom * factor)) : 1;
-    e.zoom_refresh();
-  };
-  /* Every node placed again by the layered layout (builder-workflow-layout.js). */
-  Canvas.prototype.autoLayout = function () {
-    window.TrellisWFCanvas.layout(this.opts.doc(), this, true);
-    this.fitNext = 'always';
-  };
-
   window.TrellisWFCanvas = function (opts) { return new Canvas(opts); };
   window.TrellisWFCanvas.size = { w: NODE_W, h: NODE_H };
+  window.TrellisWFCanvas.Canvas = Canvas;  // builder-workflow-canvas-events.js and -layout.js add to it
 })();
