@@ -61,16 +61,18 @@ def draw(page: Page) -> dict[str, str]:
     node(page, "end").click()
     page.keyboard.press("Delete")  # the new workflow's end goes, with its connection
     expect(page.locator(".wf-edge-label")).to_have_count(0)
-    keys = {"update": drop(page, "update_record", 330, 70),
-            "send": drop(page, "send_message", 560, 70),
-            "cond": drop(page, "condition", 560, 220),
-            "approval": drop(page, "approval", 330, 370),
-            "wait": drop(page, "wait", 560, 370),
-            "end_ok": drop(page, "end", 330, 520),
-            "end_other": drop(page, "end", 560, 520)}
-    start = node(page, "start").bounding_box()
-    drag(page, node(page, "start").locator(".wf-node-head"), start["x"] + 60,
-         start["y"] + 40)  # moved 30 px down
+    # in layers from the top: start (220, 40)-(396, 98) is there already
+    keys = {"update": drop(page, "update_record", 180, 190),
+            "send": drop(page, "send_message", 440, 190),
+            "cond": drop(page, "condition", 440, 300),
+            "approval": drop(page, "approval", 220, 410),
+            "wait": drop(page, "wait", 480, 410),
+            "end_ok": drop(page, "end", 220, 520),
+            "end_other": drop(page, "end", 480, 520)}
+    head = node(page, "start").locator(".wf-node-head")
+    box = head.bounding_box()
+    drag(page, head, box["x"] + box["width"] / 2,
+         box["y"] + box["height"] / 2 + 30)  # moved 30 px down
     for source, target in (("start", "update"), ("update", "send"), ("send", "cond"),
                            ("cond", "approval")):
         connect(page, keys.get(source, source), keys[target])
@@ -126,7 +128,7 @@ def test_draw_publish_trigger_and_watch_a_workflow(live_server, page: Page, arti
     expect(page.locator(".wf-node.has-error")).to_have_count(0)
     stored = stored_draft(app)
     assert len({n["type"] for n in stored["nodes"]}) == 7
-    assert next(n for n in stored["nodes"] if n["key"] == "start")["position"]["y"] > 160
+    assert next(n for n in stored["nodes"] if n["key"] == "start")["position"]["y"] in (69, 70, 71)
     assert {"from": keys["cond"], "to": keys["wait"], "default": True} in stored["edges"]
     assert {"from": keys["approval"], "to": keys["end_other"], "on": "rejected"} \
         in stored["edges"]
