@@ -19,7 +19,7 @@
     if (!all && !missing.length) { return; }
     var size = window.TrellisWFCanvas.size, keys = {};
     var g = new window.dagre.graphlib.Graph({ multigraph: true });
-    g.setGraph({ rankdir: 'TB', nodesep: 40, ranksep: 56, edgesep: 16, marginx: 40, marginy: 40 });
+    g.setGraph({ rankdir: 'TB', nodesep: 40, ranksep: 44, edgesep: 16, marginx: 40, marginy: 40 });
     g.setDefaultEdgeLabel(function () { return {}; });
     doc.nodes.forEach(function (n) {
       keys[n.key] = true;
