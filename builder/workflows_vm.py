@@ -146,6 +146,6 @@ def new_workflow_doc(form_key: str, label: str, taken: Iterable[str], lang: str)
         key = f"{base}_{n}"
     return {"kind": "workflow", "key": key, "form": form_key, "label": {lang: label},
             "nodes": [{"key": "start", "type": "trigger", "config": {"on": "created"},
-                       "position": {"x": 60, "y": 160}},
-                      {"key": "end", "type": "end", "position": {"x": 420, "y": 160}}],
+                       "position": {"x": 220, "y": 40}},
+                      {"key": "end", "type": "end", "position": {"x": 220, "y": 180}}],
             "edges": [{"from": "start", "to": "end"}]}

@@ -107,8 +107,8 @@ def page_words() -> dict[str, str]:
         "remove": _("Delete"), "edge": _("Connection"), "isDefault": _("Default edge"),
         "outcome": _("Leaves on"), "label": _("Label"), "key": _("Key"),
         "noSelection": _("Select a node or a connection to edit it; drag node types from "
-                         "the palette onto the canvas and connect them by dragging from a "
-                         "node's right handle to another node."),
+                         "the palette onto the canvas and connect them by dragging from "
+                         "the dot under a node to another node."),
         "add": _("Add"), "days": _("days"), "hours": _("hours"), "minutes": _("minutes"),
         "working": _("working time only"), "blank": _("—"),
         "workflowSettings": _("Workflow settings"), "exit": _("Exit conditions"),

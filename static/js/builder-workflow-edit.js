@@ -1,20 +1,22 @@
 /* Editing the diagram with the pointer (window.TrellisWF): the palette of node types — drag
-   one onto the canvas (or click it: it lands below the others) —, dragging a node to move it
-   (its ``position`` is saved), dragging from a node's right handle to another node to connect
-   them, clicking a node or a connection to select it, and Delete (or Backspace) to remove
-   the selection. */
+   one onto the canvas (or click it: it lands below the others) —; on the canvas
+   (builder-workflow-canvas.js, Drawflow) dragging a node moves it (its ``position`` is saved),
+   dragging from a node's output port to another node connects them, clicking a node or a
+   connection selects it; Delete (or Backspace) removes the selection; the toolbar zooms and
+   lays the diagram out again. */
 (function () {
   'use strict';
 
   var W = window.TrellisWF;
   if (!W) { return; }
   var size = window.TrellisWFCanvas.size;
-  var stage = document.getElementById('wf-stage');
-  var svg = document.getElementById('wf-edges');
   var canvasEl = document.getElementById('wf-canvas');
   var canvas = W.canvas = window.TrellisWFCanvas({
-    stage: stage, svg: svg, doc: function () { return W.doc; }, type: W.type, label: W.label,
-    value: W.value, selected: function () { return W.selected; } });
+    stage: document.getElementById('wf-stage'), doc: function () { return W.doc; }, type: W.type,
+    label: W.label, value: W.value, selected: function () { return W.selected; },
+    onSelect: function (selection) { W.select(selection); },
+    onMove: function (key, position) { moved(key, position); },
+    onConnect: function (from, to) { connected(from, to); } });
 
   function uniqueKey(type) {
     var taken = W.doc.nodes.map(function (n) { return n.key; }), n = 1;
@@ -76,29 +78,12 @@
     document.addEventListener('pointerup', up);
   }
 
-  // -- moving a node ---------------------------------------------------------------------------
-  function dragNode(box, down) {
-    var node = W.node(box.dataset.node), start = canvas.at(down), moved = false;
-    var origin = { x: node.position.x, y: node.position.y };
-    function move(event) {
-      var at = canvas.at(event);
-      if (!moved && Math.abs(at.x - start.x) + Math.abs(at.y - start.y) < 4) { return; }
-      moved = true;
-      node.position = { x: Math.max(0, Math.round(origin.x + at.x - start.x)),
-                        y: Math.max(0, Math.round(origin.y + at.y - start.y)) };
-      canvas.draw();
-      W.paintErrors();
-    }
-    function up() {
-      document.removeEventListener('pointermove', move);
-      document.removeEventListener('pointerup', up);
-      if (moved) { W.changed(300, true); } else { W.select({ kind: 'node', key: node.key }); }
-    }
-    document.addEventListener('pointermove', move);
-    document.addEventListener('pointerup', up);
+  // -- what is done on the canvas (builder-workflow-canvas.js) changes the document ---------
+  function moved(key, position) {
+    W.node(key).position = position;
+    W.changed(300, true);
   }
 
-  // -- connecting: a line follows the pointer from the handle; released on a node, an edge --
   function nextOutcome(from) {
     var kind = W.type(from.type), used = W.doc.edges.filter(function (e) { return e.from === from.key; })
       .map(function (e) { return e.on || kind.outcomes[0]; });
@@ -106,45 +91,16 @@
     return kind.outcomes.filter(function (o) { return used.indexOf(o) === -1; })[0] || null;
   }
 
-  function connect(handle, down) {
-    var from = W.node(handle.dataset.handle);
-    var line = document.createElementNS('http://www.w3.org/2000/svg', 'path');
-    line.setAttribute('class', 'wf-edge wf-edge-draft');
-    svg.appendChild(line);
-    var a = { x: from.position.x + size.w, y: from.position.y + size.h / 2 };
-    function move(event) { line.setAttribute('d', window.TrellisWFCanvas.curve(a, canvas.at(event))); }
-    function up(event) {
-      document.removeEventListener('pointermove', move);
-      document.removeEventListener('pointerup', up);
-      line.remove();
-      var target = document.elementFromPoint(event.clientX, event.clientY);
-      var box = target && target.closest('.wf-node');
-      if (!box || box.dataset.node === from.key) { return; }
-      var edge = { from: from.key, to: box.dataset.node }, on = nextOutcome(from);
-      if (on) { edge.on = on; }
-      W.doc.edges.push(edge);
-      W.selected = { kind: 'edge', index: W.doc.edges.length - 1 };
-      W.changed(300);
-    }
-    move(down);
-    document.addEventListener('pointermove', move);
-    document.addEventListener('pointerup', up);
+  function connected(fromKey, toKey) {
+    var from = W.node(fromKey), edge = { from: fromKey, to: toKey }, on = nextOutcome(from);
+    if (on) { edge.on = on; }
+    W.doc.edges.push(edge);
+    W.selected = { kind: 'edge', index: W.doc.edges.length - 1 };
+    W.changed(300);
   }
 
-  // a drag on the canvas or the palette selects no text
-  [stage, document.getElementById('wf-palette')].forEach(function (area) {
-    area.addEventListener('mousedown', function (event) { event.preventDefault(); });
-  });
-  stage.addEventListener('pointerdown', function (event) {
-    if (event.button !== 0) { return; }
-    var handle = event.target.closest('[data-handle]');
-    if (handle) { event.preventDefault(); connect(handle, event); return; }
-    var box = event.target.closest('.wf-node');
-    if (box) { event.preventDefault(); canvasEl.focus({ preventScroll: true }); dragNode(box, event); return; }
-    var edge = event.target.closest('[data-edge]');
-    if (edge) { W.select({ kind: 'edge', index: Number(edge.dataset.edge) }); return; }
-    if (event.target === stage || event.target === svg) { W.select(null); }
-  });
+  // a drag on the palette selects no text
+  document.getElementById('wf-palette').addEventListener('mousedown', function (event) { event.preventDefault(); });
 
   // -- removing --------------------------------------------------------------------------------
   W.remove = function () {

@@ -33,7 +33,7 @@
   function when(iso) { return iso ? new Date(iso).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en') : ''; }
 
   var canvas = doc ? window.TrellisWFCanvas({
-    stage: document.getElementById('wf-stage'), svg: document.getElementById('wf-edges'),
+    stage: document.getElementById('wf-stage'), readOnly: true,
     doc: function () { return doc; }, type: type, label: label, value: word, selected: null }) : null;
 
   function draw() {

@@ -1,6 +1,7 @@
 """In Chromium: an admin opens the app's workflows from the builder, creates one on deals and
-DRAWS it — six node types dragged from the palette onto the canvas, connections drawn by
-dragging from a node's handle to another node, a node moved by dragging —, fills in the
+DRAWS it on the Drawflow canvas — six node types dragged from the palette onto the canvas,
+connections drawn by dragging from a node's output port to another node, a node moved by
+dragging (also zoomed out), the zoom buttons, the auto layout (dagre) —, fills in the
 properties panel (values, recipients, a condition on a connection, the default connection, a
 wait's duration), sees the check error the server reports at the approval node (red, with the
 message) and fixes it, simulates the draft, publishes, creates a deal from its form, and
@@ -9,6 +10,7 @@ en."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -59,16 +61,18 @@ def draw(page: Page) -> dict[str, str]:
     node(page, "end").click()
     page.keyboard.press("Delete")  # the new workflow's end goes, with its connection
     expect(page.locator(".wf-edge-label")).to_have_count(0)
-    keys = {"update": drop(page, "update_record", 330, 70),
-            "send": drop(page, "send_message", 560, 70),
-            "cond": drop(page, "condition", 560, 220),
-            "approval": drop(page, "approval", 330, 370),
-            "wait": drop(page, "wait", 560, 370),
-            "end_ok": drop(page, "end", 330, 520),
-            "end_other": drop(page, "end", 560, 520)}
-    start = node(page, "start").bounding_box()
-    drag(page, node(page, "start").locator(".wf-node-head"), start["x"] + 60,
-         start["y"] + 40)  # moved 30 px down
+    # in layers from the top: start (220, 40)-(396, 98) is there already
+    keys = {"update": drop(page, "update_record", 180, 190),
+            "send": drop(page, "send_message", 440, 190),
+            "cond": drop(page, "condition", 440, 300),
+            "approval": drop(page, "approval", 220, 410),
+            "wait": drop(page, "wait", 480, 410),
+            "end_ok": drop(page, "end", 220, 520),
+            "end_other": drop(page, "end", 480, 520)}
+    head = node(page, "start").locator(".wf-node-head")
+    box = head.bounding_box()
+    drag(page, head, box["x"] + box["width"] / 2,
+         box["y"] + box["height"] / 2 + 30)  # moved 30 px down
     for source, target in (("start", "update"), ("update", "send"), ("send", "cond"),
                            ("cond", "approval")):
         connect(page, keys.get(source, source), keys[target])
@@ -124,7 +128,7 @@ def test_draw_publish_trigger_and_watch_a_workflow(live_server, page: Page, arti
     expect(page.locator(".wf-node.has-error")).to_have_count(0)
     stored = stored_draft(app)
     assert len({n["type"] for n in stored["nodes"]}) == 7
-    assert next(n for n in stored["nodes"] if n["key"] == "start")["position"]["y"] > 160
+    assert next(n for n in stored["nodes"] if n["key"] == "start")["position"]["y"] in (69, 70, 71)
     assert {"from": keys["cond"], "to": keys["wait"], "default": True} in stored["edges"]
     assert {"from": keys["approval"], "to": keys["end_other"], "on": "rejected"} \
         in stored["edges"]
@@ -144,6 +148,39 @@ def test_draw_publish_trigger_and_watch_a_workflow(live_server, page: Page, arti
     moved = next(n for n in stored_draft(app)["nodes"] if n["key"] == keys["end_ok"])
     # 30 px on screen at 80 %: 37.5 px on the diagram
     assert moved["position"]["x"] - before["position"]["x"] in (37, 38), moved
+    page.click("[data-zoom='1.25']")
+    expect(page.locator("#wf-stage")).to_have_attribute("data-zoom", "1.25")
+    page.click("[data-zoom='0']")
+    expect(page.locator("#wf-stage")).to_have_attribute("data-zoom", "1.00")
+
+    # the auto layout: layers from top to bottom, no two nodes on each other, saved
+    drawn = {n["key"]: n["position"] for n in stored_draft(app)["nodes"]}
+    page.click("[data-auto-layout]")
+    wait_saved(page)
+    laid = {n["key"]: n["position"] for n in stored_draft(app)["nodes"]}
+    assert laid != drawn and laid.keys() == drawn.keys()
+    for source, target in (("start", "update"), ("update", "send"), ("send", "cond"),
+                           ("cond", "approval"), ("approval", "end_ok")):
+        assert laid[keys.get(source, source)]["y"] < laid[keys[target]]["y"], laid
+    boxes = list(laid.values())
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert abs(a["x"] - b["x"]) >= 176 or abs(a["y"] - b["y"]) >= 58, laid
+    view = page.locator("#wf-stage").bounding_box()  # and shown whole
+    for key in laid:
+        shown = node(page, key).bounding_box()
+        assert view["x"] <= shown["x"] <= view["x"] + view["width"] - shown["width"], key
+        assert view["y"] <= shown["y"] <= view["y"] + view["height"] - shown["height"], key
+    # a connection is selected by its label, and by its curve
+    page.locator(".wf-edge-label", has_text="{qty} > 5").click()
+    expect(page.locator("[data-edge-when]")).to_have_value(re.compile(r"\} > 5"))
+    node(page, keys["update"]).click()
+    expect(page.locator("[data-edge-when]")).to_have_count(0)
+    index = edge_index(app, "start", keys["update"])
+    curve = page.locator(f'#wf-stage .main-path[data-edge="{index}"]')
+    page.mouse.click(*point_on(curve))
+    expect(page.locator(".wf-edge-label.selected")).to_have_count(1)
+    expect(curve).to_have_class(re.compile("selected"))
 
     page.fill("#wf-sim-values", '{"title": "模拟商机", "qty": 9}')
     page.click("#wf-sim-run")
@@ -176,6 +213,20 @@ def test_draw_publish_trigger_and_watch_a_workflow(live_server, page: Page, arti
     expect(page.locator('#wf-palette [data-type="wait"]')).to_contain_text("Wait")
     shot(page, artifacts, "en-workflow-designer")
     assert unexpected_errors(page) == []
+
+
+def edge_index(app, source: str, target: str) -> int:
+    edges = stored_draft(app)["edges"]
+    return next(i for i, e in enumerate(edges) if e["from"] == source and e["to"] == target)
+
+
+def point_on(curve) -> tuple[float, float]:
+    """A point of the page on the connection's SVG curve, a quarter along (its label is at
+    the middle; a straight curve has no box to click the centre of)."""
+    at = curve.evaluate("""p => { const m = p.getPointAtLength(p.getTotalLength() / 4);
+        const pt = new DOMPoint(m.x, m.y).matrixTransform(p.getScreenCTM());
+        return [pt.x, pt.y]; }""")
+    return at[0], at[1]
 
 
 def stored_draft(app) -> dict:

@@ -64,7 +64,7 @@ def test_the_list_creates_a_workflow_that_checks_and_shows_its_version(crm, app)
     assert answer.headers["Location"].endswith("/build/crm/workflows/lead_flow")
     doc = crm.ok("GET", f"{WORKFLOWS}/lead_flow")
     assert [n["type"] for n in doc["nodes"]] == ["trigger", "end"]
-    assert doc["label"] == {"en": "培育"} and doc["nodes"][0]["position"] == {"x": 60, "y": 160}
+    assert doc["label"] == {"en": "培育"} and doc["nodes"][0]["position"] == {"x": 220, "y": 40}
     crm.ok("POST", f"{WORKFLOWS}/lead_flow/publish")
     listing = client.get("/build/crm/workflows").get_data(True)
     assert "published version 1" in listing and 'data-workflow="lead_flow"' in listing
