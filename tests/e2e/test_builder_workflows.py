@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.test_builder_views import unexpected_errors, wait_saved
 from tests.e2e.test_record_flow import log_in, shot, use_language
+from tests.support import Factory
 
 pytestmark = pytest.mark.e2e
 KEY = "deal_flow"
@@ -91,7 +92,13 @@ def fill_properties(page: Page, keys: dict[str, str]) -> None:
     page.locator("[data-map-key]").select_option("notes")
     page.locator("[data-map-formula]").fill('"流程已受理：" & {title}')
     node(page, keys["send"]).click()
-    page.click("[data-add-recipient]")
+    page.click("[data-add-recipient]")  # the owner (the first kind)
+    page.click("[data-add-recipient]")  # a person, picked by name
+    page.locator("[data-recipient-kind]").nth(1).select_option("user")
+    page.locator("[data-user-picker]").press_sequentially("王芳", delay=50)
+    page.click("[data-add-recipient]")  # a role, from the list of roles
+    page.locator("[data-recipient-kind]").nth(2).select_option("role")
+    page.locator("select[data-recipient-value]").nth(1).select_option("designer")
     page.locator('input[data-option="title"]').fill("新商机 {title}")
     node(page, keys["wait"]).click()
     page.locator('[data-option="duration"] [data-unit="days"]').fill("1")
@@ -114,6 +121,7 @@ def test_draw_publish_trigger_and_watch_a_workflow(live_server, page: Page, arti
     expect(page.locator('#wf-palette [data-type="approval"]')).to_contain_text("审批")
 
     keys = draw(page)
+    wang = Factory(app).user("wang.fang@example.com", ["member"], name="王芳")
     fill_properties(page, keys)
     # the approval has nobody to ask: the server's check is shown at the node
     approval = node(page, keys["approval"])
@@ -128,6 +136,8 @@ def test_draw_publish_trigger_and_watch_a_workflow(live_server, page: Page, arti
     expect(page.locator(".wf-node.has-error")).to_have_count(0)
     stored = stored_draft(app)
     assert len({n["type"] for n in stored["nodes"]}) == 7
+    send = next(n for n in stored["nodes"] if n["key"] == keys["send"])
+    assert send["config"]["to"] == [{"field": "owner"}, {"user": wang}, {"role": "designer"}]
     assert next(n for n in stored["nodes"] if n["key"] == "start")["position"]["y"] in (69, 70, 71)
     assert {"from": keys["cond"], "to": keys["wait"], "default": True} in stored["edges"]
     assert {"from": keys["approval"], "to": keys["end_other"], "on": "rejected"} \
