@@ -24,7 +24,8 @@ from metadata.labels import label_text
 REF = "#/$defs/"
 # options naming something of the app: which list the control picks from
 PICKS = {"field": "user_fields", "until_field": "date_fields", "link": "fields",
-         "form": "forms", "workflow": "workflows", "strategy": "strategies", "team": "teams"}
+         "form": "forms", "workflow": "workflows", "strategy": "strategies", "team": "teams",
+         "escalate_strategy": "strategies", "escalate_team": "teams"}
 
 
 @dataclass

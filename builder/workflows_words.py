@@ -35,6 +35,8 @@ def option_words() -> dict[str, str]:
             "editable": _("Fields the assignee may change"),
             "remind_before": _("Remind before due"), "escalate_after": _("Escalate after due"),
             "escalate_to": _("Escalate to"), "reassign": _("Hand the task over"),
+            "escalate_strategy": _("Hand over by routing strategy"),
+            "escalate_team": _("Team the strategy picks in"),
             "duration": _("Duration"), "until_field": _("Until the date in"),
             "offset": _("Offset"), "until": _("Until the formula holds"),
             "timeout": _("Timeout"), "values": _("Values"), "form": _("Form"),

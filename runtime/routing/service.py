@@ -84,6 +84,17 @@ class Router:
         return Assignment(routed.choice.assignee, routed.choice, routed.team_id,
                           routed.fallback, record)
 
+    def choose(self, records: Records, record_id: int, config: Mapping[str, Any]
+               ) -> int | None:
+        """Whom ``config`` picks for a record without assigning it (the new assignee of an
+        escalated task): the team's turn is taken as by an assignment."""
+        problems = self.check(config)
+        if problems:
+            raise InvalidDocument(problems, status=422)
+        store = RoutingStore(records.session, records.directory, records.now)
+        return self._route(store, records, records.get_all(record_id), config,
+                           OWNER).choice.assignee
+
     def _route(self, store: RoutingStore, records: Records, record: dict,
                config: Mapping[str, Any], field: str) -> Routed:
         strategy = self.strategies[config["strategy"]]

@@ -123,19 +123,25 @@ class Effects:
                                  .values(reminded_at=self.now))
 
     def escalate(self, step: Step, details: Mapping) -> None:
-        """Past the due time: tell whom it escalates to, and hand them the task."""
+        """Past the due time: tell whom it escalates to, and hand them the task (to the
+        first of them, or to whom the routing strategy picks: told too)."""
         tasks = self.open_tasks(step)
+        i = step.instance
         to = self.people(step, details["to"])
+        picked = None
+        if tasks and details.get("route"):
+            picked = self.rt.routing.choose(self.records(i["form_key"], i["app_key"]),
+                                            i["record_id"], details["route"])
+            to = sorted({*to, picked}) if picked is not None else to
         if not tasks or not to:
             return
-        i = step.instance
         sender()(self.session, channel="in_app", to=to, title=tasks[0]["title"],
                  message={"zh": "任务已超期", "en": "The task is overdue"},
                  record=(i["app_key"], i["form_key"], i["record_id"]),
                  key=f"wf:{step.key}", now=self.now, priority="high")
         values: dict[str, Any] = {"escalated": True}
-        if details.get("reassign"):
-            values["assignee_id"] = to[0]
+        if picked is not None or details.get("reassign"):
+            values["assignee_id"] = picked if picked is not None else to[0]
         self.session.execute(TASKS.update().where(TASKS.c.id.in_([t["id"] for t in tasks]))
                              .values(**values))
 

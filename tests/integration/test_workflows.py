@@ -204,6 +204,43 @@ def test_a_task_escalates_to_the_owners_manager_past_its_sla(crm, factory, runti
     assert instances(crm, "follow_up")[0]["status"] == "completed"
 
 
+def test_an_escalated_task_is_handed_over_by_a_routing_strategy(crm, factory, runtime):
+    rep = factory.user("rep@example.com", ["member"], name="销售", teams=["east"])
+    boss = factory.user("boss@example.com", ["manager"], name="经理", teams=["east"])
+    seniors = [factory.user(f"s{n}@example.com", ["member"], name=f"资深{n}",
+                            teams=["senior"]) for n in range(2)]
+    publish(crm, workflow(
+        "sla",
+        [node("start", "trigger", on="created"),
+         node("call", "task", assignees=[{"field": "owner"}], title="回访 {name}",
+              due={"hours": 4}, escalate_after={"hours": 1},
+              escalate_strategy="round_robin", escalate_team="senior"),
+         node("end", "end")],
+        [edge("start", "call"), edge("call", "end")]))
+    rep_api = factory.api(rep)
+    leads = [rep_api.create("crm", "lead", {"name": f"客户{n}"})["id"] for n in range(2)]
+    tick(runtime, T0 + DAY / 24 / 30)
+    assert len(rep_api.ok("GET", "/todo")["tasks"]) == 2
+    tick(runtime, T0 + DAY / 24 * 5.1)  # an hour past due: to the senior team, in turn
+    assert rep_api.ok("GET", "/todo")["tasks"] == []
+    held = {s: [t["record"]["id"] for t in factory.api(s).ok("GET", "/todo")["tasks"]]
+            for s in seniors}
+    assert sorted(len(v) for v in held.values()) == [1, 1]  # one each: round robin
+    for lead in leads:  # the manager and the new assignee told
+        told = {n["user_id"] for n in _notes(runtime, lead)}
+        assert boss in told and told & set(seniors)
+
+
+def test_an_escalation_team_needs_its_strategy(crm):
+    doc = workflow("bad", [node("start", "trigger", on="created"),
+                           node("call", "task", assignees=[{"field": "owner"}], title="x",
+                                due={"hours": 4}, escalate_team="senior"),
+                           node("end", "end")],
+                   [edge("start", "call"), edge("call", "end")])
+    problems = crm.ok("PUT", f"{WORKFLOWS}/bad", 422, json=doc)["errors"]
+    assert {p["path"] for p in problems} == {"/nodes/1/config/escalate_strategy"}
+
+
 def _notes(runtime, record_id: int) -> list[dict]:
     return rows(runtime, "SELECT user_id, priority FROM notifications WHERE record_id = :r "
                          "ORDER BY id", r=record_id)

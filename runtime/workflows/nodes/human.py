@@ -91,6 +91,9 @@ class HumanNode(NodeType):
             if ctx.field(key) is None:
                 problems.append(Problem(f"{at}/config/editable/{i}", msg(
                     "%(key)s is not a field of this form", key=quoted(key))))
+        if config.get("escalate_team") and not config.get("escalate_strategy"):
+            problems.append(Problem(at + "/config/escalate_strategy", msg(
+                "choose the routing strategy that picks in the escalation team")))
         return problems + recipient_problems(config.get("escalate_to"),
                                              at + "/config/escalate_to", ctx)
 
@@ -134,6 +137,18 @@ class ApprovalNode(HumanNode):
         return Outcome.wait(ctx.state)
 
 
+def escalation(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Whom a task escalates to: people told (the owner's manager by default), and whether
+    the task is handed over — to the first of them, or to whom a routing strategy picks."""
+    out = {"to": list(config.get("escalate_to") or [{"manager": True}]),
+           "reassign": bool(config.get("reassign"))}
+    if config.get("escalate_strategy"):
+        out["route"] = {"strategy": config["escalate_strategy"],
+                        **({"team": config["escalate_team"]}
+                           if config.get("escalate_team") else {})}
+    return out
+
+
 class TaskNode(HumanNode):
     type = "task"
     description = "a task for a person, with a due time, a reminder and an escalation"
@@ -143,13 +158,18 @@ class TaskNode(HumanNode):
                          "reassign": {"type": "boolean",
                                       "description": "hand the task to whom it escalates "
                                                      "to"},
+                         "escalate_strategy": {"type": "string",
+                                               "pattern": "^[a-z][a-z0-9_]{0,62}$"},
+                         "escalate_team": {"type": "string", "minLength": 1,
+                                           "maxLength": 100},
                          "editable": {"type": "array", "items": KEY, "maxItems": 100,
                                       "uniqueItems": True}},
                         ["assignees"], "`due` after it opens; `remind_before` the due time "
                                        "the assignees are reminded; `escalate_after` the "
                                        "due time it escalates to `escalate_to` (the "
                                        "owner's manager when left out), `reassign`ed or "
-                                       "not.")
+                                       "not; with `escalate_strategy` (a routing strategy) "
+                                       "among `escalate_team`, handed to whom it picks.")
 
     def enter(self, ctx):
         details = task_details(ctx, "task")
@@ -169,7 +189,6 @@ class TaskNode(HumanNode):
         if signal.kind == "timer" and signal.data.get("timer") == "remind":
             return Outcome.wait(ctx.state, effects=[Effect("remind_tasks", {})])
         if signal.kind == "timer" and signal.data.get("timer") == "escalate":
-            return Outcome.wait({**ctx.state, "escalated": True}, effects=[Effect(
-                "escalate", {"to": list(ctx.config.get("escalate_to") or [{"manager": True}]),
-                             "reassign": bool(ctx.config.get("reassign"))})])
+            return Outcome.wait({**ctx.state, "escalated": True},
+                                effects=[Effect("escalate", escalation(ctx.config))])
         return Outcome.wait(ctx.state)

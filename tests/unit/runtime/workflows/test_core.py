@@ -148,6 +148,21 @@ def test_a_task_reminds_before_its_due_time_and_escalates_after():
     assert m.status == "completed"
 
 
+def test_a_task_escalates_to_whom_a_routing_strategy_picks():
+    doc = workflow(
+        [node("start", "trigger", on="created"),
+         node("call", "task", assignees=[{"field": "rep"}], title="回访", due={"hours": 4},
+              escalate_to=[{"role": "manager"}], escalate_strategy="least_loaded",
+              escalate_team="senior"),
+         node("e", "end")],
+        [edge("start", "call"), edge("call", "e")])
+    m = Machine(compiled(doc), {"id": 1, "rep": 3}).start(T0)
+    m.advance(T0 + timedelta(hours=4))
+    assert m.effects[-1][1].details == {
+        "to": [{"role": "manager"}], "reassign": False,
+        "route": {"strategy": "least_loaded", "team": "senior"}}
+
+
 def test_a_sub_workflow_waits_for_its_child():
     doc = workflow([node("start", "trigger", on="created"),
                     node("sub", "sub_workflow", workflow="other"), node("e", "end")],
