@@ -1,7 +1,8 @@
 """The workflows' record-event consumer (asynchronous): a record created or changed starts
 the published workflows whose trigger it meets (once per event: the start key); running
 instances of the record exit when an exit condition holds, and their tokens waiting on the
-record are resumed; a deleted record cancels its instances."""
+record are resumed; a deleted record cancels its instances; the instances of a record merged
+into another go on with the record it was merged into."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from runtime.workflows.store import TOKENS, Rows
 
 class WorkflowConsumer(Consumer):
     key = "workflows"
-    kinds = frozenset({"create", "update", "delete"})
+    kinds = frozenset({"create", "update", "delete", "merge"})
     channel = CHANNEL
 
     def owed(self, session, events, services=None):
@@ -42,6 +43,11 @@ class WorkflowConsumer(Consumer):
         if event.kind == "delete":
             for instance in running:
                 rows.finish(instance, "cancelled", "the record was deleted")
+            return
+        if event.kind == "merge":
+            if "merged_into" in event.changes:
+                for instance in running:
+                    rows.follow(instance, int(event.changes["merged_into"].new))
             return
         record = _record(rt, ctx, event)
         if record is None:

@@ -1,8 +1,8 @@
 """Which record events the workflows need, per form: a write nothing listens to owes the
 workflows' consumer no delivery (and a worker no job). Kept while the metadata stamp stands.
 
-A form's deletes matter when any version of a workflow runs on it (its instances are
-cancelled); its updates when a published trigger starts on them, or when any version (running
+A form's deletes and merges matter when any version of a workflow runs on it (its instances
+are cancelled, or follow the record merged into); its updates when a published trigger starts on them, or when any version (running
 instances stay on theirs) has an exit condition or a node that listens to its record; its
 creates when a published trigger starts on them."""
 
@@ -45,7 +45,7 @@ def needs(versions: Iterable, types: Registry[NodeType]) -> Interest:
         form = body.get("form")
         if not isinstance(form, str):
             continue
-        kinds = found.setdefault((app_key, form), {"delete"})
+        kinds = found.setdefault((app_key, form), {"delete", "merge"})
         if body.get("exit") or any(_listens(n, types) for n in body.get("nodes") or ()):
             kinds.add("update")
         if number == published and body.get("enabled") is not False:

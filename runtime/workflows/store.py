@@ -131,6 +131,22 @@ class Rows:
                 self.owe(owner, parent, node, "child", f"c:{instance['id']}",
                          {"instance": instance["id"], "status": status})
 
+    def follow(self, instance: Mapping, survivor: int) -> None:
+        """The instance's record was merged into ``survivor``: it goes on there (its open
+        tasks too), or ends when the survivor runs this workflow already."""
+        key = instance["running_key"] and instance["running_key"].rsplit(":", 1)[0]
+        try:
+            with self.session.begin_nested():
+                self.set(INSTANCES, instance["id"], record_id=survivor,
+                         running_key=key and f"{key}:{survivor}", updated_at=self.now)
+        except IntegrityError:
+            self.finish(instance, "cancelled", f"the record was merged into #{survivor}, "
+                                               "which runs this workflow already")
+            return
+        self.session.execute(TASKS.update().where(TASKS.c.instance_id == instance["id"],
+                                                  TASKS.c.status == "open")
+                             .values(record_id=survivor))
+
     def running_of(self, app_key: str, form_key: str, record_id: int) -> list[dict]:
         return [dict(r) for r in self.session.execute(sa.select(INSTANCES).where(
             INSTANCES.c.app_key == app_key, INSTANCES.c.form_key == form_key,
