@@ -52,7 +52,7 @@ def index(app_key: str):
              for d in rt.store.list(session, app_key, "workflow")]
     choices = [(k, label_text(f.get("label"), lang) or k) for k, f in forms.items()]
     return render_template("builder/workflows.html", cards=cards, app_key=app_key,
-                           forms=choices,
+                           forms=choices, todo=url_for("builder.todo_settings", app_key=app_key),
                            create=url_for("builder.workflow_new", app_key=app_key))
 
 
