@@ -13,8 +13,8 @@ from flask import jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from builder.workflows_sim import parse_start, simulate
 from builder.pickers import people
+from builder.workflows_sim import parse_start, simulate
 from builder.workflows_vm import (
     WorkflowCard,
     designer_config,
