@@ -70,6 +70,8 @@ def test_the_page_prints_the_settings_and_what_the_scripts_need(crm, app):
     text = en.get_data(True)
     assert "To-do list settings: CRM" in text and "Preview with a record" in text
     assert data_of(text, "data-doc")["todo"] == TODO
+    history = re.search(r'href="([^"]+/history)"', text).group(1)
+    assert logged_in(app, "eve@example.com").get(history).status_code == 200
     config = data_of(text, "data-config")
     forms = {f["key"]: f for f in config["forms"]}
     assert forms["activity"]["links"] == {"lead": [["lead", "lead"]]}
