@@ -49,6 +49,7 @@ class AppCard:
     views: list[ViewCard] = field(default_factory=list)
     package_url: str | None = None
     workflows_url: str | None = None
+    todo_url: str | None = None
 
 
 def optional_url(endpoint: str, **args: str) -> str | None:
@@ -91,7 +92,8 @@ def home_vm(rt: Runtime, session: Session, lang: str) -> list[AppCard]:
         card = AppCard(key=app.key, label=label, color=app.draft.get("color") or APP_COLORS[0],
                        initial=icon if icon and len(icon) <= 2 else label[:1].upper(),
                        package_url=optional_url("builder.package_page", app_key=app.key),
-                       workflows_url=url_for("builder.workflows", app_key=app.key))
+                       workflows_url=url_for("builder.workflows", app_key=app.key),
+                       todo_url=optional_url("builder.todo_settings", app_key=app.key))
         card.forms = [form_card(rt, session, d, lang)
                       for d in rt.store.list(session, app.key, "form")]
         names = {f.key: f.label for f in card.forms}

@@ -39,6 +39,7 @@ def builder_blueprint() -> Blueprint:
         identity,
         packages,
         rules,
+        todo,
         versions,
         views,
         workflows,
@@ -49,5 +50,5 @@ def builder_blueprint() -> Blueprint:
     bp.register_error_handler(NotFound, not_found)
     add_routes(bp, (*forms.ROUTES, *versions.ROUTES, *packages.ROUTES, *views.ROUTES,
                     *cleaning.ROUTES, *capture.ROUTES, *identity.ROUTES, *rules.ROUTES,
-                    *workflows.ROUTES))
+                    *workflows.ROUTES, *todo.ROUTES))
     return bp

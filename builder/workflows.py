@@ -13,8 +13,8 @@ from flask import jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from builder.workflows_sim import parse_start, simulate
 from builder.pickers import people
+from builder.workflows_sim import parse_start, simulate
 from builder.workflows_vm import (
     WorkflowCard,
     designer_config,
@@ -52,7 +52,7 @@ def index(app_key: str):
              for d in rt.store.list(session, app_key, "workflow")]
     choices = [(k, label_text(f.get("label"), lang) or k) for k, f in forms.items()]
     return render_template("builder/workflows.html", cards=cards, app_key=app_key,
-                           forms=choices,
+                           forms=choices, todo=url_for("builder.todo_settings", app_key=app_key),
                            create=url_for("builder.workflow_new", app_key=app_key))
 
 

@@ -67,6 +67,7 @@ def related_count(rt: Runtime, session: Session, app_key: str, related: Mapping,
 class Worked:
     priority: float | None = None  # None: the task's own (the node's formula)
     hint: str | None = None  # None: the task's own
+    rule: int | None = None  # the index of the hint rule that gave ``hint``
 
 
 def _number(value: Any) -> float | None:
@@ -96,10 +97,10 @@ def work_out(rt: Runtime, session: Session, settings: Mapping, plan, record: Map
     source = (settings.get("priority") or {}).get(plan.form_key)
     if source and (fn := formula(rt, plan, source)) is not None:
         worked.priority = _number(fn(record))
-    for hint in settings.get("hints") or []:
+    for i, hint in enumerate(settings.get("hints") or []):
         if hint["form"] == plan.form_key:
             text = _hint(rt, session, plan, hint, record, lang)
             if text:
-                worked.hint = text
+                worked.hint, worked.rule = text, i
                 break
     return worked

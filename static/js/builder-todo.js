@@ -1,0 +1,181 @@
+/* The to-do settings editor's core (builder/todo.py): the app draft the page printed, whose
+   "todo" the parts edit (builder-todo-settings.js: priority formulas and follow-ups; -hints:
+   the hints; -preview: a record worked out), autosaved whole through the documents API (PUT
+   with If-Match; 409 keeps the edits and offers reload or overwrite; 422 marks the control
+   whose data-path the problem names), published, and helpers the parts share
+   (window.TrellisTodo). */
+(function () {
+  'use strict';
+
+  var root = document.getElementById('todo-editor');
+  if (!root) { return; }
+  var T = window.TrellisTodo = {};
+  T.root = root;
+  T.urls = JSON.parse(root.dataset.urls);
+  T.cfg = JSON.parse(root.dataset.config);
+  T.t = T.cfg.t;
+  T.app = root.dataset.app;
+  T.doc = JSON.parse(root.dataset.doc);
+  T.parts = [];  // {render()} of each part, in order
+  var etag = root.dataset.etag, timer = null, saving = null, blocked = false, lastSaved = null;
+  var statusEl = document.getElementById('save-status');
+  var alertEl = document.getElementById('designer-alert');
+
+  // -- helpers ------------------------------------------------------------------------------
+  T.el = function (tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      var v = attrs[k];
+      if (v === undefined || v === null || v === false) { return; }
+      if (k === 'text') { node.textContent = v; }
+      else if (k === 'class') { node.className = v; }
+      else if (k.slice(0, 2) === 'on') { node.addEventListener(k.slice(2), v); }
+      else if (k === 'value') { node.value = v; }
+      else if (k === 'checked' || k === 'disabled') { node[k] = !!v; }
+      else { node.setAttribute(k, v === true ? '' : v); }
+    });
+    (children || []).forEach(function (c) {
+      if (c !== null && c !== undefined && c !== false) {
+        node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+      }
+    });
+    return node;
+  };
+  T.$ = function (sel, scope) { return (scope || root).querySelector(sel); };
+  T.$all = function (sel, scope) { return Array.prototype.slice.call((scope || root).querySelectorAll(sel)); };
+  T.todo = function () { T.doc.todo = T.doc.todo || {}; return T.doc.todo; };
+  T.form = function (key) { return T.cfg.forms.filter(function (f) { return f.key === key; })[0] || null; };
+  T.forms = function () { return T.cfg.forms.map(function (f) { return [f.key, f.label]; }); };
+  /* A <select> of [value, text] options with a blank first option; ``onpick(value)``. */
+  T.select = function (options, value, attrs, onpick) {
+    var sel = T.el('select', Object.assign({ class: 'input' }, attrs || {}));
+    sel.appendChild(T.el('option', { value: '', text: T.t.none }));
+    options.forEach(function (o) { sel.appendChild(T.el('option', { value: o[0], text: o[1] })); });
+    if (value && !options.some(function (o) { return o[0] === value; })) {
+      sel.appendChild(T.el('option', { value: value, text: value }));  // kept, checked at save
+    }
+    sel.value = value || '';
+    if (onpick) { sel.addEventListener('change', function () { onpick(sel.value); }); }
+    return sel;
+  };
+  T.errorBox = function () { return T.el('span', { class: 'field-error bx-error', 'aria-live': 'polite' }); };
+  T.labelled = function (text, control, path, cls) {
+    return T.el('label', { class: 'rl-opt ' + (cls || ''), 'data-path': path },
+                [T.el('span', { class: 'field-label', text: text }), control, T.errorBox()]);
+  };
+  /* A formula editor over records of ``form``; ``oninput(text)`` as it is typed. */
+  T.formula = function (value, expect, form, attrs, oninput) {
+    return T.el('textarea', Object.assign({ class: 'input formula mono', rows: 1, spellcheck: 'false',
+      'data-formula-editor': true, 'data-app': T.app, 'data-form': form, 'data-expect': expect,
+      value: value || '', oninput: function (e) { oninput(e.target.value.trim()); T.changed(); } }, attrs || {}));
+  };
+
+  // -- status, alerts, errors ---------------------------------------------------------------
+  function status(text, state) { statusEl.textContent = text; statusEl.dataset.state = state || ''; }
+  T.alert = function (text, kind, conflict) {
+    alertEl.hidden = !text;
+    alertEl.className = 'alert alert-' + (kind || 'error');
+    T.$('[data-alert-text]', alertEl).textContent = text || '';
+    T.$('[data-conflict-actions]', alertEl).hidden = !conflict;
+  };
+  var problems = window.Trellis.pathErrors(root);
+  T.showErrors = problems.show;
+
+  // -- saving and publishing ----------------------------------------------------------------
+  /* The draft as it is sent: settings left empty are left out. */
+  function body() {
+    var doc = JSON.parse(JSON.stringify(T.doc)), todo = doc.todo || {};
+    if (!Object.keys(todo.priority || {}).length) { delete todo.priority; }
+    if (!(todo.hints || []).length) { delete todo.hints; }
+    if (!Object.keys(todo).length) { delete doc.todo; }
+    return doc;
+  }
+  T.body = body;
+
+  function save(force) {
+    if (blocked && !force) { return Promise.resolve(false); }
+    if (saving) { return saving.then(function () { return save(force); }); }
+    var text = JSON.stringify(body());
+    if (text === lastSaved && !force) { status(T.t.saved, 'saved'); return Promise.resolve(true); }
+    status(T.t.saving, 'saving');
+    saving = window.Trellis.requestJSON('PUT', T.urls.api, JSON.parse(text), etag).then(function (answer) {
+      if (answer.status === 200 || answer.status === 201) {
+        etag = answer.headers.get('ETag') || etag;
+        lastSaved = text;
+        problems.clear();
+        T.alert('');
+        var same = JSON.stringify(body()) === text;
+        status(same ? T.t.saved : T.t.unsaved, same ? 'saved' : 'dirty');
+        return true;
+      }
+      if (answer.status === 409) {
+        blocked = true;
+        T.alert(T.t.conflict + ' ' + (((answer.data.errors || [])[0] || {}).message || ''), 'error', true);
+        status(T.t.unsaved, 'error');
+        return false;
+      }
+      T.showErrors((answer.data && answer.data.errors) || []);
+      status(T.t.invalid, 'error');
+      return false;
+    }, function () { status(T.t.failed, 'error'); return false; })
+      .then(function (ok) { saving = null; return ok; });
+    return saving;
+  }
+  T.save = save;
+
+  /* The draft changed: save soon (``delay`` ms; typing waits longer). */
+  T.changed = function (delay) {
+    clearTimeout(timer);
+    if (JSON.stringify(body()) !== lastSaved) { status(T.t.unsaved, 'dirty'); }
+    timer = setTimeout(function () { save(false); }, delay === undefined ? 700 : delay);
+  };
+
+  function publish(button) {
+    clearTimeout(timer);
+    button.disabled = true;
+    save(false).then(function (ok) {
+      if (!ok) { return; }
+      status(T.t.publishing, 'saving');
+      return window.Trellis.requestJSON('POST', T.urls.publish, {}, etag).then(function (answer) {
+        if (answer.status === 200) {
+          var n = answer.data.version;
+          T.alert((answer.data.unchanged ? T.t.unchanged : T.t.published).replace('{n}', n), 'success');
+          status(T.t.saved, 'saved');
+          var pill = T.$('[data-published]');
+          pill.textContent = T.t.version.replace('{n}', n);
+          pill.className = 'pill pill-live';
+          return;
+        }
+        if (answer.status === 409) { blocked = true; T.alert(T.t.conflict, 'error', true); }
+        else { T.showErrors(answer.data.errors || []); }
+        status(T.t.invalid, 'error');
+      });
+    }).then(function () { button.disabled = false; }, function () { button.disabled = false; });
+  }
+
+  function overwrite() {
+    fetch(T.urls.api, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (response) { etag = response.headers.get('ETag') || etag; return response.json(); })
+      .then(function () { blocked = false; return save(true); });
+  }
+
+  root.addEventListener('click', function (event) {
+    if (event.target.closest('#publish-todo')) { publish(event.target.closest('#publish-todo')); }
+    else if (event.target.closest('[data-reload]')) { window.location.reload(); }
+    else if (event.target.closest('[data-overwrite]')) { overwrite(); }
+  });
+  window.addEventListener('beforeunload', function (event) {
+    if (JSON.stringify(body()) !== lastSaved) { event.preventDefault(); event.returnValue = ''; }
+  });
+
+  function start() {
+    T.parts.forEach(function (p) { p.render(); });
+    lastSaved = JSON.stringify(body());
+    T.ready = true;
+    root.dataset.ready = '1';
+  }
+  var started = false;
+  function once() { if (!started) { started = true; start(); } }
+  if (document.readyState === 'complete') { setTimeout(once, 0); }
+  else { document.addEventListener('DOMContentLoaded', once); window.addEventListener('load', once); }
+})();
