@@ -2,9 +2,10 @@
 workflows' consumer no delivery (and a worker no job). Kept while the metadata stamp stands.
 
 A form's deletes and merges matter when any version of a workflow runs on it (its instances
-are cancelled, or follow the record merged into); its updates when a published trigger starts on them, or when any version (running
-instances stay on theirs) has an exit condition or a node that listens to its record; its
-creates when a published trigger starts on them."""
+are cancelled, or follow the record merged into); its updates when a published trigger
+starts on them, or when any version (running instances stay on theirs) has an exit condition
+or a node that listens to its record; its creates when a published trigger starts on
+them."""
 
 from __future__ import annotations
 
