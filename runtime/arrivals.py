@@ -52,12 +52,20 @@ class Touch:
                     named: tuple[str, ...] = (), ref: str | None = None) -> Touch:
         """The touch of an arrival whose campaign came as parameters (a URL's query, a body's
         ``_touch`` object): the utm_* parts, and the ``named`` others the designer keeps."""
-        parts = {part: next((text for n in names if (text := _text(params.get(n)))), None)
-                 for part, names in PARTS.items()}
+        parts = {part: _first(params, names) for part, names in PARTS.items()}
         detail = {n: value for n in named[:DETAIL_KEYS]
                   if (value := _text(params.get(n))) is not None}
         return cls(channel=channel[:CHANNEL_LENGTH], ref=ref[:REF_LENGTH] if ref else None,
                    detail=detail, **parts)
+
+
+def _first(params: Mapping[str, Any], names: tuple[str, ...]) -> str | None:
+    """The first of ``names`` given a text in ``params`` (a loop: no generator per part)."""
+    for name in names:
+        value = params.get(name)
+        if value is not None and (text := _text(value)):
+            return text
+    return None
 
 
 def _text(value: Any) -> str | None:

@@ -50,7 +50,7 @@ class RecordEvent:
         return cls(id=row["id"], app_key=row["app_key"], form_key=row["form_key"],
                    record_id=row["record_id"], version=row["version"], kind=row["kind"],
                    at=row["at"], actor_id=row["actor_id"], channel=row["channel"],
-                   changes={k: Change(*pair) for k, pair in (row["changes"] or {}).items()},
+                   changes={k: Change._make(pair) for k, pair in (row["changes"] or {}).items()},
                    depth=row["depth"], cause_id=row["cause_id"])
 
 

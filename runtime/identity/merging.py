@@ -160,7 +160,7 @@ class Merger:
             self.conn.execute(self.table.update().where(self.table.c.id == sa.bindparam("b_id"))
                               .values({c: sa.bindparam(f"v_{c}") for c in columns}), params)
         ids = [row["id"] for row, _ in survivors]
-        after = self.values(self.live_rows(ids))
+        after = self.values(self.live_rows(ids, lock=False))  # locked when first read
         self.store.index([(i, after[i]) for i in ids])
         search = self.plan.tables.search
         searched = [(row["id"], {**after[row["id"]], "owner": row["owner_id"]})

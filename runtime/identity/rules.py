@@ -70,11 +70,16 @@ class Rules:
 
     def keys(self, values: Mapping[str, Any]) -> list[tuple[Rule, str]]:
         """The key of ``values`` under each exact rule whose fields are all filled in."""
-        out = []
-        for rule in self.exact:
-            parts = [self.keyers[f](values.get(f)) for f in rule.fields]
-            if all(p is not None for p in parts):
-                out.append((rule, SEPARATOR.join(parts)))  # type: ignore[arg-type]
+        out, keyers = [], self.keyers
+        for rule in self.exact:  # plain loops: twice per arriving record (match, then store)
+            parts = []
+            for f in rule.fields:
+                part = keyers[f](values.get(f))
+                if part is None:
+                    break
+                parts.append(part)
+            else:
+                out.append((rule, SEPARATOR.join(parts)))
         return out
 
     def block_keys(self, values: Mapping[str, Any]) -> list[tuple[Rule, str]]:

@@ -52,6 +52,26 @@ class RulesConsumer(Consumer):
                          for event, state in zip(events, states, strict=True) if state
                          for s in state.values() if s.lines)
 
+    def owed(self, session: Any, events: Sequence[RecordEvent], services: Any = None
+             ) -> list[RecordEvent]:
+        """The events ``consume`` acts on: those of forms with rulesets, and creations in
+        forms that related rules watch (the app's rules looked at once per form, not per
+        event)."""
+        if services is None or not hasattr(services, "rules"):
+            return []
+        acting: dict[tuple[str, str], tuple[bool, bool]] = {}
+        out = []
+        for event in events:
+            form = (event.app_key, event.form_key)
+            if form not in acting:
+                rules = services.rules.app(session, event.app_key)
+                acting[form] = (bool(rules.by_form.get(event.form_key)),
+                                bool(rules.related.get(event.form_key)))
+            own, related = acting[form]
+            if self.wants(event) and (own or (related and event.kind == "create")):
+                out.append(event)
+        return out
+
     def consume(self, ctx: ConsumerContext, event: RecordEvent) -> None:
         rt = ctx.services
         if rt is None or not hasattr(rt, "rules"):

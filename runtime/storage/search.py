@@ -132,12 +132,22 @@ class SearchTable:
     def row(self, record_id: int, values: Mapping[str, Any],
             types: Mapping[str, SearchType]) -> dict[str, Any]:
         """The index row of a record: ``values`` as a read gives them (the owner too)."""
-        row: dict[str, Any] = {"id": record_id, OWNER: values.get(OWNER_KEY)}
-        for column, fld in self.fields:
-            value = values.get(fld["key"])
-            row[column] = None if value is None else document(
-                types[fld["type"]].search_text(value, fld))
-        return row
+        return self.rows([(record_id, values)], types)[0]
+
+    def rows(self, records: Iterable[tuple[int, Mapping[str, Any]]],
+             types: Mapping[str, SearchType]) -> list[dict[str, Any]]:
+        """The index rows of records ``(id, values)``: each field's type looked up once."""
+        texts = [(column, fld["key"], types[fld["type"]].search_text, fld)
+                 for column, fld in self.fields]
+        out = []
+        for record_id, values in records:
+            row: dict[str, Any] = {"id": record_id, OWNER: values.get(OWNER_KEY)}
+            for column, key, search_text, fld in texts:
+                value = values.get(key)
+                row[column] = None if value is None else _document(
+                    tuple(search_text(value, fld)))
+            out.append(row)
+        return out
 
 
 def search_table(table_name: str, layout: Sequence[Mapping],

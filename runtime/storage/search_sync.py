@@ -20,7 +20,7 @@ def index_records(conn: sa.Connection, search: SearchTable | None,
                   types: Mapping[str, SearchType], records: Records) -> None:
     """Add new records to the index."""
     if search is not None and records:
-        rows = [search.row(rid, values, types) for rid, values in records]
+        rows = search.rows(records, types)
         index_for(conn.dialect).add(conn, search, rows)
 
 
