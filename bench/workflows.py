@@ -196,6 +196,25 @@ def drain(app, instances: int) -> tuple[float, float, list[float], int]:
     return due.timestamp(), (last - due).total_seconds(), lags, len(done)
 
 
+def idle(app) -> None:
+    """Wait until the workers have nothing queued or running and the search rows of the
+    records the drain updated are written (each process's indexer thread works off that
+    backlog), so the steady phase starts on a quiet installation."""
+    from rq.registry import StartedJobRegistry
+
+    from runtime.jobs.worker import queue
+
+    q, rt = queue(app), app.extensions["trellis"]
+    registry = StartedJobRegistry(queue=q)
+    while True:
+        with rt.session(read_only=True) as session:
+            backlog = session.scalar(sa.text("SELECT COUNT(*) FROM search_backlog"))
+        if not (q.count or registry.count or backlog):
+            break
+        time.sleep(0.5)
+    time.sleep(1)
+
+
 def baseline(app, jobs: int) -> float:
     """Trivial jobs through the same workers: jobs per second."""
     from rq import Queue
@@ -247,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
               f"after {settled:.1f} s; steady timers ...", flush=True)
         rate = steps / seconds
         p50, p99 = statistics.median(lags), pct(lags, .99)
+        idle(app)
         fired, executed = steady(app, records[:args.steady], args.rate)
         raw = baseline(app, steps)
     finally:
