@@ -6,7 +6,7 @@ from __future__ import annotations
 from metadata.orm import MAX_INTEGER
 from runtime.api.openapi_paths import answer, op, param, pref
 from runtime.api.openapi_schemas import ID, KEY, UTC_TIME, nullable, obj, ref
-from runtime.api.workflows import STATUSES
+from runtime.api.workflows import MIGRATION, STATUSES
 
 INSTANCE = param("instance_id", schema={"type": "integer", "minimum": 1,
                                         "maximum": MAX_INTEGER}, description="the instance's id")
@@ -14,6 +14,10 @@ TASK = param("task_id", schema={"type": "integer", "minimum": 1, "maximum": MAX_
              description="the task's id")
 INCIDENT = param("incident_id", schema={"type": "integer", "minimum": 1,
                                         "maximum": 2**31 - 1}, description="the incident's id")
+
+MIGRATED = obj({"from_version": {"type": "integer"}, "to_version": {"type": "integer"},
+                "instances": {"type": "integer"}, "reentered": {"type": "integer"},
+                "kept": {"type": "integer"}, "dry_run": {"type": "boolean"}})
 
 
 def later_paths() -> dict[str, dict]:
@@ -53,6 +57,11 @@ def workflow_paths() -> dict[str, dict]:
             "post", "cancelWorkflowInstance", "Cancel a running instance (admins)",
             "workflows", {"200": answer(ref("WorkflowInstance"))}, scope="metadata:write",
             params=[*keys, INSTANCE], errors=["409"])},
+        base + "/migrate": {"post": op(
+            "post", "migrateWorkflowInstances", "Move the running instances of one version to "
+            "another (the published one by default) with a node mapping (admins); dry_run "
+            "says what would move", "workflows", {"200": answer(MIGRATED)},
+            scope="metadata:write", params=keys, body=MIGRATION)},
         base + "/start": {"post": op(
             "post", "startWorkflow", "Start the published workflow on a record (a manual "
             "trigger); 409 when it runs there already", "workflows",

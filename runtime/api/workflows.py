@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Response, jsonify, request
 
+from metadata.checks import Validators
 from metadata.errors import NotFound, Problem, TrellisError
 from metadata.labels import label_text
 from metadata.orm import MAX_INTEGER
@@ -24,10 +25,33 @@ from runtime.web import current_runtime, db_session, transaction
 from runtime.web.routes import GET, POST, Route
 from runtime.workflows import incidents as wf_incidents
 from runtime.workflows import tasks as wf_tasks
-from runtime.workflows.runner import launcher, start_on
+from runtime.workflows.migrate import migrate
+from runtime.workflows.runner import graph_of, launcher, start_on
 from runtime.workflows.store import INSTANCES, STEPS, TASKS, TOKENS, Rows
 
 STATUSES = ("running", "completed", "rejected", "cancelled", "exited", "failed")
+MIGRATION = {"type": "object", "additionalProperties": False, "required": ["from_version"],
+             "properties": {
+                 "from_version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                 "to_version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                 "mapping": {"type": "object", "maxProperties": 500,
+                             "additionalProperties": {"type": "string", "minLength": 1,
+                                                      "maxLength": 63}},
+                 "instances": {"type": "array", "maxItems": 10000, "uniqueItems": True,
+                               "items": {"type": "integer", "minimum": 1,
+                                         "maximum": MAX_INTEGER}},
+                 "dry_run": {"type": "boolean"}}}
+
+
+BODIES = Validators({"migration": MIGRATION})
+
+
+def migration_request(body: Any) -> dict:
+    """The body of a migration, or 422 with each problem at its path."""
+    problems = BODIES.schema_problems("migration", body)
+    if problems:
+        raise TrellisError(problems, 422)
+    return body
 
 
 def _current(session, instance_ids: list[int]) -> dict[int, list[str]]:
@@ -126,6 +150,35 @@ def cancel(app_key: str, key: str, instance_id: int) -> Response:
     return jsonify(instance_json(row, []))
 
 
+def migrate_instances(app_key: str, key: str) -> Response:
+    """Running instances of one version moved to another (the published one by default)
+    with a node mapping; ``dry_run`` says what would move and moves nothing."""
+    require("metadata:write", ADMINS)
+    rt, session = current_runtime(), db_session()
+    body = json_body(64 * 1024)
+    ask = migration_request(body)
+    doc = rt.store.get(session, app_key, "workflow", key)
+    to = ask.get("to_version") or doc.published_version
+    graphs = {}
+    for name, number in (("from_version", ask["from_version"]), ("to_version", to)):
+        try:
+            graphs[name] = graph_of(rt, session, app_key, key, number)
+        except NotFound as exc:
+            raise TrellisError([Problem(f"/{name}", "no such version of the workflow")],
+                               422) from exc
+    with transaction():
+        rows = Rows(session, rt.clock.now(), launcher(rt))
+        problems, done = migrate(rows, app_key, graphs["from_version"], graphs["to_version"],
+                                 ask.get("mapping") or {}, ask.get("instances"))
+        if problems:
+            raise TrellisError(problems, 422)
+        if ask.get("dry_run"):
+            session.rollback()
+    return jsonify({"from_version": ask["from_version"], "to_version": to,
+                    "instances": done.instances, "reentered": done.reentered,
+                    "kept": done.kept, "dry_run": bool(ask.get("dry_run"))})
+
+
 def incident_action(app_key: str, incident_id: int, action: str) -> Response:
     require("metadata:write", ADMINS)
     rt, session = current_runtime(), db_session()
@@ -215,6 +268,7 @@ ROUTES: tuple[Route, ...] = (
     (BASE + "/instances/<int:instance_id>", "get_workflow_instance", get_instance, GET),
     (BASE + "/instances/<int:instance_id>/cancel", "cancel_workflow_instance", cancel, POST),
     (BASE + "/start", "start_workflow", start, POST),
+    (BASE + "/migrate", "migrate_workflow_instances", migrate_instances, POST),
     ("/apps/<app_key>/workflow-incidents/<int:incident_id>/<any(retry, skip, cancel):action>",
      "workflow_incident_action", incident_action, POST),
     ("/todo", "todo", todo, GET),
