@@ -374,7 +374,21 @@ def notify_schema() -> dict[str, Any]:
                              "record (so scoring's behaviour rules can count it); `values`: "
                              "its other fields, where {url}, {subject} and {channel} in a "
                              "text stand for the click's."}
-    return {"type": "object", "additionalProperties": False, "properties": {"clicks": clicks},
+    def happened(what: str, words: str) -> dict[str, Any]:
+        return {**clicks, "description": f"{what} creates a record of `form` whose relation "
+                                          "field `link` points at the record the message was "
+                                          f"about (a rule or a workflow's exit condition can "
+                                          f"then see it); `values`: its other fields, where "
+                                          f"{words} in a text stand for the message's."}
+
+    return {"type": "object", "additionalProperties": False,
+            "properties": {"clicks": clicks,
+                           "bounces": happened("A message the receiving server refused for "
+                                               "good", "{address}, {subject} and {channel}"),
+                           "unsubscribes": happened(
+                               "An unsubscribe (once per record the app's messages to the "
+                               "address were about, the latest 100)",
+                               "{address} and {channel}")},
             "description": "How the app's messages behave."}
 
 

@@ -1,4 +1,7 @@
-"""What a click on a tracked link and an unsubscribe link do (adapters: they write).
+"""What a click on a tracked link, an unsubscribe link and a bounce do (adapters: they
+write). Bounces and unsubscribes become related records the same way as clicks, where the
+app document's ``notify.bounces`` / ``notify.unsubscribes`` ask for it (a workflow's exit
+condition or a rule can then see them).
 
 A click is kept (table ``message_clicks``) and, when the app document says so
 (``notify.clicks``: a form, its relation field to the message's record, the values of the
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 CLICKS = MessageClick.__table__
+ABOUT = 100  # records an unsubscribe is recorded on, at most (the latest messaged)
 
 
 def click(rt: Runtime, session: Session, token: str, now: datetime) -> str | None:
@@ -48,26 +52,37 @@ def click(rt: Runtime, session: Session, token: str, now: datetime) -> str | Non
 
 
 def _related(rt: Runtime, session: Session, message: dict, url: str) -> int | None:
-    """Create the click's record the app document asks for (None when it asks for none or
-    its metadata no longer fits: the click is kept all the same)."""
+    words = {"url": url, "subject": message["subject"] or "", "channel": message["channel"]}
+    return related_record(rt, session, message["app_key"], message.get("form_key"),
+                          message["record_id"], "clicks", words,
+                          f"click on message {message['id']}")
+
+
+def related_record(rt: Runtime, session: Session, app_key: str, form_key: str | None,
+                   record_id: int, kind: str, words: dict[str, str], what: str) -> int | None:
+    """The record the app document's ``notify.<kind>`` (clicks, bounces, unsubscribes) asks
+    for, linked to record ``record_id`` of ``form_key`` (None when it asks for none, its link
+    points at another form, or its metadata no longer fits: what happened is kept all the
+    same)."""
     from runtime.permissions import SYSTEM
     from runtime.storage.records import Records
 
-    app = _app_body(rt, session, message["app_key"])
-    spec = ((app or {}).get("notify") or {}).get("clicks")
+    app = _app_body(rt, session, app_key)
+    spec = ((app or {}).get("notify") or {}).get(kind)
     if not spec:
         return None
-    words = {"url": url, "subject": message["subject"] or "", "channel": message["channel"]}
     values: dict[str, Any] = {k: _fill(v, words) for k, v in (spec.get("values") or {}).items()}
-    values[spec["link"]] = message["record_id"]
+    values[spec["link"]] = record_id
     try:
-        plan = rt.plan(session, message["app_key"], spec["form"])
+        plan = rt.plan(session, app_key, spec["form"])
+        link = plan.by_key.get(spec["link"])
+        if form_key and (link is None or plan.types[link["type"]].links_to(link) != form_key):
+            return None  # the message was about a record of another form
         with session.begin_nested():
             created = Records(session, plan, SYSTEM, rt.clock.now(), "notify",
                               directory=rt.directory).create(values)
     except TrellisError as exc:
-        log.warning("click on message %s: no %s record made: %s", message["id"], spec["form"],
-                    exc)
+        log.warning("%s: no %s record made: %s", what, spec["form"], exc)
         return None
     return created.get("id")
 
@@ -91,8 +106,28 @@ def _app_body(rt: Runtime, session: Session, app_key: str) -> dict | None:
 
 
 def unsubscribe(rt: Runtime, session: Session, token: str, now: datetime):
-    """Mark the token's recipient unsubscribed (its ``Unsubscription``; None: a bad token)."""
+    """Mark the token's recipient unsubscribed (its ``Unsubscription``; None: a bad token)
+    and, where the app asks for it (``notify.unsubscribes``), record it on each record the
+    app's messages to that address were about (the latest ``ABOUT``)."""
     found = rt.notify.tokens.unsubscription(token)
-    if found is not None:
-        outbox.unsubscribe(session, found.app_key, found.channel, found.address, now)
+    if found is not None and outbox.unsubscribe(session, found.app_key, found.channel,
+                                                found.address, now):
+        words = {"address": found.address, "channel": found.channel, "subject": ""}
+        for form_key, record_id in outbox.records_messaged(
+                session, found.app_key, found.channel, found.address, ABOUT):
+            related_record(rt, session, found.app_key, form_key, record_id, "unsubscribes",
+                           words, f"unsubscribe of {found.address}")
     return found
+
+
+def bounced(rt: Runtime, message: dict) -> None:
+    """A message bounced: where the app asks for it (``notify.bounces``), a record of it on
+    the record the message was about."""
+    if not message.get("record_id"):
+        return
+    words = {"address": message["to"], "channel": message["channel"],
+             "subject": message.get("subject") or ""}
+    with rt.session() as session, session.begin():
+        related_record(rt, session, message["app_key"], message.get("form_key"),
+                       message["record_id"], "bounces", words,
+                       f"bounce of message {message['id']}")

@@ -72,6 +72,18 @@ def unsubscribe(session: Session, app_key: str, channel: str, address: str, now:
     return True
 
 
+def records_messaged(session: Session, app_key: str, channel: str, address: str,
+                     most: int) -> list[tuple[str, int]]:
+    """The records (form, id) the app's messages to ``address`` on ``channel`` were about,
+    latest first (``most`` at most)."""
+    latest = sa.func.max(O.id)
+    return [(r.form_key, r.record_id) for r in session.execute(
+        sa.select(O.form_key, O.record_id).where(
+            O.app_key == app_key, O.channel == channel, O.to == address.lower(),
+            O.record_id.is_not(None))
+        .group_by(O.form_key, O.record_id).order_by(latest.desc()).limit(most))]
+
+
 class Deliverer:
     """Delivers outbox messages: claim, send, acknowledge (or retry later, or fail)."""
 
@@ -137,6 +149,10 @@ class Deliverer:
         if status in ("failed", "bounced"):
             log.error("message %s (%s to %s) %s: %s", message["id"], message["channel"],
                       message["to"], status, error)
+        if status == "bounced":
+            from runtime.notify.clicks import bounced
+
+            bounced(self.rt, dict(message))
         return f"message {message['id']}: {status}" + (f" ({note})" if note else "")
 
     def _retry(self, message: Mapping, now: datetime, error: str) -> str:

@@ -16,7 +16,8 @@ from tests.integration.helpers import field, form_doc, rows
 from tests.integration.notify_support import BASE, body_of, start_smtp, use_smtp
 
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
-KINDS = {"choices": [{"value": v, "label": v} for v in ("page_view", "email_click")]}
+KINDS = {"choices": [{"value": v, "label": v}
+                     for v in ("page_view", "email_click", "bounce", "unsubscribe")]}
 HTML = ('<p>你好 {{ name }}, see <a href="https://example.com/pricing?a=1&amp;b=2">prices</a>'
         ' and <a href=\'https://example.com/case\'>a case</a>.</p>')
 
@@ -40,9 +41,13 @@ def crm(admin_api, factory):
         field("kind", "select", config=KINDS), field("page")]))
     app_doc = admin_api.ok("GET", "/apps/crm")
     body = {k: v for k, v in app_doc.items() if k in ("kind", "key", "label")}
-    admin_api.ok("PUT", "/apps/crm", json={**body, "notify": {"clicks": {
-        "form": "activity", "link": "lead",
-        "values": {"kind": "email_click", "page": "{url}"}}}})
+    admin_api.ok("PUT", "/apps/crm", json={**body, "notify": {
+        "clicks": {"form": "activity", "link": "lead",
+                   "values": {"kind": "email_click", "page": "{url}"}},
+        "bounces": {"form": "activity", "link": "lead",
+                    "values": {"kind": "bounce", "page": "{address}: {subject}"}},
+        "unsubscribes": {"form": "activity", "link": "lead",
+                         "values": {"kind": "unsubscribe", "page": "{address}"}}}})
     admin_api.ok("POST", "/apps/crm/publish")
     admin_api.ok("PUT", "/apps/crm/rulesets/scoring", json={
         "kind": "ruleset", "key": "scoring", "label": "Scoring", "form": "lead",
@@ -129,3 +134,23 @@ def test_unsubscribing_skips_later_mail_to_the_address(runtime, crm, inbox, clie
         "Webinar"
     assert inbox.messages[0]["List-Unsubscribe"] == f"<{BASE}{link}>"
     assert client.get(link[:-3] + "abc").status_code == 404  # a forged token
+    # recorded once on the lead, as the app document asks (a workflow's exit can see it)
+    assert rows(runtime, "SELECT lead, kind, page FROM " + _table(runtime, "activity")) == [
+        {"lead": lead["id"], "kind": "unsubscribe", "page": "li@example.com"}]
+
+
+def test_a_bounce_is_recorded_on_the_record_the_message_was_about(runtime, crm, inbox):
+    lead = crm.create("crm", "lead", {"name": "韩梅梅", "email": "gone@example.com"})
+    inbox.bounce.add("gone@example.com")
+    with runtime.session() as session, session.begin():
+        sent = send(session, channel="email", to=lead["email"], app_key="crm",
+                    subject="Case study", body="Read it.", record=("lead", lead["id"]))
+    assert Deliverer(runtime).run(sent.message_id).startswith(f"message {sent.message_id}: "
+                                                              "bounced")
+    assert rows(runtime, "SELECT lead, kind, page FROM " + _table(runtime, "activity")) == [
+        {"lead": lead["id"], "kind": "bounce", "page": "gone@example.com: Case study"}]
+
+
+def _table(runtime, form: str) -> str:
+    return rows(runtime, "SELECT table_name FROM form_tables WHERE form_key = :f",
+                f=form)[0]["table_name"]
