@@ -115,6 +115,7 @@ def page_words() -> dict[str, str]:
         "working": _("working time only"), "blank": _("—"),
         "workflowSettings": _("Workflow settings"), "exit": _("Exit conditions"),
         "enabled": _("The workflow is on"), "multiple": _("Several instances per record"),
+        "onMerge": _("When the record is merged into another, go on with that record"),
         "running": _("running"), "instances": _("instances"), "history": _("History"),
         "noInstances": _("No instance yet."), "current": _("Now at"),
         "oldVersion": _("runs on version %(num)s", num="{n}"),

@@ -78,6 +78,10 @@ def workflow_schema(nodes: Iterable[NodeSpec], common: dict[str, Any], dialect: 
             "enabled": {"type": "boolean"},
             "multiple": {"type": "boolean", "description": "Several instances may run on one "
                                                            "record at once (false: one)."},
+            "on_merge": {"enum": ["follow", "cancel"],
+                         "description": "When identity resolution merges the record into "
+                                        "another: follow (the default: the instance goes on "
+                                        "with that record) or cancel."},
             "exit": {"type": "array", "maxItems": 20, "items": {
                 "type": "object", "required": ["when"], "additionalProperties": False,
                 "properties": {"when": {"$ref": "#/$defs/formula"},

@@ -46,8 +46,7 @@ class WorkflowConsumer(Consumer):
             return
         if event.kind == "merge":
             if "merged_into" in event.changes:
-                for instance in running:
-                    rows.follow(instance, int(event.changes["merged_into"].new))
+                self._merged(rt, rows, running, int(event.changes["merged_into"].new))
             return
         record = _record(rt, ctx, event)
         if record is None:
@@ -60,6 +59,18 @@ class WorkflowConsumer(Consumer):
                 continue
             self._listening(rows, graph, instance, event)
         self._triggers(rt, rows, event, record)
+
+    @staticmethod
+    def _merged(rt, rows: Rows, running: list[dict], survivor: int) -> None:
+        """The record went into ``survivor``: each instance follows it, or ends where its
+        workflow says ``on_merge: cancel``."""
+        for instance in running:
+            graph = graph_of(rt, rows.session, instance["app_key"], instance["workflow"],
+                             instance["version"])
+            if graph.doc.get("on_merge") == "cancel":
+                rows.finish(instance, "cancelled", f"the record was merged into #{survivor}")
+            else:
+                rows.follow(instance, survivor)
 
     @staticmethod
     def _listening(rows: Rows, graph, instance: Mapping, event: RecordEvent) -> None:

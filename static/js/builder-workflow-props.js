@@ -165,6 +165,8 @@
       onchange: function (e) { if (e.target.checked) { delete doc.enabled; } else { doc.enabled = false; } W.changed(200, true); } }), '/enabled'));
     panel.appendChild(labelled(t.multiple, el('input', { type: 'checkbox', checked: !!doc.multiple,
       onchange: function (e) { setOrDrop(doc, 'multiple', e.target.checked || null); W.changed(200, true); } }), '/multiple'));
+    panel.appendChild(labelled(t.onMerge, el('input', { type: 'checkbox', checked: doc.on_merge !== 'cancel', 'data-on-merge': true,
+      onchange: function (e) { setOrDrop(doc, 'on_merge', e.target.checked ? null : 'cancel'); W.changed(200, true); } }), '/on_merge'));
     panel.appendChild(W.propsExit(doc));
   }
 

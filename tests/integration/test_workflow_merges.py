@@ -21,13 +21,17 @@ def crm(admin_api, factory, runtime):
                                          field("email", "email"), field("note")],
                                 identity={"match": [{"key": "phone", "fields": ["phone"]},
                                                     {"key": "email", "fields": ["email"]}]}))
-    publish_workflow(admin_api, workflow(
+    publish_workflow(admin_api, track())
+    return admin_api
+
+
+def track(**extra) -> dict:
+    return workflow(
         "track", [node("start", "trigger", on="manual"),
                   node("call", "task", assignees=[{"field": "owner"}], title="回访 {name}"),
                   node("mark", "update_record", values={"note": '"called"'}),
                   node("end", "end")],
-        [edge("start", "call"), edge("call", "mark"), edge("mark", "end")]))
-    return admin_api
+        [edge("start", "call"), edge("call", "mark"), edge("mark", "end")], **extra)
 
 
 def start(api, record_id: int) -> None:
@@ -65,3 +69,16 @@ def test_a_record_running_the_workflow_already_keeps_its_own(crm, runtime):
                              "'cancelled'")
     assert f"merged into #{kept['id']}" in reason["reason"]
     assert [t["record"]["id"] for t in crm.ok("GET", "/todo")["tasks"]] == [kept["id"]]
+
+
+def test_a_workflow_may_end_its_instances_on_a_merge_instead(crm, runtime):
+    publish_workflow(crm, track(on_merge="cancel"))
+    kept = crm.ok("POST", BASE, 201, json={"name": "王伟", "phone": "13800138000"})
+    merged = crm.ok("POST", BASE, 201, json={"name": "W", "email": "w@example.com"})
+    start(crm, merged["id"])
+    tick(runtime, T0 + DAY / 24)
+    crm.ok("POST", BASE, 200, json={"phone": "13800138000", "email": "w@example.com"})
+    tick(runtime, T0 + DAY / 12)
+    [one] = instances(crm, "track")
+    assert (one["record"]["id"], one["status"]) == (merged["id"], "cancelled")
+    assert crm.ok("GET", "/todo")["tasks"] == [] and kept["id"] != merged["id"]
