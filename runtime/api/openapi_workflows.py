@@ -36,6 +36,16 @@ def later_paths() -> dict[str, dict]:
     return paths
 
 
+def migrate_paths() -> dict[str, dict]:
+    """Moving running instances to another version (admins)."""
+    keys = [pref("app_key"), pref("workflow_key")]
+    return {"/apps/{app_key}/workflows/{workflow_key}/migrate": {"post": op(
+        "post", "migrateWorkflowInstances", "Move the running instances of one version to "
+        "another (the published one by default) with a node mapping (admins); dry_run says "
+        "what would move", "workflows", {"200": answer(MIGRATED)}, scope="metadata:write",
+        params=keys, body=MIGRATION)}}
+
+
 def workflow_paths() -> dict[str, dict]:
     keys = [pref("app_key"), pref("workflow_key")]
     base = "/apps/{app_key}/workflows/{workflow_key}"
@@ -57,11 +67,6 @@ def workflow_paths() -> dict[str, dict]:
             "post", "cancelWorkflowInstance", "Cancel a running instance (admins)",
             "workflows", {"200": answer(ref("WorkflowInstance"))}, scope="metadata:write",
             params=[*keys, INSTANCE], errors=["409"])},
-        base + "/migrate": {"post": op(
-            "post", "migrateWorkflowInstances", "Move the running instances of one version to "
-            "another (the published one by default) with a node mapping (admins); dry_run "
-            "says what would move", "workflows", {"200": answer(MIGRATED)},
-            scope="metadata:write", params=keys, body=MIGRATION)},
         base + "/start": {"post": op(
             "post", "startWorkflow", "Start the published workflow on a record (a manual "
             "trigger); 409 when it runs there already", "workflows",
@@ -81,6 +86,7 @@ def workflow_paths() -> dict[str, dict]:
         {"200": answer(ref("WorkflowTask"))}, scope="records:write", params=[TASK],
         body=obj({"user": ID}), errors=["409"])}
     paths.update(later_paths())
+    paths.update(migrate_paths())
     for action in ("retry", "skip", "cancel"):
         paths[f"/apps/{{app_key}}/workflow-incidents/{{incident_id}}/{action}"] = {"post": op(
             "post", f"{action}WorkflowIncident", f"A workflow step that kept failing: {action} "
