@@ -37,7 +37,7 @@ def track(wait: str, days: int, title: str) -> dict:
     return workflow("track", [node("start", "trigger", on="created"),
                               node(wait, "wait", duration={"days": days}),
                               node("tell", "send_message", to=[{"field": "owner"}],
-                                   title=title),
+                                   title={"zh": title, "en": title}),
                               node("end", "end")],
                     [edge("start", wait), edge(wait, "tell"), edge("tell", "end")])
 
