@@ -67,8 +67,7 @@ def related_record(rt: Runtime, session: Session, app_key: str, form_key: str | 
     from runtime.permissions import SYSTEM
     from runtime.storage.records import Records
 
-    app = _app_body(rt, session, app_key)
-    spec = ((app or {}).get("notify") or {}).get(kind)
+    spec = asked(rt, session, app_key, kind)
     if not spec:
         return None
     values: dict[str, Any] = {k: _fill(v, words) for k, v in (spec.get("values") or {}).items()}
@@ -85,6 +84,11 @@ def related_record(rt: Runtime, session: Session, app_key: str, form_key: str | 
         log.warning("%s: no %s record made: %s", what, spec["form"], exc)
         return None
     return created.get("id")
+
+
+def asked(rt: Runtime, session: Session, app_key: str, kind: str) -> dict | None:
+    """What the app document's ``notify.<kind>`` asks to record (None: nothing)."""
+    return ((_app_body(rt, session, app_key) or {}).get("notify") or {}).get(kind)
 
 
 def _fill(value: Any, words: dict[str, str]) -> Any:
@@ -111,7 +115,8 @@ def unsubscribe(rt: Runtime, session: Session, token: str, now: datetime):
     app's messages to that address were about (the latest ``ABOUT``)."""
     found = rt.notify.tokens.unsubscription(token)
     if found is not None and outbox.unsubscribe(session, found.app_key, found.channel,
-                                                found.address, now):
+                                                found.address, now) \
+            and asked(rt, session, found.app_key, "unsubscribes"):
         words = {"address": found.address, "channel": found.channel, "subject": ""}
         for form_key, record_id in outbox.records_messaged(
                 session, found.app_key, found.channel, found.address, ABOUT):
