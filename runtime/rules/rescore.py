@@ -3,11 +3,14 @@ bounds), a background job goes over the form's records and books, for each, the 
 between what its attribute lines hold and what the new version gives, as ``rescore`` lines —
 the old lines stay, so the ledger tells what each version gave.
 
-The job works a batch of records per short transaction (the records' rows locked on
-PostgreSQL; SQLite's writers take turns), so writes to the form go on meanwhile; each batch
-moves the run's cursor (``last_id``) on in the same transaction, so a killed job goes on where
-it stopped and never books a record twice. Records created after the run started are scored by
-the new version already and are left out (``max_id``).
+The job reads and scores a batch of records locking nothing, then writes it in a short
+transaction (the records' rows locked on PostgreSQL; SQLite's writers take turns), checking
+first that none of them changed in between (``rescore_batch``: else the batch is worked out
+again under the lock). On PostgreSQL the next batch is read and scored in a thread while one
+is written; on SQLite it is read between two writes, outside the write lock, which is what lets
+the form's writers in. Each write moves the run's cursor (``last_id``) on in its transaction,
+so a killed job goes on where it stopped and never books a record twice. Records created after
+the run started are scored by the new version already and are left out (``max_id``).
 
 Moved scores, and the stages of the records that crossed a threshold, are written in one
 statement per batch: the ledger is their history (no audit entry and no record event per
@@ -20,9 +23,11 @@ task ``resume_rescores`` for a run no worker took or whose runner stopped beatin
 
 from __future__ import annotations
 
+import gc
 import logging
-import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -31,14 +36,11 @@ from sqlalchemy.orm import Session
 
 from runtime.jobs import leases
 from runtime.jobs.memory import paused_gc
-from runtime.rules.engine import Event
-from runtime.rules.executor import Executor, Pass
+from runtime.rules.executor import Executor
 from runtime.rules.jobs import AFTER_COMMIT
-from runtime.rules.ledger import INSERT, Ledger, Totals
 from runtime.rules.models import Rescore
 from runtime.rules.published import LoadedRuleset
-from runtime.rules.scoring import Line, ScoreModel
-from runtime.storage.bulk_update import bulk_update
+from runtime.rules.rescore_batch import BatchReader, Outcome, Prepared, write
 
 if TYPE_CHECKING:
     from metadata.models import Document, DocumentVersion
@@ -48,11 +50,9 @@ log = logging.getLogger(__name__)
 RUNS = Rescore.__table__
 R = RUNS.c
 BATCH = 1000  # records per transaction
+COLLECT = 10  # batches between two passes of the cyclic garbage collector
 STALE = timedelta(seconds=60)  # a running re-score whose runner has not beaten for this long
 ACTIVE = ("queued", "running")
-# seconds the job leaves SQLite's write lock free between batches: a waiting writer asks for
-# it every 2 ms at most (storage.transactions.begin_immediate), so one gets in each time
-YIELD = 0.004
 
 
 # -- starting -----------------------------------------------------------------------------------
@@ -141,8 +141,18 @@ def as_json(row: Mapping) -> dict:
 
 
 # -- running ------------------------------------------------------------------------------------
+class Inline:
+    """Hands back what it was handed, done at once (``ThreadPoolExecutor.submit``'s shape)."""
+
+    def submit(self, fn: Callable[..., Prepared | None], *args: Any) -> Future:
+        done: Future = Future()
+        done.set_result(fn(*args))
+        return done
+
+
 class Rescorer:
-    """One run of a re-score, batch by batch."""
+    """One run of a re-score, batch by batch: each batch read and scored locking nothing (on
+    PostgreSQL in a thread, while the one before it is written), then written."""
 
     def __init__(self, runtime: Runtime, run_id: int, batch: int = BATCH):
         self.rt = runtime
@@ -166,19 +176,24 @@ class Rescorer:
         if ls is None:
             self._finish("superseded")
             return f"re-score {self.run_id}: a newer version was published"
-        self._measure(ls)
+        cursor, max_id = self._measure(ls)
+        with self.rt.session(read_only=True) as session:
+            reader = BatchReader(ls, self.rt.plan(session, self.app, ls.form), self.batch)
         batches = 0
-        while max_batches is None or batches < max_batches:
-            if batches and self.rt.engine.dialect.name == "sqlite":
-                time.sleep(YIELD)  # SQLite's writers queue for one lock: let them in
-            with paused_gc():  # a thousand records' short-lived objects (jobs.memory)
-                more = self._batch(ls)
-            batches += 1
-            if more is None:
-                return f"re-score {self.run_id}: taken over by another runner"
-            if not more:
-                self._finish("done")
-                return f"re-score {self.run_id} done"
+        with ThreadPoolExecutor(1, thread_name_prefix="rescore") as pool, paused_gc():
+            ahead = pool if self.rt.engine.dialect.name == "postgresql" else Inline()
+            coming = ahead.submit(self._prepare, reader, cursor, max_id)
+            while max_batches is None or batches < max_batches:
+                prepared = coming.result()
+                if prepared is None:
+                    self._finish("done")
+                    return f"re-score {self.run_id} done"
+                coming = ahead.submit(self._prepare, reader, prepared.last, max_id)
+                if not self._commit(ls, reader, prepared):
+                    return f"re-score {self.run_id}: taken over by another runner"
+                batches += 1
+                if batches % COLLECT == 0:  # the batches' cycles, young: a quick pass
+                    gc.collect(1)
         return f"re-score {self.run_id}: stopped after {batches} batch(es)"
 
     def _claim(self) -> bool:
@@ -193,135 +208,54 @@ class Rescorer:
         return next((ls for ls in loaded if ls.key == run["ruleset"]
                      and ls.version == run["version"]), None)
 
-    def _measure(self, ls: LoadedRuleset) -> None:
-        """On the first start: the last record the run covers, and how many there are."""
+    def _measure(self, ls: LoadedRuleset) -> tuple[int, int]:
+        """On the first start: the last record the run covers, and how many there are; the
+        cursor and that last id."""
         with self.rt.session() as session, session.begin():
-            if session.scalar(sa.select(R.max_id).where(R.id == self.run_id)) is not None:
-                return
+            run = session.execute(sa.select(R.last_id, R.max_id).where(
+                R.id == self.run_id)).one()
+            if run.max_id is not None:
+                return run.last_id, run.max_id
             table = self.rt.plan(session, self.app, ls.form).table
             last = session.scalar(sa.select(sa.func.max(table.c.id))) or 0
             total = session.scalar(sa.select(sa.func.count()).select_from(table).where(
                 table.c.deleted_at.is_(None), table.c.id <= last))
             session.execute(RUNS.update().where(R.id == self.run_id)
                             .values(max_id=last, total=total))
+        return run.last_id, last
 
-    def _batch(self, ls: LoadedRuleset) -> bool | None:
-        """Score the next batch in one transaction: True when there may be more, False when
-        the run is through, None when another runner holds it now."""
+    def _prepare(self, reader: BatchReader, after: int, max_id: int) -> Prepared | None:
+        """The next batch read and scored in a read transaction of its own."""
+        with self.rt.session(read_only=True) as session, session.begin():
+            executor = Executor(self.rt, session, self.app, self.rt.clock.now())
+            return reader.prepare(executor, after, max_id)
+
+    def _commit(self, ls: LoadedRuleset, reader: BatchReader, prepared: Prepared) -> bool:
+        """Write a prepared batch in one transaction, worked out again under the lock when
+        one of its records changed meanwhile; False when another runner holds the run."""
         now = self.rt.clock.now()
         with self.rt.session() as session, session.begin():
-            run = session.execute(sa.select(RUNS).where(R.id == self.run_id)
-                                  .with_for_update()).mappings().one()
-            if run["status"] != "running":
-                return None
-            executor = Executor(self.rt, session, self.app, now)
-            records = executor.records(ls.form)
-            table = records.table
-            rows = list(session.execute(
-                sa.select(table).where(table.c.id > run["last_id"], table.c.id <= run["max_id"],
-                                       table.c.deleted_at.is_(None))
-                .order_by(table.c.id).limit(self.batch).with_for_update()).mappings())
-            if not rows:
+            run = session.execute(sa.select(R.status, R.last_id, R.max_id).where(
+                R.id == self.run_id).with_for_update()).one()
+            if run.status != "running" or run.last_id != prepared.after:
                 return False
-            changed = BatchScorer(executor, ls, now).score(records.formula_values(rows))
+            executor = Executor(self.rt, session, self.app, now)
+            if not reader.still(executor, prepared):
+                again = reader.prepare(executor, prepared.after, prepared.last, lock=True)
+                prepared = replace(again, last=prepared.last) if again is not None else \
+                    replace(prepared, count=0, outcome=Outcome())  # deleted meanwhile
+            write(executor, ls, prepared.outcome, self._listens(ls))
             session.execute(RUNS.update().where(R.id == self.run_id).values(
-                last_id=rows[-1]["id"], processed=R.processed + len(rows),
-                changed=R.changed + changed, heartbeat_at=now))
+                last_id=prepared.last, processed=R.processed + prepared.count,
+                changed=R.changed + prepared.outcome.changed, heartbeat_at=now))
         return True
+
+    @staticmethod
+    def _listens(ls: LoadedRuleset) -> bool:
+        return any(r.enabled and r.trigger.get("on") == "threshold" for r in ls.compiled.rules)
 
     def _finish(self, status: str, error: str | None = None) -> None:
         now = self.rt.clock.now()
         with self.rt.session() as session, session.begin():
             session.execute(RUNS.update().where(R.id == self.run_id).values(
                 status=status, error=error, finished_at=now, heartbeat_at=now))
-
-
-class BatchScorer:
-    """The re-score of a batch of records, in the caller's transaction."""
-
-    def __init__(self, executor: Executor, ls: LoadedRuleset, now: datetime):
-        self.executor = executor
-        self.ls = ls
-        self.now = now
-        self.ledger = Ledger(executor.session, executor.app_key, ls.form, now)
-        self.listens = any(r.enabled and r.trigger.get("on") == "threshold"
-                           for r in ls.compiled.rules)
-
-    def score(self, records: list[dict]) -> int:
-        """Book the batch's lines, write the moved scores; the number of records moved."""
-        first, last = records[0]["id"], records[-1]["id"]
-        held = {m.key: self.ledger.totals_between(m.key, first, last) for m in self.ls.models}
-        lines: list[tuple[int, Line]] = []
-        quiet: dict[tuple[str, ...], list[dict]] = {}  # moved scores, by the columns written
-        crossed: list[tuple[dict, list]] = []
-        for record in records:
-            values: dict[str, Any] = {}
-            crossings: list = []
-            for model in self.ls.models:
-                found = self._model(model, record, held[model.key].get(record["id"]) or Totals())
-                if found is None:
-                    continue
-                booked, score, old = found
-                lines += [(record["id"], line) for line in booked]
-                values[model.field] = int(score) if model.whole else score
-                crossed_now = model.crossings(old, score)
-                crossings += [(model, t, d) for t, d in crossed_now]
-                stage = model.stage(score)
-                if crossed_now and model.stage_field and stage is not None:
-                    values[model.stage_field] = stage
-            if values:
-                quiet.setdefault(tuple(sorted(values)), []).append({"_id": record["id"],
-                                                                    **values})
-            if crossings:
-                crossed.append((record, crossings))
-        self._book(lines)
-        self._write_quietly(quiet)
-        if self.listens:  # the threshold rules, one level deeper, as for any write
-            for record, crossings in crossed:
-                self.executor.after_booking(Pass(self.ls, Event("rescore", record),
-                                                 record["id"], None), crossings)
-        return sum(len(v) for v in quiet.values())
-
-    def _model(self, model: ScoreModel, record: Mapping, totals: Totals
-               ) -> tuple[list[Line], float, float] | None:
-        """The lines ``model`` books on ``record``, the score after them and before."""
-        found: list[Line] = []
-        stored = record.get(model.field)
-        if stored is not None and model.round(float(stored) - totals.total):
-            # a score set where no write booked it: the ledger takes it first
-            manual = Line(model.key, "manual", None, model.round(float(stored) - totals.total))
-            found.append(manual)
-            totals = Totals(dict(totals.attributes), dict(totals.behaviours), totals.clamp,
-                            totals.total)
-            totals.add(manual)
-        old = totals.total
-        rescored = model.rescore_lines(record, totals.attributes)
-        if not rescored and not found:
-            return None
-        rescored, score = model.result(totals.total, totals.raw, totals.clamp, rescored)
-        return found + rescored, score, old
-
-    def _book(self, lines: list[tuple[int, Line]]) -> None:
-        at, app, form = self.now, self.executor.app_key, self.ls.form
-        ruleset, version = self.ls.key, self.ls.version
-        INSERT.run_values(self.executor.session.connection(), [
-            (at, app, form, record_id, ruleset, version, line.model, line.kind, line.key,
-             line.points, line.reason, None, None, None) for record_id, line in lines])
-
-    def _write_quietly(self, quiet: Mapping[tuple[str, ...], list[dict]]) -> None:
-        """The moved scores (no threshold crossed) in one statement per set of fields: the
-        ledger lines are their history."""
-        records = self.executor.records(self.ls.form)
-        table, plan = records.table, records.plan
-        conn = self.executor.session.connection()
-        for keys, found in quiet.items():
-            rows = []
-            for item in found:
-                row: dict[str, Any] = {}
-                for key in keys:
-                    row.update(plan.ftype(key).to_row(item[key], plan.by_key[key]))
-                rows.append(row)
-            columns = [*rows[0], "updated_at"]
-            bulk_update(table, columns).run(conn, [
-                (*row.values(), self.now, item["_id"])
-                for row, item in zip(rows, found, strict=True)])

@@ -236,6 +236,59 @@ def test_a_killed_rescore_resumes_where_it_stopped(crm, runtime):
     runtime.clock.reset()
 
 
+def test_a_record_written_after_its_batch_was_read_is_scored_again_under_the_lock(
+        crm, runtime, monkeypatch):
+    """A batch is read and scored ahead, while the one before it is written: a write to one
+    of its records in between (a new value, its own lines under the new version) makes the
+    batch be worked out again under the lock, not written from what was read."""
+    publish_rules(crm, scoring_rules())
+    made = [lead(crm) for _ in range(4)]
+    crm.ok("PUT", RULES, json=v2())
+    run_id = crm.ok("POST", RULES + "/publish")["rescore"]
+    real = Rescorer._prepare
+    written = []
+
+    def read_then_written(self, reader, after, max_id):
+        prepared = real(self, reader, after, max_id)
+        if prepared is not None and not written:  # the first batch read: then a write
+            written.append(crm.ok("PATCH", f"{LEAD}/{made[1]['id']}",
+                                  json={"industry": "教育", "employees": 900}))
+        return prepared
+
+    monkeypatch.setattr(Rescorer, "_prepare", read_then_written)
+    Rescorer(runtime, run_id, batch=2).run()
+    run = crm.ok("GET", f"{RULES}/rescores/{run_id}")
+    assert (run["status"], run["processed"]) == ("done", 4)
+    same = lead(crm, industry="教育", employees=900)  # scored by the new version at once
+    assert read(crm, made[1]["id"])["score"] == read(crm, same["id"])["score"]
+    assert [read(crm, m["id"])["score"] for m in (made[0], *made[2:])] == [55] * 3
+    assert_invariant(runtime)
+
+
+def test_a_batch_read_ahead_no_longer_stands_once_a_line_is_booked_on_its_records(
+        crm, runtime):
+    """Lines that leave the score where it was write no record (no new version): the
+    ledger's count and last id over the batch tell the re-score all the same."""
+    from runtime.rules.executor import Executor
+    from runtime.rules.ledger import Ledger
+    from runtime.rules.rescore_batch import BatchReader
+    from runtime.rules.scoring import Line
+
+    publish_rules(crm, scoring_rules())
+    made = [lead(crm) for _ in range(3)]
+    with runtime.session() as session, session.begin():
+        ls = runtime.rules.app(session, "crm").by_form["lead"][0]
+        executor = Executor(runtime, session, "crm", runtime.clock.now())
+        reader = BatchReader(ls, runtime.plan(session, "crm", "lead"), 10)
+        prepared = reader.prepare(executor, 0, made[-1]["id"])
+        assert prepared.count == 3 and reader.still(executor, prepared)
+        Ledger(session, "crm", "lead", runtime.clock.now()).book(
+            made[1]["id"], ls.key, ls.version, [Line("lead_score", "rule", "x", 5),
+                                                Line("lead_score", "rule", "x", -5)], None)
+        assert not reader.still(executor, prepared)
+        session.rollback()
+
+
 def test_rescores_started_on_demand_and_refused_without_a_model(crm, runtime):
     publish_rules(crm, scoring_rules())
     lead(crm)
