@@ -31,6 +31,7 @@ from runtime.rules.scoring import Line, ScoreModel
 from runtime.storage.bulk_update import bulk_update
 
 # system columns a formula may read, by the key formulas know them by
+LIMIT = 20000  # kinds of record a run keeps what it books for (``Scorer``)
 SYSTEM = {"id": "id", "version": "version", "created_at": "created_at",
           "updated_at": "updated_at", "created_by": "created_by", "owner": "owner_id"}
 
@@ -74,6 +75,7 @@ class BatchReader:
     def __init__(self, ls: LoadedRuleset, plan: Any, batch: int):
         self.ls = ls
         self.batch = batch
+        self.scorer = Scorer(ls)
         self.table = t = plan.table
         keys = _keys(ls)
         self.fields = _read_fields(keys, plan)
@@ -101,7 +103,7 @@ class BatchReader:
         ledger = Ledger(executor.session, executor.app_key, self.ls.form, executor.now)
         held = {m.key: ledger.totals_between(m.key, first, last) for m in self.ls.models}
         values = self._values(executor.records(self.ls.form), rows)
-        return Prepared(after, last, len(rows), stamp, score(self.ls, values, held))
+        return Prepared(after, last, len(rows), stamp, self.scorer.score(values, held))
 
     def still(self, executor: Executor, prepared: Prepared) -> bool:
         """Whether ``prepared`` still stands, its rows locked (PostgreSQL) or the write lock
@@ -159,31 +161,67 @@ def _read_fields(keys: set[str] | None, plan: Any) -> list[tuple[str, dict, Any]
 
 
 # -- scoring ------------------------------------------------------------------------------------
-def score(ls: LoadedRuleset, records: list[dict], held: Mapping[str, dict[int, Totals]]
-          ) -> Outcome:
-    """What re-scoring ``records`` books, given what their lines hold (by model)."""
-    out = Outcome()
-    for record in records:
-        values: dict[str, Any] = {}
-        crossings: list = []
-        for model in ls.models:
-            found = _model(model, record, held[model.key].get(record["id"]) or Totals())
-            if found is None:
-                continue
-            booked, now, old = found
-            out.lines += [(record["id"], line) for line in booked]
-            values[model.field] = int(now) if model.whole else now
-            crossed_now = model.crossings(old, now)
-            crossings += [(model, t, d) for t, d in crossed_now]
-            stage = model.stage(now)
-            if crossed_now and model.stage_field and stage is not None:
-                values[model.stage_field] = stage
-        if values:
-            out.quiet.setdefault(tuple(sorted(values)), []).append({"_id": record["id"],
-                                                                    **values})
-        if crossings:
-            out.crossed.append((record, crossings))
-    return out
+class Scorer:
+    """What re-scoring books, worked out once per kind of record: what a model books on a
+    record depends only on its stored score, what its lines hold (total, clamp lines, per
+    attribute) and what each attribute gives it now, and few records differ in all of those
+    (at most ``LIMIT`` kinds kept per run; past that each record is worked out)."""
+
+    def __init__(self, ls: LoadedRuleset):
+        self.ls = ls
+        self.known: dict[tuple, tuple | None] = {}
+
+    def score(self, records: list[dict], held: Mapping[str, dict[int, Totals]]) -> Outcome:
+        """What re-scoring ``records`` books, given what their lines hold (by model)."""
+        out = Outcome()
+        empty = Totals()
+        for record in records:
+            record_id = record["id"]
+            values: dict[str, Any] = {}
+            crossings: list = []
+            for model in self.ls.models:
+                found = self._of(model, record, held[model.key].get(record_id) or empty)
+                if found is None:
+                    continue
+                lines, written, crossed = found
+                out.lines += [(record_id, line) for line in lines]
+                values.update(written)
+                crossings += crossed
+            if values:
+                out.quiet.setdefault(tuple(sorted(values)), []).append({"_id": record_id,
+                                                                        **values})
+            if crossings:
+                out.crossed.append((record, crossings))
+        return out
+
+    def _of(self, model: ScoreModel, record: Mapping, totals: Totals) -> tuple | None:
+        now = model.points_now(record)
+        key = (model.key, record.get(model.field), totals.total, totals.clamp,
+               tuple(sorted(totals.attributes.items())), tuple(sorted(now.items())))
+        try:
+            return self.known[key]
+        except KeyError:
+            pass
+        except TypeError:  # a stored score no key can hold
+            return _work_out(model, record, totals)
+        found = _work_out(model, record, totals)
+        if len(self.known) < LIMIT:
+            self.known[key] = found
+        return found
+
+
+def _work_out(model: ScoreModel, record: Mapping, totals: Totals) -> tuple | None:
+    """The lines ``model`` books on ``record``, the fields written, the crossings."""
+    found = _model(model, record, totals)
+    if found is None:
+        return None
+    booked, now, old = found
+    written: dict[str, Any] = {model.field: int(now) if model.whole else now}
+    crossed = model.crossings(old, now)
+    stage = model.stage(now)
+    if crossed and model.stage_field and stage is not None:
+        written[model.stage_field] = stage
+    return tuple(booked), written, tuple((model, t, d) for t, d in crossed)
 
 
 def _model(model: ScoreModel, record: Mapping, totals: Totals
