@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
+import threading
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from queue import Queue
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -51,6 +53,8 @@ RUNS = Rescore.__table__
 R = RUNS.c
 BATCH = 1000  # records per transaction
 COLLECT = 10  # batches between two passes of the cyclic garbage collector
+LANES = 2  # PostgreSQL: batches written at once (each its own transaction and connection)
+TURN_WAIT = 300.0  # seconds a written batch waits for the one before it to be committed
 STALE = timedelta(seconds=60)  # a running re-score whose runner has not beaten for this long
 ACTIVE = ("queued", "running")
 
@@ -141,18 +145,59 @@ def as_json(row: Mapping) -> dict:
 
 
 # -- running ------------------------------------------------------------------------------------
-class Inline:
-    """Hands back what it was handed, done at once (``ThreadPoolExecutor.submit``'s shape)."""
+@dataclass
+class Work:
+    """A run under way: what it reads with, where its commits are, how far it may go."""
 
-    def submit(self, fn: Callable[..., Prepared | None], *args: Any) -> Future:
-        done: Future = Future()
-        done.set_result(fn(*args))
-        return done
+    ls: LoadedRuleset
+    reader: BatchReader
+    turns: Turns
+    max_id: int
+    max_batches: int | None
+    handed: int = 0  # batches handed to the lanes
+    batches: int = 0  # batches committed
+
+    def more(self) -> bool:
+        """Whether another batch may be read (``max_batches`` counts those handed out)."""
+        return self.max_batches is None or max(self.handed, self.batches) < self.max_batches
+
+
+class Turns:
+    """The order batches are committed in: a lane that wrote its batch waits until the batch
+    before it is committed (the run's cursor moves in order); a lane that fails or finds the
+    run taken over breaks the turns, and the others give up."""
+
+    def __init__(self, cursor: int):
+        self._turn = threading.Condition()
+        self.done = cursor  # the last id of the last batch committed
+        self.broken = False
+
+    def wait(self, after: int) -> bool:
+        """Wait until the batch that ends at ``after`` is committed; False: given up."""
+        with self._turn:
+            self._turn.wait_for(lambda: self.done == after or self.broken, TURN_WAIT)
+            return self.done == after and not self.broken
+
+    def passed(self, last: int) -> None:
+        with self._turn:
+            self.done = last
+            self._turn.notify_all()
+
+    def breaks(self) -> None:
+        with self._turn:
+            self.broken = True
+            self._turn.notify_all()
+
+
+class Lost(Exception):
+    """The run is not this runner's any more: the batch's transaction is rolled back."""
 
 
 class Rescorer:
-    """One run of a re-score, batch by batch: each batch read and scored locking nothing (on
-    PostgreSQL in a thread, while the one before it is written), then written."""
+    """One run of a re-score, batch by batch: each batch read and scored locking nothing,
+    then written. On SQLite one after the other (the form's writers get the write lock while
+    a batch is read); on PostgreSQL the batches are read in one thread and written by
+    ``LANES`` others at once, each batch committed after the one before it."""
 
     def __init__(self, runtime: Runtime, run_id: int, batch: int = BATCH):
         self.rt = runtime
@@ -179,22 +224,72 @@ class Rescorer:
         cursor, max_id = self._measure(ls)
         with self.rt.session(read_only=True) as session:
             reader = BatchReader(ls, self.rt.plan(session, self.app, ls.form), self.batch)
-        batches = 0
-        with ThreadPoolExecutor(1, thread_name_prefix="rescore") as pool, paused_gc():
-            ahead = pool if self.rt.engine.dialect.name == "postgresql" else Inline()
-            coming = ahead.submit(self._prepare, reader, cursor, max_id)
-            while max_batches is None or batches < max_batches:
-                prepared = coming.result()
-                if prepared is None:
-                    self._finish("done")
-                    return f"re-score {self.run_id} done"
-                coming = ahead.submit(self._prepare, reader, prepared.last, max_id)
-                if not self._commit(ls, reader, prepared):
-                    return f"re-score {self.run_id}: taken over by another runner"
-                batches += 1
-                if batches % COLLECT == 0:  # the batches' cycles, young: a quick pass
-                    gc.collect(1)
-        return f"re-score {self.run_id}: stopped after {batches} batch(es)"
+        work = Work(ls, reader, Turns(cursor), max_id, max_batches)
+        with paused_gc():
+            if self.rt.engine.dialect.name == "sqlite":
+                ended = self._in_turn(work)
+            else:
+                ended = self._in_lanes(work, 1 if self._listens(ls) else LANES)
+        if ended == "done":
+            self._finish("done")
+            return f"re-score {self.run_id} done"
+        if ended == "lost":
+            return f"re-score {self.run_id}: taken over by another runner"
+        return f"re-score {self.run_id}: stopped after {work.batches} batch(es)"
+
+    def _in_turn(self, work: Work) -> str:
+        """Read a batch, write it, and so on (SQLite)."""
+        after = work.turns.done
+        while work.more():
+            prepared = self._prepare(work.reader, after, work.max_id)
+            if prepared is None:
+                return "done"
+            if not self._commit(work, prepared):
+                return "lost"
+            after = prepared.last
+        return "stopped"
+
+    def _in_lanes(self, work: Work, lanes: int) -> str:
+        """Read the batches in one thread, write them in ``lanes`` others (PostgreSQL)."""
+        queue: Queue[Prepared | None] = Queue(maxsize=lanes)
+        with ThreadPoolExecutor(lanes + 1, thread_name_prefix="rescore") as pool:
+            writers = [pool.submit(self._lane, work, queue) for _ in range(lanes)]
+            try:
+                after = work.turns.done
+                coming = pool.submit(self._prepare, work.reader, after, work.max_id)
+                ended = "stopped"
+                while work.more() and not work.turns.broken:
+                    prepared = coming.result()
+                    if prepared is None:
+                        ended = "done"
+                        break
+                    coming = pool.submit(self._prepare, work.reader, prepared.last,
+                                         work.max_id)
+                    queue.put(prepared)
+                    work.handed += 1
+                coming.cancel()
+            finally:
+                for _ in writers:
+                    queue.put(None)
+            for writer in writers:
+                writer.result()  # a lane's failure, raised here
+        return "lost" if work.turns.broken else ended
+
+    def _lane(self, work: Work, queue: Queue[Prepared | None]) -> None:
+        """Commit the batches handed out until told to stop (after a failure or a lost run
+        it takes the rest without writing them: the reader never waits on a full queue)."""
+        failure: BaseException | None = None
+        while (prepared := queue.get()) is not None:
+            if work.turns.broken:
+                continue
+            try:
+                if not self._commit(work, prepared):
+                    work.turns.breaks()
+            except BaseException as exc:
+                failure = exc
+                work.turns.breaks()
+        if failure is not None:
+            raise failure
 
     def _claim(self) -> bool:
         return leases.claim(self.rt, RUNS, self.run_id, STALE)
@@ -230,24 +325,35 @@ class Rescorer:
             executor = Executor(self.rt, session, self.app, self.rt.clock.now())
             return reader.prepare(executor, after, max_id)
 
-    def _commit(self, ls: LoadedRuleset, reader: BatchReader, prepared: Prepared) -> bool:
-        """Write a prepared batch in one transaction, worked out again under the lock when
-        one of its records changed meanwhile; False when another runner holds the run."""
+    def _commit(self, work: Work, prepared: Prepared) -> bool:
+        """Write a prepared batch in one transaction (worked out again under the lock when
+        one of its records changed meanwhile), committed in its turn; False when another
+        runner holds the run."""
         now = self.rt.clock.now()
-        with self.rt.session() as session, session.begin():
-            run = session.execute(sa.select(R.status, R.last_id, R.max_id).where(
-                R.id == self.run_id).with_for_update()).one()
-            if run.status != "running" or run.last_id != prepared.after:
-                return False
-            executor = Executor(self.rt, session, self.app, now)
-            if not reader.still(executor, prepared):
-                again = reader.prepare(executor, prepared.after, prepared.last, lock=True)
-                prepared = replace(again, last=prepared.last) if again is not None else \
-                    replace(prepared, count=0, outcome=Outcome())  # deleted meanwhile
-            write(executor, ls, prepared.outcome, self._listens(ls))
-            session.execute(RUNS.update().where(R.id == self.run_id).values(
-                last_id=prepared.last, processed=R.processed + prepared.count,
-                changed=R.changed + prepared.outcome.changed, heartbeat_at=now))
+        try:
+            with self.rt.session() as session, session.begin():
+                executor = Executor(self.rt, session, self.app, now)
+                if not work.reader.still(executor, prepared):
+                    again = work.reader.prepare(executor, prepared.after, prepared.last,
+                                                lock=True)
+                    prepared = replace(again, last=prepared.last) if again is not None else \
+                        replace(prepared, count=0, outcome=Outcome())  # deleted meanwhile
+                write(executor, work.ls, prepared.outcome, self._listens(work.ls))
+                if not work.turns.wait(prepared.after):
+                    raise Lost
+                run = session.execute(sa.select(R.status, R.last_id).where(
+                    R.id == self.run_id).with_for_update()).one()
+                if run.status != "running" or run.last_id != prepared.after:
+                    raise Lost
+                session.execute(RUNS.update().where(R.id == self.run_id).values(
+                    last_id=prepared.last, processed=R.processed + prepared.count,
+                    changed=R.changed + prepared.outcome.changed, heartbeat_at=now))
+        except Lost:
+            return False
+        work.turns.passed(prepared.last)
+        work.batches += 1
+        if work.batches % COLLECT == 0:  # the batches' cycles, young: a quick pass
+            gc.collect(1)
         return True
 
     @staticmethod
