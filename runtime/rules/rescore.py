@@ -6,9 +6,9 @@ the old lines stay, so the ledger tells what each version gave.
 The job reads and scores a batch of records locking nothing, then writes it in a short
 transaction (the records' rows locked on PostgreSQL; SQLite's writers take turns), checking
 first that none of them changed in between (``rescore_batch``: else the batch is worked out
-again under the lock). On PostgreSQL the next batch is read and scored in a thread while one
-is written; on SQLite it is read between two writes, outside the write lock, which is what lets
-the form's writers in. Each write moves the run's cursor (``last_id``) on in its transaction,
+again under the lock). On PostgreSQL the batches are read in a thread and written by two
+others at once, committed in order; on SQLite a batch is read between two writes, outside the
+write lock, which is what lets the form's writers in. Each write moves the run's cursor (``last_id``) on in its transaction,
 so a killed job goes on where it stopped and never books a record twice. Records created after
 the run started are scored by the new version already and are left out (``max_id``).
 
