@@ -50,6 +50,12 @@ class Consumer:
     def consume(self, ctx: ConsumerContext, event: RecordEvent) -> None:
         raise NotImplementedError
 
+    def settled(self, session: Any, event: RecordEvent, prepared: Any,
+                services: Any = None) -> bool:
+        """Whether what ``prepare`` did for ``event`` (``prepared``: its state) is all that
+        ``consume`` would do: the hub then leaves the call out (synchronous consumers)."""
+        return False
+
     # -- before the write (synchronous consumers only) -----------------------------------------
     def prepare(self, ctx: ConsumerContext, batch: Batch) -> Sequence[Any] | None:
         """Called before the records of ``batch`` are written: change their values in place

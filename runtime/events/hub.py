@@ -203,8 +203,10 @@ class EventHub:
                 for consumer, wanted in owed:
                     if id(event) in wanted:
                         found = states.get(consumer.key)
-                        self._consume_now(session, consumer, event,
-                                          found[i] if found is not None else None)
+                        state = found[i] if found is not None else None
+                        if state is None or not consumer.settled(session, event, state,
+                                                                 self.services):
+                            self._consume_now(session, consumer, event, state)
         finally:
             touched = session.info.pop(TOUCHED) if outermost else set()
         return touched

@@ -72,16 +72,25 @@ class RulesConsumer(Consumer):
                 out.append(event)
         return out
 
+    def settled(self, session: Any, event: RecordEvent, prepared: Any,
+                services: Any = None) -> bool:
+        """Scored before the insert (``prepared``: by ruleset), and no rule to run."""
+        rules = services.rules.app(session, event.app_key)
+        own = rules.by_form.get(event.form_key, ())
+        related = rules.related.get(event.form_key, ()) if event.kind == "create" else ()
+        return not related and all(ls.key in prepared and not ls.compiled.rules
+                                   for ls in own)
+
     def consume(self, ctx: ConsumerContext, event: RecordEvent) -> None:
         rt = ctx.services
         if rt is None or not hasattr(rt, "rules"):
             return
+        scored = ctx.prepared or {}
+        if self.settled(ctx.session, event, scored, rt):
+            return
         rules = rt.rules.app(ctx.session, event.app_key)
         own = rules.by_form.get(event.form_key, ())
         related = rules.related.get(event.form_key, ()) if event.kind == "create" else ()
-        scored = ctx.prepared or {}
-        if not related and all(ls.key in scored and not ls.compiled.rules for ls in own):
-            return  # scored before the insert, and no rule to run
         executor = Executor(rt, ctx.session, event.app_key, ctx.now, cause_id=event.id)
         record = executor.read(event.form_key, event.record_id)
         if record is None:

@@ -8,9 +8,10 @@ transaction (the records' rows locked on PostgreSQL; SQLite's writers take turns
 first that none of them changed in between (``rescore_batch``: else the batch is worked out
 again under the lock). On PostgreSQL the batches are read in a thread and written by two
 others at once, committed in order; on SQLite a batch is read between two writes, outside the
-write lock, which is what lets the form's writers in. Each write moves the run's cursor (``last_id``) on in its transaction,
-so a killed job goes on where it stopped and never books a record twice. Records created after
-the run started are scored by the new version already and are left out (``max_id``).
+write lock, which is what lets the form's writers in. Each write moves the run's cursor
+(``last_id``) on in its transaction, so a killed job goes on where it stopped and never books a
+record twice. Records created after the run started are scored by the new version already and
+are left out (``max_id``).
 
 Moved scores, and the stages of the records that crossed a threshold, are written in one
 statement per batch: the ledger is their history (no audit entry and no record event per
