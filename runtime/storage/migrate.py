@@ -165,15 +165,20 @@ def apply_migration(conn: sa.Connection, plan: MigrationPlan, old_layout: Sequen
 
 
 def ensure_list_indexes(conn: sa.Connection, main: sa.Table) -> list[str]:
-    """Create the list indexes (``tables.index_name``) a table lacks: tables published before
-    they existed get them at their next publish or ``trellis init-db``. Returns their names."""
-    present = {ix["name"] for ix in sa.inspect(conn).get_indexes(main.name)}
-    missing = {ix.name for ix in main.indexes if ix.name and ix.name not in present
-               and ix.name.startswith(LIST_INDEX_PREFIX)}
-    for index in main.indexes:
-        if index.name in missing:
-            index.create(conn)  # of an index built two ways, only its database's way
-    return sorted(missing)
+    """Create the list indexes (``tables.index_name``) a table lacks, and drop those no list
+    reads any more: tables published before get them right at their next publish or
+    ``trellis init-db``. Returns the names created."""
+    present = {ix["name"] for ix in sa.inspect(conn).get_indexes(main.name)
+               if ix["name"] and ix["name"].startswith(LIST_INDEX_PREFIX)}
+    wanted = {ix.name: ix for ix in main.indexes
+              if ix.name and ix.name.startswith(LIST_INDEX_PREFIX)
+              and ix.info.get("dialect") in (None, conn.dialect.name)}
+    for name in sorted(present - set(wanted)):  # e.g. PostgreSQL's descending ones of old
+        conn.exec_driver_sql(f"DROP INDEX {conn.dialect.identifier_preparer.quote(name)}")
+    missing = sorted(set(wanted) - present)
+    for name in missing:
+        wanted[name].create(conn)
+    return missing
 
 
 @dataclass

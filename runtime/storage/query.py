@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from metadata.errors import InvalidDocument, Problem
 from metadata.messages import msg, quoted
-from metadata.orm import MAX_INTEGER, UTCDateTime, whole_number
+from metadata.orm import MAX_INTEGER, whole_number
 from metadata.schemas import FILTER_OPS
 from runtime.fields.base import FieldType, FieldValueError, compare
 from runtime.fields.roles.cleaning import FLAG_OPS
 from runtime.storage.formula_filter import formula_clause
 from runtime.storage.names import SYSTEM_SORTS
+from runtime.storage.paging import bad, decode_cursor, encode_cursor, page_select, plain_value
 from runtime.storage.records import Records
 from runtime.storage.search_query import Found, find, search_scope
 from runtime.storage.transactions import NumberOutOfRange
@@ -29,7 +26,6 @@ MAX_PER_PAGE = 1000
 MAX_PAGE = 1_000_000  # deeper pages follow next_cursor; the offset stays within 32 bits
 OVERFLOWS = ("integer overflow",)  # SQLite's words; PostgreSQL raises DataError (class 22)
 NUL = msg("must not contain NUL characters (\\u0000)")
-MAX_EXPONENT = 40  # decimal values in cursors: far beyond any column's precision
 COUNT_CAP = 10_000  # lists count exactly up to here; past it they say "10,000+"
 
 
@@ -62,10 +58,6 @@ class Page:
     def as_dict(self) -> dict[str, Any]:
         return {"records": self.records, "total": self.total, "total_exact": self.total_exact,
                 "page": self.page, "per_page": self.per_page, "next_cursor": self.next_cursor}
-
-
-def bad(path: str, message: str) -> InvalidDocument:
-    return InvalidDocument([Problem(path, message)], status=400)
 
 
 def filter_clause(records: Records, flt: dict, at: str, designed: bool = False
@@ -166,87 +158,6 @@ def sort_keys(records: Records, sort: Sequence[tuple[str, str]]) -> list[tuple[A
     return keys
 
 
-def _order(keys: list[tuple[Any, str]]) -> list:
-    """ORDER BY for ``keys``, NULLs last in both directions on every database; a column that
-    cannot be NULL (created_at, id) is ordered plainly, so its index serves the sort."""
-    out = []
-    for expr, direction in keys:
-        ordered = expr.desc() if direction == "desc" else expr.asc()
-        out.append(ordered if _not_null(expr) else ordered.nulls_last())
-    return out
-
-
-def _not_null(expr: Any) -> bool:
-    return isinstance(expr, sa.Column) and not expr.nullable
-
-
-def _typed(expr: Any, value: Any) -> Any:
-    """A cursor value back in the Python type its column binds; a value the column cannot
-    bind (cursors are client input, however they were made) is a 400, never a 500."""
-    if value is None:
-        return None
-    kind = expr.type
-    try:
-        if isinstance(kind, sa.DateTime | UTCDateTime):
-            return datetime.fromisoformat(value).astimezone(UTC)
-        if isinstance(kind, sa.Date):
-            return date.fromisoformat(value)
-        if isinstance(kind, sa.Numeric) and not isinstance(kind, sa.Integer | sa.Float):
-            number = Decimal(value)
-            if number.is_finite() and abs(number.adjusted()) <= MAX_EXPONENT:
-                return number
-        elif _binds(kind, value):
-            return value
-    except (ValueError, TypeError, ArithmeticError):  # OverflowError too
-        pass
-    raise bad("/cursor", "is not a cursor this API gave out")
-
-
-def _binds(kind: sa.types.TypeEngine, value: Any) -> bool:
-    if isinstance(kind, sa.Boolean):
-        return isinstance(value, bool)
-    if isinstance(value, bool):
-        return False
-    if isinstance(kind, sa.Integer):
-        limit = 2**63 if isinstance(kind, sa.BigInteger) else MAX_INTEGER + 1
-        return isinstance(value, int) and -limit <= value < limit
-    if isinstance(kind, sa.Float):
-        return isinstance(value, int | float) and abs(value) < 2**63
-    return isinstance(value, str) and "\x00" not in value
-
-
-def _after(keys: list[tuple[Any, str]], values: list) -> sa.ColumnElement[bool]:
-    """Rows strictly after ``values`` in the order of ``keys`` (NULLs last)."""
-    clauses = []
-    equal: list = []
-    for (expr, direction), raw in zip(keys, values, strict=True):
-        value = _typed(expr, raw)
-        if value is None:
-            # only NULLs follow in this key: nothing is strictly after within it
-            equal.append(expr.is_(None))
-            continue
-        value = sa.literal(value, expr.type)  # bound, so True/False compare like values
-        later = (expr < value) if direction == "desc" else (expr > value)
-        clauses.append(sa.and_(*equal, sa.or_(later, expr.is_(None))))
-        equal.append(expr == value)
-    return sa.or_(*clauses) if clauses else sa.false()
-
-
-def encode_cursor(values: list) -> str:
-    raw = json.dumps(values, default=str, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, size: int) -> list:
-    try:
-        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, TypeError):
-        raise bad("/cursor", "is not a cursor this API gave out") from None
-    if not isinstance(values, list) or len(values) != size:
-        raise bad("/cursor", "does not belong to this sort order")
-    return values
-
-
 @contextmanager
 def computing(records: Records, formulas: list[tuple[str, str]]) -> Iterator[None]:
     """Run queries that evaluate formula filters: a value they cannot compute from the stored
@@ -297,11 +208,9 @@ def list_records(records: Records, query: ListQuery) -> Page:
         where.append(found.clause)
     keys = sort_keys(records, query.sort or [("created_at", "desc")])
     total = None
-    select = sa.select(table).where(*where).order_by(*_order(keys)).limit(query.per_page + 1)
-    if query.cursor:
-        select = select.where(_after(keys, decode_cursor(query.cursor, len(keys))))
-    else:
-        select = select.offset((query.page - 1) * query.per_page)
+    cursor = decode_cursor(query.cursor, len(keys)) if query.cursor else None
+    select = page_select(records.conn.dialect.name, table, where, keys, cursor, query.page,
+                         query.per_page)
     cap = query.count_cap if found is None else found.cap
     with computing(records, query.formulas):
         if query.with_total:
@@ -313,7 +222,7 @@ def list_records(records: Records, query: ListQuery) -> Page:
     if more and rows:
         probe = sa.select(*[k[0] for k in keys]).where(table.c.id == rows[-1]["id"])
         last = records.conn.execute(probe).first()
-        cursor = encode_cursor([_plain(v) for v in last])
+        cursor = encode_cursor([plain_value(v) for v in last])
     exact = total is None or query.exact_total or total <= cap
     return Page(records.to_json(rows), min(total, cap) if not exact else total,
                 query.page, query.per_page, cursor, exact)
@@ -349,11 +258,3 @@ def count_matches(conn: sa.Connection, table: sa.Table, where: list, cap: int | 
             return cap + 1
     return conn.execute(sa.select(sa.func.count()).select_from(table).where(*where)
                         ).scalar_one()
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if not isinstance(value, int | float | str | bool | type(None)):
-        return str(value)
-    return value

@@ -76,21 +76,23 @@ def _list_index(main: sa.Table, fld: Mapping, role: StorageRole) -> None:
         live_index(main, name, column, main.c.created_at, main.c.id)
         return
     # a sort puts empty values last both ways: SQLite reads such an order from one plain
-    # index in either direction; PostgreSQL needs an index per direction
-    live_index(main, name, column, main.c.id).ddl_if(dialect="sqlite")
-    live_index(main, name, column.desc().nulls_last(), main.c.id.desc()
-               ).ddl_if(dialect="postgresql")
-    live_index(main, index_name(main.name, column.name, "ascending"), column, main.c.id
-               ).ddl_if(dialect="postgresql")
+    # index in either direction; PostgreSQL reads the ascending one forward, and the
+    # descending one backward in two parts, values then empties (``query.list_records``):
+    # one index per field, which every write of the row keeps up
+    live_index(main, name, column, main.c.id, dialect="sqlite").ddl_if(dialect="sqlite")
+    live_index(main, index_name(main.name, column.name, "ascending"), column, main.c.id,
+               dialect="postgresql").ddl_if(dialect="postgresql")
 
 
-def live_index(table: sa.Table, name: str, *expressions: Any) -> sa.Index:
+def live_index(table: sa.Table, name: str, *expressions: Any, dialect: str | None = None
+               ) -> sa.Index:
     """An index of the records that are not deleted, which is all lists ever read: a count
     reads the index alone (``deleted_at`` rides along, always NULL: SQLite reads a partial
-    index without the rows only when it holds every column the query names)."""
+    index without the rows only when it holds every column the query names). ``dialect``:
+    the one database it is made on (``ensure_list_indexes`` reads it)."""
     live = table.c.deleted_at.is_(None)
     return sa.Index(name, *expressions, table.c.deleted_at, sqlite_where=live,
-                    postgresql_where=live)
+                    postgresql_where=live, info={"dialect": dialect} if dialect else {})
 
 
 def index_name(table: str, column: str, kind: str) -> str:

@@ -90,7 +90,12 @@ def test_a_page_is_read_through_an_index_without_sorting_the_table(capped, monke
     else:
         lines = [line.strip() for line in plan.splitlines()]
         assert any("Index" in line for line in lines), plan
-        assert not any(line.startswith("Sort") or "->  Sort" in line for line in lines), plan
+        # a descending sort on a column that may be empty reads its values, then its
+        # empties, each through the index; only the two parts' few rows are put in order
+        parts = next((i for i, line in enumerate(lines) if "Append" in line), None)
+        inner = lines if parts is None else lines[parts:]
+        assert not any(line.startswith("Sort") or "->  Sort" in line for line in inner), plan
+        assert not any("Seq Scan" in line for line in lines), plan
 
 
 def test_init_db_gives_tables_published_earlier_their_list_indexes(capped):
@@ -104,10 +109,16 @@ def test_init_db_gives_tables_published_earlier_their_list_indexes(capped):
             return {ix["name"] for ix in sa.inspect(conn).get_indexes("crm__lead")}
 
     made = {n for n in names() if n.startswith("lx_")}
-    assert {"lx_crm__lead_status_f", "lx_crm__lead_employees_s",
+    # a number field's sort: one index, read both ways (PostgreSQL: the ascending one)
+    sort = "employees_a" if engine.dialect.name == "postgresql" else "employees_s"
+    assert {"lx_crm__lead_status_f", f"lx_crm__lead_{sort}",
             "lx_crm__lead_created_at_s"} <= made
+    assert not {"lx_crm__lead_employees_a", "lx_crm__lead_employees_s"} <= made
     with engine.begin() as conn:
         for name in made:
             conn.exec_driver_sql(f"DROP INDEX {name}")
+        # what earlier versions made and no list reads any more: dropped
+        conn.exec_driver_sql("CREATE INDEX lx_crm__lead_employees_d ON crm__lead "
+                             "(employees DESC, id DESC)")
     init_db(app)
     assert {n for n in names() if n.startswith("lx_")} == made
