@@ -35,8 +35,16 @@ MERGE_INSERT = BulkInsert(MERGES, ("id", "app_key", "form_key", "survivor", "mer
 TOMBSTONES = IdentityTombstone.__table__
 
 
+PLAIN = frozenset({str, int, float, bool, type(None)})  # as JSON gives them back
+
+
 def jsonable(value: Any) -> Any:
     """A stored value as JSON keeps it (dates ISO, decimals as text)."""
+    kind = type(value)
+    if kind in PLAIN:
+        return value
+    if kind is dict and all(type(k) is str and type(v) in PLAIN for k, v in value.items()):
+        return dict(value)  # a record's plain values, a place: no round trip through JSON
     def default(v: Any) -> Any:
         if isinstance(v, datetime | date):
             return v.isoformat()
