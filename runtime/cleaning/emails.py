@@ -56,9 +56,20 @@ def _bad(text: str) -> EmailResult:
     return EmailResult(None, msg("%(value)s is not an e-mail address", value=quoted(text)))
 
 
-@lru_cache(maxsize=65536)
 def clean_email(value: str) -> EmailResult:
     """Clean one written address."""
+    return EmailResult(*_remembered(value))
+
+
+@lru_cache(maxsize=65536)
+def _remembered(value: str) -> tuple[str | None, Message | None]:
+    """``_clean_email``'s answer as a plain tuple, which the garbage collector stops looking
+    at (a cache of result objects was scanned at every full collection)."""
+    result = _clean_email(value)
+    return result.value, result.problem
+
+
+def _clean_email(value: str) -> EmailResult:
     text = value.strip().replace("＠", "@")
     if text.lower().startswith("mailto:"):
         text = text[len("mailto:"):].strip()

@@ -24,15 +24,27 @@ from runtime.arrivals import Touch
 from runtime.identity.models import IdentityMerge, IdentityTombstone
 from runtime.identity.store import IdentityStore, rules_of
 from runtime.identity.survivorship import survive
+from runtime.storage.bulk import BulkInsert
 from runtime.storage.records import Records
 from runtime.storage.search_sync import index_records, reindex_records, unindex_records
+from runtime.storage.tables import allocate_ids
 
 MERGES = IdentityMerge.__table__
+MERGE_INSERT = BulkInsert(MERGES, ("id", "app_key", "form_key", "survivor", "merged", "rule",
+                                   "via", "user_id", "at", "snapshot"))
 TOMBSTONES = IdentityTombstone.__table__
+
+
+PLAIN = frozenset({str, int, float, bool, type(None)})  # as JSON gives them back
 
 
 def jsonable(value: Any) -> Any:
     """A stored value as JSON keeps it (dates ISO, decimals as text)."""
+    kind = type(value)
+    if kind in PLAIN:
+        return value
+    if kind is dict and all(type(k) is str and type(v) in PLAIN for k, v in value.items()):
+        return dict(value)  # a record's plain values, a place: no round trip through JSON
     def default(v: Any) -> Any:
         if isinstance(v, datetime | date):
             return v.isoformat()
@@ -225,9 +237,13 @@ class Merger:
                 for survivor, merged, rule, before, links, changes, after in merges]
         if len(rows) == 1:
             return [self.conn.execute(MERGES.insert().values(rows[0])).inserted_primary_key[0]]
-        done = self.conn.execute(MERGES.insert().returning(MERGES.c.id,
-                                                           sort_by_parameter_order=True), rows)
-        return [r.id for r in done]
+        # numbered first, then one insert (RETURNING in parameter order ran a statement per
+        # row on SQLite)
+        ids = allocate_ids(self.conn, MERGES, len(rows))
+        for row, merge_id in zip(rows, ids, strict=True):
+            row["id"] = merge_id
+        MERGE_INSERT.run(self.conn, rows)
+        return ids
 
     def _audit(self, survivor: int, version: int, before: Mapping, changes: Mapping,
                merged: Sequence[int], versions: Mapping[int, int]) -> None:

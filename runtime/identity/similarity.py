@@ -28,19 +28,25 @@ def plain(text: str) -> str:
     return collapse_spaces(PUNCTUATION.sub(" ", text))
 
 
-@lru_cache(maxsize=65536)
 def forms(text: str) -> frozenset[str]:
     """The ways of writing ``text`` that count as the same: as written, without spaces,
     words sorted, and (for Chinese) pinyin with and without its syllables sorted."""
+    return frozenset(_forms(text))
+
+
+@lru_cache(maxsize=65536)
+def _forms(text: str) -> tuple[str, ...]:
+    """``forms`` as a tuple of strings: a full cache of them is nothing the garbage collector
+    looks at, where every cached set was scanned at each full collection."""
     base = plain(text)
     if not base:
-        return frozenset()
+        return ()
     words = base.split()
     out = {base, "".join(words), "".join(sorted(words))}
     if CJK.search(base):
         syllables = pinyin_of(base.replace(" ", ""))
         out |= {"".join(syllables), "".join(sorted(syllables))}
-    return frozenset(out)
+    return tuple(out)
 
 
 @lru_cache(maxsize=65536)

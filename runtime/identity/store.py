@@ -103,29 +103,29 @@ class IdentityStore:
             blocks += [self._row(rule, value, record_id)
                        for rule, value in self.rules.block_keys(values)]
         if blocks:
-            BLOCK_INSERT.run(self.conn, blocks)
+            BLOCK_INSERT.run_values(self.conn, blocks)
         return self._insert_keys(keys, clashes)
 
-    def _row(self, rule: Rule, value: str, record_id: int) -> dict:
-        return {"app_key": self.app_key, "form_key": self.form_key, "rule": rule.key,
-                "value": stored(value), "record_id": record_id}
+    def _row(self, rule: Rule, value: str, record_id: int) -> tuple:
+        """A key's row, in ``ROW``'s order (a tuple: no mapping per key)."""
+        return self.app_key, self.form_key, rule.key, stored(value), record_id
 
-    def _insert_keys(self, rows: list[dict], clashes: bool) -> list[int]:
+    def _insert_keys(self, rows: list[tuple], clashes: bool) -> list[int]:
         if not rows:
             return []
-        first: dict[tuple[str, str], dict] = {}
+        first: dict[tuple[str, str], tuple] = {}
         for row in rows:  # one per key: the first (the oldest, when keying again)
-            first.setdefault((row["rule"], row["value"]), row)
+            first.setdefault((row[2], row[3]), row)
         unique = list(first.values())
         if self.conn.dialect.name == "postgresql" and len(unique) > 1:
-            self.conn.execute(KEY_INSERT_PG, {c: [r[c] for r in unique] for c in ROW})
+            self.conn.execute(KEY_INSERT_PG, {c: [r[i] for r in unique]
+                                              for i, c in enumerate(ROW)})
         else:
-            KEY_INSERT.run(self.conn, unique)
+            KEY_INSERT.run_values(self.conn, unique)
         if not clashes:
             return []
-        held = self.owners([(r["rule"], r["value"]) for r in rows])  # values stored already
-        return sorted({r["record_id"] for r in rows
-                       if held.get((r["rule"], r["value"])) != r["record_id"]})
+        held = self.owners([(r[2], r[3]) for r in rows])  # values stored already
+        return sorted({r[4] for r in rows if held.get((r[2], r[3])) != r[4]})
 
     def forget(self, record_ids: Sequence[int]) -> None:
         """Drop the keys of records that are gone (deleted, merged away) or re-keyed."""

@@ -136,17 +136,23 @@ class SearchTable:
 
     def rows(self, records: Iterable[tuple[int, Mapping[str, Any]]],
              types: Mapping[str, SearchType]) -> list[dict[str, Any]]:
-        """The index rows of records ``(id, values)``: each field's type looked up once."""
-        texts = [(column, fld["key"], types[fld["type"]].search_text, fld)
-                 for column, fld in self.fields]
+        """The index rows of records ``(id, values)`` as mappings by column."""
+        names = [c.name for c in self.table.columns]
+        return [dict(zip(names, row, strict=True)) for row in self.tuples(records, types)]
+
+    def tuples(self, records: Iterable[tuple[int, Mapping[str, Any]]],
+               types: Mapping[str, SearchType]) -> list[tuple]:
+        """The index rows of records ``(id, values)``, in the table's column order (``id``,
+        ``owner_id``, then ``fields``'): each field's type looked up once, no mapping per
+        row."""
+        texts = [(fld["key"], types[fld["type"]].search_text, fld) for _column, fld in self.fields]
         out = []
         for record_id, values in records:
-            row: dict[str, Any] = {"id": record_id, OWNER: values.get(OWNER_KEY)}
-            for column, key, search_text, fld in texts:
+            row = [record_id, values.get(OWNER_KEY)]
+            for key, search_text, fld in texts:
                 value = values.get(key)
-                row[column] = None if value is None else _document(
-                    tuple(search_text(value, fld)))
-            out.append(row)
+                row.append(None if value is None else _document(tuple(search_text(value, fld))))
+            out.append(tuple(row))
         return out
 
 

@@ -61,8 +61,8 @@ class SearchIndex(Protocol):
         """How many ids ``hits`` gives, up to cap + 1, and a clause keeping the rows of
         ``main`` among them (meant for cap or fewer)."""
         ...
-    def add(self, conn: sa.Connection, search: SearchTable, rows: list[dict]) -> None:
-        """Add rows (``SearchTable.row``) to the table and its index."""
+    def add(self, conn: sa.Connection, search: SearchTable, rows: list[tuple]) -> None:
+        """Add rows (``SearchTable.tuples``) to the table and its index."""
         ...
     def remove(self, conn: sa.Connection, search: SearchTable, ids: list[int]) -> None: ...
     def create(self, conn: sa.Connection, search: SearchTable) -> None:
@@ -117,13 +117,13 @@ class Fts5Index:
         count = sa.select(sa.func.count()).select_from(hits.limit(cap + 1).subquery())
         return conn.execute(count).scalar_one(), main.c.id.in_(hits)
 
-    def add(self, conn: sa.Connection, search: SearchTable, rows: list[dict]) -> None:
-        search.insert.run(conn, rows)
-        if backlog.defer(conn, search, [row["id"] for row in rows], self.index_backlog):
+    def add(self, conn: sa.Connection, search: SearchTable, rows: list[tuple]) -> None:
+        search.insert.run_values(conn, rows)
+        if backlog.defer(conn, search, [row[0] for row in rows], self.index_backlog):
             return  # a few: indexed a moment later, many at once
-        columns = [column for column, _fld in search.fields]
+        # the rowid (the record's id) and the texts: the row without its owner
         conn.exec_driver_sql(self._write(search, "rowid"), [
-            (row["id"], *(row[c] for c in columns)) for row in rows])
+            (row[0], *row[2:]) for row in rows])
 
     def remove(self, conn: sa.Connection, search: SearchTable, ids: list[int]) -> None:
         table = search.table
@@ -207,8 +207,8 @@ class TrigramIndex:
         listed = sa.bindparam(None, ids, type_=postgresql.ARRAY(sa.Integer))
         return len(ids), main.c.id == sa.any_(listed)
 
-    def add(self, conn: sa.Connection, search: SearchTable, rows: list[dict]) -> None:
-        search.insert.run(conn, rows)
+    def add(self, conn: sa.Connection, search: SearchTable, rows: list[tuple]) -> None:
+        search.insert.run_values(conn, rows)
 
     def remove(self, conn: sa.Connection, search: SearchTable, ids: list[int]) -> None:
         conn.execute(search.table.delete().where(search.table.c.id.in_(ids)))

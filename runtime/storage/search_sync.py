@@ -20,8 +20,7 @@ def index_records(conn: sa.Connection, search: SearchTable | None,
                   types: Mapping[str, SearchType], records: Records) -> None:
     """Add new records to the index."""
     if search is not None and records:
-        rows = search.rows(records, types)
-        index_for(conn.dialect).add(conn, search, rows)
+        index_for(conn.dialect).add(conn, search, search.tuples(records, types))
 
 
 def reindex_records(conn: sa.Connection, search: SearchTable | None,
@@ -146,5 +145,5 @@ def refresh(conn: sa.Connection, main: sa.Table, search: SearchTable,
         if stale:
             index = index_for(conn.dialect)
             index.remove(conn, search, [r["id"] for r in stale])
-            index.add(conn, search, stale)
+            index.add(conn, search, [tuple(r[c.name] for c in table.columns) for r in stale])
             written += len(stale)

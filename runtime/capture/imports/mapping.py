@@ -21,7 +21,7 @@ from typing import Any
 from metadata.errors import Problem
 from metadata.messages import msg, quoted
 from runtime.arrivals import PARTS, Touch
-from runtime.fields.base import label_text
+from runtime.fields.base import FieldType, label_text
 from runtime.forms.plan import FormPlan
 
 TOUCH_TARGET = "_touch."
@@ -145,14 +145,17 @@ class RowReader:
         self.touch_columns = [(index, target[len(TOUCH_TARGET):])
                               for index, target, _ in self.columns
                               if target.startswith(TOUCH_TARGET)]
+        # the field columns with their type and value kind, looked up once, not per cell
+        self.fields = [(index, target, fld, plan.types[fld["type"]],
+                        plan.types[fld["type"]].value_schema(fld).get("type"))
+                       for index, target, fld in self.columns if fld is not None]
 
     def values(self, cells: Sequence[Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for index, target, fld in self.columns:
-            if fld is None:
-                continue
-            cell = cells[index] if index < len(cells) else None
-            out[target] = self._cell(cell, fld)
+        width = len(cells)
+        for index, target, fld, ftype, kind in self.fields:
+            cell = cells[index] if index < width else None
+            out[target] = self._cell(cell, fld, ftype, kind)
         return out
 
     def touch(self, cells: Sequence[Any], row: int) -> Touch:
@@ -163,15 +166,14 @@ class RowReader:
                  if index < len(cells)}
         return Touch.from_params("import", parts, ref=ref)
 
-    def _cell(self, cell: Any, fld: Mapping) -> Any:
+    @staticmethod
+    def _cell(cell: Any, fld: Mapping, ftype: FieldType, kind: Any) -> Any:
         """A cell as the field's API value: blank is empty; a list field's cell is split at
         commas, semicolons or 、; a yes/no cell is read as the form page reads it."""
         if isinstance(cell, str):
             cell = cell.strip()
             if not cell:
                 return None
-            ftype = self.plan.types[fld["type"]]
-            kind = ftype.value_schema(fld).get("type")
             if kind == "array":
                 return [part for part in LIST_SEPARATORS.split(cell) if part]
             if kind == "boolean":
