@@ -5,6 +5,7 @@ mine over theirs", and the latter saves the page's edit over the other one."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -98,4 +99,32 @@ def test_a_conflict_keeps_the_edit_and_saves_it_over_theirs(name, api, live_serv
     assert designer.edited(doc), doc
     if name == "identity":  # theirs, with this page's duplicate rules
         assert doc["label"] == THEIR_LABEL
+    assert [e for e in unexpected_errors(page) if "status of 409" not in e] == []
+
+
+PROBLEMS = {  # (page, where the problem shows, a wrong value, a right one, its control)
+    "todo": ("/build/crm/todo", '[data-path="/todo/priority/deal"]', "{no_such_field}",
+             "{qty} * 2", 'textarea[data-priority="deal"]'),
+    "view": ("/build/crm/views/open_deals", '[data-path="/per_page"]', "5000", "25", "#per-page"),
+}
+
+
+@pytest.mark.parametrize("name", list(PROBLEMS))
+def test_a_problem_is_shown_at_its_control_until_fixed(name, api, live_server, page: Page):
+    path, place, wrong, right, control = PROBLEMS[name]
+    base = live_server["url"]
+    log_in(page, base)
+    page.goto(base + path)
+    page.wait_for_load_state()
+
+    page.fill(control, wrong)
+    status = page.locator("#save-status")
+    expect(status).to_have_attribute("data-state", "error", timeout=10_000)
+    expect(status).to_have_text("未保存：请修正标出的问题")
+    expect(page.locator(place)).to_have_class(re.compile(r"\bhas-error\b"))
+    expect(page.locator(place).locator(".bx-error").first).not_to_be_empty()
+
+    page.fill(control, right)
+    wait_saved(page)
+    expect(page.locator(place)).not_to_have_class(re.compile(r"\bhas-error\b"))
     assert [e for e in unexpected_errors(page) if "status of 409" not in e] == []
