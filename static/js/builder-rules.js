@@ -24,45 +24,15 @@
   R.published = Number(root.dataset.publishedVersion) || null;
 
   // -- helpers ------------------------------------------------------------------------------
-  /* An element: attrs (class, text, data-*, on* listeners, anything else an attribute). */
-  R.el = function (tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      var v = attrs[k];
-      if (v === undefined || v === null || v === false) { return; }
-      if (k === 'text') { node.textContent = v; }
-      else if (k === 'class') { node.className = v; }
-      else if (k.slice(0, 2) === 'on') { node.addEventListener(k.slice(2), v); }
-      else if (k === 'value') { node.value = v; }
-      else if (k === 'checked' || k === 'selected' || k === 'hidden' || k === 'disabled') { node[k] = !!v; }
-      else { node.setAttribute(k, v === true ? '' : v); }
-    });
-    (children || []).forEach(function (c) {
-      if (c !== null && c !== undefined && c !== false) {
-        node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
-      }
-    });
-    return node;
-  };
+  R.el = window.Trellis.el;
   R.$ = function (sel, scope) { return (scope || root).querySelector(sel); };
   R.$all = function (sel, scope) { return Array.prototype.slice.call((scope || root).querySelectorAll(sel)); };
   R.fmt = function (text, values) {
     return String(text).replace(/\{(\w)\}/g, function (m, k) { return values[k] === undefined ? m : values[k]; });
   };
-  R.label = function (label) {
-    if (!label) { return ''; }
-    if (typeof label === 'string') { return label; }
-    return label[R.lang] || label[R.lang === 'zh' ? 'en' : 'zh'] || '';
-  };
+  R.label = function (label) { return window.Trellis.labelIn(label, R.lang); };
   /* Write ``text`` as the label of ``item`` in the reader's language, keeping the other's. */
-  R.setLabel = function (item, text, prop) {
-    prop = prop || 'label';
-    var label = item[prop];
-    var texts = typeof label === 'string' ? {} : Object.assign({}, label || {});
-    if (typeof label === 'string' && label && label !== text) { texts[R.lang === 'zh' ? 'en' : 'zh'] = label; }
-    if (text) { texts[R.lang] = text; } else { delete texts[R.lang]; }
-    if (Object.keys(texts).length) { item[prop] = texts; } else { delete item[prop]; }
-  };
+  R.setLabel = function (item, text, prop) { window.Trellis.setLabelIn(item, text, R.lang, prop); };
   R.field = function (key, form) {
     var fields = form ? R.formFields(form) : R.cfg.fields.concat(R.cfg.system);
     return fields.filter(function (f) { return f.key === key; })[0] || null;

@@ -19,25 +19,7 @@
   T.parts = [];  // {render()} of each part, in order
 
   // -- helpers ------------------------------------------------------------------------------
-  T.el = function (tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      var v = attrs[k];
-      if (v === undefined || v === null || v === false) { return; }
-      if (k === 'text') { node.textContent = v; }
-      else if (k === 'class') { node.className = v; }
-      else if (k.slice(0, 2) === 'on') { node.addEventListener(k.slice(2), v); }
-      else if (k === 'value') { node.value = v; }
-      else if (k === 'checked' || k === 'disabled') { node[k] = !!v; }
-      else { node.setAttribute(k, v === true ? '' : v); }
-    });
-    (children || []).forEach(function (c) {
-      if (c !== null && c !== undefined && c !== false) {
-        node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
-      }
-    });
-    return node;
-  };
+  T.el = window.Trellis.el;
   T.$ = function (sel, scope) { return (scope || root).querySelector(sel); };
   T.$all = function (sel, scope) { return Array.prototype.slice.call((scope || root).querySelectorAll(sel)); };
   T.todo = function () { T.doc.todo = T.doc.todo || {}; return T.doc.todo; };

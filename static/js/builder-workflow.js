@@ -32,38 +32,9 @@
     return JSON.stringify(copy);
   }
 
-  W.el = function (tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      var v = attrs[k];
-      if (v === undefined || v === null || v === false) { return; }
-      if (k === 'text') { node.textContent = v; }
-      else if (k === 'class') { node.className = v; }
-      else if (k.slice(0, 2) === 'on') { node.addEventListener(k.slice(2), v); }
-      else if (k === 'value') { node.value = v; }
-      else if (k === 'checked' || k === 'selected' || k === 'hidden' || k === 'disabled') { node[k] = !!v; }
-      else { node.setAttribute(k, v === true ? '' : v); }
-    });
-    (children || []).forEach(function (c) {
-      if (c !== null && c !== undefined && c !== false) {
-        node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
-      }
-    });
-    return node;
-  };
-  W.label = function (label) {
-    if (!label) { return ''; }
-    if (typeof label === 'string') { return label; }
-    return label[W.lang] || label[W.lang === 'zh' ? 'en' : 'zh'] || '';
-  };
-  W.setLabel = function (item, text, prop) {
-    prop = prop || 'label';
-    var label = item[prop];
-    var texts = typeof label === 'string' ? {} : Object.assign({}, label || {});
-    if (typeof label === 'string' && label && label !== text) { texts[W.lang === 'zh' ? 'en' : 'zh'] = label; }
-    if (text) { texts[W.lang] = text; } else { delete texts[W.lang]; }
-    if (Object.keys(texts).length) { item[prop] = texts; } else { delete item[prop]; }
-  };
+  W.el = window.Trellis.el;
+  W.label = function (label) { return window.Trellis.labelIn(label, W.lang); };
+  W.setLabel = function (item, text, prop) { window.Trellis.setLabelIn(item, text, W.lang, prop); };
   W.type = function (type) {
     return W.cfg.palette.filter(function (p) { return p.type === type; })[0] ||
       { type: type, label: type, icon: '•', options: [], outcomes: ['next'] };
