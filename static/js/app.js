@@ -23,6 +23,45 @@
       });
   };
 
+  // An element of the builder's scripts: ``attrs`` class, text, value, on* listeners, the
+  // boolean properties checked/selected/hidden/disabled, anything else an attribute.
+  window.Trellis.el = function (tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      var v = attrs[k];
+      if (v === undefined || v === null || v === false) { return; }
+      if (k === 'text') { node.textContent = v; }
+      else if (k === 'class') { node.className = v; }
+      else if (k.slice(0, 2) === 'on') { node.addEventListener(k.slice(2), v); }
+      else if (k === 'value') { node.value = v; }
+      else if (k === 'checked' || k === 'selected' || k === 'hidden' || k === 'disabled') { node[k] = !!v; }
+      else { node.setAttribute(k, v === true ? '' : v); }
+    });
+    (children || []).forEach(function (c) {
+      if (c !== null && c !== undefined && c !== false) {
+        node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+      }
+    });
+    return node;
+  };
+
+  // A label ({zh, en} or a plain string) in ``lang``, else in the other language.
+  window.Trellis.labelIn = function (label, lang) {
+    if (!label) { return ''; }
+    if (typeof label === 'string') { return label; }
+    return label[lang] || label[lang === 'zh' ? 'en' : 'zh'] || '';
+  };
+
+  // Write ``text`` as ``item[prop]`` (default label) in ``lang``, keeping the other language's.
+  window.Trellis.setLabelIn = function (item, text, lang, prop) {
+    prop = prop || 'label';
+    var label = item[prop];
+    var texts = typeof label === 'string' ? {} : Object.assign({}, label || {});
+    if (typeof label === 'string' && label && label !== text) { texts[lang === 'zh' ? 'en' : 'zh'] = label; }
+    if (text) { texts[lang] = text; } else { delete texts[lang]; }
+    if (Object.keys(texts).length) { item[prop] = texts; } else { delete item[prop]; }
+  };
+
   // Problems with JSON Pointer paths shown at the controls of ``root`` whose data-path is the
   // longest prefix of each path (in its .bx-error), else in #general-errors. ``options``:
   // skipHidden (a control inside [hidden] does not take errors), shown(place, error) (return

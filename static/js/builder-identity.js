@@ -1,7 +1,8 @@
 /* The identity editor (builder/identity.py): edits the "identity" of the form draft the page
    printed — match rules (exact or fuzzy, merge or review, on or off, in order) and the merge
-   policy — and autosaves the whole draft through the documents API (PUT with If-Match; 409
-   keeps the edits; 422 marks the control whose data-path the problem's JSON Pointer names). */
+   policy — and autosaves the whole draft (builder-autosave.js) through the documents API (PUT
+   with If-Match; 409 keeps the edits; 422 marks the control whose data-path the problem's JSON
+   Pointer names). */
 (function () {
   'use strict';
 
@@ -9,14 +10,7 @@
   if (!root) { return; }
 
   var original = JSON.parse(root.dataset.doc);
-  var etag = root.dataset.etag;
   var lang = root.dataset.lang;
-  var lastSaved = JSON.stringify(original);
-  var timer = null;
-  var saving = null;
-  var blocked = false;
-  var statusEl = document.getElementById('save-status');
-  var alertEl = document.getElementById('designer-alert');
   var rulesEl = document.getElementById('identity-rules');
   var labels = {};
   (original.fields || []).forEach(function (f) { labels[f.key] = labelText(f.label) || f.key; });
@@ -178,96 +172,29 @@
     $('[data-default-help]').textContent = policy ? policy.title : '';
   }
 
-  // -- status, alerts, errors ---------------------------------------------------------------
-  function status(text, state) {
-    statusEl.textContent = text;
-    statusEl.dataset.state = state || '';
-  }
-
-  function showAlert(text, kind, conflict) {
-    alertEl.hidden = !text;
-    alertEl.className = 'alert alert-' + (kind || 'error');
-    $('[data-alert-text]', alertEl).textContent = text || '';
-    $('[data-conflict-actions]', alertEl).hidden = !conflict;
-  }
-
-  var problems = window.Trellis.pathErrors(root, {skipHidden: true});
-  var clearErrors = problems.clear, showErrors = problems.show;
-
   // -- saving and publishing ----------------------------------------------------------------
+  var problems = window.Trellis.pathErrors(root, {skipHidden: true});
   var request = window.Trellis.requestJSON;
-
-  function saved(doc, text, answer) {
-    etag = answer.headers.get('ETag') || etag;
-    lastSaved = text;
-    original = doc;
-    cards().forEach(function (card) { card.dataset.item = JSON.stringify(readRule(card)); });
-    clearErrors();
-    showAlert('');
-    if (JSON.stringify(collect()) === text) { status(msg('Saved'), 'saved'); }
-    else { status(msg('Unsaved'), 'dirty'); }
-    return true;
-  }
-
-  function save(force) {
-    if (blocked && !force) { return Promise.resolve(false); }
-    if (saving) { return saving.then(function () { return save(force); }); }
-    var doc = collect();
-    var text = JSON.stringify(doc);
-    if (text === lastSaved && !force) {
-      clearErrors();
-      status(msg('Saved'), 'saved');
-      return Promise.resolve(true);
+  var autosave = window.Trellis.autosave(root, {
+    api: root.dataset.api, publish: root.dataset.publish, etag: root.dataset.etag,
+    saved: JSON.stringify(original), text: function () { return JSON.stringify(collect()); },
+    words: window.Trellis.autosave.dataWords(root), problems: problems,
+    publishButton: '#publish-identity', conflictSays: true, clearWhenSame: true,
+    onSaved: function (doc) {
+      original = doc;
+      cards().forEach(function (card) { card.dataset.item = JSON.stringify(readRule(card)); });
+    },
+    onPublished: showScanPanel,
+    onOverwrite: function (current) {
+      original = Object.assign(current, { identity: original.identity });  // theirs, my rules
+      if (!original.identity) { delete original.identity; }
     }
-    status(msg('Saving'), 'saving');
-    saving = request('PUT', root.dataset.api, doc, etag).then(function (answer) {
-      if (answer.status === 200 || answer.status === 201) { return saved(doc, text, answer); }
-      if (answer.status === 409) {
-        blocked = true;
-        showAlert(msg('Conflict') + ' ' + ((answer.data.errors || [])[0] || {}).message, 'error', true);
-        status(msg('Unsaved'), 'error');
-        return false;
-      }
-      showErrors((answer.data && answer.data.errors) || []);
-      status(msg('Invalid'), 'error');
-      return false;
-    }, function () {
-      status(msg('Failed'), 'error');
-      return false;
-    }).then(function (ok) { saving = null; return ok; });
-    return saving;
-  }
+  });
+  var showAlert = autosave.alert;
 
   function schedule(delay) {
     refresh();
-    clearTimeout(timer);
-    if (JSON.stringify(collect()) !== lastSaved) { status(msg('Unsaved'), 'dirty'); }
-    timer = setTimeout(function () { save(false); }, delay === undefined ? 700 : delay);
-  }
-
-  function publish(button) {
-    clearTimeout(timer);
-    button.disabled = true;
-    save(false).then(function (ok) {
-      if (!ok) { return; }
-      status(msg('Publishing'), 'saving');
-      return request('POST', root.dataset.publish, {}, etag).then(function (answer) {
-        if (answer.status === 200) {
-          var n = answer.data.version;
-          var text = answer.data.unchanged ? msg('Unchanged', n) : msg('Published', n);
-          showAlert(text, 'success');
-          status(msg('Saved'), 'saved');
-          var pill = $('[data-published]');
-          pill.textContent = msg('Version', n);
-          pill.className = 'pill pill-live';
-          showScanPanel();
-          return;
-        }
-        if (answer.status === 409) { blocked = true; showAlert(msg('Conflict'), 'error', true); }
-        else { showErrors(answer.data.errors || []); }
-        status(msg('Invalid'), 'error');
-      });
-    }).then(function () { button.disabled = false; }, function () { button.disabled = false; });
+    autosave.changed(delay);
   }
 
   /* Once rules are published, offer to find the duplicates among the stored records: the
@@ -291,19 +218,6 @@
       }
     }, function () { showAlert(msg('Failed'), 'error'); })
       .then(function () { button.disabled = false; });
-  }
-
-  function overwrite() {
-    fetch(root.dataset.api, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
-      .then(function (response) {
-        etag = response.headers.get('ETag') || etag;
-        return response.json();
-      }).then(function (current) {
-        original = Object.assign(current, { identity: original.identity });  // theirs, my rules
-        if (!original.identity) { delete original.identity; }
-        blocked = false;
-        return save(true);
-      });
   }
 
   // -- editing ------------------------------------------------------------------------------
@@ -348,10 +262,7 @@
     else if (action && action.dataset.action === 'up') { move(card, -1); }
     else if (action && action.dataset.action === 'down') { move(card, 1); }
     else if (action && action.dataset.action === 'remove') { card.remove(); schedule(0); }
-    else if (event.target.closest('#publish-identity')) { publish(event.target.closest('#publish-identity')); }
     else if (event.target.closest('#rebuild-keys')) { rebuild(event.target.closest('#rebuild-keys')); }
-    else if (event.target.closest('[data-reload]')) { window.location.reload(); }
-    else if (event.target.closest('[data-overwrite]')) { overwrite(); }
   });
   root.addEventListener('change', function (event) {
     var card = event.target.closest('[data-rule]');
@@ -364,20 +275,17 @@
     syncThreshold(event.target);
     schedule();
   });
-  window.addEventListener('beforeunload', function (event) {
-    if (JSON.stringify(collect()) !== lastSaved) { event.preventDefault(); event.returnValue = ''; }
-  });
 
   function initSortable() {
     if (!window.Sortable) { return; }
     window.Sortable.create(rulesEl, { handle: '.row-grip', animation: 150, onUpdate: function () { schedule(0); } });
   }
 
-  window.TrellisIdentity = { collect: collect, saved: function () { return lastSaved; } };
+  window.TrellisIdentity = { collect: collect, saved: autosave.saved };
   refresh();
   // the draft as this page writes it (properties in the page's order): nothing to save yet
   if (sameJSON(collect().identity, original.identity)) {
-    lastSaved = JSON.stringify(collect());
+    autosave.settle(JSON.stringify(collect()));
   }
   if (window.Sortable) { initSortable(); } else { window.addEventListener('load', initSortable); }
 })();

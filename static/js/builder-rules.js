@@ -1,9 +1,9 @@
 /* The rule editor's core (builder/rules.py): the ruleset draft the page printed, kept as one
    object that the parts edit (builder-rules-list.js: rules; -condition: condition rows;
-   -actions: actions; -scoring: scoring models; -tables: decision tables; -test: the dry
-   run), autosaved through the documents API (PUT with If-Match; 409 keeps the edits and
-   offers reload or overwrite; 422 marks the control whose data-path the problem names),
-   published, and a few helpers the parts share (window.TrellisRules). */
+   -actions: actions; -scoring: scoring models; -tables: decision tables; -test: the dry run),
+   autosaved by builder-autosave.js through the documents API (PUT with If-Match; 409 keeps the
+   edits and offers reload or overwrite; 422 marks the control whose data-path the problem
+   names), published, and a few helpers the parts share (window.TrellisRules). */
 (function () {
   'use strict';
 
@@ -22,52 +22,17 @@
   R.afterSave = [];  // functions called after each save that the server took
   R.afterPublish = [];  // functions called with the publish answer
   R.published = Number(root.dataset.publishedVersion) || null;
-  var etag = root.dataset.etag;
-  var lastSaved = JSON.stringify(R.doc);
-  var timer = null, saving = null, blocked = false;
-  var statusEl = document.getElementById('save-status');
-  var alertEl = document.getElementById('designer-alert');
 
   // -- helpers ------------------------------------------------------------------------------
-  /* An element: attrs (class, text, data-*, on* listeners, anything else an attribute). */
-  R.el = function (tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      var v = attrs[k];
-      if (v === undefined || v === null || v === false) { return; }
-      if (k === 'text') { node.textContent = v; }
-      else if (k === 'class') { node.className = v; }
-      else if (k.slice(0, 2) === 'on') { node.addEventListener(k.slice(2), v); }
-      else if (k === 'value') { node.value = v; }
-      else if (k === 'checked' || k === 'selected' || k === 'hidden' || k === 'disabled') { node[k] = !!v; }
-      else { node.setAttribute(k, v === true ? '' : v); }
-    });
-    (children || []).forEach(function (c) {
-      if (c !== null && c !== undefined && c !== false) {
-        node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
-      }
-    });
-    return node;
-  };
+  R.el = window.Trellis.el;
   R.$ = function (sel, scope) { return (scope || root).querySelector(sel); };
   R.$all = function (sel, scope) { return Array.prototype.slice.call((scope || root).querySelectorAll(sel)); };
   R.fmt = function (text, values) {
     return String(text).replace(/\{(\w)\}/g, function (m, k) { return values[k] === undefined ? m : values[k]; });
   };
-  R.label = function (label) {
-    if (!label) { return ''; }
-    if (typeof label === 'string') { return label; }
-    return label[R.lang] || label[R.lang === 'zh' ? 'en' : 'zh'] || '';
-  };
+  R.label = function (label) { return window.Trellis.labelIn(label, R.lang); };
   /* Write ``text`` as the label of ``item`` in the reader's language, keeping the other's. */
-  R.setLabel = function (item, text, prop) {
-    prop = prop || 'label';
-    var label = item[prop];
-    var texts = typeof label === 'string' ? {} : Object.assign({}, label || {});
-    if (typeof label === 'string' && label && label !== text) { texts[R.lang === 'zh' ? 'en' : 'zh'] = label; }
-    if (text) { texts[R.lang] = text; } else { delete texts[R.lang]; }
-    if (Object.keys(texts).length) { item[prop] = texts; } else { delete item[prop]; }
-  };
+  R.setLabel = function (item, text, prop) { window.Trellis.setLabelIn(item, text, R.lang, prop); };
   R.field = function (key, form) {
     var fields = form ? R.formFields(form) : R.cfg.fields.concat(R.cfg.system);
     return fields.filter(function (f) { return f.key === key; })[0] || null;
@@ -131,94 +96,30 @@
     R.parts.forEach(function (p) { p.render(); });
   };
 
-  // -- status, alerts, errors ---------------------------------------------------------------
-  function status(text, state) { statusEl.textContent = text; statusEl.dataset.state = state || ''; }
-  R.alert = function (text, kind, conflict) {
-    alertEl.hidden = !text;
-    alertEl.className = 'alert alert-' + (kind || 'error');
-    R.$('[data-alert-text]', alertEl).textContent = text || '';
-    R.$('[data-conflict-actions]', alertEl).hidden = !conflict;
-  };
+  // -- alerts, errors, saving and publishing ------------------------------------------------
   var problems = window.Trellis.pathErrors(root, {shown: function (place) {
     // an error on another tab opens that tab, unless the open one shows one already
     var panel = place.closest('[data-panel]');
     if (panel && panel.hidden && !R.$('.rl-panel:not([hidden]) .has-error')) { R.tab(panel.dataset.panel); }
   }});
-  var clearErrors = problems.clear;
   R.showErrors = problems.show;
-
-  // -- saving and publishing ----------------------------------------------------------------
   R.request = window.Trellis.requestJSON;
-
-  function save(force) {
-    if (blocked && !force) { return Promise.resolve(false); }
-    if (saving) { return saving.then(function () { return save(force); }); }
-    var text = JSON.stringify(R.doc);
-    if (text === lastSaved && !force) { status(R.t.saved, 'saved'); return Promise.resolve(true); }
-    status(R.t.saving, 'saving');
-    saving = R.request('PUT', R.urls.api, JSON.parse(text), etag).then(function (answer) {
-      if (answer.status === 200 || answer.status === 201) {
-        etag = answer.headers.get('ETag') || etag;
-        lastSaved = text;
-        clearErrors();
-        R.alert('');
-        status(JSON.stringify(R.doc) === text ? R.t.saved : R.t.unsaved, JSON.stringify(R.doc) === text ? 'saved' : 'dirty');
-        R.afterSave.forEach(function (fn) { fn(); });
-        return true;
-      }
-      if (answer.status === 409) {
-        blocked = true;
-        R.alert(R.t.conflict + ' ' + (((answer.data.errors || [])[0] || {}).message || ''), 'error', true);
-        status(R.t.unsaved, 'error');
-        return false;
-      }
-      R.showErrors((answer.data && answer.data.errors) || []);
-      status(R.t.invalid, 'error');
-      return false;
-    }, function () { status(R.t.failed, 'error'); return false; })
-      .then(function (ok) { saving = null; return ok; });
-    return saving;
-  }
-  R.save = save;
-  R.saved = function () { return lastSaved; };
-
+  var autosave = window.Trellis.autosave(root, {
+    api: R.urls.api, publish: R.urls.publish, etag: root.dataset.etag, saved: JSON.stringify(R.doc),
+    text: function () { return JSON.stringify(R.doc); }, words: window.Trellis.autosave.configWords(R.t),
+    problems: { show: function (errors) { R.showErrors(errors); }, clear: problems.clear },
+    publishButton: '#publish-rules', conflictSays: true,
+    onSaved: function () { R.afterSave.forEach(function (fn) { fn(); }); },
+    onPublished: function (data) {
+      R.published = data.version;
+      R.afterPublish.forEach(function (fn) { fn(data); });
+    }
+  });
+  R.alert = autosave.alert;
+  R.save = autosave.save;
+  R.saved = autosave.saved;
   /* The draft changed: save soon (``delay`` ms; typing waits longer). */
-  R.changed = function (delay) {
-    clearTimeout(timer);
-    if (JSON.stringify(R.doc) !== lastSaved) { status(R.t.unsaved, 'dirty'); }
-    timer = setTimeout(function () { save(false); }, delay === undefined ? 700 : delay);
-  };
-
-  function publish(button) {
-    clearTimeout(timer);
-    button.disabled = true;
-    save(false).then(function (ok) {
-      if (!ok) { return; }
-      status(R.t.publishing, 'saving');
-      return R.request('POST', R.urls.publish, {}, etag).then(function (answer) {
-        if (answer.status === 200) {
-          var n = answer.data.version;
-          R.alert(R.fmt(answer.data.unchanged ? R.t.unchanged : R.t.published, { n: n }).replace('{n}', n), 'success');
-          status(R.t.saved, 'saved');
-          var pill = R.$('[data-published]');
-          pill.textContent = R.t.version.replace('{n}', n);
-          pill.className = 'pill pill-live';
-          R.published = n;
-          R.afterPublish.forEach(function (fn) { fn(answer.data); });
-          return;
-        }
-        if (answer.status === 409) { blocked = true; R.alert(R.t.conflict, 'error', true); }
-        else { R.showErrors(answer.data.errors || []); }
-        status(R.t.invalid, 'error');
-      });
-    }).then(function () { button.disabled = false; }, function () { button.disabled = false; });
-  }
-
-  function overwrite() {
-    fetch(R.urls.api, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
-      .then(function (response) { etag = response.headers.get('ETag') || etag; return response.json(); })
-      .then(function () { blocked = false; return save(true); });
-  }
+  R.changed = autosave.changed;
 
   // -- tabs ---------------------------------------------------------------------------------
   R.tab = function (name) {
@@ -233,12 +134,6 @@
   root.addEventListener('click', function (event) {
     var tab = event.target.closest('[data-tab]');
     if (tab) { R.tab(tab.dataset.tab); }
-    else if (event.target.closest('#publish-rules')) { publish(event.target.closest('#publish-rules')); }
-    else if (event.target.closest('[data-reload]')) { window.location.reload(); }
-    else if (event.target.closest('[data-overwrite]')) { overwrite(); }
-  });
-  window.addEventListener('beforeunload', function (event) {
-    if (JSON.stringify(R.doc) !== lastSaved) { event.preventDefault(); event.returnValue = ''; }
   });
 
   function start() {
@@ -256,7 +151,7 @@
     });
     R.render();
     // the draft as this page writes it (empty lists filled in): nothing to save yet
-    if (JSON.stringify(R.doc) !== lastSaved && !timer) { lastSaved = JSON.stringify(R.doc); }
+    if (!autosave.scheduled()) { autosave.settle(JSON.stringify(R.doc)); }
     var wanted = (window.location.hash || '').slice(1);
     if (R.$('[data-tab="' + wanted + '"]')) { R.tab(wanted); }
     R.ready = true;

@@ -1,8 +1,8 @@
 /* The to-do settings editor's core (builder/todo.py): the app draft the page printed, whose
    "todo" the parts edit (builder-todo-settings.js: priority formulas and follow-ups; -hints:
-   the hints; -preview: a record worked out), autosaved whole through the documents API (PUT
-   with If-Match; 409 keeps the edits and offers reload or overwrite; 422 marks the control
-   whose data-path the problem names), published, and helpers the parts share
+   the hints; -preview: a record worked out), autosaved whole (builder-autosave.js) through the
+   documents API (PUT with If-Match; 409 keeps the edits and offers reload or overwrite; 422
+   marks the control whose data-path the problem names), published, and helpers the parts share
    (window.TrellisTodo). */
 (function () {
   'use strict';
@@ -17,30 +17,9 @@
   T.app = root.dataset.app;
   T.doc = JSON.parse(root.dataset.doc);
   T.parts = [];  // {render()} of each part, in order
-  var etag = root.dataset.etag, timer = null, saving = null, blocked = false, lastSaved = null;
-  var statusEl = document.getElementById('save-status');
-  var alertEl = document.getElementById('designer-alert');
 
   // -- helpers ------------------------------------------------------------------------------
-  T.el = function (tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      var v = attrs[k];
-      if (v === undefined || v === null || v === false) { return; }
-      if (k === 'text') { node.textContent = v; }
-      else if (k === 'class') { node.className = v; }
-      else if (k.slice(0, 2) === 'on') { node.addEventListener(k.slice(2), v); }
-      else if (k === 'value') { node.value = v; }
-      else if (k === 'checked' || k === 'disabled') { node[k] = !!v; }
-      else { node.setAttribute(k, v === true ? '' : v); }
-    });
-    (children || []).forEach(function (c) {
-      if (c !== null && c !== undefined && c !== false) {
-        node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
-      }
-    });
-    return node;
-  };
+  T.el = window.Trellis.el;
   T.$ = function (sel, scope) { return (scope || root).querySelector(sel); };
   T.$all = function (sel, scope) { return Array.prototype.slice.call((scope || root).querySelectorAll(sel)); };
   T.todo = function () { T.doc.todo = T.doc.todo || {}; return T.doc.todo; };
@@ -70,17 +49,6 @@
       value: value || '', oninput: function (e) { oninput(e.target.value.trim()); T.changed(); } }, attrs || {}));
   };
 
-  // -- status, alerts, errors ---------------------------------------------------------------
-  function status(text, state) { statusEl.textContent = text; statusEl.dataset.state = state || ''; }
-  T.alert = function (text, kind, conflict) {
-    alertEl.hidden = !text;
-    alertEl.className = 'alert alert-' + (kind || 'error');
-    T.$('[data-alert-text]', alertEl).textContent = text || '';
-    T.$('[data-conflict-actions]', alertEl).hidden = !conflict;
-  };
-  var problems = window.Trellis.pathErrors(root);
-  T.showErrors = problems.show;
-
   // -- saving and publishing ----------------------------------------------------------------
   /* The draft as it is sent: settings left empty are left out. */
   function body() {
@@ -92,85 +60,22 @@
   }
   T.body = body;
 
-  function save(force) {
-    if (blocked && !force) { return Promise.resolve(false); }
-    if (saving) { return saving.then(function () { return save(force); }); }
-    var text = JSON.stringify(body());
-    if (text === lastSaved && !force) { status(T.t.saved, 'saved'); return Promise.resolve(true); }
-    status(T.t.saving, 'saving');
-    saving = window.Trellis.requestJSON('PUT', T.urls.api, JSON.parse(text), etag).then(function (answer) {
-      if (answer.status === 200 || answer.status === 201) {
-        etag = answer.headers.get('ETag') || etag;
-        lastSaved = text;
-        problems.clear();
-        T.alert('');
-        var same = JSON.stringify(body()) === text;
-        status(same ? T.t.saved : T.t.unsaved, same ? 'saved' : 'dirty');
-        return true;
-      }
-      if (answer.status === 409) {
-        blocked = true;
-        T.alert(T.t.conflict + ' ' + (((answer.data.errors || [])[0] || {}).message || ''), 'error', true);
-        status(T.t.unsaved, 'error');
-        return false;
-      }
-      T.showErrors((answer.data && answer.data.errors) || []);
-      status(T.t.invalid, 'error');
-      return false;
-    }, function () { status(T.t.failed, 'error'); return false; })
-      .then(function (ok) { saving = null; return ok; });
-    return saving;
-  }
-  T.save = save;
-
+  var problems = window.Trellis.pathErrors(root);
+  T.showErrors = problems.show;
+  var autosave = window.Trellis.autosave(root, {
+    api: T.urls.api, publish: T.urls.publish, etag: root.dataset.etag, saved: null,
+    text: function () { return JSON.stringify(body()); }, words: window.Trellis.autosave.configWords(T.t),
+    problems: { show: function (errors) { T.showErrors(errors); }, clear: problems.clear },
+    publishButton: '#publish-todo', conflictSays: true
+  });
+  T.alert = autosave.alert;
+  T.save = autosave.save;
   /* The draft changed: save soon (``delay`` ms; typing waits longer). */
-  T.changed = function (delay) {
-    clearTimeout(timer);
-    if (JSON.stringify(body()) !== lastSaved) { status(T.t.unsaved, 'dirty'); }
-    timer = setTimeout(function () { save(false); }, delay === undefined ? 700 : delay);
-  };
-
-  function publish(button) {
-    clearTimeout(timer);
-    button.disabled = true;
-    save(false).then(function (ok) {
-      if (!ok) { return; }
-      status(T.t.publishing, 'saving');
-      return window.Trellis.requestJSON('POST', T.urls.publish, {}, etag).then(function (answer) {
-        if (answer.status === 200) {
-          var n = answer.data.version;
-          T.alert((answer.data.unchanged ? T.t.unchanged : T.t.published).replace('{n}', n), 'success');
-          status(T.t.saved, 'saved');
-          var pill = T.$('[data-published]');
-          pill.textContent = T.t.version.replace('{n}', n);
-          pill.className = 'pill pill-live';
-          return;
-        }
-        if (answer.status === 409) { blocked = true; T.alert(T.t.conflict, 'error', true); }
-        else { T.showErrors(answer.data.errors || []); }
-        status(T.t.invalid, 'error');
-      });
-    }).then(function () { button.disabled = false; }, function () { button.disabled = false; });
-  }
-
-  function overwrite() {
-    fetch(T.urls.api, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
-      .then(function (response) { etag = response.headers.get('ETag') || etag; return response.json(); })
-      .then(function () { blocked = false; return save(true); });
-  }
-
-  root.addEventListener('click', function (event) {
-    if (event.target.closest('#publish-todo')) { publish(event.target.closest('#publish-todo')); }
-    else if (event.target.closest('[data-reload]')) { window.location.reload(); }
-    else if (event.target.closest('[data-overwrite]')) { overwrite(); }
-  });
-  window.addEventListener('beforeunload', function (event) {
-    if (JSON.stringify(body()) !== lastSaved) { event.preventDefault(); event.returnValue = ''; }
-  });
+  T.changed = autosave.changed;
 
   function start() {
     T.parts.forEach(function (p) { p.render(); });
-    lastSaved = JSON.stringify(body());
+    autosave.settle(JSON.stringify(body()));
     T.ready = true;
     root.dataset.ready = '1';
   }

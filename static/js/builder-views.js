@@ -1,7 +1,7 @@
-/* The list-view designer: edits the view document the page printed and autosaves it through
-   the API (PUT with If-Match; 409 keeps the edits; 422 marks the control at fault), publishes.
-   Undo/redo step through snapshots of the document (builder-history.js), put back into the
-   controls by builder-views-restore.js. */
+/* The list-view designer: edits the view document the page printed and autosaves it
+   (builder-autosave.js) through the API (PUT with If-Match; 409 keeps the edits; 422 marks the
+   control at fault), publishes. Undo/redo step through snapshots of the document
+   (builder-history.js), put back into the controls by builder-views-restore.js. */
 (function () {
   'use strict';
 
@@ -9,20 +9,12 @@
   if (!root) { return; }
 
   var original = JSON.parse(root.dataset.doc);
-  var etag = root.dataset.etag;
   var maxSort = parseInt(root.dataset.maxSort, 10) || 5;
-  var lastSaved = JSON.stringify(original);
-  var timer = null;
-  var saving = null;      // the promise of the save under way
-  var blocked = false;    // a conflict stops autosaving until the person decides
-  var statusEl = document.getElementById('save-status');
-  var alertEl = document.getElementById('designer-alert');
   var history = new window.TrellisHistory(200);
   var restoring = false;  // putting a snapshot back: not a new edit
 
   function $(sel, scope) { return (scope || root).querySelector(sel); }
   function $all(sel, scope) { return Array.prototype.slice.call((scope || root).querySelectorAll(sel)); }
-  function msg(name, n) { return (root.dataset['msg' + name] || '').replace('{n}', n); }
 
   // -- the document -------------------------------------------------------------------------
   function label() {
@@ -72,19 +64,7 @@
     return doc;
   }
 
-  // -- status, alerts, errors ---------------------------------------------------------------
-  function status(text, state) {
-    statusEl.textContent = text;
-    statusEl.dataset.state = state || '';
-  }
-
-  function showAlert(text, kind, conflict) {
-    alertEl.hidden = !text;
-    alertEl.className = 'alert alert-' + (kind || 'error');
-    $('[data-alert-text]', alertEl).textContent = text || '';
-    $('[data-conflict-actions]', alertEl).hidden = !conflict;
-  }
-
+  // -- rows, errors, saving ---------------------------------------------------------------
   function renumber() {
     $all('#sort-rows .bx-row').forEach(function (row, i) { row.dataset.path = '/sort/' + i; });
     $all('#filter-rows .bx-row').forEach(function (row, i) { row.dataset.path = '/filters/' + i; });
@@ -96,53 +76,14 @@
     var formula = document.getElementById('view-formula');
     return !(place.dataset.path === '/filter' && formula.getAttribute('aria-invalid') === 'true');
   }});
-  var clearErrors = problems.clear, showErrors = problems.show;
-
-  // -- saving -------------------------------------------------------------------------------
-  var request = window.Trellis.requestJSON;
-
-  function save(force) {
-    if (blocked && !force) { return Promise.resolve(false); }
-    if (saving) {
-      // one request at a time: answers must not overtake each other (ETags, error marks)
-      return saving.then(function () { return save(force); });
-    }
-    var doc = collect();
-    var text = JSON.stringify(doc);
-    if (text === lastSaved && !force) {  // back to what is stored: nothing to save or mark
-      clearErrors();
-      status(msg('Saved'), 'saved');
-      return Promise.resolve(true);
-    }
-    status(msg('Saving'), 'saving');
-    saving = request('PUT', root.dataset.api, doc, etag).then(function (answer) {
-      if (answer.status === 200 || answer.status === 201) {
-        etag = answer.headers.get('ETag') || etag;
-        lastSaved = text;
-        original = doc;
-        clearErrors();
-        showAlert('');
-        // an edit made while the request was under way is not saved yet (its own save follows)
-        if (JSON.stringify(collect()) === text) { status(msg('Saved'), 'saved'); }
-        else { status(msg('Unsaved'), 'dirty'); }
-        updateTitle(doc);
-        return true;
-      }
-      if (answer.status === 409) {
-        blocked = true;
-        showAlert(msg('Conflict'), 'error', true);
-        status(msg('Unsaved'), 'error');
-        return false;
-      }
-      showErrors((answer.data && answer.data.errors) || []);
-      status(msg('Invalid'), 'error');
-      return false;
-    }, function () {
-      status(msg('Failed'), 'error');
-      return false;
-    }).then(function (ok) { saving = null; return ok; });
-    return saving;
-  }
+  var autosave = window.Trellis.autosave(root, {
+    api: root.dataset.api, publish: root.dataset.publish, etag: root.dataset.etag,
+    saved: JSON.stringify(original), text: function () { return JSON.stringify(collect()); },
+    words: window.Trellis.autosave.dataWords(root), problems: problems,
+    publishButton: '#publish-view', clearWhenSame: true, pill: false,
+    onSaved: function (doc) { original = doc; updateTitle(doc); },
+    onPublished: function (data, text) { $('[data-published]').textContent = text.replace(/[.。]$/, ''); }
+  });
 
   // -- undo and redo ------------------------------------------------------------------------
   function updateUndo() {
@@ -170,47 +111,12 @@
 
   function schedule(delay, coalesce) {
     remember(coalesce);
-    clearTimeout(timer);
-    if (JSON.stringify(collect()) !== lastSaved) { status(msg('Unsaved'), 'dirty'); }
-    timer = setTimeout(function () { save(false); }, delay === undefined ? 700 : delay);
+    autosave.changed(delay);
   }
 
   function updateTitle(doc) {
     var name = typeof doc.label === 'string' ? doc.label : (doc.label.zh || doc.label.en);
     $('[data-title]').textContent = name || doc.key;
-  }
-
-  function publish() {
-    clearTimeout(timer);
-    var button = document.getElementById('publish-view');
-    button.disabled = true;
-    save(false).then(function (ok) {
-      if (!ok) { return; }
-      status(msg('Publishing'), 'saving');
-      return request('POST', root.dataset.publish, {}, etag).then(function (answer) {
-        if (answer.status === 200) {
-          var n = answer.data.version;
-          var text = answer.data.unchanged ? msg('Unchanged', n) : msg('Published', n);
-          showAlert(text, 'success');
-          status(msg('Saved'), 'saved');
-          $('[data-published]').textContent = text.replace(/[.。]$/, '');
-          return;
-        }
-        if (answer.status === 409) { showAlert(msg('Conflict'), 'error', true); blocked = true; }
-        else { showErrors(answer.data.errors || []); }
-        status(msg('Invalid'), 'error');
-      });
-    }).then(function () { button.disabled = false; }, function () { button.disabled = false; });
-  }
-
-  function overwrite() {
-    // take the current revision's ETag, then save this page's document over it
-    fetch(root.dataset.api, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
-      .then(function (response) {
-        etag = response.headers.get('ETag') || etag;
-        blocked = false;
-        return save(true);
-      });
   }
 
   // -- rows and columns ---------------------------------------------------------------------
@@ -266,12 +172,6 @@
       undo();
     } else if (t.closest('#view-redo')) {
       redo();
-    } else if (t.closest('#publish-view')) {
-      publish();
-    } else if (t.closest('[data-reload]')) {
-      window.location.reload();
-    } else if (t.closest('[data-overwrite]')) {
-      overwrite();
     }
   });
   root.addEventListener('change', function (event) {
@@ -283,9 +183,6 @@
     var row = event.target.closest('.bx-row');
     var where = row ? row.dataset.path || '' : '';
     schedule(undefined, 'input-' + where + (event.target.name || event.target.id));
-  });
-  window.addEventListener('beforeunload', function (event) {
-    if (JSON.stringify(collect()) !== lastSaved) { event.preventDefault(); event.returnValue = ''; }
   });
 
   function initSortable() {

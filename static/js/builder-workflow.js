@@ -1,9 +1,9 @@
 /* The workflow designer's core (builder/workflows.py): the workflow draft the page printed,
    kept as one object the parts edit (builder-workflow-canvas.js: the diagram, dragging nodes
-   and connections; -props: the properties panel; -sim: the simulation), autosaved through the
-   documents API (PUT with If-Match; 409 keeps the edits and offers reload or overwrite; 422
-   marks the node or connection each problem's JSON Pointer names, red with its message),
-   published, and the selection (window.TrellisWF). */
+   and connections; -props: the properties panel; -sim: the simulation), autosaved by
+   builder-autosave.js through the documents API (PUT with If-Match; 409 keeps the edits and
+   offers reload or overwrite; 422 marks the node or connection each problem's JSON Pointer
+   names, red with its message), published, and the selection (window.TrellisWF). */
 (function () {
   'use strict';
 
@@ -20,7 +20,6 @@
   W.doc = JSON.parse(root.dataset.doc);
   W.selected = null;  // {kind: 'node'|'edge', key|index}
   W.errors = [];
-  var etag = root.dataset.etag;
   /* The draft as saved: the empty config the panel opens on a node is left out, unless its
      type requires options (then the server names the missing ones at the node). */
   function draftText() {
@@ -32,43 +31,10 @@
     });
     return JSON.stringify(copy);
   }
-  var lastSaved = draftText();
-  var timer = null, saving = null, blocked = false;
-  var statusEl = document.getElementById('save-status');
-  var alertEl = document.getElementById('designer-alert');
 
-  W.el = function (tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      var v = attrs[k];
-      if (v === undefined || v === null || v === false) { return; }
-      if (k === 'text') { node.textContent = v; }
-      else if (k === 'class') { node.className = v; }
-      else if (k.slice(0, 2) === 'on') { node.addEventListener(k.slice(2), v); }
-      else if (k === 'value') { node.value = v; }
-      else if (k === 'checked' || k === 'selected' || k === 'hidden' || k === 'disabled') { node[k] = !!v; }
-      else { node.setAttribute(k, v === true ? '' : v); }
-    });
-    (children || []).forEach(function (c) {
-      if (c !== null && c !== undefined && c !== false) {
-        node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
-      }
-    });
-    return node;
-  };
-  W.label = function (label) {
-    if (!label) { return ''; }
-    if (typeof label === 'string') { return label; }
-    return label[W.lang] || label[W.lang === 'zh' ? 'en' : 'zh'] || '';
-  };
-  W.setLabel = function (item, text, prop) {
-    prop = prop || 'label';
-    var label = item[prop];
-    var texts = typeof label === 'string' ? {} : Object.assign({}, label || {});
-    if (typeof label === 'string' && label && label !== text) { texts[W.lang === 'zh' ? 'en' : 'zh'] = label; }
-    if (text) { texts[W.lang] = text; } else { delete texts[W.lang]; }
-    if (Object.keys(texts).length) { item[prop] = texts; } else { delete item[prop]; }
-  };
+  W.el = window.Trellis.el;
+  W.label = function (label) { return window.Trellis.labelIn(label, W.lang); };
+  W.setLabel = function (item, text, prop) { window.Trellis.setLabelIn(item, text, W.lang, prop); };
   W.type = function (type) {
     return W.cfg.palette.filter(function (p) { return p.type === type; })[0] ||
       { type: type, label: type, icon: '•', options: [], outcomes: ['next'] };
@@ -110,57 +76,23 @@
     });
   };
 
-  // -- status, saving, publishing ------------------------------------------------------------
-  function status(text, state) { statusEl.textContent = text; statusEl.dataset.state = state || ''; }
-  W.alert = function (text, kind, conflict) {
-    alertEl.hidden = !text;
-    alertEl.className = 'alert alert-' + (kind || 'error');
-    alertEl.querySelector('[data-alert-text]').textContent = text || '';
-    alertEl.querySelector('[data-conflict-actions]').hidden = !conflict;
-  };
+  // -- saving, publishing -------------------------------------------------------------------
   W.request = window.Trellis.requestJSON;
-
-  function saved(answer, sent) {
-    etag = answer.headers.get('ETag') || etag;
-    lastSaved = sent;
-    W.showErrors([]);
-    W.alert('');
-    var same = draftText() === sent;
-    status(same ? W.t.saved : W.t.unsaved, same ? 'saved' : 'dirty');
-    return true;
-  }
-
-  function save(force) {
-    if (blocked && !force) { return Promise.resolve(false); }
-    if (saving) { return saving.then(function () { return save(force); }); }
-    var sent = draftText();
-    if (sent === lastSaved && !force) { status(W.t.saved, 'saved'); return Promise.resolve(true); }
-    status(W.t.saving, 'saving');
-    saving = W.request('PUT', W.urls.api, JSON.parse(sent), etag).then(function (answer) {
-      if (answer.status === 200 || answer.status === 201) { return saved(answer, sent); }
-      if (answer.status === 409) {
-        blocked = true;
-        W.alert(W.t.conflict, 'error', true);
-        status(W.t.unsaved, 'error');
-        return false;
-      }
-      W.showErrors((answer.data && answer.data.errors) || []);
-      status(W.t.invalid, 'error');
-      return false;
-    }, function () { status(W.t.failed, 'error'); return false; })
-      .then(function (ok) { saving = null; return ok; });
-    return saving;
-  }
-  W.save = save;
+  var autosave = window.Trellis.autosave(root, {
+    api: W.urls.api, publish: W.urls.publish, etag: root.dataset.etag, saved: draftText(),
+    text: draftText, words: window.Trellis.autosave.configWords(W.t), delay: 600,
+    problems: { show: function (errors) { W.showErrors(errors); }, clear: function () { W.showErrors([]); } },
+    publishButton: '#publish-workflow'
+  });
+  W.alert = autosave.alert;
+  W.save = autosave.save;
 
   /* The draft changed: redraw, and save soon (``delay`` ms; typing waits longer). */
   W.changed = function (delay, keepPanel) {
     if (W.canvas) { W.canvas.draw(); }
     if (!keepPanel && W.props) { W.props.render(); }
     W.paintErrors();
-    clearTimeout(timer);
-    if (draftText() !== lastSaved) { status(W.t.unsaved, 'dirty'); }
-    timer = setTimeout(function () { save(false); }, delay === undefined ? 600 : delay);
+    autosave.changed(delay);
   };
   W.select = function (selection) {
     W.selected = selection;
@@ -168,45 +100,6 @@
     if (W.props) { W.props.render(); }
     W.paintErrors();
   };
-
-  function published(answer) {
-    var n = answer.data.version;
-    W.alert((answer.data.unchanged ? W.t.unchanged : W.t.published).replace('{n}', n), 'success');
-    status(W.t.saved, 'saved');
-    var pill = root.querySelector('[data-published]');
-    pill.textContent = W.t.version.replace('{n}', n);
-    pill.className = 'pill pill-live';
-  }
-
-  function publish(button) {
-    clearTimeout(timer);
-    button.disabled = true;
-    save(false).then(function (ok) {
-      if (!ok) { return; }
-      status(W.t.publishing, 'saving');
-      return W.request('POST', W.urls.publish, {}, etag).then(function (answer) {
-        if (answer.status === 200) { published(answer); return; }
-        if (answer.status === 409) { blocked = true; W.alert(W.t.conflict, 'error', true); }
-        else { W.showErrors(answer.data.errors || []); }
-        status(W.t.invalid, 'error');
-      });
-    }).then(function () { button.disabled = false; }, function () { button.disabled = false; });
-  }
-
-  function overwrite() {
-    fetch(W.urls.api, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
-      .then(function (response) { etag = response.headers.get('ETag') || etag; return response.json(); })
-      .then(function () { blocked = false; return save(true); });
-  }
-
-  root.addEventListener('click', function (event) {
-    if (event.target.closest('#publish-workflow')) { publish(event.target.closest('#publish-workflow')); }
-    else if (event.target.closest('[data-reload]')) { window.location.reload(); }
-    else if (event.target.closest('[data-overwrite]')) { overwrite(); }
-  });
-  window.addEventListener('beforeunload', function (event) {
-    if (draftText() !== lastSaved) { event.preventDefault(); event.returnValue = ''; }
-  });
 
   function start() {
     if (W.canvas) { W.canvas.draw(); }
