@@ -24,27 +24,41 @@ def page_select(dialect: str, table: sa.Table, where: Sequence, keys: list[tuple
                 cursor: list | None, page: int, per_page: int) -> sa.Select:
     """The rows of one page (and one more, to tell whether another follows): after
     ``cursor`` when given, else page ``page``."""
-    if dialect == "postgresql" and _in_two_parts(table, keys):
+    # PostgreSQL puts empty values last one way only; SQLite reads a first page from one
+    # index either way, but a range from a cursor only through the two parts
+    if (dialect == "postgresql" or cursor is not None) and _in_two_parts(table, keys):
         return _two_parts(table, where, keys, cursor, page, per_page)
     select = sa.select(table).where(*where).order_by(*_order(keys)).limit(per_page + 1)
-    if cursor is not None:
-        return select.where(_after(keys, cursor))
-    return select.offset((page - 1) * per_page)
+    if cursor is None:
+        return select.offset((page - 1) * per_page)
+    first, direction = keys[0]
+    value = _typed(first, cursor[0])
+    if _not_null(first) and value is not None:  # where the index read starts
+        select = select.where(_from(first, direction, value))
+    return select.where(_after(keys, cursor))
+
+
+def _from(first: Any, direction: str, value: Any) -> sa.ColumnElement[bool]:
+    """The first key at or past the cursor's value: a bound an index read starts at (the
+    exact condition, an OR, is only checked on the rows read)."""
+    bound = sa.literal(value, first.type)
+    return first <= bound if direction == "desc" else first >= bound
 
 
 def _in_two_parts(table: sa.Table, keys: list[tuple[Any, str]]) -> bool:
-    """A descending first key on a column that may be empty, every key a column."""
-    first, direction = keys[0]
-    return direction == "desc" and not _not_null(first) and all(
+    """A first key on a column that may be empty, every key a column."""
+    return not _not_null(keys[0][0]) and all(
         isinstance(expr, sa.Column) and expr.table is table for expr, _d in keys)
 
 
 def _two_parts(table: sa.Table, where: Sequence, keys: list[tuple[Any, str]],
                cursor: list | None, page: int, per_page: int) -> sa.Select:
-    """``ORDER BY col DESC NULLS LAST, ...`` as the rows with a value, then the empty ones,
-    each part limited on its own and read through the ascending index backward; the page is
-    the first rows of the two in that order (a sort of at most twice a page's rows)."""
-    first, rest = keys[0][0], keys[1:]
+    """``ORDER BY col [DESC] NULLS LAST, ...`` as the rows with a value, then the empty
+    ones, each part limited on its own and read through the column's ascending index
+    (backward for a descending sort), a cursor's value the bound each read starts at; the
+    page is the first rows of the two in that order (a sort of at most twice a page's
+    rows)."""
+    (first, direction), rest = keys[0], keys[1:]
     filled: list | None = [first.is_not(None)]
     empty = [first.is_(None)]
     depth = per_page + 1 if cursor is not None else (page - 1) * per_page + per_page + 1
@@ -56,19 +70,24 @@ def _two_parts(table: sa.Table, where: Sequence, keys: list[tuple[Any, str]],
             empty.append(after_rest)
         else:
             bound = sa.literal(value, first.type)
-            filled.append(sa.or_(first < bound, sa.and_(first == bound, after_rest)))
-    # both parts in the index's order read backward (``col DESC`` puts empties first, and
-    # there are none in the first part; in the second every value is empty, and the index
-    # hands them out in the other keys' order): neither sorts what it reads
-    order = [first.desc(), *_order(rest)]
-    parts = []
+            past = first < bound if direction == "desc" else first > bound
+            filled += [_from(first, direction, value),
+                       sa.or_(past, sa.and_(first == bound, after_rest))]
+    # both parts in the index's order (``col DESC`` read backward puts empties first: there
+    # are none in the first part; in the second every value is empty, and the index hands
+    # them out in the other keys' order): neither sorts what it reads
+    lead = first.desc() if direction == "desc" else first.asc()
+    order = [lead, *_order(rest)]
+    parts = []  # each in a subquery of its own: SQLite orders and limits no bare part
     if filled is not None:
         parts.append(sa.select(table, sa.literal(0).label("_part")).where(*where, *filled)
-                     .order_by(*order).limit(depth))
+                     .order_by(*order).limit(depth).subquery())
     parts.append(sa.select(table, sa.literal(1).label("_part")).where(*where, *empty)
-                 .order_by(*order).limit(depth))
-    both = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    order = [both.c._part, both.c[first.name].desc(),
+                 .order_by(*order).limit(depth).subquery())
+    both = sa.union_all(*(sa.select(part) for part in parts)).subquery() \
+        if len(parts) > 1 else parts[0]
+    column = both.c[first.name]
+    order = [both.c._part, column.desc() if direction == "desc" else column.asc(),
              *_order([(both.c[expr.name], d) for expr, d in rest])]
     select = sa.select(*[both.c[c.name] for c in table.c]).order_by(*order)
     select = select.limit(per_page + 1)
