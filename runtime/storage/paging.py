@@ -76,8 +76,7 @@ def _two_parts(table: sa.Table, where: Sequence, keys: list[tuple[Any, str]],
     # both parts in the index's order (``col DESC`` read backward puts empties first: there
     # are none in the first part; in the second every value is empty, and the index hands
     # them out in the other keys' order): neither sorts what it reads
-    lead = first.desc() if direction == "desc" else first.asc()
-    order = [lead, *_order(rest)]
+    order = [first.desc() if direction == "desc" else first.asc(), *_order(rest)]
     parts = []  # each in a subquery of its own: SQLite orders and limits no bare part
     if filled is not None:
         parts.append(sa.select(table, sa.literal(0).label("_part")).where(*where, *filled)
