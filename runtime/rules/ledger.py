@@ -70,11 +70,18 @@ class Ledger:
         return out
 
     def totals_between(self, model: str, first: int, last: int) -> dict[int, Totals]:
+        """The totals of the records ``first``..``last`` that have lines of ``model``."""
+        return self.held_between(model, first, last)[0]
+
+    def held_between(self, model: str, first: int, last: int
+                     ) -> tuple[dict[int, Totals], tuple[int, int | None]]:
         """The totals of the records ``first``..``last`` that have lines of ``model`` (one
         query; rows read at once and added up without a Line each: re-scoring reads a
-        million records' lines this way)."""
+        million records' lines this way), and how many lines they are and the last one's id
+        (read with them: what a later ``stamps`` tells a change by)."""
         out: dict[int, Totals] = {}
-        query = (sa.select(L.record_id, L.kind, L.key, sa.func.sum(L.points))
+        query = (sa.select(L.record_id, L.kind, L.key, sa.func.sum(L.points),
+                           sa.func.count(), sa.func.max(L.id))
                  .where(L.app_key == self.app_key, L.form_key == self.form_key,
                         L.record_id.between(first, last), L.model == model)
                  .group_by(L.record_id, L.kind, L.key))
@@ -83,7 +90,10 @@ class Ledger:
             found = result.cursor.fetchall()
         finally:
             result.close()
-        for record_id, kind, key, points in found:  # (groups in any order: PostgreSQL)
+        lines, top = 0, None
+        for record_id, kind, key, points, count, last_id in found:  # (groups in any order)
+            lines += count
+            top = last_id if top is None or last_id > top else top
             totals = out.get(record_id)
             if totals is None:
                 totals = out[record_id] = Totals()
@@ -94,7 +104,16 @@ class Ledger:
                 totals.add_sum(kind, key, points)
                 continue
             totals.total += points
-        return out
+        return out, (lines, top)
+
+    def stamps(self, first: int, last: int) -> dict[str, tuple[int, int | None]]:
+        """Per model, how many lines the records ``first``..``last`` have and the last
+        one's id (lines are only ever added: a change shows in one or the other)."""
+        query = (sa.select(L.model, sa.func.count(), sa.func.max(L.id))
+                 .where(L.app_key == self.app_key, L.form_key == self.form_key,
+                        L.record_id.between(first, last)).group_by(L.model))
+        return {model: (int(count), top)
+                for model, count, top in self.session.connection().execute(query)}
 
     def book(self, record_id: int, ruleset: str, version: int, lines: Iterable[Line],
              event_id: int | None, actor_id: int | None = None) -> None:

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from runtime.rules.engine import Event
 from runtime.rules.executor import Executor, Pass
-from runtime.rules.ledger import INSERT, L, Ledger, Totals
+from runtime.rules.ledger import INSERT, Ledger, Totals
 from runtime.rules.published import LoadedRuleset
 from runtime.rules.scoring import Line, ScoreModel
 from runtime.storage.bulk_update import bulk_update
@@ -40,10 +40,11 @@ SYSTEM = {"id": "id", "version": "version", "created_at": "created_at",
 class Stamp:
     """What a batch was worked out from: its live rows' count and sums of ids and versions
     (a write counts a version up, a delete or restore moves the count and the sum of ids),
-    and the ledger's count and last id over their ids (lines are only ever added)."""
+    and, per model, the count and last id of the ledger's lines over their ids, read with
+    the totals (lines are only ever added)."""
 
     rows: tuple[int, int, int]
-    lines: tuple[int, int | None]
+    lines: tuple[tuple[int, int | None], ...]
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Outcome:
 @dataclass(frozen=True)
 class Prepared:
     after: int  # the cursor the batch starts after
+    first: int  # its first record's id
     last: int  # its last record's id
     count: int
     stamp: Stamp
@@ -97,13 +99,15 @@ class BatchReader:
         if not rows:
             return None
         first, last = rows[0]["id"], rows[-1]["id"]
-        # the ledger's stamp before its totals: a line booked between the two shows
-        stamp = Stamp((len(rows), sum(r["id"] for r in rows), sum(r["version"] for r in rows)),
-                      self._lines(conn, executor.app_key, after, last))
         ledger = Ledger(executor.session, executor.app_key, self.ls.form, executor.now)
-        held = {m.key: ledger.totals_between(m.key, first, last) for m in self.ls.models}
-        values = self._values(executor.records(self.ls.form), rows)
-        return Prepared(after, last, len(rows), stamp, self.scorer.score(values, held))
+        held, lines = {}, []
+        for model in self.ls.models:  # each model's totals with its lines' stamp
+            held[model.key], stamp = ledger.held_between(model.key, first, last)
+            lines.append(stamp)
+        stamp = Stamp((len(rows), sum(r["id"] for r in rows), sum(r["version"] for r in rows)),
+                      tuple(lines))
+        values = self._values(executor, rows)
+        return Prepared(after, first, last, len(rows), stamp, self.scorer.score(values, held))
 
     def still(self, executor: Executor, prepared: Prepared) -> bool:
         """Whether ``prepared`` still stands, its rows locked (PostgreSQL) or the write lock
@@ -115,19 +119,16 @@ class BatchReader:
             conn.execute(sa.select(t.c.id).where(live).with_for_update()).close()
         rows = conn.execute(sa.select(sa.func.count(), sa.func.sum(t.c.id),
                                       sa.func.sum(t.c.version)).where(live)).one()
-        return tuple(int(v or 0) for v in rows) == prepared.stamp.rows and \
-            prepared.stamp.lines == self._lines(conn, executor.app_key, prepared.after,
-                                                prepared.last)
+        if tuple(int(v or 0) for v in rows) != prepared.stamp.rows:
+            return False
+        found = Ledger(executor.session, executor.app_key, self.ls.form, executor.now
+                       ).stamps(prepared.first, prepared.last)
+        return prepared.stamp.lines == tuple(found.get(m.key, (0, None))
+                                             for m in self.ls.models)
 
-    def _lines(self, conn: Any, app: str, after: int, last: int) -> tuple[int, int | None]:
-        count, top = conn.execute(sa.select(sa.func.count(), sa.func.max(L.id)).where(
-            L.app_key == app, L.form_key == self.ls.form, L.record_id > after,
-            L.record_id <= last)).one()
-        return int(count), top
-
-    def _values(self, records: Any, rows: list) -> list[dict]:
+    def _values(self, executor: Executor, rows: list) -> list[dict]:
         if self.fields is None:
-            return records.formula_values(rows)
+            return executor.records(self.ls.form).formula_values(rows)
         system = [(k, c) for k, c in SYSTEM.items() if c in rows[0]]
         fields = self.fields
         return [{**{k: row[c] for k, c in system},
