@@ -25,9 +25,9 @@
      draft's text as stored), text() (the draft's text now), words(name, n) (saving, saved,
      unsaved, invalid, failed, conflict, publishing, published, unchanged, version), problems
      ({show(errors), clear()}), publishButton (a selector); optional: delay (ms, 700),
-     conflictSays (add the server's words to the conflict), clearWhenSame (clear the marks when
-     back to the stored text), onSaved(doc, text), pill (false: no pill to mark),
-     onPublished(data, text), onOverwrite(current) (the latest stored draft). */
+     conflictSays (add the server's words to the conflict), onSaved(doc, text), pill (false:
+     no pill to mark), onPublished(data, text), onOverwrite(current) (the latest stored
+     draft). */
   function autosave(root, o) {
     var etag = o.etag, lastSaved = o.saved;
     var timer = null, saving = null, blocked = false;
@@ -79,7 +79,7 @@
       if (saving) { return saving.then(function () { return save(force); }); }
       var text = o.text();
       if (text === lastSaved && !force) {
-        if (o.clearWhenSame) { o.problems.clear(); }
+        o.problems.clear();  // back to what the server took: its marks are out of date
         status(words('saved'), 'saved');
         return Promise.resolve(true);
       }

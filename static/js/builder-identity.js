@@ -179,7 +179,7 @@
     api: root.dataset.api, publish: root.dataset.publish, etag: root.dataset.etag,
     saved: JSON.stringify(original), text: function () { return JSON.stringify(collect()); },
     words: window.Trellis.autosave.dataWords(root), problems: problems,
-    publishButton: '#publish-identity', conflictSays: true, clearWhenSame: true,
+    publishButton: '#publish-identity', conflictSays: true,
     onSaved: function (doc) {
       original = doc;
       cards().forEach(function (card) { card.dataset.item = JSON.stringify(readRule(card)); });

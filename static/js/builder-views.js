@@ -80,7 +80,7 @@
     api: root.dataset.api, publish: root.dataset.publish, etag: root.dataset.etag,
     saved: JSON.stringify(original), text: function () { return JSON.stringify(collect()); },
     words: window.Trellis.autosave.dataWords(root), problems: problems,
-    publishButton: '#publish-view', clearWhenSame: true, pill: false,
+    publishButton: '#publish-view', pill: false,
     onSaved: function (doc) { original = doc; updateTitle(doc); },
     onPublished: function (data, text) { $('[data-published]').textContent = text.replace(/[.。]$/, ''); }
   });

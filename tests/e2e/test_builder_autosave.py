@@ -128,3 +128,21 @@ def test_a_problem_is_shown_at_its_control_until_fixed(name, api, live_server, p
     wait_saved(page)
     expect(page.locator(place)).not_to_have_class(re.compile(r"\bhas-error\b"))
     assert [e for e in unexpected_errors(page) if "status of 409" not in e] == []
+
+
+def test_going_back_to_the_stored_value_clears_the_marks(api, live_server, page: Page):
+    """A wrong value is marked; typed back to what is stored (nothing to save), the marks
+    of the refused draft go, on every designer page alike."""
+    path, place, wrong, _right, control = PROBLEMS["todo"]
+    base = live_server["url"]
+    log_in(page, base)
+    page.goto(base + path)
+    page.wait_for_load_state()
+    stored = page.locator(control).input_value()
+    page.fill(control, wrong)
+    status = page.locator("#save-status")
+    expect(status).to_have_attribute("data-state", "error", timeout=10_000)
+    expect(page.locator(place)).to_have_class(re.compile(r"\bhas-error\b"))
+    page.fill(control, stored)
+    expect(status).to_have_attribute("data-state", "saved", timeout=10_000)
+    expect(page.locator(place)).not_to_have_class(re.compile(r"\bhas-error\b"))
