@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cached_property
 from queue import Queue
 from typing import TYPE_CHECKING
 
@@ -158,6 +159,13 @@ class Work:
     handed: int = 0  # batches handed to the lanes
     batches: int = 0  # batches committed
 
+    @cached_property
+    def listens(self) -> bool:
+        """Whether threshold rules fire on the crossings (their actions may touch other
+        records)."""
+        return any(r.enabled and r.trigger.get("on") == "threshold"
+                   for r in self.ls.compiled.rules)
+
     def more(self) -> bool:
         """Whether another batch may be read (``max_batches`` counts those handed out)."""
         return self.max_batches is None or max(self.handed, self.batches) < self.max_batches
@@ -230,7 +238,7 @@ class Rescorer:
             if self.rt.engine.dialect.name == "sqlite":
                 ended = self._in_turn(work)
             else:
-                ended = self._in_lanes(work, 1 if self._listens(ls) else LANES)
+                ended = self._in_lanes(work, 1 if work.listens else LANES)
         if ended == "done":
             self._finish("done")
             return f"re-score {self.run_id} done"
@@ -339,7 +347,7 @@ class Rescorer:
                                                 lock=True)
                     prepared = replace(again, last=prepared.last) if again is not None else \
                         replace(prepared, count=0, outcome=Outcome())  # deleted meanwhile
-                write(executor, work.ls, prepared.outcome, self._listens(work.ls))
+                write(executor, work.ls, prepared.outcome, work.listens)
                 if not work.turns.wait(prepared.after):
                     raise Lost
                 run = session.execute(sa.select(R.status, R.last_id).where(
@@ -356,10 +364,6 @@ class Rescorer:
         if work.batches % COLLECT == 0:  # the batches' cycles, young: a quick pass
             gc.collect(1)
         return True
-
-    @staticmethod
-    def _listens(ls: LoadedRuleset) -> bool:
-        return any(r.enabled and r.trigger.get("on") == "threshold" for r in ls.compiled.rules)
 
     def _finish(self, status: str, error: str | None = None) -> None:
         now = self.rt.clock.now()

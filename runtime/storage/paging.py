@@ -24,14 +24,15 @@ def page_select(dialect: str, table: sa.Table, where: Sequence, keys: list[tuple
                 cursor: list | None, page: int, per_page: int) -> sa.Select:
     """The rows of one page (and one more, to tell whether another follows): after
     ``cursor`` when given, else page ``page``."""
-    # PostgreSQL puts empty values last one way only; SQLite reads a first page from one
-    # index either way, but a range from a cursor only through the two parts
-    if (dialect == "postgresql" or cursor is not None) and _in_two_parts(table, keys):
+    first, direction = keys[0]
+    # a first page: PostgreSQL's index puts empty values last ascending only, SQLite's
+    # either way; a range from a cursor: only through the two parts, on either database
+    split = cursor is not None or (dialect == "postgresql" and direction == "desc")
+    if split and _in_two_parts(table, keys):
         return _two_parts(table, where, keys, cursor, page, per_page)
     select = sa.select(table).where(*where).order_by(*_order(keys)).limit(per_page + 1)
     if cursor is None:
         return select.offset((page - 1) * per_page)
-    first, direction = keys[0]
     value = _typed(first, cursor[0])
     if _not_null(first) and value is not None:  # where the index read starts
         select = select.where(_from(first, direction, value))

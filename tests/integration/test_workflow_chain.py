@@ -13,16 +13,13 @@ import runtime.workflows.runner as runner_module
 from runtime.workflows.effects import Effects
 from runtime.workflows.runner import Runner
 from tests.integration.helpers import rows
-from tests.integration.rules_executor_support import LEAD, lead_form
-from tests.integration.workflows_support import T0, edge, node, publish, workflow
+from tests.integration.rules_executor_support import LEAD
+from tests.integration.workflows_support import T0, edge, lead_app, node, publish, workflow
 
 
 @pytest.fixture
 def crm(admin_api, factory, runtime):
-    runtime.clock.set(T0)
-    factory.app_doc(admin_api)
-    factory.form(admin_api, lead_form())
-    return admin_api
+    return lead_app(admin_api, factory, runtime)
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.helpers import rows
-from tests.integration.rules_executor_support import lead_form
 from tests.integration.workflows_support import (
     DAY,
     T0,
     WORKFLOWS,
     edge,
     instances,
+    lead_app,
     messages,
     node,
     publish,
@@ -27,10 +27,7 @@ MIGRATE = f"{WORKFLOWS}/track/migrate"
 
 @pytest.fixture
 def crm(admin_api, factory, runtime):
-    runtime.clock.set(T0)
-    factory.app_doc(admin_api)
-    factory.form(admin_api, lead_form())
-    return admin_api
+    return lead_app(admin_api, factory, runtime)
 
 
 def track(wait: str, days: int, title: str) -> dict:

@@ -8,10 +8,19 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from tests.integration.helpers import rows
+from tests.integration.rules_executor_support import lead_form
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai
 DAY = timedelta(days=1)
 WORKFLOWS = "/apps/crm/workflows"
+
+
+def lead_app(api, factory, runtime):
+    """The clock at T0, the app and its lead form published: the api, for a fixture."""
+    runtime.clock.set(T0)
+    factory.app_doc(api)
+    factory.form(api, lead_form())
+    return api
 
 
 def node(key: str, type_: str, **config) -> dict:
